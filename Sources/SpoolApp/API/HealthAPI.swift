@@ -1,0 +1,72 @@
+import Foundation
+import SpoolHTTP
+import SpoolStore
+
+/// `GET /api/health`: what an operator needs to see at a glance, with real figures read from
+/// the live database (journal mode, synchronous, WAL size, writer waits, job counts).
+struct HealthAPI {
+    let context: AppContext
+
+    func register(on router: inout Router) {
+        router.get("/api/health") { _ in
+            .json(try report())
+        }
+    }
+
+    struct Report: Encodable {
+        struct DatabaseReport: Encodable {
+            struct Writer: Encodable {
+                let transactions: Int
+                let failedTransactions: Int
+                let queueDepth: Int
+                let busyWaits: Int
+                let busyTimeouts: Int
+                let waitP50Ms: Double
+                let waitP99Ms: Double
+                let waitMaxMs: Double
+            }
+            let path: String
+            let journalMode: String
+            let synchronous: String
+            let foreignKeys: Bool
+            let busyTimeoutMs: Int
+            let journalSizeLimit: Int
+            let fileSizeBytes: Int64
+            let walSizeBytes: Int64
+            let schemaVersion: String?
+            let pendingMigrations: [String]
+            let readerCount: Int
+            let writer: Writer
+        }
+        struct Jobs: Encodable {
+            let counts: [String: Int]
+            let workers: Int
+        }
+        let status: String
+        let version: String
+        let uptimeSeconds: Double
+        let database: DatabaseReport
+        let jobs: Jobs
+    }
+
+    func report() throws -> Report {
+        let status = try context.database.status()
+        let writer = status.writer
+        return Report(
+            status: "ok",
+            version: SpoolVersion.current,
+            uptimeSeconds: (Date().timeIntervalSince(context.startedAt) * 10).rounded() / 10,
+            database: .init(
+                path: status.path, journalMode: status.journalMode, synchronous: status.synchronous,
+                foreignKeys: status.foreignKeys, busyTimeoutMs: status.busyTimeoutMilliseconds,
+                journalSizeLimit: status.journalSizeLimit, fileSizeBytes: status.fileSizeBytes,
+                walSizeBytes: status.walSizeBytes, schemaVersion: status.schemaVersion,
+                pendingMigrations: status.pendingMigrations, readerCount: status.readerCount,
+                writer: .init(
+                    transactions: writer.transactions, failedTransactions: writer.failedTransactions,
+                    queueDepth: writer.queueDepth, busyWaits: writer.busyWaits, busyTimeouts: writer.busyTimeouts,
+                    waitP50Ms: writer.waitP50Milliseconds, waitP99Ms: writer.waitP99Milliseconds,
+                    waitMaxMs: writer.waitMaxMilliseconds)),
+            jobs: .init(counts: status.jobCounts, workers: context.settings.workers))
+    }
+}

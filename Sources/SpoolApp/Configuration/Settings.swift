@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+
+/// Every setting of Spool, read from environment variables and a `.env` file.
+public struct Settings: Sendable {
+    public var databasePath: String
+    public var libraryDirectory: String
+    public var webDirectory: String
+    public var host: String
+    public var port: Int
+    public var workers: Int
+    public var databaseReaders: Int
+    public var busyTimeoutMilliseconds: Int
+    public var httpThreads: Int
+    public var logLevel: Logger.Level
+
+    /// One documented setting: its variable, default and meaning (`spool serve --help` lists them).
+    public struct Descriptor: Sendable {
+        public let name: String
+        public let defaultValue: String
+        public let summary: String
+    }
+
+    public static let descriptors: [Descriptor] = [
+        .init(name: "DB_PATH", defaultValue: "./data/tracks.db", summary: "SQLite database file (created when missing)."),
+        .init(name: "LIBRARY_DIR", defaultValue: "./data/library", summary: "Folder of downloaded media; .partial/ and .trash/ live inside it."),
+        .init(name: "WEB_DIR", defaultValue: "./web", summary: "Folder of the web app's static files."),
+        .init(name: "HOST", defaultValue: "127.0.0.1", summary: "Address to listen on (0.0.0.0 for the LAN)."),
+        .init(name: "PORT", defaultValue: "8000", summary: "TCP port to listen on (0 picks a free one)."),
+        .init(name: "WORKERS", defaultValue: "3", summary: "Download workers running at once (1–32)."),
+        .init(name: "DB_READERS", defaultValue: "8", summary: "Read-only SQLite connections in the pool (1–64)."),
+        .init(name: "DB_BUSY_TIMEOUT_MS", defaultValue: "5000", summary: "How long the writer waits for a lock held by another process (0–60000)."),
+        .init(name: "HTTP_THREADS", defaultValue: "8", summary: "Request handlers running at once on the work queue (1–256)."),
+        .init(name: "LOG_LEVEL", defaultValue: "info", summary: "trace, debug, info, notice, warning, error or critical."),
+    ]
+
+    /// The settings from `environment`, over the values of the `.env` file at `dotEnvPath`
+    /// (when it exists), over the defaults.
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        dotEnvPath: String? = ".env"
+    ) throws(SettingsError) -> Settings {
+        var values = dotEnvPath.map(DotEnvFile.load) ?? [:]
+        values.merge(environment) { _, fromEnvironment in fromEnvironment }
+        let reader = SettingsReader(values: values)
+        return Settings(
+            databasePath: try reader.path("DB_PATH"),
+            libraryDirectory: try reader.path("LIBRARY_DIR"),
+            webDirectory: try reader.path("WEB_DIR"),
+            host: try reader.nonEmpty("HOST"),
+            port: try reader.integer("PORT", in: 0...65_535),
+            workers: try reader.integer("WORKERS", in: 1...32),
+            databaseReaders: try reader.integer("DB_READERS", in: 1...64),
+            busyTimeoutMilliseconds: try reader.integer("DB_BUSY_TIMEOUT_MS", in: 0...60_000),
+            httpThreads: try reader.integer("HTTP_THREADS", in: 1...256),
+            logLevel: try reader.logLevel("LOG_LEVEL"))
+    }
+}
+
+/// A setting with a value Spool cannot use; the message names the setting.
+public struct SettingsError: Error, CustomStringConvertible {
+    public let setting: String
+    public let message: String
+    public var description: String { "Invalid setting \(setting): \(message)" }
+}
+
+/// Reads typed values by name, falling back to each setting's documented default.
+private struct SettingsReader {
+    let values: [String: String]
+
+    func raw(_ name: String) -> String {
+        if let value = values[name], !value.isEmpty { return value }
+        return Settings.descriptors.first { $0.name == name }!.defaultValue
+    }
+
+    func nonEmpty(_ name: String) throws(SettingsError) -> String {
+        let value = raw(name).trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty else { throw SettingsError(setting: name, message: "must not be empty") }
+        return value
+    }
+
+    func path(_ name: String) throws(SettingsError) -> String {
+        let value = try nonEmpty(name)
+        guard !value.contains("\0") else { throw SettingsError(setting: name, message: "must be a file path") }
+        return value
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int>) throws(SettingsError) -> Int {
+        let text = raw(name)
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw SettingsError(setting: name, message: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func logLevel(_ name: String) throws(SettingsError) -> Logger.Level {
+        let text = raw(name)
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw SettingsError(setting: name, message: "'\(text)' is not one of \(names)")
+        }
+        return level
+    }
+}

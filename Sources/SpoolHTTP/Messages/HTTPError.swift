@@ -1,0 +1,45 @@
+/// An error a handler throws to answer with a status and the JSON error shape
+/// `{"error": {"code": "...", "message": "..."}}`.
+public struct HTTPError: Error, Sendable, Equatable {
+    public var status: Int
+    public var code: String
+    public var message: String
+    /// Extra headers, e.g. `Allow` for a 405.
+    public var headers: [String: String]
+
+    public init(status: Int, code: String, message: String, headers: [String: String] = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public static func badRequest(_ message: String, code: String = "bad_request") -> HTTPError {
+        HTTPError(status: 400, code: code, message: message)
+    }
+
+    public static func notFound(_ message: String) -> HTTPError {
+        HTTPError(status: 404, code: "not_found", message: message)
+    }
+
+    public static func conflict(_ message: String) -> HTTPError {
+        HTTPError(status: 409, code: "conflict", message: message)
+    }
+
+    public static func payloadTooLarge(_ message: String) -> HTTPError {
+        HTTPError(status: 413, code: "payload_too_large", message: message)
+    }
+
+    /// The error as a JSON response.
+    public var response: HTTPResponse {
+        struct Envelope: Encodable {
+            struct Body: Encodable { let code: String; let message: String }
+            let error: Body
+        }
+        var response = HTTPResponse.json(Envelope(error: .init(code: code, message: message)), status: status)
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            response.headers.add(name, value)
+        }
+        return response
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// What a handler answers; the loop thread turns it into an evhttp reply.
+public struct HTTPResponse: Sendable {
+    /// The body of a response.
+    public enum Body: Sendable {
+        case empty
+        case bytes([UInt8])
+        /// A range of an open file, sent with sendfile; the descriptor is closed after sending.
+        case file(descriptor: Int32, offset: Int64, length: Int64)
+    }
+
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: Body
+
+    public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), body: Body = .empty) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The number of body bytes.
+    public var bodyLength: Int64 {
+        switch body {
+        case .empty: 0
+        case .bytes(let bytes): Int64(bytes.count)
+        case .file(_, _, let length): length
+        }
+    }
+
+    /// A JSON response of an `Encodable` value.
+    public static func json<T: Encodable>(_ value: T, status: Int = 200) -> HTTPResponse {
+        do {
+            let data = try JSONCoding.encoder.encode(value)
+            return jsonBytes(Array(data), status: status)
+        } catch {
+            return HTTPError(status: 500, code: "internal", message: "The response could not be encoded.").response
+        }
+    }
+
+    /// A JSON response of already-encoded bytes.
+    public static func jsonBytes(_ bytes: [UInt8], status: Int = 200) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json; charset=utf-8")
+        headers.add("Cache-Control", "no-store")
+        return HTTPResponse(status: status, headers: headers, body: .bytes(bytes))
+    }
+
+    /// A plain-text response.
+    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", contentType)
+        return HTTPResponse(status: status, headers: headers, body: .bytes(Array(text.utf8)))
+    }
+
+    /// Closes a file body that will not be sent (a HEAD request, a failed hand-off).
+    func discardBody() {
+        if case .file(let descriptor, _, _) = body {
+            close(descriptor)
+        }
+    }
+}

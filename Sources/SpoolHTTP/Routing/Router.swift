@@ -1,0 +1,64 @@
+/// Maps a method and path to a handler. Handlers run on the work queue, never on the loop.
+public struct Router: Sendable {
+    /// The blocking part of a request: may read or write the database, touch files, wait.
+    public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
+
+    struct Route: Sendable {
+        let method: HTTPMethod
+        let pattern: RoutePattern
+        let maximumBodySize: Int
+        let handler: Handler
+    }
+
+    /// What routing found for a request.
+    enum Match {
+        case handler(Route, parameters: [String: String])
+        case methodNotAllowed(allowed: [HTTPMethod])
+        case notFound
+    }
+
+    private var routes: [Route] = []
+    /// Serves GET/HEAD requests no route matched (static files and the app's deep links).
+    var fallback: Handler?
+    /// The body limit of routes that don't set their own.
+    public var defaultMaximumBodySize: Int
+
+    public init(defaultMaximumBodySize: Int = 1 << 20) {
+        self.defaultMaximumBodySize = defaultMaximumBodySize
+    }
+
+    /// Adds a route; `{name}` segments become path parameters.
+    public mutating func add(
+        _ method: HTTPMethod, _ pattern: String, maximumBodySize: Int? = nil,
+        _ handler: @escaping Handler
+    ) {
+        routes.append(Route(
+            method: method, pattern: RoutePattern(pattern),
+            maximumBodySize: maximumBodySize ?? defaultMaximumBodySize, handler: handler))
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.GET, pattern, handler) }
+    public mutating func post(_ pattern: String, maximumBodySize: Int? = nil, _ handler: @escaping Handler) {
+        add(.POST, pattern, maximumBodySize: maximumBodySize, handler)
+    }
+    public mutating func put(_ pattern: String, _ handler: @escaping Handler) { add(.PUT, pattern, handler) }
+    public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { add(.DELETE, pattern, handler) }
+
+    /// Serves GET and HEAD requests that no route matched.
+    public mutating func setFallback(_ handler: @escaping Handler) {
+        fallback = handler
+    }
+
+    func match(method: HTTPMethod, path: String) -> Match {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var allowed: [HTTPMethod] = []
+        for route in routes {
+            guard let parameters = route.pattern.match(segments) else { continue }
+            if route.method == method || (method == .HEAD && route.method == .GET) {
+                return .handler(route, parameters: parameters)
+            }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+}

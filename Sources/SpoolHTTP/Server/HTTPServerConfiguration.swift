@@ -1,0 +1,45 @@
+/// Listening address and the limits evhttp does not set by itself.
+public struct HTTPServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (tests read it from `HTTPServer.port`).
+    public var port: Int
+    /// Largest request body evhttp buffers at all; routes set tighter limits of their own.
+    public var maximumBodySize: Int
+    public var maximumHeadersSize: Int
+    /// Read/write timeout of a connection in seconds (idle keep-alive connections close after it).
+    public var timeoutSeconds: Int
+    /// Handlers running at once on the work queue.
+    public var workQueueWidth: Int
+    /// Requests waiting for the work queue before new ones get 503.
+    public var workQueueBacklog: Int
+    /// How long a graceful shutdown waits for requests in flight.
+    public var shutdownGraceSeconds: Double
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8000, maximumBodySize: Int = 16 << 20,
+        maximumHeadersSize: Int = 16 << 10, timeoutSeconds: Int = 30, workQueueWidth: Int = 8,
+        workQueueBacklog: Int = 1024, shutdownGraceSeconds: Double = 10
+    ) {
+        self.host = host
+        self.port = port
+        self.maximumBodySize = maximumBodySize
+        self.maximumHeadersSize = maximumHeadersSize
+        self.timeoutSeconds = timeoutSeconds
+        self.workQueueWidth = workQueueWidth
+        self.workQueueBacklog = workQueueBacklog
+        self.shutdownGraceSeconds = shutdownGraceSeconds
+    }
+}
+
+/// Why the server could not start.
+public enum HTTPServerError: Error, CustomStringConvertible {
+    case eventLoopUnavailable
+    case cannotBind(host: String, port: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .eventLoopUnavailable: "libevent could not create an event loop."
+        case .cannotBind(let host, let port, let reason): "Cannot listen on \(host):\(port): \(reason)."
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// How the one database of the process is opened.
+public struct DatabaseOptions: Sendable {
+    /// Path of the SQLite file; its folder is created when missing.
+    public var path: String
+    /// Read-only connections in the pool (WAL readers never block the writer).
+    public var maximumReaderCount: Int
+    /// How long the writer waits for a lock held by another process (the sqlite3 shell, a
+    /// backup tool) before giving up. Inside Spool there is one writer, so no wait comes from us.
+    public var busyTimeout: TimeInterval
+    /// `PRAGMA journal_size_limit`: the WAL is truncated to this size after checkpoints.
+    public var journalSizeLimit: Int
+
+    public init(
+        path: String,
+        maximumReaderCount: Int = 8,
+        busyTimeout: TimeInterval = 5,
+        journalSizeLimit: Int = 64 * 1024 * 1024
+    ) {
+        self.path = path
+        self.maximumReaderCount = maximumReaderCount
+        self.busyTimeout = busyTimeout
+        self.journalSizeLimit = journalSizeLimit
+    }
+}

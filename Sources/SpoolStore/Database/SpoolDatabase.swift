@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The one database of the process: a GRDB `DatabasePool` whose single writer connection is the
+/// writer queue every write in Spool goes through, plus a bounded pool of WAL readers.
+///
+/// Open the file once per process: a second pool (or any other writing connection) on the same
+/// file would bring back the lock contention this design removes.
+public final class SpoolDatabase: Sendable {
+    /// The GRDB pool; exposed for code that needs GRDB's full API (migrations, backups, tests).
+    public let pool: DatabasePool
+    public let options: DatabaseOptions
+    /// Counters shown by `/api/health`.
+    public let writerStatistics: WriterStatistics
+
+    /// Opens (creating if needed) the database file without migrating it.
+    public init(options: DatabaseOptions, logger: Logger = Logger(label: "spool.store")) throws {
+        let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+
+        let statistics = WriterStatistics()
+        var configuration = Configuration()
+        configuration.label = "spool"
+        configuration.foreignKeysEnabled = true
+        configuration.maximumReaderCount = max(1, options.maximumReaderCount)
+        configuration.busyMode = .callback(BusyWaitPolicy(
+            timeout: options.busyTimeout, statistics: statistics, logger: logger).shouldRetry)
+        let journalSizeLimit = options.journalSizeLimit
+        configuration.prepareDatabase { db in
+            // GRDB sets synchronous=NORMAL on the writer; readers get it too so every connection
+            // (and `/api/health`, which reads on a reader) agrees.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = \(journalSizeLimit)")
+        }
+        self.pool = try DatabasePool(path: options.path, configuration: configuration)
+        self.options = options
+        self.writerStatistics = statistics
+    }
+
+    /// Runs `updates` in one `BEGIN IMMEDIATE` transaction on the writer queue.
+    ///
+    /// Keep the block short and free of slow work (no network, no file moves, no sleeping):
+    /// every other write in the process waits for it.
+    @discardableResult
+    public func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        let enqueuedAt = DispatchTime.now().uptimeNanoseconds
+        writerStatistics.writeDidEnqueue()
+        var started = false
+        do {
+            let result = try pool.write { db in
+                if !started {
+                    started = true
+                    writerStatistics.writeDidStart(
+                        waitedSeconds: Double(DispatchTime.now().uptimeNanoseconds - enqueuedAt) / 1e9)
+                }
+                return try updates(db)
+            }
+            writerStatistics.writeDidFinish(succeeded: true)
+            return result
+        } catch {
+            if !started {
+                writerStatistics.writeDidStart(waitedSeconds: 0)
+            }
+            writerStatistics.writeDidFinish(succeeded: false)
+            throw error
+        }
+    }
+
+    /// Runs `value` in a read transaction on one of the pool's readers (a snapshot in WAL).
+    public func read<T>(_ value: (Database) throws -> T) throws -> T {
+        try pool.read(value)
+    }
+
+    /// Applies every migration not yet applied. When the database already holds data and some
+    /// migration is pending, an online backup is written beside the file first, so a failed
+    /// upgrade can be undone by copying it back. Returns the backup's path, if one was made.
+    @discardableResult
+    public func migrate(logger: Logger = Logger(label: "spool.store")) throws -> String? {
+        let migrator = SchemaMigrations.migrator
+        let (pending, hasData) = try pool.read { db in
+            let applied = try migrator.appliedIdentifiers(db)
+            let pending = migrator.migrations.filter { !applied.contains($0) }
+            let hasData = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")! > 0
+            return (pending, hasData)
+        }
+        guard !pending.isEmpty else { return nil }
+        var backupPath: String?
+        if hasData {
+            let stamp = Int(Date().timeIntervalSince1970)
+            let path = "\(options.path).pre-\(pending.first!)-\(stamp).backup"
+            try backup(to: path)
+            logger.info("Backed up the database before migrating", metadata: ["backup": "\(path)", "pending": "\(pending)"])
+            backupPath = path
+        }
+        try migrator.migrate(pool)
+        logger.info("Database migrated", metadata: ["applied": "\(pending)"])
+        return backupPath
+    }
+
+    /// Writes a consistent online copy of the database to `path` (SQLite's backup API, read from
+    /// a WAL snapshot so writers are not blocked). Refuses to overwrite an existing file.
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.backupTargetExists(path)
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = path + ".partial"
+        try? FileManager.default.removeItem(atPath: temporary)
+        do {
+            let destination = try DatabaseQueue(path: temporary)
+            try pool.backup(to: destination)
+            try destination.close()
+            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+
+    /// Closes every connection; later accesses throw.
+    public func close() throws {
+        try pool.close()
+    }
+}
+
+/// Errors of the store layer.
+public enum StoreError: Error, CustomStringConvertible {
+    case backupTargetExists(String)
+
+    public var description: String {
+        switch self {
+        case .backupTargetExists(let path): "Refusing to overwrite \(path): choose a new backup path."
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Synchronization
+
+/// Counts what the writer queue does, for `/api/health` and `/metrics`: how many write
+/// transactions ran, how long callers waited for the writer, and every lock wait caused by
+/// another process.
+public final class WriterStatistics: Sendable {
+    /// A point-in-time copy of the counters.
+    public struct Snapshot: Sendable, Codable, Equatable {
+        public var transactions: Int
+        public var failedTransactions: Int
+        public var queueDepth: Int
+        public var busyWaits: Int
+        public var busyTimeouts: Int
+        public var waitP50Milliseconds: Double
+        public var waitP99Milliseconds: Double
+        public var waitMaxMilliseconds: Double
+    }
+
+    private struct State {
+        var transactions = 0
+        var failedTransactions = 0
+        var queueDepth = 0
+        var busyWaits = 0
+        var busyTimeouts = 0
+        /// The most recent queue waits, in a ring, for percentiles.
+        var recentWaits = [Double](repeating: 0, count: 1024)
+        var recentWaitCount = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    func writeDidEnqueue() {
+        state.withLock { $0.queueDepth += 1 }
+    }
+
+    func writeDidStart(waitedSeconds: Double) {
+        state.withLock {
+            $0.queueDepth -= 1
+            $0.recentWaits[$0.recentWaitCount % $0.recentWaits.count] = waitedSeconds * 1000
+            $0.recentWaitCount += 1
+        }
+    }
+
+    func writeDidFinish(succeeded: Bool) {
+        state.withLock {
+            $0.transactions += 1
+            if !succeeded { $0.failedTransactions += 1 }
+        }
+    }
+
+    func busyWaitDidHappen() {
+        state.withLock { $0.busyWaits += 1 }
+    }
+
+    func busyTimeoutDidHappen() {
+        state.withLock { $0.busyTimeouts += 1 }
+    }
+
+    /// The counters now, with wait percentiles over the last 1,024 write transactions.
+    public var snapshot: Snapshot {
+        state.withLock { state in
+            let count = min(state.recentWaitCount, state.recentWaits.count)
+            let waits = state.recentWaits.prefix(count).sorted()
+            func percentile(_ p: Double) -> Double {
+                guard !waits.isEmpty else { return 0 }
+                return waits[min(waits.count - 1, Int(Double(waits.count - 1) * p))]
+            }
+            return Snapshot(
+                transactions: state.transactions,
+                failedTransactions: state.failedTransactions,
+                queueDepth: state.queueDepth,
+                busyWaits: state.busyWaits,
+                busyTimeouts: state.busyTimeouts,
+                waitP50Milliseconds: percentile(0.5),
+                waitP99Milliseconds: percentile(0.99),
+                waitMaxMilliseconds: waits.last ?? 0)
+        }
+    }
+}

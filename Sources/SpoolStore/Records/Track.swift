@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+
+/// A downloaded media file in the library. A track in the trash has `deletedAt` and
+/// `trashPath` set; its video is tombstoned so re-syncs skip it.
+public struct Track: SpoolRecord, Identifiable, Equatable {
+    public static let databaseTableName = "tracks"
+
+    public var id: Int64?
+    public var videoId: String
+    public var channelId: Int64?
+    public var title: String
+    public var uploader: String?
+    public var duration: Double?
+    /// Relative to the library folder.
+    public var filePath: String
+    public var size: Int64
+    public var mimeType: String
+    public var thumbnailPath: String?
+    public var infoPath: String?
+    /// −1 dislike, 0 none, +1 like.
+    public var rating: Int
+    public var likedAt: Date?
+    public var playCount: Int
+    public var skipCount: Int
+    public var lastPosition: Double?
+    public var lastPlayedAt: Date?
+    public var deletedAt: Date?
+    /// Relative to the library folder; set while the file sits in the trash.
+    public var trashPath: String?
+    public var createdAt: Date
+
+    public init(
+        videoId: String, channelId: Int64?, title: String, uploader: String? = nil,
+        duration: Double? = nil, filePath: String, size: Int64, mimeType: String,
+        thumbnailPath: String? = nil, infoPath: String? = nil, createdAt: Date = Date()
+    ) {
+        self.videoId = videoId
+        self.channelId = channelId
+        self.title = title
+        self.uploader = uploader
+        self.duration = duration
+        self.filePath = filePath
+        self.size = size
+        self.mimeType = mimeType
+        self.thumbnailPath = thumbnailPath
+        self.infoPath = infoPath
+        self.rating = 0
+        self.playCount = 0
+        self.skipCount = 0
+        self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

@@ -1,0 +1,158 @@
+import GRDB
+
+/// The schema's one source of truth: ordered, named migrations, each applied in its own
+/// transaction and recorded in `grdb_migrations`.
+///
+/// Times are stored as REAL Unix seconds so the queue can compare them cheaply.
+public enum SchemaMigrations {
+    /// Every migration, in order. A new schema change is a new migration appended here, never an
+    /// edit of a published one.
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_initial", migrate: createInitialSchema)
+        migrator.registerMigration("v2_track_search", migrate: createTrackSearch)
+        return migrator
+    }
+
+    /// The identifier of the newest migration this build knows.
+    public static var latestVersion: String { migrator.migrations.last ?? "" }
+
+    private static func createInitialSchema(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE channels (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                url TEXT NOT NULL UNIQUE,
+                title TEXT,
+                remote_id TEXT,
+                state TEXT NOT NULL DEFAULT 'idle' CHECK (\(SQLCheck.column("state", in: ChannelState.self))),
+                sync_interval_seconds INTEGER NOT NULL DEFAULT 86400 CHECK (sync_interval_seconds > 0),
+                video_count INTEGER NOT NULL DEFAULT 0,
+                added_at REAL NOT NULL,
+                last_synced_at REAL,
+                next_sync_at REAL,
+                last_error TEXT
+            );
+            CREATE INDEX channels_next_sync ON channels(next_sync_at);
+
+            CREATE TABLE tracks (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                video_id TEXT NOT NULL UNIQUE,
+                channel_id INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+                title TEXT NOT NULL,
+                uploader TEXT,
+                duration REAL,
+                file_path TEXT NOT NULL,
+                size INTEGER NOT NULL DEFAULT 0,
+                mime_type TEXT NOT NULL,
+                thumbnail_path TEXT,
+                info_path TEXT,
+                rating INTEGER NOT NULL DEFAULT 0 CHECK (rating IN (-1, 0, 1)),
+                liked_at REAL,
+                play_count INTEGER NOT NULL DEFAULT 0,
+                skip_count INTEGER NOT NULL DEFAULT 0,
+                last_position REAL,
+                last_played_at REAL,
+                deleted_at REAL,
+                trash_path TEXT,
+                created_at REAL NOT NULL
+            );
+            CREATE INDEX tracks_channel ON tracks(channel_id, id);
+            CREATE INDEX tracks_likes ON tracks(liked_at, id) WHERE rating = 1 AND deleted_at IS NULL;
+            CREATE INDEX tracks_trash ON tracks(deleted_at) WHERE deleted_at IS NOT NULL;
+
+            CREATE TABLE jobs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'pending' CHECK (\(SQLCheck.column("status", in: JobStatus.self))),
+                priority INTEGER NOT NULL DEFAULT 0,
+                payload TEXT NOT NULL DEFAULT '{}',
+                channel_id INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+                video_id TEXT,
+                title TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                max_attempts INTEGER NOT NULL DEFAULT 5 CHECK (max_attempts >= 1),
+                run_after REAL NOT NULL,
+                lease_until REAL,
+                worker TEXT,
+                progress_percent REAL,
+                progress_bytes INTEGER,
+                progress_total_bytes INTEGER,
+                progress_speed REAL,
+                progress_eta INTEGER,
+                last_error TEXT,
+                error_class TEXT CHECK (error_class IS NULL OR \(SQLCheck.column("error_class", in: JobErrorClass.self))),
+                log_tail TEXT,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                started_at REAL,
+                finished_at REAL
+            );
+            -- The claim query: due jobs by priority, then age.
+            CREATE INDEX jobs_due ON jobs(priority DESC, run_after, id) WHERE status IN ('pending', 'retrying');
+            CREATE INDEX jobs_status ON jobs(status, id);
+            CREATE INDEX jobs_kind ON jobs(kind, id);
+            CREATE INDEX jobs_channel ON jobs(channel_id, status);
+            CREATE INDEX jobs_lease ON jobs(lease_until) WHERE status = 'running';
+            -- One active download per video: a re-sync or a double click never duplicates work.
+            CREATE UNIQUE INDEX jobs_one_active_download ON jobs(video_id)
+                WHERE kind = 'download' AND status IN \(SQLCheck.list(JobStatus.active));
+
+            CREATE TABLE job_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                from_status TEXT CHECK (from_status IS NULL OR \(SQLCheck.column("from_status", in: JobStatus.self))),
+                to_status TEXT NOT NULL CHECK (\(SQLCheck.column("to_status", in: JobStatus.self))),
+                attempt INTEGER NOT NULL DEFAULT 0,
+                message TEXT,
+                error_class TEXT CHECK (error_class IS NULL OR \(SQLCheck.column("error_class", in: JobErrorClass.self))),
+                exit_code INTEGER,
+                signal INTEGER,
+                at REAL NOT NULL
+            );
+            CREATE INDEX job_events_job ON job_events(job_id, id);
+
+            CREATE TABLE play_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+                session TEXT NOT NULL,
+                type TEXT NOT NULL CHECK (\(SQLCheck.column("type", in: PlayEventType.self))),
+                position REAL,
+                value REAL,
+                client_time REAL,
+                received_at REAL NOT NULL
+            );
+            CREATE INDEX play_events_track ON play_events(track_id, id);
+            CREATE INDEX play_events_plays ON play_events(received_at) WHERE type = 'play';
+
+            -- Videos the user deleted: a channel re-sync must not download them again.
+            CREATE TABLE tombstones (
+                video_id TEXT PRIMARY KEY,
+                channel_id INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+                title TEXT,
+                deleted_at REAL NOT NULL
+            ) WITHOUT ROWID;
+            """)
+    }
+
+    /// Full-text search over track titles and channel names (FTS5, kept in sync by triggers).
+    private static func createTrackSearch(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE VIRTUAL TABLE tracks_search USING fts5(
+                title, uploader, content='tracks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+            );
+            INSERT INTO tracks_search(rowid, title, uploader) SELECT id, title, coalesce(uploader, '') FROM tracks;
+            CREATE TRIGGER tracks_search_insert AFTER INSERT ON tracks BEGIN
+                INSERT INTO tracks_search(rowid, title, uploader) VALUES (new.id, new.title, coalesce(new.uploader, ''));
+            END;
+            CREATE TRIGGER tracks_search_delete AFTER DELETE ON tracks BEGIN
+                INSERT INTO tracks_search(tracks_search, rowid, title, uploader)
+                    VALUES ('delete', old.id, old.title, coalesce(old.uploader, ''));
+            END;
+            CREATE TRIGGER tracks_search_update AFTER UPDATE OF title, uploader ON tracks BEGIN
+                INSERT INTO tracks_search(tracks_search, rowid, title, uploader)
+                    VALUES ('delete', old.id, old.title, coalesce(old.uploader, ''));
+                INSERT INTO tracks_search(rowid, title, uploader) VALUES (new.id, new.title, coalesce(new.uploader, ''));
+            END;
+            """)
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SpoolApp
+import SpoolStore
+
+/// The `spool` command: `serve`, and `db status|migrate|backup`.
+@main
+struct Spool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spool",
+        abstract: "Mirror channels into a local library, download them in a persistent queue, and play them in the browser.",
+        version: SpoolVersion.current,
+        subcommands: [Serve.self, DatabaseCommand.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Loads the settings or exits with status 2 and a one-line message naming the setting.
+func loadSettings() throws -> Settings {
+    do {
+        return try Settings.load()
+    } catch {
+        FileHandle.standardError.write(Data("spool: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+}
+
+func makeLogger(_ settings: Settings) -> Logger {
+    let level = settings.logLevel
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: "spool")
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server: web app, JSON API, media, live events and the download queue.",
+        discussion: "Settings come from environment variables, or from a .env file in the working directory:\n\n"
+            + Settings.descriptors.map { d in
+                "  \(d.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(d.summary) Default: \(d.defaultValue)"
+            }.joined(separator: "\n"))
+
+    func run() throws {
+        let settings = try loadSettings()
+        let logger = makeLogger(settings)
+        do {
+            try SpoolApplication(settings: settings, logger: logger).serve()
+        } catch {
+            FileHandle.standardError.write(Data("spool: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct DatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Inspect, migrate or back up the database (DB_PATH).",
+        subcommands: [Status.self, Migrate.self, Backup.self])
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the database's schema version, journal mode, sizes and job counts as JSON.")
+        func run() throws {
+            let settings = try loadSettings()
+            let database = try openDatabase(settings)
+            let status = try database.status()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(status), as: UTF8.self))
+        }
+    }
+
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending migrations (backing up a populated database first).")
+        func run() throws {
+            let settings = try loadSettings()
+            let database = try openDatabase(settings)
+            let backup = try database.migrate(logger: makeLogger(settings))
+            if let backup { print("Backup written to \(backup)") }
+            print("Schema version: \(try database.status().schemaVersion ?? "none")")
+        }
+    }
+
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a consistent online copy of the database to PATH (safe while Spool runs).")
+        @Argument(help: "Where to write the copy; must not exist yet.") var path: String
+        func run() throws {
+            let settings = try loadSettings()
+            do {
+                try openDatabase(settings).backup(to: path)
+            } catch {
+                FileHandle.standardError.write(Data("spool: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            print("Backup written to \(path)")
+        }
+    }
+}
+
+func openDatabase(_ settings: Settings) throws -> SpoolDatabase {
+    try SpoolDatabase(options: DatabaseOptions(
+        path: settings.databasePath, maximumReaderCount: settings.databaseReaders,
+        busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000))
+}
