@@ -118,8 +118,13 @@ public final class SpoolDatabase: Sendable {
         }
     }
 
-    /// Closes every connection; later accesses throw.
+    /// Checkpoints the WAL into the database file and closes every connection; later accesses
+    /// throw. (The last connection to close may be a read-only one, which cannot checkpoint,
+    /// so the writer does it first: a stopped Spool leaves an empty WAL behind.)
     public func close() throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
         try pool.close()
     }
 }

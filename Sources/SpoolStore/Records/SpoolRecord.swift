@@ -2,7 +2,7 @@ import GRDB
 
 /// A row type of Spool's schema: Swift properties in camelCase map to snake_case columns, and
 /// dates are stored as REAL Unix seconds.
-public protocol SpoolRecord: Codable, FetchableRecord, PersistableRecord, Sendable {}
+public protocol SpoolRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {}
 
 extension SpoolRecord {
     public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }

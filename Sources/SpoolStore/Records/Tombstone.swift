@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A video the user deleted: channel re-syncs skip it.
-public struct Tombstone: SpoolRecord, Equatable {
+public struct Tombstone: SpoolRecord, PersistableRecord, Equatable {
     public static let databaseTableName = "tombstones"
 
     public var videoId: String

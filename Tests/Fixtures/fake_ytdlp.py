@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Fault-injecting stand-in for yt-dlp. Tests use it ONLY to provoke failures
+the real binary cannot be made to produce on demand; every success path is
+tested against the real yt-dlp and fixture_site.py.
+
+Behaviour is chosen by FAKE_YTDLP_MODE:
+  hang     one progress line, then sleep forever ignoring SIGTERM/SIGINT
+           (the caller must SIGKILL the process group)
+  silence  print nothing, sleep forever
+  crash    a few progress lines, then die by SIGSEGV
+  garbage  invalid UTF-8, NULs and a 1 MiB line without newline, exit 1
+  slow     a progress line every 0.5 s, growing OUTDIR/<id>.m4a.part
+           (FAKE_YTDLP_STEPS lines, default 600 = 5 minutes), then exit 0;
+           the .part goes to -P temp:DIR if given, else the -o directory
+  child    spawn a grandchild `sleep 1000` in our process group, then hang
+  version  print a version (also any mode with --version)
+Progress lines use the format documented in docs/ytdlp-notes.md.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+VERSION = "2026.10.26-fake"
+TOTAL = 100_000
+
+
+def progress(done, total=TOTAL, status="downloading", vid="fake-id"):
+    pct = 100.0 * done / total
+    speed, eta = ("NA", "NA") if status == "finished" else (50000, (total - done) // 50000)
+    print(f"SPOOLPROG {status} {done} {total} NA {speed} {eta} {pct:.1f} {vid}", flush=True)
+
+
+def partial_dir(argv):
+    # Like yt-dlp: "-P temp:DIR" holds .part files, else the -o template's dir.
+    pairs = list(zip(argv, argv[1:]))
+    for flag, value in pairs:
+        if flag in ("-P", "--paths") and value.startswith("temp:"):
+            return value[len("temp:"):]
+    for flag, value in pairs:
+        if flag in ("-o", "--output"):
+            return os.path.dirname(value) or "."
+    return "."
+
+
+def sleep_forever():
+    while True:
+        time.sleep(3600)
+
+
+def main(argv):
+    mode = os.environ.get("FAKE_YTDLP_MODE", "version")
+    if mode == "version" or "--version" in argv:
+        print(VERSION, flush=True)
+        return 0
+    if mode == "hang":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        progress(1024)
+        sleep_forever()
+    if mode == "silence":
+        sleep_forever()
+    if mode == "crash":
+        for done in (1024, 4096, 16384):
+            progress(done)
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if mode == "garbage":
+        out = sys.stdout.buffer
+        out.write(b"SPOOLPROG downloading \xff\xfe\xc3\x28 NA\n\x00\x01\x02\n")
+        out.write(os.urandom(4096))
+        out.write(b"x" * (1 << 20))  # one huge line, never terminated
+        out.flush()
+        sys.stderr.buffer.write(b"ERROR: \xff\xfe garbage\n")
+        return 1
+    if mode == "slow":
+        steps = int(os.environ.get("FAKE_YTDLP_STEPS", "600"))
+        directory = partial_dir(argv)
+        os.makedirs(directory, exist_ok=True)
+        part = os.path.join(directory, "fake-id.m4a.part")
+        with open(part, "ab") as f:
+            for step in range(1, steps + 1):
+                f.write(b"\0" * 1024)
+                f.flush()
+                progress(min(step * 1024, TOTAL))
+                time.sleep(0.5)
+        final = part[:-len(".part")]
+        os.replace(part, final)  # real yt-dlp would move it to the -o dir
+        progress(TOTAL, status="finished")
+        print(os.path.abspath(final), flush=True)
+        return 0
+    if mode == "child":
+        child = subprocess.Popen(["sleep", "1000"])  # inherits our process group
+        print(f"child pid {child.pid}", flush=True)
+        sleep_forever()
+    print(f"ERROR: unknown FAKE_YTDLP_MODE {mode!r}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

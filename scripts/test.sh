@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds Spool and runs every test: the Swift unit and integration
+# tests (XCTest), then the black-box tests of the real `spool` binary (pytest: HTTP API,
+# real yt-dlp against a local fixture site, WebSocket clients, headless Chromium).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test || exit 1
+
+echo "==> swift build"
+swift build --build-tests || exit 1
+
+status=0
+echo "==> swift test"
+swift test --skip-build || status=1
+
+echo "==> pytest"
+SPOOL_BIN="$PWD/.build/debug/spool" .venv/bin/pytest -q -p no:cacheprovider Tests/Fixtures Tests/e2e "$@" || status=1
+
+exit $status
