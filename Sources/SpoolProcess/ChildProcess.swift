@@ -1,0 +1,70 @@
+import Glibc
+
+/// Runs child processes and watches them until they end.
+///
+/// ``run(_:cancellation:onLine:)`` blocks the calling thread for the whole life of the child, so
+/// call it from a worker thread, never from an event loop:
+///
+/// ```swift
+/// let cancellation = ProcessCancellation()   // keep it where a "stop" request can reach it
+/// let outcome = try ChildProcess.run(spec, cancellation: cancellation) { stream, line in
+///     progress.parse(line)
+/// }
+/// if !outcome.isSuccess {
+///     log.error("\(outcome.reason), \(outcome.termination): \(outcome.tailText)")
+/// }
+/// ```
+///
+/// Whatever happens, the run ends with the child's whole process group killed, the child reaped
+/// (no zombie) and every descriptor it opened closed. Group members still alive when the child
+/// itself exits are orphans nobody waits for, so they are killed too.
+///
+/// The runner relies on being the only one to reap its children: do not set `SIGCHLD` to
+/// `SIG_IGN` and do not call `waitpid(-1, …)` elsewhere in the process.
+public enum ChildProcess {
+    /// Runs `spec` to its end and returns what happened.
+    ///
+    /// - Parameters:
+    ///   - spec: What to run and the limits to apply.
+    ///   - cancellation: A token another thread may cancel to stop the child.
+    ///   - onLine: Called on the calling thread for every line the child writes, in the order the
+    ///     lines are read. Keep it short: while it runs, the child's output is not read.
+    /// - Returns: How the child ended, why, its last lines and how long it ran.
+    /// - Throws: ``ChildProcessError`` if the child could not be started; then nothing is left
+    ///   running or open.
+    public static func run(
+        _ spec: ProcessSpec,
+        cancellation: ProcessCancellation? = nil,
+        onLine: (StandardStream, String) -> Void = { _, _ in }
+    ) throws -> ProcessOutcome {
+        // The wake-up pipe exists before the child does, so a failure to create it leaves
+        // nothing behind, and a cancel() that races with the spawn is never lost.
+        var wakePipe: (read: Int32, write: Int32)?
+        if let cancellation {
+            wakePipe = try makeWakePipe(path: spec.executablePath)
+            cancellation.register(wakeDescriptor: wakePipe!.write)
+        }
+        defer {
+            if let cancellation, let wakePipe {
+                cancellation.unregister(wakeDescriptor: wakePipe.write)
+                closeDescriptor(wakePipe.read)
+                closeDescriptor(wakePipe.write)
+            }
+        }
+
+        let child = try Spawn.start(spec)
+        let watch = Watch(spec: spec, child: child, cancellation: cancellation, wakeDescriptor: wakePipe?.read)
+        return watch.run(onLine: onLine)
+    }
+
+    private static func makeWakePipe(path: String) throws -> (read: Int32, write: Int32) {
+        guard let pipe2 = GNUFunctions.pipe2 else {
+            throw ChildProcessError.systemCallFailed(call: "pipe2 (missing)", path: path, errno: ENOSYS)
+        }
+        var descriptors: [Int32] = [-1, -1]
+        if pipe2(&descriptors, O_CLOEXEC | O_NONBLOCK) != 0 {
+            throw ChildProcessError.systemCallFailed(call: "pipe2", path: path, errno: errno)
+        }
+        return (descriptors[0], descriptors[1])
+    }
+}
