@@ -1,0 +1,74 @@
+// Fetch wrapper: JSON in, JSON out, and every server error `{"error": {"code", "message"}}`
+// becomes a thrown ApiError whose message can be shown to the user as is.
+
+const TOKEN_KEY = 'spool.token';
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** An optional AUTH_TOKEN, stored once by the user after a 401 (see main.js). */
+export function authToken() {
+  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+}
+
+export function setAuthToken(token) {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token); else localStorage.removeItem(TOKEN_KEY);
+  } catch { /* private mode: the token simply is not remembered */ }
+}
+
+/**
+ * api('/api/jobs', {query: {status: 'failed'}}) → parsed JSON.
+ * `body` is sent as JSON; `signal` aborts (aborts are rethrown as AbortError, not reported).
+ */
+export async function api(path, { method = 'GET', body, query, signal, keepalive } = {}) {
+  const url = new URL(path, location.origin);
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value !== null && value !== undefined && value !== '') url.searchParams.set(key, value);
+  }
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = authToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+
+  let response;
+  try {
+    response = await fetch(url, {
+      method, headers, signal, keepalive,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    throw new ApiError(0, 'network', 'The server could not be reached. Check that Spool is running.');
+  }
+
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // A proxy error page or similar: keep going with the status code only.
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const err = data && data.error;
+    const message = err && err.message ? err.message : `${method} ${url.pathname} failed with HTTP ${response.status}.`;
+    const apiError = new ApiError(response.status, err && err.code ? err.code : 'http_error', message);
+    window.dispatchEvent(new CustomEvent('spool:api-error', { detail: apiError }));
+    throw apiError;
+  }
+  return data;
+}
+
+export const get = (path, query, options = {}) => api(path, { ...options, query });
+export const post = (path, body, options = {}) => api(path, { ...options, method: 'POST', body });
+export const put = (path, body, options = {}) => api(path, { ...options, method: 'PUT', body });
+export const del = (path, query, options = {}) => api(path, { ...options, method: 'DELETE', query });

@@ -1,0 +1,98 @@
+// /health — GET /api/health as a readable panel. Refreshes every 5 s, but only while the tab
+// is visible: a background tab should not keep the server's readers busy.
+import { get } from './api.js';
+import { notifyError } from './notices.js';
+import { h, setChildren, withBusy, formatBytes, formatSpan, timeEl, badge, placeholder } from './ui.js';
+import { STATUSES } from './jobs.js';
+
+const REFRESH_MS = 5000;
+
+export function mount(root) {
+  const panel = h('div', { class: 'health-grid', dataset: { testid: 'health-panel' } }, placeholder('Loading…'));
+  const updated = h('span', { class: 'small muted', dataset: { testid: 'health-updated' } });
+  const refreshButton = h('button', { type: 'button', class: 'btn', dataset: { testid: 'health-refresh' }, onclick: (e) => withBusy(e.currentTarget, refresh) }, 'Refresh');
+  let timer = null;
+  let failing = false;
+
+  root.append(h('section', { class: 'page' },
+    h('header', { class: 'page-head' }, h('h1', {}, 'Health'), h('div', { class: 'actions' }, updated, refreshButton)),
+    panel));
+
+  const row = (label, value, testid) => [h('dt', {}, label), h('dd', { dataset: { testid } }, value ?? '—')];
+  const card = (title, ...rows) => h('section', { class: 'card' }, h('h2', {}, title), h('dl', { class: 'facts' }, rows));
+  const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : '—');
+
+  function render(data) {
+    const db = data.database || {};
+    const writer = db.writer || {};
+    const jobs = data.jobs || {};
+    const counts = jobs.counts || {};
+    const hk = data.housekeeping || {};
+    const rl = data.rate_limit || {};
+    const yt = data.ytdlp || {};
+    const paused = rl.paused_until && Date.parse(rl.paused_until) > Date.now();
+    const walWarning = db.journal_mode && String(db.journal_mode).toLowerCase() !== 'wal';
+
+    setChildren(panel,
+      card('Service',
+        row('Status', badge(data.status || 'unknown', 'health-status')),
+        row('Version', data.version, 'health-version'),
+        row('Uptime', formatSpan(data.uptime_seconds), 'health-uptime'),
+        row('yt-dlp', [yt.version || 'not found', yt.path ? h('div', { class: 'small muted' }, yt.path) : null], 'health-ytdlp')),
+      card('Database',
+        row('Journal mode', h('span', { class: walWarning ? 'error-text' : '' }, db.journal_mode), 'health-journal-mode'),
+        row('Synchronous', db.synchronous, 'health-synchronous'),
+        row('Busy timeout', db.busy_timeout_ms !== undefined ? `${db.busy_timeout_ms} ms` : null, 'health-busy-timeout'),
+        row('WAL size', formatBytes(db.wal_size_bytes), 'health-wal-size'),
+        row('Schema version', db.schema_version, 'health-schema'),
+        row('Foreign keys', yesNo(db.foreign_keys)),
+        row('Readers', db.reader_count),
+        row('Path', db.path ? h('code', {}, db.path) : null)),
+      card('Writer',
+        row('Queue depth', writer.queue_depth, 'health-writer-queue'),
+        row('Busy waits', writer.busy_waits, 'health-writer-busy-waits'),
+        row('Wait p99', writer.wait_p99_ms !== undefined ? `${writer.wait_p99_ms} ms` : null, 'health-writer-p99'),
+        row('Transactions', writer.transactions, 'health-writer-transactions')),
+      card('Jobs',
+        row('Workers', jobs.workers, 'health-workers'),
+        STATUSES.map((s) => row(s.replace('_', ' '), h('a', { href: `/jobs?status=${s}` }, String(counts[s] ?? 0)), `health-count-${s}`))),
+      card('Housekeeping & rate limit',
+        row('Last run', timeEl(hk.last_run_at), 'health-housekeeping'),
+        row('Last result', hk.last_result ? (typeof hk.last_result === 'string' ? hk.last_result : h('code', {}, JSON.stringify(hk.last_result))) : null),
+        row('Rate limit', paused ? h('span', { class: 'error-text' }, 'paused until ', timeEl(rl.paused_until)) : 'not paused', 'health-rate-limit'),
+        row('Cooldown', rl.cooldown_seconds ? formatSpan(rl.cooldown_seconds) : '—')));
+  }
+
+  async function refresh() {
+    try {
+      const data = await get('/api/health');
+      render(data);
+      failing = false;
+      setChildren(updated, 'Updated ', new Date().toLocaleTimeString());
+    } catch (err) {
+      // Report an outage once, not every 5 s, and keep the last data on screen.
+      if (!failing) notifyError(err, 'Health check failed');
+      failing = true;
+      setChildren(updated, h('span', { class: 'error-text' }, `Unreachable: ${err.message}`));
+      if (!panel.querySelector('.card')) setChildren(panel, placeholder('The health report could not be loaded.'));
+    }
+  }
+
+  function schedule() {
+    clearInterval(timer);
+    timer = null;
+    if (document.visibilityState === 'visible') timer = setInterval(refresh, REFRESH_MS);
+  }
+  function onVisibility() {
+    if (document.visibilityState === 'visible') refresh();
+    schedule();
+  }
+  document.addEventListener('visibilitychange', onVisibility);
+  refresh();
+  schedule();
+
+  return () => {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', onVisibility);
+  };
+}

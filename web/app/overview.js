@@ -1,0 +1,63 @@
+// / — a landing overview: what is downloading, a way into the player, and recent plays.
+import { get } from './api.js';
+import { icon } from './icons.js';
+import * as live from './live.js';
+import { notifyError } from './notices.js';
+import { h, setChildren, timeEl, placeholder, formatDuration, debounce } from './ui.js';
+import { artwork } from './tracks.js';
+
+export function mount(root) {
+  const stats = h('div', { class: 'stat-grid', dataset: { testid: 'overview-stats' } }, placeholder('Loading…'));
+  const plays = h('ul', { class: 'track-list compact', dataset: { testid: 'overview-history' } });
+
+  root.append(h('section', { class: 'page' },
+    h('header', { class: 'page-head' }, h('h1', {}, 'Overview'),
+      h('div', { class: 'actions' },
+        h('a', { class: 'btn btn-primary', href: '/likes_player/0', dataset: { testid: 'overview-play-likes' } }, icon('heart', 18), 'Play likes'),
+        h('a', { class: 'btn', href: '/channels' }, 'Add a channel'))),
+    stats,
+    h('section', { class: 'card' }, h('h2', {}, 'Recently played'), plays)));
+
+  const tile = (label, value, href, testid) => h('a', { class: 'card tile', href, dataset: { testid } },
+    h('span', { class: 'tile-value' }, String(value ?? 0)), h('span', { class: 'tile-label' }, label));
+
+  async function loadStats() {
+    try {
+      const [health, channels] = await Promise.all([get('/api/health'), get('/api/channels')]);
+      const counts = (health.jobs && health.jobs.counts) || {};
+      const list = channels.channels || [];
+      const problems = (counts.failed || 0) + (counts.dead_letter || 0) + (counts.zombie || 0) + (counts.timeout || 0);
+      setChildren(stats,
+        tile('channels', list.length, '/channels', 'overview-channels'),
+        tile('downloaded tracks', list.reduce((sum, c) => sum + ((c.counts && c.counts.downloaded) || 0), 0), '/library', 'overview-tracks'),
+        tile('downloading now', counts.running, '/jobs?status=running', 'overview-running'),
+        tile('waiting', (counts.pending || 0) + (counts.retrying || 0), '/jobs?status=pending', 'overview-pending'),
+        tile('need attention', problems, '/jobs?status=failed', 'overview-problems'));
+    } catch (err) {
+      setChildren(stats, placeholder('Statistics could not be loaded.'));
+      notifyError(err, 'Could not load the overview');
+    }
+  }
+
+  async function loadHistory() {
+    try {
+      const data = await get('/api/history', { limit: 10 });
+      const items = (data && data.plays) || [];
+      if (!items.length) { setChildren(plays, placeholder('Nothing played yet.')); return; }
+      setChildren(plays, items.map(({ track, played_at: playedAt }) => h('li', { class: 'track' },
+        artwork(track, 40),
+        h('div', { class: 'track-main' }, h('div', { class: 'track-title' }, track.title),
+          h('div', { class: 'small muted' }, track.channel_title || '', ' · ', formatDuration(track.duration), ' · ', timeEl(playedAt))))));
+    } catch (err) {
+      setChildren(plays, placeholder('History could not be loaded.'));
+      notifyError(err, 'Could not load the play history');
+    }
+  }
+
+  // Job changes move the numbers; one refetch per burst is plenty for an overview.
+  const refreshSoon = debounce(loadStats, 2000, 10000);
+  const off = live.onMany({ 'job.status': refreshSoon, 'channel.updated': refreshSoon, reset: () => { loadStats(); loadHistory(); } });
+  loadStats();
+  loadHistory();
+  return () => { off(); refreshSoon.cancel(); };
+}
