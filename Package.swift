@@ -31,6 +31,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The persistent job queue: enqueue, claim, workers, retries, zombies, housekeeping.
+        .target(
+            name: "SpoolJobs",
+            dependencies: [
+                "SpoolStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Child processes: spawn, watch, time-limit and kill; knows nothing of yt-dlp.
         .target(name: "SpoolProcess"),
         // The evhttp server: loop thread, router, work queue, static files.
@@ -45,7 +53,7 @@ let package = Package(
         .target(
             name: "SpoolApp",
             dependencies: [
-                "SpoolStore", "SpoolHTTP",
+                "SpoolStore", "SpoolJobs", "SpoolHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -57,6 +65,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SpoolStoreTests", dependencies: ["SpoolStore"]),
+        .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
     ],

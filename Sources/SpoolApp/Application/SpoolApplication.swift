@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import SpoolHTTP
+import SpoolJobs
 import SpoolStore
 
 /// Wires the layers together: opens the one database, migrates it, builds the routes, runs the
@@ -20,13 +21,35 @@ public final class SpoolApplication: Sendable {
             maximumReaderCount: settings.databaseReaders,
             busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000))
         self.hub = EventHub()
-        self.context = AppContext(settings: settings, database: database, hub: hub, startedAt: Date(), logger: logger)
+        let queue = JobQueue(
+            database: database, hub: hub,
+            retryPolicy: RetryPolicy(baseSeconds: settings.retryBaseSeconds, capSeconds: settings.retryMaxSeconds),
+            logger: logger)
+        let housekeeper = Housekeeper(
+            database: database, retentionSeconds: Double(settings.jobRetentionDays) * 86_400,
+            intervalSeconds: settings.housekeepingIntervalSeconds, logger: logger)
+        let workers = WorkerPool(
+            queue: queue,
+            options: WorkerPoolOptions(
+                workers: settings.workers, leaseSeconds: settings.jobLeaseSeconds,
+                heartbeatSeconds: settings.jobHeartbeatSeconds),
+            housekeeper: housekeeper, logger: logger)
+        self.context = AppContext(
+            settings: settings, database: database, hub: hub, queue: queue, workers: workers,
+            housekeeper: housekeeper, startedAt: Date(), logger: logger)
+        if settings.testJobsEnabled {
+            TestJobs.register(on: workers, settings: settings)
+        }
     }
 
     /// Every route of the API, plus the web app as the fallback.
     func makeRouter() -> Router {
         var router = Router()
         HealthAPI(context: context).register(on: &router)
+        JobsAPI(queue: context.queue).register(on: &router)
+        if settings.testJobsEnabled {
+            TestJobs.register(on: &router, queue: context.queue, settings: settings)
+        }
         let site = StaticSite(root: settings.webDirectory)
         router.setFallback { request in try site.respond(to: request) }
         return router
@@ -43,6 +66,7 @@ public final class SpoolApplication: Sendable {
                 host: settings.host, port: settings.port, workQueueWidth: settings.httpThreads),
             router: makeRouter(), logger: logger)
         try server.start()
+        try context.workers.start()
         // Tests and scripts wait for this line (it carries the port when PORT=0).
         FileHandle.standardOutput.write(Data("Spool \(SpoolVersion.current) listening on http://\(settings.host):\(server.port)\n".utf8))
 
@@ -52,6 +76,7 @@ public final class SpoolApplication: Sendable {
         }
         server.waitUntilStopped()
         signals.cancel()
+        context.workers.stop()
         try database.close()
         logger.info("Stopped")
     }

@@ -13,6 +13,17 @@ public struct Settings: Sendable {
     public var busyTimeoutMilliseconds: Int
     public var httpThreads: Int
     public var logLevel: Logger.Level
+    public var trashRetentionDays: Int
+    public var trashPurgeIntervalSeconds: Int
+    public var jobLeaseSeconds: Double
+    public var jobHeartbeatSeconds: Double
+    public var retryBaseSeconds: Double
+    public var retryMaxSeconds: Double
+    public var maxAttempts: Int
+    public var jobRetentionDays: Int
+    public var housekeepingIntervalSeconds: Double
+    /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
+    public var testJobsEnabled: Bool
 
     /// One documented setting: its variable, default and meaning (`spool serve --help` lists them).
     public struct Descriptor: Sendable {
@@ -32,6 +43,16 @@ public struct Settings: Sendable {
         .init(name: "DB_BUSY_TIMEOUT_MS", defaultValue: "5000", summary: "How long the writer waits for a lock held by another process (0–60000)."),
         .init(name: "HTTP_THREADS", defaultValue: "8", summary: "Request handlers running at once on the work queue (1–256)."),
         .init(name: "LOG_LEVEL", defaultValue: "info", summary: "trace, debug, info, notice, warning, error or critical."),
+        .init(name: "TRASH_RETENTION_DAYS", defaultValue: "30", summary: "Days a deleted track stays in the trash before it is purged automatically (0 = at the next sweep)."),
+        .init(name: "TRASH_PURGE_INTERVAL_SECONDS", defaultValue: "600", summary: "How often the idle trash sweep looks for expired items (1–86400)."),
+        .init(name: "JOB_LEASE_SECONDS", defaultValue: "60", summary: "A running job's lease; a job whose lease passes without a heartbeat becomes a zombie (1–3600)."),
+        .init(name: "JOB_HEARTBEAT_SECONDS", defaultValue: "15", summary: "How often running jobs renew their lease (must be below the lease)."),
+        .init(name: "RETRY_BASE_SECONDS", defaultValue: "30", summary: "First retry delay of a transient failure; doubles per attempt (0–86400)."),
+        .init(name: "RETRY_MAX_SECONDS", defaultValue: "3600", summary: "Longest retry delay (0–604800)."),
+        .init(name: "MAX_ATTEMPTS", defaultValue: "5", summary: "Attempts of a job before it is dead-lettered (1–100)."),
+        .init(name: "JOB_RETENTION_DAYS", defaultValue: "30", summary: "Completed jobs older than this are pruned while the queue is idle (0–36500)."),
+        .init(name: "HOUSEKEEPING_INTERVAL_SECONDS", defaultValue: "600", summary: "Minimum time between idle housekeeping runs (1–86400)."),
+        .init(name: "SPOOL_TEST_JOBS", defaultValue: "0", summary: "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
 
     /// The settings from `environment`, over the values of the `.env` file at `dotEnvPath`
@@ -53,7 +74,17 @@ public struct Settings: Sendable {
             databaseReaders: try reader.integer("DB_READERS", in: 1...64),
             busyTimeoutMilliseconds: try reader.integer("DB_BUSY_TIMEOUT_MS", in: 0...60_000),
             httpThreads: try reader.integer("HTTP_THREADS", in: 1...256),
-            logLevel: try reader.logLevel("LOG_LEVEL"))
+            logLevel: try reader.logLevel("LOG_LEVEL"),
+            trashRetentionDays: try reader.integer("TRASH_RETENTION_DAYS", in: 0...36_500),
+            trashPurgeIntervalSeconds: try reader.integer("TRASH_PURGE_INTERVAL_SECONDS", in: 1...86_400),
+            jobLeaseSeconds: try reader.number("JOB_LEASE_SECONDS", in: 0.5...3600),
+            jobHeartbeatSeconds: try reader.number("JOB_HEARTBEAT_SECONDS", in: 0.1...3600),
+            retryBaseSeconds: try reader.number("RETRY_BASE_SECONDS", in: 0...86_400),
+            retryMaxSeconds: try reader.number("RETRY_MAX_SECONDS", in: 0...604_800),
+            maxAttempts: try reader.integer("MAX_ATTEMPTS", in: 1...100),
+            jobRetentionDays: try reader.integer("JOB_RETENTION_DAYS", in: 0...36_500),
+            housekeepingIntervalSeconds: try reader.number("HOUSEKEEPING_INTERVAL_SECONDS", in: 0.1...86_400),
+            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS", in: 0...1) == 1)
     }
 }
 
@@ -89,6 +120,14 @@ private struct SettingsReader {
         let text = raw(name)
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
             throw SettingsError(setting: name, message: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func number(_ name: String, in range: ClosedRange<Double>) throws(SettingsError) -> Double {
+        let text = raw(name)
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw SettingsError(setting: name, message: "'\(text)' is not a number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }

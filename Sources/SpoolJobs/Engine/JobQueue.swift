@@ -1,0 +1,445 @@
+import Foundation
+import GRDB
+import Logging
+import SpoolStore
+import Synchronization
+
+/// The persistent queue: every change of a job's status happens here, in one short write
+/// transaction that also appends the job's timeline row, and is published on the event hub
+/// after the commit. Knows nothing of what jobs do (see `JobHandler`) or of HTTP.
+public final class JobQueue: Sendable {
+    public let database: SpoolDatabase
+    public let hub: EventHub
+    public let retryPolicy: RetryPolicy
+    /// Identifies this process's workers in `jobs.worker`, so start-up can tell the running
+    /// jobs of a previous (dead) process from its own.
+    public let runId: String
+    private let logger: Logger
+    private let listeners = Mutex(Listeners())
+
+    private struct Listeners {
+        var onEnqueue: [@Sendable () -> Void] = []
+        var onCancelRunning: [@Sendable (Int64) -> Bool] = []
+    }
+
+    public init(database: SpoolDatabase, hub: EventHub, retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "spool.jobs")) {
+        self.database = database
+        self.hub = hub
+        self.retryPolicy = retryPolicy
+        self.runId = String(UUID().uuidString.prefix(8)).lowercased()
+        self.logger = logger
+    }
+
+    /// Called after jobs become due (enqueue, retry): the worker pool wakes up.
+    func addEnqueueListener(_ listener: @escaping @Sendable () -> Void) {
+        listeners.withLock { $0.onEnqueue.append(listener) }
+    }
+
+    /// Asked to stop a running job; returns true when the job runs here.
+    func addCancelListener(_ listener: @escaping @Sendable (Int64) -> Bool) {
+        listeners.withLock { $0.onCancelRunning.append(listener) }
+    }
+
+    private func notifyEnqueued() {
+        listeners.withLock { $0.onEnqueue }.forEach { $0() }
+    }
+
+    static var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: - Enqueue
+
+    /// Inserts jobs in one transaction. A download whose video already has an active job is
+    /// skipped (the unique partial index decides), so re-syncs and double clicks never duplicate.
+    @discardableResult
+    public func enqueue(_ jobs: [NewJob]) throws -> EnqueueResult {
+        guard !jobs.isEmpty else { return EnqueueResult(inserted: [], skippedDuplicates: 0) }
+        let now = Self.now
+        let inserted = try database.write { db -> [Job] in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO jobs (kind, status, priority, payload, channel_id, video_id, title, attempts,
+                                  max_attempts, run_after, created_at, updated_at)
+                VALUES (?, 'pending', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                RETURNING *
+                """)
+            let eventStatement = try db.makeStatement(sql: """
+                INSERT INTO job_events (job_id, from_status, to_status, attempt, message, at)
+                VALUES (?, NULL, 'pending', 0, 'Queued', ?)
+                """)
+            var inserted: [Job] = []
+            inserted.reserveCapacity(jobs.count)
+            for job in jobs {
+                let arguments: StatementArguments = [
+                    job.kind, job.priority, job.payload, job.channelId, job.videoId, job.title,
+                    max(1, job.maxAttempts), job.runAfter ?? now, now, now]
+                if let row = try Job.fetchOne(statement, arguments: arguments) {
+                    try eventStatement.execute(arguments: [row.id, now])
+                    inserted.append(row)
+                }
+            }
+            return inserted
+        }
+        for job in inserted { hub.publish("job.status", job) }
+        notifyEnqueued()
+        return EnqueueResult(inserted: inserted, skippedDuplicates: jobs.count - inserted.count)
+    }
+
+    // MARK: - Claim and finish (the workers' side)
+
+    /// Claims the most urgent due job of one of `kinds` in one statement, with a lease.
+    func claim(worker: String, kinds: [String], leaseSeconds: Double) throws -> Job? {
+        guard !kinds.isEmpty else { return nil }
+        let now = Self.now
+        let placeholders = kinds.map { _ in "?" }.joined(separator: ", ")
+        let job = try database.write { db -> Job? in
+            let arguments: StatementArguments = [now + leaseSeconds, worker, now, now]
+                + StatementArguments(kinds) + [now]
+            guard let job = try Job.fetchOne(db, sql: """
+                UPDATE jobs
+                SET status = 'running', attempts = attempts + 1, lease_until = ?, worker = ?,
+                    started_at = ?, updated_at = ?, finished_at = NULL,
+                    progress_percent = NULL, progress_bytes = NULL, progress_total_bytes = NULL,
+                    progress_speed = NULL, progress_eta = NULL
+                WHERE id = (
+                    SELECT id FROM jobs
+                    WHERE status IN ('pending', 'retrying') AND kind IN (\(placeholders)) AND run_after <= ?
+                    ORDER BY priority DESC, run_after, id
+                    LIMIT 1)
+                RETURNING *
+                """, arguments: arguments) else { return nil }
+            var event = JobEvent(
+                jobId: job.id!, fromStatus: .pending, toStatus: .running, attempt: job.attempts,
+                message: "Started by \(worker)", at: Date(timeIntervalSince1970: now))
+            // The claim moved it from pending or retrying; the timeline says which.
+            event.fromStatus = try JobStatus.fetchOne(db, sql: """
+                SELECT to_status FROM job_events WHERE job_id = ? ORDER BY id DESC LIMIT 1
+                """, arguments: [job.id]) ?? .pending
+            try event.insert(db)
+            return job
+        }
+        if let job { hub.publish("job.status", job) }
+        return job
+    }
+
+    /// Extends the leases of jobs this process runs.
+    func renewLeases(_ ids: [Int64], worker prefix: String, leaseSeconds: Double) throws {
+        guard !ids.isEmpty else { return }
+        let now = Self.now
+        try database.write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET lease_until = ? WHERE status = 'running' AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                arguments: [now + leaseSeconds] + StatementArguments(ids))
+        }
+    }
+
+    /// Writes progress of a running job and publishes `job.progress`.
+    func writeProgress(_ id: Int64, _ progress: JobProgress) {
+        do {
+            try database.write { db in
+                try db.execute(sql: """
+                    UPDATE jobs SET progress_percent = ?, progress_bytes = ?, progress_total_bytes = ?,
+                                    progress_speed = ?, progress_eta = ?, updated_at = ?
+                    WHERE id = ? AND status = 'running'
+                    """, arguments: [progress.percent, progress.downloadedBytes, progress.totalBytes,
+                                     progress.speed, progress.eta, Self.now, id])
+            }
+            hub.publish("job.progress", JobProgressEvent(jobId: id, progress: progress))
+        } catch {
+            logger.warning("Could not record progress", metadata: ["job": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// How a run ended, as the worker saw it.
+    enum RunOutcome {
+        case completed(JobCompletion)
+        case failed(JobFailure)
+        case stopped(JobContext.StopReason)
+    }
+
+    /// Records the end of a run claimed by `worker`. Ignored when the job is no longer this
+    /// worker's (it was declared a zombie meanwhile): a late finish never completes a job twice.
+    func finish(_ claimed: Job, worker: String, outcome: RunOutcome, logTail: String?) throws {
+        let now = Self.now
+        var published: Job?
+        var extraEvents: [(String, any Sendable)] = []
+        try database.write { db in
+            guard var job = try Job.fetchOne(db, key: claimed.id), job.status == .running, job.worker == worker else {
+                logger.notice("Ignoring the end of a run that no longer owns its job", metadata: ["job": "\(claimed.id ?? 0)"])
+                return
+            }
+            job.leaseUntil = nil
+            job.logTail = logTail ?? job.logTail
+            switch outcome {
+            case .completed(let completion):
+                try completion.commit?(db)
+                job.lastError = nil
+                job.errorClass = nil
+                try transition(db, &job, to: .completed, message: completion.message ?? "Completed", now: now)
+                extraEvents = completion.events
+            case .stopped(.userCancelled):
+                try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, now: now)
+            case .stopped(.timeLimit):
+                try transition(db, &job, to: .timeout, message: "Stopped at its time limit", errorClass: .timeout, now: now)
+            case .stopped(.stalled):
+                try transition(db, &job, to: .timeout, message: "Stopped: no progress for too long", errorClass: .timeout, now: now)
+            case .stopped(.shutdown):
+                // Left running: the next start finds it a zombie and retries it.
+                try job.update(db)
+                return
+            case .failed(let failure):
+                try record(failure, on: &job, db: db, now: now)
+            }
+            published = job
+        }
+        if let published { hub.publish("job.status", published) }
+        for (type, payload) in extraEvents { hub.publish(type, payload) }
+        if published?.status == .retrying { notifyEnqueued() }
+    }
+
+    /// Failed attempts: permanent → failed; timeout → timeout; otherwise retrying with backoff,
+    /// or dead_letter when attempts are used up.
+    private func record(_ failure: JobFailure, on job: inout Job, db: Database, now: Double) throws {
+        job.lastError = failure.message
+        job.errorClass = failure.errorClass
+        switch failure.errorClass {
+        case .permanent:
+            try transition(db, &job, to: .failed, failure: failure, now: now)
+        case .timeout:
+            try transition(db, &job, to: .timeout, failure: failure, now: now)
+        case .cancelled:
+            try transition(db, &job, to: .cancelled, failure: failure, now: now)
+        case .transient, .rate_limited, .crashed:
+            if job.attempts >= job.maxAttempts {
+                try transition(db, &job, to: .dead_letter, failure: failure, now: now,
+                               suffix: " (attempt \(job.attempts) of \(job.maxAttempts); no attempts left)")
+            } else {
+                let backoff = now + retryPolicy.delay(afterAttempt: job.attempts)
+                job.runAfter = Date(timeIntervalSince1970: max(backoff, failure.retryNotBefore ?? 0))
+                let wait = Int((job.runAfter.timeIntervalSince1970 - now).rounded())
+                try transition(db, &job, to: .retrying, failure: failure, now: now, suffix: " (retry in \(wait) s)")
+            }
+        }
+    }
+
+    private func transition(_ db: Database, _ job: inout Job, to status: JobStatus, failure: JobFailure, now: Double, suffix: String = "") throws {
+        try transition(db, &job, to: status, message: failure.message + suffix, errorClass: failure.errorClass,
+                       exitCode: failure.exitCode, signal: failure.signal, now: now)
+    }
+
+    /// The one place a status changes: updates the row and appends its timeline entry.
+    func transition(
+        _ db: Database, _ job: inout Job, to status: JobStatus, message: String?,
+        errorClass: JobErrorClass? = nil, exitCode: Int? = nil, signal: Int? = nil, now: Double
+    ) throws {
+        let from = job.status
+        job.status = status
+        job.updatedAt = Date(timeIntervalSince1970: now)
+        if status.isTerminal { job.finishedAt = job.updatedAt }
+        if status != .running { job.leaseUntil = nil }
+        try job.update(db)
+        var event = JobEvent(
+            jobId: job.id!, fromStatus: from, toStatus: status, attempt: job.attempts, message: message,
+            errorClass: errorClass, exitCode: exitCode, signal: signal, at: job.updatedAt)
+        try event.insert(db)
+    }
+
+    // MARK: - Zombies
+
+    /// Marks as `zombie` every running job whose worker is gone: at start-up all running jobs
+    /// of other runs, and any job whose lease expired. Then resolves each zombie into
+    /// `retrying` (attempts left) or `dead_letter`. Returns how many zombies were found.
+    @discardableResult
+    public func recoverZombies() throws -> Int {
+        let now = Self.now
+        let suspects = try database.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM jobs WHERE status IN ('running', 'zombie') AND (status = 'zombie' OR worker IS NULL OR worker NOT LIKE ? OR lease_until < ?)
+                """, arguments: [runId + "/%", now]) ?? 0
+        }
+        guard suspects > 0 else { return 0 }
+        let zombies = try database.write { db -> [Job] in
+            let lost = try Job.fetchAll(db, sql: """
+                SELECT * FROM jobs WHERE status = 'running' AND (worker IS NULL OR worker NOT LIKE ? OR lease_until < ?)
+                """, arguments: [runId + "/%", now])
+            return try lost.map { job in
+                var job = job
+                job.lastError = "The worker running it stopped (crash or kill) before it finished."
+                job.errorClass = .crashed
+                try transition(db, &job, to: .zombie, message: job.lastError, errorClass: .crashed, now: now)
+                return job
+            }
+        }
+        for job in zombies { hub.publish("job.status", job) }
+        if !zombies.isEmpty { logger.warning("Found zombie jobs", metadata: ["count": "\(zombies.count)"]) }
+        try resolveZombies()
+        return zombies.count
+    }
+
+    /// Zombies go back to the queue with backoff, or to dead_letter when out of attempts.
+    func resolveZombies() throws {
+        let now = Self.now
+        let resolved = try database.write { db -> [Job] in
+            try Job.fetchAll(db, sql: "SELECT * FROM jobs WHERE status = 'zombie' AND error_class = 'crashed' AND finished_at IS NULL")
+                .map { job in
+                    var job = job
+                    try record(JobFailure(.crashed, job.lastError ?? "Lost its worker"), on: &job, db: db, now: now)
+                    return job
+                }
+        }
+        for job in resolved { hub.publish("job.status", job) }
+        if !resolved.isEmpty { notifyEnqueued() }
+    }
+
+    // MARK: - User actions
+
+    /// Retry: failed, cancelled, timeout, dead_letter or zombie → pending with attempts reset.
+    /// A job already queued or running is returned unchanged (a second click is no error).
+    public func retry(_ id: Int64) throws -> Job {
+        let job = try database.write { db -> Job in
+            guard var job = try Job.fetchOne(db, key: id) else { throw JobQueueError.notFound(id) }
+            if job.status == .completed {
+                throw JobQueueError.conflict("Job \(id) already completed; there is nothing to retry.")
+            }
+            guard JobStatus.retryable.contains(job.status) else { return job }
+            try requeue(&job, db: db)
+            return job
+        }
+        hub.publish("job.status", job)
+        notifyEnqueued()
+        return job
+    }
+
+    /// Bulk retry by ids or by status, in one transaction; jobs that cannot be retried are
+    /// left as they are. Returns the jobs that went back to the queue.
+    public func retry(ids: [Int64]? = nil, status: JobStatus? = nil) throws -> [Job] {
+        if let status, !JobStatus.retryable.contains(status) {
+            throw JobQueueError.conflict("Jobs in status '\(status.rawValue)' cannot be retried; retryable statuses are \(JobStatus.retryable.map(\.rawValue).sorted().joined(separator: ", ")).")
+        }
+        let retried = try database.write { db -> [Job] in
+            let candidates: [Job]
+            if let ids {
+                candidates = try Job.fetchAll(db, keys: ids)
+            } else if let status {
+                candidates = try Job.fetchAll(db, sql: "SELECT * FROM jobs WHERE status = ?", arguments: [status.rawValue])
+            } else {
+                candidates = []
+            }
+            var retried: [Job] = []
+            for var job in candidates where JobStatus.retryable.contains(job.status) {
+                do {
+                    try requeue(&job, db: db)
+                    retried.append(job)
+                } catch JobQueueError.conflict {
+                    continue
+                }
+            }
+            return retried
+        }
+        retried.forEach { hub.publish("job.status", $0) }
+        if !retried.isEmpty { notifyEnqueued() }
+        return retried
+    }
+
+    private func requeue(_ job: inout Job, db: Database) throws {
+        let now = Self.now
+        job.attempts = 0
+        job.runAfter = Date(timeIntervalSince1970: now)
+        job.finishedAt = nil
+        job.lastError = nil
+        job.errorClass = nil
+        job.worker = nil
+        job.progressPercent = nil
+        job.progressBytes = nil
+        job.progressTotalBytes = nil
+        job.progressSpeed = nil
+        job.progressEta = nil
+        do {
+            try transition(db, &job, to: .pending, message: "Retried by the user", now: now)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw JobQueueError.conflict("Video \(job.videoId ?? "?") already has a download queued or running; retry that one instead.")
+        }
+    }
+
+    /// Cancel: pending, retrying or zombie → cancelled at once; a running job is told to stop
+    /// and becomes cancelled when its handler returns. Cancelling a cancelled job is no error.
+    public func cancel(_ id: Int64) throws -> Job {
+        var runningJob: Job?
+        let job = try database.write { db -> Job in
+            guard var job = try Job.fetchOne(db, key: id) else { throw JobQueueError.notFound(id) }
+            switch job.status {
+            case .cancelled:
+                return job
+            case .pending, .retrying, .zombie:
+                job.errorClass = .cancelled
+                try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, now: Self.now)
+                return job
+            case .running:
+                runningJob = job
+                return job
+            case .completed, .failed, .timeout, .dead_letter:
+                throw JobQueueError.conflict("Job \(id) is \(job.status.rawValue); only queued or running jobs can be cancelled.")
+            }
+        }
+        if let running = runningJob {
+            let handled = listeners.withLock { $0.onCancelRunning }.contains { $0(running.id!) }
+            if !handled {
+                // Running in no worker of this process: its owner is gone, so cancel it here.
+                return try database.write { db -> Job in
+                    guard var job = try Job.fetchOne(db, key: id), job.status == .running else {
+                        return try Job.fetchOne(db, key: id)!
+                    }
+                    try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, now: Self.now)
+                    return job
+                }
+            }
+            return running
+        }
+        hub.publish("job.status", job)
+        return job
+    }
+
+    // MARK: - Reading
+
+    /// The earliest `run_after` of a waiting job of these kinds, if any.
+    func nextDueTime(kinds: [String]) throws -> Double? {
+        guard !kinds.isEmpty else { return nil }
+        return try database.read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT min(run_after) FROM jobs WHERE status IN ('pending', 'retrying') AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments(kinds))
+        }
+    }
+
+    /// Jobs newest first, optionally filtered, with cursor paging on the id.
+    public func jobs(status: JobStatus? = nil, kind: String? = nil, limit: Int = 100, before: Int64? = nil) throws -> [Job] {
+        try database.read { db in
+            var request = Job.all().order(Column("id").desc).limit(limit)
+            if let status { request = request.filter(Column("status") == status.rawValue) }
+            if let kind { request = request.filter(Column("kind") == kind) }
+            if let before { request = request.filter(Column("id") < before) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func job(_ id: Int64) throws -> Job? {
+        try database.read { try Job.fetchOne($0, key: id) }
+    }
+
+    /// The job's timeline, oldest first.
+    public func timeline(of id: Int64) throws -> [JobEvent] {
+        try database.read { db in
+            try JobEvent.fetchAll(db, sql: "SELECT * FROM job_events WHERE job_id = ? ORDER BY id", arguments: [id])
+        }
+    }
+
+    /// How many jobs are in each of the nine statuses.
+    public func counts() throws -> [JobStatus: Int] {
+        try database.read { db in
+            var counts = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs GROUP BY status") {
+                if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+}

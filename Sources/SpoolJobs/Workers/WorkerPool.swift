@@ -1,0 +1,243 @@
+import Foundation
+import Logging
+import SpoolStore
+import Synchronization
+
+/// N worker threads that claim due jobs and run their kind's handler, plus one supervisor
+/// thread that renews leases, enforces time limits and stall watchdogs, finds zombies and
+/// runs housekeeping when idle.
+///
+/// Workers sleep on a condition when nothing is due and wake at once on enqueue, on a retry
+/// falling due (they sleep exactly until the earliest `run_after`), on cancel or on shutdown:
+/// no loop polls the database.
+public final class WorkerPool: Sendable {
+    public let queue: JobQueue
+    public let options: WorkerPoolOptions
+    private let logger: Logger
+    private let registry = Mutex<[String: (handler: any JobHandler, limits: JobLimits)]>([:])
+    private let running = Mutex<[Int64: JobContext]>([:])
+    private let wakeUp = NSCondition()
+    /// Bumped on every wake-up; guarded by `wakeUp`.
+    nonisolated(unsafe) private var generation = 0
+    private let state = Mutex(PoolState())
+    private let finished = DispatchGroup()
+    /// Holds claims back while it returns a future time (the downloader's rate-limit brake).
+    private let claimGate = Mutex<(@Sendable (String) -> Double?)?>(nil)
+    public let housekeeper: Housekeeper?
+
+    private struct PoolState {
+        var stopping = false
+        var started = false
+        var busyWorkers = 0
+        var zombiesRecovered = 0
+    }
+
+    public init(queue: JobQueue, options: WorkerPoolOptions, housekeeper: Housekeeper? = nil, logger: Logger = Logger(label: "spool.jobs")) {
+        self.queue = queue
+        self.options = options
+        self.housekeeper = housekeeper
+        self.logger = logger
+        queue.addEnqueueListener { [weak self] in self?.signal() }
+        queue.addCancelListener { [weak self] id in self?.stopRunningJob(id, reason: .userCancelled) ?? false }
+    }
+
+    /// Registers the handler of a kind; call before `start`.
+    public func register(_ kind: String, limits: JobLimits = JobLimits(), handler: any JobHandler) {
+        registry.withLock { $0[kind] = (handler, limits) }
+    }
+
+    /// Lets `gate` hold back claims of a kind: it returns the time (Unix seconds) until which
+    /// that kind must wait, or nil.
+    public func setClaimGate(_ gate: @escaping @Sendable (String) -> Double?) {
+        claimGate.withLock { $0 = gate }
+    }
+
+    /// The registered kinds.
+    public var kinds: [String] { registry.withLock { Array($0.keys).sorted() } }
+
+    /// Recovers zombies of earlier runs, then starts the workers and the supervisor.
+    public func start() throws {
+        let recovered = try queue.recoverZombies()
+        state.withLock {
+            $0.started = true
+            $0.zombiesRecovered += recovered
+        }
+        for index in 0..<max(1, options.workers) {
+            finished.enter()
+            let thread = Thread { [self] in
+                workerLoop(name: "\(queue.runId)/\(index + 1)")
+                finished.leave()
+            }
+            thread.name = "spool.jobs.worker.\(index + 1)"
+            thread.start()
+        }
+        finished.enter()
+        let supervisor = Thread { [self] in
+            supervisorLoop()
+            finished.leave()
+        }
+        supervisor.name = "spool.jobs.supervisor"
+        supervisor.start()
+    }
+
+    /// Stops claiming, tells running handlers to stop and waits for them up to the grace
+    /// period. Jobs still running stay `running` and become zombies at the next start.
+    public func stop() {
+        let wasStarted = state.withLock { state -> Bool in
+            state.stopping = true
+            return state.started
+        }
+        guard wasStarted else { return }
+        running.withLock { Array($0.values) }.forEach { $0.stop(.shutdown) }
+        signal()
+        if finished.wait(timeout: .now() + options.shutdownGraceSeconds) == .timedOut {
+            logger.warning("Some jobs did not stop in time; they will be retried after the restart")
+        }
+    }
+
+    /// Figures for `/api/health`.
+    public struct Status: Sendable {
+        public let workers: Int
+        public let busy: Int
+        public let zombiesRecovered: Int
+    }
+
+    public var status: Status {
+        state.withLock { Status(workers: options.workers, busy: $0.busyWorkers, zombiesRecovered: $0.zombiesRecovered) }
+    }
+
+    /// True while some job runs in this process.
+    public var isBusy: Bool { running.withLock { !$0.isEmpty } }
+
+    // MARK: - Workers
+
+    func signal() {
+        wakeUp.lock()
+        generation += 1
+        wakeUp.broadcast()
+        wakeUp.unlock()
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    private func workerLoop(name: String) {
+        while !isStopping {
+            wakeUp.lock()
+            let seen = generation
+            wakeUp.unlock()
+
+            let (openKinds, gateUntil) = claimableKinds()
+            let job: Job?
+            do {
+                job = try queue.claim(worker: name, kinds: openKinds, leaseSeconds: options.leaseSeconds)
+            } catch {
+                logger.error("Claiming failed", metadata: ["error": "\(error)"])
+                job = nil
+            }
+            if let job {
+                run(job, worker: name)
+                continue
+            }
+            // Nothing due: sleep until the next job falls due, a gate opens, or a wake-up.
+            var deadline = Date().addingTimeInterval(60)
+            if let due = try? queue.nextDueTime(kinds: openKinds) {
+                deadline = min(deadline, Date(timeIntervalSince1970: due))
+            }
+            if let gateUntil { deadline = min(deadline, Date(timeIntervalSince1970: gateUntil)) }
+            wakeUp.lock()
+            while generation == seen && !isStopping && Date() < deadline {
+                _ = wakeUp.wait(until: deadline)
+            }
+            wakeUp.unlock()
+        }
+    }
+
+    /// Kinds not held back by the claim gate, and the earliest time a held kind opens.
+    private func claimableKinds() -> ([String], Double?) {
+        let gate = claimGate.withLock { $0 }
+        let now = Date().timeIntervalSince1970
+        var open: [String] = []
+        var earliest: Double?
+        for kind in kinds {
+            if let until = gate?(kind), until > now {
+                earliest = min(earliest ?? until, until)
+            } else {
+                open.append(kind)
+            }
+        }
+        return (open, earliest)
+    }
+
+    private func run(_ job: Job, worker: String) {
+        guard let entry = registry.withLock({ $0[job.kind] }) else { return }
+        let context = JobContext(job: job, minimumProgressInterval: options.progressIntervalSeconds) { [queue] id, progress in
+            queue.writeProgress(id, progress)
+        }
+        running.withLock { $0[job.id!] = context }
+        state.withLock { $0.busyWorkers += 1 }
+        defer {
+            running.withLock { _ = $0.removeValue(forKey: job.id!) }
+            state.withLock { $0.busyWorkers -= 1 }
+        }
+        let outcome: JobQueue.RunOutcome
+        do {
+            let completion = try entry.handler.run(context)
+            // A run asked to stop may return early: it did not finish its work.
+            if let reason = context.stopReason, reason != .shutdown {
+                outcome = .stopped(reason)
+            } else {
+                outcome = .completed(completion)
+            }
+        } catch let failure as JobFailure {
+            outcome = context.stopReason.map { .stopped($0) } ?? .failed(failure)
+        } catch {
+            outcome = context.stopReason.map { .stopped($0) } ?? .failed(JobFailure(.transient, "\(error)"))
+        }
+        do {
+            try queue.finish(job, worker: worker, outcome: outcome, logTail: context.logTail)
+        } catch {
+            logger.error("Recording a job's end failed; it will be recovered as a zombie", metadata: ["job": "\(job.id!)", "error": "\(error)"])
+        }
+    }
+
+    @discardableResult
+    func stopRunningJob(_ id: Int64, reason: JobContext.StopReason) -> Bool {
+        guard let context = running.withLock({ $0[id] }) else { return false }
+        context.stop(reason)
+        return true
+    }
+
+    // MARK: - Supervisor
+
+    private func supervisorLoop() {
+        var lastHeartbeat = Date().timeIntervalSince1970
+        while !isStopping {
+            Thread.sleep(forTimeInterval: options.supervisionSeconds)
+            let now = Date().timeIntervalSince1970
+            let contexts = running.withLock { Array($0.values) }
+            for context in contexts {
+                guard let limits = registry.withLock({ $0[context.job.kind]?.limits }) else { continue }
+                if let limit = limits.timeLimit, now - context.startedAt > limit {
+                    context.stop(.timeLimit)
+                } else if let stall = limits.stallTimeout, now - context.lastActivity > stall {
+                    context.stop(.stalled)
+                }
+            }
+            if now - lastHeartbeat >= options.heartbeatSeconds {
+                lastHeartbeat = now
+                do {
+                    try queue.renewLeases(contexts.map(\.jobId), worker: queue.runId, leaseSeconds: options.leaseSeconds)
+                    let recovered = try queue.recoverZombies()
+                    if recovered > 0 { state.withLock { $0.zombiesRecovered += recovered } }
+                } catch {
+                    logger.error("Supervision failed", metadata: ["error": "\(error)"])
+                }
+            }
+            if let housekeeper, contexts.isEmpty {
+                housekeeper.runIfDue(isIdle: { [self] in
+                    !isBusy && ((try? queue.nextDueTime(kinds: kinds)).flatMap { $0 }.map { $0 > Date().timeIntervalSince1970 } ?? true)
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+import GRDB
+
+// The schema's enums are stored as their raw strings.
+extension JobStatus: DatabaseValueConvertible {}
+extension JobErrorClass: DatabaseValueConvertible {}
+extension PlayEventType: DatabaseValueConvertible {}
+extension ChannelState: DatabaseValueConvertible {}

@@ -1,0 +1,117 @@
+import Foundation
+import SpoolJobs
+import SpoolStore
+import XCTest
+
+final class WorkerTests: XCTestCase {
+    /// Sleeping workers start a job enqueued later at once: they wait on a condition, not a
+    /// polling interval.
+    func testWorkersWakeOnEnqueue() throws {
+        let h = try QueueHarness()
+        let started = Mutex_(Date?.none)
+        h.pool.register("k", handler: ClosureHandler { _ in started.set(Date()); return .done })
+        try h.pool.start()
+        Thread.sleep(forTimeInterval: 0.3)  // let the workers go to sleep
+        let enqueued = Date()
+        let id = try h.queue.enqueue([NewJob(kind: "k")]).inserted[0].id!
+        try h.waitFor(id, .completed)
+        XCTAssertLessThan(try XCTUnwrap(started.get()).timeIntervalSince(enqueued), 0.1)
+    }
+
+    /// A job scheduled for later starts when it falls due, not before and not much after.
+    func testWorkersWakeWhenAJobFallsDue() throws {
+        let h = try QueueHarness()
+        let started = Mutex_(Date?.none)
+        h.pool.register("k", handler: ClosureHandler { _ in started.set(Date()); return .done })
+        try h.pool.start()
+        let due = Date().addingTimeInterval(0.5)
+        let id = try h.queue.enqueue([NewJob(kind: "k", runAfter: due.timeIntervalSince1970)]).inserted[0].id!
+        try h.waitFor(id, .completed)
+        let at = try XCTUnwrap(started.get())
+        XCTAssertGreaterThanOrEqual(at.timeIntervalSince(due), -0.01)
+        XCTAssertLessThan(at.timeIntervalSince(due), 0.15)
+    }
+
+    /// Progress reported a thousand times a second is written a few times a second.
+    func testProgressIsThrottled() throws {
+        let h = try QueueHarness()
+        let published = Counter()
+        let subscription = h.hub.subscribe { event in if event.type == "job.progress" { _ = published.increment() } }
+        h.pool.register("k", handler: ClosureHandler { context in
+            let end = Date().addingTimeInterval(1)
+            var step = 0.0
+            while Date() < end {
+                step += 1
+                context.reportProgress(JobProgress(percent: min(100, step / 10)))
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+            return .done
+        })
+        try h.pool.start()
+        let id = try h.queue.enqueue([NewJob(kind: "k")]).inserted[0].id!
+        try h.waitFor(id, .completed)
+        // Each published progress event is one write; ~1,000 reports in 1 s at 0.25 s spacing.
+        XCTAssertLessThanOrEqual(published.count, 6)
+        XCTAssertGreaterThanOrEqual(published.count, 2)
+        subscription.cancel()
+    }
+
+    /// Many jobs, several workers: each job runs exactly once and never twice at the same time.
+    func testEveryJobRunsOnceAcrossWorkers() throws {
+        let h = try QueueHarness(workers: 4)
+        let active = Mutex_(Set<Int64>())
+        let overlaps = Counter()
+        let runs = Mutex_([Int64: Int]())
+        h.pool.register("k", handler: ClosureHandler { context in
+            let id = context.jobId
+            if !active.update({ $0.insert(id).inserted }) { _ = overlaps.increment() }
+            runs.update { $0[id, default: 0] += 1 }
+            Thread.sleep(forTimeInterval: 0.001)
+            active.update { $0.remove(id) }
+            return .done
+        })
+        try h.pool.start()
+        let result = try h.queue.enqueue((0..<500).map { _ in NewJob(kind: "k") })
+        let deadline = Date().addingTimeInterval(30)
+        while try h.queue.counts()[.completed] ?? 0 < 500, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(try h.queue.counts()[.completed], 500)
+        XCTAssertEqual(overlaps.count, 0)
+        XCTAssertEqual(runs.get().count, result.inserted.count)
+        XCTAssertTrue(runs.get().values.allSatisfy { $0 == 1 })
+    }
+
+    func testHousekeepingPrunesOldCompletedJobsOnly() throws {
+        let h = try QueueHarness()
+        let ids = try h.queue.enqueue((0..<30).map { _ in NewJob(kind: "k") }).inserted.map { $0.id! }
+        try h.database.write { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'completed', finished_at = 0 WHERE id <= ?", arguments: [ids[19]])
+            try db.execute(sql: "UPDATE jobs SET status = 'failed', finished_at = 0 WHERE id > ?", arguments: [ids[24]])
+        }
+        let housekeeper = Housekeeper(database: h.database, retentionSeconds: 3600, batchSize: 7)
+        let run = try housekeeper.runNow()
+        XCTAssertEqual(run.prunedJobs, 20)
+        XCTAssertTrue(run.checkpointed)
+        XCTAssertEqual(try h.queue.counts().values.reduce(0, +), 10, "failed and pending jobs stay")
+        XCTAssertEqual(try h.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM job_events WHERE job_id <= ?", arguments: [ids[19]]) }, 0)
+    }
+
+    func testRetryPolicyFormula() {
+        let policy = RetryPolicy(baseSeconds: 30, capSeconds: 3600, jitter: 0.2)
+        XCTAssertEqual(policy.delay(afterAttempt: 1, random: 0), 30)
+        XCTAssertEqual(policy.delay(afterAttempt: 2, random: 0), 60)
+        XCTAssertEqual(policy.delay(afterAttempt: 4, random: 0), 240)
+        XCTAssertEqual(policy.delay(afterAttempt: 20, random: 0), 3600)
+        XCTAssertEqual(policy.delay(afterAttempt: 1, random: 0.5), 33, accuracy: 0.001)
+    }
+}
+
+/// A tiny lock-protected box for test bookkeeping.
+final class Mutex_<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.withLock { value } }
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+    @discardableResult
+    func update<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
+}
