@@ -41,17 +41,28 @@ struct HealthAPI {
         struct Jobs: Encodable {
             let counts: [String: Int]
             let workers: Int
+            let workersBusy: Int
+            let zombiesRecovered: Int
+            let kinds: [String]
+        }
+        struct Housekeeping: Encodable {
+            let lastRunAt: Date?
+            let lastPrunedJobs: Int?
+            let lastCheckpointed: Bool?
         }
         let status: String
         let version: String
         let uptimeSeconds: Double
         let database: DatabaseReport
         let jobs: Jobs
+        let housekeeping: Housekeeping
     }
 
     func report() throws -> Report {
         let status = try context.database.status()
         let writer = status.writer
+        let workers = context.workers.status
+        let housekeeping = context.housekeeper.lastRun
         return Report(
             status: "ok",
             version: SpoolVersion.current,
@@ -67,6 +78,11 @@ struct HealthAPI {
                     queueDepth: writer.queueDepth, busyWaits: writer.busyWaits, busyTimeouts: writer.busyTimeouts,
                     waitP50Ms: writer.waitP50Milliseconds, waitP99Ms: writer.waitP99Milliseconds,
                     waitMaxMs: writer.waitMaxMilliseconds)),
-            jobs: .init(counts: status.jobCounts, workers: context.settings.workers))
+            jobs: .init(
+                counts: status.jobCounts, workers: workers.workers, workersBusy: workers.busy,
+                zombiesRecovered: workers.zombiesRecovered, kinds: context.workers.kinds),
+            housekeeping: .init(
+                lastRunAt: housekeeping?.at, lastPrunedJobs: housekeeping?.prunedJobs,
+                lastCheckpointed: housekeeping?.checkpointed))
     }
 }

@@ -24,6 +24,16 @@ struct JobsAPI {
         let jobs: [JobRepresentation]
         let nextBefore: Int64?
         let counts: [String: Int]
+
+        private enum CodingKeys: String, CodingKey { case jobs, nextBefore, counts }
+
+        /// `next_before` is `null` on the last page rather than missing.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(jobs, forKey: .jobs)
+            try container.encode(nextBefore, forKey: .nextBefore)
+            try container.encode(counts, forKey: .counts)
+        }
     }
 
     private func list(_ request: HTTPRequest) throws -> HTTPResponse {
