@@ -13,6 +13,9 @@ public final class SpoolApplication: Sendable {
     public let database: SpoolDatabase
     public let hub: EventHub
     let context: AppContext
+    let library: TrackLibrary
+    let trash: TrashService
+    let ingest: TelemetryIngest
 
     public init(settings: Settings, logger: Logger) throws {
         self.settings = settings
@@ -40,6 +43,11 @@ public final class SpoolApplication: Sendable {
         if settings.testJobsEnabled {
             TestJobs.register(on: workers, settings: settings)
         }
+        self.library = TrackLibrary(database: database)
+        self.trash = TrashService(
+            database: database, hub: hub, paths: LibraryPaths(libraryDirectory: settings.libraryDirectory),
+            locks: TrackLocks(), logger: logger)
+        self.ingest = TelemetryIngest(database: database)
     }
 
     /// Every route of the API, plus the web app as the fallback.
@@ -47,6 +55,9 @@ public final class SpoolApplication: Sendable {
         var router = Router()
         HealthAPI(context: context).register(on: &router)
         JobsAPI(queue: context.queue).register(on: &router)
+        TracksAPI(library: library, trash: trash, ratings: RatingService(database: database, hub: hub)).register(on: &router)
+        EventsAPI(database: database, ingest: ingest).register(on: &router)
+        MediaAPI(library: library, paths: trash.paths).register(on: &router)
         if settings.testJobsEnabled {
             TestJobs.register(on: &router, queue: context.queue, settings: settings)
         }
@@ -60,6 +71,8 @@ public final class SpoolApplication: Sendable {
         let logger = context.logger
         try database.migrate(logger: logger)
         try FileManager.default.createDirectory(atPath: settings.libraryDirectory, withIntermediateDirectories: true)
+        try trash.reconcile()
+        let trashSweep = startTrashSweep()
 
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
@@ -77,8 +90,30 @@ public final class SpoolApplication: Sendable {
         server.waitUntilStopped()
         signals.cancel()
         context.workers.stop()
+        trashSweep.cancel()
         try database.close()
         logger.info("Stopped")
+    }
+}
+
+extension SpoolApplication {
+    /// Purges trash older than `TRASH_RETENTION_DAYS`, in small batches, only while no job runs.
+    func startTrashSweep() -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "spool.trash.sweep"))
+        let interval = Double(settings.trashPurgeIntervalSeconds)
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [trash, context, settings] in
+            guard !context.workers.isBusy else { return }
+            let cutoff = Date().addingTimeInterval(-Double(settings.trashRetentionDays) * 86_400)
+            do {
+                let purged = try trash.purge(deletedBefore: cutoff, limit: 100)
+                if purged > 0 { context.logger.info("Purged expired trash", metadata: ["tracks": "\(purged)"]) }
+            } catch {
+                context.logger.error("Trash sweep failed", metadata: ["error": "\(error)"])
+            }
+        }
+        timer.resume()
+        return timer
     }
 }
 

@@ -27,16 +27,31 @@ public enum FileResponder {
             lastModified: Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec)))
     }
 
-    /// The response for a whole file, or a 304 when the client's copy is current.
+    /// The response for a file: 304 when the client's copy is current, 206 for a satisfiable
+    /// `Range` (the first range when several are asked; ignored when `If-Range` names another
+    /// version or the header is malformed), 416 when no byte of the range exists, else 200.
     public static func respond(with file: OpenFile, to request: HTTPRequest, contentType: String, cacheControl: String = "no-cache") -> HTTPResponse {
         var headers = HTTPHeaders()
         headers.add("ETag", file.etag)
         headers.add("Cache-Control", cacheControl)
+        headers.add("Accept-Ranges", "bytes")
         if let candidates = request.headers["If-None-Match"], matches(candidates, file.etag) {
             close(file.descriptor)
             return HTTPResponse(status: 304, headers: headers)
         }
         headers.add("Content-Type", contentType)
+        let rangeApplies = request.headers["If-Range"].map { $0.trimmingCharacters(in: .whitespaces) == file.etag } ?? true
+        if rangeApplies, let header = request.headers["Range"], let range = ByteRange(header: header) {
+            guard let (start, end) = range.resolve(size: file.size) else {
+                close(file.descriptor)
+                var refusal = HTTPError(status: 416, code: "range_not_satisfiable",
+                                        message: "The range \(header) is outside the file's \(file.size) bytes.").response
+                refusal.headers.add("Content-Range", "bytes */\(file.size)")
+                return refusal
+            }
+            headers.add("Content-Range", "bytes \(start)-\(end)/\(file.size)")
+            return HTTPResponse(status: 206, headers: headers, body: .file(descriptor: file.descriptor, offset: start, length: end - start + 1))
+        }
         return HTTPResponse(status: 200, headers: headers, body: .file(descriptor: file.descriptor, offset: 0, length: file.size))
     }
 

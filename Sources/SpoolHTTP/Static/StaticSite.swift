@@ -26,6 +26,9 @@ public struct StaticSite: Sendable {
         if let file = resolve(segments), let open = FileResponder.open(file) {
             return FileResponder.respond(with: open, to: request, contentType: MediaTypes.contentType(forFileName: file))
         }
+        if reservedPrefixes.contains(where: { request.path.hasPrefix($0) }) {
+            throw HTTPError.notFound("No route for \(request.method.rawValue) \(request.path).")
+        }
         guard isDeepLink(request.path, lastSegment: segments.last), let index = FileResponder.open(root + "/index.html") else {
             throw HTTPError.notFound("No file at \(request.path).")
         }

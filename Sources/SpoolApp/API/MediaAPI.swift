@@ -1,0 +1,30 @@
+import Foundation
+import SpoolHTTP
+import SpoolStore
+
+/// `GET`/`HEAD /media/{id}` and `/media/{id}/thumbnail`: a track's file with Range, ETag and
+/// sendfile. A trashed track or a missing file is a 404. The file is opened before the reply,
+/// so a track deleted while it streams keeps streaming (the descriptor survives the rename);
+/// the next request gets the 404.
+struct MediaAPI {
+    let library: TrackLibrary
+    let paths: LibraryPaths
+
+    func register(on router: inout Router) {
+        router.get("/media/{id}") { request in try serve(request, thumbnail: false) }
+        router.get("/media/{id}/thumbnail") { request in try serve(request, thumbnail: true) }
+    }
+
+    private func serve(_ request: HTTPRequest, thumbnail: Bool) throws -> HTTPResponse {
+        let id = try request.idParameter()
+        guard let item = try library.track(id), item.track.deletedAt == nil else {
+            throw HTTPError.notFound("No playable track with id \(id) (it may be in the trash).")
+        }
+        let relative = thumbnail ? item.track.thumbnailPath : item.track.filePath
+        guard let relative, let path = paths.absolute(relative), let file = FileResponder.open(path) else {
+            throw HTTPError.notFound(thumbnail ? "Track \(id) has no thumbnail." : "The file of track \(id) is missing.")
+        }
+        let type = thumbnail ? MediaTypes.contentType(forFileName: relative) : item.track.mimeType
+        return FileResponder.respond(with: file, to: request, contentType: type, cacheControl: "private, max-age=0, must-revalidate")
+    }
+}

@@ -1,0 +1,303 @@
+"""Headless Chromium for the browser tests: a Selenium driver factory with console-log capture,
+screenshots into test-artifacts/screenshots/, and small waiting/query helpers.
+
+Chromium and chromedriver are the Debian packages `chromium` and `chromium-driver`
+(`scripts/setup.sh test` installs them); Selenium comes from Tests/e2e/requirements.txt.
+CHROMEDRIVER / CHROME_BIN override their paths.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import (
+    NoSuchElementException, StaleElementReferenceException, WebDriverException)
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+
+PHONE = (390, 844)
+DESKTOP = (1280, 900)
+
+
+def _chromedriver() -> str:
+    path = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not Path(path).exists():
+        raise RuntimeError("chromedriver not found: install the Debian package chromium-driver "
+                           "(scripts/setup.sh test) or set CHROMEDRIVER")
+    return path
+
+
+def _chrome_binary() -> str | None:
+    return os.environ.get("CHROME_BIN") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class Browser:
+    """One Chrome session. `console` accumulates every browser log entry read so far (Selenium's
+    `get_log` drains Chrome's buffer, so all reads go through `read_console`)."""
+
+    def __init__(self, size=DESKTOP, color_scheme: str | None = None):
+        options = webdriver.ChromeOptions()
+        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                    "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+                    "--disable-gpu", "--hide-scrollbars", "--disable-extensions",
+                    "--no-first-run", "--disable-background-timer-throttling",
+                    "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
+                    f"--window-size={size[0]},{size[1]}"):
+            options.add_argument(arg)
+        if color_scheme:
+            options.add_argument(f"--force-prefers-color-scheme={color_scheme}")
+            options.add_argument("--blink-settings=preferredColorScheme=%d" % (0 if color_scheme == "dark" else 1))
+        binary = _chrome_binary()
+        if binary:
+            options.binary_location = binary
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(_chromedriver()), options=options)
+        self.driver.set_page_load_timeout(30)
+        self.console: list[dict] = []
+        self.size = size
+        self.set_size(*size)
+
+    # ---- window ----
+    def set_size(self, width: int, height: int) -> None:
+        """Sets the viewport (not the window) to width × height with device-metrics emulation,
+        so the page sees exactly a phone or desktop width."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+        self.size = (width, height)
+
+    # ---- navigation ----
+    def open(self, base_url: str, path: str, ready_testid: str | None = "main", timeout: float = 15):
+        self.driver.get(base_url + path)
+        self.wait(lambda: self.js("return document.readyState") == "complete", timeout, f"{path} loaded")
+        if ready_testid:
+            self.find(ready_testid, timeout=timeout)
+        return self
+
+    def js(self, script: str, *args):
+        return self.driver.execute_script(script, *args)
+
+    # ---- queries ----
+    def find(self, testid: str, timeout: float = 10):
+        """The element with data-testid, waiting for it to exist."""
+        selector = f'[data-testid="{testid}"]'
+        return self.wait(lambda: self._first(selector), timeout, f"[data-testid={testid}]")
+
+    def find_all(self, css: str):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def query(self, testid: str):
+        """The element with data-testid or None, without waiting."""
+        return self._first(f'[data-testid="{testid}"]')
+
+    def _first(self, selector: str):
+        try:
+            return self.driver.find_element(By.CSS_SELECTOR, selector)
+        except NoSuchElementException:
+            return None
+
+    def attr(self, testid: str, name: str):
+        el = self.query(testid)
+        try:
+            return el.get_attribute(name) if el else None
+        except StaleElementReferenceException:
+            return None
+
+    def text(self, testid: str) -> str | None:
+        el = self.query(testid)
+        try:
+            return el.text if el else None
+        except StaleElementReferenceException:
+            return None
+
+    def wait(self, predicate, timeout: float = 10, message: str = "condition", interval: float = 0.05):
+        deadline = time.time() + timeout
+        last = None
+        error = None
+        while time.time() < deadline:
+            try:
+                last = predicate()
+                if last:
+                    return last
+            except (StaleElementReferenceException, NoSuchElementException) as e:
+                error = e
+            time.sleep(interval)
+        notices = self.notices()
+        raise AssertionError(f"timed out after {timeout}s waiting for {message}; last={last!r}; "
+                             f"error={error!r}; notices={notices!r}; console={self.severe()[:5]!r}")
+
+    # ---- notices ----
+    def notices(self, kind: str | None = None) -> list[dict]:
+        """Every notice currently shown, as {kind, text}."""
+        try:
+            items = self.js("""return [...document.querySelectorAll('[data-testid="notice"]')]
+                .map(n => ({kind: n.dataset.kind, text: n.querySelector('[data-testid="notice-text"]')?.textContent || ''}));""")
+        except WebDriverException:
+            return []
+        return [n for n in items if kind is None or n["kind"] == kind]
+
+    def install_notice_recorder(self) -> None:
+        """Records every notice ever added (they time out, so a final look would miss them).
+        Read with `recorded_notices()`. Must be called after each page load."""
+        self.js("""
+            if (window.__noticeLog) return;
+            window.__noticeLog = [];
+            const seen = new WeakSet();
+            const scan = () => document.querySelectorAll('[data-testid="notice"]').forEach(n => {
+              if (seen.has(n)) return; seen.add(n);
+              window.__noticeLog.push({kind: n.dataset.kind,
+                text: n.querySelector('[data-testid="notice-text"]')?.textContent || '',
+                at: performance.now()});
+            });
+            new MutationObserver(scan).observe(document.documentElement, {childList: true, subtree: true});
+            scan();""")
+
+    def recorded_notices(self, kind: str | None = None) -> list[dict]:
+        items = self.js("return window.__noticeLog || []") or []
+        return [n for n in items if kind is None or n["kind"] == kind]
+
+    # ---- console ----
+    def read_console(self) -> list[dict]:
+        try:
+            self.console.extend(self.driver.get_log("browser"))
+        except WebDriverException:
+            pass
+        return self.console
+
+    def severe(self, ignore: tuple[str, ...] = ()) -> list[str]:
+        """SEVERE console entries (errors, failed requests, uncaught exceptions) not matching `ignore`."""
+        return [e["message"] for e in self.read_console()
+                if e.get("level") == "SEVERE" and not any(s in e["message"] for s in ignore)]
+
+    def clear_console(self) -> None:
+        self.read_console()
+        self.console.clear()
+
+    # ---- layout ----
+    def horizontal_overflow(self) -> dict | None:
+        """None when the page does not scroll sideways, else the widths and the widest offenders."""
+        return self.js("""
+            const doc = document.documentElement;
+            const width = doc.clientWidth;
+            if (doc.scrollWidth <= width && document.body.scrollWidth <= width) return null;
+            const offenders = [...document.querySelectorAll('body *')]
+              .filter(el => el.getBoundingClientRect().right > width + 1)
+              .filter(el => !el.closest('.mainnav'))  // the phone nav scrolls sideways by design
+              .slice(0, 5)
+              .map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}[${el.dataset.testid || ''}] right=${Math.round(el.getBoundingClientRect().right)}`);
+            return {clientWidth: width, scrollWidth: doc.scrollWidth, bodyScrollWidth: document.body.scrollWidth, offenders};
+        """)
+
+    # ---- artefacts ----
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def quit(self) -> None:
+        try:
+            self.driver.quit()
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def browser_factory(request):
+    """browser_factory(size=PHONE) → Browser; all are closed at the end of the test. A failed
+    test leaves a screenshot named after it in test-artifacts/screenshots/failed-*.png."""
+    browsers: list[Browser] = []
+    failed_before = request.session.testsfailed
+
+    def make(size=DESKTOP, **kw) -> Browser:
+        b = Browser(size=size, **kw)
+        browsers.append(b)
+        return b
+
+    yield make
+    # The call phase's report is logged before fixtures are torn down.
+    failed = request.session.testsfailed > failed_before
+    for i, b in enumerate(browsers):
+        if failed:
+            try:
+                b.screenshot(f"failed-{request.node.name}-{i}")
+            except Exception:
+                pass
+        b.quit()
+
+
+@pytest.fixture
+def browser(browser_factory) -> Browser:
+    return browser_factory()
+
+
+# ---- library seeding (for the player) ----
+
+def make_tone(path: Path, seconds: int, freq: int) -> int:
+    """An AAC tone made by the real ffmpeg; returns its size."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+                    "-i", f"sine=frequency={freq}:duration={seconds}",
+                    "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart", str(path)], check=True)
+    return path.stat().st_size
+
+
+def migrate(server) -> None:
+    """Creates the schema in the server's (not yet started) database with `spool db migrate`."""
+    from conftest import spool_binary
+    server.db_path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([spool_binary(), "db", "migrate"], cwd=server.tmp, env=server.env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+
+
+def seed_liked_tracks(server, count: int = 3, seconds: int = 60) -> list[dict]:
+    """Before the server starts: real ffmpeg tones in the library and liked track rows pointing
+    at them (liked in order, so the likes playlist plays them in this order)."""
+    migrate(server)
+    now = time.time()
+    rows = []
+    for i in range(count):
+        rel = f"Seeded/Liked tone {i + 1} [seed{i + 1}].m4a"
+        size = make_tone(server.library / rel, seconds, 330 + 110 * i)
+        rows.append({"video_id": f"seed{i + 1}", "title": f"Liked tone {i + 1}", "uploader": "Seeded",
+                     "duration": float(seconds), "file_path": rel, "size": size,
+                     "mime_type": "audio/mp4", "rating": 1, "liked_at": now - 100 + i,
+                     "created_at": now - 100 + i})
+    db = sqlite3.connect(server.db_path)
+    try:
+        with db:
+            for r in rows:
+                cur = db.execute(
+                    "INSERT INTO tracks (video_id, title, uploader, duration, file_path, size, mime_type,"
+                    " rating, liked_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (r["video_id"], r["title"], r["uploader"], r["duration"], r["file_path"], r["size"],
+                     r["mime_type"], r["rating"], r["liked_at"], r["created_at"]))
+                r["id"] = cur.lastrowid
+    finally:
+        db.close()
+    return rows
+
+
+def db_query(server, sql: str, args: tuple = ()) -> list[tuple]:
+    """A read-only look at the server's database (WAL allows it while the server runs)."""
+    db = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True, timeout=10)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def api_json(response):
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError):
+        return None
