@@ -39,6 +39,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // yt-dlp as monitored child processes: channel syncs, downloads, the rate-limit brake.
+        .target(
+            name: "SpoolDownloader",
+            dependencies: [
+                "SpoolJobs", "SpoolStore", "SpoolProcess",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Child processes: spawn, watch, time-limit and kill; knows nothing of yt-dlp.
         .target(name: "SpoolProcess"),
         // The evhttp server: loop thread, router, work queue, static files.
@@ -53,7 +61,7 @@ let package = Package(
         .target(
             name: "SpoolApp",
             dependencies: [
-                "SpoolStore", "SpoolJobs", "SpoolHTTP",
+                "SpoolStore", "SpoolJobs", "SpoolDownloader", "SpoolHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -66,6 +74,7 @@ let package = Package(
         ),
         .testTarget(name: "SpoolStoreTests", dependencies: ["SpoolStore"]),
         .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
+        .testTarget(name: "SpoolDownloaderTests", dependencies: ["SpoolDownloader"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
     ],

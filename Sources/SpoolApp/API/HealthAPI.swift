@@ -1,4 +1,5 @@
 import Foundation
+import SpoolDownloader
 import SpoolHTTP
 import SpoolStore
 
@@ -6,6 +7,7 @@ import SpoolStore
 /// the live database (journal mode, synchronous, WAL size, writer waits, job counts).
 struct HealthAPI {
     let context: AppContext
+    let downloader: Downloader
 
     func register(on router: inout Router) {
         router.get("/api/health") { _ in
@@ -56,6 +58,17 @@ struct HealthAPI {
         let database: DatabaseReport
         let jobs: Jobs
         let housekeeping: Housekeeping
+        let ytdlp: YtDlp
+        let rateLimit: RateLimit
+    }
+    struct YtDlp: Encodable {
+        let path: String
+        let version: String?
+    }
+    struct RateLimit: Encodable {
+        let pausedUntil: Date?
+        let cooldownSeconds: Double
+        let trips: Int
     }
 
     func report() throws -> Report {
@@ -63,6 +76,7 @@ struct HealthAPI {
         let writer = status.writer
         let workers = context.workers.status
         let housekeeping = context.housekeeper.lastRun
+        let brake = downloader.brake.current
         return Report(
             status: "ok",
             version: SpoolVersion.current,
@@ -83,6 +97,8 @@ struct HealthAPI {
                 zombiesRecovered: workers.zombiesRecovered, kinds: context.workers.kinds),
             housekeeping: .init(
                 lastRunAt: housekeeping?.at, lastPrunedJobs: housekeeping?.prunedJobs,
-                lastCheckpointed: housekeeping?.checkpointed))
+                lastCheckpointed: housekeeping?.checkpointed),
+            ytdlp: .init(path: downloader.options.executable, version: downloader.version),
+            rateLimit: .init(pausedUntil: brake.pausedUntil, cooldownSeconds: brake.cooldownSeconds, trips: brake.trips))
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import SpoolDownloader
 import SpoolHTTP
 import SpoolJobs
 import SpoolStore
@@ -16,6 +17,7 @@ public final class SpoolApplication: Sendable {
     let library: TrackLibrary
     let trash: TrashService
     let ingest: TelemetryIngest
+    let downloader: Downloader
 
     public init(settings: Settings, logger: Logger) throws {
         self.settings = settings
@@ -48,16 +50,28 @@ public final class SpoolApplication: Sendable {
             database: database, hub: hub, paths: LibraryPaths(libraryDirectory: settings.libraryDirectory),
             locks: TrackLocks(), logger: logger)
         self.ingest = TelemetryIngest(database: database)
+        self.downloader = Downloader(
+            options: YtDlpOptions(
+                executable: settings.ytdlpPath, ffmpegLocation: settings.ffmpegPath, audioFormat: settings.audioFormat,
+                format: settings.ytdlpFormat, rateLimit: settings.rateLimit, cookiesFile: settings.cookiesFile,
+                proxy: settings.proxy, extraArguments: settings.ytdlpExtraArguments),
+            queue: queue, libraryDirectory: settings.libraryDirectory,
+            limits: .init(downloadTimeLimit: settings.downloadTimeLimitSeconds, stallSeconds: settings.downloadStallSeconds,
+                          maxAttempts: settings.maxAttempts),
+            cooldownSeconds: settings.rateLimitCooldownSeconds, logger: logger)
     }
 
     /// Every route of the API, plus the web app as the fallback.
     func makeRouter() -> Router {
         var router = Router()
-        HealthAPI(context: context).register(on: &router)
+        HealthAPI(context: context, downloader: downloader).register(on: &router)
         JobsAPI(queue: context.queue).register(on: &router)
         TracksAPI(library: library, trash: trash, ratings: RatingService(database: database, hub: hub)).register(on: &router)
         EventsAPI(database: database, ingest: ingest).register(on: &router)
         MediaAPI(library: library, paths: trash.paths).register(on: &router)
+        ChannelsAPI(
+            database: database, downloader: downloader, queue: context.queue, libraryDirectory: settings.libraryDirectory,
+            syncIntervalSeconds: max(1, Int(settings.syncIntervalHours * 3600))).register(on: &router)
         if settings.testJobsEnabled {
             TestJobs.register(on: &router, queue: context.queue, settings: settings)
         }
@@ -79,7 +93,9 @@ public final class SpoolApplication: Sendable {
                 host: settings.host, port: settings.port, workQueueWidth: settings.httpThreads),
             router: makeRouter(), logger: logger)
         try server.start()
+        downloader.install(on: context.workers)
         try context.workers.start()
+        let resync = startResyncTimer()
         // Tests and scripts wait for this line (it carries the port when PORT=0).
         FileHandle.standardOutput.write(Data("Spool \(SpoolVersion.current) listening on http://\(settings.host):\(server.port)\n".utf8))
 
@@ -91,12 +107,24 @@ public final class SpoolApplication: Sendable {
         signals.cancel()
         context.workers.stop()
         trashSweep.cancel()
+        resync.cancel()
         try database.close()
         logger.info("Stopped")
     }
 }
 
 extension SpoolApplication {
+    /// Queues a sync of each channel whose interval has passed; checks every minute (or more
+    /// often when the interval is shorter, as in tests).
+    func startResyncTimer() -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "spool.channels.resync"))
+        let every = min(60, max(0.5, settings.syncIntervalHours * 3600 / 4))
+        timer.schedule(deadline: .now() + every, repeating: every)
+        timer.setEventHandler { [downloader] in downloader.syncDueChannels() }
+        timer.resume()
+        return timer
+    }
+
     /// Purges trash older than `TRASH_RETENTION_DAYS`, in small batches, only while no job runs.
     func startTrashSweep() -> any DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "spool.trash.sweep"))

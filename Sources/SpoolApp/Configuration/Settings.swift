@@ -22,6 +22,18 @@ public struct Settings: Sendable {
     public var maxAttempts: Int
     public var jobRetentionDays: Int
     public var housekeepingIntervalSeconds: Double
+    public var ytdlpPath: String
+    public var ffmpegPath: String?
+    public var audioFormat: String?
+    public var ytdlpFormat: String?
+    public var rateLimit: String?
+    public var cookiesFile: String?
+    public var proxy: String?
+    public var ytdlpExtraArguments: [String]
+    public var syncIntervalHours: Double
+    public var downloadTimeLimitSeconds: Double
+    public var downloadStallSeconds: Double
+    public var rateLimitCooldownSeconds: Double
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
 
@@ -52,6 +64,18 @@ public struct Settings: Sendable {
         .init(name: "MAX_ATTEMPTS", defaultValue: "5", summary: "Attempts of a job before it is dead-lettered (1–100)."),
         .init(name: "JOB_RETENTION_DAYS", defaultValue: "30", summary: "Completed jobs older than this are pruned while the queue is idle (0–36500)."),
         .init(name: "HOUSEKEEPING_INTERVAL_SECONDS", defaultValue: "600", summary: "Minimum time between idle housekeeping runs (1–86400)."),
+        .init(name: "YTDLP_PATH", defaultValue: "", summary: "yt-dlp executable; empty: .venv/bin/yt-dlp of the working directory, else yt-dlp on PATH."),
+        .init(name: "FFMPEG_PATH", defaultValue: "", summary: "ffmpeg executable for audio extraction; empty: ffmpeg on PATH."),
+        .init(name: "AUDIO_FORMAT", defaultValue: "m4a", summary: "Audio codec downloads are converted to (m4a, opus, mp3, …); none keeps the original media (video)."),
+        .init(name: "YTDLP_FORMAT", defaultValue: "", summary: "yt-dlp format selection (-f); empty: best audio when AUDIO_FORMAT is set."),
+        .init(name: "RATE_LIMIT", defaultValue: "", summary: "Download bandwidth limit per download, e.g. 2M (yt-dlp --limit-rate)."),
+        .init(name: "COOKIES_FILE", defaultValue: "", summary: "Netscape cookies file for members-only or age-restricted videos."),
+        .init(name: "PROXY", defaultValue: "", summary: "Proxy URL for yt-dlp."),
+        .init(name: "YTDLP_EXTRA_ARGS", defaultValue: "", summary: "Extra yt-dlp arguments, separated by spaces."),
+        .init(name: "SYNC_INTERVAL_HOURS", defaultValue: "24", summary: "How often each channel is synced again (0.01–8760)."),
+        .init(name: "DOWNLOAD_TIME_LIMIT_SECONDS", defaultValue: "3600", summary: "A download running longer is stopped (timeout)."),
+        .init(name: "DOWNLOAD_STALL_SECONDS", defaultValue: "300", summary: "A download printing nothing for this long is stopped (timeout)."),
+        .init(name: "RATE_LIMIT_COOLDOWN_SECONDS", defaultValue: "60", summary: "First pause of all downloads after a rate limit; doubles on repeats up to 1 h."),
         .init(name: "SPOOL_TEST_JOBS", defaultValue: "0", summary: "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
 
@@ -84,6 +108,18 @@ public struct Settings: Sendable {
             maxAttempts: try reader.integer("MAX_ATTEMPTS", in: 1...100),
             jobRetentionDays: try reader.integer("JOB_RETENTION_DAYS", in: 0...36_500),
             housekeepingIntervalSeconds: try reader.number("HOUSEKEEPING_INTERVAL_SECONDS", in: 0.1...86_400),
+            ytdlpPath: reader.optional("YTDLP_PATH") ?? ExecutableLocator.defaultYtDlp(),
+            ffmpegPath: reader.optional("FFMPEG_PATH") ?? ExecutableLocator.find("ffmpeg"),
+            audioFormat: reader.optional("AUDIO_FORMAT").flatMap { $0 == "none" ? nil : $0 },
+            ytdlpFormat: reader.optional("YTDLP_FORMAT"),
+            rateLimit: reader.optional("RATE_LIMIT"),
+            cookiesFile: reader.optional("COOKIES_FILE"),
+            proxy: reader.optional("PROXY"),
+            ytdlpExtraArguments: (reader.optional("YTDLP_EXTRA_ARGS") ?? "").split(separator: " ").map(String.init),
+            syncIntervalHours: try reader.number("SYNC_INTERVAL_HOURS", in: 0.0001...8760),
+            downloadTimeLimitSeconds: try reader.number("DOWNLOAD_TIME_LIMIT_SECONDS", in: 1...86_400),
+            downloadStallSeconds: try reader.number("DOWNLOAD_STALL_SECONDS", in: 1...86_400),
+            rateLimitCooldownSeconds: try reader.number("RATE_LIMIT_COOLDOWN_SECONDS", in: 0.1...86_400),
             testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS", in: 0...1) == 1)
     }
 }
@@ -102,6 +138,12 @@ private struct SettingsReader {
     func raw(_ name: String) -> String {
         if let value = values[name], !value.isEmpty { return value }
         return Settings.descriptors.first { $0.name == name }!.defaultValue
+    }
+
+    /// The value, or nil when unset or empty (settings whose default is "none").
+    func optional(_ name: String) -> String? {
+        let value = raw(name).trimmingCharacters(in: .whitespaces)
+        return value.isEmpty ? nil : value
     }
 
     func nonEmpty(_ name: String) throws(SettingsError) -> String {

@@ -161,7 +161,7 @@ public final class JobQueue: Sendable {
     func finish(_ claimed: Job, worker: String, outcome: RunOutcome, logTail: String?) throws {
         let now = Self.now
         var published: Job?
-        var extraEvents: [(String, any Sendable)] = []
+        var afterCommit: (@Sendable () -> Void)?
         try database.write { db in
             guard var job = try Job.fetchOne(db, key: claimed.id), job.status == .running, job.worker == worker else {
                 logger.notice("Ignoring the end of a run that no longer owns its job", metadata: ["job": "\(claimed.id ?? 0)"])
@@ -175,7 +175,7 @@ public final class JobQueue: Sendable {
                 job.lastError = nil
                 job.errorClass = nil
                 try transition(db, &job, to: .completed, message: completion.message ?? "Completed", now: now)
-                extraEvents = completion.events
+                afterCommit = completion.afterCommit
             case .stopped(.userCancelled):
                 try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, now: now)
             case .stopped(.timeLimit):
@@ -192,7 +192,7 @@ public final class JobQueue: Sendable {
             published = job
         }
         if let published { hub.publish("job.status", published) }
-        for (type, payload) in extraEvents { hub.publish(type, payload) }
+        afterCommit?()
         if published?.status == .retrying { notifyEnqueued() }
     }
 

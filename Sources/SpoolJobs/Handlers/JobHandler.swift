@@ -16,15 +16,18 @@ public struct JobCompletion: Sendable {
     /// effect (a track row, say) and its completion commit together or not at all. Keep it short:
     /// SQL only, no file or network work.
     public var commit: (@Sendable (Database) throws -> Void)?
-    /// Published on the event hub after the commit, as (type, payload).
-    public var events: [(String, any Sendable)]
+    /// Runs after that transaction committed (to publish events about what it wrote).
+    public var afterCommit: (@Sendable () -> Void)?
     /// A line for the job's timeline.
     public var message: String?
 
-    public init(message: String? = nil, events: [(String, any Sendable)] = [], commit: (@Sendable (Database) throws -> Void)? = nil) {
+    public init(
+        message: String? = nil, commit: (@Sendable (Database) throws -> Void)? = nil,
+        afterCommit: (@Sendable () -> Void)? = nil
+    ) {
         self.message = message
-        self.events = events
         self.commit = commit
+        self.afterCommit = afterCommit
     }
 
     public static let done = JobCompletion()
