@@ -14,6 +14,8 @@ Behaviour is chosen by FAKE_YTDLP_MODE:
            the .part goes to -P temp:DIR if given, else the -o directory
   child    spawn a grandchild `sleep 1000` in our process group, then hang
   version  print a version (also any mode with --version)
+Listing calls (--flat-playlist) are handed to the real yt-dlp named by FAKE_YTDLP_REAL when
+it is set, so a test can list the fixture channel for real and fault only the downloads.
 Progress lines use the format documented in docs/ytdlp-notes.md.
 """
 import os
@@ -51,6 +53,9 @@ def sleep_forever():
 
 def main(argv):
     mode = os.environ.get("FAKE_YTDLP_MODE", "version")
+    real = os.environ.get("FAKE_YTDLP_REAL")
+    if real and "--flat-playlist" in argv:
+        os.execv(real, [real, *argv])
     if mode == "version" or "--version" in argv:
         print(VERSION, flush=True)
         return 0

@@ -6,7 +6,8 @@ import SpoolStore
 
 /// The `channel_sync` job kind: lists the channel with yt-dlp (no transaction held meanwhile),
 /// then enqueues one download per new video in one batch — skipping videos already in the
-/// library, already queued (the queue's unique index) or deleted by the user (tombstones) —
+/// library, already queued (the queue's unique index), deleted by the user (tombstones), or
+/// whose download failed permanently or was cancelled (the user retries those by hand) —
 /// and records the channel's new state in the transaction that completes the job.
 struct ChannelSyncHandler: JobHandler {
     let runner: YtDlpRunner
@@ -47,7 +48,8 @@ struct ChannelSyncHandler: JobHandler {
                 known.formUnion(try String.fetchAll(db, sql: """
                     SELECT video_id FROM tracks WHERE video_id IN (\(marks))
                     UNION SELECT video_id FROM tombstones WHERE video_id IN (\(marks))
-                    """, arguments: StatementArguments(chunk + chunk)))
+                    UNION SELECT video_id FROM jobs WHERE kind = 'download' AND status IN ('failed', 'cancelled') AND video_id IN (\(marks))
+                    """, arguments: StatementArguments(chunk + chunk + chunk)))
             }
             return known
         }
