@@ -263,6 +263,7 @@ export function mount(root) {
   }
   // Bursts of new jobs (a channel sync enqueues many) cost one request, not one each.
   const refreshCountsSoon = debounce(refreshCounts, 800, 3000);
+  const reloadSoon = debounce(() => { if (!filter || filter === 'pending') reload(); }, 500, 2000);
 
   // ---- details dialog: timeline and log tail ----
   async function openDetails(id) {
@@ -325,6 +326,8 @@ export function mount(root) {
   const off = live.onMany({
     'job.status': (job) => job && job.id !== undefined && applyJob(job),
     'job.progress': (data) => data && applyProgress(data),
+    // A big batch (a channel's first sync) arrives as one event: refetch the page once.
+    'jobs.enqueued': () => { reloadSoon(); refreshCountsSoon(); },
     reset: () => { reload(); refreshCounts(); },
   });
 

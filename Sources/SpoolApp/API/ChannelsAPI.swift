@@ -77,6 +77,21 @@ struct ChannelsAPI {
         }
     }
 
+    /// A channel's counts (for live events about it).
+    static func counts(of id: Int64, database: SpoolDatabase) throws -> ChannelRepresentation.Counts? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT video_count,
+                  (SELECT count(*) FROM tracks WHERE channel_id = ? AND deleted_at IS NULL) AS downloaded,
+                  (SELECT count(*) FROM jobs WHERE channel_id = ? AND kind = 'download' AND status IN ('pending', 'running', 'retrying', 'zombie')) AS queued,
+                  (SELECT count(*) FROM jobs WHERE channel_id = ? AND kind = 'download' AND status IN ('failed', 'dead_letter', 'timeout')) AS failed
+                FROM channels WHERE id = ?
+                """, arguments: [id, id, id, id]) else { return nil }
+            let downloaded: Int = row["downloaded"]
+            return .init(videos: max(row["video_count"], downloaded), downloaded: downloaded, queued: row["queued"], failed: row["failed"])
+        }
+    }
+
     private struct RemoveReply: Encodable {
         let deleted: Bool
         let filesDeleted: Int

@@ -8,6 +8,7 @@ import SpoolStore
 struct HealthAPI {
     let context: AppContext
     let downloader: Downloader
+    let live: LiveFeed
 
     func register(on router: inout Router) {
         router.get("/api/health") { _ in
@@ -60,6 +61,13 @@ struct HealthAPI {
         let housekeeping: Housekeeping
         let ytdlp: YtDlp
         let rateLimit: RateLimit
+        let live: Live
+    }
+    struct Live: Encodable {
+        let clients: Int
+        let clientsDropped: Int
+        let messagesSent: Int
+        let lastSequence: Int64
     }
     struct YtDlp: Encodable {
         let path: String
@@ -77,6 +85,7 @@ struct HealthAPI {
         let workers = context.workers.status
         let housekeeping = context.housekeeper.lastRun
         let brake = downloader.brake.current
+        let socket = live.webSocket.statistics
         return Report(
             status: "ok",
             version: SpoolVersion.current,
@@ -99,6 +108,8 @@ struct HealthAPI {
                 lastRunAt: housekeeping?.at, lastPrunedJobs: housekeeping?.prunedJobs,
                 lastCheckpointed: housekeeping?.checkpointed),
             ytdlp: .init(path: downloader.options.executable, version: downloader.version),
-            rateLimit: .init(pausedUntil: brake.pausedUntil, cooldownSeconds: brake.cooldownSeconds, trips: brake.trips))
+            rateLimit: .init(pausedUntil: brake.pausedUntil, cooldownSeconds: brake.cooldownSeconds, trips: brake.trips),
+            live: .init(clients: socket.clients, clientsDropped: socket.dropped, messagesSent: socket.sent,
+                        lastSequence: context.hub.lastSequence))
     }
 }

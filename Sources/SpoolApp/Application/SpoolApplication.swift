@@ -18,6 +18,7 @@ public final class SpoolApplication: Sendable {
     let trash: TrashService
     let ingest: TelemetryIngest
     let downloader: Downloader
+    let live: LiveFeed
 
     public init(settings: Settings, logger: Logger) throws {
         self.settings = settings
@@ -59,12 +60,13 @@ public final class SpoolApplication: Sendable {
             limits: .init(downloadTimeLimit: settings.downloadTimeLimitSeconds, stallSeconds: settings.downloadStallSeconds,
                           maxAttempts: settings.maxAttempts),
             cooldownSeconds: settings.rateLimitCooldownSeconds, logger: logger)
+        self.live = LiveFeed(hub: hub, database: database, allowedOrigins: settings.allowedOrigins)
     }
 
     /// Every route of the API, plus the web app as the fallback.
     func makeRouter() -> Router {
         var router = Router()
-        HealthAPI(context: context, downloader: downloader).register(on: &router)
+        HealthAPI(context: context, downloader: downloader, live: live).register(on: &router)
         JobsAPI(queue: context.queue).register(on: &router)
         TracksAPI(library: library, trash: trash, ratings: RatingService(database: database, hub: hub)).register(on: &router)
         EventsAPI(database: database, ingest: ingest).register(on: &router)
@@ -91,7 +93,7 @@ public final class SpoolApplication: Sendable {
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: settings.host, port: settings.port, workQueueWidth: settings.httpThreads),
-            router: makeRouter(), logger: logger)
+            router: makeRouter(), logger: logger, webSocketHub: live.webSocket)
         try server.start()
         downloader.install(on: context.workers)
         try context.workers.start()

@@ -23,6 +23,8 @@ public struct Settings: Sendable {
     public var jobRetentionDays: Int
     public var housekeepingIntervalSeconds: Double
     public var ytdlpPath: String
+    /// Origins besides the server's own that may open the live feed (comma-separated).
+    public var allowedOrigins: [String]
     public var ffmpegPath: String?
     public var audioFormat: String?
     public var ytdlpFormat: String?
@@ -64,6 +66,7 @@ public struct Settings: Sendable {
         .init(name: "MAX_ATTEMPTS", defaultValue: "5", summary: "Attempts of a job before it is dead-lettered (1–100)."),
         .init(name: "JOB_RETENTION_DAYS", defaultValue: "30", summary: "Completed jobs older than this are pruned while the queue is idle (0–36500)."),
         .init(name: "HOUSEKEEPING_INTERVAL_SECONDS", defaultValue: "600", summary: "Minimum time between idle housekeeping runs (1–86400)."),
+        .init(name: "ALLOWED_ORIGINS", defaultValue: "", summary: "Other origins allowed to open the live feed, comma-separated (e.g. https://spool.example.org)."),
         .init(name: "YTDLP_PATH", defaultValue: "", summary: "yt-dlp executable; empty: .venv/bin/yt-dlp of the working directory, else yt-dlp on PATH."),
         .init(name: "FFMPEG_PATH", defaultValue: "", summary: "ffmpeg executable for audio extraction; empty: ffmpeg on PATH."),
         .init(name: "AUDIO_FORMAT", defaultValue: "m4a", summary: "Audio codec downloads are converted to (m4a, opus, mp3, …); none keeps the original media (video)."),
@@ -109,6 +112,7 @@ public struct Settings: Sendable {
             jobRetentionDays: try reader.integer("JOB_RETENTION_DAYS", in: 0...36_500),
             housekeepingIntervalSeconds: try reader.number("HOUSEKEEPING_INTERVAL_SECONDS", in: 0.1...86_400),
             ytdlpPath: reader.optional("YTDLP_PATH") ?? ExecutableLocator.defaultYtDlp(),
+            allowedOrigins: (reader.optional("ALLOWED_ORIGINS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             ffmpegPath: reader.optional("FFMPEG_PATH") ?? ExecutableLocator.find("ffmpeg"),
             audioFormat: reader.optional("AUDIO_FORMAT").flatMap { $0 == "none" ? nil : $0 },
             ytdlpFormat: reader.optional("YTDLP_FORMAT"),

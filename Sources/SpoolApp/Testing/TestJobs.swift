@@ -25,7 +25,7 @@ enum TestJobs {
             var step = 0
             while outcome == "hang" || Date() < deadline {
                 if context.isCancelled { throw JobFailure(.cancelled, "Stopped") }
-                Thread.sleep(forTimeInterval: 0.05)
+                Thread.sleep(forTimeInterval: outcome == "hang" ? 0.05 : max(0, min(0.05, deadline.timeIntervalSinceNow)))
                 step += 1
                 if outcome != "silent" {
                     context.reportProgress(JobProgress(percent: min(100, Double(step) * 5), downloadedBytes: Int64(step) * 1000))

@@ -30,6 +30,8 @@ public final class HTTPServer: @unchecked Sendable {
     private let requestFilter: (@Sendable (HTTPRequest) throws -> Void)?
     /// Told about every finished request, on the loop thread; must return at once.
     private let exchangeObserver: (@Sendable (Exchange) -> Void)?
+    /// The live feed, upgraded on the loop when a request asks for its path.
+    private let webSocketHub: WebSocketHub?
     /// The port actually bound (differs from the configuration's when that was 0).
     public private(set) var port: Int = 0
 
@@ -42,8 +44,10 @@ public final class HTTPServer: @unchecked Sendable {
     public init(
         configuration: HTTPServerConfiguration, router: Router, logger: Logger,
         requestFilter: (@Sendable (HTTPRequest) throws -> Void)? = nil,
-        exchangeObserver: (@Sendable (Exchange) -> Void)? = nil
+        exchangeObserver: (@Sendable (Exchange) -> Void)? = nil,
+        webSocketHub: WebSocketHub? = nil
     ) throws {
+        self.webSocketHub = webSocketHub
         self.configuration = configuration
         self.router = router
         self.logger = logger
@@ -78,6 +82,7 @@ public final class HTTPServer: @unchecked Sendable {
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &enabled, socklen_t(MemoryLayout<Int32>.size))
         port = Self.localPort(of: descriptor) ?? configuration.port
         boundSockets = [handle]
+        webSocketHub?.attach(to: loop)
         loop.start(name: "spool.http.loop")
         logger.info("Listening", metadata: ["address": "http://\(configuration.host):\(port)"])
     }
@@ -108,6 +113,7 @@ public final class HTTPServer: @unchecked Sendable {
             evhttp_del_accept_socket(http, socket)
         }
         boundSockets = []
+        webSocketHub?.closeAll()
         logger.info("Shutting down: no new connections; waiting for requests in flight", metadata: ["in_flight": "\(requestsInFlight)"])
         loop.schedule(after: configuration.shutdownGraceSeconds) { [self] in finish() }
         if requestsInFlight == 0 { finish() }
@@ -128,6 +134,19 @@ public final class HTTPServer: @unchecked Sendable {
         guard let request = Self.makeRequest(raw) else {
             send(HTTPError.badRequest("The request line could not be parsed.").response,
                  to: reference, method: .GET, path: "?", route: nil, start: start)
+            return
+        }
+        if let hub = webSocketHub, request.path == hub.path, request.headers["Upgrade"] != nil {
+            // Cheap checks only: the upgrade happens on the loop, which owns the socket.
+            do {
+                try requestFilter?(request)
+            } catch let error as HTTPError {
+                send(error.response, to: reference, method: request.method, path: request.path, route: hub.path, start: start)
+                return
+            } catch {}
+            let status = hub.upgrade(raw, method: request.method, headers: request.headers, query: request.query)
+            exchangeObserver?(Exchange(method: request.method, path: request.path, route: hub.path, status: status, bytes: 0,
+                                       seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
             return
         }
         var routed = request

@@ -46,6 +46,9 @@ public final class JobQueue: Sendable {
 
     static var now: Double { Date().timeIntervalSince1970 }
 
+    /// Batches larger than this publish one `jobs.enqueued` event instead of one per job.
+    public static let individualEventLimit = 50
+
     // MARK: - Enqueue
 
     /// Inserts jobs in one transaction. A download whose video already has an active job is
@@ -79,7 +82,14 @@ public final class JobQueue: Sendable {
             }
             return inserted
         }
-        for job in inserted { hub.publish("job.status", job) }
+        // A big batch (a channel's first sync) is one event: thousands of `job.status` events
+        // at once would only flood every live client, which refetches its page instead.
+        if inserted.count > Self.individualEventLimit {
+            hub.publish("jobs.enqueued", JobsEnqueued(
+                count: inserted.count, firstId: inserted.first?.id ?? 0, lastId: inserted.last?.id ?? 0))
+        } else {
+            for job in inserted { hub.publish("job.status", job) }
+        }
         notifyEnqueued()
         return EnqueueResult(inserted: inserted, skippedDuplicates: jobs.count - inserted.count)
     }

@@ -22,3 +22,10 @@ public struct JobProgressEvent: Sendable {
     public let jobId: Int64
     public let progress: JobProgress
 }
+
+/// The payload of a `jobs.enqueued` event: a batch too big to announce job by job.
+public struct JobsEnqueued: Sendable, Encodable {
+    public let count: Int
+    public let firstId: Int64
+    public let lastId: Int64
+}
