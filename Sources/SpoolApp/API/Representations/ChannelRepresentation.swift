@@ -3,6 +3,26 @@ import SpoolStore
 
 /// A channel as the API and the live feed show it, with its counts.
 struct ChannelRepresentation: Encodable, Sendable {
+
+    private enum CodingKeys: String, CodingKey {
+        case id, url, title, remoteId, state, addedAt, lastSyncedAt, nextSyncAt, syncIntervalHours, lastError, counts
+    }
+
+    /// Every field is written, `null` included, so clients see one stable shape.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(url, forKey: .url)
+        try container.encode(title, forKey: .title)
+        try container.encode(remoteId, forKey: .remoteId)
+        try container.encode(state, forKey: .state)
+        try container.encode(addedAt, forKey: .addedAt)
+        try container.encode(lastSyncedAt, forKey: .lastSyncedAt)
+        try container.encode(nextSyncAt, forKey: .nextSyncAt)
+        try container.encode(syncIntervalHours, forKey: .syncIntervalHours)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(counts, forKey: .counts)
+    }
     struct Counts: Encodable, Sendable {
         let videos: Int
         let downloaded: Int

@@ -4,6 +4,32 @@ import SpoolStore
 
 /// A job as the API and the live feed show it (`docs/api/README.md`).
 struct JobRepresentation: Encodable, Sendable {
+
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, status, priority, channelId, videoId, title, attempts, maxAttempts, runAfter, progress, lastError, errorClass, createdAt, updatedAt, startedAt, finishedAt
+    }
+
+    /// Every field is written, `null` included, so clients see one stable shape.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(status, forKey: .status)
+        try container.encode(priority, forKey: .priority)
+        try container.encode(channelId, forKey: .channelId)
+        try container.encode(videoId, forKey: .videoId)
+        try container.encode(title, forKey: .title)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(maxAttempts, forKey: .maxAttempts)
+        try container.encode(runAfter, forKey: .runAfter)
+        try container.encode(progress, forKey: .progress)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(errorClass, forKey: .errorClass)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+    }
     struct Progress: Encodable, Sendable {
         let percent: Double?
         let downloadedBytes: Int64?

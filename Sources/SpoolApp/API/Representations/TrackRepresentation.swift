@@ -3,6 +3,35 @@ import SpoolStore
 
 /// A track as the API and the live feed show it: no file paths, but the URLs to play it.
 struct TrackRepresentation: Encodable, Sendable {
+
+    private enum CodingKeys: String, CodingKey {
+        case id, videoId, channelId, channelTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, mediaUrl, thumbnailUrl
+    }
+
+    /// Every field is written, `null` included, so clients see one stable shape.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(videoId, forKey: .videoId)
+        try container.encode(channelId, forKey: .channelId)
+        try container.encode(channelTitle, forKey: .channelTitle)
+        try container.encode(title, forKey: .title)
+        try container.encode(uploader, forKey: .uploader)
+        try container.encode(duration, forKey: .duration)
+        try container.encode(size, forKey: .size)
+        try container.encode(mimeType, forKey: .mimeType)
+        try container.encode(hasThumbnail, forKey: .hasThumbnail)
+        try container.encode(rating, forKey: .rating)
+        try container.encode(likedAt, forKey: .likedAt)
+        try container.encode(playCount, forKey: .playCount)
+        try container.encode(skipCount, forKey: .skipCount)
+        try container.encode(lastPosition, forKey: .lastPosition)
+        try container.encode(lastPlayedAt, forKey: .lastPlayedAt)
+        try container.encode(deletedAt, forKey: .deletedAt)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(mediaUrl, forKey: .mediaUrl)
+        try container.encode(thumbnailUrl, forKey: .thumbnailUrl)
+    }
     let id: Int64
     let videoId: String
     let channelId: Int64?
