@@ -40,7 +40,7 @@ struct Serve: ParsableCommand {
         abstract: "Run the server: web app, JSON API, media, live events and the download queue.",
         discussion: "Settings come from environment variables, or from a .env file in the working directory:\n\n"
             + Settings.descriptors.map { d in
-                "  \(d.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(d.summary) Default: \(d.defaultValue)"
+                "  \(d.name)\n      \(d.summary) Default: \(d.defaultValue.isEmpty ? "(none)" : d.defaultValue)"
             }.joined(separator: "\n"))
 
     func run() throws {

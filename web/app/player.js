@@ -5,7 +5,7 @@ import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
 import { bindMedia, record } from './telemetry.js';
-import { rate, toggledRating, deleteWithUndo, artwork } from './tracks.js';
+import { rate, toggledRating, deleteWithUndo, undoLastDelete, artwork } from './tracks.js';
 import { h, setChildren, withBusy, placeholder, formatDuration } from './ui.js';
 
 const SEEK_STEP = 5;
@@ -70,7 +70,7 @@ export function mount(root, params) {
         h('details', { class: 'shortcuts' }, h('summary', {}, 'Keyboard shortcuts'),
           h('dl', {},
             [['Space', 'play / pause'], ['← / →', 'seek 5 s'], ['↑ / ↓', 'volume'], ['Shift+← / Shift+→, P / N', 'previous / next'],
-              ['L / D', 'like / dislike'], ['Delete', 'delete the track (with undo)']].map(([k, v]) => [h('dt', {}, h('kbd', {}, k)), h('dd', {}, v)])))),
+              ['L / D', 'like / dislike'], ['Delete', 'delete the track'], ['Z', 'undo the delete']].map(([k, v]) => [h('dt', {}, h('kbd', {}, k)), h('dd', {}, v)])))),
       h('aside', { class: 'card queue-card', 'aria-labelledby': 'queue-heading' }, h('h2', { id: 'queue-heading' }, 'Queue'), queue));
   }
 
@@ -361,6 +361,7 @@ export function mount(root, params) {
       case 'l': case 'L': rateCurrent(1); break;
       case 'd': case 'D': rateCurrent(-1); break;
       case 'Delete': withBusy(deleteButton, deleteCurrent); break;
+      case 'z': case 'Z': if (!undoLastDelete()) return; break;
       default: return;
     }
     event.preventDefault();

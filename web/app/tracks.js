@@ -35,18 +35,29 @@ export async function deleteWithUndo(track, { onRestored } = {}) {
     return undefined;
   }
   const undo = result && result.undo ? result.undo : { method: 'POST', url: `/api/tracks/${track.id}/restore` };
-  notify(`Moved “${track.title}” to the trash.`, {
+  const run = async () => {
+    if (lastUndo && lastUndo.run === run) lastUndo = null;
+    const restored = await restore(track, undo);
+    if (restored && onRestored) onRestored(restored);
+  };
+  const notice = notify(`Moved “${track.title}” to the trash.`, {
     timeout: UNDO_MS,
-    action: {
-      label: 'Undo',
-      testid: 'notice-undo',
-      onClick: async () => {
-        const restored = await restore(track, undo);
-        if (restored && onRestored) onRestored(restored);
-      },
-    },
+    action: { label: 'Undo', testid: 'notice-undo', onClick: run },
   });
+  lastUndo = { run, notice, until: Date.now() + UNDO_MS };
   return (result && result.track) || track;
+}
+
+let lastUndo = null; // the newest delete's undo, while its notice is up (the Z shortcut)
+
+/** Undoes the newest delete if its Undo notice is still showing; false when there is none. */
+export function undoLastDelete() {
+  if (!lastUndo || Date.now() > lastUndo.until) return false;
+  const { run, notice } = lastUndo;
+  lastUndo = null;
+  notice.close();
+  run();
+  return true;
 }
 
 /** POST /api/tracks/{id}/restore, or whatever undo descriptor the DELETE returned. */
