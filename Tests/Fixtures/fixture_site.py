@@ -85,7 +85,7 @@ def generate_entry_files(directory, entry):
 
 class FixtureSite:
     def __init__(self, directory, count=3, flaky_failures=2, flaky_status=429,
-                 host="127.0.0.1", port=0, title="Spool Fixture Channel"):
+                 host="127.0.0.1", port=0, title="Spool Fixture Channel", specials_first=False):
         self.dir = os.path.abspath(directory)
         os.makedirs(self.dir, exist_ok=True)
         self.title = title
@@ -99,6 +99,9 @@ class FixtureSite:
         flaky = Entry("flaky", -1, "Flaky episode (fails first)")
         generate_entry_files(self.dir, flaky)
         self.entries.append(flaky)
+        if specials_first:  # newest in the feed, so a sync queues (and fails) them first
+            self.entries[-2].index, flaky.index = count + 2, count + 1
+            self._next_index = count + 3
         self.faults = {}  # id -> [requests to let pass, failures left, status]
         self.reset()
         self.server = ThreadingHTTPServer((host, port), _Handler)

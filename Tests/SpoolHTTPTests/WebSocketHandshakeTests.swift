@@ -15,7 +15,7 @@ final class WebSocketHandshakeTests: XCTestCase {
     private func rejection(
         method: String = "GET",
         _ headers: [String: String],
-        policy: WebSocketOriginPolicy = WebSocketOriginPolicy()
+        policy: OriginPolicy = OriginPolicy()
     ) -> WebSocketHandshakeRejection? {
         do {
             _ = try WebSocketHandshake.acceptUpgrade(method: method, headers: headers, originPolicy: policy)
@@ -39,7 +39,7 @@ final class WebSocketHandshakeTests: XCTestCase {
     func testRFCExampleIsAcceptedWhenItsOriginIsAllowListed() throws {
         let headers = try WebSocketHandshake.acceptUpgrade(
             method: "GET", headers: rfcRequest,
-            originPolicy: WebSocketOriginPolicy(allowedOrigins: ["http://example.com"]))
+            originPolicy: OriginPolicy(allowedOrigins: ["http://example.com"]))
         XCTAssertEqual(headers, [
             "Upgrade": "websocket",
             "Connection": "Upgrade",

@@ -20,7 +20,7 @@ from conftest import spool_binary
 from fixture_site import FixtureSite
 
 DOWNLOADS = 8          # ep-001 … ep-008, plus "missing" (404) and "flaky" (429 twice, then fine)
-RATE = 1200            # bytes/s per media request: a ~9.3 KB tone takes ~8 s, so downloads keep running
+RATE = 700             # bytes/s per media request: a ~9.3 KB tone takes ~13 s, so downloads keep running
 WORKERS = 2
 
 # Short retry and rate-limit timings, so the test does not wait out production back-offs.
@@ -75,7 +75,7 @@ def switch(b: Browser, handle: str) -> None:
 def test_original_click_through_while_downloads_run(spool_factory, browser_factory, tmp_path):
     env, unknown = server_env()
     print(f"settings not known to this build (left at their defaults): {unknown}")
-    with FixtureSite(tmp_path / "site", count=DOWNLOADS, flaky_failures=2, flaky_status=429) as site:
+    with FixtureSite(tmp_path / "site", count=DOWNLOADS, flaky_failures=2, flaky_status=429, specials_first=True) as site:
         server = spool_factory(env=env, start=False)
         liked = seed_liked_tracks(server, count=3, seconds=60)
         server.start()
@@ -92,8 +92,9 @@ def test_original_click_through_while_downloads_run(spool_factory, browser_facto
         field.click()
         field.send_keys(feed)
         b.find("add-channel-submit").click()
-        row = b.wait(lambda: b.find_all('[data-testid^="channel-row-"]'), 10, "the new channel's card")[0]
-        channel_id = int(row.get_attribute("data-channel-id"))
+        # Read through JS: the card re-renders as the sync's events arrive.
+        channel_id = int(b.wait(lambda: b.js("""return document.querySelector('[data-testid^="channel-row-"]')
+                                                  ?.dataset.channelId"""), 10, "the new channel's card"))
         assert b.text(f"channel-state-{channel_id}").lower() in ("syncing", "idle"), b.text(f"channel-state-{channel_id}")
         assert b.text("add-channel-error") == ""
         b.screenshot("clickthrough-1-channel-added")
@@ -105,8 +106,12 @@ def test_original_click_through_while_downloads_run(spool_factory, browser_facto
         b.find("job-list")
         b.wait(lambda: len(b.find_all('[data-testid^="job-row-"]')) >= DOWNLOADS, 60,
                f"{DOWNLOADS}+ job rows appear live")
-        running_id = b.wait(lambda: b.js("""return document.querySelector('[data-testid^="job-row-"][data-status="running"]')
-                                              ?.dataset.jobId"""), 60, "a running download")
+        # A running download of a good episode (the 404 and the 429 entries run first and fail).
+        def running_episode():
+            job = next((j for v, j in jobs_by_video(server).items() if v.startswith("ep-") and j["status"] == "running"), None)
+            shown = job and b.js("return document.querySelector('[data-testid=\"job-row-%d\"]')?.dataset.status" % job["id"])
+            return job["id"] if shown == "running" else None
+        running_id = b.wait(running_episode, 60, "a running download")
         seen = set()
 
         def progress_moves():

@@ -104,27 +104,12 @@ document.addEventListener('click', (event) => {
 
 window.addEventListener('popstate', () => render({ focus: true }));
 
-// AUTH_TOKEN support: the first 401 offers to enter the token, which api.js then sends.
-let authPromptOpen = false;
+// AUTH_TOKEN support: a 401 means the sign-in cookie is missing or stale (the server was given
+// a new token): go to the login page, which comes back here afterwards.
 window.addEventListener('spool:api-error', (event) => {
-  if (event.detail.status !== 401 || authPromptOpen) return;
-  authPromptOpen = true;
-  notify('This Spool server needs an access token.', {
-    kind: 'error',
-    timeout: 0,
-    action: {
-      label: 'Enter token',
-      testid: 'notice-auth',
-      onClick: () => {
-        const token = window.prompt('Access token (AUTH_TOKEN of the server):');
-        authPromptOpen = false;
-        if (token) {
-          setAuthToken(token.trim());
-          location.reload();
-        }
-      },
-    },
-  });
+  if (event.detail.status !== 401) return;
+  setAuthToken('');
+  location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
 });
 
 live.connect();

@@ -215,7 +215,12 @@ export function mount(root, params) {
   // ---- transport ----
   function togglePlay() {
     if (!media || !current()) return;
-    if (media.paused) media.play().catch((err) => notifyError(err, 'Playback did not start'));
+    if (media.paused) {
+      media.play().catch((err) => {
+        // A newer load (next/previous pressed quickly) interrupts this play(): not a failure.
+        if (err.name !== 'AbortError') notifyError(err, 'Playback did not start');
+      });
+    }
     else media.pause();
   }
 

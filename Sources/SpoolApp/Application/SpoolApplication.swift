@@ -19,6 +19,8 @@ public final class SpoolApplication: Sendable {
     let ingest: TelemetryIngest
     let downloader: Downloader
     let live: LiveFeed
+    let httpMetrics = HTTPMetrics()
+    let server = ServerReference()
 
     public init(settings: Settings, logger: Logger) throws {
         self.settings = settings
@@ -66,7 +68,11 @@ public final class SpoolApplication: Sendable {
     /// Every route of the API, plus the web app as the fallback.
     func makeRouter() -> Router {
         var router = Router()
+        let site = StaticSite(root: settings.webDirectory)
         HealthAPI(context: context, downloader: downloader, live: live).register(on: &router)
+        MetricsAPI(context: context, downloader: downloader, live: live, http: httpMetrics,
+                   connections: { [server] in server.connections }).register(on: &router)
+        LoginAPI(token: settings.authToken, secureCookies: settings.tls != nil, site: site).register(on: &router)
         JobsAPI(queue: context.queue).register(on: &router)
         TracksAPI(library: library, trash: trash, ratings: RatingService(database: database, hub: hub)).register(on: &router)
         EventsAPI(database: database, ingest: ingest).register(on: &router)
@@ -77,7 +83,6 @@ public final class SpoolApplication: Sendable {
         if settings.testJobsEnabled {
             TestJobs.register(on: &router, queue: context.queue, settings: settings)
         }
-        let site = StaticSite(root: settings.webDirectory)
         router.setFallback { request in try site.respond(to: request) }
         return router
     }
@@ -90,16 +95,22 @@ public final class SpoolApplication: Sendable {
         try trash.reconcile()
         let trashSweep = startTrashSweep()
 
+        let access = AccessControl(token: settings.authToken, origins: OriginPolicy(allowedOrigins: settings.allowedOrigins))
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
-                host: settings.host, port: settings.port, workQueueWidth: settings.httpThreads),
-            router: makeRouter(), logger: logger, webSocketHub: live.webSocket)
+                host: settings.host, port: settings.port, timeoutSeconds: settings.httpTimeoutSeconds,
+                workQueueWidth: settings.httpThreads, maximumConnections: settings.maximumConnections, tls: settings.tls),
+            router: makeRouter(), logger: logger,
+            requestFilter: { request in try access.check(request) },
+            exchangeObserver: { [httpMetrics] exchange in httpMetrics.record(exchange) },
+            webSocketHub: live.webSocket)
+        self.server.set(server)
         try server.start()
         downloader.install(on: context.workers)
         try context.workers.start()
         let resync = startResyncTimer()
         // Tests and scripts wait for this line (it carries the port when PORT=0).
-        FileHandle.standardOutput.write(Data("Spool \(SpoolVersion.current) listening on http://\(settings.host):\(server.port)\n".utf8))
+        FileHandle.standardOutput.write(Data("Spool \(SpoolVersion.current) listening on \(settings.tls == nil ? "http" : "https")://\(settings.host):\(server.port)\n".utf8))
 
         let signals = ShutdownSignals { signal in
             logger.info("Received \(signal); shutting down")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SpoolHTTP
 
 /// Every setting of Spool, read from environment variables and a `.env` file.
 public struct Settings: Sendable {
@@ -36,6 +37,12 @@ public struct Settings: Sendable {
     public var downloadTimeLimitSeconds: Double
     public var downloadStallSeconds: Double
     public var rateLimitCooldownSeconds: Double
+    /// The access token for the API, media, live feed and metrics; nil leaves them open.
+    public var authToken: String?
+    /// HTTPS certificate chain and key; nil serves plain HTTP.
+    public var tls: TLSFiles?
+    public var maximumConnections: Int
+    public var httpTimeoutSeconds: Int
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
 
@@ -79,6 +86,12 @@ public struct Settings: Sendable {
         .init(name: "DOWNLOAD_TIME_LIMIT_SECONDS", defaultValue: "3600", summary: "A download running longer is stopped (timeout)."),
         .init(name: "DOWNLOAD_STALL_SECONDS", defaultValue: "300", summary: "A download printing nothing for this long is stopped (timeout)."),
         .init(name: "RATE_LIMIT_COOLDOWN_SECONDS", defaultValue: "60", summary: "First pause of all downloads after a rate limit; doubles on repeats up to 1 h."),
+        .init(name: "AUTH_TOKEN", defaultValue: "", summary: "Access token (at least 16 characters) for the API, media, live feed and metrics; the browser signs in at /login. Required when HOST is not a loopback address."),
+        .init(name: "ALLOW_NO_AUTH", defaultValue: "0", summary: "1 serves a non-loopback HOST without AUTH_TOKEN (only behind a proxy that authenticates users)."),
+        .init(name: "TLS_CERT", defaultValue: "", summary: "PEM certificate chain; with TLS_KEY, Spool serves HTTPS."),
+        .init(name: "TLS_KEY", defaultValue: "", summary: "PEM private key of TLS_CERT."),
+        .init(name: "MAX_CONNECTIONS", defaultValue: "1024", summary: "Open HTTP connections at most (WebSocket clients not counted); more get 503 (1–100000)."),
+        .init(name: "HTTP_TIMEOUT_SECONDS", defaultValue: "60", summary: "Idle and read timeout of a connection; a long media reply only times out when the client stops reading (1–3600)."),
         .init(name: "SPOOL_TEST_JOBS", defaultValue: "0", summary: "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
 
@@ -124,7 +137,17 @@ public struct Settings: Sendable {
             downloadTimeLimitSeconds: try reader.number("DOWNLOAD_TIME_LIMIT_SECONDS", in: 1...86_400),
             downloadStallSeconds: try reader.number("DOWNLOAD_STALL_SECONDS", in: 1...86_400),
             rateLimitCooldownSeconds: try reader.number("RATE_LIMIT_COOLDOWN_SECONDS", in: 0.1...86_400),
+            authToken: try reader.authToken(),
+            tls: try reader.tlsFiles(),
+            maximumConnections: try reader.integer("MAX_CONNECTIONS", in: 1...100_000),
+            httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS", in: 1...3600),
             testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS", in: 0...1) == 1)
+    }
+
+    /// Whether `host` only accepts connections from this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }
 
@@ -176,6 +199,40 @@ private struct SettingsReader {
             throw SettingsError(setting: name, message: "'\(text)' is not a number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
+    }
+
+    /// `AUTH_TOKEN`, which a server reachable from other machines must have.
+    func authToken() throws(SettingsError) -> String? {
+        let token = optional("AUTH_TOKEN")
+        if let token {
+            guard token.count >= 16, !token.contains(where: { $0.isWhitespace || $0 == ";" || $0 == "," }) else {
+                throw SettingsError(setting: "AUTH_TOKEN", message: "must be at least 16 characters without spaces, ';' or ','")
+            }
+            return token
+        }
+        let host = raw("HOST")
+        if !Settings.isLoopback(host), try integer("ALLOW_NO_AUTH", in: 0...1) == 0 {
+            throw SettingsError(
+                setting: "AUTH_TOKEN",
+                message: "is required when HOST (\(host)) is not a loopback address; set one (e.g. openssl rand -hex 24), or ALLOW_NO_AUTH=1 if a proxy in front of Spool authenticates users")
+        }
+        return nil
+    }
+
+    /// `TLS_CERT` and `TLS_KEY`: both or neither, and readable.
+    func tlsFiles() throws(SettingsError) -> TLSFiles? {
+        let certificate = optional("TLS_CERT"), key = optional("TLS_KEY")
+        switch (certificate, key) {
+        case (nil, nil):
+            return nil
+        case (let certificate?, let key?):
+            for (name, path) in [("TLS_CERT", certificate), ("TLS_KEY", key)] where !FileManager.default.isReadableFile(atPath: path) {
+                throw SettingsError(setting: name, message: "'\(path)' is not a readable file")
+            }
+            return TLSFiles(certificateChainPath: certificate, privateKeyPath: key)
+        default:
+            throw SettingsError(setting: certificate == nil ? "TLS_CERT" : "TLS_KEY", message: "TLS_CERT and TLS_KEY must be set together")
+        }
     }
 
     func logLevel(_ name: String) throws(SettingsError) -> Logger.Level {

@@ -1,6 +1,7 @@
 import CLibEvent
 import Foundation
 import Logging
+import Synchronization
 
 /// The evhttp server: one loop thread parses requests and sends replies; handlers' blocking
 /// parts run on a bounded work queue and their responses hop back to the loop.
@@ -34,9 +35,24 @@ public final class HTTPServer: @unchecked Sendable {
     private let webSocketHub: WebSocketHub?
     /// The port actually bound (differs from the configuration's when that was 0).
     public private(set) var port: Int = 0
+    /// Kept alive for evhttp's per-connection callback.
+    private let tlsContext: TLSContext?
+    private let connectionCounters = Mutex(ConnectionCounters())
+
+    /// Open HTTP connections and those refused by `maximumConnections` (for `/metrics`).
+    public struct ConnectionCounters: Sendable {
+        public var open = 0
+        public var refused = 0
+        public init() {}
+    }
+
+    public var connections: ConnectionCounters { connectionCounters.withLock { $0 } }
 
     // Loop only.
     private var boundSockets: [OpaquePointer] = []
+    /// HTTP connections that have sent a request and not closed (evhttp 2.1 has no
+    /// connection limit of its own, so one is kept here through close callbacks).
+    private var openConnections = Set<OpaquePointer>()
     private var requestsInFlight = 0
     private var isDraining = false
     private var hasFinished = false
@@ -63,6 +79,8 @@ public final class HTTPServer: @unchecked Sendable {
         evhttp_set_max_headers_size(http, Int(configuration.maximumHeadersSize))
         evhttp_set_timeout(http, Int32(configuration.timeoutSeconds))
         evhttp_set_allowed_methods(http, HTTPMethod.allowedMask)
+        self.tlsContext = try configuration.tls.map(TLSContext.init(files:))
+        tlsContext?.install(on: http)
         evhttp_set_gencb(http, { request, argument in
             guard let request, let argument else { return }
             Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().receive(request)
@@ -131,6 +149,14 @@ public final class HTTPServer: @unchecked Sendable {
     private func receive(_ raw: OpaquePointer) {
         let start = DispatchTime.now().uptimeNanoseconds
         let reference = RequestReference(raw)
+        guard admitConnection(of: raw) else {
+            let error = HTTPError(
+                status: 503, code: "too_many_connections",
+                message: "The server has \(configuration.maximumConnections) open connections; try again in a moment.",
+                headers: ["Retry-After": "1", "Connection": "close"])
+            send(error.response, to: reference, method: .GET, path: "?", route: nil, start: start)
+            return
+        }
         guard let request = Self.makeRequest(raw) else {
             send(HTTPError.badRequest("The request line could not be parsed.").response,
                  to: reference, method: .GET, path: "?", route: nil, start: start)
@@ -144,6 +170,8 @@ public final class HTTPServer: @unchecked Sendable {
                 send(error.response, to: reference, method: request.method, path: request.path, route: hub.path, start: start)
                 return
             } catch {}
+            // The hub owns an upgraded socket (and replaces the close callback).
+            forgetConnection(evhttp_request_get_connection(raw))
             let status = hub.upgrade(raw, method: request.method, headers: request.headers, query: request.query)
             exchangeObserver?(Exchange(method: request.method, path: request.path, route: hub.path, status: status, bytes: 0,
                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
@@ -229,8 +257,12 @@ public final class HTTPServer: @unchecked Sendable {
             case .bytes(let bytes):
                 bytes.withUnsafeBytes { _ = evbuffer_add(buffer, $0.baseAddress, $0.count) }
             case .file(let descriptor, let offset, let length):
-                // sendfile only happens for buffers that drain to a socket.
-                evbuffer_set_flags(buffer, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD))
+                // sendfile only happens for buffers that drain to a socket. Not under TLS: the
+                // OpenSSL bufferevent reads the bytes itself, and an unmapped sendfile segment
+                // would hand it garbage; without the flag libevent maps the file instead.
+                if tlsContext == nil {
+                    evbuffer_set_flags(buffer, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD))
+                }
                 if let segment = evbuffer_file_segment_new(descriptor, 0, -1, UInt32(EVBUF_FS_CLOSE_ON_FREE)) {
                     evbuffer_add_file_segment(buffer, segment, offset, length)
                     evbuffer_file_segment_free(segment)
@@ -240,12 +272,62 @@ public final class HTTPServer: @unchecked Sendable {
             }
             evhttp_send_reply(request, Int32(response.status), nil, buffer)
             evbuffer_free(buffer)
+            if case .file = response.body, length > Self.largeBodyThreshold {
+                relaxTimeoutsWhileSending(request)
+            }
         }
         let exchange = Exchange(
             method: method, path: path, route: route, status: response.status, bytes: length,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         logger.debug("\(method.rawValue) \(path) \(response.status) \(length)B \(String(format: "%.2f", exchange.seconds * 1000))ms")
         exchangeObserver?(exchange)
+    }
+
+    // MARK: - Connections
+
+    /// Bodies above this size get the relaxed timeouts below.
+    static let largeBodyThreshold: Int64 = 1 << 20
+
+    /// Tracks the request's connection; false when it is new and the limit is reached.
+    private func admitConnection(of request: OpaquePointer) -> Bool {
+        guard let connection = evhttp_request_get_connection(request) else { return true }
+        if openConnections.contains(connection) { return true }
+        guard openConnections.count < configuration.maximumConnections else {
+            connectionCounters.withLock { $0.refused += 1 }
+            return false
+        }
+        openConnections.insert(connection)
+        connectionCounters.withLock { $0.open = openConnections.count }
+        evhttp_connection_set_closecb(connection, { connection, argument in
+            guard let connection, let argument else { return }
+            Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().forgetConnection(connection)
+        }, Unmanaged.passUnretained(self).toOpaque())
+        return true
+    }
+
+    private func forgetConnection(_ connection: OpaquePointer?) {
+        guard let connection, openConnections.remove(connection) != nil else { return }
+        connectionCounters.withLock { $0.open = openConnections.count }
+    }
+
+    /// evhttp has one timeout for reading and writing and keeps reading while it writes, so a
+    /// client fetching a long file slower than the timeout would be cut off mid-body. While a
+    /// large body is sent, only a write timeout applies (it fires only when the client stops
+    /// taking bytes); the usual timeouts come back when the reply is complete.
+    private func relaxTimeoutsWhileSending(_ request: OpaquePointer) {
+        guard let connection = evhttp_request_get_connection(request),
+              let event = evhttp_connection_get_bufferevent(connection) else { return }
+        var write = timeval(tv_sec: configuration.timeoutSeconds, tv_usec: 0)
+        bufferevent_set_timeouts(event, nil, &write)
+        // The callback runs only if the reply completes; the connection is alive then.
+        evhttp_request_set_on_complete_cb(request, { request, argument in
+            guard let request, let argument,
+                  let connection = evhttp_request_get_connection(request),
+                  let event = evhttp_connection_get_bufferevent(connection) else { return }
+            let server = Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue()
+            var usual = timeval(tv_sec: server.configuration.timeoutSeconds, tv_usec: 0)
+            bufferevent_set_timeouts(event, &usual, &usual)
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     // MARK: - Reading a request out of evhttp

@@ -14,11 +14,17 @@ public struct HTTPServerConfiguration: Sendable {
     public var workQueueBacklog: Int
     /// How long a graceful shutdown waits for requests in flight.
     public var shutdownGraceSeconds: Double
+    /// Open HTTP connections at most (WebSocket clients are the hub's); a request arriving on a
+    /// connection beyond it gets 503 and the connection closes.
+    public var maximumConnections: Int
+    /// Certificate chain and private key (PEM) to serve HTTPS; nil serves plain HTTP.
+    public var tls: TLSFiles?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maximumBodySize: Int = 16 << 20,
         maximumHeadersSize: Int = 16 << 10, timeoutSeconds: Int = 30, workQueueWidth: Int = 8,
-        workQueueBacklog: Int = 1024, shutdownGraceSeconds: Double = 10
+        workQueueBacklog: Int = 1024, shutdownGraceSeconds: Double = 10, maximumConnections: Int = 1024,
+        tls: TLSFiles? = nil
     ) {
         self.host = host
         self.port = port
@@ -28,6 +34,19 @@ public struct HTTPServerConfiguration: Sendable {
         self.workQueueWidth = workQueueWidth
         self.workQueueBacklog = workQueueBacklog
         self.shutdownGraceSeconds = shutdownGraceSeconds
+        self.maximumConnections = maximumConnections
+        self.tls = tls
+    }
+}
+
+/// Where the PEM files of an HTTPS server are.
+public struct TLSFiles: Sendable, Equatable {
+    public var certificateChainPath: String
+    public var privateKeyPath: String
+
+    public init(certificateChainPath: String, privateKeyPath: String) {
+        self.certificateChainPath = certificateChainPath
+        self.privateKeyPath = privateKeyPath
     }
 }
 
@@ -35,11 +54,13 @@ public struct HTTPServerConfiguration: Sendable {
 public enum HTTPServerError: Error, CustomStringConvertible {
     case eventLoopUnavailable
     case cannotBind(host: String, port: Int, reason: String)
+    case tls(String)
 
     public var description: String {
         switch self {
         case .eventLoopUnavailable: "libevent could not create an event loop."
         case .cannotBind(let host, let port, let reason): "Cannot listen on \(host):\(port): \(reason)."
+        case .tls(let reason): "Cannot serve HTTPS: \(reason)."
         }
     }
 }

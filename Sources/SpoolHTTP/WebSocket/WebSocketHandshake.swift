@@ -26,7 +26,7 @@ public enum WebSocketHandshake {
     public static func acceptUpgrade(
         method: String,
         headers: [String: String],
-        originPolicy: WebSocketOriginPolicy = WebSocketOriginPolicy()
+        originPolicy: OriginPolicy = OriginPolicy()
     ) throws(WebSocketHandshakeRejection) -> [String: String] {
         guard method == "GET" else { throw .methodIsNotGET(method: method) }
         // Token lists, not exact values: browsers send `Connection: keep-alive, Upgrade`.

@@ -10,7 +10,7 @@ public final class WebSocketHub: @unchecked Sendable {
     public typealias Greeting = @Sendable (_ query: [String: String]) -> [String]
 
     public let path: String
-    let originPolicy: WebSocketOriginPolicy
+    let originPolicy: OriginPolicy
     let maximumQueue: Int
     let pingSeconds: Double
     private let greeting: Greeting
@@ -25,7 +25,7 @@ public final class WebSocketHub: @unchecked Sendable {
     public init(path: String = "/ws", allowedOrigins: [String] = [], maximumQueue: Int = 2048, pingSeconds: Double = 30,
                 greeting: @escaping Greeting = { _ in [] }) {
         self.path = path
-        self.originPolicy = WebSocketOriginPolicy(allowedOrigins: allowedOrigins)
+        self.originPolicy = OriginPolicy(allowedOrigins: allowedOrigins)
         self.maximumQueue = maximumQueue
         self.pingSeconds = pingSeconds
         self.greeting = greeting

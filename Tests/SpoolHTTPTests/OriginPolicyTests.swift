@@ -1,8 +1,8 @@
 import XCTest
 import SpoolHTTP
 
-final class WebSocketOriginPolicyTests: XCTestCase {
-    private let sameHostOnly = WebSocketOriginPolicy()
+final class OriginPolicyTests: XCTestCase {
+    private let sameHostOnly = OriginPolicy()
 
     func testAbsentOriginIsAllowedForNonBrowserClients() {
         XCTAssertTrue(sameHostOnly.allows(origin: nil, host: "spool.local:8080"))
@@ -40,7 +40,7 @@ final class WebSocketOriginPolicyTests: XCTestCase {
     }
 
     func testAllowListedOriginsAreAllowed() {
-        let policy = WebSocketOriginPolicy(allowedOrigins: ["https://App.Example.com/", "null"])
+        let policy = OriginPolicy(allowedOrigins: ["https://App.Example.com/", "null"])
         XCTAssertTrue(policy.allows(origin: "https://app.example.com", host: "spool.example"))
         XCTAssertTrue(policy.allows(origin: "null", host: "spool.example"))
         XCTAssertFalse(policy.allows(origin: "https://app.example.com:8443", host: "spool.example"))

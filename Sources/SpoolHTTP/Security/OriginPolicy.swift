@@ -1,10 +1,11 @@
-/// Decides whether a browser page from a given `Origin` may open a WebSocket.
+/// Decides whether a browser page from a given `Origin` may open a WebSocket or send a
+/// state-changing request.
 ///
-/// Browsers do not apply the same-origin policy to WebSockets, and they attach cookies, so
-/// without this check any site the user visits could open a socket to Spool with the user's
-/// session (cross-site WebSocket hijacking). Non-browser clients send no `Origin`, and they
-/// cannot be used for that attack, so an absent header is allowed.
-public struct WebSocketOriginPolicy: Sendable {
+/// Browsers do not apply the same-origin policy to WebSockets or to simple cross-site POSTs,
+/// and they attach cookies, so without this check any site the user visits could act with the
+/// user's session (cross-site WebSocket hijacking, CSRF). Non-browser clients send no `Origin`,
+/// and they cannot be used for that attack, so an absent header is allowed.
+public struct OriginPolicy: Sendable {
     /// Extra origins allowed besides the server's own, e.g. `https://app.example.com`.
     /// Compared case-insensitively, ignoring a trailing `/`.
     public var allowedOrigins: [String]
