@@ -72,6 +72,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Queue and writer benchmarks against bare SQLite (docs/benchmarks.md).
+        .executableTarget(
+            name: "spool-bench",
+            dependencies: ["SpoolJobs", "SpoolStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "SpoolStoreTests", dependencies: ["SpoolStore"]),
         .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
         .testTarget(name: "SpoolDownloaderTests", dependencies: ["SpoolDownloader"]),

@@ -105,6 +105,12 @@ public final class SpoolApplication: Sendable {
             exchangeObserver: { [httpMetrics] exchange in httpMetrics.record(exchange) },
             webSocketHub: live.webSocket)
         self.server.set(server)
+        // Before anything announces the server: a SIGTERM that arrives once the "listening"
+        // line is out must never be lost (it was, in a test that stopped Spool at once).
+        let signals = ShutdownSignals { signal in
+            logger.info("Received \(signal); shutting down")
+            server.shutdown()
+        }
         try server.start()
         downloader.install(on: context.workers)
         try context.workers.start()
@@ -112,10 +118,6 @@ public final class SpoolApplication: Sendable {
         // Tests and scripts wait for this line (it carries the port when PORT=0).
         FileHandle.standardOutput.write(Data("Spool \(SpoolVersion.current) listening on \(settings.tls == nil ? "http" : "https")://\(settings.host):\(server.port)\n".utf8))
 
-        let signals = ShutdownSignals { signal in
-            logger.info("Received \(signal); shutting down")
-            server.shutdown()
-        }
         server.waitUntilStopped()
         signals.cancel()
         context.workers.stop()

@@ -1,0 +1,173 @@
+// Queue and writer benchmarks, each printed beside a reference measured in the same run on the
+// same disk: the same SQL through a bare prepared statement, without Spool's queue logic.
+//
+//   swift run -c release spool-bench [--jobs N] [--batch N] [--dir PATH]
+//
+// Results and the command go in docs/benchmarks.md.
+import Foundation
+import GRDB
+import SpoolJobs
+import SpoolStore
+
+struct Options {
+    var batch = 10_000
+    var jobs = 3_000
+    var workers = 3
+    var directory = NSTemporaryDirectory() + "spool-bench-" + UUID().uuidString
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let flag = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch flag {
+            case "--batch": batch = Int(value) ?? batch
+            case "--jobs": jobs = Int(value) ?? jobs
+            case "--workers": workers = Int(value) ?? workers
+            case "--dir": directory = value
+            default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
+            }
+        }
+    }
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+}
+
+func row(_ name: String, _ spool: String, _ reference: String) {
+    print(name.padding(toLength: 46, withPad: " ", startingAt: 0) + spool.padding(toLength: 24, withPad: " ", startingAt: 0) + reference)
+}
+
+/// A plain WAL database with the jobs table's columns: the reference side.
+func referenceDatabase(_ path: String) throws -> DatabaseQueue {
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in
+        try db.execute(sql: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
+    }
+    let queue = try DatabaseQueue(path: path, configuration: configuration)
+    try queue.write { db in
+        try db.execute(sql: """
+            CREATE TABLE jobs (id INTEGER PRIMARY KEY, kind TEXT, status TEXT, payload TEXT, priority INT,
+                               video_id TEXT, title TEXT, attempts INT, max_attempts INT, run_after REAL, created_at REAL)
+            """)
+    }
+    return queue
+}
+
+let options = Options(CommandLine.arguments)
+try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: options.directory) }
+
+let database = try SpoolDatabase(options: DatabaseOptions(path: options.directory + "/spool.db"))
+try database.migrate()
+let hub = EventHub()
+let queue = JobQueue(database: database, hub: hub)
+let reference = try referenceDatabase(options.directory + "/reference.db")
+
+print("Spool queue benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(try DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?")")
+row("", "Spool", "reference (bare SQL)")
+
+// 1. A channel of `batch` videos enqueued in one commit (uniqueness check and RETURNING included).
+let batch = (0..<options.batch).map { index in
+    NewJob(kind: "download", payload: #"{"url":"https://example.com/v/\#(index)"}"#, videoId: "video-\(index)", title: "Video \(index)")
+}
+var inserted = 0
+let enqueueSeconds = try seconds { inserted = try queue.enqueue(batch).inserted.count }
+precondition(inserted == options.batch)
+let referenceEnqueueSeconds = try seconds {
+    try reference.write { db in
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO jobs (kind, status, payload, priority, video_id, title, attempts, max_attempts, run_after, created_at)
+            VALUES ('download', 'pending', ?, 0, ?, ?, 0, 5, ?, ?)
+            """)
+        let now = Date().timeIntervalSince1970
+        for index in 0..<options.batch {
+            try statement.execute(arguments: [#"{"url":"https://example.com/v/\#(index)"}"#, "video-\(index)", "Video \(index)", now, now])
+        }
+    }
+}
+row("enqueue \(options.batch) jobs, one commit", String(format: "%.0f ms", enqueueSeconds * 1000),
+    String(format: "%.0f ms (plain INSERTs)", referenceEnqueueSeconds * 1000))
+let again = try queue.enqueue(batch)
+row("  same batch again (all duplicates)", "\(again.skippedDuplicates) skipped", "")
+
+// 2. Claim + complete through the worker pool: each job is a claim commit and a finish commit.
+try database.write { db in try db.execute(sql: "DELETE FROM job_events; DELETE FROM jobs") }
+let pool = WorkerPool(queue: queue, options: WorkerPoolOptions(workers: options.workers, supervisionSeconds: 0.5))
+struct NoOp: JobHandler { func run(_ context: JobContext) throws -> JobCompletion { .done } }
+pool.register("bench.noop", handler: NoOp())
+
+// A user's write (a rating) every 10 ms while the queue runs flat out: its latency is what the
+// old app lost to "database is locked".
+try database.write { db in
+    try db.execute(sql: "INSERT INTO tracks (video_id, title, file_path, created_at) VALUES ('t1', 'Track', 'x/t1.m4a', 0)")
+}
+func measureUserWrites(while running: () -> Bool) -> [Double] {
+    var latencies: [Double] = []
+    var value = 0
+    repeat {
+        value = 1 - value
+        let elapsed = try? seconds {
+            try database.write { db in try db.execute(sql: "UPDATE tracks SET rating = ? WHERE video_id = 't1'", arguments: [value]) }
+        }
+        if let elapsed { latencies.append(elapsed * 1000) }
+        Thread.sleep(forTimeInterval: 0.01)
+    } while running()
+    return latencies
+}
+let idleDeadline = Date().addingTimeInterval(2)
+let idleLatencies = measureUserWrites { Date() < idleDeadline }
+
+_ = try queue.enqueue((0..<options.jobs).map { NewJob(kind: "bench.noop", videoId: "noop-\($0)") })
+let finished = NSCondition()
+nonisolated(unsafe) var busyLatencies: [Double] = []
+nonisolated(unsafe) var completed = 0
+let start = DispatchTime.now().uptimeNanoseconds
+try pool.start()
+let sampler = Thread {
+    busyLatencies = measureUserWrites {
+        finished.lock(); defer { finished.unlock() }
+        return completed < options.jobs
+    }
+}
+sampler.start()
+while true {
+    let done = try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE status = 'completed'") ?? 0 }
+    finished.lock(); completed = done; finished.unlock()
+    if done >= options.jobs { break }
+    Thread.sleep(forTimeInterval: 0.02)
+}
+let queueSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+pool.stop()
+while sampler.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+
+// Reference: single-row commits, one after another (the ceiling of any one-commit-per-step queue).
+let referenceCommits = options.jobs * 2
+let referenceSeconds = try seconds {
+    for index in 0..<referenceCommits {
+        try reference.write { db in
+            try db.execute(sql: "UPDATE jobs SET status = ?, attempts = attempts + 1 WHERE id = ?",
+                           arguments: [index % 2 == 0 ? "running" : "completed", index / 2 + 1])
+        }
+    }
+}
+row("claim + complete, \(options.workers) workers", String(format: "%.0f jobs/s", Double(options.jobs) / queueSeconds),
+    String(format: "%.0f commits/s = %.0f jobs/s at 2 commits/job", Double(referenceCommits) / referenceSeconds,
+           Double(referenceCommits) / referenceSeconds / 2))
+let events = try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM job_events") ?? 0 }
+row("  job_events rows written (timeline)", "\(events)", "")
+row("user write latency, idle (p50/p99/max)",
+    String(format: "%.2f/%.2f/%.2f ms", percentile(idleLatencies, 0.5), percentile(idleLatencies, 0.99), idleLatencies.max() ?? 0), "")
+row("user write latency, queue flat out", String(format: "%.2f/%.2f/%.2f ms", percentile(busyLatencies, 0.5),
+    percentile(busyLatencies, 0.99), busyLatencies.max() ?? 0), "\(busyLatencies.count) writes, 0 failed")
+let writer = database.writerStatistics.snapshot
+row("writer: transactions / failed / busy waits", "\(writer.transactions) / \(writer.failedTransactions) / \(writer.busyWaits)", "")
+try database.close()
