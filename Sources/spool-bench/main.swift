@@ -36,6 +36,11 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// Unbuffered, so figures are out even if a later step fails.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func percentile(_ values: [Double], _ p: Double) -> Double {
     guard !values.isEmpty else { return .nan }
     let sorted = values.sorted()
@@ -43,7 +48,7 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 }
 
 func row(_ name: String, _ spool: String, _ reference: String) {
-    print(name.padding(toLength: 46, withPad: " ", startingAt: 0) + spool.padding(toLength: 24, withPad: " ", startingAt: 0) + reference)
+    say(name.padding(toLength: 46, withPad: " ", startingAt: 0) + spool.padding(toLength: 24, withPad: " ", startingAt: 0) + reference)
 }
 
 /// A plain WAL database with the jobs table's columns: the reference side.
@@ -72,7 +77,7 @@ let hub = EventHub()
 let queue = JobQueue(database: database, hub: hub)
 let reference = try referenceDatabase(options.directory + "/reference.db")
 
-print("Spool queue benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(try DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?")")
+say("Spool queue benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(try DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?")")
 row("", "Spool", "reference (bare SQL)")
 
 // 1. A channel of `batch` videos enqueued in one commit (uniqueness check and RETURNING included).
@@ -108,7 +113,7 @@ pool.register("bench.noop", handler: NoOp())
 // A user's write (a rating) every 10 ms while the queue runs flat out: its latency is what the
 // old app lost to "database is locked".
 try database.write { db in
-    try db.execute(sql: "INSERT INTO tracks (video_id, title, file_path, created_at) VALUES ('t1', 'Track', 'x/t1.m4a', 0)")
+    try db.execute(sql: "INSERT INTO tracks (video_id, title, file_path, mime_type, created_at) VALUES ('t1', 'Track', 'x/t1.m4a', 'audio/mp4', 0)")
 }
 func measureUserWrites(while running: () -> Bool) -> [Double] {
     var latencies: [Double] = []

@@ -162,6 +162,12 @@ def test_telemetry_validation_and_counters(seeded):
     assert track["play_count"] == 1 and track["skip_count"] == 1 and track["last_position"] == 7.25
     assert server.post("/api/events", ev(type="volume", value=0.5)).status == 202  # a single event
     assert server.get("/api/history").json()["plays"][0]["track"]["id"] == tid
+    # client_time as browsers and scripts write it (RFC 3339), stored as Unix seconds.
+    for stamp, expected in [("2026-12-01T22:15:05.250Z", 1796163305.25), ("2026-12-01T22:15:05Z", 1796163305.0),
+                            ("2026-12-01T23:15:05+01:00", 1796163305.0)]:
+        assert server.post("/api/events", ev(session=stamp, client_time=stamp)).status == 202, stamp
+        stored = db_query(server, "SELECT client_time FROM play_events WHERE session = ?", (stamp,))[0][0]
+        assert abs(stored - expected) < 1e-6, (stamp, stored)
 
     cases = [
         ({"events": [ev()] * 501}, 413, "at most 500"),
@@ -171,6 +177,9 @@ def test_telemetry_validation_and_counters(seeded):
         ({"events": [ev(type="volume", value=3)]}, 400, "'value'"),
         ({"events": [ev(session="")]}, 400, "'session'"),
         ({"events": "nope"}, 400, "'events'"),
+        ({"events": [ev(client_time="2026-13-01T00:00:00Z")]}, 400, "'client_time'"),
+        ({"events": [ev(client_time="yesterday")]}, 400, "'client_time'"),
+        ({"events": [ev(client_time="2026-12-01T22:15:05")]}, 400, "'client_time'"),
     ]
     before = db_query(server, "SELECT count(*) FROM play_events")[0][0]
     for body, status, fragment in cases:

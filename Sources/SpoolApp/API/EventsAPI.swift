@@ -86,7 +86,7 @@ struct EventsAPI {
         let value = try Self.number(object, "value", range: type == .volume ? 0...1 : -1e9...1e9)
         var clientTime: Date?
         if let text = object["client_time"] as? String {
-            clientTime = ISO8601DateFormatter.withFractions.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+            clientTime = InternetDateTime.parse(text)
             if clientTime == nil { throw InvalidEvent(text: "'client_time' must be an ISO 8601 time.") }
         } else if object["client_time"] != nil, !(object["client_time"] is NSNull) {
             throw InvalidEvent(text: "'client_time' must be an ISO 8601 time.")
@@ -101,13 +101,4 @@ struct EventsAPI {
         }
         return number.doubleValue
     }
-}
-
-extension ISO8601DateFormatter {
-    /// ISO 8601 with fractional seconds, as JavaScript's `toISOString()` writes it.
-    nonisolated(unsafe) static let withFractions: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
 }
