@@ -37,6 +37,7 @@ PY
 spool_port=18080 nginx_port=18081
 DB_PATH="$work/data/tracks.db" LIBRARY_DIR="$work/data/library" PORT=$spool_port LOG_LEVEL=warning \
   .build/release/spool serve > "$work/spool.out" 2>&1 &
+spool_pid=$!
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 1;
 error_log $work/logs/error.log;
@@ -67,4 +68,5 @@ for pair in "/api/health|JSON health (Spool reads SQLite; nginx returns a consta
   path="${pair%%|*}"; label="${pair#*|}"
   printf '%-34s %-52s %s\n' "$path" "$(measure "http://127.0.0.1:$spool_port$path")" "$(measure "http://127.0.0.1:$nginx_port$path")"
   echo "  ($label)"
+  kill -0 "$spool_pid" 2>/dev/null || { echo "Spool stopped during the run:"; tail -40 "$work/spool.out"; exit 1; }
 done

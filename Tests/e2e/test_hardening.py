@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import subprocess
 import time
 
@@ -198,6 +199,27 @@ def test_a_long_media_reply_to_a_slow_reader_is_not_cut_off(spool_factory):
     assert head.startswith(b"HTTP/1.1 200"), head[:200]
     assert elapsed > 2, f"the client was not slow enough to prove anything ({elapsed:.1f} s)"
     assert len(body) == len(data) and hashlib.sha256(body).digest() == hashlib.sha256(data).digest()
+
+
+def test_clients_that_vanish_mid_reply_do_not_take_the_server_down(spool_factory):
+    # The SIGPIPE case: wrk closing 50 connections mid-download killed Spool silently once.
+    server = spool_factory(start=False)
+    track = seed_liked_tracks(server, count=1, seconds=1)[0]
+    (server.library / track["file_path"]).write_bytes(os.urandom(8 << 20))
+    server.start()
+    for _ in range(3):
+        sockets = []
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            s.sendall(f"GET /media/{track['id']} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            sockets.append(s)
+        for s in sockets:
+            s.recv(1024)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST, like a killed tab
+            s.close()
+        time.sleep(0.3)
+    assert server.process.poll() is None, "the server died"
+    assert server.get("/api/health").status == 200
 
 
 # --- HTTPS --------------------------------------------------------------------------------

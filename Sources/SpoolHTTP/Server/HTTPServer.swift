@@ -69,6 +69,10 @@ public final class HTTPServer: @unchecked Sendable {
         self.logger = logger
         self.requestFilter = requestFilter
         self.exchangeObserver = exchangeObserver
+        // A client that closes mid-reply (a closed tab, a skipped track) makes the next write
+        // raise SIGPIPE, whose default action kills the process silently; the write's EPIPE
+        // is handled by libevent instead.
+        signal(SIGPIPE, SIG_IGN)
         self.loop = try EventLoop()
         guard let http = evhttp_new(loop.base) else { throw HTTPServerError.eventLoopUnavailable }
         self.http = http
