@@ -25,13 +25,13 @@ echo "== 3. HTTP (wrk -t2 -c50 -d${duration}s on 127.0.0.1; both servers on the 
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null; nginx -p "$work" -c nginx.conf -s stop 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/data/library/Bench" "$work/logs"
-head -c $((8 << 20)) /dev/urandom > "$work/data/library/Bench/big [b1].m4a"
+head -c $((8 << 20)) /dev/urandom > "$work/data/library/Bench/big.m4a"
 DB_PATH="$work/data/tracks.db" .build/release/spool db migrate >/dev/null
 .venv/bin/python - "$work/data/tracks.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.execute("INSERT INTO tracks (video_id, title, file_path, size, mime_type, created_at)"
-           " VALUES ('b1', 'Big', 'Bench/big [b1].m4a', 8388608, 'audio/mp4', 0)")
+           " VALUES ('b1', 'Big', 'Bench/big.m4a', 8388608, 'audio/mp4', 0)")
 db.commit()
 PY
 spool_port=18080 nginx_port=18081
@@ -51,7 +51,7 @@ http {
     listen 127.0.0.1:$nginx_port;
     root $PWD/web;
     location = /api/health { default_type application/json; return 200 '{"status":"ok"}'; }
-    location = /media/1 { alias "$work/data/library/Bench/big [b1].m4a"; default_type audio/mp4; }
+    location = /media/1 { alias "$work/data/library/Bench/big.m4a"; default_type audio/mp4; }
   }
 }
 NGINX
