@@ -111,7 +111,10 @@ public final class JobQueue: Sendable {
                     progress_percent = NULL, progress_bytes = NULL, progress_total_bytes = NULL,
                     progress_speed = NULL, progress_eta = NULL
                 WHERE id = (
-                    SELECT id FROM jobs
+                    -- Walk the due-order index and take the first match: without the hint the
+                    -- planner picked jobs_kind or jobs_status and sorted every pending (even
+                    -- completed) job of the kind on each claim, O(n) per job (spool-bench).
+                    SELECT id FROM jobs INDEXED BY jobs_due
                     WHERE status IN ('pending', 'retrying') AND kind IN (\(placeholders)) AND run_after <= ?
                     ORDER BY priority DESC, run_after, id
                     LIMIT 1)
