@@ -2,7 +2,8 @@
 # Benchmarks, each beside a reference measured in the same run (results: docs/benchmarks.md).
 #   1. the job queue and the writer against bare SQLite      (spool-bench, release build)
 #   2. telemetry events/s over HTTP and user-action latency   (beside raw SQLite rows/s)
-#   3. HTTP: /api/health, a static file and a media file      (wrk: Spool beside nginx, same files)
+#   3. WebSocket broadcast latency to 1,000 clients          (beside Python's websockets server)
+#   4. HTTP: /api/health, a static file and a media file      (wrk: Spool beside nginx, same files)
 # Needs wrk and nginx (apt-get install wrk nginx-light). Usage: scripts/bench.sh [seconds per wrk run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +22,17 @@ echo "== 2. Telemetry under load (HTTP) beside raw SQLite"
 .venv/bin/python scripts/bench/telemetry.py --spool .build/release/spool --seconds "$duration"
 
 echo
-echo "== 3. HTTP (wrk -t2 -c50 -d${duration}s on 127.0.0.1; both servers on the same files)"
+echo "== 3. WebSocket fan-out to 1,000 clients beside a Python websockets server"
+.venv/bin/python scripts/bench/websocket.py --spool .build/release/spool --rounds 10
+
+echo
+echo "== 4. HTTP (wrk -t2 -c50 -d${duration}s on 127.0.0.1; both servers on the same files)"
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null; nginx -p "$work" -c nginx.conf -s stop 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/data/library/Bench" "$work/logs"
+chmod -R a+rX "$work"  # nginx workers run as another user
 head -c $((8 << 20)) /dev/urandom > "$work/data/library/Bench/big.m4a"
+chmod a+r "$work/data/library/Bench/big.m4a"
 DB_PATH="$work/data/tracks.db" .build/release/spool db migrate >/dev/null
 .venv/bin/python - "$work/data/tracks.db" <<'PY'
 import sqlite3, sys
