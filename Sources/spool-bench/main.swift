@@ -85,7 +85,7 @@ let batch = (0..<options.batch).map { index in
     NewJob(kind: "download", payload: #"{"url":"https://example.com/v/\#(index)"}"#, videoId: "video-\(index)", title: "Video \(index)")
 }
 var inserted = 0
-let enqueueSeconds = try seconds { inserted = try queue.enqueue(batch).inserted.count }
+let enqueueSeconds = try seconds { inserted = try queue.enqueue(batch).insertedIds.count }
 precondition(inserted == options.batch)
 let referenceEnqueueSeconds = try seconds {
     try reference.write { db in

@@ -147,9 +147,12 @@ final class TransitionTests: XCTestCase {
     func testBatchEnqueueSkipsActiveDuplicates() throws {
         let h = try QueueHarness()
         let first = try h.queue.enqueue((0..<100).map { NewJob(kind: "download", videoId: "v\($0)") })
-        XCTAssertEqual(first.inserted.count, 100)
+        XCTAssertEqual(first.insertedIds.count, 100)
+        XCTAssertEqual(first.inserted.count, 0, "a big batch is not read back")
         let again = try h.queue.enqueue((50..<150).map { NewJob(kind: "download", videoId: "v\($0)") })
-        XCTAssertEqual(again.inserted.count, 50)
+        XCTAssertEqual(again.insertedIds.count, 50)
+        XCTAssertEqual(again.inserted.map(\.id), again.insertedIds.map(Optional.some), "a small batch is, in order")
+        XCTAssertEqual(again.inserted.map(\.videoId), (100..<150).map { "v\($0)" })
         XCTAssertEqual(again.skippedDuplicates, 50)
         XCTAssertEqual(try h.queue.counts()[.pending], 150)
     }

@@ -76,7 +76,7 @@ final class WorkerTests: XCTestCase {
         while try h.queue.counts()[.completed] ?? 0 < 500, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         XCTAssertEqual(try h.queue.counts()[.completed], 500)
         XCTAssertEqual(overlaps.count, 0)
-        XCTAssertEqual(runs.get().count, result.inserted.count)
+        XCTAssertEqual(runs.get().count, result.insertedIds.count)
         XCTAssertTrue(runs.get().values.allSatisfy { $0 == 1 })
     }
 

@@ -54,7 +54,7 @@ enum TestJobs {
                 try NewJob(kind: kind, payload: payload, title: "Test job", maxAttempts: settings.maxAttempts)
             }
             let result = try queue.enqueue(jobs)
-            return .json(["ids": result.inserted.compactMap(\.id)], status: 202)
+            return .json(["ids": result.insertedIds], status: 202)
         }
     }
 }

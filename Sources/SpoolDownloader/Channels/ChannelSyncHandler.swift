@@ -67,7 +67,7 @@ struct ChannelSyncHandler: JobHandler {
         let hub = self.hub
         let database2 = database
         return JobCompletion(
-            message: "Listed \(count) videos; queued \(result.inserted.count) new downloads",
+            message: "Listed \(count) videos; queued \(result.insertedIds.count) new downloads",
             commit: { db in
                 guard var row = try Channel.fetchOne(db, key: channelId) else { return }
                 let now = Date()

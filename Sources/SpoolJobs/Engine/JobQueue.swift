@@ -55,43 +55,44 @@ public final class JobQueue: Sendable {
     /// skipped (the unique partial index decides), so re-syncs and double clicks never duplicate.
     @discardableResult
     public func enqueue(_ jobs: [NewJob]) throws -> EnqueueResult {
-        guard !jobs.isEmpty else { return EnqueueResult(inserted: [], skippedDuplicates: 0) }
+        guard !jobs.isEmpty else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: 0) }
         let now = Self.now
-        let inserted = try database.write { db -> [Job] in
+        let (ids, inserted) = try database.write { db -> ([Int64], [Job]) in
             let statement = try db.makeStatement(sql: """
                 INSERT INTO jobs (kind, status, priority, payload, channel_id, video_id, title, attempts,
                                   max_attempts, run_after, created_at, updated_at)
                 VALUES (?, 'pending', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
-                RETURNING *
+                RETURNING id
                 """)
             let eventStatement = try db.makeStatement(sql: """
                 INSERT INTO job_events (job_id, from_status, to_status, attempt, message, at)
                 VALUES (?, NULL, 'pending', 0, 'Queued', ?)
                 """)
-            var inserted: [Job] = []
-            inserted.reserveCapacity(jobs.count)
+            var ids: [Int64] = []
+            ids.reserveCapacity(jobs.count)
             for job in jobs {
                 let arguments: StatementArguments = [
                     job.kind, job.priority, job.payload, job.channelId, job.videoId, job.title,
                     max(1, job.maxAttempts), job.runAfter ?? now, now, now]
-                if let row = try Job.fetchOne(statement, arguments: arguments) {
-                    try eventStatement.execute(arguments: [row.id, now])
-                    inserted.append(row)
+                if let id = try Int64.fetchOne(statement, arguments: arguments) {
+                    try eventStatement.execute(arguments: [id, now])
+                    ids.append(id)
                 }
             }
-            return inserted
+            guard ids.count <= Self.individualEventLimit else { return (ids, []) }
+            let byId = Dictionary(uniqueKeysWithValues: try Job.fetchAll(db, keys: ids).map { ($0.id!, $0) })
+            return (ids, ids.compactMap { byId[$0] })
         }
         // A big batch (a channel's first sync) is one event: thousands of `job.status` events
         // at once would only flood every live client, which refetches its page instead.
-        if inserted.count > Self.individualEventLimit {
-            hub.publish("jobs.enqueued", JobsEnqueued(
-                count: inserted.count, firstId: inserted.first?.id ?? 0, lastId: inserted.last?.id ?? 0))
+        if ids.count > Self.individualEventLimit {
+            hub.publish("jobs.enqueued", JobsEnqueued(count: ids.count, firstId: ids.first ?? 0, lastId: ids.last ?? 0))
         } else {
             for job in inserted { hub.publish("job.status", job) }
         }
         notifyEnqueued()
-        return EnqueueResult(inserted: inserted, skippedDuplicates: jobs.count - inserted.count)
+        return EnqueueResult(insertedIds: ids, inserted: inserted, skippedDuplicates: jobs.count - ids.count)
     }
 
     // MARK: - Claim and finish (the workers' side)

@@ -39,7 +39,11 @@ public struct NewJob: Sendable {
 
 /// What a batch enqueue did.
 public struct EnqueueResult: Sendable {
-    /// The jobs inserted, with their ids.
+    /// The ids of the jobs inserted, in the batch's order.
+    public var insertedIds: [Int64]
+    /// The jobs inserted, read back — only for batches up to `JobQueue.individualEventLimit`
+    /// (a channel's first sync of thousands needs only the ids, and reading them all back held
+    /// the writer several times longer than the inserts).
     public var inserted: [Job]
     /// How many were skipped because the same video already has an active download.
     public var skippedDuplicates: Int
