@@ -171,3 +171,20 @@ def test_slow_download_shows_progress(spool_factory, site):
                                timeout=10, message="progress")
     assert 0 < progress < 100
     server.post(f"/api/jobs/{job['id']}/cancel")
+
+
+def test_startup_removes_unfinished_downloads_of_a_killed_process(spool_factory):
+    # What a SIGKILL mid-download leaves: .partial/<job>/ with a half file and yt-dlp's .part.
+    server = spool_factory(start=False)
+    for job, names in {"17": ["ep.m4a.part", "ep.info.json"], "18": ["ep.webm"]}.items():
+        folder = server.library / ".partial" / job
+        folder.mkdir(parents=True)
+        for name in names:
+            (folder / name).write_bytes(b"x" * 1000)
+    keep = server.library / "Channel" / "Finished [a1].m4a"
+    keep.parent.mkdir(parents=True)
+    keep.write_bytes(b"done")
+    server.start()
+    assert list((server.library / ".partial").iterdir()) == []
+    assert keep.read_bytes() == b"done"  # finished files are never touched
+    assert "Removed unfinished downloads" in server.log()
