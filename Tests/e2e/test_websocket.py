@@ -194,3 +194,19 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(spool
     asyncio.run(scenario())
     live = server.get("/api/health").json()["live"]
     assert live["clients_dropped"] >= 1
+
+
+def test_channel_changes_reach_other_clients(spool):
+    """A channel added or removed in one tab shows up in every other tab."""
+    async def scenario():
+        async with websockets.connect(f"ws://127.0.0.1:{spool.port}/ws") as ws:
+            created = spool.post("/api/channels", {"url": "http://127.0.0.1:9/feed.xml"})
+            assert created.status == 202, created.text
+            channel_id = created.json()["id"]
+            assert spool.delete(f"/api/channels/{channel_id}").status == 200
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if message["type"] == "channel.deleted":
+                    assert message["data"] == {"id": channel_id} and isinstance(message["seq"], int)
+                    return
+    asyncio.run(scenario())

@@ -178,6 +178,8 @@ export function mount(root) {
 
   const off = live.onMany({
     'channel.updated': (channel) => channel && channel.id !== undefined && upsert(channel),
+    // Removed here or in another tab: `remove` ignores ids it no longer shows.
+    'channel.deleted': (data) => data && data.id !== undefined && remove(data.id),
     reset: load,
   });
   load();
