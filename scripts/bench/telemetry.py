@@ -12,12 +12,12 @@ import json
 import os
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
+
+from spool_process import start_spool
 
 
 def seed(db_path: Path, library: Path, count: int) -> list[int]:
@@ -58,14 +58,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--clients", type=int, default=16)
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="spool-telemetry-"))
-    env = {**os.environ, "DB_PATH": str(work / "tracks.db"), "LIBRARY_DIR": str(work / "library"),
-           "PORT": "0", "LOG_LEVEL": "warning", "WEB_DIR": str(Path("web").resolve())}
-    subprocess.run([args.spool, "db", "migrate"], env=env, check=True, capture_output=True)
-    ids = seed(work / "tracks.db", work / "library", 40)
-    server = subprocess.Popen([args.spool, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    line = server.stdout.readline().decode()
-    port = int(line.rsplit(":", 1)[1])
+    server, port, work, ids = start_spool(args.spool, "spool-telemetry-",
+                                          lambda work: seed(work / "tracks.db", work / "library", 40))
     stop = threading.Event()
     accepted, errors = [0], []
     lock = threading.Lock()

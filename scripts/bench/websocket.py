@@ -11,15 +11,13 @@ import argparse
 import asyncio
 import http.client
 import json
-import os
 import sqlite3
 import statistics
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import websockets
+from spool_process import start_spool
 
 
 def rss_mb(pid: int) -> float:
@@ -80,16 +78,12 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=20)
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="spool-ws-"))
-    env = {**os.environ, "DB_PATH": str(work / "tracks.db"), "LIBRARY_DIR": str(work / "library"),
-           "PORT": "0", "LOG_LEVEL": "warning"}
-    subprocess.run([args.spool, "db", "migrate"], env=env, check=True, capture_output=True)
-    db = sqlite3.connect(work / "tracks.db")
-    db.execute("INSERT INTO tracks (video_id, title, file_path, mime_type, created_at) VALUES ('w1', 'W', 'w.m4a', 'audio/mp4', 0)")
-    db.commit()
-    db.close()
-    server = subprocess.Popen([args.spool, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    port = int(server.stdout.readline().decode().rsplit(":", 1)[1])
+    def seed(work: Path) -> None:
+        db = sqlite3.connect(work / "tracks.db")
+        db.execute("INSERT INTO tracks (video_id, title, file_path, mime_type, created_at) VALUES ('w1', 'W', 'w.m4a', 'audio/mp4', 0)")
+        db.commit()
+        db.close()
+    server, port, _, _ = start_spool(args.spool, "spool-ws-", seed)
     idle_rss = rss_mb(server.pid)
 
     def rate(round_number: int) -> None:
