@@ -57,6 +57,24 @@ final class MigrationTests: XCTestCase {
             try Int.fetchOne(db, sql: "SELECT count(*) FROM tracks_search WHERE tracks_search MATCH 'Song'")
         }
         XCTAssertEqual(hits, 50)
+
+        // The event logs were rebuilt without AUTOINCREMENT, keeping their checks and indexes,
+        // and new rows continue after the old ones.
+        try database.read { db in
+            for (table, index) in [("job_events", "job_events_job"), ("play_events", "play_events_track")] {
+                let sql = try XCTUnwrap(try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]))
+                XCTAssertFalse(sql.contains("AUTOINCREMENT"), sql)
+                XCTAssertTrue(sql.contains("CHECK ("), sql)
+                XCTAssertTrue(try db.indexes(on: table).contains { $0.name == index }, "\(index) was lost")
+            }
+        }
+        let maximum = try database.read { try Int64.fetchOne($0, sql: "SELECT max(id) FROM job_events") ?? 0 }
+        let next = try database.write { db -> Int64 in
+            var event = JobEvent(jobId: 1, fromStatus: .completed, toStatus: .pending, attempt: 0)
+            try event.insert(db)
+            return event.id!
+        }
+        XCTAssertGreaterThan(next, maximum)
         XCTAssertNil(try database.migrate(), "nothing pending: no second backup")
     }
 

@@ -2,11 +2,11 @@ import Foundation
 import GRDB
 import SpoolStore
 
-/// Playback telemetry with group commit: requests hand their (already validated) events to
-/// the ingest and block until a commit holds them; one request at a time becomes the flusher
-/// and writes everything pending — from every waiting request — in one transaction. A burst of
-/// seeks from fifty players costs a few commits, not hundreds, and a 202 always means durable.
-final class TelemetryIngest: @unchecked Sendable {
+/// Writes playback telemetry. Each request's (already validated) events are one write of the
+/// writer queue, so group commit (`SpoolDatabase.write`) joins the requests that arrive while a
+/// transaction runs: a burst of seeks from fifty players costs a few commits, not hundreds,
+/// and a 202 still always means durable.
+struct TelemetryIngest: Sendable {
     /// One event, validated.
     struct Event: Sendable {
         let trackId: Int64
@@ -17,90 +17,46 @@ final class TelemetryIngest: @unchecked Sendable {
         let clientTime: Date?
     }
 
-    private let database: SpoolDatabase
-    private let condition = NSCondition()
-    // Guarded by `condition`.
-    private var pending: [Event] = []
-    private var pendingGeneration = 1
-    private var committedGeneration = 0
-    private var failures: [Int: Error] = [:]
-    private var isFlushing = false
-    /// Commits done, for tests and metrics.
-    private(set) var commits = 0
+    let database: SpoolDatabase
 
-    init(database: SpoolDatabase) {
-        self.database = database
-    }
-
-    /// Returns once `events` are committed; throws if their commit failed.
+    /// Returns once `events` are committed; throws if their write failed.
     func ingest(_ events: [Event]) throws {
         guard !events.isEmpty else { return }
-        condition.lock()
-        pending.append(contentsOf: events)
-        let generation = pendingGeneration
-        while committedGeneration < generation {
-            if !isFlushing {
-                flushPending()
-            } else {
-                condition.wait()
-            }
-        }
-        let failure = failures[generation]
-        condition.unlock()
-        if let failure { throw failure }
-    }
-
-    /// Called with the lock held; releases it while writing.
-    private func flushPending() {
-        isFlushing = true
-        let batch = pending
-        let generation = pendingGeneration
-        pending = []
-        pendingGeneration += 1
-        condition.unlock()
-        var failure: Error?
-        do {
-            try write(batch)
-        } catch {
-            failure = error
-        }
-        condition.lock()
-        if let failure { failures[generation] = failure }
-        failures = failures.filter { $0.key >= generation - 64 }
-        committedGeneration = generation
-        commits += 1
-        isFlushing = false
-        condition.broadcast()
-    }
-
-    private func write(_ batch: [Event]) throws {
         let now = Date().timeIntervalSince1970
         try database.write { db in
             // A track purged since validation loses its events instead of failing the batch.
-            let insert = try db.makeStatement(sql: """
+            let insert = try db.cachedStatement(sql: """
                 INSERT INTO play_events (track_id, session, type, position, value, client_time, received_at)
                 SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tracks WHERE id = ?)
                 """)
-            let played = try db.makeStatement(sql: "UPDATE tracks SET play_count = play_count + 1, last_played_at = ? WHERE id = ?")
-            let skipped = try db.makeStatement(sql: "UPDATE tracks SET skip_count = skip_count + 1 WHERE id = ?")
-            let position = try db.makeStatement(sql: "UPDATE tracks SET last_position = ? WHERE id = ?")
-            for event in batch {
+            for event in events {
                 try insert.execute(arguments: [
                     event.trackId, event.session, event.type.rawValue, event.position, event.value,
                     event.clientTime?.timeIntervalSince1970, now, event.trackId])
-                switch event.type {
-                case .play:
-                    try played.execute(arguments: [now, event.trackId])
-                case .skip:
-                    try skipped.execute(arguments: [event.trackId])
-                case .pause, .seek:
-                    if let value = event.position { try position.execute(arguments: [value, event.trackId]) }
-                case .ended:
-                    try position.execute(arguments: [0, event.trackId])
-                default:
-                    break
-                }
+                try updateTrack(for: event, db: db, now: now)
             }
+        }
+    }
+
+    /// Play count, skip count, last position and last played time follow from the events.
+    private func updateTrack(for event: Event, db: Database, now: Double) throws {
+        switch event.type {
+        case .play:
+            try db.cachedStatement(sql: "UPDATE tracks SET play_count = play_count + 1, last_played_at = ? WHERE id = ?")
+                .execute(arguments: [now, event.trackId])
+        case .skip:
+            try db.cachedStatement(sql: "UPDATE tracks SET skip_count = skip_count + 1 WHERE id = ?")
+                .execute(arguments: [event.trackId])
+        case .pause, .seek:
+            if let position = event.position {
+                try db.cachedStatement(sql: "UPDATE tracks SET last_position = ? WHERE id = ?")
+                    .execute(arguments: [position, event.trackId])
+            }
+        case .ended:
+            try db.cachedStatement(sql: "UPDATE tracks SET last_position = 0 WHERE id = ?")
+                .execute(arguments: [event.trackId])
+        default:
+            break
         }
     }
 }

@@ -97,42 +97,51 @@ public final class JobQueue: Sendable {
 
     // MARK: - Claim and finish (the workers' side)
 
-    /// Claims the most urgent due job of one of `kinds` in one statement, with a lease.
-    func claim(worker: String, kinds: [String], leaseSeconds: Double) throws -> Job? {
-        guard !kinds.isEmpty else { return nil }
-        let now = Self.now
-        let placeholders = kinds.map { _ in "?" }.joined(separator: ", ")
-        let job = try database.write { db -> Job? in
-            let arguments: StatementArguments = [now + leaseSeconds, worker, now, now]
-                + StatementArguments(kinds) + [now]
-            guard let job = try Job.fetchOne(db, sql: """
-                UPDATE jobs
-                SET status = 'running', attempts = attempts + 1, lease_until = ?, worker = ?,
-                    started_at = ?, updated_at = ?, finished_at = NULL,
-                    progress_percent = NULL, progress_bytes = NULL, progress_total_bytes = NULL,
-                    progress_speed = NULL, progress_eta = NULL
-                WHERE id = (
-                    -- Walk the due-order index and take the first match: without the hint the
-                    -- planner picked jobs_kind or jobs_status and sorted every pending (even
-                    -- completed) job of the kind on each claim, O(n) per job (spool-bench).
-                    SELECT id FROM jobs INDEXED BY jobs_due
-                    WHERE status IN ('pending', 'retrying') AND kind IN (\(placeholders)) AND run_after <= ?
-                    ORDER BY priority DESC, run_after, id
-                    LIMIT 1)
-                RETURNING *
-                """, arguments: arguments) else { return nil }
-            var event = JobEvent(
-                jobId: job.id!, fromStatus: .pending, toStatus: .running, attempt: job.attempts,
-                message: "Started by \(worker)", at: Date(timeIntervalSince1970: now))
-            // The claim moved it from pending or retrying; the timeline says which.
-            event.fromStatus = try JobStatus.fetchOne(db, sql: """
-                SELECT to_status FROM job_events WHERE job_id = ? ORDER BY id DESC LIMIT 1
-                """, arguments: [job.id]) ?? .pending
-            try event.insert(db)
-            return job
-        }
+    /// What a worker asks for when it claims: the kinds it may run now and the lease to take.
+    struct ClaimRequest {
+        let worker: String
+        let kinds: [String]
+        let leaseSeconds: Double
+    }
+
+    /// Claims the most urgent due job of one of the request's kinds, with a lease.
+    func claim(_ request: ClaimRequest) throws -> Job? {
+        let job = try database.write { db in try claimNext(db, request, now: Self.now) }
         if let job { hub.publish("job.status", job) }
         return job
+    }
+
+    /// The claim inside a write transaction: two statements, both prepared once per connection.
+    private func claimNext(_ db: Database, _ request: ClaimRequest, now: Double) throws -> Job? {
+        guard !request.kinds.isEmpty else { return nil }
+        let placeholders = request.kinds.map { _ in "?" }.joined(separator: ", ")
+        // The timeline row is written first, straight from the chosen row, so it records the
+        // status the job leaves (pending or retrying) without a second lookup.
+        let pick = try db.cachedStatement(sql: """
+            INSERT INTO job_events (job_id, from_status, to_status, attempt, message, at)
+            SELECT id, status, 'running', attempts + 1, ?, ?
+            -- Walk the due-order index and take the first match: without the hint the planner
+            -- picked jobs_kind or jobs_status and sorted every job of the kind, completed ones
+            -- included, on each claim: O(n) per job (found by spool-bench).
+            FROM jobs INDEXED BY jobs_due
+            WHERE status IN ('pending', 'retrying') AND kind IN (\(placeholders)) AND run_after <= ?
+            ORDER BY priority DESC, run_after, id
+            LIMIT 1
+            RETURNING job_id
+            """)
+        let pickArguments: StatementArguments = ["Started by \(request.worker)", now]
+            + StatementArguments(request.kinds) + [now]
+        guard let id = try Int64.fetchOne(pick, arguments: pickArguments) else { return nil }
+        let lease = try db.cachedStatement(sql: """
+            UPDATE jobs
+            SET status = 'running', attempts = attempts + 1, lease_until = ?, worker = ?,
+                started_at = ?, updated_at = ?, finished_at = NULL,
+                progress_percent = NULL, progress_bytes = NULL, progress_total_bytes = NULL,
+                progress_speed = NULL, progress_eta = NULL
+            WHERE id = ?
+            RETURNING *
+            """)
+        return try Job.fetchOne(lease, arguments: [now + request.leaseSeconds, request.worker, now, now, id])
     }
 
     /// Extends the leases of jobs this process runs.
@@ -170,44 +179,58 @@ public final class JobQueue: Sendable {
         case stopped(JobContext.StopReason)
     }
 
-    /// Records the end of a run claimed by `worker`. Ignored when the job is no longer this
-    /// worker's (it was declared a zombie meanwhile): a late finish never completes a job twice.
-    func finish(_ claimed: Job, worker: String, outcome: RunOutcome, logTail: String?) throws {
+    /// Records the end of a run claimed by `worker` and, when `next` is given, claims the
+    /// worker's next job in the same transaction: one commit per job instead of two.
+    ///
+    /// The end is ignored when the job is no longer this worker's (it was declared a zombie
+    /// meanwhile): a late finish never completes a job twice.
+    func finish(_ claimed: Job, worker: String, outcome: RunOutcome, logTail: String?, thenClaim next: ClaimRequest? = nil) throws -> Job? {
         let now = Self.now
         var published: Job?
         var afterCommit: (@Sendable () -> Void)?
-        try database.write { db in
-            guard var job = try Job.fetchOne(db, key: claimed.id), job.status == .running, job.worker == worker else {
-                logger.notice("Ignoring the end of a run that no longer owns its job", metadata: ["job": "\(claimed.id ?? 0)"])
-                return
-            }
-            job.leaseUntil = nil
-            job.logTail = logTail ?? job.logTail
-            switch outcome {
-            case .completed(let completion):
-                try completion.commit?(db)
-                job.lastError = nil
-                job.errorClass = nil
-                try transition(db, &job, to: .completed, message: completion.message ?? "Completed", now: now)
-                afterCommit = completion.afterCommit
-            case .stopped(.userCancelled):
-                try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, now: now)
-            case .stopped(.timeLimit):
-                try transition(db, &job, to: .timeout, message: "Stopped at its time limit", errorClass: .timeout, now: now)
-            case .stopped(.stalled):
-                try transition(db, &job, to: .timeout, message: "Stopped: no progress for too long", errorClass: .timeout, now: now)
-            case .stopped(.shutdown):
-                // Left running: the next start finds it a zombie and retries it.
-                try job.update(db)
-                return
-            case .failed(let failure):
-                try record(failure, on: &job, db: db, now: now)
-            }
-            published = job
+        let nextJob = try database.write { db -> Job? in
+            try record(outcome, of: claimed, worker: worker, logTail: logTail, db: db, now: now, published: &published, afterCommit: &afterCommit)
+            return try next.flatMap { try claimNext(db, $0, now: now) }
         }
         if let published { hub.publish("job.status", published) }
         afterCommit?()
         if published?.status == .retrying { notifyEnqueued() }
+        if let nextJob { hub.publish("job.status", nextJob) }
+        return nextJob
+    }
+
+    private func record(
+        _ outcome: RunOutcome, of claimed: Job, worker: String, logTail: String?, db: Database, now: Double,
+        published: inout Job?, afterCommit: inout (@Sendable () -> Void)?
+    ) throws {
+        let current = try Job.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ?"), arguments: [claimed.id])
+        guard var job = current, job.status == .running, job.worker == worker else {
+            logger.notice("Ignoring the end of a run that no longer owns its job", metadata: ["job": "\(claimed.id ?? 0)"])
+            return
+        }
+        job.leaseUntil = nil
+        job.logTail = logTail ?? job.logTail
+        switch outcome {
+        case .completed(let completion):
+            try completion.commit?(db)
+            job.lastError = nil
+            job.errorClass = nil
+            try transition(db, &job, to: .completed, message: completion.message ?? "Completed", now: now)
+            afterCommit = completion.afterCommit
+        case .stopped(.userCancelled):
+            try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, now: now)
+        case .stopped(.timeLimit):
+            try transition(db, &job, to: .timeout, message: "Stopped at its time limit", errorClass: .timeout, now: now)
+        case .stopped(.stalled):
+            try transition(db, &job, to: .timeout, message: "Stopped: no progress for too long", errorClass: .timeout, now: now)
+        case .stopped(.shutdown):
+            // Left running: the next start finds it a zombie and retries it.
+            try job.update(db)
+            return
+        case .failed(let failure):
+            try record(failure, on: &job, db: db, now: now)
+        }
+        published = job
     }
 
     /// Failed attempts: permanent → failed; timeout → timeout; otherwise retrying with backoff,
@@ -250,11 +273,23 @@ public final class JobQueue: Sendable {
         job.updatedAt = Date(timeIntervalSince1970: now)
         if status.isTerminal { job.finishedAt = job.updatedAt }
         if status != .running { job.leaseUntil = nil }
-        try job.update(db)
-        var event = JobEvent(
-            jobId: job.id!, fromStatus: from, toStatus: status, attempt: job.attempts, message: message,
-            errorClass: errorClass, exitCode: exitCode, signal: signal, at: job.updatedAt)
-        try event.insert(db)
+        // Every column a transition may change; statements prepared once per connection.
+        try db.cachedStatement(sql: """
+            UPDATE jobs
+            SET status = ?, attempts = ?, run_after = ?, lease_until = ?, worker = ?, last_error = ?,
+                error_class = ?, log_tail = ?, progress_percent = ?, progress_bytes = ?,
+                progress_total_bytes = ?, progress_speed = ?, progress_eta = ?, updated_at = ?,
+                finished_at = ?
+            WHERE id = ?
+            """).execute(arguments: [
+                job.status, job.attempts, job.runAfter.timeIntervalSince1970, job.leaseUntil?.timeIntervalSince1970,
+                job.worker, job.lastError, job.errorClass, job.logTail, job.progressPercent, job.progressBytes,
+                job.progressTotalBytes, job.progressSpeed, job.progressEta, now, job.finishedAt?.timeIntervalSince1970,
+                job.id])
+        try db.cachedStatement(sql: """
+            INSERT INTO job_events (job_id, from_status, to_status, attempt, message, error_class, exit_code, signal, at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [job.id, from, status, job.attempts, message, errorClass, exitCode, signal, now])
     }
 
     // MARK: - Zombies

@@ -121,26 +121,29 @@ public final class WorkerPool: Sendable {
     private var isStopping: Bool { state.withLock { $0.stopping } }
 
     private func workerLoop(name: String) {
-        while !isStopping {
+        // The job claimed together with the end of the previous one, if any.
+        var next: Job?
+        while true {
+            if let job = next {
+                // Run even when stopping: it is claimed, and a shutdown stops it quickly.
+                next = run(job, worker: name)
+                continue
+            }
+            if isStopping { return }
             wakeUp.lock()
             let seen = generation
             wakeUp.unlock()
 
-            let (openKinds, gateUntil) = claimableKinds()
-            let job: Job?
+            let (request, gateUntil) = claimRequest(worker: name)
             do {
-                job = try queue.claim(worker: name, kinds: openKinds, leaseSeconds: options.leaseSeconds)
+                next = try queue.claim(request)
             } catch {
                 logger.error("Claiming failed", metadata: ["error": "\(error)"])
-                job = nil
             }
-            if let job {
-                run(job, worker: name)
-                continue
-            }
+            if next != nil { continue }
             // Nothing due: sleep until the next job falls due, a gate opens, or a wake-up.
             var deadline = Date().addingTimeInterval(60)
-            if let due = try? queue.nextDueTime(kinds: openKinds) {
+            if let due = try? queue.nextDueTime(kinds: request.kinds) {
                 deadline = min(deadline, Date(timeIntervalSince1970: due))
             }
             if let gateUntil { deadline = min(deadline, Date(timeIntervalSince1970: gateUntil)) }
@@ -150,6 +153,13 @@ public final class WorkerPool: Sendable {
             }
             wakeUp.unlock()
         }
+    }
+
+    /// What `worker` may claim now: the kinds not held back by the claim gate, and the
+    /// earliest time a held kind opens.
+    private func claimRequest(worker: String) -> (JobQueue.ClaimRequest, Double?) {
+        let (kinds, gateUntil) = claimableKinds()
+        return (JobQueue.ClaimRequest(worker: worker, kinds: kinds, leaseSeconds: options.leaseSeconds), gateUntil)
     }
 
     /// Kinds not held back by the claim gate, and the earliest time a held kind opens.
@@ -168,13 +178,17 @@ public final class WorkerPool: Sendable {
         return (open, earliest)
     }
 
-    private func run(_ job: Job, worker: String) {
-        guard let entry = registry.withLock({ $0[job.kind] }) else { return }
+    /// Runs the job's handler and records how it ended; returns the worker's next job when
+    /// one was claimed in the same transaction.
+    private func run(_ job: Job, worker: String) -> Job? {
+        guard let entry = registry.withLock({ $0[job.kind] }) else { return nil }
         let context = JobContext(job: job, minimumProgressInterval: options.progressIntervalSeconds) { [queue] id, progress in
             queue.writeProgress(id, progress)
         }
         running.withLock { $0[job.id!] = context }
         state.withLock { $0.busyWorkers += 1 }
+        // Claimed just as the pool began to stop: `stop` did not see this context.
+        if isStopping { context.stop(.shutdown) }
         defer {
             running.withLock { _ = $0.removeValue(forKey: job.id!) }
             state.withLock { $0.busyWorkers -= 1 }
@@ -193,10 +207,12 @@ public final class WorkerPool: Sendable {
         } catch {
             outcome = context.stopReason.map { .stopped($0) } ?? .failed(JobFailure(.transient, "\(error)"))
         }
+        let next = isStopping ? nil : claimRequest(worker: worker).0
         do {
-            try queue.finish(job, worker: worker, outcome: outcome, logTail: context.logTail)
+            return try queue.finish(job, worker: worker, outcome: outcome, logTail: context.logTail, thenClaim: next)
         } catch {
             logger.error("Recording a job's end failed; it will be recovered as a zombie", metadata: ["job": "\(job.id!)", "error": "\(error)"])
+            return nil
         }
     }
 

@@ -13,6 +13,7 @@ public final class SpoolDatabase: Sendable {
     public let options: DatabaseOptions
     /// Counters shown by `/api/health`.
     public let writerStatistics: WriterStatistics
+    private let groupCommit: GroupCommit
 
     /// Opens (creating if needed) the database file without migrating it.
     public init(options: DatabaseOptions, logger: Logger = Logger(label: "spool.store")) throws {
@@ -35,35 +36,19 @@ public final class SpoolDatabase: Sendable {
         self.pool = try DatabasePool(path: options.path, configuration: configuration)
         self.options = options
         self.writerStatistics = statistics
+        self.groupCommit = GroupCommit(pool: pool, statistics: statistics)
     }
 
-    /// Runs `updates` in one `BEGIN IMMEDIATE` transaction on the writer queue.
+    /// Runs `updates` in a `BEGIN IMMEDIATE` transaction on the writer queue and returns once
+    /// it is committed. Writes from other threads that arrive meanwhile may share the
+    /// transaction (group commit, see `GroupCommit`); each runs in its own savepoint then, so
+    /// when `updates` throws, only its own changes are rolled back.
     ///
     /// Keep the block short and free of slow work (no network, no file moves, no sleeping):
-    /// every other write in the process waits for it.
+    /// every other write in the process waits for it. Do not call `write` from inside it.
     @discardableResult
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        let enqueuedAt = DispatchTime.now().uptimeNanoseconds
-        writerStatistics.writeDidEnqueue()
-        var started = false
-        do {
-            let result = try pool.write { db in
-                if !started {
-                    started = true
-                    writerStatistics.writeDidStart(
-                        waitedSeconds: Double(DispatchTime.now().uptimeNanoseconds - enqueuedAt) / 1e9)
-                }
-                return try updates(db)
-            }
-            writerStatistics.writeDidFinish(succeeded: true)
-            return result
-        } catch {
-            if !started {
-                writerStatistics.writeDidStart(waitedSeconds: 0)
-            }
-            writerStatistics.writeDidFinish(succeeded: false)
-            throw error
-        }
+        try groupCommit.write(updates)
     }
 
     /// Runs `value` in a read transaction on one of the pool's readers (a snapshot in WAL).

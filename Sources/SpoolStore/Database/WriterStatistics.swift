@@ -9,6 +9,9 @@ public final class WriterStatistics: Sendable {
     public struct Snapshot: Sendable, Codable, Equatable {
         public var transactions: Int
         public var failedTransactions: Int
+        /// Commits of the writer queue; fewer than `transactions` when group commit joined
+        /// concurrent writes into one.
+        public var commits: Int
         public var queueDepth: Int
         public var busyWaits: Int
         public var busyTimeouts: Int
@@ -20,6 +23,7 @@ public final class WriterStatistics: Sendable {
     private struct State {
         var transactions = 0
         var failedTransactions = 0
+        var commits = 0
         var queueDepth = 0
         var busyWaits = 0
         var busyTimeouts = 0
@@ -51,6 +55,10 @@ public final class WriterStatistics: Sendable {
         }
     }
 
+    func groupDidCommit() {
+        state.withLock { $0.commits += 1 }
+    }
+
     func busyWaitDidHappen() {
         state.withLock { $0.busyWaits += 1 }
     }
@@ -71,6 +79,7 @@ public final class WriterStatistics: Sendable {
             return Snapshot(
                 transactions: state.transactions,
                 failedTransactions: state.failedTransactions,
+                commits: state.commits,
                 queueDepth: state.queueDepth,
                 busyWaits: state.busyWaits,
                 busyTimeouts: state.busyTimeouts,

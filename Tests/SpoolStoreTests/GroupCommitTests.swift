@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import SpoolStore
+
+final class GroupCommitTests: XCTestCase {
+    /// Writers that arrive while a transaction runs share the next one: fewer commits than
+    /// writes, and every write is durable when its call returns.
+    func testConcurrentWritesShareCommitsAndEachIsCommittedOnReturn() throws {
+        let directory = try TemporaryDirectory()
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
+        try database.migrate()
+        let errors = ErrorBox()
+        let missing = ErrorBox()
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for index in 0..<200 {
+                let url = "https://example.test/\(worker)/\(index)"
+                do {
+                    try database.write { db in
+                        var channel = Channel(url: url)
+                        try channel.insert(db)
+                    }
+                    // Committed: a reader (another connection) sees it at once.
+                    let seen = try database.read { db in
+                        try Channel.filter(Column("url") == url).fetchCount(db)
+                    }
+                    if seen != 1 { missing.append(DatabaseError(message: "not visible: \(url)")) }
+                } catch {
+                    errors.append(error)
+                }
+            }
+        }
+        XCTAssertEqual(errors.count, 0)
+        XCTAssertEqual(missing.count, 0, "a write returned before its commit")
+        let statistics = database.writerStatistics.snapshot
+        XCTAssertEqual(statistics.transactions, 1600)
+        XCTAssertLessThan(statistics.commits, statistics.transactions, "concurrent writes never shared a commit")
+        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 1600)
+    }
+
+    /// In a shared batch a write that throws is rolled back alone; the others commit.
+    func testAFailingWriteInABatchIsUndoneAloneAndReportsItsOwnError() throws {
+        let directory = try TemporaryDirectory()
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
+        try database.migrate()
+        struct Refused: Error {}
+        let failures = ErrorBox()
+        let otherErrors = ErrorBox()
+        // Hold the writer so the next writes queue up and run as one batch.
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            try? database.write { _ in
+                holding.signal()
+                release.wait()
+            }
+        }
+        holder.start()
+        holding.wait()
+        let group = DispatchGroup()
+        for index in 0..<6 {
+            DispatchQueue.global().async(group: group) {
+                do {
+                    try database.write { db in
+                        var channel = Channel(url: "https://example.test/\(index)")
+                        try channel.insert(db)
+                        if index % 2 == 1 { throw Refused() }
+                    }
+                } catch is Refused {
+                    failures.append(Refused())
+                } catch {
+                    otherErrors.append(error)
+                }
+            }
+        }
+        // Let all six queue behind the holder, then let them run together.
+        let deadline = Date().addingTimeInterval(5)
+        while database.writerStatistics.snapshot.queueDepth < 6 && Date() < deadline { usleep(1000) }
+        let commitsBefore = database.writerStatistics.snapshot.commits
+        release.signal()
+        group.wait()
+        XCTAssertEqual(failures.count, 3)
+        XCTAssertEqual(otherErrors.count, 0)
+        let urls = try database.read { db in try String.fetchAll(db, sql: "SELECT url FROM channels ORDER BY url") }
+        XCTAssertEqual(urls, ["https://example.test/0", "https://example.test/2", "https://example.test/4"])
+        XCTAssertLessThanOrEqual(database.writerStatistics.snapshot.commits - commitsBefore, 2,
+                                 "the six queued writes should share the next commit (plus the holder's)")
+        XCTAssertEqual(database.writerStatistics.snapshot.failedTransactions, 3)
+    }
+
+    /// A lone write that throws leaves nothing behind (its whole transaction rolls back).
+    func testALoneFailingWriteLeavesNothing() throws {
+        let directory = try TemporaryDirectory()
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
+        try database.migrate()
+        struct Refused: Error {}
+        XCTAssertThrowsError(try database.write { db in
+            var channel = Channel(url: "https://example.test/half")
+            try channel.insert(db)
+            throw Refused()
+        })
+        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 0)
+        // The writer is usable afterwards.
+        try database.write { db in
+            var channel = Channel(url: "https://example.test/whole")
+            try channel.insert(db)
+        }
+        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 1)
+    }
+}
