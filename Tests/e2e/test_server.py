@@ -48,6 +48,33 @@ def test_health_reports_real_database_figures(spool):
     assert health["version"]
 
 
+def test_health_is_reused_while_true_and_exact_after_every_change(spool_factory):
+    """Pollers get the last report again (served from memory) until something in it changes;
+    a job's transitions show at once, and uptime moves on within a second."""
+    server = spool_factory(env={"SPOOL_TEST_JOBS": "1", "AUTH_TOKEN": "a-long-enough-test-token"})
+    auth = {"Authorization": "Bearer a-long-enough-test-token"}
+    first = server.get("/api/health", headers=auth)
+    second = server.get("/api/health", headers=auth)
+    assert first.status == second.status == 200
+    assert first.body == second.body, "an unchanged report should be reused"
+    # The cached reply still goes through authentication.
+    assert server.get("/api/health").status == 401
+
+    r = server.post("/api/test/jobs", {"jobs": [{"seconds": 30}]}, headers=auth)
+    assert r.status == 202, r.text
+    (job,) = r.json()["ids"]
+    counts = server.get("/api/health", headers=auth).json()["jobs"]["counts"]
+    assert counts["pending"] + counts["running"] == 1, counts
+    server.wait_for(lambda: server.get(f"/api/jobs/{job}", headers=auth).json()["status"] == "running")
+    assert server.get("/api/health", headers=auth).json()["jobs"]["counts"]["running"] == 1
+    assert server.post(f"/api/jobs/{job}/cancel", headers=auth).status == 200
+    server.wait_for(lambda: server.get("/api/health", headers=auth).json()["jobs"]["counts"]["cancelled"] == 1, timeout=10)
+
+    before = server.get("/api/health", headers=auth).json()["uptime_seconds"]
+    time.sleep(1.2)
+    assert server.get("/api/health", headers=auth).json()["uptime_seconds"] > before
+
+
 def test_unknown_api_route_is_a_json_404(spool):
     r = spool.get("/api/does-not-exist")
     assert r.status == 404

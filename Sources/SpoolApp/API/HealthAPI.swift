@@ -4,16 +4,35 @@ import SpoolHTTP
 import SpoolStore
 
 /// `GET /api/health`: what an operator needs to see at a glance, with real figures read from
-/// the live database (journal mode, synchronous, WAL size, writer waits, job counts).
+/// the live database (journal mode, synchronous, WAL size, writer waits, job counts). Polling
+/// it is cheap: an unchanged report is answered from `HealthReportCache` on the loop.
 struct HealthAPI {
     let context: AppContext
     let downloader: Downloader
     let live: LiveFeed
+    let cache = HealthReportCache()
 
     func register(on router: inout Router) {
-        router.get("/api/health") { _ in
-            .json(try report())
+        router.get("/api/health", immediate: { _ in cache.response(for: fingerprint()) }) { _ in
+            let fingerprint = fingerprint()
+            let response = HTTPResponse.json(try report())
+            cache.store(response, for: fingerprint)
+            return response
         }
+    }
+
+    /// What the report shows from memory, for `HealthReportCache`.
+    func fingerprint() -> HealthReportCache.Fingerprint {
+        let workers = context.workers.status
+        let brake = downloader.brake.current
+        let socket = live.webSocket.statistics
+        return HealthReportCache.Fingerprint(
+            lastEventSequence: context.hub.lastSequence,
+            writerVersion: context.database.writerStatistics.version,
+            liveClients: socket.clients, liveClientsDropped: socket.dropped,
+            busyWorkers: workers.busy, zombiesRecovered: workers.zombiesRecovered,
+            brakeTrips: brake.trips, brakePausedUntil: brake.pausedUntil,
+            housekeepingRunAt: context.housekeeper.lastRun?.at)
     }
 
     struct Report: Encodable {

@@ -23,8 +23,21 @@ final class LiveFeed: Sendable {
         }
         self.webSocket = socket
         self.subscription = hub.subscribe { [database] event in
-            guard let text = Self.message(for: event, database: database) else { return }
-            socket.broadcast(text, coalescingKey: (event.payload as? JobProgressEvent).map { "progress-\($0.jobId)" })
+            // Encoding runs on the publisher's thread (a job worker): skip it when nobody
+            // listens. A client connecting meanwhile starts from the next event, as if it had
+            // connected a moment later (its `?since=` replay comes from the hub's ring).
+            guard socket.statistics.clients > 0, let text = Self.message(for: event, database: database) else { return }
+            socket.broadcast(text, coalescingKey: Self.coalescingKey(of: event))
+        }
+    }
+
+    /// A client that falls behind needs only the newest progress and the newest status of
+    /// each job: a queued, unsent message with the same key is replaced, not followed.
+    static func coalescingKey(of event: DomainEvent) -> String? {
+        switch event.payload {
+        case let progress as JobProgressEvent: "progress-\(progress.jobId)"
+        case let job as Job: job.id.map { "status-\($0)" }
+        default: nil
         }
     }
 

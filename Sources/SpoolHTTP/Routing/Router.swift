@@ -2,11 +2,15 @@
 public struct Router: Sendable {
     /// The blocking part of a request: may read or write the database, touch files, wait.
     public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
+    /// Answers on the loop thread when it can do so at once, from memory (a cached report):
+    /// it must never block. `nil` passes the request on to the route's handler.
+    public typealias ImmediateAnswer = @Sendable (HTTPRequest) -> HTTPResponse?
 
     struct Route: Sendable {
         let method: HTTPMethod
         let pattern: RoutePattern
         let maximumBodySize: Int
+        let immediate: ImmediateAnswer?
         let handler: Handler
     }
 
@@ -30,14 +34,17 @@ public struct Router: Sendable {
     /// Adds a route; `{name}` segments become path parameters.
     public mutating func add(
         _ method: HTTPMethod, _ pattern: String, maximumBodySize: Int? = nil,
-        _ handler: @escaping Handler
+        immediate: ImmediateAnswer? = nil, _ handler: @escaping Handler
     ) {
         routes.append(Route(
             method: method, pattern: RoutePattern(pattern),
-            maximumBodySize: maximumBodySize ?? defaultMaximumBodySize, handler: handler))
+            maximumBodySize: maximumBodySize ?? defaultMaximumBodySize, immediate: immediate, handler: handler))
     }
 
-    public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.GET, pattern, handler) }
+    /// A GET route; `immediate`, when given, is tried first on the loop thread (see `ImmediateAnswer`).
+    public mutating func get(_ pattern: String, immediate: ImmediateAnswer? = nil, _ handler: @escaping Handler) {
+        add(.GET, pattern, immediate: immediate, handler)
+    }
     public mutating func post(_ pattern: String, maximumBodySize: Int? = nil, _ handler: @escaping Handler) {
         add(.POST, pattern, maximumBodySize: maximumBodySize, handler)
     }

@@ -26,8 +26,9 @@ public final class HTTPServer: @unchecked Sendable {
     private let router: Router
     private let work: WorkQueue
     private let logger: Logger
-    /// Runs on the work queue before every routed handler; throwing an `HTTPError` answers
-    /// the request with it (authentication, origin checks).
+    /// Runs before every routed handler (on the work queue, or on the loop for upgrades and
+    /// immediate answers, so it must only inspect the request); throwing an `HTTPError`
+    /// answers the request with it (authentication, origin checks).
     private let requestFilter: (@Sendable (HTTPRequest) throws -> Void)?
     /// Told about every finished request, on the loop thread; must return at once.
     private let exchangeObserver: (@Sendable (Exchange) -> Void)?
@@ -194,6 +195,9 @@ public final class HTTPServer: @unchecked Sendable {
             routed.pathParameters = parameters
             routed.routePattern = route.pattern.text
             handler = route.handler
+            if let immediate = route.immediate, answerImmediately(routed, with: immediate, to: reference, start: start) {
+                return
+            }
         case .methodNotAllowed(let allowed):
             let names = allowed.map(\.rawValue).joined(separator: ", ")
             let error = HTTPError(
@@ -235,6 +239,25 @@ public final class HTTPServer: @unchecked Sendable {
             let error = HTTPError(status: 503, code: "busy", message: "The server is busy; try again in a moment.", headers: ["Retry-After": "1"])
             send(error.response, to: reference, method: request.method, path: request.path, route: routed.routePattern, start: start)
         }
+    }
+
+    /// Answers on the loop, without the two thread hops of the work queue, when the route can
+    /// (filters are cheap checks of headers and run here too). False: nothing was sent.
+    private func answerImmediately(
+        _ request: HTTPRequest, with immediate: Router.ImmediateAnswer, to reference: RequestReference, start: UInt64
+    ) -> Bool {
+        let response: HTTPResponse
+        do {
+            try requestFilter?(request)
+            guard let answer = immediate(request) else { return false }
+            response = answer
+        } catch let error as HTTPError {
+            response = error.response
+        } catch {
+            return false
+        }
+        send(response, to: reference, method: request.method, path: request.path, route: request.routePattern, start: start)
+        return true
     }
 
     private func send(

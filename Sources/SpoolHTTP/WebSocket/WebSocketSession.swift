@@ -12,7 +12,7 @@ final class WebSocketSession {
     private let connection: OpaquePointer
     private let bufferEvent: OpaquePointer
     private var decoder: WebSocketFrameDecoder
-    private var queue: [(key: String?, frame: [UInt8])] = []
+    private var queue = OutgoingQueue()
     private let maximumQueue: Int
     private let highWater = 512 * 1024
     private(set) var isClosing = false
@@ -55,11 +55,7 @@ final class WebSocketSession {
     /// Queues a text message; `key` coalesces with an unsent message of the same key.
     func send(_ frame: [UInt8], key: String?) {
         guard !isClosing else { return }
-        if let key, let index = queue.firstIndex(where: { $0.key == key }) {
-            queue[index].frame = frame
-        } else {
-            queue.append((key, frame))
-        }
+        queue.append(frame, key: key)
         if queue.count > maximumQueue {
             hub?.noteDropped()
             close(code: .policyViolation, reason: "Too slow: events dropped")
@@ -82,7 +78,7 @@ final class WebSocketSession {
     func close(code: WebSocketCloseCode, reason: String) {
         guard !isClosing else { return }
         isClosing = true
-        queue.removeAll()
+        queue = OutgoingQueue()
         write(WebSocketFrameEncoder.closeFrame(code: code, reason: reason))
         bufferevent_disable(bufferEvent, Int16(EV_READ))
         // Don't wait forever for a client that stopped reading.
@@ -93,8 +89,8 @@ final class WebSocketSession {
 
     private func flush() {
         let output = bufferevent_get_output(bufferEvent)
-        while !queue.isEmpty, evbuffer_get_length(output) < highWater {
-            write(queue.removeFirst().frame)
+        while evbuffer_get_length(output) < highWater, let frame = queue.popFirst() {
+            write(frame)
         }
     }
 
