@@ -19,6 +19,7 @@ final class GroupCommitTests: XCTestCase {
                     try database.write { db in
                         var channel = Channel(url: url)
                         try channel.insert(db)
+                        usleep(100)  // hold the writer a moment, so the other threads queue up
                     }
                     // Committed: a reader (another connection) sees it at once.
                     let seen = try database.read { db in
@@ -106,5 +107,46 @@ final class GroupCommitTests: XCTestCase {
             try channel.insert(db)
         }
         XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 1)
+    }
+}
+
+final class WritePriorityTests: XCTestCase {
+    /// Interactive writes that queue behind background ones are committed first, in a batch
+    /// of their own; background batches are capped.
+    func testInteractiveWritesJumpQueuedBackgroundWrites() throws {
+        let directory = try TemporaryDirectory()
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
+        try database.migrate()
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread {
+            try? database.write { _ in
+                holding.signal()
+                release.wait()
+            }
+        }.start()
+        holding.wait()
+        let group = DispatchGroup()
+        func write(_ name: String, _ priority: WritePriority) {
+            DispatchQueue.global().async(group: group) {
+                try? database.write(priority: priority) { db in
+                    var channel = Channel(url: "https://example.test/\(name)")
+                    try channel.insert(db)
+                }
+            }
+        }
+        for index in 0..<6 { write("background-\(index)", .background) }
+        let deadline = Date().addingTimeInterval(5)
+        while database.writerStatistics.snapshot.queueDepth < 6 && Date() < deadline { usleep(1000) }
+        write("click", .interactive)
+        while database.writerStatistics.snapshot.queueDepth < 7 && Date() < deadline { usleep(1000) }
+        let commitsBefore = database.writerStatistics.snapshot.commits
+        release.signal()
+        group.wait()
+        let order = try database.read { db in try String.fetchAll(db, sql: "SELECT url FROM channels ORDER BY id") }
+        XCTAssertEqual(order.first, "https://example.test/click", "the interactive write waited behind background ones: \(order)")
+        XCTAssertEqual(order.count, 7)
+        // The holder's commit, the click's, then six background writes two by two.
+        XCTAssertEqual(database.writerStatistics.snapshot.commits - commitsBefore, 1 + 1 + 6 / GroupCommit.maximumBackgroundBatch)
     }
 }

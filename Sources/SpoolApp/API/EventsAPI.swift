@@ -16,7 +16,8 @@ struct EventsAPI {
     let ingest: TelemetryIngest
 
     func register(on router: inout Router) {
-        router.post("/api/events", maximumBodySize: 1 << 20) { request in try receive(request) }
+        // Background: a burst of telemetry must not queue the user's clicks behind it.
+        router.post("/api/events", maximumBodySize: 1 << 20, priority: .background) { request in try receive(request) }
     }
 
     private func receive(_ request: HTTPRequest) throws -> HTTPResponse {

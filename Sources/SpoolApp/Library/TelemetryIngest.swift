@@ -23,7 +23,8 @@ struct TelemetryIngest: Sendable {
     func ingest(_ events: [Event]) throws {
         guard !events.isEmpty else { return }
         let now = Date().timeIntervalSince1970
-        try database.write { db in
+        // Background: the player sends telemetry in bulk; a click's write goes first.
+        try database.write(priority: .background) { db in
             // A track purged since validation loses its events instead of failing the batch.
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO play_events (track_id, session, type, position, value, client_time, received_at)

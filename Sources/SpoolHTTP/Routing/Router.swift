@@ -10,6 +10,7 @@ public struct Router: Sendable {
         let method: HTTPMethod
         let pattern: RoutePattern
         let maximumBodySize: Int
+        let priority: WorkPriority
         let immediate: ImmediateAnswer?
         let handler: Handler
     }
@@ -33,20 +34,22 @@ public struct Router: Sendable {
 
     /// Adds a route; `{name}` segments become path parameters.
     public mutating func add(
-        _ method: HTTPMethod, _ pattern: String, maximumBodySize: Int? = nil,
+        _ method: HTTPMethod, _ pattern: String, maximumBodySize: Int? = nil, priority: WorkPriority = .interactive,
         immediate: ImmediateAnswer? = nil, _ handler: @escaping Handler
     ) {
         routes.append(Route(
-            method: method, pattern: RoutePattern(pattern),
-            maximumBodySize: maximumBodySize ?? defaultMaximumBodySize, immediate: immediate, handler: handler))
+            method: method, pattern: RoutePattern(pattern), maximumBodySize: maximumBodySize ?? defaultMaximumBodySize,
+            priority: priority, immediate: immediate, handler: handler))
     }
 
     /// A GET route; `immediate`, when given, is tried first on the loop thread (see `ImmediateAnswer`).
     public mutating func get(_ pattern: String, immediate: ImmediateAnswer? = nil, _ handler: @escaping Handler) {
         add(.GET, pattern, immediate: immediate, handler)
     }
-    public mutating func post(_ pattern: String, maximumBodySize: Int? = nil, _ handler: @escaping Handler) {
-        add(.POST, pattern, maximumBodySize: maximumBodySize, handler)
+    public mutating func post(
+        _ pattern: String, maximumBodySize: Int? = nil, priority: WorkPriority = .interactive, _ handler: @escaping Handler
+    ) {
+        add(.POST, pattern, maximumBodySize: maximumBodySize, priority: priority, handler)
     }
     public mutating func put(_ pattern: String, _ handler: @escaping Handler) { add(.PUT, pattern, handler) }
     public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { add(.DELETE, pattern, handler) }

@@ -184,6 +184,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         var routed = request
         let handler: Router.Handler
+        var priority = WorkPriority.interactive
         switch router.match(method: request.method, path: request.path) {
         case .handler(let route, let parameters):
             guard request.body.count <= route.maximumBodySize else {
@@ -195,6 +196,7 @@ public final class HTTPServer: @unchecked Sendable {
             routed.pathParameters = parameters
             routed.routePattern = route.pattern.text
             handler = route.handler
+            priority = route.priority
             if let immediate = route.immediate, answerImmediately(routed, with: immediate, to: reference, start: start) {
                 return
             }
@@ -217,7 +219,7 @@ public final class HTTPServer: @unchecked Sendable {
 
         requestsInFlight += 1
         let filter = requestFilter
-        let accepted = work.submit { [self, routed] in
+        let accepted = work.submit(priority: priority) { [self, routed] in
             let response: HTTPResponse
             do {
                 try filter?(routed)

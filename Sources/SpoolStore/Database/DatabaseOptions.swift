@@ -11,16 +11,21 @@ public struct DatabaseOptions: Sendable {
     public var busyTimeout: TimeInterval
     /// `PRAGMA journal_size_limit`: the WAL is truncated to this size after checkpoints.
     public var journalSizeLimit: Int
+    /// WAL pages after which the background checkpointer copies the WAL into the database
+    /// (SQLite's own auto-checkpoint default, which Spool replaces; see `WALCheckpointer`).
+    public var checkpointPages: Int
 
     public init(
         path: String,
         maximumReaderCount: Int = 8,
         busyTimeout: TimeInterval = 5,
-        journalSizeLimit: Int = 64 * 1024 * 1024
+        journalSizeLimit: Int = 64 * 1024 * 1024,
+        checkpointPages: Int = 1000
     ) {
         self.path = path
         self.maximumReaderCount = maximumReaderCount
         self.busyTimeout = busyTimeout
         self.journalSizeLimit = journalSizeLimit
+        self.checkpointPages = checkpointPages
     }
 }

@@ -1,6 +1,14 @@
 import Foundation
 import GRDB
 
+/// How urgently a write should be committed.
+public enum WritePriority: Sendable {
+    /// Someone waits on it: a click, a job changing status.
+    case interactive
+    /// Bulk writes that may wait a few milliseconds for interactive ones (playback telemetry).
+    case background
+}
+
 /// Group commit for the writer queue: writes that arrive while a transaction runs wait
 /// together, and the first of them to get its turn runs them all in the next transaction, each
 /// in its own savepoint. Every caller still returns only once its write is committed, and a
@@ -8,6 +16,9 @@ import GRDB
 /// a few commits instead of one each, and the writer changes hands once per batch instead of
 /// once per write (on two cores, three job workers handing the writer to each other cost more
 /// than their SQL).
+///
+/// Interactive writes (the default) are committed before waiting background ones, in their
+/// own small batch; see `WritePriority`.
 final class GroupCommit: @unchecked Sendable {
     /// One caller's write, waiting for its batch.
     private final class Entry {
@@ -22,20 +33,27 @@ final class GroupCommit: @unchecked Sendable {
         }
     }
 
+    /// Background writes per transaction at most (telemetry: 2 requests of up to 500
+    /// events); bounds how long an interactive write can wait for the batch before it.
+    static let maximumBackgroundBatch = 2
+
     private let pool: DatabasePool
     private let statistics: WriterStatistics
+    private let checkpointer: WALCheckpointer
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var pending: [Entry] = []
+    private var pendingInteractive: [Entry] = []
+    private var pendingBackground: [Entry] = []
     private var isFlushing = false
 
-    init(pool: DatabasePool, statistics: WriterStatistics) {
+    init(pool: DatabasePool, statistics: WriterStatistics, checkpointer: WALCheckpointer) {
         self.pool = pool
         self.statistics = statistics
+        self.checkpointer = checkpointer
     }
 
     /// Runs `updates` in the next group transaction and returns once that has committed.
-    func write<T>(_ updates: (Database) throws -> T) throws -> T {
+    func write<T>(priority: WritePriority, _ updates: (Database) throws -> T) throws -> T {
         let enqueuedAt = DispatchTime.now().uptimeNanoseconds
         statistics.writeDidEnqueue()
         var outcome: Result<T, Error>?
@@ -49,7 +67,10 @@ final class GroupCommit: @unchecked Sendable {
                 return true
             }
             condition.lock()
-            pending.append(entry)
+            switch priority {
+            case .interactive: pendingInteractive.append(entry)
+            case .background: pendingBackground.append(entry)
+            }
             while !entry.isDone {
                 if isFlushing {
                     condition.wait()
@@ -111,12 +132,22 @@ final class GroupCommit: @unchecked Sendable {
     /// Called with the lock held; releases it while the batch runs.
     private func flushPending() {
         isFlushing = true
-        let batch = pending
-        pending = []
+        // Interactive writes go first, in a batch of their own: a click then waits for at
+        // most the batch already running, never behind a pile of telemetry.
+        let batch: [Entry]
+        if pendingInteractive.isEmpty {
+            // A capped batch: an interactive write that arrives meanwhile waits for this one.
+            batch = Array(pendingBackground.prefix(Self.maximumBackgroundBatch))
+            pendingBackground.removeFirst(batch.count)
+        } else {
+            batch = pendingInteractive
+            pendingInteractive = []
+        }
         condition.unlock()
         var batchError: Error?
         do {
             try pool.writeWithoutTransaction { db in
+                checkpointer.finishOnWriter(db)
                 try Self.inImmediateTransaction(db) {
                     let isShared = batch.count > 1
                     for entry in batch {

@@ -14,6 +14,7 @@ public final class SpoolDatabase: Sendable {
     /// Counters shown by `/api/health`.
     public let writerStatistics: WriterStatistics
     private let groupCommit: GroupCommit
+    private let checkpointer: WALCheckpointer
 
     /// Opens (creating if needed) the database file without migrating it.
     public init(options: DatabaseOptions, logger: Logger = Logger(label: "spool.store")) throws {
@@ -36,7 +37,9 @@ public final class SpoolDatabase: Sendable {
         self.pool = try DatabasePool(path: options.path, configuration: configuration)
         self.options = options
         self.writerStatistics = statistics
-        self.groupCommit = GroupCommit(pool: pool, statistics: statistics)
+        self.checkpointer = WALCheckpointer(path: options.path, thresholdPages: options.checkpointPages, logger: logger)
+        self.groupCommit = GroupCommit(pool: pool, statistics: statistics, checkpointer: checkpointer)
+        try pool.writeWithoutTransaction { [checkpointer] db in checkpointer.start(writer: db) }
     }
 
     /// Runs `updates` in a `BEGIN IMMEDIATE` transaction on the writer queue and returns once
@@ -46,10 +49,14 @@ public final class SpoolDatabase: Sendable {
     ///
     /// Keep the block short and free of slow work (no network, no file moves, no sleeping):
     /// every other write in the process waits for it. Do not call `write` from inside it.
+    /// `.background` writes yield to interactive ones (see `WritePriority`).
     @discardableResult
-    public func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        try groupCommit.write(updates)
+    public func write<T>(priority: WritePriority = .interactive, _ updates: (Database) throws -> T) throws -> T {
+        try groupCommit.write(priority: priority, updates)
     }
+
+    /// Background checkpoints run so far (see `WALCheckpointer`).
+    public var completedCheckpoints: Int { checkpointer.completedCheckpoints }
 
     /// Runs `value` in a read transaction on one of the pool's readers (a snapshot in WAL).
     public func read<T>(_ value: (Database) throws -> T) throws -> T {
@@ -107,6 +114,7 @@ public final class SpoolDatabase: Sendable {
     /// throw. (The last connection to close may be a read-only one, which cannot checkpoint,
     /// so the writer does it first: a stopped Spool leaves an empty WAL behind.)
     public func close() throws {
+        checkpointer.stop()
         try pool.writeWithoutTransaction { db in
             _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import Logging
+import Synchronization
+
+/// Copies the WAL back into the database file on its own thread and connection, so the
+/// writer never pays for it.
+///
+/// SQLite's auto-checkpoint runs inside the `COMMIT` that crosses the threshold: that write,
+/// and every write queued behind it, waits for the copy and its fsyncs. Under telemetry load
+/// that happened every second or two and put 250–350 ms spikes into a rating change or a
+/// delete (the p99 of `scripts/bench/telemetry.py`). Here the writer's WAL hook (which
+/// replaces auto-checkpoint) only wakes this thread; the thread runs a PASSIVE checkpoint,
+/// which never takes the write lock, so writers carry on while it copies.
+///
+/// A checkpoint that runs beside writers never quite catches up, and SQLite restarts the WAL
+/// from its beginning only once every frame was copied: alone, this would let the WAL grow
+/// without bound under steady writes. So after each background copy the writer finishes the
+/// job between two transactions (`finishOnWriter`): it copies only the few frames committed
+/// meanwhile, the next transaction restarts the WAL, and `journal_size_limit` truncates it.
+final class WALCheckpointer: @unchecked Sendable {
+    private let path: String
+    private let thresholdPages: Int
+    private let logger: Logger
+    private let wake = DispatchSemaphore(value: 0)
+    /// Where the current cycle is; each step is taken by one thread only.
+    private let phase = Atomic<Int>(Phase.idle)
+    private let isStopping = Atomic<Bool>(false)
+
+    private enum Phase {
+        /// The WAL is below the threshold, or was just restarted.
+        static let idle = 0
+        /// The thread is copying the WAL into the database.
+        static let copying = 1
+        /// Copied; the writer copies the rest between two transactions.
+        static let finishing = 2
+    }
+    private let stopped = DispatchSemaphore(value: 0)
+    private let completed = Atomic<Int>(0)
+    private var thread: Thread?
+
+    init(path: String, thresholdPages: Int, logger: Logger) {
+        self.path = path
+        self.thresholdPages = max(1, thresholdPages)
+        self.logger = logger
+    }
+
+    /// Checkpoints run so far (for tests and diagnostics).
+    var completedCheckpoints: Int { completed.load(ordering: .relaxed) }
+
+    /// Installs the WAL hook on the writer connection and starts the thread.
+    func start(writer db: Database) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        // Replaces SQLite's auto-checkpoint, which is itself a WAL hook.
+        sqlite3_wal_hook(db.sqliteConnection, { context, _, _, pages in
+            Unmanaged<WALCheckpointer>.fromOpaque(context!).takeUnretainedValue().walDidGrow(to: Int(pages))
+            return SQLITE_OK
+        }, context)
+        let thread = Thread { [self] in run() }
+        thread.name = "spool.store.checkpointer"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops the thread; the caller checkpoints the rest on the writer before closing.
+    func stop() {
+        guard thread != nil, !isStopping.exchange(true, ordering: .relaxed) else { return }
+        wake.signal()
+        stopped.wait()
+    }
+
+    /// Called on the writer between two transactions: after a background copy, copies the
+    /// frames committed since (a few), so the next transaction can restart the WAL.
+    func finishOnWriter(_ db: Database) {
+        guard phase.load(ordering: .acquiring) == Phase.finishing else { return }
+        if sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK {
+            phase.store(Phase.idle, ordering: .releasing)
+        }
+    }
+
+    /// Called by SQLite on the writer, after each commit: must return at once.
+    private func walDidGrow(to pages: Int) {
+        guard pages >= thresholdPages,
+              phase.compareExchange(expected: Phase.idle, desired: Phase.copying, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        wake.signal()
+    }
+
+    private func run() {
+        defer { stopped.signal() }
+        var connection: OpaquePointer?
+        guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK, let connection else {
+            logger.error("The checkpointer could not open the database; the WAL will only shrink when idle", metadata: ["path": "\(path)"])
+            sqlite3_close(connection)
+            return
+        }
+        defer { sqlite3_close(connection) }
+        // A new connection knows the file is in WAL mode only once it has read from it; until
+        // then a checkpoint reports "not in WAL mode" and copies nothing.
+        sqlite3_exec(connection, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
+        while true {
+            wake.wait()
+            if isStopping.load(ordering: .relaxed) { return }
+            var walPages: Int32 = 0
+            var copiedPages: Int32 = 0
+            let started = DispatchTime.now().uptimeNanoseconds
+            let result = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copiedPages)
+            // Even when it failed, the writer's own checkpoint does the job.
+            phase.store(Phase.finishing, ordering: .releasing)
+            if result == SQLITE_OK {
+                completed.add(1, ordering: .relaxed)
+                logger.debug("Checkpointed", metadata: [
+                    "wal_pages": "\(walPages)", "copied": "\(copiedPages)",
+                    "ms": "\(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)"])
+            } else if result != SQLITE_BUSY {
+                logger.warning("Checkpoint failed", metadata: ["error": "\(String(cString: sqlite3_errmsg(connection)))"])
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import SpoolStore
+
+final class CheckpointTests: XCTestCase {
+    /// The WAL is copied back by the background checkpointer (not inside a writer's commit)
+    /// and stays short under a long run of commits.
+    func testBackgroundCheckpointsKeepTheWALShort() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path, journalSizeLimit: 512 * 1024, checkpointPages: 50))
+        try database.migrate()
+        // Each commit dirties at least one page: 3,000 commits would make a WAL of > 12 MB if
+        // nothing checkpointed it.
+        var largestWAL: Int64 = 0
+        for index in 0..<3000 {
+            try database.write { db in
+                var channel = Channel(url: "https://example.test/\(index)")
+                channel.title = String(repeating: "x", count: 200)
+                try channel.insert(db)
+            }
+            if index % 100 == 0 {
+                largestWAL = max(largestWAL, SpoolDatabase.fileSize(atPath: path + "-wal"))
+                usleep(2000)  // give the checkpointer a moment, as real traffic would
+            }
+        }
+        XCTAssertGreaterThan(database.completedCheckpoints, 0)
+        XCTAssertLessThan(largestWAL, 4 * 1024 * 1024, "the WAL grew as if nothing checkpointed it")
+        // The data is all there, in a consistent file.
+        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 3000)
+        try database.close()
+        let reopened = try DatabaseQueue(path: path)
+        XCTAssertEqual(try reopened.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }, ["ok"])
+        XCTAssertEqual(try reopened.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM channels") }, 3000)
+    }
+}
