@@ -138,7 +138,7 @@ def test_metrics_in_prometheus_text_format(spool):
     assert count == inf >= 5
     jobs = {s.labels["status"] for s in families["spool_jobs"].samples}
     assert jobs == {"pending", "running", "completed", "failed", "cancelled", "timeout", "retrying", "dead_letter", "zombie"}
-    for name in ["spool_websocket_clients", "spool_websocket_clients_dropped", "spool_db_write_transactions",
+    for name in ["spool_websocket_clients", "spool_websocket_clients_dropped", "spool_db_write_transactions", "spool_db_commits",
                  "spool_db_busy_waits", "spool_http_connections_open", "spool_workers", "spool_ratelimit_paused"]:
         assert name in families, name
 

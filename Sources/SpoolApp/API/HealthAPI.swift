@@ -40,6 +40,7 @@ struct HealthAPI {
             struct Writer: Encodable {
                 let transactions: Int
                 let failedTransactions: Int
+                let commits: Int
                 let queueDepth: Int
                 let busyWaits: Int
                 let busyTimeouts: Int
@@ -116,7 +117,7 @@ struct HealthAPI {
                 walSizeBytes: status.walSizeBytes, schemaVersion: status.schemaVersion,
                 pendingMigrations: status.pendingMigrations, readerCount: status.readerCount,
                 writer: .init(
-                    transactions: writer.transactions, failedTransactions: writer.failedTransactions,
+                    transactions: writer.transactions, failedTransactions: writer.failedTransactions, commits: writer.commits,
                     queueDepth: writer.queueDepth, busyWaits: writer.busyWaits, busyTimeouts: writer.busyTimeouts,
                     waitP50Ms: writer.waitP50Milliseconds, waitP99Ms: writer.waitP99Milliseconds,
                     waitMaxMs: writer.waitMaxMilliseconds)),

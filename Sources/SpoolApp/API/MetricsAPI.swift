@@ -42,6 +42,7 @@ struct MetricsAPI {
         let writer = status.writer
         text.single("spool_db_write_transactions_total", .counter, help: "Write transactions committed through the writer queue.", Double(writer.transactions))
         text.single("spool_db_write_failures_total", .counter, help: "Write transactions that failed.", Double(writer.failedTransactions))
+        text.single("spool_db_commits_total", .counter, help: "Commits of the writer queue (group commit joins concurrent writes).", Double(writer.commits))
         text.single("spool_db_writer_queue_depth", .gauge, help: "Writes waiting for the writer queue.", Double(writer.queueDepth))
         text.single("spool_db_busy_waits_total", .counter, help: "Times the writer waited for a lock held by another process.", Double(writer.busyWaits))
         text.single("spool_db_busy_timeouts_total", .counter, help: "Lock waits that ran out of time.", Double(writer.busyTimeouts))

@@ -203,93 +203,122 @@ public final class JobQueue: Sendable {
         _ outcome: RunOutcome, of claimed: Job, worker: String, logTail: String?, db: Database, now: Double,
         published: inout Job?, afterCommit: inout (@Sendable () -> Void)?
     ) throws {
-        let current = try Job.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ?"), arguments: [claimed.id])
-        guard var job = current, job.status == .running, job.worker == worker else {
-            logger.notice("Ignoring the end of a run that no longer owns its job", metadata: ["job": "\(claimed.id ?? 0)"])
-            return
-        }
-        job.leaseUntil = nil
+        // The job as claimed: only its worker changes it while it runs (attempts, limits), and
+        // each transition below is written only if the job is still running for `worker`
+        // (it may have been declared a zombie meanwhile).
+        var job = claimed
         job.logTail = logTail ?? job.logTail
+        let owned: Bool
         switch outcome {
         case .completed(let completion):
-            try completion.commit?(db)
             job.lastError = nil
             job.errorClass = nil
-            try transition(db, &job, to: .completed, message: completion.message ?? "Completed", now: now)
-            afterCommit = completion.afterCommit
+            owned = try transition(db, &job, to: .completed, message: completion.message ?? "Completed", owner: worker, now: now)
+            if owned {
+                try completion.commit?(db)
+                afterCommit = completion.afterCommit
+            }
         case .stopped(.userCancelled):
-            try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, now: now)
+            owned = try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, owner: worker, now: now)
         case .stopped(.timeLimit):
-            try transition(db, &job, to: .timeout, message: "Stopped at its time limit", errorClass: .timeout, now: now)
+            owned = try transition(db, &job, to: .timeout, message: "Stopped at its time limit", errorClass: .timeout, owner: worker, now: now)
         case .stopped(.stalled):
-            try transition(db, &job, to: .timeout, message: "Stopped: no progress for too long", errorClass: .timeout, now: now)
+            owned = try transition(db, &job, to: .timeout, message: "Stopped: no progress for too long", errorClass: .timeout, owner: worker, now: now)
         case .stopped(.shutdown):
             // Left running: the next start finds it a zombie and retries it.
-            try job.update(db)
+            try db.cachedStatement(sql: "UPDATE jobs SET log_tail = coalesce(?, log_tail) WHERE id = ? AND status = 'running' AND worker = ?")
+                .execute(arguments: [logTail, job.id, worker])
             return
         case .failed(let failure):
-            try record(failure, on: &job, db: db, now: now)
+            owned = try record(failure, on: &job, owner: worker, db: db, now: now)
+        }
+        guard owned else {
+            logger.notice("Ignoring the end of a run that no longer owns its job", metadata: ["job": "\(claimed.id ?? 0)"])
+            return
         }
         published = job
     }
 
     /// Failed attempts: permanent → failed; timeout → timeout; otherwise retrying with backoff,
     /// or dead_letter when attempts are used up.
-    private func record(_ failure: JobFailure, on job: inout Job, db: Database, now: Double) throws {
+    @discardableResult
+    private func record(_ failure: JobFailure, on job: inout Job, owner: String? = nil, db: Database, now: Double) throws -> Bool {
         job.lastError = failure.message
         job.errorClass = failure.errorClass
         switch failure.errorClass {
         case .permanent:
-            try transition(db, &job, to: .failed, failure: failure, now: now)
+            return try transition(db, &job, to: .failed, failure: failure, owner: owner, now: now)
         case .timeout:
-            try transition(db, &job, to: .timeout, failure: failure, now: now)
+            return try transition(db, &job, to: .timeout, failure: failure, owner: owner, now: now)
         case .cancelled:
-            try transition(db, &job, to: .cancelled, failure: failure, now: now)
+            return try transition(db, &job, to: .cancelled, failure: failure, owner: owner, now: now)
         case .transient, .rate_limited, .crashed:
             if job.attempts >= job.maxAttempts {
-                try transition(db, &job, to: .dead_letter, failure: failure, now: now,
-                               suffix: " (attempt \(job.attempts) of \(job.maxAttempts); no attempts left)")
-            } else {
-                let backoff = now + retryPolicy.delay(afterAttempt: job.attempts)
-                job.runAfter = Date(timeIntervalSince1970: max(backoff, failure.retryNotBefore ?? 0))
-                let wait = Int((job.runAfter.timeIntervalSince1970 - now).rounded())
-                try transition(db, &job, to: .retrying, failure: failure, now: now, suffix: " (retry in \(wait) s)")
+                return try transition(db, &job, to: .dead_letter, failure: failure, owner: owner, now: now,
+                                      suffix: " (attempt \(job.attempts) of \(job.maxAttempts); no attempts left)")
             }
+            let backoff = now + retryPolicy.delay(afterAttempt: job.attempts)
+            job.runAfter = Date(timeIntervalSince1970: max(backoff, failure.retryNotBefore ?? 0))
+            let wait = Int((job.runAfter.timeIntervalSince1970 - now).rounded())
+            return try transition(db, &job, to: .retrying, failure: failure, owner: owner, now: now, suffix: " (retry in \(wait) s)")
         }
     }
 
-    private func transition(_ db: Database, _ job: inout Job, to status: JobStatus, failure: JobFailure, now: Double, suffix: String = "") throws {
+    private func transition(
+        _ db: Database, _ job: inout Job, to status: JobStatus, failure: JobFailure, owner: String?, now: Double, suffix: String = ""
+    ) throws -> Bool {
         try transition(db, &job, to: status, message: failure.message + suffix, errorClass: failure.errorClass,
-                       exitCode: failure.exitCode, signal: failure.signal, now: now)
+                       exitCode: failure.exitCode, signal: failure.signal, owner: owner, now: now)
     }
 
     /// The one place a status changes: updates the row and appends its timeline entry.
+    ///
+    /// With an `owner`, the change applies only to a job still running for that worker, and
+    /// `job` is refreshed from the row (its progress columns are the handler's, not the
+    /// struct's); false when the job is no longer the owner's and nothing was written.
+    @discardableResult
     func transition(
         _ db: Database, _ job: inout Job, to status: JobStatus, message: String?,
-        errorClass: JobErrorClass? = nil, exitCode: Int? = nil, signal: Int? = nil, now: Double
-    ) throws {
+        errorClass: JobErrorClass? = nil, exitCode: Int? = nil, signal: Int? = nil, owner: String? = nil, now: Double
+    ) throws -> Bool {
         let from = job.status
         job.status = status
         job.updatedAt = Date(timeIntervalSince1970: now)
         if status.isTerminal { job.finishedAt = job.updatedAt }
         if status != .running { job.leaseUntil = nil }
-        // Every column a transition may change; statements prepared once per connection.
-        try db.cachedStatement(sql: """
-            UPDATE jobs
-            SET status = ?, attempts = ?, run_after = ?, lease_until = ?, worker = ?, last_error = ?,
-                error_class = ?, log_tail = ?, progress_percent = ?, progress_bytes = ?,
-                progress_total_bytes = ?, progress_speed = ?, progress_eta = ?, updated_at = ?,
-                finished_at = ?
-            WHERE id = ?
-            """).execute(arguments: [
-                job.status, job.attempts, job.runAfter.timeIntervalSince1970, job.leaseUntil?.timeIntervalSince1970,
-                job.worker, job.lastError, job.errorClass, job.logTail, job.progressPercent, job.progressBytes,
-                job.progressTotalBytes, job.progressSpeed, job.progressEta, now, job.finishedAt?.timeIntervalSince1970,
-                job.id])
+        // Statements prepared once per connection.
+        if let owner {
+            let update = try db.cachedStatement(sql: """
+                UPDATE jobs
+                SET status = ?, run_after = ?, lease_until = ?, last_error = ?, error_class = ?, log_tail = ?,
+                    updated_at = ?, finished_at = ?
+                WHERE id = ? AND status = 'running' AND worker = ?
+                RETURNING *
+                """)
+            guard let written = try Job.fetchOne(update, arguments: [
+                job.status, job.runAfter.timeIntervalSince1970, job.leaseUntil?.timeIntervalSince1970, job.lastError,
+                job.errorClass, job.logTail, now, job.finishedAt?.timeIntervalSince1970, job.id, owner])
+            else { return false }
+            job = written
+        } else {
+            try db.cachedStatement(sql: """
+                UPDATE jobs
+                SET status = ?, attempts = ?, run_after = ?, lease_until = ?, worker = ?, last_error = ?,
+                    error_class = ?, log_tail = ?, progress_percent = ?, progress_bytes = ?,
+                    progress_total_bytes = ?, progress_speed = ?, progress_eta = ?, updated_at = ?,
+                    finished_at = ?
+                WHERE id = ?
+                """).execute(arguments: [
+                    job.status, job.attempts, job.runAfter.timeIntervalSince1970, job.leaseUntil?.timeIntervalSince1970,
+                    job.worker, job.lastError, job.errorClass, job.logTail, job.progressPercent, job.progressBytes,
+                    job.progressTotalBytes, job.progressSpeed, job.progressEta, now, job.finishedAt?.timeIntervalSince1970,
+                    job.id])
+        }
         try db.cachedStatement(sql: """
             INSERT INTO job_events (job_id, from_status, to_status, attempt, message, error_class, exit_code, signal, at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [job.id, from, status, job.attempts, message, errorClass, exitCode, signal, now])
+        return true
     }
 
     // MARK: - Zombies

@@ -15,6 +15,8 @@ public final class WorkerPool: Sendable {
     public let options: WorkerPoolOptions
     private let logger: Logger
     private let registry = Mutex<[String: (handler: any JobHandler, limits: JobLimits)]>([:])
+    /// The registered kinds, sorted; kept beside the registry because every claim asks.
+    private let registeredKinds = Mutex<[String]>([])
     private let running = Mutex<[Int64: JobContext]>([:])
     private let wakeUp = NSCondition()
     /// Bumped on every wake-up; guarded by `wakeUp`.
@@ -43,7 +45,11 @@ public final class WorkerPool: Sendable {
 
     /// Registers the handler of a kind; call before `start`.
     public func register(_ kind: String, limits: JobLimits = JobLimits(), handler: any JobHandler) {
-        registry.withLock { $0[kind] = (handler, limits) }
+        let kinds = registry.withLock { registry in
+            registry[kind] = (handler, limits)
+            return registry.keys.sorted()
+        }
+        registeredKinds.withLock { $0 = kinds }
     }
 
     /// Lets `gate` hold back claims of a kind: it returns the time (Unix seconds) until which
@@ -53,7 +59,7 @@ public final class WorkerPool: Sendable {
     }
 
     /// The registered kinds.
-    public var kinds: [String] { registry.withLock { Array($0.keys).sorted() } }
+    public var kinds: [String] { registeredKinds.withLock { $0 } }
 
     /// Recovers zombies of earlier runs, then starts the workers and the supervisor.
     public func start() throws {
