@@ -71,7 +71,7 @@ measure() {  # url → "requests/s  transfer/s  p99"
     END {printf "%10s req/s %10s/s  p99 %-8s%s", rps, tps, p99, (bad ? "  non-2xx " bad : "")}'
 }
 printf '%-34s %-52s %s\n' "" "Spool (evhttp, release)" "nginx 1.22, 1 worker"
-for pair in "/api/health|JSON health (Spool reads SQLite; nginx returns a constant)" "/styles.css|static file with ETag" "/media/1|8 MB media file (sendfile)"; do
+for pair in "/api/health|JSON health (Spool: the live report, reused while unchanged; nginx: a constant)" "/styles.css|static file with ETag" "/media/1|8 MB media file (sendfile)"; do
   path="${pair%%|*}"; label="${pair#*|}"
   printf '%-34s %-52s %s\n' "$path" "$(measure "http://127.0.0.1:$spool_port$path")" "$(measure "http://127.0.0.1:$nginx_port$path")"
   echo "  ($label)"

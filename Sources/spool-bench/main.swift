@@ -11,7 +11,7 @@ import SpoolStore
 
 struct Options {
     var batch = 10_000
-    var jobs = 3_000
+    var jobs = 10_000
     var workers = 3
     var directory = NSTemporaryDirectory() + "spool-bench-" + UUID().uuidString
 

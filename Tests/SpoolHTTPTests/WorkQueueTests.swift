@@ -38,6 +38,8 @@ final class WorkQueueTests: XCTestCase {
         for _ in 0..<5 { gate.signal() }
         XCTAssertTrue(queue.waitUntilIdle(timeout: 5))
         XCTAssertEqual(started.withLock { $0.count }, 5)
+        queue.stop()
+        XCTAssertFalse(queue.submit {}, "a stopped queue takes no more work")
     }
 
     func testAFullBacklogRefusesWork() {
@@ -49,5 +51,6 @@ final class WorkQueueTests: XCTestCase {
         gate.signal()
         gate.signal()
         XCTAssertTrue(queue.waitUntilIdle(timeout: 5))
+        queue.stop()
     }
 }

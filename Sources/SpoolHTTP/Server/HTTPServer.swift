@@ -125,6 +125,7 @@ public final class HTTPServer: @unchecked Sendable {
             evhttp_free(http)
             loop.free()
         }
+        work.stop()
     }
 
     // MARK: - Loop thread

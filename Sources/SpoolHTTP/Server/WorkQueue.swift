@@ -1,5 +1,4 @@
-import Dispatch
-import Synchronization
+import Foundation
 
 /// How urgently a request's blocking part should run.
 public enum WorkPriority: Sendable {
@@ -9,28 +8,30 @@ public enum WorkPriority: Sendable {
     case background
 }
 
-/// The bounded queue where handlers' blocking parts run: at most `width` at once, at most
-/// `maximumBacklog` waiting; beyond that a request is refused (503) instead of piling up.
+/// The bounded queue where handlers' blocking parts run: `width` dedicated threads, at most
+/// `maximumBacklog` requests waiting or running; beyond that a request is refused (503) instead
+/// of piling up.
 ///
-/// A free slot always goes to the oldest waiting interactive job before any background one,
-/// and background jobs never hold the last `reservedForInteractive` slots: a burst of
-/// telemetry (whose requests wait on the writer) cannot make a user's click wait for a slot.
-final class WorkQueue: Sendable {
-    private let workers: DispatchQueue
-    private let scheduler = Mutex(Scheduler())
+/// A free thread always takes the oldest waiting interactive job before any background one,
+/// and background jobs never hold the last `reservedForInteractive` threads: a burst of
+/// telemetry (whose requests wait on the writer) cannot make a user's click wait for a thread.
+///
+/// Dedicated threads rather than a concurrent Dispatch queue: handlers block (on the writer,
+/// on reads), and on Linux libdispatch sizes its pool by the CPU count and adds threads for
+/// blocked ones only slowly — two cores gave four threads, and a click could wait ~100 ms for
+/// one behind blocked telemetry requests.
+final class WorkQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var interactive = FIFO()
+    private var background = FIFO()
+    private var running = 0
+    private var runningBackground = 0
+    private var isStopping = false
     private let idle = DispatchGroup()
     let width: Int
     let maximumBacklog: Int
     let reservedForInteractive: Int
-
-    private struct Scheduler {
-        var interactive = FIFO()
-        var background = FIFO()
-        var running = 0
-        var runningBackground = 0
-
-        var waiting: Int { interactive.count + background.count }
-    }
 
     /// Jobs in arrival order; taking the oldest is O(1).
     private struct FIFO {
@@ -57,54 +58,71 @@ final class WorkQueue: Sendable {
         self.width = max(1, width)
         self.maximumBacklog = max(1, maximumBacklog)
         self.reservedForInteractive = min(max(0, reservedForInteractive), self.width - 1)
-        self.workers = DispatchQueue(label: label, attributes: .concurrent)
+        for index in 0..<self.width {
+            let thread = Thread { [self] in serve() }
+            thread.name = "\(label).\(index + 1)"
+            thread.start()
+        }
     }
 
-    /// Runs `work` when a slot is free; `false` when the backlog is full.
+    /// Runs `work` when a thread is free; `false` when the backlog is full.
     func submit(priority: WorkPriority = .interactive, _ work: @escaping @Sendable () -> Void) -> Bool {
-        let accepted = scheduler.withLock { scheduler -> Bool in
-            guard scheduler.running + scheduler.waiting < maximumBacklog else { return false }
-            switch priority {
-            case .interactive: scheduler.interactive.append(work)
-            case .background: scheduler.background.append(work)
-            }
-            return true
+        condition.lock()
+        defer { condition.unlock() }
+        guard !isStopping, running + interactive.count + background.count < maximumBacklog else { return false }
+        switch priority {
+        case .interactive: interactive.append(work)
+        case .background: background.append(work)
         }
-        guard accepted else { return false }
         idle.enter()
-        startWhatFits()
+        condition.broadcast()
         return true
     }
 
-    /// Starts waiting jobs while slots allow.
-    private func startWhatFits() {
-        while let (job, isBackground) = scheduler.withLock({ Self.next(&$0, width: width, reserved: reservedForInteractive) }) {
-            workers.async { [self] in
+    /// Lets the threads end once nothing is waiting; later submissions are refused.
+    func stop() {
+        condition.lock()
+        isStopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func serve() {
+        condition.lock()
+        while true {
+            if let job = interactive.popFirst() {
+                running += 1
+                condition.unlock()
                 job()
-                scheduler.withLock { scheduler in
-                    scheduler.running -= 1
-                    if isBackground { scheduler.runningBackground -= 1 }
-                }
+                condition.lock()
+                running -= 1
                 idle.leave()
-                startWhatFits()
+            } else if runningBackground < width - reservedForInteractive, let job = background.popFirst() {
+                running += 1
+                runningBackground += 1
+                condition.unlock()
+                job()
+                condition.lock()
+                running -= 1
+                runningBackground -= 1
+                idle.leave()
+                // A background slot freed: a thread waiting only for that may go on.
+                condition.broadcast()
+            } else if isStopping {
+                condition.unlock()
+                return
+            } else {
+                condition.wait()
             }
         }
     }
 
-    private static func next(_ scheduler: inout Scheduler, width: Int, reserved: Int) -> ((@Sendable () -> Void), Bool)? {
-        guard scheduler.running < width else { return nil }
-        if let job = scheduler.interactive.popFirst() {
-            scheduler.running += 1
-            return (job, false)
-        }
-        guard scheduler.runningBackground < width - reserved, let job = scheduler.background.popFirst() else { return nil }
-        scheduler.running += 1
-        scheduler.runningBackground += 1
-        return (job, true)
-    }
-
     /// Requests queued or running.
-    var depth: Int { scheduler.withLock { $0.running + $0.waiting } }
+    var depth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return running + interactive.count + background.count
+    }
 
     /// Waits until nothing is queued or running, at most `timeout` seconds.
     func waitUntilIdle(timeout: Double) -> Bool {
