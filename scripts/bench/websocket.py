@@ -108,7 +108,8 @@ def summary(latencies: list[float]) -> str:
     return f"p50 {q[49]:6.1f} ms  p99 {q[98]:6.1f} ms  max {max(latencies):6.1f} ms"
 
 
-async def reference_server(port: int, ready: threading.Event, triggers: asyncio.Queue):
+async def reference_server(bound: list, ready: threading.Event, triggers: asyncio.Queue):
+    """Serves on a free port, appended to `bound` before `ready` is set."""
     clients = set()
 
     async def handler(ws):
@@ -118,7 +119,8 @@ async def reference_server(port: int, ready: threading.Event, triggers: asyncio.
         finally:
             clients.discard(ws)
 
-    async with websockets.serve(handler, "127.0.0.1", port, max_queue=None):
+    async with websockets.serve(handler, "127.0.0.1", 0, max_queue=None) as server:
+        bound.append(next(iter(server.sockets)).getsockname()[1])
         ready.set()
         while True:
             round_number = await triggers.get()
@@ -159,19 +161,19 @@ def main() -> None:
     server.terminate()
     server.wait(timeout=30)
 
-    reference_port = port + 1 if port < 65000 else 20001
     loop = asyncio.new_event_loop()
-    ready, triggers = threading.Event(), []
+    ready, triggers, bound = threading.Event(), [], []
 
     def run_reference() -> None:
         asyncio.set_event_loop(loop)
         queue: asyncio.Queue = asyncio.Queue()
         triggers.append(queue)
-        loop.run_until_complete(reference_server(reference_port, ready, queue))
+        loop.run_until_complete(reference_server(bound, ready, queue))
     thread = threading.Thread(target=run_reference, daemon=True)
     thread.start()
-    ready.wait(30)
-    reference = measure(reference_port, args.clients, args.rounds,
+    if not ready.wait(30):
+        raise RuntimeError("the reference server did not start")
+    reference = measure(bound[0], args.clients, args.rounds,
                         lambda n: loop.call_soon_threadsafe(triggers[0].put_nowait, n),
                         lambda n: f'"round": {n}}}'.encode())
     loop.call_soon_threadsafe(triggers[0].put_nowait, None)

@@ -75,7 +75,8 @@ final class WorkQueue: @unchecked Sendable {
         case .background: background.append(work)
         }
         idle.enter()
-        condition.broadcast()
+        // One job, one thread: waking them all would make seven go back to sleep.
+        condition.signal()
         return true
     }
 
