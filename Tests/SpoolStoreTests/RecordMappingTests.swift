@@ -39,6 +39,13 @@ final class RecordMappingTests: XCTestCase {
         }
         XCTAssertEqual(Set(written), Set(columns), "Job+Row.swift must map every column of jobs")
         XCTAssertEqual(read, job)
+        // The positional reading used by the queue's hot statements agrees, column by column.
+        let listed = Job.columnList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        XCTAssertEqual(Set(listed), Set(columns), "Job.columnList must name every column of jobs")
+        let positional = try database.read { db in
+            try Job.fetchOne(positional: db.makeStatement(sql: "SELECT \(Job.columnList) FROM jobs WHERE id = ?"), arguments: [job.id])
+        }
+        XCTAssertEqual(positional, job)
 
         var event = JobEvent(jobId: job.id!, fromStatus: .running, toStatus: .retrying, attempt: 2, message: "m",
                              errorClass: .rate_limited, exitCode: 1, signal: 9, at: Date(timeIntervalSince1970: 1_700_000_004))

@@ -139,9 +139,9 @@ public final class JobQueue: Sendable {
                 progress_percent = NULL, progress_bytes = NULL, progress_total_bytes = NULL,
                 progress_speed = NULL, progress_eta = NULL
             WHERE id = ?
-            RETURNING *
+            RETURNING \(Job.columnList)
             """)
-        return try Job.fetchOne(lease, arguments: [now + request.leaseSeconds, request.worker, now, now, id])
+        return try Job.fetchOne(positional: lease, arguments: [now + request.leaseSeconds, request.worker, now, now, id])
     }
 
     /// Extends the leases of jobs this process runs.
@@ -293,9 +293,9 @@ public final class JobQueue: Sendable {
                 SET status = ?, run_after = ?, lease_until = ?, last_error = ?, error_class = ?, log_tail = ?,
                     updated_at = ?, finished_at = ?
                 WHERE id = ? AND status = 'running' AND worker = ?
-                RETURNING *
+                RETURNING \(Job.columnList)
                 """)
-            guard let written = try Job.fetchOne(update, arguments: [
+            guard let written = try Job.fetchOne(positional: update, arguments: [
                 job.status, job.runAfter.timeIntervalSince1970, job.leaseUntil?.timeIntervalSince1970, job.lastError,
                 job.errorClass, job.logTail, now, job.finishedAt?.timeIntervalSince1970, job.id, owner])
             else { return false }

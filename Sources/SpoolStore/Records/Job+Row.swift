@@ -6,6 +6,49 @@ import GRDB
 // (same columns, same REAL-seconds dates) made claim + complete several times cheaper.
 
 extension Job {
+    /// Every column of `jobs`, in the order `init(positional:)` reads them.
+    public static let columnList = """
+        id, kind, status, priority, payload, channel_id, video_id, title, attempts, max_attempts, run_after, \
+        lease_until, worker, progress_percent, progress_bytes, progress_total_bytes, progress_speed, progress_eta, \
+        last_error, error_class, log_tail, created_at, updated_at, started_at, finished_at
+        """
+
+    /// Reads a row selected (or returned) as `columnList`, by position: the queue's hot
+    /// statements skip the by-name lookups of `init(row:)`.
+    public init(positional row: Row) {
+        id = row[0]
+        kind = row[1]
+        status = row[2]
+        priority = row[3]
+        payload = row[4]
+        channelId = row[5]
+        videoId = row[6]
+        title = row[7]
+        attempts = row[8]
+        maxAttempts = row[9]
+        runAfter = Date(unixSeconds: row[10])
+        leaseUntil = Date(unixSeconds: row[11] as Double?)
+        worker = row[12]
+        progressPercent = row[13]
+        progressBytes = row[14]
+        progressTotalBytes = row[15]
+        progressSpeed = row[16]
+        progressEta = row[17]
+        lastError = row[18]
+        errorClass = row[19]
+        logTail = row[20]
+        createdAt = Date(unixSeconds: row[21])
+        updatedAt = Date(unixSeconds: row[22])
+        startedAt = Date(unixSeconds: row[23] as Double?)
+        finishedAt = Date(unixSeconds: row[24] as Double?)
+    }
+
+    /// The first row of `statement` (which must return `columnList`), read by position.
+    public static func fetchOne(positional statement: Statement, arguments: StatementArguments) throws -> Job? {
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
+        return try cursor.next().map { Job(positional: $0) }
+    }
+
     public init(row: Row) throws {
         id = row["id"]
         kind = row["kind"]
