@@ -62,7 +62,7 @@ public struct Settings: Sendable {
         .init(name: "WORKERS", defaultValue: "3", summary: "Download workers running at once (1–32)."),
         .init(name: "DB_READERS", defaultValue: "8", summary: "Read-only SQLite connections in the pool (1–64)."),
         .init(name: "DB_BUSY_TIMEOUT_MS", defaultValue: "5000", summary: "How long the writer waits for a lock held by another process (0–60000)."),
-        .init(name: "HTTP_THREADS", defaultValue: "8", summary: "Request handlers running at once on the work queue (1–256)."),
+        .init(name: "HTTP_THREADS", defaultValue: "8", summary: "Request handlers running at once on the work queue (1–256); two are kept for interactive requests, so bulk telemetry never holds them all."),
         .init(name: "LOG_LEVEL", defaultValue: "info", summary: "trace, debug, info, notice, warning, error or critical."),
         .init(name: "TRASH_RETENTION_DAYS", defaultValue: "30", summary: "Days a deleted track stays in the trash before it is purged automatically (0 = at the next sweep)."),
         .init(name: "TRASH_PURGE_INTERVAL_SECONDS", defaultValue: "600", summary: "How often the idle trash sweep looks for expired items (1–86400)."),
