@@ -77,6 +77,7 @@ final class GroupCommitTests: XCTestCase {
         // Let all six queue behind the holder, then let them run together.
         let deadline = Date().addingTimeInterval(5)
         while database.writerStatistics.snapshot.queueDepth < 6 && Date() < deadline { usleep(1000) }
+        usleep(50_000)  // counted as queued a moment before they join the pending list
         let commitsBefore = database.writerStatistics.snapshot.commits
         release.signal()
         group.wait()
@@ -138,8 +139,10 @@ final class WritePriorityTests: XCTestCase {
         for index in 0..<6 { write("background-\(index)", .background) }
         let deadline = Date().addingTimeInterval(5)
         while database.writerStatistics.snapshot.queueDepth < 6 && Date() < deadline { usleep(1000) }
+        usleep(50_000)
         write("click", .interactive)
         while database.writerStatistics.snapshot.queueDepth < 7 && Date() < deadline { usleep(1000) }
+        usleep(50_000)  // counted as queued a moment before it joins the pending list
         let commitsBefore = database.writerStatistics.snapshot.commits
         release.signal()
         group.wait()

@@ -45,6 +45,8 @@ final class GroupCommit: @unchecked Sendable {
     private var pendingInteractive: [Entry] = []
     private var pendingBackground: [Entry] = []
     private var isFlushing = false
+    /// The thread running the current batch: a write from inside a write would wait for itself.
+    private var flushingThread: pthread_t?
 
     init(pool: DatabasePool, statistics: WriterStatistics, checkpointer: WALCheckpointer) {
         self.pool = pool
@@ -67,6 +69,10 @@ final class GroupCommit: @unchecked Sendable {
                 return true
             }
             condition.lock()
+            if isFlushing, let flushingThread, pthread_equal(flushingThread, pthread_self()) != 0 {
+                condition.unlock()
+                preconditionFailure("SpoolDatabase.write was called from inside a write block; do the work in the outer block.")
+            }
             switch priority {
             case .interactive: pendingInteractive.append(entry)
             case .background: pendingBackground.append(entry)
@@ -132,6 +138,7 @@ final class GroupCommit: @unchecked Sendable {
     /// Called with the lock held; releases it while the batch runs.
     private func flushPending() {
         isFlushing = true
+        flushingThread = pthread_self()
         // Interactive writes go first, in a batch of their own: a click then waits for at
         // most the batch already running, never behind a pile of telemetry.
         let batch: [Entry]
@@ -171,6 +178,7 @@ final class GroupCommit: @unchecked Sendable {
             entry.isDone = true
         }
         isFlushing = false
+        flushingThread = nil
         condition.broadcast()
     }
 }
