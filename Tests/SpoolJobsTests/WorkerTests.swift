@@ -18,6 +18,36 @@ final class WorkerTests: XCTestCase {
         XCTAssertLessThan(try XCTUnwrap(started.get()).timeIntervalSince(enqueued), 0.1)
     }
 
+    /// A cancel that lands between a job's claim (committed together with the end of the
+    /// worker's previous job) and the worker picking it up: the handler never starts and the
+    /// job ends `cancelled`, not completed behind the user's back.
+    func testCancelBetweenClaimAndStartKeepsTheHandlerFromRunning() throws {
+        let h = try QueueHarness(workers: 1)
+        let ran = Mutex_([Int64]())
+        h.pool.register("k", handler: ClosureHandler { context in
+            ran.update { $0.append(context.jobId) }
+            return .done
+        })
+        let ids = try h.queue.enqueue([NewJob(kind: "k"), NewJob(kind: "k")]).insertedIds
+        let second = ids[1]
+        let cancelled = Mutex_(false)
+        // The hub speaks on the worker's thread right after the commit that claimed the second
+        // job, before the worker runs it: exactly the window.
+        let queue = h.queue
+        let subscription = h.hub.subscribe { event in
+            guard let job = event.payload as? Job, job.id == second, job.status == .running, !cancelled.get() else { return }
+            cancelled.set(true)
+            _ = try? queue.cancel(second)
+        }
+        try h.pool.start()
+        try h.waitFor(ids[0], .completed)
+        try h.waitFor(second, .cancelled)
+        subscription.cancel()
+        XCTAssertTrue(cancelled.get())
+        XCTAssertEqual(ran.get(), [ids[0]], "the cancelled job's handler ran")
+        XCTAssertEqual(try h.path(of: second), ["->pending", "pending>running", "running>cancelled"])
+    }
+
     /// A job scheduled for later starts when it falls due, not before and not much after.
     func testWorkersWakeWhenAJobFallsDue() throws {
         let h = try QueueHarness()

@@ -19,7 +19,7 @@ public final class JobQueue: Sendable {
 
     private struct Listeners {
         var onEnqueue: [@Sendable () -> Void] = []
-        var onCancelRunning: [@Sendable (Int64) -> Bool] = []
+        var onCancelRunning: [@Sendable (Job) -> Bool] = []
     }
 
     public init(database: SpoolDatabase, hub: EventHub, retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "spool.jobs")) {
@@ -35,8 +35,8 @@ public final class JobQueue: Sendable {
         listeners.withLock { $0.onEnqueue.append(listener) }
     }
 
-    /// Asked to stop a running job; returns true when the job runs here.
-    func addCancelListener(_ listener: @escaping @Sendable (Int64) -> Bool) {
+    /// Asked to stop a running job; returns true when the job runs (or is about to run) here.
+    func addCancelListener(_ listener: @escaping @Sendable (Job) -> Bool) {
         listeners.withLock { $0.onCancelRunning.append(listener) }
     }
 
@@ -459,7 +459,7 @@ public final class JobQueue: Sendable {
             }
         }
         if let running = runningJob {
-            let handled = listeners.withLock { $0.onCancelRunning }.contains { $0(running.id!) }
+            let handled = listeners.withLock { $0.onCancelRunning }.contains { $0(running) }
             if !handled {
                 // Running in no worker of this process: its owner is gone, so cancel it here.
                 return try database.write { db -> Job in

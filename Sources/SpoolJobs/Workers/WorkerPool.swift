@@ -17,7 +17,7 @@ public final class WorkerPool: Sendable {
     private let registry = Mutex<[String: (handler: any JobHandler, limits: JobLimits)]>([:])
     /// The registered kinds, sorted; kept beside the registry because every claim asks.
     private let registeredKinds = Mutex<[String]>([])
-    private let running = Mutex<[Int64: JobContext]>([:])
+    private let running = Mutex(RunningJobs())
     private let wakeUp = NSCondition()
     /// Bumped on every wake-up; guarded by `wakeUp`.
     nonisolated(unsafe) private var generation = 0
@@ -26,6 +26,13 @@ public final class WorkerPool: Sendable {
     /// Holds claims back while it returns a future time (the downloader's rate-limit brake).
     private let claimGate = Mutex<(@Sendable (String) -> Double?)?>(nil)
     public let housekeeper: Housekeeper?
+
+    /// The jobs this pool's workers run, and cancels that arrived for one of its jobs between
+    /// the claim's commit and the worker picking it up.
+    private struct RunningJobs {
+        var contexts: [Int64: JobContext] = [:]
+        var cancelledBeforeStart: Set<Int64> = []
+    }
 
     private struct PoolState {
         var stopping = false
@@ -40,7 +47,7 @@ public final class WorkerPool: Sendable {
         self.housekeeper = housekeeper
         self.logger = logger
         queue.addEnqueueListener { [weak self] in self?.signal() }
-        queue.addCancelListener { [weak self] id in self?.stopRunningJob(id, reason: .userCancelled) ?? false }
+        queue.addCancelListener { [weak self] job in self?.cancel(job) ?? false }
     }
 
     /// Registers the handler of a kind; call before `start`.
@@ -94,7 +101,7 @@ public final class WorkerPool: Sendable {
             return state.started
         }
         guard wasStarted else { return }
-        running.withLock { Array($0.values) }.forEach { $0.stop(.shutdown) }
+        running.withLock { Array($0.contexts.values) }.forEach { $0.stop(.shutdown) }
         signal()
         if finished.wait(timeout: .now() + options.shutdownGraceSeconds) == .timedOut {
             logger.warning("Some jobs did not stop in time; they will be retried after the restart")
@@ -113,7 +120,7 @@ public final class WorkerPool: Sendable {
     }
 
     /// True while some job runs in this process.
-    public var isBusy: Bool { running.withLock { !$0.isEmpty } }
+    public var isBusy: Bool { running.withLock { !$0.contexts.isEmpty } }
 
     // MARK: - Workers
 
@@ -191,28 +198,19 @@ public final class WorkerPool: Sendable {
         let context = JobContext(job: job, minimumProgressInterval: options.progressIntervalSeconds) { [queue] id, progress in
             queue.writeProgress(id, progress)
         }
-        running.withLock { $0[job.id!] = context }
+        let cancelledBeforeStart = running.withLock { running in
+            running.contexts[job.id!] = context
+            return running.cancelledBeforeStart.remove(job.id!) != nil
+        }
         state.withLock { $0.busyWorkers += 1 }
         // Claimed just as the pool began to stop: `stop` did not see this context.
         if isStopping { context.stop(.shutdown) }
         defer {
-            running.withLock { _ = $0.removeValue(forKey: job.id!) }
+            running.withLock { _ = $0.contexts.removeValue(forKey: job.id!) }
             state.withLock { $0.busyWorkers -= 1 }
         }
-        let outcome: JobQueue.RunOutcome
-        do {
-            let completion = try entry.handler.run(context)
-            // A run asked to stop may return early: it did not finish its work.
-            if let reason = context.stopReason, reason != .shutdown {
-                outcome = .stopped(reason)
-            } else {
-                outcome = .completed(completion)
-            }
-        } catch let failure as JobFailure {
-            outcome = context.stopReason.map { .stopped($0) } ?? .failed(failure)
-        } catch {
-            outcome = context.stopReason.map { .stopped($0) } ?? .failed(JobFailure(.transient, "\(error)"))
-        }
+        // Cancelled between its claim and now: the handler never starts.
+        let outcome = cancelledBeforeStart ? .stopped(.userCancelled) : self.outcome(of: entry.handler, in: context)
         let next = isStopping ? nil : claimRequest(worker: worker).0
         do {
             return try queue.finish(job, worker: worker, outcome: outcome, logTail: context.logTail, thenClaim: next)
@@ -222,11 +220,42 @@ public final class WorkerPool: Sendable {
         }
     }
 
+    /// Runs the handler and says how the run ended.
+    private func outcome(of handler: any JobHandler, in context: JobContext) -> JobQueue.RunOutcome {
+        do {
+            let completion = try handler.run(context)
+            // A run asked to stop may return early: it did not finish its work.
+            if let reason = context.stopReason, reason != .shutdown { return .stopped(reason) }
+            return .completed(completion)
+        } catch let failure as JobFailure {
+            return context.stopReason.map { .stopped($0) } ?? .failed(failure)
+        } catch {
+            return context.stopReason.map { .stopped($0) } ?? .failed(JobFailure(.transient, "\(error)"))
+        }
+    }
+
     @discardableResult
     func stopRunningJob(_ id: Int64, reason: JobContext.StopReason) -> Bool {
-        guard let context = running.withLock({ $0[id] }) else { return false }
+        guard let context = running.withLock({ $0.contexts[id] }) else { return false }
         context.stop(reason)
         return true
+    }
+
+    /// A user's cancel of a running job: its handler is told to stop. A job claimed by one of
+    /// this pool's workers that has not started yet (the claim committed a moment ago) is
+    /// remembered and never starts; true in both cases. Jobs of other runs are not ours.
+    private func cancel(_ job: Job) -> Bool {
+        guard let id = job.id else { return false }
+        let context = running.withLock { running -> JobContext? in
+            if let context = running.contexts[id] { return context }
+            if job.worker?.hasPrefix(queue.runId + "/") == true { running.cancelledBeforeStart.insert(id) }
+            return nil
+        }
+        if let context {
+            context.stop(.userCancelled)
+            return true
+        }
+        return job.worker?.hasPrefix(queue.runId + "/") == true
     }
 
     // MARK: - Supervisor
@@ -236,7 +265,7 @@ public final class WorkerPool: Sendable {
         while !isStopping {
             Thread.sleep(forTimeInterval: options.supervisionSeconds)
             let now = Date().timeIntervalSince1970
-            let contexts = running.withLock { Array($0.values) }
+            let contexts = running.withLock { Array($0.contexts.values) }
             for context in contexts {
                 guard let limits = registry.withLock({ $0[context.job.kind]?.limits }) else { continue }
                 if let limit = limits.timeLimit, now - context.startedAt > limit {
