@@ -60,7 +60,7 @@ final class GroupCommitTests: XCTestCase {
         holding.wait()
         let group = DispatchGroup()
         for index in 0..<6 {
-            DispatchQueue.global().async(group: group) {
+            onNewThread(group) {
                 do {
                     try database.write { db in
                         var channel = Channel(url: "https://example.test/\(index)")
@@ -77,6 +77,7 @@ final class GroupCommitTests: XCTestCase {
         // Let all six queue behind the holder, then let them run together.
         let deadline = Date().addingTimeInterval(5)
         while database.writerStatistics.snapshot.queueDepth < 6 && Date() < deadline { usleep(1000) }
+        XCTAssertEqual(database.writerStatistics.snapshot.queueDepth, 6, "the writes did not queue up")
         usleep(50_000)  // counted as queued a moment before they join the pending list
         let commitsBefore = database.writerStatistics.snapshot.commits
         release.signal()
@@ -129,7 +130,7 @@ final class WritePriorityTests: XCTestCase {
         holding.wait()
         let group = DispatchGroup()
         func write(_ name: String, _ priority: WritePriority) {
-            DispatchQueue.global().async(group: group) {
+            onNewThread(group) {
                 try? database.write(priority: priority) { db in
                     var channel = Channel(url: "https://example.test/\(name)")
                     try channel.insert(db)
@@ -142,6 +143,7 @@ final class WritePriorityTests: XCTestCase {
         usleep(50_000)
         write("click", .interactive)
         while database.writerStatistics.snapshot.queueDepth < 7 && Date() < deadline { usleep(1000) }
+        XCTAssertEqual(database.writerStatistics.snapshot.queueDepth, 7, "the writes did not queue up")
         usleep(50_000)  // counted as queued a moment before it joins the pending list
         let commitsBefore = database.writerStatistics.snapshot.commits
         release.signal()
@@ -152,4 +154,55 @@ final class WritePriorityTests: XCTestCase {
         // The holder's commit, the click's, then six background writes two by two.
         XCTAssertEqual(database.writerStatistics.snapshot.commits - commitsBefore, 1 + 1 + 6 / GroupCommit.maximumBackgroundBatch)
     }
+
+    /// A steady stream of interactive writes (a queue running flat out) does not starve a
+    /// background write: it rides along after a few interactive batches.
+    func testBackgroundWritesAreNotStarvedByAStreamOfInteractiveOnes() throws {
+        let directory = try TemporaryDirectory()
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
+        try database.migrate()
+        let streams = DispatchGroup()
+        let running = ManagedAtomicFlag()
+        for worker in 0..<8 {
+            onNewThread(streams) {
+                var index = 0
+                while !running.isSet {
+                    try? database.write { db in
+                        var channel = Channel(url: "https://example.test/\(worker)/\(index)")
+                        try channel.insert(db)
+                        usleep(200)  // keep the writer busy, so interactive writes always wait
+                    }
+                    index += 1
+                }
+            }
+        }
+        usleep(100_000)
+        let started = Date()
+        try database.write(priority: .background) { db in
+            var channel = Channel(url: "https://example.test/background")
+            try channel.insert(db)
+        }
+        let waited = Date().timeIntervalSince(started)
+        running.set()
+        streams.wait()
+        XCTAssertLessThan(waited, 0.5, "the background write waited \(waited) s behind interactive ones")
+    }
+}
+
+/// Runs `body` on a thread of its own (the global Dispatch pool grows too slowly on Linux
+/// for tests that need many writers blocked at once).
+func onNewThread(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+    group.enter()
+    Thread {
+        body()
+        group.leave()
+    }.start()
+}
+
+/// A flag set once, readable from any thread.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

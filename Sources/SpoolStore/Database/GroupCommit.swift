@@ -36,6 +36,10 @@ final class GroupCommit: @unchecked Sendable {
     /// Background writes per transaction at most (telemetry: 2 requests of up to 500
     /// events); bounds how long an interactive write can wait for the batch before it.
     static let maximumBackgroundBatch = 2
+    /// Interactive batches in a row after which waiting background writes ride along with the
+    /// next one, so a steady stream of interactive writes (a queue running flat out) cannot
+    /// starve telemetry.
+    static let maximumBackgroundWait = 4
 
     private let pool: DatabasePool
     private let statistics: WriterStatistics
@@ -45,6 +49,8 @@ final class GroupCommit: @unchecked Sendable {
     private var pendingInteractive: [Entry] = []
     private var pendingBackground: [Entry] = []
     private var isFlushing = false
+    /// Interactive batches committed while background writes waited.
+    private var backgroundPassedOver = 0
     /// The thread running the current batch: a write from inside a write would wait for itself.
     private var flushingThread: pthread_t?
 
@@ -141,14 +147,16 @@ final class GroupCommit: @unchecked Sendable {
         flushingThread = pthread_self()
         // Interactive writes go first, in a batch of their own: a click then waits for at
         // most the batch already running, never behind a pile of telemetry.
-        let batch: [Entry]
-        if pendingInteractive.isEmpty {
-            // A capped batch: an interactive write that arrives meanwhile waits for this one.
-            batch = Array(pendingBackground.prefix(Self.maximumBackgroundBatch))
-            pendingBackground.removeFirst(batch.count)
-        } else {
-            batch = pendingInteractive
-            pendingInteractive = []
+        var batch: [Entry] = pendingInteractive
+        pendingInteractive = []
+        if batch.isEmpty || backgroundPassedOver >= Self.maximumBackgroundWait {
+            // A capped share: an interactive write that arrives meanwhile waits for this batch.
+            let background = pendingBackground.prefix(Self.maximumBackgroundBatch)
+            batch += background
+            pendingBackground.removeFirst(background.count)
+            backgroundPassedOver = 0
+        } else if !pendingBackground.isEmpty {
+            backgroundPassedOver += 1
         }
         condition.unlock()
         var batchError: Error?
