@@ -22,6 +22,8 @@ import Synchronization
 final class WALCheckpointer: @unchecked Sendable {
     private let path: String
     private let thresholdPages: Int
+    /// WAL size, in thresholds, beyond which the writer checkpoints itself (32 MB by default).
+    static let writerTakeoverFactor = 8
     private let logger: Logger
     private let wake = DispatchSemaphore(value: 0)
     /// Where the current cycle is; each step is taken by one thread only.
@@ -53,8 +55,8 @@ final class WALCheckpointer: @unchecked Sendable {
     func start(writer db: Database) {
         let context = Unmanaged.passUnretained(self).toOpaque()
         // Replaces SQLite's auto-checkpoint, which is itself a WAL hook.
-        sqlite3_wal_hook(db.sqliteConnection, { context, _, _, pages in
-            Unmanaged<WALCheckpointer>.fromOpaque(context!).takeUnretainedValue().walDidGrow(to: Int(pages))
+        sqlite3_wal_hook(db.sqliteConnection, { context, writer, _, pages in
+            Unmanaged<WALCheckpointer>.fromOpaque(context!).takeUnretainedValue().walDidGrow(to: Int(pages), writer: writer)
             return SQLITE_OK
         }, context)
         let thread = Thread { [self] in run() }
@@ -79,12 +81,18 @@ final class WALCheckpointer: @unchecked Sendable {
         }
     }
 
-    /// Called by SQLite on the writer, after each commit: must return at once.
-    private func walDidGrow(to pages: Int) {
-        guard pages >= thresholdPages,
-              phase.compareExchange(expected: Phase.idle, desired: Phase.copying, ordering: .acquiringAndReleasing).exchanged
-        else { return }
-        wake.signal()
+    /// Called by SQLite on the writer after each commit (the write lock already released):
+    /// wakes the thread, and returns at once unless the WAL has grown far past the threshold.
+    private func walDidGrow(to pages: Int, writer: OpaquePointer?) {
+        guard pages >= thresholdPages else { return }
+        if phase.compareExchange(expected: Phase.idle, desired: Phase.copying, ordering: .acquiringAndReleasing).exchanged {
+            wake.signal()
+        } else if pages >= thresholdPages * Self.writerTakeoverFactor {
+            // The thread is far behind (starved of CPU, a slow disk): copy here, as SQLite's
+            // own auto-checkpoint would, rather than let the WAL grow without bound. PASSIVE
+            // returns at once if the thread is copying right now.
+            sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
     }
 
     private func run() {
