@@ -143,11 +143,15 @@ def main() -> None:
     server, port, _, _ = start_spool(args.spool, "spool-ws-", seed)
     idle_rss = rss_mb(server.pid)
 
+    request_ms: list[float] = []
+
     def rate(round_number: int) -> None:
+        started = time.perf_counter()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("PUT", "/api/tracks/1/rating", json.dumps({"value": 1 if round_number % 2 else -1}),
                      {"Content-Type": "application/json"})
         assert conn.getresponse().status == 200
+        request_ms.append((time.perf_counter() - started) * 1000)
 
     peak = [idle_rss]
     sampling = threading.Event()
@@ -182,6 +186,7 @@ def main() -> None:
     print(f"{args.clients} clients x {args.rounds} broadcasts")
     print(f"{'Spool (evhttp, rating → track.updated)':44} {summary(spool)}   RSS {idle_rss:.0f} MB idle, {peak[0]:.0f} MB peak")
     print(f"{'reference (Python websockets.broadcast)':44} {summary(reference)}")
+    print(f"{'the triggering PUT (Spool), p50 / max':44} {statistics.median(request_ms):.1f} / {max(request_ms):.1f} ms")
 
 
 if __name__ == "__main__":
