@@ -36,4 +36,20 @@ final class OutgoingQueueTests: XCTestCase {
         while let frame = queue.popFirst() { received.append(frame[0]) }
         XCTAssertEqual(received, expected)
     }
+
+    /// A queue that never empties (a steady backlog) keeps its storage bounded, in order.
+    func testASteadyBacklogStaysBoundedAndInOrder() {
+        var fifo = FIFO<Int>()
+        var next = 0
+        var expected = 0
+        for _ in 0..<100 { fifo.append(next); next += 1 }
+        for _ in 0..<50_000 {
+            fifo.append(next)
+            next += 1
+            XCTAssertEqual(fifo.popFirst(), expected)
+            expected += 1
+        }
+        XCTAssertEqual(fifo.count, 100)
+        XCTAssertLessThan(fifo.storedCount, 2_500, "taken elements were never dropped")
+    }
 }

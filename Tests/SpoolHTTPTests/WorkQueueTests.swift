@@ -4,9 +4,9 @@ import XCTest
 @testable import SpoolHTTP
 
 final class WorkQueueTests: XCTestCase {
-    /// Background jobs never take the slots kept for interactive ones, and a waiting
-    /// interactive job starts before waiting background jobs.
-    func testInteractiveJobsKeepTheirSlotsAndGoFirst() {
+    /// Background jobs never take the threads kept for interactive ones: a click runs while
+    /// every other thread is held by blocked background work.
+    func testBackgroundJobsLeaveTheReservedThreadsFree() {
         let queue = WorkQueue(label: "test", width: 4, maximumBacklog: 100, reservedForInteractive: 2)
         let gate = DispatchSemaphore(value: 0)
         let started = Mutex<[String]>([])
@@ -24,25 +24,28 @@ final class WorkQueueTests: XCTestCase {
         usleep(50_000)  // time for a third background job to start, if the limit failed
         XCTAssertEqual(Set(started.withLock { $0 }), ["background-0", "background-1"], "background jobs took the reserved slots")
 
-        // Fill the two free slots with interactive work, queue one more of each kind, then
-        // free one slot: the interactive one must start first.
-        let hold = DispatchSemaphore(value: 0)
-        for _ in 0..<2 { XCTAssertTrue(queue.submit(priority: .interactive) { hold.wait() }) }
-        let order = Mutex<[String]>([])
-        let interactiveRan = expectation(description: "queued interactive job ran")
-        XCTAssertTrue(queue.submit(priority: .interactive) {
-            order.withLock { $0.append("interactive") }
-            interactiveRan.fulfill()
-        })
-        hold.signal()
-        wait(for: [interactiveRan], timeout: 5)
-        XCTAssertEqual(order.withLock { $0 }, ["interactive"])
-        hold.signal()
         for _ in 0..<5 { gate.signal() }
         XCTAssertTrue(queue.waitUntilIdle(timeout: 5))
         XCTAssertEqual(started.withLock { $0.count }, 5)
         queue.stop()
         XCTAssertFalse(queue.submit {}, "a stopped queue takes no more work")
+    }
+
+    /// When a thread frees up, a waiting interactive job goes before background jobs that
+    /// have waited longer.
+    func testAWaitingInteractiveJobStartsBeforeOlderBackgroundJobs() {
+        let queue = WorkQueue(label: "test", width: 1, maximumBacklog: 100, reservedForInteractive: 0)
+        let hold = DispatchSemaphore(value: 0)
+        let order = Mutex<[String]>([])
+        XCTAssertTrue(queue.submit(priority: .interactive) { hold.wait() })
+        for index in 0..<3 {
+            XCTAssertTrue(queue.submit(priority: .background) { order.withLock { $0.append("background-\(index)") } })
+        }
+        XCTAssertTrue(queue.submit(priority: .interactive) { order.withLock { $0.append("click") } })
+        hold.signal()
+        XCTAssertTrue(queue.waitUntilIdle(timeout: 5))
+        XCTAssertEqual(order.withLock { $0 }, ["click", "background-0", "background-1", "background-2"])
+        queue.stop()
     }
 
     func testAFullBacklogRefusesWork() {

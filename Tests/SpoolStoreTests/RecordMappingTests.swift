@@ -39,13 +39,15 @@ final class RecordMappingTests: XCTestCase {
         }
         XCTAssertEqual(Set(written), Set(columns), "Job+Row.swift must map every column of jobs")
         XCTAssertEqual(read, job)
-        // The positional reading used by the queue's hot statements agrees, column by column.
-        let listed = Job.columnList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        XCTAssertEqual(Set(listed), Set(columns), "Job.columnList must name every column of jobs")
-        let positional = try database.read { db in
-            try Job.fetchOne(positional: db.makeStatement(sql: "SELECT \(Job.columnList) FROM jobs WHERE id = ?"), arguments: [job.id])
+        // Rows are read by position: the table's order must be `columnNames`' order, and every
+        // way of selecting a job reads the same values.
+        XCTAssertEqual(columns, Job.columnNames, "Job.columnNames must list the columns of jobs in table order")
+        let selections = try database.read { db in
+            try ["SELECT * FROM jobs WHERE id = ?", "SELECT \(Job.columnList) FROM jobs WHERE id = ?"].map { sql in
+                try Job.fetchOne(db, sql: sql, arguments: [job.id])
+            } + [try Job.filter(Column("id") == job.id).fetchOne(db)]
         }
-        XCTAssertEqual(positional, job)
+        XCTAssertEqual(selections, [job, job, job])
 
         var event = JobEvent(jobId: job.id!, fromStatus: .running, toStatus: .retrying, attempt: 2, message: "m",
                              errorClass: .rate_limited, exitCode: 1, signal: 9, at: Date(timeIntervalSince1970: 1_700_000_004))

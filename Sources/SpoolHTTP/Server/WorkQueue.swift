@@ -23,8 +23,8 @@ public enum WorkPriority: Sendable {
 final class WorkQueue: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var interactive = FIFO()
-    private var background = FIFO()
+    private var interactive = FIFO<@Sendable () -> Void>()
+    private var background = FIFO<@Sendable () -> Void>()
     private var running = 0
     private var runningBackground = 0
     private var isStopping = false
@@ -32,27 +32,6 @@ final class WorkQueue: @unchecked Sendable {
     let width: Int
     let maximumBacklog: Int
     let reservedForInteractive: Int
-
-    /// Jobs in arrival order; taking the oldest is O(1).
-    private struct FIFO {
-        private var jobs: [@Sendable () -> Void] = []
-        private var head = 0
-
-        var count: Int { jobs.count - head }
-
-        mutating func append(_ job: @escaping @Sendable () -> Void) { jobs.append(job) }
-
-        mutating func popFirst() -> (@Sendable () -> Void)? {
-            guard head < jobs.count else { return nil }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            }
-            return job
-        }
-    }
 
     init(label: String, width: Int, maximumBacklog: Int, reservedForInteractive: Int = 2) {
         self.width = max(1, width)

@@ -2,8 +2,9 @@
 ///
 /// A message with a coalescing key replaces the unsent message of the same key in place (a
 /// job's newest progress or status makes the older one pointless). Appending, replacing and
-/// taking the oldest are O(1): with thousands of queued messages per slow client and an event
-/// for every client, linear scans made the loop thread the bottleneck of a busy feed.
+/// taking the oldest are O(1) (`FIFO` plus an index by key): with thousands of queued messages
+/// per slow client and an event for every client, linear scans made the loop thread the
+/// bottleneck of a busy feed.
 struct OutgoingQueue {
     private final class Message {
         var frame: [UInt8]
@@ -14,13 +15,11 @@ struct OutgoingQueue {
         }
     }
 
-    private var messages: [Message] = []
-    /// Index of the oldest unsent message in `messages`.
-    private var head = 0
+    private var messages = FIFO<Message>()
     private var byKey: [String: Message] = [:]
 
     /// Messages waiting.
-    var count: Int { messages.count - head }
+    var count: Int { messages.count }
 
     mutating func append(_ frame: [UInt8], key: String?) {
         if let key, let queued = byKey[key] {
@@ -34,15 +33,8 @@ struct OutgoingQueue {
 
     /// Takes the oldest message's frame.
     mutating func popFirst() -> [UInt8]? {
-        guard head < messages.count else { return nil }
-        let message = messages[head]
-        head += 1
+        guard let message = messages.popFirst() else { return nil }
         if let key = message.key { byKey.removeValue(forKey: key) }
-        // Drop the taken prefix now and then, so the array does not grow without bound.
-        if head >= 1024 && head * 2 >= messages.count {
-            messages.removeFirst(head)
-            head = 0
-        }
         return message.frame
     }
 }

@@ -141,7 +141,7 @@ public final class JobQueue: Sendable {
             WHERE id = ?
             RETURNING \(Job.columnList)
             """)
-        return try Job.fetchOne(positional: lease, arguments: [now + request.leaseSeconds, request.worker, now, now, id])
+        return try Job.fetchOne(lease, arguments: [now + request.leaseSeconds, request.worker, now, now, id])
     }
 
     /// Extends the leases of jobs this process runs.
@@ -295,7 +295,7 @@ public final class JobQueue: Sendable {
                 WHERE id = ? AND status = 'running' AND worker = ?
                 RETURNING \(Job.columnList)
                 """)
-            guard let written = try Job.fetchOne(positional: update, arguments: [
+            guard let written = try Job.fetchOne(update, arguments: [
                 job.status, job.runAfter.timeIntervalSince1970, job.leaseUntil?.timeIntervalSince1970, job.lastError,
                 job.errorClass, job.logTail, now, job.finishedAt?.timeIntervalSince1970, job.id, owner])
             else { return false }

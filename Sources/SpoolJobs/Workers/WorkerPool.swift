@@ -14,9 +14,7 @@ public final class WorkerPool: Sendable {
     public let queue: JobQueue
     public let options: WorkerPoolOptions
     private let logger: Logger
-    private let registry = Mutex<[String: (handler: any JobHandler, limits: JobLimits)]>([:])
-    /// The registered kinds, sorted; kept beside the registry because every claim asks.
-    private let registeredKinds = Mutex<[String]>([])
+    private let registry = Mutex(Registry())
     private let running = Mutex(RunningJobs())
     private let wakeUp = NSCondition()
     /// Bumped on every wake-up; guarded by `wakeUp`.
@@ -26,6 +24,17 @@ public final class WorkerPool: Sendable {
     /// Holds claims back while it returns a future time (the downloader's rate-limit brake).
     private let claimGate = Mutex<(@Sendable (String) -> Double?)?>(nil)
     public let housekeeper: Housekeeper?
+
+    /// Each kind's handler and limits, and the kinds sorted (every claim asks for them).
+    private struct Registry {
+        var entries: [String: (handler: any JobHandler, limits: JobLimits)] = [:]
+        private(set) var kinds: [String] = []
+
+        mutating func register(_ kind: String, _ entry: (handler: any JobHandler, limits: JobLimits)) {
+            entries[kind] = entry
+            kinds = entries.keys.sorted()
+        }
+    }
 
     /// The jobs this pool's workers run, and cancels that arrived for one of its jobs between
     /// the claim's commit and the worker picking it up.
@@ -52,11 +61,7 @@ public final class WorkerPool: Sendable {
 
     /// Registers the handler of a kind; call before `start`.
     public func register(_ kind: String, limits: JobLimits = JobLimits(), handler: any JobHandler) {
-        let kinds = registry.withLock { registry in
-            registry[kind] = (handler, limits)
-            return registry.keys.sorted()
-        }
-        registeredKinds.withLock { $0 = kinds }
+        registry.withLock { $0.register(kind, (handler, limits)) }
     }
 
     /// Lets `gate` hold back claims of a kind: it returns the time (Unix seconds) until which
@@ -66,7 +71,7 @@ public final class WorkerPool: Sendable {
     }
 
     /// The registered kinds.
-    public var kinds: [String] { registeredKinds.withLock { $0 } }
+    public var kinds: [String] { registry.withLock { $0.kinds } }
 
     /// Recovers zombies of earlier runs, then starts the workers and the supervisor.
     public func start() throws {
@@ -194,7 +199,7 @@ public final class WorkerPool: Sendable {
     /// Runs the job's handler and records how it ended; returns the worker's next job when
     /// one was claimed in the same transaction.
     private func run(_ job: Job, worker: String) -> Job? {
-        guard let entry = registry.withLock({ $0[job.kind] }) else { return nil }
+        guard let entry = registry.withLock({ $0.entries[job.kind] }) else { return nil }
         let context = JobContext(job: job, minimumProgressInterval: options.progressIntervalSeconds) { [queue] id, progress in
             queue.writeProgress(id, progress)
         }
@@ -246,16 +251,14 @@ public final class WorkerPool: Sendable {
     /// remembered and never starts; true in both cases. Jobs of other runs are not ours.
     private func cancel(_ job: Job) -> Bool {
         guard let id = job.id else { return false }
+        let claimedHere = job.worker?.hasPrefix(queue.runId + "/") == true
         let context = running.withLock { running -> JobContext? in
             if let context = running.contexts[id] { return context }
-            if job.worker?.hasPrefix(queue.runId + "/") == true { running.cancelledBeforeStart.insert(id) }
+            if claimedHere { running.cancelledBeforeStart.insert(id) }
             return nil
         }
-        if let context {
-            context.stop(.userCancelled)
-            return true
-        }
-        return job.worker?.hasPrefix(queue.runId + "/") == true
+        context?.stop(.userCancelled)
+        return context != nil || claimedHere
     }
 
     // MARK: - Supervisor
@@ -267,7 +270,7 @@ public final class WorkerPool: Sendable {
             let now = Date().timeIntervalSince1970
             let contexts = running.withLock { Array($0.contexts.values) }
             for context in contexts {
-                guard let limits = registry.withLock({ $0[context.job.kind]?.limits }) else { continue }
+                guard let limits = registry.withLock({ $0.entries[context.job.kind]?.limits }) else { continue }
                 if let limit = limits.timeLimit, now - context.startedAt > limit {
                     context.stop(.timeLimit)
                 } else if let stall = limits.stallTimeout, now - context.lastActivity > stall {

@@ -6,16 +6,25 @@ import GRDB
 // (same columns, same REAL-seconds dates) made claim + complete several times cheaper.
 
 extension Job {
-    /// Every column of `jobs`, in the order `init(positional:)` reads them.
-    public static let columnList = """
-        id, kind, status, priority, payload, channel_id, video_id, title, attempts, max_attempts, run_after, \
-        lease_until, worker, progress_percent, progress_bytes, progress_total_bytes, progress_speed, progress_eta, \
-        last_error, error_class, log_tail, created_at, updated_at, started_at, finished_at
-        """
+    /// Every column of `jobs`, in the table's own order (a test holds the two together), so
+    /// `SELECT *`, `RETURNING *`, `columnList` and GRDB's requests all give rows that
+    /// `init(row:)` reads by position.
+    public static let columnNames = [
+        "id", "kind", "status", "priority", "payload", "channel_id", "video_id", "title", "attempts",
+        "max_attempts", "run_after", "lease_until", "worker", "progress_percent", "progress_bytes",
+        "progress_total_bytes", "progress_speed", "progress_eta", "last_error", "error_class", "log_tail",
+        "created_at", "updated_at", "started_at", "finished_at",
+    ]
 
-    /// Reads a row selected (or returned) as `columnList`, by position: the queue's hot
-    /// statements skip the by-name lookups of `init(row:)`.
-    public init(positional row: Row) {
+    /// `columnNames` for SQL: `SELECT \(Job.columnList) FROM jobs`, `RETURNING \(Job.columnList)`.
+    public static let columnList = columnNames.joined(separator: ", ")
+
+    /// GRDB's requests (`fetchOne(db, key:)`, `Job.all()`, …) select exactly `columnNames`.
+    public static var databaseSelection: [any SQLSelectable] { columnNames.map { Column($0) } }
+
+    /// Reads a row of `columnNames`, by position: the queue reads and writes job rows thousands
+    /// of times a second, and by-name lookups showed in its profile.
+    public init(row: Row) throws {
         id = row[0]
         kind = row[1]
         status = row[2]
@@ -41,40 +50,6 @@ extension Job {
         updatedAt = Date(unixSeconds: row[22])
         startedAt = Date(unixSeconds: row[23] as Double?)
         finishedAt = Date(unixSeconds: row[24] as Double?)
-    }
-
-    /// The first row of `statement` (which must return `columnList`), read by position.
-    public static func fetchOne(positional statement: Statement, arguments: StatementArguments) throws -> Job? {
-        let cursor = try Row.fetchCursor(statement, arguments: arguments)
-        return try cursor.next().map { Job(positional: $0) }
-    }
-
-    public init(row: Row) throws {
-        id = row["id"]
-        kind = row["kind"]
-        status = row["status"]
-        priority = row["priority"]
-        payload = row["payload"]
-        channelId = row["channel_id"]
-        videoId = row["video_id"]
-        title = row["title"]
-        attempts = row["attempts"]
-        maxAttempts = row["max_attempts"]
-        runAfter = Date(unixSeconds: row["run_after"])
-        leaseUntil = Date(unixSeconds: row["lease_until"] as Double?)
-        worker = row["worker"]
-        progressPercent = row["progress_percent"]
-        progressBytes = row["progress_bytes"]
-        progressTotalBytes = row["progress_total_bytes"]
-        progressSpeed = row["progress_speed"]
-        progressEta = row["progress_eta"]
-        lastError = row["last_error"]
-        errorClass = row["error_class"]
-        logTail = row["log_tail"]
-        createdAt = Date(unixSeconds: row["created_at"])
-        updatedAt = Date(unixSeconds: row["updated_at"])
-        startedAt = Date(unixSeconds: row["started_at"] as Double?)
-        finishedAt = Date(unixSeconds: row["finished_at"] as Double?)
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
