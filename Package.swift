@@ -1,13 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One target per layer; dependencies point one way:
-//   spool → SpoolApp → (SpoolDownloader → SpoolJobs → SpoolStore), SpoolHTTP → CLibEvent
-// The HTTP layer knows nothing of jobs or SQL; the store knows nothing of HTTP.
+// One target per layer; dependencies point one way (docs/architecture.md draws the house):
+//   spool → SpoolApp (the HTTP face) → SpoolCore (the domain) → SpoolJobs → SpoolStore
+//                    ↘ SpoolHTTP → CLibEvent          ↘ SpoolYtDlp → SpoolProcess
+// The HTTP layer knows nothing of jobs or SQL; the domain knows nothing of HTTP; the store
+// knows nothing of either; the yt-dlp adapter knows nothing of the queue.
+// Linux only: the code uses Glibc, epoll-backed libevent and Linux process APIs, so no Apple
+// platform is declared (none would build).
 let package = Package(
     name: "Spool",
-    platforms: [.macOS(.v14)],
-    products: [
+        products: [
         .executable(name: "spool", targets: ["spool"]),
     ],
     dependencies: [
@@ -39,11 +42,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // yt-dlp as monitored child processes: channel syncs, downloads, the rate-limit brake.
+        // The yt-dlp adapter: arguments, streamed listings, progress, failure causes, the
+        // installation (runtime, updates). Knows nothing of the queue or the database.
+        .target(name: "SpoolYtDlp", dependencies: ["SpoolProcess"]),
+        // The domain, one folder per idea: Channels, Downloads, Library, Playback, Events,
+        // Schedule. The only writer of channel and track rows; knows nothing of HTTP.
         .target(
-            name: "SpoolDownloader",
+            name: "SpoolCore",
             dependencies: [
-                "SpoolJobs", "SpoolStore", "SpoolProcess",
+                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -57,11 +64,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // App wiring: configuration, API handlers, services.
+        // The HTTP face: settings, thin route collections, representations, the live feed,
+        // access control, and the wiring of the whole process.
         .target(
             name: "SpoolApp",
             dependencies: [
-                "SpoolStore", "SpoolJobs", "SpoolDownloader", "SpoolHTTP",
+                "SpoolCore", "SpoolHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -79,7 +87,9 @@ let package = Package(
         ),
         .testTarget(name: "SpoolStoreTests", dependencies: ["SpoolStore"]),
         .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
-        .testTarget(name: "SpoolDownloaderTests", dependencies: ["SpoolDownloader"]),
+        .testTarget(name: "SpoolYtDlpTests", dependencies: ["SpoolYtDlp"]),
+        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore"]),
+        .testTarget(name: "SpoolAppTests", dependencies: ["SpoolApp"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
     ],

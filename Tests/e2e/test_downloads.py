@@ -52,7 +52,8 @@ def test_channel_is_mirrored_into_the_library(spool_factory, site):
     assert {v: j["status"] for v, j in downloads.items()} == {
         "ep-001": "completed", "ep-002": "completed", "ep-003": "completed", "flaky": "completed", "missing": "failed"}
     assert downloads["flaky"]["attempts"] == 3  # two 429s, then success
-    assert downloads["missing"]["error_class"] == "permanent" and "404" in downloads["missing"]["last_error"]
+    assert downloads["missing"]["error_class"] == "permanent" and "404" in downloads["missing"]["error_detail"]
+    assert "cannot be downloaded" in downloads["missing"]["last_error"]  # plain language; the raw line is the detail
 
     tracks = {t["video_id"]: t for t in server.get("/api/tracks").json()["tracks"]}
     assert set(tracks) == {"ep-001", "ep-002", "ep-003", "flaky"}
