@@ -26,6 +26,13 @@ let package = Package(
             pkgConfig: "libevent",
             providers: [.apt(["libevent-dev", "libssl-dev"])]
         ),
+        // C shims of the accounts' cryptography: Argon2id (libargon2) and OpenSSL's libcrypto alone
+        // (digests, HMAC, AES-GCM, random bytes), so SpoolAuth links neither libevent nor libssl.
+        .systemLibrary(name: "CArgon2", path: "Sources/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Accounts' cryptography: password hashes, session ids and API keys, sealed secrets, the
+        // Subsonic credential check. No database, no HTTP.
+        .target(name: "SpoolAuth", dependencies: ["CArgon2", "COpenSSL"]),
         // Persistence: the one DatabasePool, schema, migrations, records, the event hub.
         .target(
             name: "SpoolStore",
@@ -85,6 +92,9 @@ let package = Package(
             name: "spool-bench",
             dependencies: ["SpoolJobs", "SpoolStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Argon2id cost of the default parameters beside an independent implementation (docs/features/accounts.md).
+        .executableTarget(name: "spool-auth-bench", dependencies: ["SpoolAuth"]),
+        .testTarget(name: "SpoolAuthTests", dependencies: ["SpoolAuth"]),
         .testTarget(name: "SpoolStoreTests", dependencies: ["SpoolStore"]),
         .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
         .testTarget(name: "SpoolYtDlpTests", dependencies: ["SpoolYtDlp"]),
