@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "SpoolDownloaderTests", dependencies: ["SpoolDownloader"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
-        .testTarget(name: "SpoolSubsonicTests", dependencies: ["SpoolSubsonic"]),
+        .testTarget(name: "SpoolSubsonicTests", dependencies: ["SpoolSubsonic"], exclude: ["Clients"]),
         .testTarget(name: "SpoolFeedsTests", dependencies: ["SpoolFeeds"]),
     ],
     swiftLanguageModes: [.v6]
