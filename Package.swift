@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
         .testTarget(name: "SpoolSubsonicTests", dependencies: ["SpoolSubsonic"], exclude: ["Clients"]),
-        .testTarget(name: "SpoolFeedsTests", dependencies: ["SpoolFeeds"]),
+        .testTarget(name: "SpoolFeedsTests", dependencies: ["SpoolFeeds"], exclude: ["Clients"]),
     ],
     swiftLanguageModes: [.v6]
 )
