@@ -3,8 +3,9 @@ import Foundation
 /// What a successful call answers, one case per response element of the endpoints Spool serves.
 public enum SubsonicPayload: Sendable, Hashable {
     /// Nothing but the envelope: `ping`, `star`, `unstar`, `setRating`, `scrobble`,
-    /// `createBookmark`, `deleteBookmark`, `savePlayQueue`, `updatePlaylist`, `deletePlaylist`
-    /// (and `getPlayQueue` when nothing was ever saved, as Subsonic did).
+    /// `createBookmark`, `deleteBookmark`, `savePlayQueue`, `updatePlaylist`, `deletePlaylist`.
+    /// Not for `getPlayQueue` with nothing saved: py-opensonic then reads `playQueue`
+    /// unconditionally, so answer with a `PlayQueue` without entries (as Navidrome does).
     case empty
     case license(License)
     case musicFolders([MusicFolder])

@@ -19,8 +19,9 @@ public enum SubsonicFormat: Sendable, Hashable {
     }
 
     /// Reads `f` and `callback`. An unknown `f` or a JSONP callback that is not a plain
-    /// JavaScript name fails with code 0; `fallback` is then the format to report that failure
-    /// in (JSON for a bad callback, so nothing a client sent is echoed as script).
+    /// JavaScript name comes back with a code 0 error beside the format to report it in: XML
+    /// for an unknown `f`, plain JSON for a bad callback (so nothing a client sent is ever
+    /// echoed as script).
     static func resolve(f: String?, callback: String?) -> (format: SubsonicFormat, error: SubsonicError?) {
         switch f?.lowercased() {
         case nil, "", "xml":
