@@ -60,6 +60,25 @@ final class RequestParsingTests: XCTestCase {
         XCTAssertTrue(request.parameters.contains("flag"))
     }
 
+    func testEncodedValuesRoundTrip() throws {
+        let values = ["plain", "a b", "a+b", "a&b=c", "100%", "é ü ß", "🎵🚗", "line\nbreak", "tab\t", "\"quoted\"",
+                      "<tag>", "semi;colon", "slash/and?question#hash", ""]
+        var unreserved = CharacterSet.alphanumerics
+        unreserved.insert(charactersIn: "-._~")
+        // Query style (%20) and form style (+ for spaces), as browsers and aiohttp send them.
+        for spaceAsPlus in [false, true] {
+            let encoded = values.map { value -> String in
+                var text = value.addingPercentEncoding(withAllowedCharacters: unreserved)!
+                if spaceAsPlus { text = text.replacingOccurrences(of: "%20", with: "+") }
+                return "v=" + text
+            }.joined(separator: "&")
+            let fromQuery = try SubsonicParameters(rawQuery: encoded)
+            XCTAssertEqual(fromQuery.all("v"), values)
+            let fromBody = try SubsonicParameters(rawQuery: nil, body: Array(encoded.utf8), contentType: form)
+            XCTAssertEqual(fromBody.all("v"), values)
+        }
+    }
+
     func testMalformedPercentEncodingFailsInTheFormatAlreadyRead() {
         XCTAssertThrowsError(try SubsonicRequest(path: "/rest/getSong", rawQuery: "f=json&id=%zz")) { error in
             let failure = error as! SubsonicRequestFailure
