@@ -63,6 +63,11 @@ let package = Package(
         ),
         // Child processes: spawn, watch, time-limit and kill; knows nothing of yt-dlp.
         .target(name: "SpoolProcess"),
+        // The Subsonic/OpenSubsonic wire format: request parameters, the response model, XML and
+        // JSON rendering. Foundation only: no database, no HTTP server, no files.
+        .target(name: "SpoolSubsonic"),
+        // Podcast RSS (iTunes namespace) and OPML documents. Foundation only.
+        .target(name: "SpoolFeeds"),
         // The evhttp server: loop thread, router, work queue, static files.
         .target(
             name: "SpoolHTTP",
@@ -102,6 +107,8 @@ let package = Package(
         .testTarget(name: "SpoolAppTests", dependencies: ["SpoolApp"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
+        .testTarget(name: "SpoolSubsonicTests", dependencies: ["SpoolSubsonic"], exclude: ["Clients"]),
+        .testTarget(name: "SpoolFeedsTests", dependencies: ["SpoolFeeds"], exclude: ["Clients"]),
     ],
     swiftLanguageModes: [.v6]
 )
