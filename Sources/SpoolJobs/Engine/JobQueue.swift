@@ -250,11 +250,11 @@ public final class JobQueue: Sendable {
                 afterCommit = completion.afterCommit
             }
         case .stopped(.userCancelled):
-            owned = try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, owner: worker, now: now)
+            owned = try stop(db, &job, to: .cancelled, "Cancelled by the user", errorClass: .cancelled, owner: worker, now: now)
         case .stopped(.timeLimit):
-            owned = try transition(db, &job, to: .timeout, message: "Stopped at its time limit", errorClass: .timeout, owner: worker, now: now)
+            owned = try stop(db, &job, to: .timeout, "Stopped at its time limit", errorClass: .timeout, owner: worker, now: now)
         case .stopped(.stalled):
-            owned = try transition(db, &job, to: .timeout, message: "Stopped: no progress for too long", errorClass: .timeout, owner: worker, now: now)
+            owned = try stop(db, &job, to: .timeout, "Stopped: no progress for too long", errorClass: .timeout, owner: worker, now: now)
         case .stopped(.shutdown):
             // Left running: the next start finds it a zombie and retries it.
             try db.cachedStatement(sql: "UPDATE jobs SET log_tail = coalesce(?, log_tail) WHERE id = ? AND status = 'running' AND worker = ?")
@@ -268,6 +268,16 @@ public final class JobQueue: Sendable {
             return
         }
         published = job
+    }
+
+    /// A run stopped by the user, its time limit or the stall watchdog: the row says why.
+    private func stop(
+        _ db: Database, _ job: inout Job, to status: JobStatus, _ message: String, errorClass: JobErrorClass, owner: String, now: Double
+    ) throws -> Bool {
+        job.lastError = message
+        job.errorClass = errorClass
+        job.errorDetail = nil
+        return try transition(db, &job, to: status, message: message, errorClass: errorClass, owner: owner, now: now)
     }
 
     /// Failed attempts: permanent → failed; timeout → timeout; otherwise retrying with backoff,
