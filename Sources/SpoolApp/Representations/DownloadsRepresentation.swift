@@ -18,6 +18,17 @@ struct YtDlpRepresentation: Encodable {
         let notUpdatableReason: String?
         let updating: Bool
         let last: YtDlpService.UpdateRecord?
+
+        private enum CodingKeys: String, CodingKey { case channel, updatable, notUpdatableReason, updating, last }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(channel, forKey: .channel)
+            try container.encode(updatable, forKey: .updatable)
+            try container.encode(notUpdatableReason, forKey: .notUpdatableReason)
+            try container.encode(updating, forKey: .updating)
+            try container.encode(last, forKey: .last)
+        }
     }
     let path: String
     let version: String?

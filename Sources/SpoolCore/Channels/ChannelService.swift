@@ -130,10 +130,12 @@ public final class ChannelService: Sendable {
             for row in due {
                 let lastFull: Double? = row["last_full_sync_at"]
                 let full = lastFull.map { now.timeIntervalSince1970 - $0 >= settings.fullSyncInterval } ?? true
-                try requestSync(of: row["id"], full: full, priority: 0)
+                // Above downloads (0), below a click (10): a due sync takes the next free worker
+                // instead of waiting behind another channel's backlog of thousands.
+                try requestSync(of: row["id"], full: full, priority: 5)
             }
         } catch {
-            logger.error("Scheduling channel syncs failed", metadata: ["error": "\(error)"])
+            logger.error("Scheduling channel syncs failed", metadata: ["error": "\(StoreErrorDescription.plain(error))"])
         }
     }
 

@@ -82,9 +82,9 @@ struct ChannelSyncHandler: JobHandler {
                     context.touch()
                     learned.learn(from: entry)
                     pending.append(entry)
-                    // An incremental re-sync checks small batches, so it stops soon after the
-                    // first run of known entries.
-                    let limit = full ? batchSize : min(batchSize, stopAfterKnown)
+                    // An incremental re-sync checks a batch exactly when the run of known
+                    // entries could reach `stopAfterKnown`, so it reads no entry past it.
+                    let limit = full ? batchSize : max(1, min(batchSize, stopAfterKnown - progress.knownInARow))
                     if pending.count >= limit || Date().timeIntervalSince(lastFlush) >= batchSeconds { flush() }
                 })
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolStore
 import Logging
 import Synchronization
 
@@ -95,7 +96,7 @@ public final class Scheduler: Sendable {
                 do {
                     try task.work()
                 } catch {
-                    logger.error("Scheduled task failed", metadata: ["task": "\(task.name)", "error": "\(error)"])
+                    logger.error("Scheduled task failed", metadata: ["task": "\(task.name)", "error": "\(StoreErrorDescription.plain(error))"])
                 }
             }
             let deadline = Date(timeIntervalSince1970: next ?? now + 60)

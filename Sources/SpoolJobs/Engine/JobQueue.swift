@@ -198,7 +198,7 @@ public final class JobQueue: Sendable {
             }
             events(.progress(JobProgressEvent(jobId: id, progress: progress)))
         } catch {
-            logger.warning("Could not record progress", metadata: ["job": "\(id)", "error": "\(error)"])
+            logger.warning("Could not record progress", metadata: ["job": "\(id)", "error": "\(StoreErrorDescription.plain(error))"])
         }
     }
 

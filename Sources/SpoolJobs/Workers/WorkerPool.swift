@@ -170,7 +170,7 @@ public final class WorkerPool: Sendable {
             do {
                 next = try queue.claim(request)
             } catch {
-                logger.error("Claiming failed", metadata: ["error": "\(error)"])
+                logger.error("Claiming failed", metadata: ["error": "\(StoreErrorDescription.plain(error))"])
             }
             if let next {
                 claimGate.withLock { $0 }?.didClaim(next)
@@ -239,7 +239,7 @@ public final class WorkerPool: Sendable {
             if let claimed { claimGate.withLock { $0 }?.didClaim(claimed) }
             return claimed
         } catch {
-            logger.error("Recording a job's end failed; it will be recovered as a zombie", metadata: ["job": "\(job.id!)", "error": "\(error)"])
+            logger.error("Recording a job's end failed; it will be recovered as a zombie", metadata: ["job": "\(job.id!)", "error": "\(StoreErrorDescription.plain(error))"])
             return nil
         }
     }
@@ -299,7 +299,7 @@ public final class WorkerPool: Sendable {
                     let recovered = try queue.recoverZombies()
                     if recovered > 0 { state.withLock { $0.zombiesRecovered += recovered } }
                 } catch {
-                    logger.error("Supervision failed", metadata: ["error": "\(error)"])
+                    logger.error("Supervision failed", metadata: ["error": "\(StoreErrorDescription.plain(error))"])
                 }
             }
         }
