@@ -82,7 +82,7 @@ public final class Domain: Sendable {
         }
         self.snapshots = snapshots
         let queue = JobQueue(database: database, events: { event in
-            Self.publish(event, to: events, snapshots: snapshots)
+            Self.publish(event, to: events, snapshots: snapshots, logger: logger)
         }, retryPolicy: configuration.retry, logger: logger)
         self.queue = queue
         self.workers = WorkerPool(queue: queue, options: configuration.workers, logger: logger)
@@ -108,12 +108,21 @@ public final class Domain: Sendable {
         registerSchedule()
     }
 
-    /// The queue's events as domain events; a change of a channel's jobs refreshes its counts.
-    private static func publish(_ event: JobQueueEvent, to events: EventHub, snapshots: SnapshotThrottle) {
+    /// The queue's events as domain events; a change of a channel's jobs refreshes its counts,
+    /// and a job that ended badly for good is logged for the operator.
+    private static func publish(_ event: JobQueueEvent, to events: EventHub, snapshots: SnapshotThrottle, logger: Logger) {
         switch event {
         case .status(let job):
             events.publish(.jobStatus(job))
             if let channel = job.channelId, job.status != .running { snapshots.changed(channel) }
+            if JobStatus.needsAttention.contains(job.status) {
+                logger.warning(job.status == .dead_letter ? "Job gave up after its last attempt" : "Job failed for good", metadata: [
+                    "job": "\(job.id ?? 0)", "kind": "\(job.kind)", "channel": "\(job.channelId.map(String.init) ?? "-")",
+                    "video": "\(job.videoId ?? "-")", "status": "\(job.status.rawValue)",
+                    "class": "\(job.errorClass?.rawValue ?? "-")", "reason": "\(job.lastError ?? "")",
+                    "detail": "\(job.errorDetail ?? "")",
+                ])
+            }
         case .progress(let progress):
             events.publish(.jobProgress(progress))
         case .enqueued(let batch):
