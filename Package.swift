@@ -49,6 +49,8 @@ let package = Package(
         ),
         // Child processes: spawn, watch, time-limit and kill; knows nothing of yt-dlp.
         .target(name: "SpoolProcess"),
+        // Media files through ffprobe/ffmpeg: probe by content, tags, cover art, artwork variants.
+        .target(name: "SpoolMedia", dependencies: ["SpoolProcess"]),
         // The evhttp server: loop thread, router, work queue, static files.
         .target(
             name: "SpoolHTTP",
@@ -81,6 +83,7 @@ let package = Package(
         .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
         .testTarget(name: "SpoolDownloaderTests", dependencies: ["SpoolDownloader"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
+        .testTarget(name: "SpoolMediaTests", dependencies: ["SpoolMedia", "SpoolProcess"], exclude: ["read_tags.py"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
     ],
     swiftLanguageModes: [.v6]
