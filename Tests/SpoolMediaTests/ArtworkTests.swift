@@ -4,17 +4,7 @@ import XCTest
 
 /// Cover and list variants from thumbnails and embedded covers: JPEG, square, sized, and the
 /// same bytes every time (the ETag is a hash of them).
-final class ArtworkTests: XCTestCase {
-    private var tools: MediaTools!
-    private var folder: String!
-    private var make: MediaFactory!
-
-    override func setUpWithError() throws {
-        tools = try mediaTools()
-        folder = try scratchFolder(self)
-        make = MediaFactory(tools: tools, folder: folder)
-    }
-
+final class ArtworkTests: MediaTestCase {
     func testThumbnailsInEveryFormatYtDlpWritesBecomeSquareJPEGs() throws {
         for format in ["jpg", "png", "webp"] {
             let thumbnail = try make.image(width: 640, height: 360, format: format)

@@ -4,17 +4,7 @@ import XCTest
 
 /// Media recognised by content, with ffprobe: every offered audio codec, video, and the files
 /// a library import meets that are not media.
-final class MediaProbeTests: XCTestCase {
-    private var tools: MediaTools!
-    private var folder: String!
-    private var make: MediaFactory!
-
-    override func setUpWithError() throws {
-        tools = try mediaTools()
-        folder = try scratchFolder(self)
-        make = MediaFactory(tools: tools, folder: folder)
-    }
-
+final class MediaProbeTests: MediaTestCase {
     private func rejection(_ path: String, file: StaticString = #filePath, line: UInt = #line) -> MediaRejection? {
         do {
             let info = try MediaProbe(tools: tools).probe(path)

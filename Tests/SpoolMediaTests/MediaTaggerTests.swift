@@ -4,11 +4,7 @@ import XCTest
 
 /// Tags and covers written into real files by ffmpeg, read back by ffprobe (from Swift) and by
 /// mutagen (as other players read them), and the original left whole whenever tagging fails.
-final class MediaTaggerTests: XCTestCase {
-    private var tools: MediaTools!
-    private var folder: String!
-    private var make: MediaFactory!
-
+final class MediaTaggerTests: MediaTestCase {
     /// A YouTube entry whose title is "Artist - Title", on a channel source at position 7.
     private let entry: [String: Any] = [
         "id": "dQw4w9WgXcQ", "title": "Rick Astley - Never Gonna Give You Up (Official Video)",
@@ -16,12 +12,6 @@ final class MediaTaggerTests: XCTestCase {
         "webpage_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
     ]
     private let source = SourceContext(title: "80s Channel", position: 7, url: "https://www.youtube.com/@eighties")
-
-    override func setUpWithError() throws {
-        tools = try mediaTools()
-        folder = try scratchFolder(self)
-        make = MediaFactory(tools: tools, folder: folder)
-    }
 
     private var tags: TrackTags { TrackTags(info: entry, source: source) }
 
@@ -77,7 +67,7 @@ final class MediaTaggerTests: XCTestCase {
             // Not re-encoded, still decodes the same.
             XCTAssertEqual(try make.packetDigest(file), packetsBefore, "\(codec): streams copied byte for byte")
             XCTAssertEqual(try make.decodedAudioDigest(file), soundBefore, "\(codec)")
-            XCTAssertEqual(entries(of: folder).filter { $0.hasPrefix(".spool-tagging") }, [], "\(codec): no scratch left")
+            XCTAssertEqual(entries(of: folder).filter { $0.hasPrefix(MediaTagger.scratchPrefix) }, [], "\(codec): no scratch left")
         }
     }
 
@@ -178,6 +168,22 @@ final class MediaTaggerTests: XCTestCase {
         }
     }
 
+    func testAnOggCoverLargerThanOneCommandLineArgumentIsEmbedded() throws {
+        // Noise compresses badly: a 1200×1200 JPEG of it is several hundred KB, and its base64
+        // comment far exceeds Linux's 128 KiB limit on one argument (hence the ffmetadata file).
+        let noise = folder + "/noise.png"
+        try runTool(tools.ffmpegPath, ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "nullsrc=size=1200x1200",
+                                       "-vf", "geq=lum='random(1)*255':cb=128:cr=128", "-frames:v", "1", noise])
+        for codec in [AudioCodec.opus, .ogg] {
+            let file = try make.audio(codec)
+            let result = try MediaTagger(tools: tools).tag(file, with: tags, coverImage: noise)
+            XCTAssertTrue(result.coverEmbedded, "\(codec)")
+            let picture = try XCTUnwrap(readWithMutagen(file).pictures?.first, "\(codec)")
+            XCTAssertGreaterThan(picture.bytes * 4 / 3, 128 * 1024, "\(codec): premise: too large for an argument")
+            XCTAssertEqual([picture.width, picture.height], [1200, 1200], "\(codec)")
+        }
+    }
+
     func testTheOriginalsPermissionsAreKept() throws {
         let file = try make.audio(.m4a)
         XCTAssertEqual(chmod(file, 0o640), 0)
@@ -188,9 +194,14 @@ final class MediaTaggerTests: XCTestCase {
 
     // MARK: - Failures leave the original whole
 
-    private func assertUntouched(_ file: String, _ before: Data, _ listing: [String], file source: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(FileManager.default.contents(atPath: file), before, "the original is unchanged", file: source, line: line)
-        XCTAssertEqual(entries(of: folder), listing, "nothing is left beside it", file: source, line: line)
+    /// Tags `file` with `tools`, expects a throw that `check` accepts, and then the original with
+    /// the same bytes and nothing new beside it.
+    private func assertFailsUntouched(_ file: String, tools: MediaTools, line: UInt = #line, _ check: (Error) -> Void) throws {
+        let before = try XCTUnwrap(FileManager.default.contents(atPath: file))
+        let listing = entries(of: folder)
+        XCTAssertThrowsError(try MediaTagger(tools: tools).tag(file, with: tags), line: line) { check($0) }
+        XCTAssertEqual(FileManager.default.contents(atPath: file), before, "the original is unchanged", line: line)
+        XCTAssertEqual(entries(of: folder), listing, "nothing is left beside it", line: line)
     }
 
     /// A stand-in for ffmpeg that injects a fault, then runs the real one.
@@ -205,67 +216,60 @@ final class MediaTaggerTests: XCTestCase {
     }
 
     func testAFullDiskLeavesTheOriginalUntouched() throws {
-        let file = try make.audio(.flac, seconds: 30)
-        let before = try XCTUnwrap(FileManager.default.contents(atPath: file))
-        let listing = entries(of: folder)
-        // Writes past 256 KB fail with EFBIG, as a full disk fails them with ENOSPC.
+        // Writes past 256 KB fail with EFBIG, as a full disk fails them with ENOSPC. ffmpeg 5.1
+        // then still exits with 0 for FLAC; its error lines give it away.
         let faulty = try faultyFFmpeg("ulimit -f 512\ntrap '' XFSZ\nexec \(tools.ffmpegPath) \"$@\"")
-        XCTAssertThrowsError(try MediaTagger(tools: faulty).tag(file, with: tags)) { error in
+        try assertFailsUntouched(try make.audio(.flac, seconds: 30), tools: faulty) { error in
             guard case MediaTaggingError.ffmpegFailed(let message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("File too large"), message)
         }
-        assertUntouched(file, before, listing)
     }
 
     func testFFmpegKilledMidWriteLeavesTheOriginalUntouched() throws {
-        let file = try make.audio(.flac, seconds: 30)
-        let before = try XCTUnwrap(FileManager.default.contents(atPath: file))
-        let listing = entries(of: folder)
         // SIGXFSZ kills ffmpeg with a half-written copy.
         let faulty = try faultyFFmpeg("ulimit -f 512\nexec \(tools.ffmpegPath) \"$@\"")
-        XCTAssertThrowsError(try MediaTagger(tools: faulty).tag(file, with: tags)) { error in
+        try assertFailsUntouched(try make.audio(.flac, seconds: 30), tools: faulty) { error in
             guard case MediaTaggingError.ffmpegFailed(let message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("SIGXFSZ"), message)
         }
-        assertUntouched(file, before, listing)
     }
 
     func testFFmpegStoppedByItsTimeLimitLeavesTheOriginalUntouched() throws {
-        let file = try make.audio(.m4a)
-        let before = try XCTUnwrap(FileManager.default.contents(atPath: file))
-        let listing = entries(of: folder)
         // The copy is complete when the limit strikes: a tagger that ignored the limit would use it.
         var faulty = try faultyFFmpeg("\(tools.ffmpegPath) \"$@\" || exit $?\nsleep 30")
         faulty.limits = MediaTools.Limits(remuxBase: .seconds(1), remuxBytesPerSecond: 1 << 40)
         let started = ContinuousClock.now
-        XCTAssertThrowsError(try MediaTagger(tools: faulty).tag(file, with: tags)) { error in
+        try assertFailsUntouched(try make.audio(.m4a), tools: faulty) { error in
             guard case MediaToolError.timedOut(let tool, _) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(tool.hasSuffix("-ffmpeg.sh"), tool)
         }
         XCTAssertLessThan(started.duration(to: .now), .seconds(10))
-        assertUntouched(file, before, listing)
     }
 
     func testAFileThatIsNotMediaIsRejectedUntouched() throws {
         let file = folder + "/fake.opus"
         try "not audio at all".write(toFile: file, atomically: false, encoding: .utf8)
-        let before = try XCTUnwrap(FileManager.default.contents(atPath: file))
-        let listing = entries(of: folder)
-        XCTAssertThrowsError(try MediaTagger(tools: tools).tag(file, with: tags)) { error in
+        try assertFailsUntouched(file, tools: tools) { error in
             XCTAssertEqual((error as? MediaRejection)?.kind, .notMedia, "\(error)")
         }
-        assertUntouched(file, before, listing)
+    }
+
+    func testADamagedFileIsRejectedWithItsReasonUntouched() throws {
+        let file = try make.audio(.m4a, seconds: 20, extraArguments: ["-movflags", "+faststart"])
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        XCTAssertEqual(truncate(file, off_t(size / 2)), 0)
+        try assertFailsUntouched(file, tools: tools) { error in
+            XCTAssertEqual((error as? MediaRejection)?.kind, .damaged, "\(error)")
+            XCTAssertTrue((error as? MediaRejection)?.reason.contains("cut short") == true, "\(error)")
+        }
     }
 
     func testAContainerSpoolDoesNotTagIsRefusedUntouched() throws {
         let file = try make.audio(.flac, name: "tone.wav", extraArguments: ["-c:a", "pcm_s16le"])
-        let before = try XCTUnwrap(FileManager.default.contents(atPath: file))
-        let listing = entries(of: folder)
-        XCTAssertThrowsError(try MediaTagger(tools: tools).tag(file, with: tags)) { error in
+        try assertFailsUntouched(file, tools: tools) { error in
             guard case MediaTaggingError.unsupportedFormat(let name) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(name.contains("WAV"), name)
         }
-        assertUntouched(file, before, listing)
     }
 
     /// How much later the video starts than the sound, in seconds.

@@ -15,11 +15,11 @@ public struct MediaTools: Sendable, Hashable {
 
     /// Time limits per kind of run.
     public struct Limits: Sendable, Hashable {
-        /// One ffprobe run. ffprobe reads headers and at most one packet, which takes about 40 ms
-        /// on a local disk; 30 s leaves room for a slow network mount.
+        /// One ffprobe run. ffprobe reads headers and at most one packet, which takes 0.1–0.2 s
+        /// (mostly start-up) on a loaded 2-core machine; 30 s leaves room for a slow network mount.
         public var probe: Duration
         /// One image conversion (cover or list variant): decoding a 1280×720 thumbnail and
-        /// encoding a JPEG takes about 60 ms.
+        /// encoding a JPEG takes 0.1–0.2 s.
         public var image: Duration
         /// The fixed part of a remux (`-c copy`) limit.
         public var remuxBase: Duration
