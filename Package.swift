@@ -63,6 +63,8 @@ let package = Package(
         ),
         // Child processes: spawn, watch, time-limit and kill; knows nothing of yt-dlp.
         .target(name: "SpoolProcess"),
+        // Media files through ffprobe/ffmpeg: probe by content, tags, cover art, artwork variants.
+        .target(name: "SpoolMedia", dependencies: ["SpoolProcess"]),
         // The Subsonic/OpenSubsonic wire format: request parameters, the response model, XML and
         // JSON rendering. Foundation only: no database, no HTTP server, no files.
         .target(name: "SpoolSubsonic"),
@@ -106,6 +108,7 @@ let package = Package(
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore"]),
         .testTarget(name: "SpoolAppTests", dependencies: ["SpoolApp"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
+        .testTarget(name: "SpoolMediaTests", dependencies: ["SpoolMedia", "SpoolProcess"], exclude: ["read_tags.py"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
         .testTarget(name: "SpoolSubsonicTests", dependencies: ["SpoolSubsonic"], exclude: ["Clients"]),
         .testTarget(name: "SpoolFeedsTests", dependencies: ["SpoolFeeds"], exclude: ["Clients"]),
