@@ -23,8 +23,9 @@ done
 [ "$(id -g spool)" = "$PGID" ] || groupmod --non-unique --gid "$PGID" spool
 [ "$(id -u spool)" = "$PUID" ] || usermod --non-unique --uid "$PUID" spool
 
-# Every folder Spool writes to by default; DB_PATH or LIBRARY_DIR elsewhere are the user's to own.
-mkdir -p /data "${YTDLP_UPDATE_DIR:-/data/ytdlp}"
+# Spool makes its folders inside /data itself (the yt-dlp updater renames /data/ytdlp.new into
+# place, so /data must be the user's); DB_PATH or LIBRARY_DIR elsewhere are the user's to own.
+mkdir -p /data
 changed=$(find /data \( ! -user "$PUID" -o ! -group "$PGID" \) -printf . -exec chown -h "$PUID:$PGID" {} + 2>/tmp/spool-chown.err | wc -c) || true
 if [ -s /tmp/spool-chown.err ]; then
     # A read-only mount or an NFS export with root_squash: Spool reports what it cannot write.

@@ -6,15 +6,18 @@
 #   2. Spool is built on the host (release, --static-swift-stdlib) and goes through the
 #      Dockerfile's runtime stage with SPOOL_FROM=prebuilt; apt-get inside the build installs
 #      ffmpeg, Python and tini from the mirror, pip installs yt-dlp[default] and Deno from a
-#      folder of wheels downloaded on the host (see "Wheels" below);
+#      folder of wheels downloaded on the host (see "Wheels" below). The image gets an older
+#      yt-dlp (YTDLP_SPEC, 2025.11.12) so that Spool has a real update to make;
 #   3. the image runs with podman (or, where podman cannot run containers, in a chroot of the
 #      same image; the script says why), PUID/PGID 1234:2345, the host's network and a volume;
-#   4. it waits for the image's health check, adds a fixture channel served on the host, waits
-#      for the real yt-dlp to download it, checks that every file in the volume belongs to
-#      PUID:PGID, that Spool runs as that user, that yt-dlp sees Deno and that pip, as that
-#      user, installs a yt-dlp update into /data/ytdlp which the venv's Python then runs;
-#   5. stops it with SIGTERM and checks for a clean shutdown ("Stopped", exit status 0), starts
-#      it again and checks that every track, the files and the yt-dlp update are still there.
+#   4. it waits for the image's health check; checks that Spool runs as PUID:PGID, that yt-dlp
+#      and Spool's health see Deno; has Spool update yt-dlp (POST /api/ytdlp/update, from a
+#      package index of the same wheels served on the host) into /data/ytdlp; adds a fixture
+#      channel served on the host and lets the updated yt-dlp download it;
+#   5. stops it with SIGTERM while downloads run and checks for a clean shutdown ("Stopped",
+#      exit status 0, within compose's grace period), starts it again, waits for the downloads,
+#      checks that every file in the volume belongs to PUID:PGID, stops and starts it once more
+#      and checks that every track, file and the yt-dlp update are still there.
 #
 # Usage: scripts/container-check.sh [--refresh]   (as root; --refresh rebuilds the cached Debian
 #        root and wheels). CONTAINER_CHECK_MODE=chroot forces the chroot mode.
@@ -56,7 +59,7 @@ image=localhost/spool:check
 container=spool-check
 check_uid=1234
 check_gid=2345
-overlay_version=2025.11.12   # an older yt-dlp, so that the update in /data/ytdlp is told apart
+image_ytdlp=2025.11.12   # the image's yt-dlp: older than PyPI's newest, which Spool updates to
 
 step() { printf '==> [%3ds] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 fail() {
@@ -143,17 +146,18 @@ step "Spool release build (--static-swift-stdlib, cached in $cache/swift)"
 swift build -c release --product spool --static-swift-stdlib --scratch-path "$cache/swift" \
     > "$cache/swift-build.log" 2>&1 || { tail -n 30 "$cache/swift-build.log" >&2; fail "swift build failed"; }
 
-# Wheels for the image's pip (see the header): yt-dlp[default] and Deno, plus an older yt-dlp
-# that the check installs into /data/ytdlp as the runtime user.
+# Wheels for the image's pip (see the header) and for Spool's yt-dlp update: yt-dlp[default]
+# in two versions, their dependencies, and Deno.
 wheels=$cache/wheels
-if [ "$refresh" = 1 ] || [ ! -f "$wheels/.complete" ]; then
+wheels_key="yt-dlp[default] and yt-dlp[default]==$image_ytdlp with deno"   # what the folder holds
+if [ "$refresh" = 1 ] || [ "$(cat "$wheels/.complete" 2>/dev/null)" != "$wheels_key" ]; then
     step "Wheels for the image's pip (pip download on the host)"
     rm -rf "$wheels"
-    python3 -m pip download -q --disable-pip-version-check --only-binary :all: -d "$wheels" \
-        'yt-dlp[default]' deno || fail "pip download failed"
-    python3 -m pip download -q --disable-pip-version-check --only-binary :all: --no-deps -d "$wheels/overlay" \
-        "yt-dlp==$overlay_version" || fail "pip download of yt-dlp $overlay_version failed"
-    touch "$wheels/.complete"
+    for requirement in 'yt-dlp[default]' "yt-dlp[default]==$image_ytdlp"; do
+        python3 -m pip download -q --disable-pip-version-check --only-binary :all: -d "$wheels" \
+            "$requirement" deno || fail "pip download of $requirement failed"
+    done
+    echo "$wheels_key" > "$wheels/.complete"
 fi
 
 # The build context: what the runtime stage copies, and the binary without its debug info.
@@ -187,11 +191,15 @@ pm build "${isolation[@]}" --format docker --network host --layers \
     --volume "$wheels:/wheels:ro" \
     --build-arg SPOOL_FROM=prebuilt --build-arg "BASE_IMAGE=$base_tag" \
     --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=/wheels \
+    --build-arg "YTDLP_SPEC=yt-dlp[default]==$image_ytdlp" \
     -f docker/Dockerfile -t "$image" "$context" > "$cache/image-build.log" 2>&1 \
     || { tail -n 30 "$cache/image-build.log" >&2; fail "the image did not build; see $cache/image-build.log"; }
 image_bytes=$(pm image inspect --format '{{.Size}}' "$image")
 base_bytes=$(pm image inspect --format '{{.Size}}' "$base_tag")
 step "Image size: $(( image_bytes / 1000000 )) MB ($(( base_bytes / 1000000 )) MB of it the Debian base)"
+
+rm -rf "$cache/run"
+mkdir -p "$cache/run"
 
 # ---------------------------------------------------------------------------------------------
 # The fixture site: an RSS feed of ffmpeg-made audio on the host's loopback. `missing` answers
@@ -204,12 +212,37 @@ for _ in $(seq 100); do [ -s "$cache/fixture.json" ] && break; sleep 0.1; done
 feed_url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["feed_url"])' "$cache/fixture.json") \
     || fail "the fixture site did not start; see $fixture_log"
 
+# The package index Spool's updater uses (YTDLP_UPDATE_INDEX_URL): the same wheels as a PEP 503
+# "simple" index on the host's loopback; pip picks the newest yt-dlp in it.
+index_root=$cache/run/index
+python3 - "$wheels" "$index_root" <<'PY'
+import pathlib, re, sys
+wheels, root = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+for wheel in sorted(wheels.glob("*.whl")):
+    project = re.sub(r"[-_.]+", "-", wheel.name.split("-")[0]).lower()
+    folder = root / "simple" / project
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / wheel.name).symlink_to(wheel)
+    with open(folder / "index.html", "a") as page:
+        page.write(f'<a href="{wheel.name}">{wheel.name}</a>\n')
+PY
+python3 -c '
+import functools, http.server, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+handler.func.log_message = lambda *a: None
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()' "$index_root" > "$cache/run/index.port" &
+index_pid=$!
+for _ in $(seq 50); do [ -s "$cache/run/index.port" ] && break; sleep 0.1; done
+index_url=http://127.0.0.1:$(cat "$cache/run/index.port")/simple/
+newest_ytdlp=$(basename "$(ls "$index_root"/simple/yt-dlp/yt_dlp-*.whl | sort -V | tail -n 1)" | cut -d- -f2)
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export SPOOL_URL=http://127.0.0.1:$port AUTH_TOKEN=$token
 
 data=$cache/run/data
-rm -rf "$cache/run"
 mkdir -p "$data/library"
 # Ownership "only where needed": a file already right must not be touched (its ctime stays),
 # one left by an earlier PUID must be handed over.
@@ -222,7 +255,8 @@ right_ctime=$(stat -c %Z "$data/already-right")
 # the port picked above, a token, and PUID/PGID. A download that SIGTERM interrupts comes back
 # after the restart as a zombie with a retry delay (RETRY_BASE_SECONDS, 30 s by default): 2 s
 # keeps the check short.
-run_env=(HOST=127.0.0.1 "PORT=$port" "AUTH_TOKEN=$token" "PUID=$check_uid" "PGID=$check_gid" RETRY_BASE_SECONDS=2)
+run_env=(HOST=127.0.0.1 "PORT=$port" "AUTH_TOKEN=$token" "PUID=$check_uid" "PGID=$check_gid" RETRY_BASE_SECONDS=2
+         "YTDLP_UPDATE_INDEX_URL=$index_url")
 
 # --- the two ways of running the image, behind one set of functions ---------------------------
 spool_log_file=$cache/run/spool.log
@@ -231,7 +265,7 @@ if [ "$mode" = podman ]; then
     env_flags=()
     for setting in "${run_env[@]}"; do env_flags+=(-e "$setting"); done
     pm create --name "$container" --network host --log-driver k8s-file \
-        -v "$data:/data" -v "$wheels/overlay:/wheels:ro" "${env_flags[@]}" "$image" >/dev/null
+        -v "$data:/data" "${env_flags[@]}" "$image" >/dev/null
     start_spool() {
         # podman schedules periodic health checks with systemd timers and says so when there is
         # no systemd; the check runs the health check itself (health_once), so that line is dropped.
@@ -254,7 +288,7 @@ else
     pm rm -f "$container" >/dev/null 2>&1 || true
     pm create --name "$container" "$image" >/dev/null
     root=$(pm mount "$container")
-    mkdir -p "$root/wheels" "$root/data"
+    mkdir -p "$root/data"
     # The image's configuration, as a container runtime would apply it.
     mapfile -t image_env < <(pm image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" | sed '/^$/d')
     mapfile -t entrypoint < <(pm image inspect --format '{{range .Config.Entrypoint}}{{println .}}{{end}}' "$image" | sed '/^$/d')
@@ -267,11 +301,10 @@ else
         # private to it, so they vanish with it (the container's root is never removed while a
         # host folder is mounted into it). unshare waits for tini and exits with its status.
         unshare --pid --fork --mount --propagation private /bin/sh -c '
-            root=$1; data=$2; wheels=$3; shift 3
+            root=$1; data=$2; shift 2
             mount --rbind /dev "$root/dev" && mount -t proc proc "$root/proc" \
-                && mount -t tmpfs tmpfs "$root/tmp" && mount --bind "$data" "$root/data" \
-                && mount --bind -o ro "$wheels" "$root/wheels" || exit 125
-            exec chroot "$root" "$@"' sh "$root" "$data" "$wheels/overlay" \
+                && mount -t tmpfs tmpfs "$root/tmp" && mount --bind "$data" "$root/data" || exit 125
+            exec chroot "$root" "$@"' sh "$root" "$data" \
             /usr/bin/env -i -C "${workdir:-/}" "${image_env[@]}" "${run_env[@]}" "${entrypoint[@]}" "${command[@]}" \
             >> "$spool_log_file" 2>&1 &
         unshare_pid=$!
@@ -304,8 +337,8 @@ else
 fi
 cleanup() {
     cleanup_runtime
-    kill -TERM "$fixture_pid" 2>/dev/null || true
-    wait "$fixture_pid" 2>/dev/null || true
+    kill -TERM "$fixture_pid" "$index_pid" 2>/dev/null || true
+    wait "$fixture_pid" "$index_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -341,7 +374,9 @@ check_ownership() {
         || fail "tini's child is not Spool: $(tr '\0' ' ' < "/proc/$pid/cmdline")"
 }
 
-overlay_version_now() { as_user env PYTHONPATH=/data/ytdlp /opt/venv/bin/python3 -m yt_dlp --version; }
+ytdlp_health() {  # ytdlp_health EXPRESSION: evaluates a Python expression on /api/health's "ytdlp" as y
+    api GET /api/health | python3 -c 'import json, sys; y = json.load(sys.stdin)["ytdlp"]; print(eval(sys.argv[1]))' "$1"
+}
 
 # ---------------------------------------------------------------------------------------------
 step "Starting the image (PUID=$check_uid PGID=$check_gid, port $port)"
@@ -350,23 +385,46 @@ wait_healthy
 step "Health check passed"
 check_ownership
 [ "$(stat -c %Z "$data/already-right")" = "$right_ctime" ] || fail "the entrypoint touched a file that was already right"
-# /data, /data/library (made by this script as root), library/stale and /data/ytdlp (made by
-# the entrypoint as root): 4, not already-right.
-show_log | grep >/dev/null "gave 4 file(s) in /data to $check_uid:$check_gid" \
-    || fail "the entrypoint did not report handing over exactly /data, library, library/stale and ytdlp"
+# /data and /data/library (made by this script as root) and library/stale: 3, not already-right.
+show_log | grep >/dev/null "gave 3 file(s) in /data to $check_uid:$check_gid" \
+    || fail "the entrypoint did not report handing over exactly /data, library and library/stale"
 
-step "yt-dlp and Deno as the runtime user"
-verbose=$(as_user /opt/venv/bin/yt-dlp --verbose --simulate --flat-playlist "$feed_url" 2>&1) \
+step "yt-dlp and Deno"
+# Spool finds the runtime and passes it to yt-dlp (--js-runtimes deno:PATH); yt-dlp 2025.11.12
+# would not find the venv's deno by itself (only on PATH; later versions look beside Python).
+runtime=$(ytdlp_health '"%s %s" % ((y.get("js_runtime") or {}).get("path"), (y.get("js_runtime") or {}).get("version"))')
+echo "    /api/health: yt-dlp $(ytdlp_health 'y["version"]'), JS runtime $runtime"
+[[ $runtime == "/opt/venv/bin/deno 2."* ]] || fail "/api/health reports no Deno: $runtime"
+verbose=$(as_user /opt/venv/bin/yt-dlp --js-runtimes "deno:${runtime%% *}" --verbose --simulate --flat-playlist "$feed_url" 2>&1) \
     || { echo "$verbose" | tail -n 5 >&2; fail "yt-dlp failed in the image"; }
 js_line=$(echo "$verbose" | grep '^\[debug\] JS runtimes:') || fail "yt-dlp printed no JS runtimes line"
-echo "    $js_line"
-[[ $js_line == *deno-* ]] || fail "yt-dlp found no Deno: $js_line"
-image_ytdlp=$(as_user /opt/venv/bin/yt-dlp --version)
-as_user /opt/venv/bin/python3 -m pip install -q --no-index --find-links /wheels --no-deps \
-    --target /data/ytdlp "yt-dlp==$overlay_version" > "$cache/run/pip.log" 2>&1 \
-    || { cat "$cache/run/pip.log" >&2; fail "pip as the runtime user could not install into /data/ytdlp"; }
-[ "$(overlay_version_now)" = "$overlay_version" ] || fail "PYTHONPATH=/data/ytdlp does not run the yt-dlp installed there"
-echo "    image's yt-dlp $image_ytdlp; /data/ytdlp holds $overlay_version, which the venv's Python runs first"
+echo "    yt-dlp as the runtime user, given that path: $js_line"
+[[ $js_line == *deno-* ]] || fail "yt-dlp does not use Deno: $js_line"
+
+step "Spool updates yt-dlp $image_ytdlp → $newest_ytdlp into /data/ytdlp (from the host's package index)"
+api POST /api/ytdlp/update > /dev/null || fail "POST /api/ytdlp/update failed"
+python3 - "$newest_ytdlp" <<'PY' || fail "Spool did not update yt-dlp"
+import json, os, sys, time, urllib.request
+newest = sys.argv[1]
+def ytdlp():
+    request = urllib.request.Request(os.environ["SPOOL_URL"] + "/api/health", headers={"Authorization": "Bearer " + os.environ["AUTH_TOKEN"]})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["ytdlp"]
+deadline = time.time() + 300
+while True:
+    y = ytdlp()
+    last = y["update"]["last"]
+    # The update the POST started, or the scheduled one Spool starts by itself when it is idle
+    # (then the POST finds it up to date): either way the newest version must be the one in use.
+    if not y["update"]["updating"] and last:
+        break
+    if time.time() > deadline:
+        sys.exit(f"still updating after 300 s: {y['update']}")
+    time.sleep(0.5)
+print(f"    {last}")
+if last.get("result") not in ("updated", "up_to_date") or y["version"] != newest or y["overlay"] != "/data/ytdlp":
+    sys.exit(f"expected {newest} from /data/ytdlp, health says {y['version']} from {y['overlay']}: {last}")
+PY
 
 # The feed's media come at 3,000 bytes/s (about 3 s per 9 KB file), so that the first SIGTERM
 # arrives while downloads run: they must stop in time and resume after the restart.
@@ -440,7 +498,8 @@ tracks_after=$(tracks)
 [ "$tracks_after" = "$tracks_before" ] || fail "tracks changed across the restart: $tracks_before → $tracks_after"
 [ "$(find "$data/library" -mindepth 1 -name '.*' -prune -o -type f -name '*.m4a' -print | wc -l)" = 4 ] \
     || fail "media files changed across the restart"
-[ "$(overlay_version_now)" = "$overlay_version" ] || fail "the yt-dlp update in /data/ytdlp did not survive the restart"
+[ "$(ytdlp_health '(y["version"], y["overlay"])')" = "('$newest_ytdlp', '/data/ytdlp')" ] \
+    || fail "the yt-dlp update in /data/ytdlp did not survive the restart: $(ytdlp_health '(y["version"], y["overlay"])')"
 check_ownership
 sigterm
 
