@@ -31,8 +31,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # yt-dlp[default] brings yt-dlp-ejs (the challenge solver scripts, so yt-dlp never fetches them
 # at run time); the `deno` wheel puts a `deno` binary into .venv/bin, next to yt-dlp, where
-# yt-dlp looks first (it searches the running Python's scripts folder before PATH). Without a
-# runtime, YouTube downloads lose formats ("Requested format is not available") since 2025.11.
+# Spool finds it and passes it to yt-dlp (--js-runtimes deno:PATH; recent yt-dlp versions also
+# look there by themselves). Without a runtime, YouTube downloads lose formats ("Requested format
+# is not available") since 2025.11.
 # `pip install` without --upgrade installs only what is missing and is a no-op (no index query)
 # once everything is there; Spool keeps yt-dlp current itself (docs/operations.md). The floors
 # upgrade an older .venv once: yt-dlp 2025.11.12 is the first with JS runtime support, and it
