@@ -49,7 +49,9 @@ public enum YtDlpArguments {
 
     private static func common(_ options: YtDlpOptions, runtime: JSRuntime?) -> [String] {
         var arguments: [String] = []
-        if let runtime { arguments += ["--js-runtimes", "\(runtime.name):\(runtime.path)"] }
+        // An explicit runtime replaces yt-dlp's defaults; clearing them first makes a chosen
+        // Node or Bun win over the Deno yt-dlp would otherwise prefer.
+        if let runtime { arguments += ["--no-js-runtimes", "--js-runtimes", "\(runtime.name):\(runtime.path)"] }
         if let cookies = options.cookiesFile { arguments += ["--cookies", cookies] }
         if let proxy = options.proxy { arguments += ["--proxy", proxy] }
         return arguments + options.extraArguments

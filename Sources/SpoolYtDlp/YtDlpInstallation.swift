@@ -43,10 +43,34 @@ public struct YtDlpInstallation: Sendable {
         self.runtime = Self.locateRuntime(configured: runtimePath, executable: executable)
     }
 
-    /// The overlay directory when it holds an installed yt-dlp.
+    /// The overlay directory when it holds a yt-dlp newer than the environment's own: a new
+    /// image (or a `pip install -U` of the environment) may bring a newer one than an update
+    /// installed months ago, and must not stay hidden behind it.
     public var activeOverlay: String? {
         guard let overlay, FileManager.default.fileExists(atPath: overlay + "/yt_dlp/__init__.py") else { return nil }
-        return overlay
+        guard let overlayVersion = Self.distributionVersion(in: overlay) else { return overlay }
+        guard let python, let baseVersion = Self.environmentVersion(python: python) else { return overlay }
+        return YtDlpUpdater.compare(overlayVersion, baseVersion) == .orderedDescending ? overlay : nil
+    }
+
+    /// The version pip recorded for yt-dlp in a folder (`yt_dlp-<version>.dist-info`).
+    static func distributionVersion(in folder: String) -> String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        guard let info = names.first(where: { $0.hasPrefix("yt_dlp-") && $0.hasSuffix(".dist-info") }) else { return nil }
+        return String(info.dropFirst("yt_dlp-".count).dropLast(".dist-info".count))
+    }
+
+    /// The version of the yt-dlp installed in the virtual environment itself
+    /// (`<venv>/lib/python3.X/site-packages`).
+    static func environmentVersion(python: String) -> String? {
+        let root = URL(fileURLWithPath: python).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib")
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        for folder in versions where folder.hasPrefix("python") {
+            if let version = distributionVersion(in: root.appendingPathComponent(folder).appendingPathComponent("site-packages").path) {
+                return version
+            }
+        }
+        return nil
     }
 
     /// Why Spool cannot update this yt-dlp, or nil when it can.
@@ -106,7 +130,9 @@ public struct YtDlpInstallation: Sendable {
         if let onPath = ExecutableSearch.find("deno") { candidates.append(onPath) }
         for path in candidates where FileManager.default.isExecutableFile(atPath: path) {
             let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
-            let known = ["deno", "node", "bun", "quickjs"].first { name.hasPrefix($0) } ?? "deno"
+            // yt-dlp's names; QuickJS's binary is `qjs`.
+            let known = [("deno", "deno"), ("node", "node"), ("bun", "bun"), ("quickjs", "quickjs"), ("qjs", "quickjs")]
+                .first { name.hasPrefix($0.0) }?.1 ?? "deno"
             return JSRuntime(name: known, path: path, version: runtimeVersion(path))
         }
         return nil

@@ -152,9 +152,7 @@ public struct YtDlpUpdater: Sendable {
 
     /// The version pip recorded for a staged yt-dlp (`yt_dlp-<version>.dist-info`).
     static func installedVersion(in folder: String) -> String? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        guard let info = names.first(where: { $0.hasPrefix("yt_dlp-") && $0.hasSuffix(".dist-info") }) else { return nil }
-        return String(info.dropFirst("yt_dlp-".count).dropLast(".dist-info".count))
+        YtDlpInstallation.distributionVersion(in: folder)
     }
 
     /// Compares yt-dlp versions (`2026.11.23`, nightly `2026.12.01.232812`) part by part.

@@ -111,6 +111,27 @@ final class WorkerTests: XCTestCase {
         try h.waitFor(id, .completed)
     }
 
+    /// A graceful shutdown puts a running job back in the queue with its attempt returned; it
+    /// is no crash and waits for no backoff.
+    func testAGracefulShutdownRequeuesRunningJobsWithoutSpendingAnAttempt() throws {
+        let h = try QueueHarness(workers: 1)
+        h.pool.register("k", handler: ClosureHandler { context in
+            while !context.isCancelled { Thread.sleep(forTimeInterval: 0.01) }
+            throw JobFailure(.cancelled, "Stopped")
+        })
+        try h.pool.start()
+        let id = try h.queue.enqueue([NewJob(kind: "k", maxAttempts: 3)]).inserted[0].id!
+        try h.waitFor(id, .running)
+        h.pool.stop()
+        let job = try XCTUnwrap(try h.queue.job(id))
+        XCTAssertEqual(job.status, .pending)
+        XCTAssertEqual(job.attempts, 0)
+        XCTAssertNil(job.worker)
+        XCTAssertLessThanOrEqual(job.runAfter.timeIntervalSinceNow, 0.5, "due at once after the restart")
+        XCTAssertEqual(try h.path(of: id), ["->pending", "pending>running", "running>pending"])
+        XCTAssertEqual(try h.queue.recoverZombies(), 0)
+    }
+
     /// A kind's transition hook runs inside the transaction of every status change of its
     /// jobs (enqueue, claim, end), seeing the job as written.
     func testTransitionHooksRunInTheSameTransactionAsEachChange() throws {

@@ -50,6 +50,8 @@ public struct Settings: Sendable {
     public var rateLimitCooldownSeconds: Double
     /// The access token for the API, media, live feed and metrics; nil leaves them open.
     public var authToken: String?
+    /// Serve a non-loopback HOST without authentication (a proxy in front authenticates).
+    public var allowNoAuth: Bool
     /// HTTPS certificate chain and key; nil serves plain HTTP.
     public var tls: TLSFiles?
     public var maximumConnections: Int
@@ -225,6 +227,7 @@ public struct Settings: Sendable {
             downloadStallSeconds: try reader.number("DOWNLOAD_STALL_SECONDS"),
             rateLimitCooldownSeconds: try reader.number("RATE_LIMIT_COOLDOWN_SECONDS"),
             authToken: try reader.authToken(),
+            allowNoAuth: try reader.integer("ALLOW_NO_AUTH") == 1,
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS"),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
@@ -236,6 +239,15 @@ public struct Settings: Sendable {
                 message: "(\(settings.jobHeartbeatSeconds)) must be below JOB_LEASE_SECONDS (\(settings.jobLeaseSeconds)), or every running job would lose its lease")
         }
         return settings
+    }
+
+    /// A server reachable from other machines needs a way to tell who may use it. Checked by
+    /// `spool serve` only: `spool db status` in a container (HOST=0.0.0.0) must work without it.
+    public func requireAuthenticationWhenExposed() throws(SettingsError) {
+        guard authToken == nil, !Self.isLoopback(host), !allowNoAuth else { return }
+        throw SettingsError(
+            setting: "AUTH_TOKEN",
+            message: "is required when HOST (\(host)) is not a loopback address; set one (e.g. openssl rand -hex 24), or ALLOW_NO_AUTH=1 if a proxy in front of Spool authenticates users")
     }
 
     /// Whether `host` only accepts connections from this machine.
@@ -319,12 +331,6 @@ private struct SettingsReader {
                 throw SettingsError(setting: "AUTH_TOKEN", message: "must be at least 16 characters without spaces, ';' or ','")
             }
             return token
-        }
-        let host = raw("HOST")
-        if !Settings.isLoopback(host), try integer("ALLOW_NO_AUTH") == 0 {
-            throw SettingsError(
-                setting: "AUTH_TOKEN",
-                message: "is required when HOST (\(host)) is not a loopback address; set one (e.g. openssl rand -hex 24), or ALLOW_NO_AUTH=1 if a proxy in front of Spool authenticates users")
         }
         return nil
     }

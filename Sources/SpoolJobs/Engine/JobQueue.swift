@@ -256,10 +256,19 @@ public final class JobQueue: Sendable {
         case .stopped(.stalled):
             owned = try stop(db, &job, to: .timeout, "Stopped: no progress for too long", errorClass: .timeout, owner: worker, now: now)
         case .stopped(.shutdown):
-            // Left running: the next start finds it a zombie and retries it.
-            try db.cachedStatement(sql: "UPDATE jobs SET log_tail = coalesce(?, log_tail) WHERE id = ? AND status = 'running' AND worker = ?")
-                .execute(arguments: [logTail, job.id, worker])
-            return
+            // A graceful stop is not a failure: the job goes back to the queue as it was before
+            // its claim (the attempt it was given is returned) and runs first thing after the
+            // restart. (It used to stay `running`, come back as a crashed zombie, spend an
+            // attempt and wait for its backoff.) Only a job still running for this worker.
+            guard try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM jobs WHERE id = ? AND status = 'running' AND worker = ?"),
+                                   arguments: [job.id, worker]) != nil else { return }
+            job.attempts = max(0, job.attempts - 1)
+            job.runAfter = Date(timeIntervalSince1970: now)
+            job.worker = nil
+            job.startedAt = nil
+            (job.progressPercent, job.progressBytes, job.progressTotalBytes, job.progressSpeed, job.progressEta) = (nil, nil, nil, nil, nil)
+            try transition(db, &job, to: .pending, message: "Interrupted by a shutdown; it runs again after the restart", now: now)
+            owned = true
         case .failed(let failure):
             owned = try record(failure, on: &job, owner: worker, db: db, now: now)
         }
