@@ -1,6 +1,9 @@
 /// Argument vectors for yt-dlp. Never a shell: each argument is one element, and the URL always
 /// comes after `--` so it can never be read as an option.
 public enum YtDlpArguments {
+    /// What yt-dlp prints when `--match-filters` skips a video (it then exits 0 without a file).
+    public static let filterSkipMarker = "does not pass filter"
+
     /// The progress line Spool parses (see `ProgressLine`).
     public static let progressTemplate =
         "download:SPOOLPROG %(progress.status)s %(progress.downloaded_bytes)s %(progress.total_bytes)s "
@@ -37,10 +40,14 @@ public enum YtDlpArguments {
             arguments += ["-f", format]
         } else if options.audioFormat != nil {
             arguments += ["-f", "bestaudio/best"]
+        } else if let height = options.maxHeight {
+            arguments += ["-f", "bv*[height<=\(height)]+ba/b[height<=\(height)]/b"]
         }
         if let audio = options.audioFormat {
             arguments += ["-x", "--audio-format", audio]
+            if let quality = options.audioQuality { arguments += ["--audio-quality", quality] }
         }
+        if let filter = options.matchFilter { arguments += ["--match-filters", filter] }
         if let ffmpeg = options.ffmpegLocation { arguments += ["--ffmpeg-location", ffmpeg] }
         if let rate = options.rateLimit { arguments += ["--limit-rate", rate] }
         arguments += common(options, runtime: runtime)

@@ -64,14 +64,14 @@ final class RouteTests: XCTestCase {
             XCTAssertEqual(status, 400, bad)
             XCTAssertTrue(message(reply).hasPrefix("'url'"), message(reply))
         }
-        XCTAssertEqual(try app.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM channels") }, 0, "nothing was saved")
+        XCTAssertEqual(try app.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sources") }, 0, "nothing was saved")
         let (created, first) = call(.POST, "/api/channels", json: #"{"url": "https://fixture.test/c"}"#)
         let (again, second) = call(.POST, "/api/channels", json: #"{"url": "https://fixture.test/c"}"#)
         XCTAssertEqual(created, 202)
         XCTAssertEqual(again, 200)
         XCTAssertEqual(first["id"] as? Int, second["id"] as? Int)
         XCTAssertEqual(first["state"] as? String, "syncing")
-        XCTAssertEqual(try app.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs WHERE kind = 'channel_sync'") }, 1)
+        XCTAssertEqual(try app.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs WHERE kind = 'source_sync'") }, 1)
         let (status, reply) = call(.DELETE, "/api/channels/\(first["id"] as! Int)", query: ["delete_files": "maybe"])
         XCTAssertEqual(status, 400)
         XCTAssertTrue(message(reply).hasPrefix("'delete_files'"))
@@ -80,7 +80,7 @@ final class RouteTests: XCTestCase {
     func testListsPageWithOpaqueCursorsAndRefuseForeignOnes() throws {
         try app.database.write { db in
             for index in 1...5 {
-                var track = Track(videoId: "v\(index)", channelId: nil, title: "Song \(6 - index)", filePath: "a/\(index).m4a",
+                var track = Track(videoId: "v\(index)", sourceId: nil, title: "Song \(6 - index)", filePath: "a/\(index).m4a",
                                   size: 1, mimeType: "audio/mp4")
                 try track.insert(db)
             }

@@ -44,7 +44,7 @@ public final class SpoolApplication: Sendable {
         configuration.housekeepingIntervalSeconds = settings.housekeepingIntervalSeconds
         configuration.trashRetentionDays = settings.trashRetentionDays
         configuration.trashPurgeIntervalSeconds = Double(settings.trashPurgeIntervalSeconds)
-        configuration.channels = ChannelService.Settings(
+        configuration.sources = SourceService.Settings(
             syncInterval: max(1, settings.syncIntervalHours * 3600), fullSyncInterval: settings.fullSyncIntervalHours * 3600,
             maxAttempts: settings.maxAttempts)
         configuration.listingTimeLimitSeconds = settings.listingTimeLimitSeconds
@@ -73,7 +73,8 @@ public final class SpoolApplication: Sendable {
             TrackRoutes(library: domain.library, trash: domain.trash, ratings: domain.ratings),
             TelemetryRoutes(ingest: domain.telemetry),
             MediaRoutes(library: domain.library, paths: domain.files.paths),
-            ChannelRoutes(channels: domain.channels),
+            SourceRoutes(sources: domain.sources),
+            ProfileRoutes(profiles: domain.profiles),
             YtDlpRoutes(domain: domain),
         ]
         for collection in collections { collection.register(on: &routes) }

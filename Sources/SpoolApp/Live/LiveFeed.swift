@@ -60,8 +60,8 @@ final class LiveFeed: Sendable {
         case .trackAdded(let track), .trackUpdated(let track), .trackDeleted(let track), .trackRestored(let track):
             return encode(TrackRepresentation(track))
         case .trackPurged(let id): return encode(["id": id])
-        case .channelUpdated(let snapshot): return encode(ChannelRepresentation(snapshot))
-        case .channelDeleted(let id): return encode(["id": id])
+        case .sourceUpdated(let snapshot): return encode(SourceRepresentation(snapshot))
+        case .sourceDeleted(let id): return encode(["id": id])
         case .downloadsPaused(let state), .downloadsResumed(let state): return encode(BrakeRepresentation(state))
         case .ytdlpUpdate(let record): return encode(record)
         }

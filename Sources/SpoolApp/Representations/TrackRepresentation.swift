@@ -6,7 +6,7 @@ import SpoolStore
 struct TrackRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
-        case id, videoId, channelId, channelTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, mediaUrl, thumbnailUrl
+        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, mediaUrl, thumbnailUrl
     }
 
     /// Every field is written, `null` included, so clients see one stable shape.
@@ -14,8 +14,8 @@ struct TrackRepresentation: Encodable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(videoId, forKey: .videoId)
-        try container.encode(channelId, forKey: .channelId)
-        try container.encode(channelTitle, forKey: .channelTitle)
+        try container.encode(sourceId, forKey: .sourceId)
+        try container.encode(sourceTitle, forKey: .sourceTitle)
         try container.encode(title, forKey: .title)
         try container.encode(uploader, forKey: .uploader)
         try container.encode(duration, forKey: .duration)
@@ -35,8 +35,8 @@ struct TrackRepresentation: Encodable, Sendable {
     }
     let id: Int64
     let videoId: String
-    let channelId: Int64?
-    let channelTitle: String?
+    let sourceId: Int64?
+    let sourceTitle: String?
     let title: String
     let uploader: String?
     let duration: Double?
@@ -54,12 +54,12 @@ struct TrackRepresentation: Encodable, Sendable {
     let mediaUrl: String
     let thumbnailUrl: String?
 
-    init(_ track: Track, channelTitle: String?) {
+    init(_ track: Track, sourceTitle: String?) {
         let id = track.id ?? 0
         self.id = id
         videoId = track.videoId
-        channelId = track.channelId
-        self.channelTitle = channelTitle
+        sourceId = track.sourceId
+        self.sourceTitle = sourceTitle
         title = track.title
         uploader = track.uploader
         duration = track.duration
@@ -79,7 +79,7 @@ struct TrackRepresentation: Encodable, Sendable {
     }
 
     init(_ item: LibraryTrack) {
-        self.init(item.track, channelTitle: item.channelTitle)
+        self.init(item.track, sourceTitle: item.sourceTitle)
     }
 }
 

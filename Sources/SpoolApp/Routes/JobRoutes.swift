@@ -42,7 +42,8 @@ struct JobRoutes: RouteCollection {
         let kind = request.query["kind"].flatMap { $0.isEmpty ? nil : $0 }
         let limit = try request.integer("limit", default: 100, in: 1...500)
         let before = try request.cursor()
-        let jobs = try queue.jobs(status: status, kind: kind, limit: limit, before: before?.id)
+        let source = try request.optionalId("source")
+        let jobs = try queue.jobs(status: status, kind: kind, sourceId: source, limit: limit, before: before?.id)
         let counts = try queue.counts()
         return .json(ListReply(
             jobs: jobs.map(JobRepresentation.init),

@@ -52,7 +52,8 @@ struct TrackRoutes: RouteCollection {
     private func list(_ request: HTTPRequest) throws -> HTTPResponse {
         var filter = TrackLibrary.Filter()
         filter.query = request.query["q"]
-        filter.channelId = try request.optionalId("channel")
+        // `channel` is the first API's name of the parameter.
+        filter.sourceId = try request.optionalId("source") ?? request.optionalId("channel")
         if let rating = request.query["rating"], !rating.isEmpty {
             guard let value = Int(rating), [-1, 0, 1].contains(value) else {
                 throw DomainError.invalid(field: "rating", "must be 1 (liked), -1 (disliked) or 0.")

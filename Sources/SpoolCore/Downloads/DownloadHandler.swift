@@ -12,8 +12,11 @@ import SpoolYtDlp
 /// partial files; a failure is explained by its cause, and a rate limit or bot check pauses
 /// every download (`DownloadBrake`).
 struct DownloadHandler: JobHandler {
+    /// How a download of a source runs: its profile's options and its filters.
+    typealias Plan = @Sendable (_ sourceId: Int64?) throws -> (options: YtDlpOptions, filters: SourceFilters?)
+
     let runner: YtDlpRunner
-    let options: @Sendable () -> YtDlpOptions
+    let plan: Plan
     let library: Library
     let brake: DownloadBrake
     let hub: EventHub
@@ -28,8 +31,12 @@ struct DownloadHandler: JobHandler {
         let cancellation = ProcessCancellation()
         context.onCancel { cancellation.cancel() }
         var reportedPath: String?
+        var filteredOut: String?
+        // The profile is read now, so a profile changed after the job was queued applies.
+        var (options, filters) = try plan(context.job.sourceId)
+        options.matchFilter = filters?.downloadTimeFilter(duration: payload.duration, uploadedAt: payload.uploadedAt)
         let arguments = YtDlpArguments.download(
-            payload.url, into: partial, options: options(), runtime: runner.installation.runtime, extractor: payload.extractor)
+            payload.url, into: partial, options: options, runtime: runner.installation.runtime, extractor: payload.extractor)
         let run: YtDlpRunner.Run
         do {
             run = try runner.run(arguments, cancellation: cancellation, onStdout: { line in
@@ -41,6 +48,8 @@ struct DownloadHandler: JobHandler {
                 } else if line.hasPrefix("/") {
                     // `--print after_move:filepath`: the last absolute path printed is the file.
                     reportedPath = line
+                } else if line.contains(YtDlpArguments.filterSkipMarker) {
+                    filteredOut = line
                 }
             }, onStderr: { _ in context.touch() })
         } catch {
@@ -65,6 +74,18 @@ struct DownloadHandler: JobHandler {
         // From here the job completes with its track, or fails without leaving files: a
         // cancel arriving now no longer splits the two (files moved, job cancelled).
         guard context.commitToFinish() else { throw JobFailure(.cancelled, "Stopped") }
+        if reportedPath == nil, let filteredOut {
+            // A filter the listing could not apply (duration, date) skipped it: not a failure.
+            brake.downloadEnded(jobId: context.jobId)
+            let reason = Self.filterReason(filteredOut)
+            let sourceId = context.job.sourceId
+            let videoId = payload.videoId
+            return JobCompletion(message: "Skipped: \(reason)", commit: { db in
+                guard let sourceId else { return }
+                try db.execute(sql: "UPDATE source_entries SET skip_reason = ? WHERE source_id = ? AND video_id = ?",
+                               arguments: [reason, sourceId, videoId])
+            })
+        }
         guard let reportedPath else {
             brake.downloadEnded(jobId: context.jobId)
             throw JobFailure(.transient, "The download finished without reporting a file.", logTail: run.logTail)
@@ -72,7 +93,7 @@ struct DownloadHandler: JobHandler {
         let track: Track
         do {
             track = try library.adoptDownload(
-                reportedMedia: reportedPath, partialFolder: partial, payload: payload, channelId: context.job.channelId)
+                reportedMedia: reportedPath, partialFolder: partial, payload: payload, sourceId: context.job.sourceId)
         } catch let error as DomainError {
             brake.downloadEnded(jobId: context.jobId)
             if case .invalid = error { throw JobFailure(.permanent, "The download was refused: \(error)") }
@@ -81,12 +102,22 @@ struct DownloadHandler: JobHandler {
         brake.downloadSucceeded()
         let saved = SavedTrack()
         let hub = self.hub
-        let channelTitle = payload.channelTitle
+        let sourceTitle = payload.sourceTitle
         return JobCompletion(message: "Saved \(track.filePath)", commit: { db in
             saved.track = try TrackStore.insertOrRefresh(track, db)
         }, afterCommit: {
-            if let row = saved.track { hub.publish(.trackAdded(LibraryTrack(track: row, channelTitle: channelTitle))) }
+            if let row = saved.track { hub.publish(.trackAdded(LibraryTrack(track: row, sourceTitle: sourceTitle))) }
         })
+    }
+}
+
+extension DownloadHandler {
+    /// yt-dlp's words, `[download] Title does not pass filter (duration>=60), skipping ..`,
+    /// as a reason: `Does not pass filter duration>=60`.
+    static func filterReason(_ line: String) -> String {
+        guard let open = line.range(of: "does not pass filter"), let start = line[open.upperBound...].firstIndex(of: "("),
+              let end = line[start...].lastIndex(of: ")") else { return "Filtered out when downloaded" }
+        return "Does not pass the filter " + line[line.index(after: start)..<end]
     }
 }
 

@@ -18,10 +18,10 @@ public enum SpoolEvent: Sendable {
     case trackDeleted(LibraryTrack)
     case trackRestored(LibraryTrack)
     case trackPurged(trackId: Int64)
-    /// A channel's row or its counts changed (the snapshot carries both: no reader of the
+    /// A source's row or its counts changed (the snapshot carries both: no reader of the
     /// event needs the database).
-    case channelUpdated(ChannelSnapshot)
-    case channelDeleted(channelId: Int64)
+    case sourceUpdated(SourceSnapshot)
+    case sourceDeleted(sourceId: Int64)
     /// Every download paused (a rate limit or a bot check), or resumed.
     case downloadsPaused(DownloadBrake.State)
     case downloadsResumed(DownloadBrake.State)
@@ -38,8 +38,8 @@ public enum SpoolEvent: Sendable {
         case trackDeleted = "track.deleted"
         case trackRestored = "track.restored"
         case trackPurged = "track.purged"
-        case channelUpdated = "channel.updated"
-        case channelDeleted = "channel.deleted"
+        case sourceUpdated = "source.updated"
+        case sourceDeleted = "source.deleted"
         case downloadsPaused = "ratelimit.paused"
         case downloadsResumed = "ratelimit.resumed"
         case ytdlpUpdate = "ytdlp.update"
@@ -55,8 +55,8 @@ public enum SpoolEvent: Sendable {
         case .trackDeleted: .trackDeleted
         case .trackRestored: .trackRestored
         case .trackPurged: .trackPurged
-        case .channelUpdated: .channelUpdated
-        case .channelDeleted: .channelDeleted
+        case .sourceUpdated: .sourceUpdated
+        case .sourceDeleted: .sourceDeleted
         case .downloadsPaused: .downloadsPaused
         case .downloadsResumed: .downloadsResumed
         case .ytdlpUpdate: .ytdlpUpdate
@@ -64,12 +64,12 @@ public enum SpoolEvent: Sendable {
     }
 
     /// Events that supersede older unsent ones with the same key (a slow client needs only
-    /// the newest progress, status and counts of each job and channel).
+    /// the newest progress, status and counts of each job and source).
     public var coalescingKey: String? {
         switch self {
         case .jobProgress(let progress): "progress-\(progress.jobId)"
         case .jobStatus(let job): job.id.map { "status-\($0)" }
-        case .channelUpdated(let snapshot): "channel-\(snapshot.channel.id ?? 0)"
+        case .sourceUpdated(let snapshot): "source-\(snapshot.source.id ?? 0)"
         default: nil
         }
     }

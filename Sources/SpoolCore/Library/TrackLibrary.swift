@@ -46,7 +46,7 @@ public struct TrackLibrary: Sendable {
     /// What the list shows.
     public struct Filter: Sendable {
         public var query: String?
-        public var channelId: Int64?
+        public var sourceId: Int64?
         public var rating: Int?
         public var trashed = false
         public var sort = Sort.newest
@@ -74,9 +74,9 @@ public struct TrackLibrary: Sendable {
             conditions.append("tracks.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)")
             arguments += [match]
         }
-        if let channelId = filter.channelId {
-            conditions.append("tracks.channel_id = ?")
-            arguments += [channelId]
+        if let sourceId = filter.sourceId {
+            conditions.append("tracks.source_id = ?")
+            arguments += [sourceId]
         }
         if let rating = filter.rating {
             conditions.append("tracks.rating = ?")
@@ -140,7 +140,7 @@ public struct TrackLibrary: Sendable {
             try Row.fetchAll(db, sql: """
                 SELECT \(LibraryTrack.selection), play_events.received_at AS played_at, play_events.position AS play_position
                 FROM play_events JOIN tracks ON tracks.id = play_events.track_id
-                LEFT JOIN channels ON channels.id = tracks.channel_id
+                LEFT JOIN sources ON sources.id = tracks.source_id
                 WHERE play_events.type = 'play'
                 ORDER BY play_events.received_at DESC, play_events.id DESC LIMIT ?
                 """, arguments: [limit]).map { row in

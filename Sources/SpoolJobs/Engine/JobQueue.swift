@@ -65,6 +65,12 @@ public final class JobQueue: Sendable {
         listeners.withLock { $0.onCancelRunning.append(listener) }
     }
 
+    /// Tells the workers that jobs became due by a change the queue did not make itself (a
+    /// source resumed: its held jobs' `run_after` moved to now).
+    public func jobsBecameDue() {
+        notifyEnqueued()
+    }
+
     private func notifyEnqueued() {
         listeners.withLock { $0.onEnqueue }.forEach { $0() }
     }
@@ -78,13 +84,16 @@ public final class JobQueue: Sendable {
 
     /// Inserts jobs in one transaction. A download whose video already has an active job is
     /// skipped (the unique partial index decides), so re-syncs and double clicks never duplicate.
+    /// - Parameter alongside: more writes for the same transaction (a sync records the entries
+    ///   it listed with the downloads it queues: both commit, or neither).
     @discardableResult
-    public func enqueue(_ jobs: [NewJob]) throws -> EnqueueResult {
-        guard !jobs.isEmpty else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: 0) }
+    public func enqueue(_ jobs: [NewJob], alongside: ((Database) throws -> Void)? = nil) throws -> EnqueueResult {
+        guard !jobs.isEmpty || alongside != nil else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: 0) }
         let now = Self.now
         let (ids, inserted) = try database.write { db -> ([Int64], [Job]) in
+            try alongside?(db)
             let statement = try db.makeStatement(sql: """
-                INSERT INTO jobs (kind, status, priority, payload, channel_id, video_id, title, attempts,
+                INSERT INTO jobs (kind, status, priority, payload, source_id, video_id, title, attempts,
                                   max_attempts, run_after, created_at, updated_at)
                 VALUES (?, 'pending', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
@@ -99,7 +108,7 @@ public final class JobQueue: Sendable {
             var hooked: [Int64] = []
             for job in jobs {
                 let arguments: StatementArguments = [
-                    job.kind, job.priority, job.payload, job.channelId, job.videoId, job.title,
+                    job.kind, job.priority, job.payload, job.sourceId, job.videoId, job.title,
                     max(1, job.maxAttempts), job.runAfter ?? now, now, now]
                 if let id = try Int64.fetchOne(statement, arguments: arguments) {
                     try eventStatement.execute(arguments: [id, now])
@@ -114,6 +123,7 @@ public final class JobQueue: Sendable {
         }
         // A big batch (a channel's first sync) is one event: thousands of `job.status` events
         // at once would only flood every live client, which refetches its page instead.
+        guard !ids.isEmpty else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: jobs.count) }
         if ids.count > Self.individualEventLimit {
             events(.enqueued(JobsEnqueued(count: ids.count, firstId: ids.first ?? 0, lastId: ids.last ?? 0, kinds: Set(jobs.map(\.kind)).sorted())))
         } else {
@@ -542,11 +552,12 @@ public final class JobQueue: Sendable {
     }
 
     /// Jobs newest first, optionally filtered, with cursor paging on the id.
-    public func jobs(status: JobStatus? = nil, kind: String? = nil, limit: Int = 100, before: Int64? = nil) throws -> [Job] {
+    public func jobs(status: JobStatus? = nil, kind: String? = nil, sourceId: Int64? = nil, limit: Int = 100, before: Int64? = nil) throws -> [Job] {
         try database.read { db in
             var request = Job.all().order(Column("id").desc).limit(limit)
             if let status { request = request.filter(Column("status") == status.rawValue) }
             if let kind { request = request.filter(Column("kind") == kind) }
+            if let sourceId { request = request.filter(Column("source_id") == sourceId) }
             if let before { request = request.filter(Column("id") < before) }
             return try request.fetchAll(db)
         }
