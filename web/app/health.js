@@ -3,7 +3,7 @@
 import { get } from './api.js';
 import { notifyError } from './notices.js';
 import { h, setChildren, withBusy, formatBytes, formatSpan, timeEl, badge, placeholder } from './ui.js';
-import { STATUSES } from './jobs.js';
+import { JOB_STATUSES, statusLabel } from './meta.js';
 
 const REFRESH_MS = 5000;
 
@@ -55,11 +55,11 @@ export function mount(root) {
         row('Transactions', writer.transactions, 'health-writer-transactions')),
       card('Jobs',
         row('Workers', jobs.workers, 'health-workers'),
-        STATUSES.map((s) => row(s.replace('_', ' '), h('a', { href: `/jobs?status=${s}` }, String(counts[s] ?? 0)), `health-count-${s}`))),
+        JOB_STATUSES.map((s) => row(statusLabel(s), h('a', { href: `/jobs?status=${s}` }, String(counts[s] ?? 0)), `health-count-${s}`))),
       card('Housekeeping & rate limit',
         row('Last run', timeEl(hk.last_run_at), 'health-housekeeping'),
         row('Last result', hk.last_result ? (typeof hk.last_result === 'string' ? hk.last_result : h('code', {}, JSON.stringify(hk.last_result))) : null),
-        row('Rate limit', paused ? h('span', { class: 'error-text' }, 'paused until ', timeEl(rl.paused_until)) : 'not paused', 'health-rate-limit'),
+        row('Rate limit', paused ? h('span', { class: 'error-text' }, 'paused until ', timeEl(rl.paused_until, { absolute: true })) : 'not paused', 'health-rate-limit'),
         row('Cooldown', rl.cooldown_seconds ? formatSpan(rl.cooldown_seconds) : '—')));
   }
 

@@ -22,6 +22,11 @@ function render() {
   if (!tick) tick = setInterval(render, 1000);
 }
 
+/** The time downloads resume at (ISO), or null while they are not paused. */
+export function pausedUntilTime() {
+  return pausedUntil && Date.parse(pausedUntil) > Date.now() ? pausedUntil : null;
+}
+
 export function setPaused(until) {
   pausedUntil = until || null;
   render();
@@ -32,6 +37,7 @@ export function init() {
     'ratelimit.paused': (data) => setPaused(data && data.paused_until),
     'ratelimit.resumed': () => setPaused(null),
     reset: refresh,
+    open: refresh,
   });
   refresh();
 }
