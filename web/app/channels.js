@@ -191,9 +191,8 @@ export function mount(root) {
     }, 'Remove');
 
     // Each count links to what it counts: the tracks in the library, the jobs on the dashboard.
-    const stat = (label, value, key, href) => h('div', { class: 'stat', dataset: { testid: `channel-${key}-${id}` } },
-      h('dt', {}, label),
-      h('dd', {}, h('a', { href, 'aria-label': `${label}: ${number.format(value ?? 0)}, show them` }, number.format(value ?? 0))));
+    const stat = (label, value, key, href) => h('li', { class: 'stat', dataset: { testid: `channel-${key}-${id}` } },
+      h('a', { href }, h('span', { class: 'stat-value' }, number.format(value ?? 0)), h('span', { class: 'stat-label' }, label)));
 
     return h('article', { class: 'card channel', id: `channel-${id}`, dataset: { channelId: id, testid: `channel-row-${id}`, state: channel.state || 'idle' } },
       h('div', { class: 'channel-head' },
@@ -202,7 +201,7 @@ export function mount(root) {
           h('a', { class: 'muted small url', href: channel.url, target: '_blank', rel: 'noopener noreferrer' }, channel.url)),
         badge(channel.state || 'idle', `channel-state-${id}`)),
       activity(channel),
-      h('dl', { class: 'stats' },
+      h('ul', { class: 'stats', 'aria-label': 'Counts' },
         stat('Videos', counts.videos, 'videos', `/jobs?channel=${id}`),
         stat('Downloaded', counts.downloaded, 'downloaded', `/library?channel=${id}`),
         stat('Queued', counts.queued, 'queued', `/jobs?channel=${id}`),

@@ -122,14 +122,22 @@ export function explainJob(job) {
   return explain({ errorClass: job.error_class, message: job.last_error });
 }
 
-/** A channel whose listing failed. */
+/** Causes worded for a channel's listing (a whole page, not one video). */
+const CHANNEL_CAUSES = [
+  [/HTTP Error 404|404 Not Found/i, 'The address was not found (404). Check the URL in a browser: a channel’s page or a playlist works.'],
+  [/HTTP Error 403|403 Forbidden|Private|members[- ]only/i, 'The site refused to show the list (private or restricted). A cookies file (COOKIES_FILE) helps for restricted lists.'],
+];
+
+/** A channel whose listing failed: what happened, and what to do. */
 export function explainChannel(channel) {
   if (!channel || !channel.last_error) return null;
-  const found = explain({ message: channel.last_error });
-  if (found.summary === UNKNOWN.summary) {
-    return { ...found, summary: 'Spool could not list this channel.', remedy: 'Check that the URL opens a channel or playlist in a browser, then press Sync now.' };
-  }
-  return found;
+  const raw = String(channel.last_error);
+  const specific = CHANNEL_CAUSES.find(([pattern]) => pattern.test(raw));
+  const general = explain({ message: raw });
+  const remedy = specific ? specific[1]
+    : general.summary !== UNKNOWN.summary ? `${general.summary} ${general.remedy}`
+      : 'Check that the URL opens a channel or playlist in a browser, then press Sync now.';
+  return { summary: 'Spool could not list this channel.', remedy, details: raw, errorClass: general.errorClass };
 }
 
 /** The sentence shown for a failed request (ApiError or anything thrown). */

@@ -65,7 +65,12 @@ export function mount(root) {
     onclick: (event) => emptyTheTrash(event.currentTarget),
   }, 'Empty trash');
 
-  const field = (id, label, control, cls = 'field') => h('div', { class: cls }, h('label', { for: id, class: 'field-label' }, label), control);
+  // On a phone the labels are visually hidden (the selects say what they are); aria-label keeps
+  // the name where a checker or a browser treats such a label as hidden.
+  const field = (id, label, control, cls = 'field') => {
+    control.setAttribute('aria-label', label);
+    return h('div', { class: cls }, h('label', { for: id, class: 'field-label' }, label), control);
+  };
   const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); applyFilters(); } },
     field('library-search', 'Search', search, 'field grow'),
     field('library-channel', 'Channel', channelSelect),

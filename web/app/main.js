@@ -8,16 +8,21 @@ import * as live from './live.js';
 import * as player from './player.js';
 import * as ratelimit from './ratelimit.js';
 
-// Pages load lazily so the dashboard's code is only fetched when it is opened.
+// Pages load lazily so the first page does not wait for the others' code; once it is shown,
+// the rest are fetched in the background, so moving between pages works during an outage.
+const page = (name) => (attempt = 0) => import(attempt ? `./${name}.js?retry=${attempt}` : `./${name}.js`);
 const routes = [
-  { key: 'overview', pattern: /^\/$/, title: 'Overview', load: () => import('./overview.js') },
-  { key: 'library', pattern: /^\/library\/?$/, title: 'Library', load: () => import('./library.js') },
-  { key: 'likes', route: 'player', pattern: /^\/likes_player(?:\/(\d+))?\/?$/, title: 'Likes', load: () => import('./nowplaying.js') },
-  { key: 'player', route: 'player', pattern: /^\/player\/?$/, title: 'Now playing', load: () => import('./nowplaying.js') },
-  { key: 'channels', pattern: /^\/channels\/?$/, title: 'Channels', load: () => import('./channels.js') },
-  { key: 'jobs', pattern: /^\/jobs\/?$/, title: 'Jobs', load: () => import('./jobs.js') },
-  { key: 'health', pattern: /^\/health\/?$/, title: 'Health', load: () => import('./health.js') },
+  { key: 'overview', pattern: /^\/$/, title: 'Overview', load: page('overview') },
+  { key: 'library', pattern: /^\/library\/?$/, title: 'Library', load: page('library') },
+  { key: 'likes', route: 'player', pattern: /^\/likes_player(?:\/(\d+))?\/?$/, title: 'Likes', load: page('nowplaying') },
+  { key: 'player', route: 'player', pattern: /^\/player\/?$/, title: 'Now playing', load: page('nowplaying') },
+  { key: 'channels', pattern: /^\/channels\/?$/, title: 'Channels', load: page('channels') },
+  { key: 'jobs', pattern: /^\/jobs\/?$/, title: 'Jobs', load: page('jobs') },
+  { key: 'health', pattern: /^\/health\/?$/, title: 'Health', load: page('health') },
 ];
+// A failed import() stays failed for that URL until the page reloads; a retry asks for the same
+// file under a new query (its own imports resolve to the modules already loaded).
+let importAttempt = 0;
 
 const main = document.getElementById('main');
 let cleanup = null;
@@ -71,13 +76,15 @@ async function render({ focus = false } = {}) {
   document.title = `${found.route.title} · Spool`;
   let module;
   try {
-    module = await found.route.load();
+    module = await found.route.load(importAttempt);
   } catch (error) {
-    console.error(error);
+    console.warn(`The ${found.route.title} page could not be loaded`, error);
     if (token !== renderToken) return;
     failedRoute = true;
-    setChildren(main, h('p', { class: 'placeholder' }, 'This page could not be loaded. It loads by itself when Spool is reachable again.'));
-    notify(`Could not load the ${found.route.title} page. Is Spool running?`, { kind: 'error', key: 'page-load' });
+    importAttempt += 1;
+    setChildren(main, h('section', { class: 'page' }, h('h1', {}, found.route.title),
+      h('p', { class: 'placeholder' }, 'This page could not be loaded. It loads by itself when Spool is reachable again.')));
+    notify(`Spool cannot be reached right now, so the ${found.route.title} page could not load. It loads by itself when Spool is back.`, { kind: 'error', key: 'network' });
     return;
   }
   if (token !== renderToken) return; // a newer navigation won the race
@@ -135,7 +142,6 @@ window.addEventListener('spool:api-error', (event) => {
 // failed to load loads now. (Pages refetch their own data: see each page's `open` handler.)
 live.on('open', () => {
   closeNotice('network');
-  closeNotice('page-load');
   if (failedRoute) render();
 });
 
@@ -144,4 +150,6 @@ player.init(document.getElementById('player-root'));
 player.subscribe((what) => { if (what === 'queue' || what === 'track') syncLikesLinks(); });
 live.connect();
 ratelimit.init();
-render();
+render().then(() => {
+  setTimeout(() => { for (const route of routes) route.load().catch(() => {}); }, 1000);
+});
