@@ -112,6 +112,20 @@ class Browser:
         except NoSuchElementException:
             return None
 
+    def click(self, testid: str, timeout: float = 10) -> None:
+        """Scrolls the element into view and clicks it, finding it again if a live update
+        re-rendered it in between (a stale reference is the test's race, not the user's)."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                el = self.find(testid, timeout=max(0.1, deadline - time.time()))
+                self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+                el.click()
+                return
+            except StaleElementReferenceException:
+                if time.time() > deadline:
+                    raise
+
     def attr(self, testid: str, name: str):
         el = self.query(testid)
         try:

@@ -176,9 +176,7 @@ def test_a_sync_of_40_on_the_dashboard_and_the_channel_card(server, site, b):
     # ---- cancels: four long test jobs, three run (WORKERS=3), one waits; cancel all four ----
     ids = server.post("/api/test/jobs", {"jobs": [{"seconds": 60}] * 4}).json()["ids"]
     for i in ids:
-        button = b.wait(lambda: b.query(f"job-cancel-{i}"), 10, f"Cancel on job {i}")
-        b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-        button.click()
+        b.click(f"job-cancel-{i}")
         server.wait_for(lambda: server.get(f"/api/jobs/{i}").json()["status"] == "cancelled", 15, message=f"job {i} cancelled")
     server.wait_for(lambda: drained(server), 15, message="nothing running")
     assert_counts_equal(b, server, "after four cancels")

@@ -246,9 +246,13 @@ export function mount(root) {
         isCancellable(job.status) && actionButton(job, 'cancel', 'Cancel')));
   }
 
-  /** Everything a row shows except the progress (progress events update that cell in place). */
+  /**
+   * Everything a row shows except its progress and its busy buttons (both updated in place).
+   * A row is replaced only when this changes: a replaced row swallows a click whose press and
+   * release straddle the swap, so nothing that changes often belongs here.
+   */
   const sign = (job, position = null) => [job.status, job.updated_at, job.attempts, job.run_after, job.last_error, job.error_class,
-    position, inFlight.has(`retry-${job.id}`), inFlight.has(`cancel-${job.id}`), channelName(job), pausedUntilTime(),
+    position, channelName(job), ['pending', 'retrying'].includes(job.status) ? pausedUntilTime() : '',
     job.status === 'running' && !job.progress].join('|');
 
   // Claim order (the server's): priority first, then due time, then age.
@@ -333,7 +337,9 @@ export function mount(root) {
     const key = `${action}-${id}`;
     if (inFlight.has(key)) return; // repeated clicks while in flight are ignored
     inFlight.add(key);
-    render();
+    // Busy in place (every copy of the button: the row and the details dialog).
+    const buttons = () => root.querySelectorAll(`[data-testid="job-${action}-${id}"]`);
+    for (const button of buttons()) setBusy(button, true);
     try {
       const job = await post(`/api/jobs/${id}/${action}`);
       inFlight.delete(key); // before applyJob, so the re-rendered row's button is not busy
@@ -343,7 +349,7 @@ export function mount(root) {
       notifyError(err, `Could not ${action} job ${id}`);
     } finally {
       inFlight.delete(key);
-      render();
+      for (const button of buttons()) if (button.dataset.busy) setBusy(button, false);
     }
     await refreshCounts();
   }
