@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-runtime}"
 
-packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev ffmpeg python3)
+packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev libargon2-dev ffmpeg python3)
 if [ "$profile" = "test" ]; then
   packages+=(chromium chromium-driver sox)
 fi

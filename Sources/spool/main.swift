@@ -26,12 +26,7 @@ func loadSettings() throws -> Settings {
 }
 
 func makeLogger(_ settings: Settings) -> Logger {
-    let level = settings.logLevel
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
+    LogOutput.bootstrap(level: settings.logLevel, format: settings.logFormat)
     return Logger(label: "spool")
 }
 

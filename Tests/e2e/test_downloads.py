@@ -52,7 +52,8 @@ def test_channel_is_mirrored_into_the_library(spool_factory, site):
     assert {v: j["status"] for v, j in downloads.items()} == {
         "ep-001": "completed", "ep-002": "completed", "ep-003": "completed", "flaky": "completed", "missing": "failed"}
     assert downloads["flaky"]["attempts"] == 3  # two 429s, then success
-    assert downloads["missing"]["error_class"] == "permanent" and "404" in downloads["missing"]["last_error"]
+    assert downloads["missing"]["error_class"] == "permanent" and "404" in downloads["missing"]["error_detail"]
+    assert "cannot be downloaded" in downloads["missing"]["last_error"]  # plain language; the raw line is the detail
 
     tracks = {t["video_id"]: t for t in server.get("/api/tracks").json()["tracks"]}
     assert set(tracks) == {"ep-001", "ep-002", "ep-003", "flaky"}
@@ -100,7 +101,7 @@ def test_resync_queues_only_new_videos_and_never_a_deleted_one(spool_factory, si
 def test_bad_urls_are_refused_and_nothing_runs(spool_factory, url):
     server = spool_factory(env=FAST)
     r = server.post("/api/channels", {"url": url})
-    assert r.status == 400 and r.json()["error"]["code"] == "invalid_url", r.text
+    assert r.status == 400 and r.json()["error"]["code"] == "invalid_field" and "'url'" in r.json()["error"]["message"], r.text
     assert server.get("/api/channels").json()["channels"] == []
     assert server.get("/api/jobs").json()["jobs"] == []
 

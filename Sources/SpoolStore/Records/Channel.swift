@@ -17,6 +17,10 @@ public struct Channel: SpoolRecord, Identifiable, Equatable {
     public var lastSyncedAt: Date?
     public var nextSyncAt: Date?
     public var lastError: String?
+    /// What the last sync did, as JSON (`SyncSummary` in SpoolCore).
+    public var lastSyncSummary: String?
+    /// When the last full re-list ran (re-syncs in between stop at the first known entries).
+    public var lastFullSyncAt: Date?
 
     public init(url: String, addedAt: Date = Date(), syncIntervalSeconds: Int = 86_400) {
         self.url = url

@@ -33,6 +33,8 @@ public struct Job: SpoolRecord, Identifiable, Equatable {
     public var updatedAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The raw line of the tool behind `lastError` (which is plain language for users).
+    public var errorDetail: String?
 
     public init(
         kind: String, payload: String = "{}", priority: Int = 0, channelId: Int64? = nil,

@@ -12,6 +12,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v1_initial", migrate: createInitialSchema)
         migrator.registerMigration("v2_track_search", migrate: createTrackSearch)
         migrator.registerMigration("v3_event_log_rowids", migrate: dropAutoincrementFromEventLogs)
+        migrator.registerMigration("v4_sync_guard_and_error_causes", migrate: guardSyncsAndExplainErrors)
         return migrator
     }
 
@@ -167,23 +168,69 @@ public enum SchemaMigrations {
     /// `CREATE TABLE` text (same columns, same CHECK constraints), then its indexes are remade.
     private static func dropAutoincrementFromEventLogs(_ db: Database) throws {
         for table in ["job_events", "play_events"] {
-            guard let create = try String.fetchOne(
-                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
-            else { continue }
-            let indexes = try String.fetchAll(
-                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                arguments: [table])
-            let rebuilt = create
-                .replacingOccurrences(of: "CREATE TABLE \(table) (", with: "CREATE TABLE \(table)_rebuilt (")
-                .replacingOccurrences(of: "id INTEGER PRIMARY KEY AUTOINCREMENT", with: "id INTEGER PRIMARY KEY")
-            guard rebuilt.hasPrefix("CREATE TABLE \(table)_rebuilt (") else {
-                throw DatabaseError(message: "Unexpected definition of \(table); cannot rebuild it: \(create)")
+            try TableRebuild.rebuild(table, in: db) { definition in
+                definition.replacingOccurrences(of: "id INTEGER PRIMARY KEY AUTOINCREMENT", with: "id INTEGER PRIMARY KEY")
             }
-            try db.execute(sql: rebuilt)
-            try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
-            try db.execute(sql: "DROP TABLE \(table)")
-            try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
-            for index in indexes { try db.execute(sql: index) }
         }
+    }
+
+    /// Wave 2's first schema change:
+    /// - **One active sync per channel.** Two "Sync now" clicks used to be a read and an insert,
+    ///   and two concurrent clicks could queue two syncs; a unique partial index (like the one
+    ///   that allows one active download per video) makes the second insert a no-op. Syncs
+    ///   that a race already duplicated are cancelled first, keeping each channel's oldest.
+    /// - **Errors by cause.** `bot_check`, `extractor_outdated` and `network` join the error
+    ///   classes; the CHECK constraints of `jobs` and `job_events` are regenerated from the enum
+    ///   (the seed app crashed because its CHECK and its code disagreed), and `error_detail`
+    ///   keeps the raw line of the tool beside the plain-language `last_error`.
+    /// - **What a sync did.** `channels.last_sync_summary` (JSON: entries read, new, known,
+    ///   skipped, whether it stopped early) and `last_full_sync_at` for the weekly full re-list.
+    private static func guardSyncsAndExplainErrors(_ db: Database) throws {
+        let errorClassCheck = SQLCheck.column("error_class", in: JobErrorClass.self)
+        for table in ["jobs", "job_events"] {
+            try TableRebuild.rebuild(table, in: db) { definition in
+                definition.replacingOccurrences(
+                    of: #"error_class IN \([^)]*\)"#, with: errorClassCheck, options: .regularExpression)
+            }
+        }
+        let active = JobStatus.active.sql
+        try db.execute(sql: """
+            ALTER TABLE jobs ADD COLUMN error_detail TEXT;
+            ALTER TABLE channels ADD COLUMN last_sync_summary TEXT;
+            ALTER TABLE channels ADD COLUMN last_full_sync_at REAL;
+            UPDATE jobs SET status = 'cancelled', error_class = 'cancelled', lease_until = NULL,
+                   last_error = 'Cancelled: another sync of this channel was already queued', finished_at = updated_at
+            WHERE kind = 'channel_sync' AND status IN \(active) AND id NOT IN (
+                SELECT min(id) FROM jobs WHERE kind = 'channel_sync' AND status IN \(active) GROUP BY channel_id);
+            CREATE UNIQUE INDEX jobs_one_active_sync ON jobs(channel_id)
+                WHERE kind = 'channel_sync' AND status IN \(active);
+            """)
+    }
+}
+
+/// Rebuilds a table whose column definitions must change (SQLite cannot alter a column or a
+/// CHECK constraint): creates a copy from the table's own stored `CREATE TABLE` text as
+/// `transform` changes it, copies every row, swaps the two, and re-creates the table's indexes.
+/// Migrations run with foreign keys off (GRDB's default), so dropping a parent table does not
+/// cascade into its children.
+enum TableRebuild {
+    static func rebuild(_ table: String, in db: Database, transform: (String) -> String) throws {
+        guard let create = try String.fetchOne(
+            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
+        else { return }
+        let indexes = try String.fetchAll(
+            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            arguments: [table])
+        // A table renamed by an earlier rebuild is stored with its name quoted.
+        let rebuilt = transform(create).replacingOccurrences(
+            of: #"^CREATE TABLE "?\#(table)"? \("#, with: "CREATE TABLE \(table)_rebuilt (", options: .regularExpression)
+        guard rebuilt.hasPrefix("CREATE TABLE \(table)_rebuilt (") else {
+            throw DatabaseError(message: "Unexpected definition of \(table); cannot rebuild it: \(create)")
+        }
+        try db.execute(sql: rebuilt)
+        try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
+        try db.execute(sql: "DROP TABLE \(table)")
+        try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
+        for index in indexes { try db.execute(sql: index) }
     }
 }
