@@ -157,11 +157,12 @@ def test_a_sync_of_40_on_the_dashboard_and_the_channel_card(server, site, b):
     counts = server.wait_for(lambda: drained(server), 240, interval=1, message="the sync's downloads to finish")
     assert counts["failed"] + counts["dead_letter"] >= 1, counts  # the 404 entry
     assert_counts_equal(b, server, "after the sync")
-    # The 404 reads in plain words, the raw text under Details.
+    # The 404 reads in the server's plain words with the class's remedy, the raw line under Details.
     missing = next(j for j in server.get("/api/jobs?status=failed").json()["jobs"] if j["video_id"] == "missing")
+    remedy = server.get("/api/meta").json()["error_classes"][missing["error_class"]]["remedy"]
     b.find(f"job-error-{missing['id']}")
     problem = b.js("return document.querySelector(arguments[0]).textContent", f'[data-testid="job-error-{missing["id"]}"]')
-    assert "gone from the site (404)" in problem, problem
+    assert missing["last_error"] in problem and remedy in problem, problem
     assert "HTTP Error 404" in b.js("return document.querySelector(arguments[0]).textContent", f'[data-testid="job-error-{missing["id"]}-details"]')
 
     # ---- bulk retry ----
@@ -207,6 +208,7 @@ def test_adding_a_channel_says_what_happened(server, site, b):
     b.find("add-channel-url").send_keys(site.url("/nothing-here.xml"))
     b.find("add-channel-submit").click()
     b.wait(lambda: "could not be listed" in (b.text("add-channel-result") or ""), 60, "'could not be listed'")
-    assert "not found (404)" in b.text("add-channel-result"), b.text("add-channel-result")
+    broken = next(c for c in server.get("/api/channels").json()["channels"] if c["url"].endswith("/nothing-here.xml"))
+    assert broken["last_error"] and broken["last_error"] in b.text("add-channel-result"), b.text("add-channel-result")
     assert b.js("return document.querySelector('[data-testid=add-channel-result]').dataset.kind") == "error"
     b.screenshot("channels-add-error-desktop")

@@ -116,9 +116,10 @@ export function mount(root) {
       const problem = explainChannel(channel);
       showResult('error', h('strong', {}, `${name} could not be listed. `), problemView(problem, 'add-channel-problem'));
       watching = null;
-    } else if (channel.state === 'idle') {
+    } else if (channel.state === 'idle' && channel.last_synced_at) {
+      const sync = channel.last_sync || {};
       const c = channel.counts || {};
-      showResult('success', `${name}: ${number.format(c.videos || 0)} videos found, ${number.format(c.queued || 0)} queued for download.`);
+      showResult('success', `${name}: ${number.format(sync.read ?? c.videos ?? 0)} videos found, ${number.format(sync.new ?? c.queued ?? 0)} queued for download.`);
       watching = null;
     }
   }
@@ -284,20 +285,18 @@ export function mount(root) {
     }
   }
 
-  // The server sends `channel.updated` when a sync starts and ends; while the downloads run,
-  // each finished or failed job of a channel moves its counts, so the cards refetch (one
-  // request per burst, at least every 1.5 s while downloads finish).
+  // The server sends `channel.updated` (with the counts) as a sync and its downloads progress.
+  // A track deleted or restored by hand moves the downloaded count too without one: those
+  // (rare) changes cost one refetch per burst.
   const refreshSoon = debounce(load, 500, 1500);
   const touches = (data) => data && data.channel_id !== undefined && data.channel_id !== null && channels.has(data.channel_id);
   const off = live.onMany({
     'channel.updated': (channel) => channel && channel.id !== undefined && upsert(channel),
     // Removed here or in another tab: `remove` ignores ids it no longer shows.
     'channel.deleted': (data) => data && data.id !== undefined && remove(data.id),
-    'job.status': (job) => { if (touches(job) && job.kind === 'download') refreshSoon(); },
-    'jobs.enqueued': () => refreshSoon(),
-    'track.added': (track) => { if (touches(track)) refreshSoon(); },
     'track.deleted': (track) => { if (touches(track)) refreshSoon(); },
     'track.restored': (track) => { if (touches(track)) refreshSoon(); },
+    'track.purged': () => refreshSoon(),
     reset: load,
     open: () => { if (loadFailed) load(); },
   });

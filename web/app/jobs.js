@@ -10,7 +10,7 @@ import { get, post } from './api.js';
 import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
-import { JOB_STATUSES, JOB_GROUPS, isRetryable, isCancellable, statusLabel } from './meta.js';
+import { JOB_STATUSES, jobGroups, isRetryable, isCancellable, statusLabel } from './meta.js';
 import { notify, notifyError } from './notices.js';
 import { pausedUntilTime } from './ratelimit.js';
 import {
@@ -109,8 +109,8 @@ export function mount(root) {
   // ---- counts and filters ----
   const total = () => JOB_STATUSES.reduce((sum, s) => sum + (counts[s] || 0), 0);
   const sum = (statuses) => statuses.reduce((n, s) => n + (counts[s] || 0), 0);
-  const groupOf = (status) => JOB_GROUPS.find((g) => g.statuses.includes(status))?.key;
-  const group = (key) => JOB_GROUPS.find((g) => g.key === key);
+  const groupOf = (status) => jobGroups().find((g) => g.statuses.includes(status))?.key;
+  const group = (key) => jobGroups().find((g) => g.key === key);
 
   function renderCounts() {
     const chip = (status, label, count) => h('button', {
@@ -227,7 +227,8 @@ export function mount(root) {
 
   function renderRow(job, { position = null } = {}) {
     const title = job.title || job.video_id || `${statusLabel(job.kind)} #${job.id}`;
-    const problem = ['failed', 'dead_letter', 'timeout', 'zombie', 'retrying'].includes(job.status) ? explainJob(job) : null;
+    // A problem is shown where it matters: on jobs that need attention or wait for a retry.
+    const problem = ['attention', 'waiting'].includes(groupOf(job.status)) ? explainJob(job) : null;
     const sub = [channelName(job), job.kind === 'download' ? null : statusLabel(job.kind),
       job.attempts > 1 || job.status !== 'pending' ? `attempt ${job.attempts}/${job.max_attempts}` : null].filter(Boolean).join(' · ');
     return h('li', { class: `job job-${job.status}`, dataset: { testid: `job-row-${job.id}`, jobId: job.id, status: job.status } },
@@ -514,7 +515,9 @@ export function mount(root) {
               ev.attempt ? h('span', { class: 'small muted' }, ` attempt ${ev.attempt}`) : null),
             (ev.message || ev.error_class) && (ev.error_class
               ? problemView(explain({ errorClass: ev.error_class, message: ev.message }), `job-event-${ev.id}`, { compact: true })
-              : h('div', { class: 'small muted' }, ev.message)))))
+              : h('div', { class: 'small muted' }, ev.message)),
+            ev.exit_code !== null && ev.exit_code !== undefined && ev.exit_code !== 0
+              ? h('div', { class: 'small muted' }, `yt-dlp exited with status ${ev.exit_code}${ev.signal ? ` (signal ${ev.signal})` : ''}`) : null)))
           : placeholder('No events recorded.'),
         h('h3', {}, 'Log tail'),
         job.log_tail

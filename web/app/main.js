@@ -5,6 +5,7 @@ import { setAuthToken } from './api.js';
 import { fillIcons } from './icons.js';
 import { notify, closeNotice } from './notices.js';
 import * as live from './live.js';
+import * as meta from './meta.js';
 import * as player from './player.js';
 import * as ratelimit from './ratelimit.js';
 
@@ -140,8 +141,10 @@ window.addEventListener('spool:api-error', (event) => {
 
 // Back after an outage: the "cannot be reached" notice no longer applies, and a page whose code
 // failed to load loads now. (Pages refetch their own data: see each page's `open` handler.)
-live.on('open', () => {
+live.on('open', async () => {
   closeNotice('network');
+  // The server's lists came late (it was down at start-up): the page re-renders with them.
+  if (!meta.isLoaded() && await meta.load() && !failedRoute) { render(); return; }
   if (failedRoute) render();
 });
 
@@ -150,6 +153,8 @@ player.init(document.getElementById('player-root'));
 player.subscribe((what) => { if (what === 'queue' || what === 'track') syncLikesLinks(); });
 live.connect();
 ratelimit.init();
-render().then(() => {
+// The server's lists first (statuses, error classes), so no page renders without them; a
+// server that is down does not hold the page up (meta.load resolves false at once).
+meta.load().then(() => render()).then(() => {
   setTimeout(() => { for (const route of routes) route.load().catch(() => {}); }, 1000);
 });
