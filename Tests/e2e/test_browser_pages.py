@@ -38,7 +38,7 @@ PAGES = [
 def seed(server) -> None:
     seed_channel(server, "https://www.youtube.com/@SomeArtist/videos", "Some Artist")
     seed_channel(server, "https://example.org/gone/feed.xml", "A broken feed", state="error",
-                 last_error="ERROR: [generic] Unable to download webpage: HTTP Error 404: Not Found (caused by <HTTPError 404>)")
+                 last_error="The listing failed: the address answered 404 (not found).")
 
 
 @pytest.fixture(scope="module")

@@ -230,7 +230,7 @@ export function mount(root) {
     // A problem is shown where it matters: on jobs that need attention or wait for a retry.
     const problem = ['attention', 'waiting'].includes(groupOf(job.status)) ? explainJob(job) : null;
     const sub = [channelName(job), job.kind === 'download' ? null : statusLabel(job.kind),
-      job.attempts > 1 || job.status !== 'pending' ? `attempt ${job.attempts}/${job.max_attempts}` : null].filter(Boolean).join(' · ');
+      job.attempts > 1 ? `attempt ${job.attempts} of ${job.max_attempts}` : null].filter(Boolean).join(' · ');
     return h('li', { class: `job job-${job.status}`, dataset: { testid: `job-row-${job.id}`, jobId: job.id, status: job.status } },
       h('div', { class: 'job-status' }, badge(job.status, `job-status-${job.id}`)),
       h('div', { class: 'job-main' },
