@@ -14,11 +14,14 @@ player keeps playing and its bar is part of every check.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from browser import (  # noqa: F401  (fixtures are used by name)
     PHONE, WIDE, Browser, media_state, module_browser, module_server, seed_channel, shot_on_failure)
+
+REPO = Path(__file__).resolve().parents[2]
 
 # path, the page's <h1>, a data-testid present once the page has its data, screenshot name
 PAGES = [
@@ -43,7 +46,8 @@ def seed(server) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    yield from module_server(tmp_path_factory, "pages", env={"SPOOL_TEST_JOBS": "1", "WORKERS": "2"},
+    yield from module_server(tmp_path_factory, "pages", env={"SPOOL_TEST_JOBS": "1", "WORKERS": "2",
+                                                             "YTDLP_PATH": str(REPO / ".venv" / "bin" / "yt-dlp")},
                              seed_likes=4, seconds=120, before_start=seed)
 
 
@@ -113,9 +117,10 @@ def test_every_page_in_both_themes(server, data, shared, shot_on_failure, size_n
             problems.append(f"{path}: scrolls sideways at {size[0]} px: {overflow}")
         for scheme in ("light", "dark"):
             b.set_color_scheme(scheme)
+            b.js("document.getElementById('main').scrollTop = 0")  # axe scrolls what it measures
+            b.screenshot(f"{shot}-{size_name}{'-dark' if scheme == 'dark' else ''}")
             for v in b.axe():
                 problems.append(f"{path} ({scheme}, {size[0]} px): {v['impact']} {v['id']}: {v['help']} {v['nodes'][:3]}")
-            b.screenshot(f"{shot}-{size_name}{'-dark' if scheme == 'dark' else ''}")
         b.set_color_scheme(None)
         severe = b.severe()
         if severe:

@@ -182,6 +182,7 @@ def test_likes_deep_link_and_L_on_a_liked_track(server, b):
     b.open(server.base_url, "/likes_player/4", "player-queue")
     wait_playing(b, likes[4])
     assert b.text("player-position") == f"Track 5 of {LIKED}"
+    b.screenshot("likes-queue-desktop")
     b.install_notice_recorder()
     requests_before = b.js("return performance.getEntriesByType('resource').filter(e => /rating/.test(e.name)).length")
     b.js("document.activeElement.blur()")
@@ -205,6 +206,10 @@ def test_undo_notice_goes_when_the_track_comes_back_elsewhere(server, b):
     wait_playing(b, likes[0])
     b.find("player-delete").click()
     b.find("notice-undo", timeout=5)
+    # The notice sits between the page and the player bar: it covers neither.
+    rects = b.js("""const r = s => document.querySelector(s).getBoundingClientRect().toJSON();
+        return {notice: r('[data-testid=notice]'), main: r('#main'), bar: r('[data-testid=player-bar]')};""")
+    assert rects["notice"]["top"] >= rects["main"]["bottom"] - 1 and rects["notice"]["bottom"] <= rects["bar"]["top"] + 1, rects
     server.wait_for(lambda: server.get(f"/api/tracks/{likes[0]}").json()["deleted_at"] is not None, 5, message="trashed")
     # Restored by someone else (the trash view in another tab, the API): the Undo no longer applies.
     assert server.post(f"/api/tracks/{likes[0]}/restore").status == 200

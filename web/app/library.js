@@ -143,8 +143,8 @@ export function mount(root) {
   // ---- rows ----
   function renderRow(track) {
     const isTrash = state.view === 'trash';
-    const playing = player.state().track;
-    const isPlaying = playing && playing.id === track.id;
+    const playing = player.current();
+    const isPlaying = Boolean(playing && playing.id === track.id);
     const isSelected = selected.has(track.id);
     const lead = isTrash ? artwork(track, 44)
       : selecting ? h('label', { class: 'select-box' },
@@ -384,7 +384,7 @@ export function mount(root) {
   const offPlayer = player.subscribe((what) => {
     if (what !== 'track') return;
     // Mark the playing row (and unmark the previous one) without re-rendering the list.
-    const playingId = player.state().track?.id;
+    const playingId = player.current()?.id;
     for (const row of list.querySelectorAll('.track.is-playing')) {
       const id = Number(row.dataset.trackId);
       if (id !== playingId && tracks.has(id)) upsert(tracks.get(id));
