@@ -11,7 +11,7 @@ struct Spool: ParsableCommand {
         commandName: "spool",
         abstract: "Mirror channels into a local library, download them in a persistent queue, and play them in the browser.",
         version: SpoolVersion.current,
-        subcommands: [Serve.self, DatabaseCommand.self],
+        subcommands: [Serve.self, DatabaseCommand.self, SettingsCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -47,6 +47,17 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data("spool: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+/// `spool settings`: every setting as the README's Markdown table (the README's copy is
+/// checked against it by a test).
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settings", abstract: "Print every setting, its default and meaning as a Markdown table.")
+
+    func run() throws {
+        print(Settings.markdownTable)
     }
 }
 

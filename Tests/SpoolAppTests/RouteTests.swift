@@ -129,3 +129,29 @@ final class RouteTests: XCTestCase {
         XCTAssertNil(ErrorMapping.httpError(for: CocoaError(.fileNoSuchFile)), "anything else is an opaque 500 from the server")
     }
 }
+
+/// The README's configuration table is the settings' own (`spool settings` prints it).
+final class SettingsDocumentationTests: XCTestCase {
+    func testTheReadmeListsEverySettingAsTheCodeDefinesIt() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        XCTAssertTrue(text.contains(Settings.markdownTable),
+                      "README.md's configuration table differs from the settings: paste the output of `spool settings` into it")
+    }
+
+    func testRangesAreStatedOnceAndCheckedFromTheSameStatement() {
+        let workers = Settings.descriptors.first { $0.name == "WORKERS" }!
+        XCTAssertTrue(workers.summary.contains("(1–32)"), workers.summary)
+        XCTAssertThrowsError(try Settings.load(environment: ["WORKERS": "33"], dotEnvPath: nil)) { error in
+            XCTAssertTrue("\(error)".contains("WORKERS") && "\(error)".contains("1 to 32"), "\(error)")
+        }
+    }
+
+    func testTheHeartbeatMustBeBelowTheLease() {
+        XCTAssertThrowsError(try Settings.load(environment: ["JOB_LEASE_SECONDS": "10", "JOB_HEARTBEAT_SECONDS": "10"], dotEnvPath: nil)) { error in
+            XCTAssertTrue("\(error)".contains("JOB_HEARTBEAT_SECONDS"), "\(error)")
+        }
+        XCTAssertNoThrow(try Settings.load(environment: ["JOB_LEASE_SECONDS": "10", "JOB_HEARTBEAT_SECONDS": "2"], dotEnvPath: nil))
+    }
+}

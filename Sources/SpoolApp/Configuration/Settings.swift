@@ -161,6 +161,16 @@ public struct Settings: Sendable {
         .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
 
+    /// Every setting as a Markdown table: `spool settings` prints it and the README holds it.
+    public static var markdownTable: String {
+        var lines = ["| variable | default | meaning |", "|---|---|---|"]
+        for descriptor in descriptors {
+            let value = descriptor.defaultValue.isEmpty ? "—" : "`\(descriptor.defaultValue)`"
+            lines.append("| `\(descriptor.name)` | \(value) | \(descriptor.summary) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// The settings from `environment`, over the values of the `.env` file at `dotEnvPath`
     /// (when it exists), over the defaults.
     public static func load(
