@@ -68,6 +68,7 @@ public final class Domain: Sendable {
     public let ytdlp: YtDlpService
     public let startedAt = Date()
     let snapshots: SnapshotThrottle
+    private let trackWatch: EventHub.Subscription
     private let logger: Logger
 
     public init(database: SpoolDatabase, configuration: DomainConfiguration, logger: Logger) throws {
@@ -113,6 +114,14 @@ public final class Domain: Sendable {
             database: database, queue: queue, hub: events, library: files, profiles: profiles, retention: retention,
             previewRunner: runner, previewOptions: { baseOptions }, settings: configuration.sources, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
+        // A track leaving or coming back changes its source's counts.
+        self.trackWatch = events.subscribe { [snapshots] published in
+            switch published.event {
+            case .trackDeleted(let track), .trackRestored(let track), .trackAdded(let track):
+                if let source = track.track.sourceId { snapshots.changed(source) }
+            default: break
+            }
+        }
         registerKinds(runner: runner)
         registerSchedule()
     }
@@ -136,6 +145,8 @@ public final class Domain: Sendable {
             events.publish(.jobProgress(progress))
         case .enqueued(let batch):
             events.publish(.jobsEnqueued(batch))
+        case .deleted(let batch):
+            events.publish(.jobsDeleted(batch))
         }
     }
 

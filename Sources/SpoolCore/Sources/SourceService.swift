@@ -470,12 +470,19 @@ public final class SourceService: Sendable {
         }
         // Pending and running keep the last error until the sync succeeds; an ended sync
         // schedules the next one an interval later (the scheduler, not a retry storm).
+        let (errorClass, detail): (JobErrorClass?, String?) = switch job.status {
+        case .pending, .running, .completed: (nil, nil)
+        case .zombie: (.crashed, nil)
+        default: (job.errorClass, job.errorDetail)
+        }
         try db.cachedStatement(sql: """
             UPDATE sources SET state = ?1,
                 last_error = CASE WHEN ?1 = 'syncing' THEN last_error ELSE ?2 END,
+                last_error_class = CASE WHEN ?1 = 'syncing' THEN last_error_class ELSE ?5 END,
+                last_error_detail = CASE WHEN ?1 = 'syncing' THEN last_error_detail ELSE ?6 END,
                 next_sync_at = CASE WHEN ?3 IS NULL OR kind = 'video' THEN next_sync_at ELSE ?3 + sync_interval_seconds END
             WHERE id = ?4
-            """).execute(arguments: [state, lastError, nextSync, sourceId])
+            """).execute(arguments: [state, lastError, nextSync, sourceId, errorClass, detail])
     }
 
     /// Reads and publishes a source's snapshot (after a commit that changed it).

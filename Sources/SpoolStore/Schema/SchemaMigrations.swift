@@ -263,6 +263,8 @@ extension SchemaMigrations {
             ALTER TABLE sources ADD COLUMN filters TEXT;
             ALTER TABLE sources ADD COLUMN retention TEXT;
             ALTER TABLE sources ADD COLUMN baseline_pending INTEGER NOT NULL DEFAULT 0 CHECK (baseline_pending IN (0, 1));
+            ALTER TABLE sources ADD COLUMN last_error_class TEXT CHECK (last_error_class IS NULL OR \(SQLCheck.column("last_error_class", in: JobErrorClass.self)));
+            ALTER TABLE sources ADD COLUMN last_error_detail TEXT;
             CREATE INDEX sources_profile ON sources(profile_id);
 
             ALTER TABLE tracks ADD COLUMN uploaded_at REAL;
