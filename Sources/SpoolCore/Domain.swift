@@ -135,7 +135,7 @@ public final class Domain: Sendable {
             if let channel = job.sourceId, job.status != .running { snapshots.changed(channel) }
             if JobStatus.needsAttention.contains(job.status) {
                 logger.warning(job.status == .dead_letter ? "Job gave up after its last attempt" : "Job failed for good", metadata: [
-                    "job": "\(job.id ?? 0)", "kind": "\(job.kind)", "channel": "\(job.sourceId.map(String.init) ?? "-")",
+                    "job": "\(job.id ?? 0)", "kind": "\(job.kind)", "source": "\(job.sourceId.map(String.init) ?? "-")",
                     "video": "\(job.videoId ?? "-")", "status": "\(job.status.rawValue)",
                     "class": "\(job.errorClass?.rawValue ?? "-")", "reason": "\(job.lastError ?? "")",
                     "detail": "\(job.errorDetail ?? "")",

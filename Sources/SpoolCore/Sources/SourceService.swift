@@ -437,6 +437,8 @@ public final class SourceService: Sendable {
         var remoteId: String?
         var entriesListed: Int?
         var summary: SyncSummary
+        /// yt-dlp listed it as a playlist (false: one video).
+        var listedAsPlaylist: Bool
     }
 
     /// Records a successful sync (inside the completing transaction). A single video is never
@@ -449,6 +451,9 @@ public final class SourceService: Sendable {
         row.lastSyncSummary = result.summary.json
         row.lastSyncedAt = now
         row.baselinePending = false
+        // A URL that listed as one video (no playlist around it) is a single video: it is
+        // downloaded once and never re-synced.
+        if row.kind == .channel, !result.listedAsPlaylist, result.summary.read == 1 { row.kind = .video }
         if result.summary.full { row.lastFullSyncAt = now }
         row.nextSyncAt = row.kind == .video ? nil : now.addingTimeInterval(Double(row.syncIntervalSeconds))
         try row.update(db)
