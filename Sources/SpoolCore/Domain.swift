@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SpoolJobs
+import SpoolMedia
 import SpoolStore
 import SpoolYtDlp
 
@@ -32,6 +33,8 @@ public struct DomainConfiguration: Sendable {
     /// A package index instead of PyPI, for tests.
     public var ytdlpUpdateIndexURL: String?
     public var ytdlpUpdateCheckSeconds = 86_400.0
+    /// ffmpeg and ffprobe (`FFMPEG_PATH`); nil when missing (a library import then refuses).
+    public var mediaTools: MediaTools?
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -66,6 +69,7 @@ public final class Domain: Sendable {
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let imports: ImportService
     public let startedAt = Date()
     let snapshots: SnapshotThrottle
     private let trackWatch: EventHub.Subscription
@@ -113,6 +117,9 @@ public final class Domain: Sendable {
         self.sources = SourceService(
             database: database, queue: queue, hub: events, library: files, profiles: profiles, retention: retention,
             previewRunner: runner, previewOptions: { baseOptions }, settings: configuration.sources, logger: logger)
+        self.imports = ImportService(
+            database: database, queue: queue, paths: paths, sources: sources, hub: events, tools: configuration.mediaTools,
+            maxAttempts: configuration.maxAttempts, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
         // A track leaving or coming back changes its source's counts.
         self.trackWatch = events.subscribe { [snapshots] published in
@@ -169,6 +176,7 @@ public final class Domain: Sendable {
                 }
                 return (try profiles.options(forSource: sourceId), SourceFilters.decode(filters))
             }, library: files, brake: brake, hub: events))
+        workers.register(JobKind.libraryImport.rawValue, limits: ImportService.limits, handler: imports.handler)
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }

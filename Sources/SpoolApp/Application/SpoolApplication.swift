@@ -4,6 +4,7 @@ import Logging
 import SpoolCore
 import SpoolHTTP
 import SpoolJobs
+import SpoolMedia
 import SpoolStore
 import SpoolYtDlp
 
@@ -54,6 +55,7 @@ public final class SpoolApplication: Sendable {
         configuration.downloadStallSeconds = settings.downloadStallSeconds
         configuration.rateLimitCooldownSeconds = settings.rateLimitCooldownSeconds
         configuration.downloadOptions = YtDlpOptionsFromSettings.make(settings)
+        configuration.mediaTools = MediaTools.locate(ffmpegPath: settings.ffmpegPath)
         configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
         configuration.jsRuntimePath = settings.jsRuntimePath
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
@@ -70,7 +72,8 @@ public final class SpoolApplication: Sendable {
             HealthRoutes(domain: domain, live: live),
             MetricsRoutes(domain: domain, live: live, http: httpMetrics, connections: { [server] in server.connections }),
             MetaRoutes(),
-            JobRoutes(queue: domain.queue),
+            JobRoutes(queue: domain.queue, imports: domain.imports),
+            LibraryImportRoutes(imports: domain.imports),
             TrackRoutes(library: domain.library, trash: domain.trash, ratings: domain.ratings),
             TelemetryRoutes(ingest: domain.telemetry),
             MediaRoutes(library: domain.library, paths: domain.files.paths),

@@ -4,4 +4,6 @@ public enum JobKind: String, CaseIterable, Sendable {
     case sourceSync = "source_sync"
     /// Downloads one video into the library (`Downloads/DownloadHandler`).
     case download
+    /// Adopts the media files of a folder into the library (`Import/LibraryImportHandler`).
+    case libraryImport = "library_import"
 }

@@ -15,6 +15,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v3_event_log_rowids", migrate: dropAutoincrementFromEventLogs)
         migrator.registerMigration("v4_sync_guard_and_error_causes", migrate: guardSyncsAndExplainErrors)
         migrator.registerMigration("v5_sources_profiles_entries", migrate: introduceSources)
+        migrator.registerMigration("v6_library_imports", migrate: createLibraryImports)
         return migrator
     }
 
@@ -294,6 +295,23 @@ extension SchemaMigrations {
                 WHERE kind = 'download' AND source_id IS NOT NULL AND video_id IS NOT NULL AND json_valid(payload);
             INSERT OR IGNORE INTO source_entries (source_id, video_id, title, duration, first_seen_at, last_seen_at)
                 SELECT source_id, video_id, title, duration, created_at, created_at FROM tracks WHERE source_id IS NOT NULL;
+            """)
+    }
+}
+
+extension SchemaMigrations {
+    /// Issue 15's library import: what each `library_import` job found (files examined, adopted,
+    /// already known, unreadable with reasons, sources created), as JSON the domain defines
+    /// (`ImportReport`). Written with each batch of adopted tracks, in the same transaction, so
+    /// the report a client reads while the job runs never counts a track that is not there; its
+    /// final version commits with the job's completion. One row per job, removed with the job.
+    static func createLibraryImports(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE library_imports (
+                job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+                report TEXT NOT NULL CHECK (json_valid(report)),
+                updated_at REAL NOT NULL
+            );
             """)
     }
 }
