@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "SpoolCore",
             dependencies: [
-                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess",
+                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess", "SpoolMedia",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SpoolJobs
+import SpoolMedia
 import SpoolStore
 import SpoolYtDlp
 
@@ -66,6 +67,9 @@ public final class Domain: Sendable {
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let artwork: ArtworkService
+    /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
+    public let media: MediaTools?
     public let startedAt = Date()
     let snapshots: SnapshotThrottle
     private let trackWatch: EventHub.Subscription
@@ -80,6 +84,9 @@ public final class Domain: Sendable {
         let paths = LibraryPaths(libraryDirectory: configuration.libraryDirectory)
         let files = Library(paths: paths, logger: logger)
         self.files = files
+        self.media = MediaTools.locate(ffmpegPath: configuration.downloadOptions.ffmpegLocation)
+        if media == nil { logger.warning("ffmpeg or ffprobe is missing: files are not tagged and artwork is not served") }
+        self.artwork = ArtworkService(database: database, paths: paths, media: media)
         let snapshots = SnapshotThrottle { [database, events] id in
             if let snapshot = try? database.read({ try SourceSnapshot.read($0, id: id) }) {
                 events.publish(.sourceUpdated(snapshot))
@@ -164,11 +171,8 @@ public final class Domain: Sendable {
             JobKind.download.rawValue,
             limits: JobLimits(timeLimit: configuration.downloadTimeLimitSeconds, stallTimeout: configuration.downloadStallSeconds),
             handler: DownloadHandler(runner: runner, plan: { sourceId in
-                let filters = try sourceId.flatMap { id in
-                    try database.read { try String.fetchOne($0, sql: "SELECT filters FROM sources WHERE id = ?", arguments: [id]) }
-                }
-                return (try profiles.options(forSource: sourceId), SourceFilters.decode(filters))
-            }, library: files, brake: brake, hub: events))
+                try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
+            }, library: files, brake: brake, hub: events, media: media, logger: logger))
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }

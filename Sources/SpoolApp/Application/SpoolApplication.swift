@@ -73,7 +73,7 @@ public final class SpoolApplication: Sendable {
             JobRoutes(queue: domain.queue),
             TrackRoutes(library: domain.library, trash: domain.trash, ratings: domain.ratings),
             TelemetryRoutes(ingest: domain.telemetry),
-            MediaRoutes(library: domain.library, paths: domain.files.paths),
+            MediaRoutes(library: domain.library, paths: domain.files.paths, artwork: domain.artwork),
             SourceRoutes(sources: domain.sources),
             ProfileRoutes(profiles: domain.profiles),
             YtDlpRoutes(domain: domain),
