@@ -38,47 +38,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE_SITE = os.path.join(ROOT, "Tests", "Fixtures", "fixture_site.py")
-DRIVER = os.path.join(ROOT, "scripts", "ytdlp-driver", "spool_ytdlp_driver.py")
-sys.path.insert(0, os.path.dirname(DRIVER))
-from spool_ytdlp_driver import END_MARKER  # noqa: E402  (one owner of the marker)
+sys.path.insert(0, os.path.join(ROOT, "scripts", "ytdlp-driver"))
+from driver_client import DriverClient, python_of, spool_download_argv, ytdlp_environment  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-# Mirror of YtDlpArguments.progressTemplate / .download (Sources/SpoolDownloader/YtDlp): keep
-# the two in step, the point is to measure exactly what Spool runs.
-PROGRESS_TEMPLATE = (
-    "download:SPOOLPROG %(progress.status)s %(progress.downloaded_bytes)s %(progress.total_bytes)s "
-    "%(progress.total_bytes_estimate)s %(progress.speed).0f %(progress.eta)s %(progress._percent).1f %(info.id)s")
-
-
-def spool_download_argv(url, directory, audio_format="mp3", ffmpeg=None, extra=()):
-    argv = [
-        "--no-colors", "--newline", "--progress", "--progress-template", PROGRESS_TEMPLATE,
-        "--no-playlist", "--no-write-playlist-metafiles", "--write-info-json", "--write-thumbnail",
-        "--no-mtime", "-o", directory + "/%(id)s.%(ext)s", "--print", "after_move:filepath",
-    ]
-    if audio_format:
-        argv += ["-f", "bestaudio/best", "-x", "--audio-format", audio_format]
-    if ffmpeg:
-        argv += ["--ffmpeg-location", ffmpeg]
-    return argv + list(extra) + ["--", url]
-
-
-def child_environment():
-    environment = dict(os.environ)
-    environment["LC_ALL"] = "C.UTF-8"        # what YtDlpRunner sets
-    environment["PYTHONUNBUFFERED"] = "1"
-    return environment
-
-
-def interpreter_of(yt_dlp):
-    """yt-dlp's interpreter: the shebang of its script (a pip-installed console script)."""
-    with open(yt_dlp, "rb") as script:
-        first = script.readline().decode().strip()
-    if not first.startswith("#!"):
-        sys.exit(f"{yt_dlp} has no #! line; the driver needs yt-dlp's Python interpreter")
-    return first[2:].split()[0]
-
 
 class FixtureSite:
     def __init__(self, count, directory):
@@ -95,7 +58,7 @@ class FixtureSite:
 def listing(yt_dlp, feed_url, count):
     """The feed's entries as Spool lists them: (id, url, extractor key or None)."""
     output = subprocess.run([yt_dlp, "--flat-playlist", "-j", "--no-colors", feed_url],
-                            capture_output=True, text=True, check=True, env=child_environment()).stdout
+                            capture_output=True, text=True, check=True, env=ytdlp_environment()).stdout
     entries = []
     for line in output.splitlines():
         entry = json.loads(line)
@@ -115,7 +78,7 @@ def run_measured(argv, env=None, stdin=subprocess.DEVNULL):
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdin=stdin, stdout=output, stderr=subprocess.STDOUT,
-                                   env=env or child_environment())
+                                   env=env or ytdlp_environment())
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -131,51 +94,6 @@ def process_cpu(pid):
     return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
 
 
-class Driver:
-    """Spool's side of the driver protocol, as ProcessSession does it in Swift."""
-
-    def __init__(self, python, yt_dlp):
-        self.process = subprocess.Popen(
-            [python, "-u", DRIVER, "--argv0", yt_dlp], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=child_environment())
-        self.stderr = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-        self.jobs = 0
-        self.counter = 0
-
-    def _read_stderr(self):
-        for line in self.process.stderr:
-            with self.lock:
-                self.stderr.append(line.decode("utf-8", "replace").rstrip("\r\n"))
-
-    def run(self, argv):
-        """Runs one job; returns (status, stdout lines, stderr lines)."""
-        self.counter += 1
-        job_id = f"{os.getpid()}-{self.process.pid}-{self.counter}-{os.urandom(8).hex()}"
-        self.process.stdin.write(json.dumps({"id": job_id, "argv": argv}).encode() + b"\n")
-        self.process.stdin.flush()
-        prefix = f"{END_MARKER} {job_id} "
-        lines = []
-        while True:
-            raw = self.process.stdout.readline()
-            if not raw:
-                raise RuntimeError(f"the driver ended during a job: {self.stderr[-5:]}")
-            line = raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\r")
-            if line.startswith(prefix):
-                status = int(line[len(prefix):])
-                break
-            lines.append(line)
-        self.jobs += 1
-        with self.lock:
-            errors, self.stderr = self.stderr, []
-        return status, lines, errors
-
-    def close(self):
-        self.process.stdin.close()
-        self.process.wait()
-
-
 def median(values):
     return statistics.median(values) if values else float("nan")
 
@@ -189,7 +107,7 @@ def p90(values):
 
 
 def breakdown(arguments, site, entries):
-    yt_dlp, python = arguments.yt_dlp, interpreter_of(arguments.yt_dlp)
+    yt_dlp, python = arguments.yt_dlp, python_of(arguments.yt_dlp)
     ffmpeg, ffprobe = shutil.which("ffmpeg"), shutil.which("ffprobe")
     media_dir = site.info["dir"]
     work = tempfile.mkdtemp(prefix="spool-bench-")
@@ -241,17 +159,17 @@ def breakdown(arguments, site, entries):
 
     # The same job through a driver: its first job pays the start, the import and the URL
     # patterns; the later ones run in the round-robin below like every other variant.
-    driver = Driver(python, yt_dlp)
+    driver = DriverClient(yt_dlp)
 
     def driver_job():
         directory, entry = fresh()
-        before = process_cpu(driver.process.pid)
+        before = process_cpu(driver.pid)
         started = time.perf_counter()
-        status, lines, errors = driver.run(spool_download_argv(entry[1], directory, "mp3", ffmpeg))
+        status, stdout, stderr = driver.run(spool_download_argv(entry[1], directory, "mp3", ffmpeg))
         wall = time.perf_counter() - started
-        if status != 0 or not any(line.endswith(".mp3") for line in lines):
-            raise RuntimeError(f"driver job failed: {status} {lines[-5:]} {errors[-5:]}")
-        return wall, process_cpu(driver.process.pid) - before
+        if status != 0 or b".mp3\n" not in stdout:
+            raise RuntimeError(f"driver job failed: {status} {stdout[-300:]!r} {stderr[-300:]!r}")
+        return wall, process_cpu(driver.pid) - before
 
     first_driver_job = driver_job()
     driver_name = "Spool's arguments through a warm driver (CPU from /proc, 10 ms ticks)"
@@ -299,7 +217,7 @@ def breakdown(arguments, site, entries):
 
 
 def compare_round(arguments, entries, mode):
-    yt_dlp, python = arguments.yt_dlp, interpreter_of(arguments.yt_dlp)
+    yt_dlp = arguments.yt_dlp
     ffmpeg = shutil.which("ffmpeg")
     work = tempfile.mkdtemp(prefix="spool-bench-")
     jobs = queue.Queue()
@@ -323,9 +241,9 @@ def compare_round(arguments, entries, mode):
                 if driver is None or driver.jobs >= arguments.driver_jobs:
                     if driver is not None:
                         driver.close()
-                    driver = Driver(python, yt_dlp)
-                status, lines, errors = driver.run(argv)
-                output = "\n".join(lines + errors)
+                    driver = DriverClient(yt_dlp)
+                status, stdout, stderr = driver.run(argv)
+                output = (stdout + stderr).decode("utf-8", "replace")
             else:
                 _, _, status, output = run_measured([yt_dlp, *argv])
             elapsed = time.perf_counter() - started

@@ -275,6 +275,9 @@ def serve(requests, marker_output, driver):
             sys.stderr.write(
                 f"WARNING: spool-ytdlp-driver: {problem}; this driver ends after this job\n")
             sys.stderr.flush()
+            # Closed before the marker: by the time Spool reads the marker, the closed stdin tells
+            # it to start a new driver rather than to write the next job to this one.
+            requests.close()
         marker = f"\r{END_MARKER} {job_id} {status}\n".encode("ascii")
         try:
             os.write(marker_output, marker)
