@@ -11,6 +11,7 @@ import os
 import secrets
 import selectors
 import subprocess
+import time
 
 from spool_ytdlp_driver import END_MARKER
 
@@ -72,9 +73,11 @@ class DriverClient:
     def pid(self):
         return self.process.pid
 
-    def run(self, argv, job_id=None):
+    def run(self, argv, job_id=None, timeout=300):
         """Runs one job; returns (status, stdout bytes, stderr bytes) as `yt-dlp <argv>` would
-        have written them (the end marker and its leading carriage return removed)."""
+        have written them (the end marker and its leading carriage return removed). Raises
+        TimeoutError when the marker has not come after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
         job_id = job_id or secrets.token_hex(16)
         self.process.stdin.write(json.dumps({"id": job_id, "argv": argv}).encode() + b"\n")
         self.process.stdin.flush()
@@ -90,7 +93,10 @@ class DriverClient:
                     break
                 if not selector.get_map():
                     raise DriverEnded(f"the driver ended during the job: {output['stderr'][-500:]!r}")
-                for key, _ in selector.select():
+                ready = selector.select(max(0, deadline - time.monotonic()))
+                if not ready:
+                    raise TimeoutError(f"no end marker after {timeout} s: {output['stdout'][-300:]!r}")
+                for key, _ in ready:
                     chunk = os.read(key.fileobj.fileno(), 65536)
                     if chunk:
                         output[key.data] += chunk
