@@ -17,6 +17,7 @@ files) and runs the real yt-dlp against it; no Spool server is involved. Two par
               `--use-extractors`, (c) `--parallel` drivers (scripts/ytdlp-driver), each
               retired after `--driver-jobs` jobs. Wall time, CPU-s of every process
               involved except the fixture site, per-job median and p90 wall time.
+  memory      One driver runs every entry in turn; its resident size as the jobs go by.
 
     .venv/bin/python scripts/bench/ytdlp_driver.py                 # both parts
     .venv/bin/python scripts/bench/ytdlp_driver.py compare --rounds 2
@@ -293,9 +294,42 @@ def compare(arguments, entries):
                   f"| {p90(durations) * 1000:.0f} ms | {ratio} |", flush=True)
 
 
+# ---------------------------------------------------------------------------------------------
+# memory
+
+
+def resident_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def memory(arguments, entries):
+    """One driver, every entry in turn: its resident size as jobs go by (bounds `--driver-jobs`)."""
+    ffmpeg = shutil.which("ffmpeg")
+    work = tempfile.mkdtemp(prefix="spool-bench-")
+    driver = DriverClient(arguments.yt_dlp)
+    checkpoints = {1, 10, 25, 50, 100, 150, 200, 300, 400, 500}
+    print(f"\n## Memory: one driver, {len(entries)} jobs in turn\n")
+    print("| after job | driver RSS |")
+    print("|---|---|")
+    for index, entry in enumerate(entries, 1):
+        directory = tempfile.mkdtemp(dir=work)
+        status, _, stderr = driver.run(spool_download_argv(entry[1], directory, "mp3", ffmpeg))
+        if status != 0:
+            raise RuntimeError(f"job {index} failed: {stderr[-300:]!r}")
+        shutil.rmtree(directory, ignore_errors=True)
+        if index in checkpoints or index == len(entries):
+            print(f"| {index} | {resident_kib(driver.pid) / 1024:.1f} MiB |", flush=True)
+    driver.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("parts", nargs="*", default=[], help="breakdown, compare (default: both)")
+    parser.add_argument("parts", nargs="*", default=[], help="breakdown, compare, memory (default: breakdown and compare)")
     parser.add_argument("--yt-dlp", default=os.path.join(ROOT, ".venv", "bin", "yt-dlp"))
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--parallel", type=int, default=3)
@@ -308,8 +342,8 @@ def main():
     arguments = parser.parse_args()
     arguments.modes = arguments.modes.split(",")
     parts = arguments.parts or ["breakdown", "compare"]
-    if set(parts) - {"breakdown", "compare"}:
-        parser.error("parts are breakdown and compare")
+    if set(parts) - {"breakdown", "compare", "memory"}:
+        parser.error("parts are breakdown, compare and memory")
 
     site = FixtureSite(arguments.count, arguments.site_dir)
     try:
@@ -320,6 +354,8 @@ def main():
             breakdown(arguments, site, entries)
         if "compare" in parts:
             compare(arguments, entries)
+        if "memory" in parts:
+            memory(arguments, entries)
     finally:
         site.close()
 
