@@ -285,14 +285,14 @@ final class Watch {
 
         var gotOutput = false
         for (position, index) in readerIndices.enumerated() where descriptors[position].revents != 0 {
-            if read(into: index, deliver: deliver) == .data {
+            if case .data = read(into: index, deliver: deliver) {
                 gotOutput = true
             }
         }
         return gotOutput
     }
 
-    private enum ReadResult { case data, wouldBlock, closed }
+    private enum ReadResult { case data(Int), wouldBlock, closed }
 
     // One read per ready pipe per round, so a flood on one stream cannot starve the other stream
     // or the watchdogs.
@@ -302,7 +302,7 @@ final class Watch {
             if count > 0 {
                 let stream = readers[index].stream
                 readers[index].splitter.feed(UnsafeBufferPointer(rebasing: buffer[..<count])) { deliver(stream, $0) }
-                return .data
+                return .data(count)
             }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -318,8 +318,8 @@ final class Watch {
     // so that the next phase starts on a fresh line.
     private func settle(_ index: Int, deliver: (StandardStream, String) -> Void) {
         var total = 0
-        while total < Self.settleByteLimit && read(into: index, deliver: deliver) == .data {
-            total += Self.readBufferSize
+        while total < Self.settleByteLimit, case .data(let count) = read(into: index, deliver: deliver) {
+            total += count
         }
         if readers[index].isOpen {
             let stream = readers[index].stream
