@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import selectors
+import shutil
 import subprocess
 import time
 
@@ -19,12 +20,16 @@ DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "spool_ytdlp_d
 
 
 def python_of(yt_dlp):
-    """yt-dlp's interpreter: the #! line of a pip-installed `yt-dlp` script."""
+    """yt-dlp's interpreter, from the #! line of a pip-installed `yt-dlp` script or of the zipapp
+    release (`#!/usr/bin/env python3`: the python3 on PATH)."""
     with open(yt_dlp, "rb") as script:
-        first = script.readline().decode().strip()
+        first = script.readline().decode("utf-8", "replace").strip()
     if not first.startswith("#!"):
         raise ValueError(f"{yt_dlp} has no #! line; the driver needs yt-dlp's Python interpreter")
-    return first[2:].split()[0]
+    words = first[2:].split()
+    if os.path.basename(words[0]) == "env" and len(words) > 1:
+        return shutil.which(words[1]) or words[1]
+    return words[0]
 
 
 def ytdlp_environment():
