@@ -119,8 +119,10 @@ final class Watch {
                 // After the marker, stdout belongs to no request; stderr still holds what the
                 // child wrote before it.
                 if marker != nil { return }
-                if let endMarker, stopCause == nil, endMarker(text) {
-                    marker = text
+                if let endMarker, endMarker(text) {
+                    // A marker that comes after a stop was requested does not save the child:
+                    // it is dropped like any marker, and the stop goes on.
+                    if stopCause == nil { marker = text }
                     return
                 }
             }

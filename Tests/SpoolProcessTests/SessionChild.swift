@@ -15,6 +15,7 @@ import XCTest
 ///     hang          "hanging", then sleeps, no marker
 ///     hang-no-term  ignores SIGTERM, starts a grandchild `sleep`, prints its pid, then sleeps
 ///     grandchild    starts a grandchild `sleep` in the background, prints its pid, marker
+///     late-marker   "waiting", then sleeps; on SIGTERM writes its marker and exits
 ///     die CODE      "dying" on stderr, then exits with CODE
 ///     retire        closes stdin (the driver's way to retire), marker, exits
 ///     quit          marker, then exits without closing stdin first
@@ -74,6 +75,11 @@ enum SessionChild {
         elif command == "grandchild":
             sleeper = subprocess.Popen(["sleep", "1000"], stdin=subprocess.DEVNULL)
             out(str(sleeper.pid)); end(request_id)
+        elif command == "late-marker":
+            def answer_late(number, frame, request_id=request_id):
+                end(request_id); sys.exit(0)
+            signal.signal(signal.SIGTERM, answer_late)
+            out("waiting"); time.sleep(1000)
         elif command == "die":
             err("dying"); os._exit(int(argument))
         elif command == "retire":

@@ -118,6 +118,17 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(try session.perform(sessionRequest("echo after")).reason, .completed)
     }
 
+    func testAMarkerThatComesAfterTheStopDoesNotSaveTheChildAndIsNotOutput() throws {
+        let session = try ProcessSession(try SessionChild.spec(), requestsPerProcess: 100)
+        _ = try session.perform(sessionRequest("echo warm"))
+        let (outcome, lines) = try performCollecting(session, sessionRequest("late-marker", timeLimit: .milliseconds(400)))
+        XCTAssertEqual(outcome.reason, .timedOut)
+        XCTAssertNil(outcome.endMarker)
+        XCTAssertEqual(outcome.termination, .exited(0))
+        XCTAssertEqual(lines.map(\.text), ["waiting"])
+        XCTAssertEqual(outcome.tail.map(\.text), ["waiting"])
+    }
+
     func testTheSessionTimeLimitAppliesToRequestsWithoutTheirOwn() throws {
         let session = try ProcessSession(try SessionChild.spec { $0.timeLimit = .milliseconds(700) }, requestsPerProcess: 100)
         let outcome = try session.perform(sessionRequest("hang"))
