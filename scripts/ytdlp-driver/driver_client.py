@@ -39,8 +39,9 @@ def ytdlp_environment():
     return environment
 
 
-# Mirror of YtDlpArguments.progressTemplate / .download (Sources/SpoolDownloader/YtDlp): keep
-# the two in step, the point is to measure exactly what Spool runs.
+# Mirror of YtDlpArguments.progressTemplate / .download (Sources/SpoolYtDlp/YtDlpArguments.swift)
+# for the options the benchmark uses (mp3, --ffmpeg-location; no JS runtime, match filter or
+# audio quality): keep the two in step, the point is to measure exactly what Spool runs.
 PROGRESS_TEMPLATE = (
     "download:SPOOLPROG %(progress.status)s %(progress.downloaded_bytes)s %(progress.total_bytes)s "
     "%(progress.total_bytes_estimate)s %(progress.speed).0f %(progress.eta)s %(progress._percent).1f %(info.id)s")
