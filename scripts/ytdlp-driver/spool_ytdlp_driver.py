@@ -310,8 +310,11 @@ def main(arguments):
     except ProtocolError as error:
         sys.stderr.write(f"ERROR: spool-ytdlp-driver: {error}\n")
         return EXIT_PROTOCOL_ERROR
-    # A zipapp `yt-dlp` (the release download) is importable once it is on sys.path.
-    sys.path[:0] = paths
+    # yt_dlp comes from where `python -m yt_dlp` would find it (PYTHONPATH, site-packages), never
+    # from a folder that happens to sit next to this script; a zipapp `yt-dlp` (the release
+    # download) is importable once it is on sys.path.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = paths + [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
 
     # Requests come on a private copy of stdin; the job and its children get /dev/null, as a
     # `yt-dlp` child of Spool does (and `-a -` cannot swallow the next requests).
