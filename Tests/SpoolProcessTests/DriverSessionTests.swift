@@ -4,9 +4,9 @@ import XCTest
 @testable import SpoolProcess
 
 /// The seam the yt-dlp adapter will use: a `ProcessSession` whose child is the real driver
-/// (scripts/ytdlp-driver) run by the real yt-dlp's interpreter. Skipped when the project's
+/// (Sources/SpoolYtDlp/Driver) run by the real yt-dlp's interpreter. Skipped when the project's
 /// `.venv` (scripts/setup.sh) is missing. The driver's own behaviour is tested in
-/// scripts/ytdlp-driver/test_spool_ytdlp_driver.py; this checks that its end marker (led by a
+/// Tests/ytdlp_driver/test_spool_ytdlp_driver.py; this checks that its end marker (led by a
 /// carriage return), its exit statuses and its stderr reach a Swift caller intact.
 final class DriverSessionTests: XCTestCase {
     private static let root = URL(fileURLWithPath: #filePath)
@@ -21,7 +21,7 @@ final class DriverSessionTests: XCTestCase {
         var environment = ProcessSpec.currentEnvironment()
         environment["LC_ALL"] = "C.UTF-8"
         environment["PYTHONUNBUFFERED"] = "1"
-        let driver = Self.root.appendingPathComponent("scripts/ytdlp-driver/spool_ytdlp_driver.py").path
+        let driver = Self.root.appendingPathComponent("Sources/SpoolYtDlp/Driver/spool_ytdlp_driver.py").path
         let spec = ProcessSpec(executablePath: python, arguments: ["-u", driver, "--argv0", ytDlp],
                                environment: environment, timeLimit: .seconds(120), killGrace: .seconds(1))
         return try ProcessSession(spec, requestsPerProcess: requestsPerProcess)

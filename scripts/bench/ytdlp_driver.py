@@ -14,7 +14,7 @@ files) and runs the real yt-dlp against it; no Spool server is involved. Two par
               child it waited for, from wait4).
   compare     `--count` entries (default 200), mp3, `--parallel` at a time (default 3):
               (a) a `yt-dlp` process per entry with Spool's arguments, (b) the same with
-              `--use-extractors`, (c) `--parallel` drivers (scripts/ytdlp-driver), each
+              `--use-extractors`, (c) `--parallel` drivers (Sources/SpoolYtDlp/Driver), each
               retired after `--driver-jobs` jobs. Wall time, CPU-s of every process
               involved except the fixture site, per-job median and p90 wall time.
   memory      One driver runs every entry in turn; its resident size as the jobs go by.
@@ -39,7 +39,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE_SITE = os.path.join(ROOT, "Tests", "Fixtures", "fixture_site.py")
-sys.path.insert(0, os.path.join(ROOT, "scripts", "ytdlp-driver"))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "ytdlp_driver"))
 from driver_client import DriverClient, python_of, spool_download_argv, ytdlp_environment  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

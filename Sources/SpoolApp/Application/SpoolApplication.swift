@@ -56,6 +56,8 @@ public final class SpoolApplication: Sendable {
         configuration.downloadOptions = YtDlpOptionsFromSettings.make(settings)
         configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
         configuration.jsRuntimePath = settings.jsRuntimePath
+        configuration.ytdlpDriverJobs = settings.ytdlpDriverJobs
+        configuration.ytdlpDriverFolder = URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().path
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
         configuration.ytdlpUpdateIndexURL = settings.ytdlpUpdateIndexURL
         configuration.ytdlpUpdateCheckSeconds = settings.ytdlpUpdateCheckHours * 3600

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import Logging
-import Logging
 import SpoolJobs
 import SpoolMedia
 import SpoolProcess
@@ -15,6 +14,8 @@ import SpoolYtDlp
 /// every download (`DownloadBrake`).
 struct DownloadHandler: JobHandler {
     let runner: YtDlpRunner
+    /// Long-lived yt-dlp processes; nil runs one process per download.
+    let drivers: YtDlpDrivers?
     /// How a download of a source runs (its profile, filters, tagging), read when it starts.
     let plan: @Sendable (_ sourceId: Int64?) throws -> DownloadPlan
     let library: Library
@@ -43,7 +44,7 @@ struct DownloadHandler: JobHandler {
             payload.url, into: partial, options: options, runtime: runner.installation.runtime, extractor: payload.extractor)
         let run: YtDlpRunner.Run
         do {
-            run = try runner.run(arguments, cancellation: cancellation, onStdout: { line in
+            run = try runner.download(arguments, cancellation: cancellation, drivers: drivers, onStdout: { line in
                 context.touch()
                 if let progress = ProgressLine(line) {
                     context.reportProgress(JobProgress(

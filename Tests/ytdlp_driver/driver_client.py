@@ -12,11 +12,17 @@ import secrets
 import selectors
 import shutil
 import subprocess
+import sys
 import time
 
-from spool_ytdlp_driver import END_MARKER
+# The driver ships inside the binary (SwiftPM embeds this file in SpoolYtDlp); the tests and the
+# benchmark run the same file.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DRIVER_FOLDER = os.path.join(ROOT, "Sources", "SpoolYtDlp", "Driver")
+sys.path.insert(0, DRIVER_FOLDER)
+from spool_ytdlp_driver import END_MARKER  # noqa: E402
 
-DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "spool_ytdlp_driver.py")
+DRIVER = os.path.join(DRIVER_FOLDER, "spool_ytdlp_driver.py")
 
 
 def python_of(yt_dlp):

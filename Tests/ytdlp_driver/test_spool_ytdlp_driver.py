@@ -1,7 +1,7 @@
 """The driver answers every job exactly as a `yt-dlp` process would, and nothing of one job
 reaches the next. Real yt-dlp, real ffmpeg, the fixture site.
 
-    .venv/bin/pytest -q scripts/ytdlp-driver
+    .venv/bin/pytest -q Tests/ytdlp_driver
 """
 import json
 import os
@@ -17,6 +17,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "Fixtures"))
+sys.path.insert(0, HERE)
 from fixture_site import FixtureSite  # noqa: E402
 from driver_client import DRIVER, DriverClient, python_of, spool_download_argv, ytdlp_environment  # noqa: E402
 
