@@ -4,7 +4,6 @@ import Logging
 import SpoolCore
 import SpoolHTTP
 import SpoolJobs
-import SpoolMedia
 import SpoolStore
 import SpoolYtDlp
 
@@ -55,9 +54,10 @@ public final class SpoolApplication: Sendable {
         configuration.downloadStallSeconds = settings.downloadStallSeconds
         configuration.rateLimitCooldownSeconds = settings.rateLimitCooldownSeconds
         configuration.downloadOptions = YtDlpOptionsFromSettings.make(settings)
-        configuration.mediaTools = MediaTools.locate(ffmpegPath: settings.ffmpegPath)
         configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
         configuration.jsRuntimePath = settings.jsRuntimePath
+        configuration.ytdlpDriverJobs = settings.ytdlpDriverJobs
+        configuration.ytdlpDriverFolder = URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().path
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
         configuration.ytdlpUpdateIndexURL = settings.ytdlpUpdateIndexURL
         configuration.ytdlpUpdateCheckSeconds = settings.ytdlpUpdateCheckHours * 3600
@@ -76,7 +76,7 @@ public final class SpoolApplication: Sendable {
             LibraryImportRoutes(imports: domain.imports),
             TrackRoutes(library: domain.library, trash: domain.trash, ratings: domain.ratings),
             TelemetryRoutes(ingest: domain.telemetry),
-            MediaRoutes(library: domain.library, paths: domain.files.paths),
+            MediaRoutes(library: domain.library, paths: domain.files.paths, artwork: domain.artwork),
             SourceRoutes(sources: domain.sources),
             ProfileRoutes(profiles: domain.profiles),
             YtDlpRoutes(domain: domain),

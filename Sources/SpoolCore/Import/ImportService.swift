@@ -60,6 +60,12 @@ public final class ImportService: Sendable {
         try Self.validatedFolder(path, move: move, paths: paths)
     }
 
+    /// The same check for a library at `libraryDirectory`, before any service exists (the
+    /// command line refuses a bad folder before it opens the database).
+    public static func validatedFolder(_ path: String, move: Bool, libraryDirectory: String) throws -> String {
+        try validatedFolder(path, move: move, paths: LibraryPaths(libraryDirectory: libraryDirectory))
+    }
+
     static func validatedFolder(_ path: String, move: Bool, paths: LibraryPaths) throws -> String {
         func refuse(_ message: String) -> DomainError { .invalid(field: "path", message) }
         guard !path.isEmpty else { throw refuse("is required: the absolute path of a folder on the server.") }
