@@ -40,6 +40,9 @@ struct LibraryImporter: Sendable {
     var batchSize = 100
     /// How often the report is written while no batch commits (a poll sees the counts move).
     var reportInterval = 1.0
+    /// A folder's adopted files are committed once this long passed since the last commit,
+    /// even when fewer than `batchSize` wait.
+    var flushInterval = 2.0
 
     /// One run's inputs.
     struct Run {
@@ -192,6 +195,8 @@ private final class ImportSession {
             if ["jpg", "jpeg", "png", "webp"].contains(suffix), thumbnails[owner] == nil { thumbnails[owner] = item.name }
         }
         try adopt(media, in: folder, thumbnails: thumbnails)
+        // Tracks show up while a long import runs, not only once 100 are pending.
+        if !pending.isEmpty, Date().timeIntervalSince(lastSave) >= importer.flushInterval { try flush() }
         try saveReportIfDue()
     }
 
@@ -246,9 +251,16 @@ private final class ImportSession {
                 report.alreadyKnown += 1
                 continue
             }
+            let createdBefore = resolver.created.count
             let source = try resolver.source(
                 sidecar: item.sidecar, sourceURLTag: item.tags.spoolSourceURL,
                 titleHint: item.tags["album_artist"] ?? item.tags["artist"])
+            if resolver.created.count > createdBefore {
+                // Recorded at once: an attempt that follows a crash finds the source as existing,
+                // and the report must still say this import created it.
+                report.sourcesCreated = resolver.created
+                try saveReport()
+            }
             if let source { folderSources.insert(source.id) }
             fresh.append((item, source))
             adoptedFiles[item.id] = display(folder.path, item.probed.name)
