@@ -133,10 +133,16 @@ struct ImportPlacement {
             try? left.close()
             try? right.close()
         }
-        while true {
-            guard let one = try? left.read(upToCount: 1 << 20), let two = try? right.read(upToCount: 1 << 20) else { return false }
-            if one != two { return false }
-            if one.isEmpty { return true }
+        do {
+            while true {
+                // `read(upToCount:)` answers nil at the end of the file.
+                let one = try left.read(upToCount: 1 << 20) ?? Data()
+                let two = try right.read(upToCount: 1 << 20) ?? Data()
+                if one != two { return false }
+                if one.isEmpty { return true }
+            }
+        } catch {
+            return false
         }
     }
 

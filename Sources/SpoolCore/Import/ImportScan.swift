@@ -126,13 +126,14 @@ enum ImportContent: Equatable {
     /// extractor's key in lower case: `youtube`, `generic`, `soundcloud`).
     static func looksLikeArchive(_ bytes: [UInt8]) -> Bool {
         let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        if bytes.count == sniffLength, !text.hasSuffix("\n") { lines = Array(lines.dropLast()) }
+        // `\r\n` is one Character in Swift: split on every kind of line end.
+        var lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
+        if bytes.count == sniffLength, text.last?.isNewline != true { lines = Array(lines.dropLast()) }
         return !lines.isEmpty && lines.allSatisfy { archiveLine($0) != nil }
     }
 
     static func archiveLine(_ line: Substring) -> String? {
-        let parts = line.trimmingCharacters(in: CharacterSet(charactersIn: "\r")).split(separator: " ", omittingEmptySubsequences: false)
+        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
               parts[0].unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }),
               !parts[1].unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
@@ -146,7 +147,7 @@ enum ImportContent: Equatable {
         guard stat(path, &info) == 0, info.st_size <= archiveSizeLimit,
               let data = FileManager.default.contents(atPath: path) else { return nil }
         var ids = Set<String>()
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
+        for line in String(decoding: data, as: UTF8.self).split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
             guard let id = archiveLine(line) else { return nil }
             ids.insert(id)
         }
