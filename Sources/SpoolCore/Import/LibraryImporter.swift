@@ -154,9 +154,17 @@ private final class ImportSession {
         report.filesExamined += folder.sidecars.count + folder.links.count
         var media: [Probed] = []
         var loose: [Loose] = []
+        let tracked = try trackedFiles(in: folder)
         for name in folder.files {
             if run.isCancelled() { throw stopped() }
             let path = folder.path + "/" + name
+            if let track = tracked[name] {
+                // A track's own file (a second run, Spool's own folders): known without ffprobe.
+                countKnown(track, display: display(folder.path, name))
+                report.filesExamined += 1
+                tick()
+                continue
+            }
             switch ImportContent.sniff(path) {
             case .archive(let ids):
                 archives[folder.path, default: []].formUnion(ids)
@@ -183,7 +191,7 @@ private final class ImportSession {
             report.filesExamined += 1
             tick()
         }
-        let stems = Set(media.map { VideoIdentity.stem(of: $0.name) })
+        let stems = Set(media.map { VideoIdentity.stem(of: $0.name) } + tracked.keys.map(VideoIdentity.stem(of:)))
         var thumbnails: [String: String] = [:]
         for item in loose {
             let owner = item.companionCandidate ? stems.first { item.name.hasPrefix($0 + ".") } : nil
@@ -239,9 +247,7 @@ private final class ImportSession {
             }
             if let track = known.tracks[item.id] {
                 if track.createdAt >= run.since, finishEarlierAdoption(of: track, file: path, folder: folder, thumbnails: thumbnails) {
-                    report.adopted += 1
-                    if track.sourceId == nil { report.adoptedWithoutSource += 1 }
-                    adoptedFiles[item.id] = display(folder.path, item.probed.name)
+                    countKnown(track, display: display(folder.path, item.probed.name))
                 } else {
                     report.alreadyKnown += 1
                 }
@@ -434,12 +440,54 @@ private final class ImportSession {
 
     // MARK: - What Spool knows
 
+    /// Counts a file some track already has: adopted when this job made that track in an
+    /// earlier attempt (before a crash or restart), else already known.
+    private func countKnown(_ track: KnownTrack, display: String) {
+        guard track.createdAt >= run.since else {
+            report.alreadyKnown += 1
+            return
+        }
+        report.adopted += 1
+        if track.sourceId == nil { report.adoptedWithoutSource += 1 }
+        adoptedFiles[track.videoId] = display
+    }
+
+    /// In place: the files of `folder` that are some track's media file, by name.
+    private func trackedFiles(in folder: ImportScan.Folder) throws -> [String: KnownTrack] {
+        guard !run.move, !folder.files.isEmpty else { return [:] }
+        let prefix = relativePath(folder.path + "/x").dropLast()
+        var found: [String: KnownTrack] = [:]
+        for chunk in Self.chunks(folder.files.map { prefix + $0 }) {
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            let rows = try importer.database.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT video_id, source_id, file_path, thumbnail_path, info_path, created_at FROM tracks WHERE file_path IN (\(marks))
+                    """, arguments: StatementArguments(chunk))
+            }
+            for row in rows {
+                let track = KnownTrack(row: row)
+                found[String(track.filePath.dropFirst(prefix.count))] = track
+            }
+        }
+        return found
+    }
+
     struct KnownTrack {
+        let videoId: String
         let sourceId: Int64?
         let filePath: String
         let thumbnailPath: String?
         let infoPath: String?
         let createdAt: Date
+
+        init(row: Row) {
+            videoId = row["video_id"]
+            sourceId = row["source_id"]
+            filePath = row["file_path"]
+            thumbnailPath = row["thumbnail_path"]
+            infoPath = row["info_path"]
+            createdAt = Date(timeIntervalSince1970: row["created_at"])
+        }
     }
 
     /// Tracks of `ids` (in the trash too), and the ids Spool knows otherwise: tombstones and
@@ -453,9 +501,7 @@ private final class ImportSession {
                 for row in try Row.fetchAll(db, sql: """
                     SELECT video_id, source_id, file_path, thumbnail_path, info_path, created_at FROM tracks WHERE video_id IN (\(marks))
                     """, arguments: StatementArguments(chunk)) {
-                    tracks[row["video_id"]] = KnownTrack(
-                        sourceId: row["source_id"], filePath: row["file_path"], thumbnailPath: row["thumbnail_path"],
-                        infoPath: row["info_path"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                    tracks[row["video_id"]] = KnownTrack(row: row)
                 }
                 others.formUnion(try String.fetchAll(db, sql: """
                     SELECT video_id FROM tombstones WHERE video_id IN (\(marks))
