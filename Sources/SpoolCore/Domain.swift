@@ -67,6 +67,7 @@ public final class Domain: Sendable {
     public let library: TrackLibrary
     public let files: Library
     public let trash: TrashService
+    public let renames: LibraryRenames
     public let ratings: RatingService
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
@@ -109,7 +110,10 @@ public final class Domain: Sendable {
             database: database, retentionSeconds: Double(configuration.jobRetentionDays) * 86_400,
             intervalSeconds: configuration.housekeepingIntervalSeconds, logger: logger)
         self.library = TrackLibrary(database: database)
-        self.trash = TrashService(database: database, hub: events, paths: paths, locks: TrackLocks(), logger: logger)
+        // One lock per track for every file-and-row change: trash, restore, purge, rename.
+        let locks = TrackLocks()
+        self.trash = TrashService(database: database, hub: events, paths: paths, locks: locks, logger: logger)
+        self.renames = LibraryRenames(database: database, queue: queue, paths: paths, locks: locks, hub: events, logger: logger)
         self.ratings = RatingService(database: database, hub: events)
         self.telemetry = TelemetryIngest(database: database)
         self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
@@ -186,7 +190,8 @@ public final class Domain: Sendable {
             limits: JobLimits(timeLimit: configuration.downloadTimeLimitSeconds, stallTimeout: configuration.downloadStallSeconds),
             handler: DownloadHandler(runner: runner, drivers: drivers, plan: { sourceId in
                 try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
-            }, library: files, brake: brake, hub: events, media: media, logger: logger))
+            }, library: files, database: database, brake: brake, hub: events, media: media, logger: logger))
+        workers.register(JobKind.libraryRename.rawValue, handler: LibraryRenameHandler(renames: renames))
         workers.register(JobKind.libraryImport.rawValue, limits: ImportService.limits, handler: imports.handler)
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
@@ -229,6 +234,7 @@ public final class Domain: Sendable {
         let settings = configuration.downloadOptions
         try profiles.followSettings(audioFormat: settings.audioFormat, format: settings.format, extraArguments: settings.extraArguments)
         try trash.reconcile()
+        try renames.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
         try workers.start()

@@ -183,6 +183,25 @@ final class ImportLibraryTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: h.domain.files.paths.partialRoot + "/import-\(job.id!)"))
     }
 
+    func testMoveNamesFilesByTheProfilesTemplateAndNumbersCollisions() throws {
+        let h = try DomainHarness()
+        try h.database.write { db in
+            try db.execute(sql: "UPDATE profiles SET output_template = '{artist}/{title}.{ext}' WHERE is_default = 1")
+        }
+        let old = try folder()
+        try tone(old + "/one [aaaaaaaaaaa].m4a", tags: ["title": "Same", "artist": "Band"])
+        try tone(old + "/two [bbbbbbbbbbb].m4a", tags: ["title": "Same", "artist": "Band"])
+        let (_, report) = try run(h, old, move: true)
+        XCTAssertEqual(report.adopted, 2)
+        let rows = try tracks(h)
+        XCTAssertEqual(Set(rows.values.map(\.filePath)), ["Band/Same.m4a", "Band/Same (2).m4a"])
+        XCTAssertEqual(rows["aaaaaaaaaaa"]?.artist, "Band", "the file's tags are the track's")
+        for track in rows.values {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: h.domain.files.paths.root + "/" + track.filePath))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: old), [])
+    }
+
     func testPlacementKeepsTheOriginalUntilTheLibraryHoldsTheSameData() throws {
         let base = try folder()
         let placement = ImportPlacement(staging: base + "/.partial/import-1", touch: {})

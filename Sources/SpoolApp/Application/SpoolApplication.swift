@@ -78,7 +78,7 @@ public final class SpoolApplication: Sendable {
             TelemetryRoutes(ingest: domain.telemetry),
             MediaRoutes(library: domain.library, paths: domain.files.paths, artwork: domain.artwork),
             SourceRoutes(sources: domain.sources),
-            ProfileRoutes(profiles: domain.profiles),
+            ProfileRoutes(profiles: domain.profiles, renames: domain.renames),
             YtDlpRoutes(domain: domain),
         ]
         for collection in collections { collection.register(on: &routes) }

@@ -6,7 +6,7 @@ import SpoolStore
 struct TrackRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
-        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, uploadedAt, mediaUrl, thumbnailUrl, artworkUrl
+        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, uploadedAt, mediaUrl, thumbnailUrl, artworkUrl, artist, album, trackNumber
     }
 
     /// Every field is written, `null` included, so clients see one stable shape.
@@ -34,6 +34,9 @@ struct TrackRepresentation: Encodable, Sendable {
         try container.encode(thumbnailUrl, forKey: .thumbnailUrl)
         try container.encode(uploadedAt, forKey: .uploadedAt)
         try container.encode(artworkUrl, forKey: .artworkUrl)
+        try container.encode(artist, forKey: .artist)
+        try container.encode(album, forKey: .album)
+        try container.encode(trackNumber, forKey: .trackNumber)
     }
     let id: Int64
     let videoId: String
@@ -58,6 +61,10 @@ struct TrackRepresentation: Encodable, Sendable {
     let uploadedAt: Date?
     /// Square JPEG artwork (`?size=list` for rows); 404 when the track has none.
     let artworkUrl: String
+    /// The music tags written into the file (null for tracks downloaded before tagging).
+    let artist: String?
+    let album: String?
+    let trackNumber: Int?
 
     init(_ track: Track, sourceTitle: String?) {
         let id = track.id ?? 0
@@ -83,6 +90,9 @@ struct TrackRepresentation: Encodable, Sendable {
         thumbnailUrl = track.thumbnailPath == nil ? nil : "/media/\(id)/thumbnail"
         uploadedAt = track.uploadedAt
         artworkUrl = "/api/tracks/\(id)/artwork"
+        artist = track.artist
+        album = track.album
+        trackNumber = track.trackNumber
     }
 
     init(_ item: LibraryTrack) {

@@ -26,5 +26,8 @@ struct MetaRoutes: RouteCollection {
         let sourceKinds = SourceKind.allCases.map(\.rawValue)
         let audioCodecs = ProfileService.audioCodecs
         let playEventTypes = PlayEventType.allCases.map(\.rawValue)
+        /// The fields of a profile's name template, with what each holds, and the standard one.
+        let nameTemplateFields = NameTemplate.fields.map { ["name": $0.name, "meaning": $0.meaning] }
+        let standardNameTemplate = NameTemplate.standard
     }
 }

@@ -167,9 +167,11 @@ struct SourceRoutes: RouteCollection {
 }
 
 /// Download profiles: list (with how many sources use each), one, create, change, delete
-/// (never the default, never one in use).
+/// (never the default, never one in use); what a new name template would move, and the job
+/// that moves it.
 struct ProfileRoutes: RouteCollection {
     let profiles: ProfileService
+    let renames: LibraryRenames
 
     func register(on routes: inout Routes) {
         routes.get("/api/profiles") { _ in
@@ -191,6 +193,12 @@ struct ProfileRoutes: RouteCollection {
         routes.delete("/api/profiles/{id}") { request in
             try profiles.delete(try request.idParameter())
             return .json(["deleted": true])
+        }
+        routes.get("/api/profiles/{id}/renames") { request in
+            .json(RenamePreviewRepresentation(try renames.preview(profileId: try request.idParameter())))
+        }
+        routes.post("/api/profiles/{id}/renames") { request in
+            .json(["job": JobRepresentation(try renames.start(profileId: try request.idParameter()))], status: 202)
         }
     }
 }

@@ -16,6 +16,10 @@ struct ImportSidecar: Sendable, Equatable {
     var pageURL: String?
     var duration: Double?
     var uploadedAt: Date?
+    /// YouTube Music's fields, when yt-dlp gives them.
+    var artist: String?
+    var album: String?
+    var trackNumber: Int?
 
     /// yt-dlp's info of a video with its formats is 50–500 KB; anything past this is not one.
     static let sizeLimit = 32 << 20
@@ -50,6 +54,9 @@ struct ImportSidecar: Sendable, Equatable {
         playlistURL = text("playlist_webpage_url")
         pageURL = text("webpage_url") ?? text("original_url")
         duration = number("duration")
+        artist = text("artist") ?? (object["artists"] as? [String])?.first
+        album = text("album")
+        trackNumber = (object["track_number"] as? NSNumber)?.intValue
         if let seconds = number("timestamp") ?? number("release_timestamp") {
             uploadedAt = Date(timeIntervalSince1970: seconds)
         } else if let day = text("upload_date") ?? text("release_date") {

@@ -94,9 +94,14 @@ private struct Adoption {
     var entryURL: String?
     /// Relative to the imported folder, for the report.
     var displayPath: String
-    /// Each file and where its row says it is (absolute): media first, then the info JSON and
-    /// the thumbnail. In place both are the same.
-    var files: [(origin: String, target: String)]
+    /// The media file and its companions (`info.json`, a thumbnail's extension), absolute.
+    var origin: String
+    var companions: [(origin: String, suffix: String)]
+    /// With `--move`: the name template of the track's profile and what its fields hold.
+    var naming: (template: NameTemplate, values: NameTemplate.Values)?
+    /// Each file and where its row says it is (absolute), media first. In place both are the
+    /// same; moved, the targets are chosen when the files are placed.
+    var files: [(origin: String, target: String)] = []
 }
 
 /// The mutable state of one run.
@@ -115,6 +120,8 @@ private final class ImportSession {
     /// Videos adopted in this run, with the file (a second file of one video is a duplicate).
     var adoptedFiles: [String: String] = [:]
     var pending: [Adoption] = []
+    /// Name templates by source (nil: no source), read once per run.
+    var templates: [Int64?: NameTemplate] = [:]
     var lastSave = Date.distantPast
     let started = Date()
 
@@ -274,48 +281,72 @@ private final class ImportSession {
         let listed = try resolver.listingSources(of: fresh.filter { $0.1 == nil }.map(\.0.id))
         let folderSource = folderSources.count == 1 ? try resolver.known(folderSources.first!) : nil
         for (item, own) in fresh {
-            pending.append(adoption(of: item, in: folder, source: own ?? listed[item.id] ?? folderSource, thumbnails: thumbnails))
+            pending.append(try adoption(of: item, in: folder, source: own ?? listed[item.id] ?? folderSource, thumbnails: thumbnails))
             if pending.count >= importer.batchSize { try flush() }
         }
     }
 
-    private func adoption(of item: Identified, in folder: ImportScan.Folder, source: ImportSourceResolver.Known?, thumbnails: [String: String]) -> Adoption {
+    private func adoption(of item: Identified, in folder: ImportScan.Folder, source: ImportSourceResolver.Known?, thumbnails: [String: String]) throws -> Adoption {
         let name = item.probed.name
         let stem = VideoIdentity.stem(of: name)
         let sidecar = item.sidecar
         let tags = item.tags
         let title = sidecar?.title ?? tags["title"].flatMap(Self.nonEmpty) ?? Self.title(fromStem: stem, id: item.id)
         let uploader = sidecar?.channel ?? sidecar?.uploader ?? tags["artist"].flatMap(Self.nonEmpty) ?? tags["album_artist"].flatMap(Self.nonEmpty)
+        let artist = tags["artist"].flatMap(Self.nonEmpty) ?? sidecar?.artist
+        let album = tags["album"].flatMap(Self.nonEmpty) ?? sidecar?.album
+        let trackNumber = tags["track"].flatMap { Int($0.prefix { $0.isNumber }) } ?? sidecar?.trackNumber
         let (contentType, fileExtension) = ImportedMedia.kind(of: item.probed.info, fileName: name)
-        var files: [(origin: String, target: String)] = []
         let origin = folder.path + "/" + name
         var companions: [(origin: String, suffix: String)] = []
         if let info = folder.sidecars[stem] { companions.append((folder.path + "/" + info, "info.json")) }
         if let thumbnail = thumbnails[stem] {
             companions.append((folder.path + "/" + thumbnail, String(thumbnail.dropFirst(stem.count + 1)).lowercased()))
         }
-        if run.move {
-            let base = LibraryNaming.relativeStem(channel: source?.title ?? uploader ?? "Unknown channel", title: title, videoId: item.id)
-            files.append((origin, importer.paths.root + "/" + base + "." + fileExtension))
-            for companion in companions {
-                files.append((companion.origin, importer.paths.root + "/" + base + "." + LibraryNaming.safeName(companion.suffix, limit: 10)))
-            }
-        } else {
-            files.append((origin, origin))
-            for companion in companions { files.append((companion.origin, companion.origin)) }
-        }
-        let relative = files.map { relativePath($0.target) }
-        let infoIndex = companions.firstIndex { $0.suffix == "info.json" }.map { $0 + 1 }
-        let thumbnailIndex = companions.firstIndex { $0.suffix != "info.json" }.map { $0 + 1 }
-        let track = Track(
+        var track = Track(
             videoId: item.id, sourceId: source?.id, title: String(title.prefix(1000)), uploader: uploader,
-            duration: item.probed.info.duration ?? sidecar?.duration, filePath: relative[0],
+            duration: item.probed.info.duration ?? sidecar?.duration, filePath: "",
             size: Library.fileSize(origin), mimeType: contentType,
-            thumbnailPath: thumbnailIndex.map { relative[$0] }, infoPath: infoIndex.map { relative[$0] },
             uploadedAt: sidecar?.uploadedAt ?? tags["date"].flatMap(Self.date))
+        track.artist = artist
+        track.album = album
+        track.trackNumber = trackNumber
         let commentURL = tags["comment"].flatMap { $0.hasPrefix("http") ? $0 : nil }
-        return Adoption(track: track, sourceTitle: source?.title, entryURL: sidecar?.pageURL ?? commentURL,
-                        displayPath: display(folder.path, name), files: files)
+        var adoption = Adoption(track: track, sourceTitle: source?.title, entryURL: sidecar?.pageURL ?? commentURL,
+                                displayPath: display(folder.path, name), origin: origin, companions: companions)
+        if run.move {
+            let values = NameTemplate.Values(
+                source: source?.title, artist: artist, album: album, title: title, track: trackNumber, id: item.id,
+                uploader: uploader, uploadedAt: track.uploadedAt, ext: fileExtension)
+            adoption.naming = (try template(forSource: source?.id), values)
+        } else {
+            adoption.files = [(origin, origin)] + companions.map { ($0.origin, $0.origin) }
+            setPaths(of: &adoption)
+        }
+        return adoption
+    }
+
+    /// The name template of a source's profile (the default profile's without a source), as
+    /// downloads name their files.
+    private func template(forSource id: Int64?) throws -> NameTemplate {
+        if let known = templates[id] { return known }
+        let template = try DownloadPlan.read(sourceId: id, database: importer.database, profiles: importer.sources.profiles).template
+        templates[id] = template
+        return template
+    }
+
+    /// The row's paths from `files` (media first, then companions by their suffix).
+    private func setPaths(of adoption: inout Adoption) {
+        adoption.track.filePath = relativePath(adoption.files[0].target)
+        adoption.track.infoPath = nil
+        adoption.track.thumbnailPath = nil
+        for file in adoption.files.dropFirst() {
+            if file.origin.lowercased().hasSuffix(ImportScan.sidecarSuffix) {
+                adoption.track.infoPath = relativePath(file.target)
+            } else {
+                adoption.track.thumbnailPath = relativePath(file.target)
+            }
+        }
     }
 
     /// A library-relative path of an absolute one (in place: under the resolved library root;
@@ -338,8 +369,9 @@ private final class ImportSession {
         var placed: [Adoption] = []
         if run.move {
             var folders = Set<String>()
-            for adoption in batch {
-                if let failure = place(adoption) {
+            var claimed = Set<String>()
+            for var adoption in batch {
+                if let failure = place(&adoption, claimed: &claimed) {
                     report.addSkipped(adoption.displayPath, kind: failure.kind, reason: failure.reason)
                     adoptedFiles.removeValue(forKey: adoption.track.videoId)
                     continue
@@ -399,21 +431,47 @@ private final class ImportSession {
         }
     }
 
-    /// Step 1 of the move for every file of one track; on failure the files already placed are
-    /// taken back. Returns why it failed.
-    private func place(_ adoption: Adoption) -> (kind: String, reason: String)? {
-        var done: [(origin: String, target: String)] = []
-        for file in adoption.files {
+    /// Step 1 of the move for every file of one track, at the first name its template gives
+    /// that no other track's row, no other file of this batch and no other file on disk holds
+    /// (` (2)`, ` (3)`, … before the extension, as downloads do). A name that already holds
+    /// this file's data is its own (a resumed run). Companions follow the media's name; one that
+    /// cannot be placed stays where it is. Returns why the media could not be placed.
+    private func place(_ adoption: inout Adoption, claimed: inout Set<String>) -> (kind: String, reason: String)? {
+        guard let (template, values) = adoption.naming else { return ("failed", "no name for the file") }
+        var first: String?
+        for attempt in 1...Library.maximumNameAttempts {
+            let relative = template.render(values, suffix: attempt == 1 ? "" : " (\(attempt))")
+            first = first ?? relative
+            guard !claimed.contains(relative), !isTaken(relative, byOtherThan: adoption.track.videoId),
+                  let target = importer.paths.absolute(relative) else { continue }
             do {
-                try placement.place(file.origin, at: file.target)
-                done.append(file)
+                try placement.place(adoption.origin, at: target)
+            } catch .occupied {
+                continue
             } catch {
-                for undo in done { placement.withdraw(undo.origin, placedAt: undo.target) }
-                if case .occupied = error { return ("occupied", error.description) }
                 return ("failed", error.description)
             }
+            claimed.insert(relative)
+            adoption.files = [(adoption.origin, target)]
+            let base = (target as NSString).deletingPathExtension
+            for companion in adoption.companions {
+                let companionTarget = base + "." + LibraryNaming.safeName(companion.suffix, limit: 10)
+                if (try? placement.place(companion.origin, at: companionTarget)) != nil {
+                    adoption.files.append((companion.origin, companionTarget))
+                }
+            }
+            setPaths(of: &adoption)
+            return nil
         }
-        return nil
+        return ("occupied", "\(Library.maximumNameAttempts) files already have the name \(first ?? "") or its numbered variants; add {id} to the profile's name template.")
+    }
+
+    /// Whether another track's row holds a library path (in the trash too: its files come back
+    /// there on restore).
+    private func isTaken(_ relative: String, byOtherThan videoId: String) -> Bool {
+        (try? importer.database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM tracks WHERE file_path = ? AND video_id <> ?", arguments: [relative, videoId])
+        }) ?? false
     }
 
     private func withdraw(_ adoption: Adoption) {

@@ -22,6 +22,9 @@ enum TrackStore {
             existing.infoPath = track.infoPath ?? existing.infoPath
             existing.sourceId = track.sourceId ?? existing.sourceId
             existing.uploadedAt = track.uploadedAt ?? existing.uploadedAt
+            existing.artist = track.artist ?? existing.artist
+            existing.album = track.album ?? existing.album
+            existing.trackNumber = track.trackNumber ?? existing.trackNumber
             existing.deletedAt = nil
             existing.trashPath = nil
             try existing.update(db)
@@ -80,6 +83,27 @@ enum TrackStore {
         let tracks = try Track.filter(Column("source_id") == sourceId).fetchAll(db)
         try Track.filter(Column("source_id") == sourceId).deleteAll(db)
         return tracks.flatMap(Library.files(of:))
+    }
+
+    /// The first step of a rename (`LibraryRenames`): the row takes its new paths (`renamed`)
+    /// and the journal records the moves the files still need, in one transaction.
+    static func beginMove(_ id: Int64, files renamed: Track, journal: String, _ db: Database) throws {
+        try db.execute(sql: "UPDATE tracks SET file_path = ?, thumbnail_path = ?, info_path = ? WHERE id = ?",
+                       arguments: [renamed.filePath, renamed.thumbnailPath, renamed.infoPath, id])
+        try db.execute(sql: "INSERT OR REPLACE INTO file_moves (track_id, moves, created_at) VALUES (?, ?, ?)",
+                       arguments: [id, journal, Date().timeIntervalSince1970])
+    }
+
+    /// A rename whose files could not move: the row gets its old paths back.
+    static func undoMove(_ id: Int64, files original: Track, _ db: Database) throws {
+        try db.execute(sql: "UPDATE tracks SET file_path = ?, thumbnail_path = ?, info_path = ? WHERE id = ?",
+                       arguments: [original.filePath, original.thumbnailPath, original.infoPath, id])
+        try endMove(id, db)
+    }
+
+    /// The files are where the row says: the journal entry goes.
+    static func endMove(_ id: Int64, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM file_moves WHERE track_id = ?", arguments: [id])
     }
 
     /// Like (+1), clear (0), dislike (−1). A like records when, which orders the likes

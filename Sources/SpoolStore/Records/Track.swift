@@ -33,6 +33,11 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
     public var uploadedAt: Date?
     /// The user restored it from the trash: retention leaves it alone.
     public var kept: Bool
+    /// The music tags written into the file (a YouTube Music track's own, else the uploader and
+    /// the source's title); nil for tracks downloaded before tagging.
+    public var artist: String?
+    public var album: String?
+    public var trackNumber: Int?
 
     public init(
         videoId: String, sourceId: Int64?, title: String, uploader: String? = nil,

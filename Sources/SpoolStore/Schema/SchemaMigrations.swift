@@ -15,7 +15,8 @@ public enum SchemaMigrations {
         migrator.registerMigration("v3_event_log_rowids", migrate: dropAutoincrementFromEventLogs)
         migrator.registerMigration("v4_sync_guard_and_error_causes", migrate: guardSyncsAndExplainErrors)
         migrator.registerMigration("v5_sources_profiles_entries", migrate: introduceSources)
-        migrator.registerMigration("v6_library_imports", migrate: createLibraryImports)
+        migrator.registerMigration("v6_names_tags_moves", migrate: introduceNamesAndMoves)
+        migrator.registerMigration("v7_library_imports", migrate: createLibraryImports)
         return migrator
     }
 
@@ -295,6 +296,33 @@ extension SchemaMigrations {
                 WHERE kind = 'download' AND source_id IS NOT NULL AND video_id IS NOT NULL AND json_valid(payload);
             INSERT OR IGNORE INTO source_entries (source_id, video_id, title, duration, first_seen_at, last_seen_at)
                 SELECT source_id, video_id, title, duration, created_at, created_at FROM tracks WHERE source_id IS NOT NULL;
+            """)
+    }
+}
+
+extension SchemaMigrations {
+    /// Issue 15's schema:
+    /// - `profiles.output_template`: the profile's file name template (NULL: the standard
+    ///   `{source}/{title} [{id}].{ext}`), validated by the domain (`NameTemplate`).
+    /// - `tracks.artist`, `album`, `track_number`: the music tags written into the file, kept so
+    ///   that templates, playlists and Subsonic clients see what other players read.
+    /// - `file_moves`: the journal of a track whose files are being renamed (a template change).
+    ///   The row's new paths and this entry commit together before any file moves; the entry is
+    ///   removed once every file is where the row says. A crash in between leaves the entry, and
+    ///   start-up finishes the move (`LibraryRenames.reconcile`). `moves` is a JSON array of
+    ///   `[from, to]` library-relative pairs.
+    static func introduceNamesAndMoves(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE profiles ADD COLUMN output_template TEXT CHECK (output_template IS NULL OR length(output_template) BETWEEN 1 AND 512);
+            ALTER TABLE tracks ADD COLUMN artist TEXT;
+            ALTER TABLE tracks ADD COLUMN album TEXT;
+            ALTER TABLE tracks ADD COLUMN track_number INTEGER CHECK (track_number IS NULL OR track_number >= 0);
+            CREATE INDEX tracks_file_path ON tracks(file_path);
+            CREATE TABLE file_moves (
+                track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+                moves TEXT NOT NULL CHECK (json_valid(moves)),
+                created_at REAL NOT NULL
+            );
             """)
     }
 }
