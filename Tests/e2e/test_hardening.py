@@ -100,8 +100,6 @@ def test_the_token_guards_api_media_feed_and_metrics(spool_factory):
     session = {"Cookie": cookie.split(";")[0]}
     assert server.get("/api/health", headers=session).status == 200
     assert server.get("/likes_player/0", headers=session).status == 200
-    cleared = server.post("/api/logout", headers=session)
-    assert "Max-Age=0" in cleared.headers["Set-Cookie"]
 
     async def feed():
         url = f"ws://127.0.0.1:{server.port}/ws"
@@ -115,6 +113,10 @@ def test_the_token_guards_api_media_feed_and_metrics(spool_factory):
         async with websockets.connect(url + "?since=99999", additional_headers=session) as ws:
             await asyncio.wait_for(ws.recv(), 5)
     asyncio.run(feed())
+    # Signing out ends the session on the server, not only in this browser.
+    cleared = server.post("/api/logout", headers=session)
+    assert "Max-Age=0" in cleared.headers["Set-Cookie"]
+    assert server.get("/api/health", headers=session).status == 401
 
 
 def test_cross_site_writes_are_refused_with_or_without_a_token(spool_factory):
