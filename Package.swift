@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "SpoolCore",
             dependencies: [
-                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess", "SpoolMedia",
+                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess", "SpoolMedia", "SpoolAuth",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "SpoolApp",
             dependencies: [
-                "SpoolCore", "SpoolHTTP",
+                "SpoolCore", "SpoolHTTP", "SpoolAuth",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SpoolAuth
 import SpoolJobs
 import SpoolMedia
 import SpoolStore
@@ -37,6 +38,10 @@ public struct DomainConfiguration: Sendable {
     /// A package index instead of PyPI, for tests.
     public var ytdlpUpdateIndexURL: String?
     public var ytdlpUpdateCheckSeconds = 86_400.0
+    /// How long a browser stays signed in without being used.
+    public var sessionLifetimeDays = 30.0
+    /// Argon2id's parameters for new password hashes (tests use cheaper ones).
+    public var passwordHasher = PasswordHasher.standard
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -68,7 +73,10 @@ public final class Domain: Sendable {
     public let files: Library
     public let trash: TrashService
     public let renames: LibraryRenames
-    public let ratings: RatingService
+    public let listening: ListeningService
+    public let removal: TrackRemoval
+    public let accounts: AccountService
+    public let credentials: CredentialService
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
@@ -114,7 +122,11 @@ public final class Domain: Sendable {
         let locks = TrackLocks()
         self.trash = TrashService(database: database, hub: events, paths: paths, locks: locks, logger: logger)
         self.renames = LibraryRenames(database: database, queue: queue, paths: paths, locks: locks, hub: events, logger: logger)
-        self.ratings = RatingService(database: database, hub: events)
+        let listening = ListeningService(database: database, hub: events)
+        self.listening = listening
+        self.removal = TrackRemoval(trash: trash, listening: listening)
+        self.accounts = AccountService(database: database, hasher: configuration.passwordHasher, logger: logger)
+        self.credentials = CredentialService(database: database, sessionLifetime: configuration.sessionLifetimeDays * 86_400)
         self.telemetry = TelemetryIngest(database: database)
         self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
         self.retention = RetentionService(database: database, trash: trash, logger: logger)

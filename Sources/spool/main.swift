@@ -40,12 +40,6 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let settings = try loadSettings()
-        do {
-            try settings.requireAuthenticationWhenExposed()
-        } catch {
-            FileHandle.standardError.write(Data("spool: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
         let logger = makeLogger(settings)
         do {
             try SpoolApplication(settings: settings, logger: logger).serve()

@@ -2,7 +2,9 @@ import Foundation
 import SpoolCore
 import SpoolStore
 
-/// A track as the API and the live feed show it: no file paths, but the URLs to play it.
+/// A track as the API and the live feed show it: no file paths, but the URLs to play it. The
+/// caller's own state (rating, counts, position) is included when the track was read for them;
+/// an event every client receives leaves those keys out, so a client keeps what it knows.
 struct TrackRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
@@ -22,12 +24,14 @@ struct TrackRepresentation: Encodable, Sendable {
         try container.encode(size, forKey: .size)
         try container.encode(mimeType, forKey: .mimeType)
         try container.encode(hasThumbnail, forKey: .hasThumbnail)
-        try container.encode(rating, forKey: .rating)
-        try container.encode(likedAt, forKey: .likedAt)
-        try container.encode(playCount, forKey: .playCount)
-        try container.encode(skipCount, forKey: .skipCount)
-        try container.encode(lastPosition, forKey: .lastPosition)
-        try container.encode(lastPlayedAt, forKey: .lastPlayedAt)
+        if let state {
+            try container.encode(state.rating, forKey: .rating)
+            try container.encode(state.likedAt, forKey: .likedAt)
+            try container.encode(state.playCount, forKey: .playCount)
+            try container.encode(state.skipCount, forKey: .skipCount)
+            try container.encode(state.lastPosition, forKey: .lastPosition)
+            try container.encode(state.lastPlayedAt, forKey: .lastPlayedAt)
+        }
         try container.encode(deletedAt, forKey: .deletedAt)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(mediaUrl, forKey: .mediaUrl)
@@ -48,12 +52,7 @@ struct TrackRepresentation: Encodable, Sendable {
     let size: Int64
     let mimeType: String
     let hasThumbnail: Bool
-    let rating: Int
-    let likedAt: Date?
-    let playCount: Int
-    let skipCount: Int
-    let lastPosition: Double?
-    let lastPlayedAt: Date?
+    let state: UserTrackState?
     let deletedAt: Date?
     let createdAt: Date
     let mediaUrl: String
@@ -66,7 +65,8 @@ struct TrackRepresentation: Encodable, Sendable {
     let album: String?
     let trackNumber: Int?
 
-    init(_ track: Track, sourceTitle: String?) {
+    init(_ track: Track, sourceTitle: String?, state: UserTrackState?) {
+        self.state = state
         let id = track.id ?? 0
         self.id = id
         videoId = track.videoId
@@ -78,12 +78,6 @@ struct TrackRepresentation: Encodable, Sendable {
         size = track.size
         mimeType = track.mimeType
         hasThumbnail = track.thumbnailPath != nil
-        rating = track.rating
-        likedAt = track.likedAt
-        playCount = track.playCount
-        skipCount = track.skipCount
-        lastPosition = track.lastPosition
-        lastPlayedAt = track.lastPlayedAt
         deletedAt = track.deletedAt
         createdAt = track.createdAt
         mediaUrl = "/media/\(id)"
@@ -96,7 +90,7 @@ struct TrackRepresentation: Encodable, Sendable {
     }
 
     init(_ item: LibraryTrack) {
-        self.init(item.track, sourceTitle: item.sourceTitle)
+        self.init(item.track, sourceTitle: item.sourceTitle, state: item.state)
     }
 }
 

@@ -12,7 +12,7 @@ struct LibraryImportRoutes: RouteCollection {
     let imports: ImportService
 
     func register(on routes: inout Routes) {
-        routes.post("/api/library/import") { request in
+        routes.post("/api/library/import", .admin) { request in
             let body = try request.decodeJSON(ImportRequest.self)
             let (job, created) = try imports.start(path: body.path, move: body.move ?? false)
             return .json(JobRepresentation(job), status: created ? 202 : 200)

@@ -9,7 +9,7 @@ import SpoolStore
 struct MetaRoutes: RouteCollection {
     func register(on routes: inout Routes) {
         let reply = HTTPResponse.json(Meta())
-        routes.get("/api/meta", immediate: { _ in reply }) { _ in reply }
+        routes.get("/api/meta", .open, immediate: { _ in reply }) { _ in reply }
     }
 
     struct Meta: Encodable {

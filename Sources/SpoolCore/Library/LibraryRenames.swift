@@ -173,7 +173,7 @@ public struct LibraryRenames: Sendable {
             FaultInjection.crashIfRequested(after: "rename_move")
             try database.write { db in try TrackStore.endMove(id, db) }
             removeEmptyFolders(left: moves)
-            hub.publish(.trackUpdated(marked))
+            hub.publish(.trackUpdated(marked.shared))
             return .moved
         }
     }

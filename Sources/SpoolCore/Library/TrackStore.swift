@@ -105,38 +105,4 @@ enum TrackStore {
     static func endMove(_ id: Int64, _ db: Database) throws {
         try db.execute(sql: "DELETE FROM file_moves WHERE track_id = ?", arguments: [id])
     }
-
-    /// Like (+1), clear (0), dislike (−1). A like records when, which orders the likes
-    /// playlist; re-liking keeps the original time so the order is stable. False when the
-    /// track does not exist.
-    static func setRating(_ value: Int, of id: Int64, _ db: Database) throws -> Bool {
-        guard var track = try Track.fetchOne(db, key: id) else { return false }
-        guard track.rating != value else { return true }
-        track.rating = value
-        track.likedAt = value == 1 ? (track.likedAt ?? Date()) : nil
-        try track.update(db)
-        return true
-    }
-
-    /// Play count, skip count, last position and last played time follow from telemetry.
-    static func applyPlayback(_ type: PlayEventType, position: Double?, to id: Int64, _ db: Database, now: Double) throws {
-        switch type {
-        case .play:
-            try db.cachedStatement(sql: "UPDATE tracks SET play_count = play_count + 1, last_played_at = ? WHERE id = ?")
-                .execute(arguments: [now, id])
-        case .skip:
-            try db.cachedStatement(sql: "UPDATE tracks SET skip_count = skip_count + 1 WHERE id = ?")
-                .execute(arguments: [id])
-        case .pause, .seek:
-            if let position {
-                try db.cachedStatement(sql: "UPDATE tracks SET last_position = ? WHERE id = ?")
-                    .execute(arguments: [position, id])
-            }
-        case .ended:
-            try db.cachedStatement(sql: "UPDATE tracks SET last_position = 0 WHERE id = ?")
-                .execute(arguments: [id])
-        default:
-            break
-        }
-    }
 }
