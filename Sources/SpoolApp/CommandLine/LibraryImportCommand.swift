@@ -140,8 +140,12 @@ enum RunningServer {
             }
             return nil  // Something else answers there, not a Spool server.
         }
-        if health.status == 401 {
-            throw ImportRefusal(message: "A Spool server runs on \(host):\(settings.port) and refused the access token: set AUTH_TOKEN as the server has it.", exitCode: 2)
+        if health.status == 401 || health.status == 403 {
+            // An import is an admin's action; AUTH_TOKEN acts as the owner.
+            throw ImportRefusal(message: """
+                A Spool server runs on \(host):\(settings.port) and refused \(settings.authToken == nil ? "a request without a token" : "the access token") \
+                (\(health.status)): set AUTH_TOKEN as the server has it.
+                """, exitCode: 2)
         }
         guard let database = health.json()?["database"] as? [String: Any], let path = database["path"] as? String else {
             return nil

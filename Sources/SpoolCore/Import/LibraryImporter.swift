@@ -21,7 +21,8 @@ import SpoolStore
 ///   `LIBRARY_DIR` (`ImportService.validatedFolder` refuses any other), and the rows point at
 ///   the files where they are, with their sidecar and thumbnail.
 /// - **`--move`** puts each file (and its `.info.json` and thumbnail) at its place in the
-///   library's layout (`<channel>/<title> [<id>].<ext>`) in the crash-safe order of
+///   library where a download of it would go (its source profile's name template, numbered on
+///   a collision) in the crash-safe order of
 ///   `ImportPlacement`, then removes folders the move left empty.
 ///
 /// A file that is not readable media is listed with ffprobe's reason and the run goes on; text
