@@ -11,7 +11,7 @@ struct Spool: ParsableCommand {
         commandName: "spool",
         abstract: "Mirror channels into a local library, download them in a persistent queue, and play them in the browser.",
         version: SpoolVersion.current,
-        subcommands: [Serve.self, DatabaseCommand.self, SettingsCommand.self],
+        subcommands: [Serve.self, DatabaseCommand.self, SettingsCommand.self, UserCommand.self],
         defaultSubcommand: Serve.self)
 }
 
