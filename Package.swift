@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "spool",
             dependencies: [
-                "SpoolApp",
+                "SpoolApp", "SpoolCore", "SpoolStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -63,10 +63,7 @@ public final class SpoolApplication: Sendable {
         configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
         configuration.jsRuntimePath = settings.jsRuntimePath
         configuration.sessionLifetimeDays = settings.sessionDays
-        if let hasher = try? PasswordHasher(parameters: Argon2Parameters(
-            memoryKiB: UInt32(settings.passwordHashMemoryKiB), iterations: UInt32(settings.passwordHashIterations), parallelism: 1)) {
-            configuration.passwordHasher = hasher
-        }
+        configuration.passwordHasher = settings.passwordHasher
         configuration.ytdlpDriverJobs = settings.ytdlpDriverJobs
         configuration.ytdlpDriverFolder = URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().path
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
@@ -77,6 +74,14 @@ public final class SpoolApplication: Sendable {
 
     /// Every route of the API, plus the web app as the fallback.
     func makeRouter() -> Router {
+        var router = makeRoutes().router
+        let site = StaticSite(root: settings.webDirectory)
+        router.setFallback { request in try site.respond(to: request) }
+        return router
+    }
+
+    /// Every route of the API, each with its access level.
+    func makeRoutes() -> Routes {
         var routes = Routes(Router(), authenticate: { [authentication] request in try authentication.principal(for: request) })
         let site = StaticSite(root: settings.webDirectory)
         let collections: [any RouteCollection] = [
@@ -99,9 +104,7 @@ public final class SpoolApplication: Sendable {
         if settings.testJobsEnabled {
             TestJobs.register(on: &routes, queue: domain.queue, settings: settings)
         }
-        var router = routes.router
-        router.setFallback { request in try site.respond(to: request) }
-        return router
+        return routes
     }
 
     /// Migrates, serves until SIGINT or SIGTERM, then shuts down gracefully.

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolAuth
 import Logging
 import SpoolCore
 import SpoolHTTP
@@ -254,6 +255,13 @@ public struct Settings: Sendable {
                 message: "(\(settings.jobHeartbeatSeconds)) must be below JOB_LEASE_SECONDS (\(settings.jobLeaseSeconds)), or every running job would lose its lease")
         }
         return settings
+    }
+
+    /// Argon2id with `PASSWORD_HASH_MEMORY_KIB` and `PASSWORD_HASH_ITERATIONS`, one lane (a
+    /// sign-in takes one of the two cores, the other keeps streaming).
+    public var passwordHasher: PasswordHasher {
+        (try? PasswordHasher(parameters: Argon2Parameters(
+            memoryKiB: UInt32(passwordHashMemoryKiB), iterations: UInt32(passwordHashIterations), parallelism: 1))) ?? .standard
     }
 
     /// Whether requests may act as the owner without signing in while no account has a

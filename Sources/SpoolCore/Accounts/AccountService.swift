@@ -25,7 +25,7 @@ public final class AccountService: Sendable {
     /// other users: the HTTP layer hands sign-ins to their own queue).
     private let hashing = DispatchSemaphore(value: 2)
 
-    init(database: SpoolDatabase, hasher: PasswordHasher = .standard, logger: Logger) {
+    public init(database: SpoolDatabase, hasher: PasswordHasher = .standard, logger: Logger) {
         self.database = database
         self.hasher = hasher
         self.logger = logger
