@@ -4,7 +4,7 @@ import Logging
 import SpoolApp
 import SpoolStore
 
-/// The `spool` command: `serve`, `db status|migrate|backup`, `settings`, and `library import`.
+/// The `spool` command: `serve`, `db status|migrate|backup`, `settings`, `user …`, and `library import`.
 @main
 struct Spool: ParsableCommand {
     static let configuration = CommandConfiguration(
