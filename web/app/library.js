@@ -1,5 +1,5 @@
 // /library — the library as a music app's list: search and filters (kept in the URL), the
-// real count, every list playable as a queue (the library with its filters, a channel's
+// real count, every list playable as a queue (the library with its filters, a source's
 // tracks, a search result, the history), likes and dislikes visible at a glance, multi-select
 // (like, dislike, add to queue, delete), and the views History (?view=history) and Trash
 // (?view=trash, restore and "Empty trash").
@@ -27,12 +27,12 @@ export function mount(root) {
   const state = {
     view,
     q: params.get('q') || '',
-    channel: params.get('channel') || '',
+    source: params.get('source') || '',
     rating: params.get('rating') || '',
     sort: params.get('sort') || 'newest',
   };
   const tracks = new Map(); // id → Track, in list order (Map keeps insertion order)
-  const channels = new Map(); // id → Channel (for names and the per-channel count)
+  const sources = new Map(); // id → Source (for names and the per-source count)
   let nextBefore = null;
   let controller = new AbortController();
   let loadFailed = false;
@@ -41,8 +41,8 @@ export function mount(root) {
   const selected = new Set();
 
   // ---- controls ----
-  const search = h('input', { id: 'library-search', type: 'search', value: state.q, placeholder: 'Search titles and channels', autocomplete: 'off', enterkeyhint: 'search', dataset: { testid: 'library-search' } });
-  const channelSelect = h('select', { id: 'library-channel', dataset: { testid: 'library-channel' } }, h('option', { value: '' }, 'All channels'));
+  const search = h('input', { id: 'library-search', type: 'search', value: state.q, placeholder: 'Search titles and uploaders', autocomplete: 'off', enterkeyhint: 'search', dataset: { testid: 'library-search' } });
+  const sourceSelect = h('select', { id: 'library-source', dataset: { testid: 'library-source' } }, h('option', { value: '' }, 'All sources'));
   const ratingSelect = h('select', { id: 'library-rating', dataset: { testid: 'library-rating' } },
     h('option', { value: '' }, 'Any rating'), h('option', { value: '1' }, 'Liked'), h('option', { value: '-1' }, 'Disliked'));
   ratingSelect.value = state.rating;
@@ -73,7 +73,7 @@ export function mount(root) {
   };
   const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); applyFilters(); } },
     field('library-search', 'Search', search, 'field grow'),
-    field('library-channel', 'Channel', channelSelect),
+    field('library-source', 'Source', sourceSelect),
     field('library-rating', 'Rating', ratingSelect),
     field('library-sort', 'Sort', sortSelect));
 
@@ -109,7 +109,7 @@ export function mount(root) {
   function syncUrl() {
     const query = new URLSearchParams();
     if (state.view !== 'library') query.set('view', state.view);
-    for (const key of ['q', 'channel', 'rating']) if (state[key]) query.set(key, state[key]);
+    for (const key of ['q', 'source', 'rating']) if (state[key]) query.set(key, state[key]);
     if (state.sort !== 'newest') query.set('sort', state.sort);
     const qs = query.toString();
     history.replaceState({}, '', qs ? `/library?${qs}` : '/library');
@@ -117,7 +117,7 @@ export function mount(root) {
 
   function applyFilters() {
     state.q = search.value.trim();
-    state.channel = channelSelect.value;
+    state.source = sourceSelect.value;
     state.rating = ratingSelect.value;
     state.sort = sortSelect.value;
     syncUrl();
@@ -125,15 +125,15 @@ export function mount(root) {
   }
   const applySoon = debounce(applyFilters, 300);
   search.addEventListener('input', applySoon);
-  for (const select of [channelSelect, ratingSelect, sortSelect]) select.addEventListener('change', applyFilters);
+  for (const select of [sourceSelect, ratingSelect, sortSelect]) select.addEventListener('change', applyFilters);
 
-  const filtered = () => Boolean(state.q || state.channel || state.rating);
+  const filtered = () => Boolean(state.q || state.source || state.rating);
 
   /** What the list is, in words: for the queue's "Playing from …" and the Media Session album. */
   function describe() {
     if (state.view === 'history') return 'History';
     const parts = [];
-    if (state.channel) parts.push(channels.get(Number(state.channel))?.title || 'Channel');
+    if (state.source) parts.push(sources.get(Number(state.source))?.title || 'Source');
     if (state.rating === '1') parts.push('Liked');
     if (state.rating === '-1') parts.push('Disliked');
     if (state.q) parts.push(`“${state.q}”`);
@@ -157,7 +157,7 @@ export function mount(root) {
           type: 'button', class: 'play-art', 'aria-label': `Play “${track.title}”`, dataset: { testid: `track-play-${track.id}` },
           onclick: () => playTrack(track.id),
         }, artwork(track, 44), h('span', { class: 'play-icon' }, icon(isPlaying ? 'note' : 'play')));
-    const metaParts = [track.channel_title || track.uploader];
+    const metaParts = [track.source_title || track.uploader];
     const played = state.view === 'history' && track.played_at;
     return h('li', {
       class: `track${isPlaying ? ' is-playing' : ''}${isSelected ? ' is-selected' : ''}${track.rating === -1 ? ' is-disliked' : ''}`,
@@ -355,11 +355,11 @@ export function mount(root) {
   // ---- playing the list ----
   function pagedSource() {
     // The queue continues with the next pages of this very list (same filters and sort).
-    const query = { q: state.q, channel: state.channel, rating: state.rating, sort: state.sort };
+    const query = { q: state.q, source: state.source, rating: state.rating, sort: state.sort };
     let cursor = nextBefore;
     const href = location.pathname + location.search;
     return {
-      kind: state.view === 'history' ? 'history' : state.channel && !state.q && !state.rating ? 'channel' : 'library',
+      kind: state.view === 'history' ? 'history' : state.source && !state.q && !state.rating ? 'source' : 'library',
       label: describe(),
       href,
       more: state.view !== 'library' || cursor === null || cursor === undefined ? null : async () => {
@@ -406,7 +406,7 @@ export function mount(root) {
     if (!tracks.size && !list.querySelector('.placeholder') && !list.querySelector('.track-undo')) {
       list.append(placeholder(state.view === 'trash' ? 'The trash is empty.'
         : state.view === 'history' ? 'Nothing played yet.'
-          : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a channel to fill it.'));
+          : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a source to fill it.'));
     }
     if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !tracks.size;
   }
@@ -414,20 +414,20 @@ export function mount(root) {
   let countCapped = false;
   /**
    * The real size of a list longer than one page. The API has no total yet (see the roadmap),
-   * so a channel-only filter takes the channel's own count and anything else walks the list in
+   * so a source-only filter takes the source's own count and anything else walks the list in
    * pages of 500, at most 20.
    */
   async function countAll(signal) {
     if (state.view !== 'library') return;
-    if (state.channel && !state.q && !state.rating && channels.has(Number(state.channel))) {
-      total = channels.get(Number(state.channel)).counts?.downloaded ?? null;
+    if (state.source && !state.q && !state.rating && sources.has(Number(state.source))) {
+      total = sources.get(Number(state.source)).counts?.downloaded ?? null;
       renderSummary();
       return;
     }
     let count = 0;
     let cursor = 0;
     for (let page = 0; page < COUNT_PAGES_MAX; page++) {
-      const data = await get('/api/tracks', { q: state.q, channel: state.channel, rating: state.rating, sort: state.sort, limit: COUNT_PAGE, before: cursor || null }, { signal });
+      const data = await get('/api/tracks', { q: state.q, source: state.source, rating: state.rating, sort: state.sort, limit: COUNT_PAGE, before: cursor || null }, { signal });
       count += (data.tracks || []).length;
       cursor = data.next_before;
       if (cursor === null || cursor === undefined) break;
@@ -451,7 +451,7 @@ export function mount(root) {
         data = { tracks: ((plays && plays.plays) || []).filter((p) => p.track && !seen.has(p.track.id) && seen.add(p.track.id) && !p.track.deleted_at).map((p) => ({ ...p.track, played_at: p.played_at })), next_before: null };
       } else {
         data = await get('/api/tracks', {
-          q: state.q, channel: state.channel, rating: state.rating, sort: state.sort,
+          q: state.q, source: state.source, rating: state.rating, sort: state.sort,
           limit: PAGE, before: more ? nextBefore : null,
         }, { signal });
       }
@@ -486,18 +486,18 @@ export function mount(root) {
     return fetchPage(false);
   }
 
-  async function loadChannels() {
+  async function loadSources() {
     try {
-      const data = await get('/api/channels');
-      setChildren(channelSelect, h('option', { value: '' }, 'All channels'));
-      for (const channel of (data && data.channels) || []) {
-        channels.set(channel.id, channel);
-        channelSelect.append(h('option', { value: String(channel.id) }, channel.title || channel.url));
+      const data = await get('/api/sources');
+      setChildren(sourceSelect, h('option', { value: '' }, 'All sources'));
+      for (const source of (data && data.sources) || []) {
+        sources.set(source.id, source);
+        sourceSelect.append(h('option', { value: String(source.id) }, source.title || source.url));
       }
-      channelSelect.value = state.channel;
+      sourceSelect.value = state.source;
       return true;
     } catch (err) {
-      notifyError(err, 'Could not load the channel list');
+      notifyError(err, 'Could not load the list of sources');
       return false;
     }
   }
@@ -507,7 +507,7 @@ export function mount(root) {
     'track.added': (track) => {
       // Only where it certainly belongs: the unfiltered, newest-first library view.
       if (state.view === 'library' && !filtered() && state.sort === 'newest') upsert(track);
-      else if (state.view === 'library' && total !== null && (!state.channel || String(track.channel_id) === state.channel) && !state.q && !state.rating) { total += 1; renderSummary(); }
+      else if (state.view === 'library' && total !== null && (!state.source || String(track.source_id) === state.source) && !state.q && !state.rating) { total += 1; renderSummary(); }
     },
     'track.updated': (track) => { if (tracks.has(track.id)) upsert(track); },
     'track.deleted': (track) => {
@@ -521,11 +521,11 @@ export function mount(root) {
     'track.purged': (data) => { if (data && tracks.has(data.id)) removeRow(data.id); },
     reset: () => reload(),
     // Back after an outage: a list that failed to load loads now.
-    open: async () => { if (loadFailed) { if (!channels.size) await loadChannels(); reload(); } },
+    open: async () => { if (loadFailed) { if (!sources.size) await loadSources(); reload(); } },
   });
 
   renderBulk();
-  loadChannels();
+  loadSources();
   reload();
 
   return () => {
