@@ -68,6 +68,7 @@ public final class Domain: Sendable {
     public let ytdlp: YtDlpService
     public let startedAt = Date()
     let snapshots: SnapshotThrottle
+    private let trackWatch: EventHub.Subscription
     private let logger: Logger
 
     public init(database: SpoolDatabase, configuration: DomainConfiguration, logger: Logger) throws {
@@ -113,6 +114,14 @@ public final class Domain: Sendable {
             database: database, queue: queue, hub: events, library: files, profiles: profiles, retention: retention,
             previewRunner: runner, previewOptions: { baseOptions }, settings: configuration.sources, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
+        // A track leaving or coming back changes its source's counts.
+        self.trackWatch = events.subscribe { [snapshots] published in
+            switch published.event {
+            case .trackDeleted(let track), .trackRestored(let track), .trackAdded(let track):
+                if let source = track.track.sourceId { snapshots.changed(source) }
+            default: break
+            }
+        }
         registerKinds(runner: runner)
         registerSchedule()
     }
@@ -126,7 +135,7 @@ public final class Domain: Sendable {
             if let channel = job.sourceId, job.status != .running { snapshots.changed(channel) }
             if JobStatus.needsAttention.contains(job.status) {
                 logger.warning(job.status == .dead_letter ? "Job gave up after its last attempt" : "Job failed for good", metadata: [
-                    "job": "\(job.id ?? 0)", "kind": "\(job.kind)", "channel": "\(job.sourceId.map(String.init) ?? "-")",
+                    "job": "\(job.id ?? 0)", "kind": "\(job.kind)", "source": "\(job.sourceId.map(String.init) ?? "-")",
                     "video": "\(job.videoId ?? "-")", "status": "\(job.status.rawValue)",
                     "class": "\(job.errorClass?.rawValue ?? "-")", "reason": "\(job.lastError ?? "")",
                     "detail": "\(job.errorDetail ?? "")",
@@ -136,6 +145,8 @@ public final class Domain: Sendable {
             events.publish(.jobProgress(progress))
         case .enqueued(let batch):
             events.publish(.jobsEnqueued(batch))
+        case .deleted(let batch):
+            events.publish(.jobsDeleted(batch))
         }
     }
 

@@ -49,10 +49,14 @@ final class SourceLifeTests: XCTestCase {
             let ended = try h.waitForJob(sync.id!, in: [status])
             XCTAssertEqual(ended.errorClass, errorClass, stderr)
             XCTAssertEqual(ended.errorDetail, stderr, "the raw line stays in the details")
-            XCTAssertTrue(ended.lastError?.hasPrefix("The listing failed: " + ErrorExplanation.text(for: errorClass).summary) == true,
-                          ended.lastError ?? "")
+            let expected = errorClass == .permanent
+                ? "The listing failed: the site says this channel or playlist does not exist"
+                : "The listing failed: " + ErrorExplanation.text(for: errorClass).summary
+            XCTAssertTrue(ended.lastError?.hasPrefix(expected) == true, ended.lastError ?? "")
             let row = try channel(h, id)
             XCTAssertEqual(row.state, .error, stderr)
+            XCTAssertEqual(row.lastErrorClass, errorClass, "the source carries the class of its failure")
+            XCTAssertEqual(row.lastErrorDetail, stderr)
             XCTAssertTrue(row.lastError?.hasPrefix("The listing failed") == true, row.lastError ?? "")
             if status == .retrying { XCTAssertTrue(row.lastError?.contains("tried again") == true) }
         }

@@ -19,6 +19,7 @@ public struct Settings: Sendable {
     public var logFormat: LogFormat
     public var trashRetentionDays: Int
     public var trashPurgeIntervalSeconds: Int
+    public var retentionIntervalSeconds: Double
     public var jobLeaseSeconds: Double
     public var jobHeartbeatSeconds: Double
     public var retryBaseSeconds: Double
@@ -126,6 +127,7 @@ public struct Settings: Sendable {
         .init("LOG_FORMAT", "text", .choice(LogFormat.allCases.map(\.rawValue)), "Log lines as readable text or as one JSON object per line."),
         .init("TRASH_RETENTION_DAYS", "30", .integer(0...36_500), "Days a deleted track stays in the trash before it is purged automatically (0 = at the next sweep)."),
         .init("TRASH_PURGE_INTERVAL_SECONDS", "600", .integer(1...86_400), "How often the idle trash sweep looks for expired items."),
+        .init("RETENTION_INTERVAL_SECONDS", "600", .number(0.1...86_400), "How often the idle retention sweep applies the sources' retention rules."),
         .init("JOB_LEASE_SECONDS", "60", .number(0.5...3600), "A running job's lease; a job whose lease passes without a heartbeat becomes a zombie."),
         .init("JOB_HEARTBEAT_SECONDS", "15", .number(0.1...3600), "How often running jobs renew their lease; must be below JOB_LEASE_SECONDS."),
         .init("RETRY_BASE_SECONDS", "30", .number(0...86_400), "First retry delay of a transient failure; doubles per attempt."),
@@ -197,6 +199,7 @@ public struct Settings: Sendable {
             logFormat: LogFormat(rawValue: try reader.choice("LOG_FORMAT"))!,
             trashRetentionDays: try reader.integer("TRASH_RETENTION_DAYS"),
             trashPurgeIntervalSeconds: try reader.integer("TRASH_PURGE_INTERVAL_SECONDS"),
+            retentionIntervalSeconds: try reader.number("RETENTION_INTERVAL_SECONDS"),
             jobLeaseSeconds: try reader.number("JOB_LEASE_SECONDS"),
             jobHeartbeatSeconds: try reader.number("JOB_HEARTBEAT_SECONDS"),
             retryBaseSeconds: try reader.number("RETRY_BASE_SECONDS"),

@@ -57,6 +57,7 @@ final class LiveFeed: Sendable {
         case .jobStatus(let job): return encode(JobRepresentation(job))
         case .jobProgress(let progress): return encode(JobProgressRepresentation(progress))
         case .jobsEnqueued(let batch): return encode(batch)
+        case .jobsDeleted(let batch): return encode(batch)
         case .trackAdded(let track), .trackUpdated(let track), .trackDeleted(let track), .trackRestored(let track):
             return encode(TrackRepresentation(track))
         case .trackPurged(let id): return encode(["id": id])

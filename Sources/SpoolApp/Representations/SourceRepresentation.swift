@@ -6,7 +6,7 @@ import SpoolStore
 struct SourceRepresentation: Encodable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case id, url, kind, title, remoteId, state, paused, profileId, addedAt, lastSyncedAt, nextSyncAt, lastFullSyncAt,
-             syncIntervalHours, lastError, counts, lastSync, filters, retention
+             syncIntervalHours, lastError, lastErrorClass, lastErrorDetail, counts, lastSync, filters, retention
     }
 
     /// Every field is written, `null` included, so clients see one stable shape.
@@ -26,6 +26,8 @@ struct SourceRepresentation: Encodable, Sendable {
         try container.encode(lastFullSyncAt, forKey: .lastFullSyncAt)
         try container.encode(syncIntervalHours, forKey: .syncIntervalHours)
         try container.encode(lastError, forKey: .lastError)
+        try container.encode(lastErrorClass, forKey: .lastErrorClass)
+        try container.encode(lastErrorDetail, forKey: .lastErrorDetail)
         try container.encode(counts, forKey: .counts)
         try container.encode(lastSync, forKey: .lastSync)
         try container.encode(filters, forKey: .filters)
@@ -46,6 +48,9 @@ struct SourceRepresentation: Encodable, Sendable {
     let lastFullSyncAt: Date?
     let syncIntervalHours: Double
     let lastError: String?
+    let lastErrorClass: JobErrorClass?
+    /// The raw line of the tool behind `lastError`.
+    let lastErrorDetail: String?
     let counts: SourceCounts
     /// What the last sync did: entries read, new, known, skipped by reason, unreadable.
     let lastSync: SyncSummary?
@@ -68,6 +73,8 @@ struct SourceRepresentation: Encodable, Sendable {
         lastFullSyncAt = source.lastFullSyncAt
         syncIntervalHours = Double(source.syncIntervalSeconds) / 3600
         lastError = source.lastError
+        lastErrorClass = source.lastErrorClass
+        lastErrorDetail = source.lastErrorDetail
         counts = snapshot.counts
         lastSync = snapshot.lastSync
         filters = snapshot.filters

@@ -86,13 +86,16 @@ struct TrackRepresentation: Encodable, Sendable {
 /// A page of tracks; `next_before` is an opaque cursor (null on the last page).
 struct TrackPage: Encodable {
     let tracks: [TrackRepresentation]
+    /// How many tracks match the filters in all.
+    let total: Int
     let nextBefore: String?
 
-    private enum CodingKeys: String, CodingKey { case tracks, nextBefore }
+    private enum CodingKeys: String, CodingKey { case tracks, total, nextBefore }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(tracks, forKey: .tracks)
+        try container.encode(total, forKey: .total)
         try container.encode(nextBefore, forKey: .nextBefore)
     }
 }

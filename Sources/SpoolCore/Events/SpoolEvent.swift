@@ -12,6 +12,8 @@ public enum SpoolEvent: Sendable {
     case jobProgress(JobProgressEvent)
     /// A batch too big to announce job by job: clients refetch.
     case jobsEnqueued(JobsEnqueued)
+    /// Finished jobs were cleared: clients refetch.
+    case jobsDeleted(JobsDeleted)
     case trackAdded(LibraryTrack)
     /// Rating or other user-visible fields changed.
     case trackUpdated(LibraryTrack)
@@ -33,6 +35,7 @@ public enum SpoolEvent: Sendable {
         case jobStatus = "job.status"
         case jobProgress = "job.progress"
         case jobsEnqueued = "jobs.enqueued"
+        case jobsDeleted = "jobs.deleted"
         case trackAdded = "track.added"
         case trackUpdated = "track.updated"
         case trackDeleted = "track.deleted"
@@ -50,6 +53,7 @@ public enum SpoolEvent: Sendable {
         case .jobStatus: .jobStatus
         case .jobProgress: .jobProgress
         case .jobsEnqueued: .jobsEnqueued
+        case .jobsDeleted: .jobsDeleted
         case .trackAdded: .trackAdded
         case .trackUpdated: .trackUpdated
         case .trackDeleted: .trackDeleted

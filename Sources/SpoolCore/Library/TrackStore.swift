@@ -44,11 +44,13 @@ enum TrackStore {
         return track
     }
 
-    /// Undoes `markTrashed` (a failed file move, or the user's restore).
-    static func unmarkTrashed(_ id: Int64, _ db: Database) throws -> Track? {
+    /// Undoes `markTrashed` (a failed file move, or the user's restore: then `keep` marks the
+    /// track as one the user wants, which retention rules leave alone).
+    static func unmarkTrashed(_ id: Int64, keep: Bool = false, _ db: Database) throws -> Track? {
         guard var track = try Track.fetchOne(db, key: id), track.deletedAt != nil else { return nil }
         track.deletedAt = nil
         track.trashPath = nil
+        if keep { track.kept = true }
         try track.update(db)
         try Tombstone.deleteOne(db, key: track.videoId)
         return track

@@ -108,7 +108,7 @@ public final class ProfileService: Sendable {
     }
 
     /// The options a download of `sourceId` runs with: its source's profile over `base`.
-    func options(forSource sourceId: Int64?) throws -> YtDlpOptions {
+    public func options(forSource sourceId: Int64?) throws -> YtDlpOptions {
         let profile = try database.read { db -> Profile? in
             let id = try sourceId.flatMap { try Int64.fetchOne(db, sql: "SELECT profile_id FROM sources WHERE id = ?", arguments: [$0]) }
                 ?? (try defaultProfileId(db))

@@ -2,7 +2,8 @@ import Foundation
 
 /// When a source's tracks leave the library, driven by what the user listens to. Retention
 /// always moves tracks to the trash (undo and the trash's own expiry apply) and tombstones the
-/// video, so a re-sync does not fetch it again. A liked track never leaves.
+/// video, so a re-sync does not fetch it again. A liked track never leaves, and neither does one
+/// the user restored from the trash (the undo sticks).
 public struct RetentionRules: Codable, Sendable, Equatable {
     /// Keep at most the newest N tracks (by publication date, else when downloaded).
     public var keepNewest: Int?

@@ -56,7 +56,7 @@ public struct RetentionService: Sendable {
         for (reason, condition, arguments) in reasons {
             let rows = try LibraryTrack.fetchAll(db, sql: """
                 SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source)
-                WHERE tracks.source_id = ? AND tracks.deleted_at IS NULL AND tracks.rating != 1 AND \(condition)
+                WHERE tracks.source_id = ? AND tracks.deleted_at IS NULL AND tracks.rating != 1 AND tracks.kept = 0 AND \(condition)
                 ORDER BY \(age), tracks.id LIMIT ?
                 """, arguments: [sourceId] + arguments + [limit])
             for track in rows where found[track.id] == nil { found[track.id] = Candidate(track: track, reason: reason) }

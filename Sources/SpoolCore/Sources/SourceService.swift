@@ -437,6 +437,8 @@ public final class SourceService: Sendable {
         var remoteId: String?
         var entriesListed: Int?
         var summary: SyncSummary
+        /// yt-dlp listed it as a playlist (false: one video).
+        var listedAsPlaylist: Bool
     }
 
     /// Records a successful sync (inside the completing transaction). A single video is never
@@ -449,6 +451,9 @@ public final class SourceService: Sendable {
         row.lastSyncSummary = result.summary.json
         row.lastSyncedAt = now
         row.baselinePending = false
+        // A URL that listed as one video (no playlist around it) is a single video: it is
+        // downloaded once and never re-synced.
+        if row.kind == .channel, !result.listedAsPlaylist, result.summary.read == 1 { row.kind = .video }
         if result.summary.full { row.lastFullSyncAt = now }
         row.nextSyncAt = row.kind == .video ? nil : now.addingTimeInterval(Double(row.syncIntervalSeconds))
         try row.update(db)
@@ -470,12 +475,19 @@ public final class SourceService: Sendable {
         }
         // Pending and running keep the last error until the sync succeeds; an ended sync
         // schedules the next one an interval later (the scheduler, not a retry storm).
+        let (errorClass, detail): (JobErrorClass?, String?) = switch job.status {
+        case .pending, .running, .completed: (nil, nil)
+        case .zombie: (.crashed, nil)
+        default: (job.errorClass, job.errorDetail)
+        }
         try db.cachedStatement(sql: """
             UPDATE sources SET state = ?1,
                 last_error = CASE WHEN ?1 = 'syncing' THEN last_error ELSE ?2 END,
+                last_error_class = CASE WHEN ?1 = 'syncing' THEN last_error_class ELSE ?5 END,
+                last_error_detail = CASE WHEN ?1 = 'syncing' THEN last_error_detail ELSE ?6 END,
                 next_sync_at = CASE WHEN ?3 IS NULL OR kind = 'video' THEN next_sync_at ELSE ?3 + sync_interval_seconds END
             WHERE id = ?4
-            """).execute(arguments: [state, lastError, nextSync, sourceId])
+            """).execute(arguments: [state, lastError, nextSync, sourceId, errorClass, detail])
     }
 
     /// Reads and publishes a source's snapshot (after a commit that changed it).

@@ -62,6 +62,7 @@ struct SourceSyncHandler: JobHandler {
         var progress = Progress()
         var learned = Learned()
         var flushError: Error?
+        var listedAsPlaylist = false
 
         func flush() {
             guard !pending.isEmpty, flushError == nil else { return }
@@ -88,6 +89,7 @@ struct SourceSyncHandler: JobHandler {
                     // Only entries count as progress: a listing that only prints warnings
                     // (or nothing) meets the stall watchdog.
                     guard !progress.stoppedEarly, let entry = reader.read(line) else { return }
+                    if entry.sourceId != nil || entry.sourceTitle != nil { listedAsPlaylist = true }
                     context.touch()
                     learned.learn(from: entry, kind: source.kind)
                     pending.append((entry, entry.position ?? reader.entriesRead))
@@ -117,7 +119,8 @@ struct SourceSyncHandler: JobHandler {
             skipped: progress.skipped.isEmpty ? nil : progress.skipped, unreadable: reader.unreadableLines,
             full: full, stoppedEarly: progress.stoppedEarly, seconds: (Date().timeIntervalSince(started) * 10).rounded() / 10)
         let result = SourceService.SyncResult(
-            title: learned.title, remoteId: learned.remoteId, entriesListed: full ? reader.entriesRead : nil, summary: summary)
+            title: learned.title, remoteId: learned.remoteId, entriesListed: full ? reader.entriesRead : nil, summary: summary,
+            listedAsPlaylist: listedAsPlaylist)
         logger.info("Source synced", metadata: [
             "source": "\(source.id ?? 0)", "job": "\(context.jobId)", "read": "\(summary.read)", "new": "\(summary.new)",
             "known": "\(summary.known)", "skipped": "\(progress.skipped.values.reduce(0, +))", "unreadable": "\(summary.unreadable)",

@@ -32,6 +32,9 @@ public struct Source: SpoolRecord, Identifiable, Equatable {
     public var retention: String?
     /// "Only new from now on": the next sync records what is listed without downloading it.
     public var baselinePending: Bool
+    /// The class and raw line of the last sync's failure (beside the plain `lastError`).
+    public var lastErrorClass: JobErrorClass?
+    public var lastErrorDetail: String?
 
     public init(url: String, kind: SourceKind = .channel, profileId: Int64 = 1, addedAt: Date = Date(), syncIntervalSeconds: Int = 86_400) {
         self.url = url

@@ -31,6 +31,8 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
     public var createdAt: Date
     /// When the video was published, when its source said.
     public var uploadedAt: Date?
+    /// The user restored it from the trash: retention leaves it alone.
+    public var kept: Bool
 
     public init(
         videoId: String, sourceId: Int64?, title: String, uploader: String? = nil,
@@ -52,6 +54,7 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
         self.skipCount = 0
         self.createdAt = createdAt
         self.uploadedAt = uploadedAt
+        self.kept = false
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

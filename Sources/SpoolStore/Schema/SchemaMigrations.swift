@@ -223,7 +223,8 @@ extension SchemaMigrations {
     ///   position (a playlist's order) and, when it was not downloaded, why (`skip_reason`):
     ///   a filter, or "only new from now on". Filled from the tracks and downloads of the
     ///   channels migrated, so their re-syncs know what they have.
-    /// - `tracks.uploaded_at`, for retention by age and newest-first rules.
+    /// - `tracks.uploaded_at`, for retention by age and newest-first rules, and `tracks.kept`:
+    ///   a track the user restored from the trash stays, whatever the rules say.
     static func introduceSources(_ db: Database) throws {
         let now = Date().timeIntervalSince1970
         let active = JobStatus.active.sql
@@ -263,9 +264,12 @@ extension SchemaMigrations {
             ALTER TABLE sources ADD COLUMN filters TEXT;
             ALTER TABLE sources ADD COLUMN retention TEXT;
             ALTER TABLE sources ADD COLUMN baseline_pending INTEGER NOT NULL DEFAULT 0 CHECK (baseline_pending IN (0, 1));
+            ALTER TABLE sources ADD COLUMN last_error_class TEXT CHECK (last_error_class IS NULL OR \(SQLCheck.column("last_error_class", in: JobErrorClass.self)));
+            ALTER TABLE sources ADD COLUMN last_error_detail TEXT;
             CREATE INDEX sources_profile ON sources(profile_id);
 
             ALTER TABLE tracks ADD COLUMN uploaded_at REAL;
+            ALTER TABLE tracks ADD COLUMN kept INTEGER NOT NULL DEFAULT 0 CHECK (kept IN (0, 1));
 
             CREATE TABLE source_entries (
                 id INTEGER PRIMARY KEY,
