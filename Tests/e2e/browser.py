@@ -398,17 +398,36 @@ def shot_on_failure(request):
                 pass
 
 
-def seed_channel(server, url: str, title: str, state: str = "idle", last_error: str | None = None) -> int:
-    """A channel row (before the server starts) that is not due for a sync for a day."""
+def seed_source(server, url: str, title: str, state: str = "idle", last_error: str | None = None,
+                last_error_class: str | None = None, last_error_detail: str | None = None, kind: str = "channel") -> int:
+    """A source row (before the server starts, default profile) that is not due for a sync for a day."""
     now = time.time()
     db = sqlite3.connect(server.db_path)
     try:
         with db:
-            cur = db.execute("INSERT INTO channels (url, title, state, added_at, last_synced_at, next_sync_at, last_error)"
-                             " VALUES (?,?,?,?,?,?,?)", (url, title, state, now - 3600, now - 3000, now + 86400, last_error))
+            cur = db.execute("INSERT INTO sources (url, title, state, added_at, last_synced_at, next_sync_at, last_error,"
+                             " last_error_class, last_error_detail, kind) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                             (url, title, state, now - 3600, now - 3000, now + 86400, last_error,
+                              last_error_class, last_error_detail, kind))
             return cur.lastrowid
     finally:
         db.close()
+
+
+def add_source(b: Browser, url: str, filters: dict[str, str] | None = None) -> int:
+    """Adds a source the way a user does on /sources: the URL, Preview, (filter fields typed in),
+    Add. Returns the new source's id (from its card)."""
+    b.find("add-source-url").clear()
+    b.find("add-source-url").send_keys(url)
+    b.click("add-source-check")
+    b.find("add-source-submit", timeout=60)
+    for name, value in (filters or {}).items():
+        if not b.js("return document.querySelector('[data-testid=add-source-filters]').open"):
+            b.js("document.querySelector('[data-testid=add-source-filters]').open = true")
+        b.find(f"add-source-filters-{name}").send_keys(value)
+    b.click("add-source-submit")
+    link = b.find("add-source-open", timeout=15)
+    return int(link.get_attribute("href").rstrip("/").rsplit("/", 1)[1])
 
 
 def media_state(b: Browser) -> dict | None:

@@ -73,7 +73,7 @@ def test_playback_continues_across_pages(server, b):
     last = m["time"]
     title = b.text("player-title")
     assert title
-    for testid, path in (("nav-jobs", "/jobs"), ("nav-library", "/library"), ("nav-channels", "/channels"),
+    for testid, path in (("nav-jobs", "/jobs"), ("nav-library", "/library"), ("nav-sources", "/sources"),
                          ("nav-overview", "/"), ("nav-health", "/health")):
         nav(b, testid, path)
         time.sleep(1.2)

@@ -6,7 +6,7 @@
 // Counts are the server's: every `/api/jobs` reply carries all nine, and every change is
 // followed by a cheap refetch (`limit=1`), never by local arithmetic that could drift.
 // Rows change over the WebSocket (job.status, job.progress), never by polling.
-import { get, post } from './api.js';
+import { get, post, api } from './api.js';
 import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
 import { jobTitle, progressText } from './jobview.js';
@@ -20,7 +20,7 @@ import {
 } from './ui.js';
 
 const PAGE = 100;
-const WAITING_PAGE = 500; // all waiting jobs up to this many, so positions in line are exact
+const WAITING_PAGE = 500; // the first this many in line (order=due): their positions are exact
 const WAITING_SHOWN = 10; // the next ten in line; the rest behind "Show all"
 const FINISHED_PAGE = 50;
 const number = new Intl.NumberFormat();
@@ -39,7 +39,7 @@ export function mount(root) {
   let loadFailed = false;
   let showAllWaiting = false;
   let finishedLoaded = false;
-  const loaded = new Set(); // statuses whose jobs are all loaded (sections view), for exact positions
+  let waitingEdge = null; // the last waiting job loaded when more wait (positions beyond it are unknown)
   const sources = new Map(); // id → Source, for names and the filter's counts
 
   // ---- header: summary, filters ----
@@ -70,9 +70,15 @@ export function mount(root) {
   waiting.head.after(brakeNote);
   const finishedList = h('ul', { class: 'job-list', dataset: { testid: 'jobs-finished-list' } });
   const finishedCount = h('span', { class: 'section-count', dataset: { testid: 'jobs-finished-count' } });
+  const clearFinished = h('button', {
+    type: 'button', class: 'btn btn-small', dataset: { testid: 'jobs-clear-finished' },
+    onclick: (e) => withBusy(e.currentTarget, clearTheFinished),
+  }, 'Clear finished');
   const finished = h('details', { class: 'jobs-section jobs-finished', dataset: { testid: 'jobs-finished' } },
     h('summary', {}, h('h2', {}, 'Finished ', finishedCount)),
-    h('p', { class: 'small muted' }, 'Completed jobs are removed by themselves after JOB_RETENTION_DAYS (30 days unless set).'),
+    h('div', { class: 'section-head' },
+      h('p', { class: 'small muted' }, 'Completed jobs are also removed by themselves after JOB_RETENTION_DAYS (30 days unless set). Clearing keeps the tracks.'),
+      clearFinished),
     finishedList);
   finished.addEventListener('toggle', () => { if (finished.open && !finishedLoaded) loadFinished(); });
 
@@ -136,6 +142,7 @@ export function mount(root) {
     attention.count.textContent = number.format(sum(group('attention').statuses));
     waiting.count.textContent = number.format(sum(group('waiting').statuses));
     finishedCount.textContent = `${number.format(counts.completed || 0)} completed · ${number.format(counts.cancelled || 0)} cancelled`;
+    if (clearFinished.dataset.busy !== 'true') clearFinished.disabled = !sum(group('finished').statuses);
     const parts = [
       `${number.format(counts.running || 0)} downloading`,
       `${number.format(sum(group('waiting').statuses))} waiting`,
@@ -174,9 +181,8 @@ export function mount(root) {
     if (!sourceFilter || !source) { sourceCounts.hidden = true; return; }
     const c = source.counts || {};
     sourceCounts.hidden = false;
-    setChildren(sourceCounts, h('a', { href: `/sources/${source.id}` }, source.title || source.url),
-      `: ${number.format(c.queued || 0)} queued or running, ${number.format(c.failed || 0)} failed, ${number.format(c.downloaded || 0)} downloaded. `,
-      'The status counts above are of every source. ', h('a', { href: '/jobs' }, 'Show every source'), '.');
+    setChildren(sourceCounts, 'Only the jobs of ', h('a', { href: `/sources/${source.id}` }, source.title || source.url),
+      ` (${number.format(c.downloaded || 0)} downloaded). `, h('a', { href: '/jobs' }, 'Show every source'), '.');
   }
 
   /** Live events bring every source's jobs; a filtered page keeps its own. */
@@ -276,9 +282,10 @@ export function mount(root) {
     attention.el.hidden = !problems.length && !sum(group('attention').statuses);
 
     const line = of('waiting').sort(byClaimOrder);
-    // Positions are in the whole line: exact when every waiting job is loaded, unknown for one source's share.
-    const exact = !sourceFilter && group('waiting').statuses.every((s) => loaded.has(s) || !counts[s]);
-    const positions = exact ? new Map(line.map((j, i) => [j.id, i + 1])) : null;
+    // Positions in the whole line, as the server orders it (order=due): exact for the jobs up to
+    // the last one loaded; one source's share of the line has no positions of its own.
+    const known = waitingEdge ? line.filter((j) => byClaimOrder(j, waitingEdge) <= 0) : line;
+    const positions = sourceFilter ? null : new Map(known.map((j, i) => [j.id, i + 1]));
     const mine = line.filter(matchesSource);
     const shown = showAllWaiting ? mine : mine.slice(0, WAITING_SHOWN);
     show(waiting, shown, { positions, empty: 'No downloads are waiting.' });
@@ -363,31 +370,60 @@ export function mount(root) {
     }
   }
 
-  async function fetchStatus(status, limit, signal) {
-    const data = await get('/api/jobs', { status, limit, source: sourceFilter }, { signal });
-    if (signal.aborted) return;
+  /** One section's jobs in one request (its statuses, comma-separated), with the counts. */
+  async function fetchGroup(key, query, signal) {
+    const data = await get('/api/jobs', { status: group(key).statuses.join(','), source: sourceFilter, ...query }, { signal });
+    if (signal.aborted) return null;
     for (const job of data.jobs || []) keep(job);
-    if (data.next_before === null || data.next_before === undefined) loaded.add(status); else loaded.delete(status);
     takeCounts(data);
+    return data;
+  }
+
+  /** The waiting jobs in the order workers will claim them, the first WAITING_PAGE of them. */
+  async function loadWaiting(signal) {
+    const data = await fetchGroup('waiting', { limit: WAITING_PAGE, order: 'due' }, signal);
+    if (!data) return;
+    const list = data.jobs || [];
+    waitingEdge = data.next_before !== null && data.next_before !== undefined && list.length ? list[list.length - 1] : null;
   }
 
   async function loadSections() {
     const { signal } = controller;
-    // The running jobs first (and the counts with them), then only the statuses that have jobs.
-    await fetchStatus('running', PAGE, signal);
-    const rest = [...group('attention').statuses, ...group('waiting').statuses].filter((s) => counts[s] > 0);
-    await Promise.all(rest.map((s) => fetchStatus(s, group('waiting').statuses.includes(s) ? WAITING_PAGE : PAGE, signal)));
+    // The running jobs first (and the counts with them), then only the sections that have jobs.
+    await fetchGroup('running', { limit: PAGE }, signal);
+    await Promise.all([
+      sum(group('attention').statuses) ? fetchGroup('attention', { limit: PAGE }, signal) : null,
+      sum(group('waiting').statuses) ? loadWaiting(signal) : null,
+    ]);
     if (finished.open) await loadFinished();
   }
 
   async function loadFinished() {
     const { signal } = controller;
     try {
-      await Promise.all(group('finished').statuses.map((s) => fetchStatus(s, FINISHED_PAGE, signal)));
+      await fetchGroup('finished', { limit: FINISHED_PAGE }, signal);
       finishedLoaded = true;
       render();
     } catch (err) {
       if (err.name !== 'AbortError') notifyError(err, 'Could not load the finished jobs');
+    }
+  }
+
+  /** Forgets the finished jobs of `statuses` (cleared here or in another tab). */
+  function dropFinished(statuses) {
+    for (const job of [...jobs.values()]) if (statuses.includes(job.status)) jobs.delete(job.id);
+    render();
+  }
+
+  async function clearTheFinished() {
+    const statuses = group('finished').statuses;
+    try {
+      const reply = await api('/api/jobs', { method: 'DELETE', query: { status: statuses.join(','), source: sourceFilter } });
+      takeCounts(reply);
+      dropFinished(statuses);
+      notify(`Cleared ${number.format(reply ? reply.deleted : 0)} finished job(s).`, { kind: 'success', key: 'clear-finished' });
+    } catch (err) {
+      notifyError(err, 'Could not clear the finished jobs');
     }
   }
 
@@ -405,7 +441,7 @@ export function mount(root) {
     controller.abort();
     controller = new AbortController();
     jobs.clear();
-    loaded.clear();
+    waitingEdge = null;
     nextBefore = null;
     finishedLoaded = false;
     const target = filter ? flatList : running.list;
@@ -424,7 +460,7 @@ export function mount(root) {
 
   async function refreshCounts() {
     try {
-      takeCounts(await get('/api/jobs', { limit: 1 }));
+      takeCounts(await get('/api/jobs', { limit: 1, source: sourceFilter }));
       if (!filter) render();
     } catch (err) {
       if (err.name !== 'AbortError') console.warn('job counts could not be refreshed', err);
@@ -438,7 +474,7 @@ export function mount(root) {
     const { signal } = controller;
     try {
       if (filter) await fetchFlat(false);
-      else await Promise.all(group('waiting').statuses.map((s) => fetchStatus(s, WAITING_PAGE, signal)));
+      else await loadWaiting(signal);
       render();
     } catch (err) {
       if (err.name !== 'AbortError') notifyError(err, 'Could not load the new jobs');
@@ -531,6 +567,8 @@ export function mount(root) {
     'job.progress': (data) => data && applyProgress(data),
     // A big batch (a source's first sync) arrives as one event: refetch the waiting jobs once.
     'jobs.enqueued': () => { reloadWaitingSoon(); refreshCountsSoon(); },
+    // Finished jobs cleared (here or in another tab): their rows go, the counts are refetched.
+    'jobs.deleted': (data) => { dropFinished((data && data.statuses) || group('finished').statuses); refreshCountsSoon(); },
     'source.updated': () => loadSourcesSoon(),
     'ratelimit.paused': () => setTimeout(render),
     'ratelimit.resumed': () => setTimeout(render),

@@ -9,15 +9,13 @@ import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
 import * as player from './player.js';
 import {
-  rate, trashTrack, restore, registerUndo, ratingButtons, artwork, inBatches, toggledRating, UNDO_MS,
+  rate, trashTrack, restore, registerUndo, ratingButtons, artwork, bulk, toggledRating, UNDO_MS,
 } from './tracks.js';
 import {
   h, setChildren, withBusy, debounce, confirmDialog, placeholder, replaceKeepingFocus, formatDuration, timeEl,
 } from './ui.js';
 
 const PAGE = 200;
-const COUNT_PAGE = 500; // the count walks the list in pages this big (see countAll)
-const COUNT_PAGES_MAX = 20; // … at most this many: beyond 10,000 tracks it says "10,000+"
 
 const number = new Intl.NumberFormat();
 
@@ -32,11 +30,11 @@ export function mount(root) {
     sort: params.get('sort') || 'newest',
   };
   const tracks = new Map(); // id → Track, in list order (Map keeps insertion order)
-  const sources = new Map(); // id → Source (for names and the per-source count)
+  const sources = new Map(); // id → Source, for names
   let nextBefore = null;
   let controller = new AbortController();
   let loadFailed = false;
-  let total = null; // the real count of the current list, or null while unknown
+  let total = null; // the server's count of the current list, or null while unknown
   let selecting = false;
   const selected = new Set();
 
@@ -236,7 +234,7 @@ export function mount(root) {
     }
     list.querySelector('.placeholder')?.remove();
     list.insertBefore(row, index === null ? list.firstChild : list.children[index] || null);
-    if (total !== null) total += 1;
+    refreshTotalSoon();
     renderSummary();
   }
 
@@ -246,7 +244,7 @@ export function mount(root) {
     // Keep keyboard focus in the list: move it to the next row's first control.
     const nextFocus = row && row.contains(document.activeElement) && !replaceWith ? (row.nextElementSibling || row.previousElementSibling) : null;
     if (row && replaceWith) row.replaceWith(replaceWith); else row?.remove();
-    if (tracks.delete(id) && total !== null) total = Math.max(0, total - 1);
+    if (tracks.delete(id)) refreshTotalSoon();
     selected.delete(id);
     nextFocus?.querySelector('button')?.focus();
     renderSummary();
@@ -322,11 +320,10 @@ export function mount(root) {
   const chosen = () => [...selected].map((id) => tracks.get(id)).filter(Boolean);
 
   async function bulkRate(value) {
-    const items = chosen();
-    const results = await inBatches(items, (track) => rate(track, value));
-    let changed = 0;
-    for (const updated of results) if (updated) { changed += 1; upsert(updated); player.updateTrack(updated); }
-    notify(`${value > 0 ? 'Liked' : 'Disliked'} ${changed} track(s).`, { kind: 'success', key: 'bulk' });
+    const reply = await bulk(value > 0 ? 'like' : 'dislike', [...selected]);
+    if (!reply) return;
+    for (const updated of reply.tracks) { upsert(updated); player.updateTrack(updated); }
+    notify(`${value > 0 ? 'Liked' : 'Disliked'} ${reply.tracks.length} track(s).`, { kind: 'success', key: 'bulk' });
   }
 
   function bulkEnqueue() {
@@ -337,16 +334,17 @@ export function mount(root) {
   async function bulkDelete() {
     const items = chosen();
     const positions = new Map(items.map((t) => [t.id, [...list.children].indexOf(rowOf(t.id))]));
-    const results = await inBatches(items, (track) => trashTrack(track));
-    const done = items.filter((_, i) => results[i]);
+    const reply = await bulk('delete', items.map((t) => t.id));
+    if (!reply || !reply.tracks.length) return;
+    const done = reply.tracks;
     for (const track of done) { player.forgetTrack(track.id, { skipCurrent: true }); removeRow(track.id); }
-    if (!done.length) return;
     let notice = null;
     const run = registerUndo(done.map((t) => t.id), async () => {
-      const back = (await inBatches(done, (track) => restore(track, results[items.indexOf(track)].undo, { quiet: true }))).filter(Boolean);
-      back.sort((a, b) => positions.get(a.id) - positions.get(b.id));
-      for (const track of back) if (state.view === 'library' && !tracks.has(track.id)) upsert(track, { index: Math.max(0, positions.get(track.id)) });
-      notify(`Restored ${back.length} track(s).`, { kind: 'success', key: 'bulk' });
+      const back = await bulk('restore', done.map((t) => t.id));
+      if (!back) return;
+      const restored = back.tracks.slice().sort((a, b) => positions.get(a.id) - positions.get(b.id));
+      for (const track of restored) if (state.view === 'library' && !tracks.has(track.id)) upsert(track, { index: Math.max(0, positions.get(track.id)) });
+      notify(`Restored ${restored.length} track(s).`, { kind: 'success', key: 'bulk' });
     }, () => notice && notice.close());
     notice = notify(`Moved ${done.length} track(s) to the trash.`, { timeout: UNDO_MS, key: 'bulk', action: { label: 'Undo', testid: 'notice-undo', onClick: run } });
     renderBulk();
@@ -397,8 +395,8 @@ export function mount(root) {
     const more = nextBefore !== null && nextBefore !== undefined;
     loadMore.hidden = !more;
     const noun = state.view === 'trash' ? 'in the trash' : state.view === 'history' ? 'recently played' : 'tracks';
-    if (!more) total = tracks.size; // everything is loaded: the count is exact
-    const count = total === null || countCapped ? `${number.format(Math.max(total ?? 0, tracks.size))}+` : number.format(total);
+    if (state.view === 'history') total = tracks.size; // the list is the count
+    const count = number.format(total ?? tracks.size);
     summary.textContent = tracks.size ? `${count} ${noun}${more ? ` · showing ${number.format(tracks.size)}` : ''}` : '';
     summary.dataset.total = total === null ? '' : String(total);
     playAll.disabled = !tracks.size;
@@ -411,32 +409,22 @@ export function mount(root) {
     if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !tracks.size;
   }
 
-  let countCapped = false;
   /**
-   * The real size of a list longer than one page. The API has no total yet (see the roadmap),
-   * so a source-only filter takes the source's own count and anything else walks the list in
-   * pages of 500, at most 20.
+   * The list's count is the server's (`total` in every reply): after a change it is asked again
+   * (one small request per burst), never worked out here.
    */
-  async function countAll(signal) {
-    if (state.view !== 'library') return;
-    if (state.source && !state.q && !state.rating && sources.has(Number(state.source))) {
-      total = sources.get(Number(state.source)).counts?.downloaded ?? null;
+  async function refreshTotal() {
+    if (state.view === 'history') return;
+    try {
+      const data = state.view === 'trash' ? await get('/api/trash')
+        : await get('/api/tracks', { q: state.q, source: state.source, rating: state.rating, sort: state.sort, limit: 1 });
+      if (typeof data.total === 'number') total = data.total;
       renderSummary();
-      return;
+    } catch (err) {
+      if (err.name !== 'AbortError') console.warn('the count could not be refreshed', err);
     }
-    let count = 0;
-    let cursor = 0;
-    for (let page = 0; page < COUNT_PAGES_MAX; page++) {
-      const data = await get('/api/tracks', { q: state.q, source: state.source, rating: state.rating, sort: state.sort, limit: COUNT_PAGE, before: cursor || null }, { signal });
-      count += (data.tracks || []).length;
-      cursor = data.next_before;
-      if (cursor === null || cursor === undefined) break;
-    }
-    if (signal.aborted) return;
-    countCapped = cursor !== null && cursor !== undefined;
-    total = count;
-    renderSummary();
   }
+  const refreshTotalSoon = debounce(refreshTotal, 400, 1500);
 
   async function fetchPage(more = false) {
     const { signal } = controller;
@@ -458,6 +446,7 @@ export function mount(root) {
       if (signal.aborted) return;
       loadFailed = false;
       nextBefore = state.view === 'library' ? data.next_before ?? null : null;
+      if (typeof data.total === 'number') total = data.total;
       if (!more) setChildren(list);
       for (const track of data.tracks || []) {
         if (tracks.has(track.id)) continue;
@@ -465,7 +454,6 @@ export function mount(root) {
         list.append(renderRow(track));
       }
       renderSummary();
-      if (!more && nextBefore !== null) countAll(signal).catch((err) => { if (err.name !== 'AbortError') console.warn('count failed', err); });
     } catch (err) {
       if (err.name === 'AbortError') return;
       loadFailed = true;
@@ -481,7 +469,6 @@ export function mount(root) {
     selected.clear();
     nextBefore = null;
     total = null;
-    countCapped = false;
     setChildren(list, placeholder('Loading…'));
     return fetchPage(false);
   }
@@ -507,7 +494,7 @@ export function mount(root) {
     'track.added': (track) => {
       // Only where it certainly belongs: the unfiltered, newest-first library view.
       if (state.view === 'library' && !filtered() && state.sort === 'newest') upsert(track);
-      else if (state.view === 'library' && total !== null && (!state.source || String(track.source_id) === state.source) && !state.q && !state.rating) { total += 1; renderSummary(); }
+      else if (state.view === 'library') refreshTotalSoon();
     },
     'track.updated': (track) => { if (tracks.has(track.id)) upsert(track); },
     'track.deleted': (track) => {
@@ -532,6 +519,7 @@ export function mount(root) {
     controller.abort();
     applySoon.cancel();
     reloadSoon.cancel();
+    refreshTotalSoon.cancel();
     off();
     offPlayer();
     for (const menu of root.querySelectorAll('.menu:popover-open')) menu.hidePopover();

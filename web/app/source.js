@@ -16,7 +16,7 @@ import * as player from './player.js';
 import { loadProfiles, profileChoices, describeProfile } from './profiles.js';
 import { filterFields, retentionFields, readFilters, readRetention, describeFilters, describeRetention } from './rules.js';
 import {
-  activity, countLinks, confirmRemove, pauseButton, syncSource, sourceName, kindLabel, formatCount, trackQuery, queueFrom,
+  activity, countLinks, confirmRemove, setPaused, syncSource, sourceName, kindLabel, formatCount, trackQuery, queueFrom,
 } from './sourceview.js';
 import { artwork, rate, ratingButtons } from './tracks.js';
 import {
@@ -59,14 +59,17 @@ export function mount(root, params) {
     title: 'List every entry again, not only the newest',
     onclick: (e) => withBusy(e.currentTarget, async () => { const s = await syncSource(source, { full: true }); if (s) apply(s); }),
   }, 'Full sync');
-  const pauseSlot = h('span', { class: 'pause-slot' });
+  const pauseToggle = h('button', {
+    type: 'button', class: 'btn', dataset: { testid: `source-pause-${id}` },
+    onclick: (e) => withBusy(e.currentTarget, async () => { const s = await setPaused(source, !source.paused); if (s) apply(s); }),
+  }, 'Pause');
   const removeButton = h('button', {
     type: 'button', class: 'btn btn-danger-outline', dataset: { testid: 'source-remove' },
     onclick: (e) => withBusy(e.currentTarget, async () => {
       if (await confirmRemove(source)) { gone = true; navigate('/sources'); }
     }),
   }, 'Remove');
-  const actions = h('div', { class: 'actions', dataset: { testid: 'source-actions' } }, playAll, syncNow, fullSync, pauseSlot, removeButton);
+  const actions = h('div', { class: 'actions', dataset: { testid: 'source-actions' } }, playAll, syncNow, fullSync, pauseToggle, removeButton);
 
   // ---- last sync and retention ----
   const lastSync = h('div', { dataset: { testid: 'source-last-sync' } }, placeholder('Loading…'));
@@ -152,12 +155,8 @@ export function mount(root, params) {
     syncNow.lastChild.textContent = syncing ? 'Syncing…' : 'Sync now';
     fullSync.hidden = isVideo;
     if (playAll.dataset.busy !== 'true') playAll.disabled = !(source.counts && source.counts.downloaded);
-    const pause = pauseSlot.firstElementChild;
-    if (!pause || pause.dataset.busy !== 'true') {
-      if (pause && pause.getAttribute('aria-pressed') === String(Boolean(source.paused))) return;
-      setChildren(pauseSlot, pauseButton(source, apply));
-      if (pause && pause === document.activeElement) pauseSlot.firstElementChild.focus();
-    }
+    pauseToggle.textContent = source.paused ? 'Resume' : 'Pause';
+    pauseToggle.setAttribute('aria-pressed', String(Boolean(source.paused)));
   }
 
   function renderLastSync() {
@@ -461,6 +460,7 @@ export function mount(root, params) {
       if (text && bar) { text.textContent = progressText(progress); bar.value = Math.max(0, Math.min(100, progress?.percent ?? 0)); } else renderJobs();
     },
     'jobs.enqueued': () => loadJobsSoon(),
+    'jobs.deleted': () => loadJobsSoon(),
     reset: load,
     open: () => { if (loadFailed) load(); },
   });

@@ -13,7 +13,7 @@ import { filterFields, retentionFields, readFilters, readRetention } from './rul
 import {
   activity, countLinks, playSource, syncSource, confirmRemove, sourceName, sourceHref, kindLabel, formatCount,
 } from './sourceview.js';
-import { h, setChildren, withBusy, timeEl, badge, placeholder, debounce, formatAbsolute, formatDuration } from './ui.js';
+import { h, setChildren, withBusy, timeEl, badge, placeholder, formatAbsolute, formatDuration } from './ui.js';
 
 /** Client-side check before the server sees the URL: absolute http(s) with a host. */
 export function validateUrl(value) {
@@ -309,18 +309,12 @@ export function mount(root) {
     }
   }
 
-  // The server sends `source.updated` (with the counts) as a sync and its downloads progress.
-  // A track deleted or restored by hand moves the downloaded count too without one: those
-  // (rare) changes cost one refetch per burst.
-  const refreshSoon = debounce(load, 500, 1500);
-  const touches = (data) => data && data.source_id !== undefined && data.source_id !== null && sources.has(data.source_id);
+  // The server sends `source.updated` (with the counts) as a sync and its downloads progress,
+  // and when a track of the source is deleted or restored.
   const off = live.onMany({
     'source.updated': (source) => source && source.id !== undefined && upsert(source),
     // Removed here or in another tab: `remove` ignores ids it no longer shows.
     'source.deleted': (data) => data && data.id !== undefined && remove(data.id),
-    'track.deleted': (track) => { if (touches(track)) refreshSoon(); },
-    'track.restored': (track) => { if (touches(track)) refreshSoon(); },
-    'track.purged': () => refreshSoon(),
     reset: load,
     open: () => { if (loadFailed) load(); },
   });
@@ -328,7 +322,6 @@ export function mount(root) {
 
   return () => {
     controller.abort();
-    refreshSoon.cancel();
     off();
   };
 }

@@ -5,7 +5,7 @@ import { get, post, api, del } from './api.js';
 import { explainSource, problemView } from './errors.js';
 import { notify, notifyError } from './notices.js';
 import * as player from './player.js';
-import { h, confirmDialog, withBusy } from './ui.js';
+import { h, confirmDialog } from './ui.js';
 
 const number = new Intl.NumberFormat();
 export const formatCount = (n) => number.format(n ?? 0);
@@ -123,17 +123,6 @@ export async function setPaused(source, paused) {
     notifyError(err, paused ? 'Could not pause the source' : 'Could not resume the source');
     return null;
   }
-}
-
-/** The Pause / Resume button (`source-pause-<id>`, `aria-pressed` while paused). */
-export function pauseButton(source, onChange) {
-  return h('button', {
-    type: 'button', class: 'btn', 'aria-pressed': String(Boolean(source.paused)), dataset: { testid: `source-pause-${source.id}` },
-    onclick: (event) => withBusy(event.currentTarget, async () => {
-      const updated = await setPaused(source, !source.paused);
-      if (updated) onChange(updated);
-    }),
-  }, source.paused ? 'Resume' : 'Pause');
 }
 
 /** Asks whether to keep the files, then removes the source; resolves true when it is gone. */
