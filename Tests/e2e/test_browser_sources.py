@@ -161,8 +161,10 @@ def test_add_a_source_with_its_preview_and_watch_its_page_live(server, feed, sit
 
 def test_a_filter_is_saved_and_a_bad_pattern_is_refused_next_to_its_field(server, source, b):
     sid = source["id"]
-    open_live(b, server, f"/sources/{sid}", "source-filters-title_exclude")
-    b.find("source-filters").find_element("css selector", "summary")  # the filters are open: the source has one
+    # An old link to the channel's page leads to the source's page.
+    open_live(b, server, f"/channels/{sid}", "source-filters-title_exclude")
+    assert b.js("return location.pathname") == f"/sources/{sid}"
+    assert b.js("return document.querySelector('[data-testid=source-filters]').open"), "the filters are folded away"
     field = b.find("source-filters-title_exclude")
     assert field.get_attribute("value") == source["filters"]["title_exclude"]
 
@@ -294,7 +296,7 @@ def test_profiles_create_delete_in_use_and_default(server, source, b):
     server.wait_for(lambda: next(p for p in profiles() if p["id"] == mp3["id"])["is_default"], 10, message="the new default")
     b.find(f"profile-default-{mp3['id']}")
     assert b.query(f"profile-delete-{mp3['id']}") is None, "the default profile offers Delete"
-    b.screenshot("settings-desktop")
+    b.screenshot("settings-profiles-desktop")
     assert b.severe(ignore=("the server responded with a status of 400", "the server responded with a status of 409")) == [], b.severe()
 
 
@@ -325,6 +327,7 @@ def test_axe_on_the_preview_and_a_refused_field(server, source, feed, site, b, s
     b.js("for (const d of document.querySelectorAll('.preview details')) d.open = true")
     check("the preview with its options")
     if size == PHONE:
+        b.js("document.querySelector('[data-testid=add-source-preview]').scrollIntoView()")
         b.screenshot("sources-preview-phone")
 
     # A refused field on the source's page.
@@ -335,5 +338,5 @@ def test_axe_on_the_preview_and_a_refused_field(server, source, feed, site, b, s
     check("a refused field")
     if size == PHONE:
         b.js("document.getElementById('main').scrollTop = 0")
-        b.screenshot("source-phone")
+        b.screenshot("source-field-error-phone")
     assert problems == [], "\n".join(problems)

@@ -404,7 +404,7 @@ export function mount(root) {
     if (!tracks.size && !list.querySelector('.placeholder') && !list.querySelector('.track-undo')) {
       list.append(placeholder(state.view === 'trash' ? 'The trash is empty.'
         : state.view === 'history' ? 'Nothing played yet.'
-          : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a source to fill it.'));
+          : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a source to fill it.', 'li'));
     }
     if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !tracks.size;
   }
@@ -457,7 +457,7 @@ export function mount(root) {
     } catch (err) {
       if (err.name === 'AbortError') return;
       loadFailed = true;
-      if (!more) setChildren(list, placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.'));
+      if (!more) setChildren(list, placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.', 'li'));
       notifyError(err, 'Could not load the library');
     }
   }
@@ -469,7 +469,7 @@ export function mount(root) {
     selected.clear();
     nextBefore = null;
     total = null;
-    setChildren(list, placeholder('Loading…'));
+    setChildren(list, placeholder('Loading…', 'li'));
     return fetchPage(false);
   }
 

@@ -90,10 +90,10 @@ export function mount(root, params) {
   }, settingsBody, form.general, h('div', { class: 'actions' }, saveButton), redownloadOffer);
 
   // ---- tracks, jobs, skipped ----
-  const trackList = h('ul', { class: 'track-list', dataset: { testid: 'source-tracks' }, 'aria-label': 'Tracks' }, placeholder('Loading…'));
+  const trackList = h('ul', { class: 'track-list', dataset: { testid: 'source-tracks' }, 'aria-label': 'Tracks' }, placeholder('Loading…', 'li'));
   const tracksMore = h('a', { class: 'small', dataset: { testid: 'source-tracks-all' } }, 'All in the library');
-  const jobList = h('ul', { class: 'job-list compact-jobs', dataset: { testid: 'source-jobs' }, 'aria-label': 'Jobs' }, placeholder('Loading…'));
-  const skippedList = h('ul', { class: 'entry-list', dataset: { testid: 'source-skipped' }, 'aria-label': 'Skipped entries' }, placeholder('Loading…'));
+  const jobList = h('ul', { class: 'job-list compact-jobs', dataset: { testid: 'source-jobs' }, 'aria-label': 'Jobs' }, placeholder('Loading…', 'li'));
+  const skippedList = h('ul', { class: 'entry-list', dataset: { testid: 'source-skipped' }, 'aria-label': 'Skipped entries' }, placeholder('Loading…', 'li'));
   const skippedMore = h('button', { type: 'button', class: 'btn btn-small', hidden: true, dataset: { testid: 'source-skipped-more' }, onclick: (e) => withBusy(e.currentTarget, () => loadSkipped(true)) }, 'Load more');
 
   const card = (title, testid, ...content) => h('section', { class: 'card', 'aria-labelledby': `${testid}-title`, id: testid.replace(/^source-/, ''), dataset: { testid: `${testid}-card` } },
@@ -301,7 +301,7 @@ export function mount(root, params) {
   function renderTracks() {
     const items = [...tracks.values()].slice(0, TRACKS_SHOWN);
     if (!items.length) {
-      setChildren(trackList, placeholder(source && source.state === 'syncing' ? 'Nothing downloaded yet; tracks appear here as they arrive.' : 'No tracks yet.'));
+      setChildren(trackList, placeholder(source && source.state === 'syncing' ? 'Nothing downloaded yet; tracks appear here as they arrive.' : 'No tracks yet.', 'li'));
       return;
     }
     trackList.querySelector('.placeholder')?.remove();
@@ -372,7 +372,7 @@ export function mount(root, params) {
   function renderJobs() {
     const items = [...jobs.values()].sort((a, b) => b.id - a.id).slice(0, JOBS_SHOWN);
     for (const job of [...jobs.values()]) if (!items.includes(job)) jobs.delete(job.id);
-    if (!items.length) { setChildren(jobList, placeholder('No jobs yet.')); return; }
+    if (!items.length) { setChildren(jobList, placeholder('No jobs yet.', 'li')); return; }
     setChildren(jobList, items.map(renderJob));
   }
 
@@ -393,7 +393,7 @@ export function mount(root, params) {
         e.duration ? ` · ${formatDuration(e.duration)}` : '', e.uploaded_at ? ` · published ${new Date(e.uploaded_at).toLocaleDateString()}` : '')));
     if (!more) setChildren(skippedList);
     skippedList.append(...rows);
-    if (!skippedList.children.length) skippedList.append(placeholder('Nothing skipped.'));
+    if (!skippedList.children.length) skippedList.append(placeholder('Nothing skipped.', 'li'));
     skippedMore.hidden = skippedCursor === null;
   }
   const loadSkippedSoon = debounce(() => loadSkipped().catch(report('the skipped entries')), 800, 3000);
@@ -446,7 +446,8 @@ export function mount(root, params) {
       navigate('/sources', { replace: true });
     },
     'track.added': (track) => { if (mine(track)) upsertTrack(track); },
-    'track.updated': (track) => { if (tracks.has(track.id)) upsertTrack(track); },
+    // A like or dislike changes what retention removes next.
+    'track.updated': (track) => { if (tracks.has(track.id)) { upsertTrack(track); if (source && source.retention) loadDetailSoon(); } },
     'track.deleted': (track) => { if (mine(track)) { removeTrack(track.id); loadDetailSoon(); } },
     'track.restored': (track) => { if (mine(track)) { upsertTrack(track); loadDetailSoon(); } },
     'track.purged': (data) => { if (data && tracks.has(data.id)) removeTrack(data.id); },
