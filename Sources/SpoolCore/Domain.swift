@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SpoolJobs
+import SpoolMedia
 import SpoolStore
 import SpoolYtDlp
 
@@ -28,6 +29,10 @@ public struct DomainConfiguration: Sendable {
     /// Where newer yt-dlp versions are installed (`YTDLP_UPDATE_DIR`).
     public var ytdlpUpdateDirectory: String?
     public var jsRuntimePath: String?
+    /// Downloads a yt-dlp driver serves before it is replaced; 0 runs a process per download.
+    public var ytdlpDriverJobs = YtDlpDrivers.defaultRequestsPerProcess
+    /// Where the driver script is written (the data folder); nil: no drivers.
+    public var ytdlpDriverFolder: String?
     public var ytdlpUpdateChannel = YtDlpUpdater.Channel.stable
     /// A package index instead of PyPI, for tests.
     public var ytdlpUpdateIndexURL: String?
@@ -66,6 +71,11 @@ public final class Domain: Sendable {
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let artwork: ArtworkService
+    /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
+    let drivers: YtDlpDrivers?
+    /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
+    public let media: MediaTools?
     public let startedAt = Date()
     let snapshots: SnapshotThrottle
     private let trackWatch: EventHub.Subscription
@@ -80,6 +90,9 @@ public final class Domain: Sendable {
         let paths = LibraryPaths(libraryDirectory: configuration.libraryDirectory)
         let files = Library(paths: paths, logger: logger)
         self.files = files
+        self.media = MediaTools.locate(ffmpegPath: configuration.downloadOptions.ffmpegLocation)
+        if media == nil { logger.warning("ffmpeg or ffprobe is missing: files are not tagged and artwork is not served") }
+        self.artwork = ArtworkService(database: database, paths: paths, media: media)
         let snapshots = SnapshotThrottle { [database, events] id in
             if let snapshot = try? database.read({ try SourceSnapshot.read($0, id: id) }) {
                 events.publish(.sourceUpdated(snapshot))
@@ -105,9 +118,13 @@ public final class Domain: Sendable {
         let installation = YtDlpInstallation(
             executable: configuration.ytdlpExecutable, overlay: configuration.ytdlpUpdateDirectory,
             runtimePath: configuration.jsRuntimePath)
+        let drivers = configuration.ytdlpDriverJobs > 0 ? configuration.ytdlpDriverFolder.flatMap {
+            YtDlpDrivers(installation: installation, scriptFolder: $0, requestsPerProcess: configuration.ytdlpDriverJobs)
+        } : nil
+        self.drivers = drivers
         self.ytdlp = YtDlpService(
             installation: installation, channel: configuration.ytdlpUpdateChannel,
-            indexURL: configuration.ytdlpUpdateIndexURL, hub: events, logger: logger)
+            indexURL: configuration.ytdlpUpdateIndexURL, drivers: drivers, hub: events, logger: logger)
         let runner = YtDlpRunner(installation: installation)
         let baseOptions = configuration.downloadOptions
         self.sources = SourceService(
@@ -163,12 +180,9 @@ public final class Domain: Sendable {
         workers.register(
             JobKind.download.rawValue,
             limits: JobLimits(timeLimit: configuration.downloadTimeLimitSeconds, stallTimeout: configuration.downloadStallSeconds),
-            handler: DownloadHandler(runner: runner, plan: { sourceId in
-                let filters = try sourceId.flatMap { id in
-                    try database.read { try String.fetchOne($0, sql: "SELECT filters FROM sources WHERE id = ?", arguments: [id]) }
-                }
-                return (try profiles.options(forSource: sourceId), SourceFilters.decode(filters))
-            }, library: files, brake: brake, hub: events))
+            handler: DownloadHandler(runner: runner, drivers: drivers, plan: { sourceId in
+                try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
+            }, library: files, brake: brake, hub: events, media: media, logger: logger))
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }
@@ -220,6 +234,7 @@ public final class Domain: Sendable {
     public func stop() {
         scheduler.stop()
         workers.stop()
+        drivers?.shutdown()
     }
 }
 

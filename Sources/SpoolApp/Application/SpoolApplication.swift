@@ -56,6 +56,8 @@ public final class SpoolApplication: Sendable {
         configuration.downloadOptions = YtDlpOptionsFromSettings.make(settings)
         configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
         configuration.jsRuntimePath = settings.jsRuntimePath
+        configuration.ytdlpDriverJobs = settings.ytdlpDriverJobs
+        configuration.ytdlpDriverFolder = URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().path
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
         configuration.ytdlpUpdateIndexURL = settings.ytdlpUpdateIndexURL
         configuration.ytdlpUpdateCheckSeconds = settings.ytdlpUpdateCheckHours * 3600
@@ -73,7 +75,7 @@ public final class SpoolApplication: Sendable {
             JobRoutes(queue: domain.queue),
             TrackRoutes(library: domain.library, trash: domain.trash, ratings: domain.ratings),
             TelemetryRoutes(ingest: domain.telemetry),
-            MediaRoutes(library: domain.library, paths: domain.files.paths),
+            MediaRoutes(library: domain.library, paths: domain.files.paths, artwork: domain.artwork),
             SourceRoutes(sources: domain.sources),
             ProfileRoutes(profiles: domain.profiles),
             YtDlpRoutes(domain: domain),

@@ -6,7 +6,7 @@ import SpoolStore
 struct TrackRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
-        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, mediaUrl, thumbnailUrl
+        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, uploadedAt, mediaUrl, thumbnailUrl, artworkUrl
     }
 
     /// Every field is written, `null` included, so clients see one stable shape.
@@ -32,6 +32,8 @@ struct TrackRepresentation: Encodable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(mediaUrl, forKey: .mediaUrl)
         try container.encode(thumbnailUrl, forKey: .thumbnailUrl)
+        try container.encode(uploadedAt, forKey: .uploadedAt)
+        try container.encode(artworkUrl, forKey: .artworkUrl)
     }
     let id: Int64
     let videoId: String
@@ -53,6 +55,9 @@ struct TrackRepresentation: Encodable, Sendable {
     let createdAt: Date
     let mediaUrl: String
     let thumbnailUrl: String?
+    let uploadedAt: Date?
+    /// Square JPEG artwork (`?size=list` for rows); 404 when the track has none.
+    let artworkUrl: String
 
     init(_ track: Track, sourceTitle: String?) {
         let id = track.id ?? 0
@@ -76,6 +81,8 @@ struct TrackRepresentation: Encodable, Sendable {
         createdAt = track.createdAt
         mediaUrl = "/media/\(id)"
         thumbnailUrl = track.thumbnailPath == nil ? nil : "/media/\(id)/thumbnail"
+        uploadedAt = track.uploadedAt
+        artworkUrl = "/api/tracks/\(id)/artwork"
     }
 
     init(_ item: LibraryTrack) {
