@@ -80,7 +80,12 @@ class Browser:
         """Emulates prefers-color-scheme (light/dark) on the open page, without a reload."""
         features = [{"name": "prefers-color-scheme", "value": scheme}] if scheme else []
         self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": features})
-        time.sleep(0.3)  # buttons fade their colours in 0.15 s: measure the end, not the middle
+        # Buttons fade their colours in 0.15 s: measure the end, not the middle. A fixed pause was
+        # not enough on a loaded machine (axe once read a dark-theme button at 1.17:1, white on
+        # white), so wait until no CSS transition runs (spinners are animations, not transitions).
+        time.sleep(0.2)
+        self.wait(lambda: self.js("return document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== 'running')"),
+                  3, "the theme's colour transitions to end")
 
     # ---- navigation ----
     def open(self, base_url: str, path: str, ready_testid: str | None = "main", timeout: float = 15):
@@ -300,6 +305,18 @@ def make_tone(path: Path, seconds: int, freq: int) -> int:
                     "-i", f"sine=frequency={freq}:duration={seconds}",
                     "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart", str(path)], check=True)
     return path.stat().st_size
+
+
+def prefill_site(directory: Path, episodes: int) -> None:
+    """The fixture site's media for `episodes` entries (and its flaky one) before it starts: one real
+    tone and thumbnail, copied for every entry (the site reuses files it finds; an ffmpeg run per
+    entry takes longer than the sync it feeds)."""
+    make_tone(directory / "tone.m4a", 2, 440)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x5151cc:s=64x64",
+                    "-frames:v", "1", str(directory / "thumb.jpg")], check=True)
+    for entry in [f"ep-{i:03d}" for i in range(1, episodes + 1)] + ["flaky"]:
+        shutil.copyfile(directory / "tone.m4a", directory / f"{entry}.m4a")
+        shutil.copyfile(directory / "thumb.jpg", directory / f"{entry}.jpg")
 
 
 def migrate(server) -> None:

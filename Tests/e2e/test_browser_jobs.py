@@ -12,14 +12,12 @@ One server and one browser for the module.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from browser import (  # noqa: F401  (fixtures are used by name)
-    DESKTOP, PHONE, WIDE, Browser, add_source, db_query, make_tone, module_browser, module_server, nav, shot_on_failure)
+    DESKTOP, PHONE, WIDE, Browser, add_source, db_query, module_browser, module_server, nav, prefill_site, shot_on_failure)
 from fixture_site import FixtureSite
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,20 +28,9 @@ STATUSES = ["pending", "running", "completed", "failed", "cancelled", "timeout",
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     directory = tmp_path_factory.mktemp("site")
-    prefill(directory, [f"ep-{i:03d}" for i in range(1, EPISODES + 1)] + ["flaky"])
+    prefill_site(directory, EPISODES)
     with FixtureSite(directory, count=EPISODES, flaky_failures=2, flaky_status=429) as s:
         yield s
-
-
-def prefill(directory: Path, ids: list[str]) -> None:
-    """One real tone and thumbnail, copied for every entry: the site reuses files it finds, and 82
-    ffmpeg runs would take longer than the sync they feed."""
-    make_tone(directory / "tone.m4a", 2, 440)
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x5151cc:s=64x64",
-                    "-frames:v", "1", str(directory / "thumb.jpg")], check=True)
-    for entry in ids:
-        shutil.copyfile(directory / "tone.m4a", directory / f"{entry}.m4a")
-        shutil.copyfile(directory / "thumb.jpg", directory / f"{entry}.jpg")
 
 
 @pytest.fixture(scope="module")
