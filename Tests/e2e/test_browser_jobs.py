@@ -187,6 +187,17 @@ def test_a_sync_of_40_on_the_dashboard_and_the_source_card(server, site, b):
     assert_counts_equal(b, server, "filtered by the source", source=source_id)
     assert server_counts(server, source_id) != server_counts(server), "the test jobs belong to no source: the counts must differ"
 
+    # "Retry all failed" on one source's page retries that source's failed jobs, not another's.
+    other = server.post("/api/test/jobs", {"jobs": [{"seconds": 0.1, "outcome": "permanent"}]}).json()["ids"][0]
+    server.wait_for(lambda: server.get(f"/api/jobs/{other}").json()["status"] == "failed", 15, message="a failed job of no source")
+    b.open(server.base_url, f"/jobs?source={source_id}", "bulk-retry-failed")
+    b.wait(lambda: b.js("return !document.querySelector('[data-testid=bulk-retry-failed]').disabled"), 10, "the bulk retry")
+    before = requeues()
+    b.click("bulk-retry-failed")
+    server.wait_for(lambda: requeues() > before, 10, message="the source's failed job requeued")
+    assert server.get(f"/api/jobs/{other}").json()["status"] == "failed", "another source's failed job was retried"
+    server.wait_for(lambda: drained(server), 60, interval=0.5, message="the retried job to fail again")
+
     # ---- "Clear finished": gone on the server and on the page, counts from the reply ----
     b.open(server.base_url, "/jobs", "jobs-finished")
     b.wait(lambda: b.attr("live-status", "data-state") == "open", 10, "live connection")

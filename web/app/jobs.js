@@ -102,7 +102,12 @@ export function mount(root) {
       type: 'button', class: 'btn btn-small', dataset: { testid: `bulk-retry-${status}` },
       onclick: (event) => withBusy(event.currentTarget, async () => {
         try {
-          const result = await post('/api/jobs/retry', { status });
+          // One source's: its jobs by id (the status alone would retry every source's).
+          const body = sourceFilter
+            ? { ids: ((await get('/api/jobs', { status, source: sourceFilter, limit: 500 })).jobs || []).map((j) => j.id) }
+            : { status };
+          if (body.ids && !body.ids.length) return;
+          const result = await post('/api/jobs/retry', body);
           for (const job of (result && result.jobs) || []) applyJob(job);
           notify(`Retried ${result ? result.retried : 0} ${statusLabel(status)} job(s).`, { kind: 'success', key: 'bulk-retry' });
         } catch (err) {
@@ -293,7 +298,7 @@ export function mount(root) {
     waitingMore.textContent = showAllWaiting ? 'Show the next ten only' : `Show all ${number.format(mine.length)} waiting`;
     const brake = pausedUntilTime();
     brakeNote.hidden = !brake || !line.length;
-    if (brake) setChildren(brakeNote, icon('clock', 16), ' The source is rate-limiting Spool: waiting downloads start at ', timeEl(brake, { absolute: true }), '.');
+    if (brake) setChildren(brakeNote, icon('clock', 16), ' The site is rate-limiting Spool: waiting downloads start at ', timeEl(brake, { absolute: true }), '.');
 
     const done = of('finished').sort(byRecent).filter(matchesSource);
     reconcile(finishedList, done, { key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j) });

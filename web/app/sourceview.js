@@ -19,11 +19,13 @@ export const kindLabel = (kind) => KIND_LABELS[kind] || String(kind || 'source')
 
 /**
  * The entries a source means to download: everything listed except what its filters (or
- * "only new from now on") skip, never fewer than what is downloaded already.
+ * "only new from now on") skip, and never fewer than what it has queued, failed or downloaded
+ * (a first sync queues downloads in batches while it still lists: until it ends, the listed
+ * count is not known).
  */
 export function wanted(source) {
   const c = source.counts || {};
-  return Math.max(c.downloaded || 0, (c.videos || 0) - (c.skipped || 0));
+  return Math.max((c.downloaded || 0) + (c.queued || 0) + (c.failed || 0), (c.videos || 0) - (c.skipped || 0));
 }
 
 /** What the source is doing, in one line; the testid is `source-activity-<id>`. */
@@ -34,9 +36,11 @@ export function activityText(source) {
   const tail = [c.failed ? `${formatCount(c.failed)} failed` : null, c.skipped ? `${formatCount(c.skipped)} skipped` : null].filter(Boolean);
   const of = `${formatCount(downloaded)} of ${formatCount(total)} downloaded`;
   if (source.paused) return [`Paused · ${of}`, c.queued ? `${formatCount(c.queued)} held` : null, ...tail].filter(Boolean).join(' · ');
-  if (source.state === 'syncing' && !c.videos) return 'Listing videos…';
+  if (source.state === 'syncing') {
+    const listing = source.last_synced_at ? 'Checking for new videos…' : 'Listing videos…';
+    return c.queued > 0 ? `${listing} · ${of} so far` : listing;
+  }
   if (c.queued > 0) return `Downloading ${formatCount(downloaded)} of ${formatCount(total)}`;
-  if (source.state === 'syncing') return 'Checking for new videos…';
   if (!c.videos) return 'No videos found yet';
   return [`Up to date · ${of}`, ...tail].join(' · ');
 }
