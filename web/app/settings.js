@@ -131,6 +131,8 @@ export function mount(root) {
       onsubmit: (e) => { e.preventDefault(); withBusy(save, () => submit(form, profile)); },
     },
     h('h3', { id: 'profile-editor-title' }, profile ? `Edit ${profile.name}` : 'New profile'),
+    profile && profile.from_settings ? h('p', { class: 'hint', dataset: { testid: 'profile-from-settings' } },
+      'This profile follows AUDIO_FORMAT, YTDLP_FORMAT and YTDLP_EXTRA_ARGS at every start. Once saved here, it keeps what you save instead.') : null,
     h('div', { class: 'options-grid' },
       form.field('name', { label: 'Name', value: p.name || '', required: true, placeholder: 'e.g. MP3 for the car' }),
       mediaField),
