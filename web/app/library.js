@@ -496,7 +496,9 @@ export function mount(root) {
       if (state.view === 'library' && !filtered() && state.sort === 'newest') upsert(track);
       else if (state.view === 'library') refreshTotalSoon();
     },
-    'track.updated': (track) => { if (tracks.has(track.id)) upsert(track); },
+    // A shared change leaves out the user's own fields (rating, counts): merge, never replace.
+    'track.updated': (track) => { if (tracks.has(track.id)) upsert({ ...tracks.get(track.id), ...track }); },
+    'track.state': (track) => { if (tracks.has(track.id)) upsert({ ...tracks.get(track.id), ...track }); },
     'track.deleted': (track) => {
       if (state.view !== 'trash' && tracks.has(track.id)) removeRow(track.id);
       if (state.view === 'trash') upsert(track);

@@ -149,13 +149,14 @@ export function ratingButtons(track, onChange) {
 }
 
 /**
- * Artwork slot: the thumbnail, or a neutral placeholder. Decorative (the title is next to it).
- * The one place that knows where artwork comes from (today `thumbnail_url`; the tagging
- * issue's `/api/tracks/{id}/artwork` replaces it here).
+ * Artwork slot: the track's square artwork, or a neutral placeholder. Decorative (the title is
+ * next to it). The one place that knows where artwork comes from: the server's square JPEG
+ * (`artwork_url`), 96 px for rows and the full cover for the player, cached by ETag.
  */
 export function artwork(track, size = 48) {
-  if (track.has_thumbnail && track.thumbnail_url) {
-    const img = h('img', { class: 'art', src: track.thumbnail_url, alt: '', width: size, height: size, loading: 'lazy', decoding: 'async' });
+  if (track.has_thumbnail && track.artwork_url) {
+    const src = `${track.artwork_url}?size=${size <= 96 ? 'list' : 'cover'}`;
+    const img = h('img', { class: 'art', src, alt: '', width: size, height: size, loading: 'lazy', decoding: 'async' });
     // A missing image falls back to the placeholder instead of a broken-image icon.
     img.addEventListener('error', () => img.replaceWith(placeholderArt(size)), { once: true });
     return img;
