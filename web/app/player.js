@@ -548,7 +548,7 @@ export async function deleteCurrent() {
   const at = index;
   const result = await trashTrack(track);
   if (!result) return;
-  offerUndo(track, result.undo, { onRestored: (restored) => reinsert(restored, at) });
+  offerUndo(track, result.undo, { onRestored: (restored) => reinsert(restored, at), trashed: result.trashed });
   forgetTrack(track.id, { skipCurrent: true });
 }
 

@@ -32,6 +32,8 @@ export async function trashTrack(track) {
     return {
       track: (result && result.track) || track,
       undo: (result && result.undo) || { method: 'POST', url: `/api/tracks/${track.id}/restore` },
+      // A listener's delete hides the track for them; an admin's moves the file to the trash.
+      trashed: !result || result.trashed !== false,
     };
   } catch (error) {
     notifyError(error, `Could not delete “${track.title}”`);
@@ -101,13 +103,13 @@ export function undoLastDelete() {
  * A notice "Moved … to the trash" with Undo for 10 s. `onRestored(track)` runs after a
  * successful undo.
  */
-export function offerUndo(track, undo, { onRestored } = {}) {
+export function offerUndo(track, undo, { onRestored, trashed = true } = {}) {
   let notice = null;
   const run = registerUndo([track.id], async () => {
     const restored = await restore(track, undo);
     if (restored && onRestored) onRestored(restored);
   }, () => notice && notice.close());
-  notice = notify(`Moved “${track.title}” to the trash.`, {
+  notice = notify(trashed ? `Moved “${track.title}” to the trash.` : `Hid “${track.title}” from your library.`, {
     timeout: UNDO_MS, key: `undo-${track.id}`,
     action: { label: 'Undo', testid: 'notice-undo', onClick: run },
   });
