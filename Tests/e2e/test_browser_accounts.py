@@ -100,3 +100,25 @@ def pat_key(server) -> str:
         cookie = {"Cookie": session.headers["Set-Cookie"].split(";")[0]}
         server._pat_key = server.post("/api/me/keys", {"label": "test"}, headers=cookie).json()["key"]
     return server._pat_key
+
+
+def test_a_new_name_template_offers_to_move_the_files_and_moves_them(spool_factory, browser_factory, shot_on_failure):
+    """Issue 15: saving a profile's new file-name template moves nothing by itself; the page
+    says how many files it concerns, and "Move them now" runs the rename job."""
+    server = spool_factory(start=False)
+    tracks = seed_liked_tracks(server, count=2, seconds=2)
+    server.start()
+    b = browser_factory()
+    shot_on_failure(b)
+    b.open(server.base_url, "/settings", "profile-edit-1")
+    b.find("profile-edit-1").click()
+    fill(b, "profile-output_template", "{uploader} - {title}.{ext}")
+    b.find("profile-save").click()
+    move = b.find("profile-renames-1", timeout=15)
+    assert "2 of 2 files" in " ".join(n["text"] for n in b.notices()), b.notices()
+    assert (server.library / tracks[0]["file_path"]).is_file(), "nothing moved before the click"
+    move.click()
+    server.wait_for(lambda: all((server.library / f"Seeded - {t['title']}.m4a").is_file() for t in tracks), 30,
+                    message="the files at their new names")
+    assert not (server.library / tracks[0]["file_path"]).exists()
+    assert server.get(f"/media/{tracks[0]['id']}").status == 200
