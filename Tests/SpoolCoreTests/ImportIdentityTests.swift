@@ -61,6 +61,8 @@ final class ImportIdentityTests: XCTestCase {
         XCTAssertEqual(ImportContent.sniff(write("downloaded.txt", Array("youtube dQw4w9WgXcQ\ngeneric ep-001\r\n".utf8))),
                        .archive(["dQw4w9WgXcQ", "ep-001"]))
         XCTAssertEqual(ImportContent.sniff(write("notes.txt", Array("My old downloads, kept for Spool.\n".utf8))), .text)
+        XCTAssertEqual(ImportContent.sniff(write("notes.m4a", Array("not audio\n".utf8))), .text,
+                       "two words under a media file's name are a broken file to report, not an archive")
         XCTAssertEqual(ImportContent.sniff(write("two words.txt", Array("youtube abc\nhello there world\n".utf8))), .text,
                        "one line off the pattern and it is no archive")
         XCTAssertEqual(ImportContent.sniff(write("cover", [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10])), .image("JPEG"))

@@ -122,3 +122,21 @@ def test_a_new_name_template_offers_to_move_the_files_and_moves_them(spool_facto
                     message="the files at their new names")
     assert not (server.library / tracks[0]["file_path"]).exists()
     assert server.get(f"/media/{tracks[0]['id']}").status == 200
+
+
+def test_the_settings_page_adopts_a_folder_and_shows_the_report(spool_factory, browser_factory, shot_on_failure):
+    """Issue 15: "the same from the web app": a folder inside the library is adopted in place,
+    a file that is not media is reported with its reason."""
+    from browser import make_tone
+    server = spool_factory()
+    folder = server.library / "Old downloads"
+    make_tone(folder / "Old song [abcdefghijk].m4a", 2, 440)
+    (folder / "notes.m4a").write_text("not audio")
+    b = browser_factory()
+    shot_on_failure(b)
+    b.open(server.base_url, "/settings", "import-form")
+    fill(b, "import-path", str(folder))
+    b.find("import-start").click()
+    b.wait(lambda: "1 adopted" in (b.text("import-report") or ""), 60, "the import's report")
+    assert "notes.m4a" in b.text("import-report")
+    assert any(t["video_id"] == "abcdefghijk" for t in server.get("/api/tracks").json()["tracks"])

@@ -33,6 +33,7 @@ export function mount(root) {
       editorSlot, profileList),
     h('section', { class: 'card', id: 'ytdlp', 'aria-labelledby': 'ytdlp-title' },
       h('h2', { id: 'ytdlp-title' }, 'yt-dlp'), ytdlpFacts),
+    importCard(),
     h('section', { class: 'card', id: 'retention', 'aria-labelledby': 'retention-title' },
       h('h2', { id: 'retention-title' }, 'Retention'),
       h('ul', { class: 'plain-list', dataset: { testid: 'settings-retention' } },
@@ -201,6 +202,48 @@ export function mount(root) {
       else form.report(err);
       if (err.status >= 500 || err.code === 'network') notifyError(err, 'Could not save the profile');
     }
+  }
+
+  /**
+   * Adopting an existing library (`POST /api/library/import`): a folder inside LIBRARY_DIR is
+   * adopted in place, any other folder is moved in by the profiles' templates. The job's report
+   * (adopted, already known, unreadable with reasons, sources created) shows when it ends.
+   */
+  function importCard() {
+    const form = new Form('import');
+    const report = h('div', { class: 'import-report', role: 'status', dataset: { testid: 'import-report' } });
+    const start = h('button', { type: 'submit', class: 'btn btn-primary', dataset: { testid: 'import-start' } }, 'Import');
+    const formEl = h('form', { class: 'form', dataset: { testid: 'import-form' }, onsubmit: (event) => { event.preventDefault(); withBusy(start, run); } },
+      form.field('path', { label: 'Folder on the server', required: true, placeholder: '/srv/music/youtube',
+        hint: 'Media files are recognised by their content; the video id comes from [id] in the name, a .info.json, a yt-dlp archive or the tags. Files already known are skipped.' }),
+      form.field('move', { label: 'Move the files into the library (named by the profiles’ templates)', kind: 'checkbox', value: false,
+        hint: 'Without it, only a folder inside the library is adopted, in place; nothing is moved or changed.' }),
+      form.general, h('div', { class: 'actions' }, start), report);
+
+    async function run() {
+      form.clearErrors();
+      setChildren(report);
+      let job;
+      try {
+        job = await post('/api/library/import', { path: form.value('path'), move: form.value('move') });
+      } catch (error) { form.report(error); return; }
+      setChildren(report, h('p', {}, 'Importing… (job ', h('a', { href: '/jobs' }, `#${job.id}`), ')'));
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (controller.signal.aborted) return;
+        const detail = await get(`/api/jobs/${job.id}`, null, { signal: controller.signal }).catch(() => null);
+        if (!detail || !['completed', 'failed', 'cancelled', 'timeout', 'dead_letter'].includes(detail.status)) continue;
+        const r = detail.report || {};
+        setChildren(report,
+          h('p', {}, `${detail.status === 'completed' ? 'Done' : `Ended: ${detail.status}`}: ${r.adopted ?? 0} adopted, ${r.already_known ?? 0} already known, ${r.unreadable_count ?? 0} unreadable, ${r.skipped_count ?? 0} skipped, ${(r.sources_created || []).length} sources created.`),
+          [...(r.unreadable || []), ...(r.skipped || [])].length
+            ? h('ul', { class: 'plain-list small' }, [...(r.unreadable || []), ...(r.skipped || [])].slice(0, 20).map((p) => h('li', {}, h('code', {}, p.path), ': ', p.reason)))
+            : null);
+        return;
+      }
+    }
+    return h('section', { class: 'card', id: 'import', 'aria-labelledby': 'import-title' },
+      h('h2', { id: 'import-title' }, 'Adopt an existing library'), formEl);
   }
 
   /** A changed name template moves nothing by itself: say how many files it concerns and offer the move. */

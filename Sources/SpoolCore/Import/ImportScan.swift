@@ -101,9 +101,15 @@ enum ImportContent: Equatable {
         if head.isEmpty { return .unreadable("the file is empty") }
         if let format = imageFormat(head) { return .image(format) }
         guard isText(head) else { return .other }
-        guard looksLikeArchive(head), let ids = archiveIds(path) else { return .text }
+        // Any two words per line look like `<extractor> <id>`: a text file under a media
+        // file's name ("notes.m4a") is a broken media file to report, never an archive.
+        let suffix = (path as NSString).pathExtension.lowercased()
+        guard !mediaExtensions.contains(suffix), looksLikeArchive(head), let ids = archiveIds(path) else { return .text }
         return .archive(ids)
     }
+
+    /// Extensions of audio and video files: a file named so is never taken for an archive.
+    static let mediaExtensions: Set<String> = ["m4a", "mp3", "mp4", "m4v", "webm", "mkv", "opus", "ogg", "oga", "flac", "wav", "aac", "mov", "avi"]
 
     static func imageFormat(_ bytes: [UInt8]) -> String? {
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "JPEG" }
