@@ -37,6 +37,9 @@ public struct DomainConfiguration: Sendable {
     /// A package index instead of PyPI, for tests.
     public var ytdlpUpdateIndexURL: String?
     public var ytdlpUpdateCheckSeconds = 86_400.0
+    /// Writes `.m3u8` files of every source and of Likes into `LIBRARY_DIR/Playlists/`.
+    public var playlistFiles = true
+    public var playlistTiming = PlaylistFiles.Timing()
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -72,6 +75,8 @@ public final class Domain: Sendable {
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
     public let artwork: ArtworkService
+    /// The `.m3u8` files of the sources and Likes; nil when turned off (`PLAYLIST_FILES=0`).
+    public let playlists: PlaylistFiles?
     /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
     let drivers: YtDlpDrivers?
     /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
@@ -110,6 +115,8 @@ public final class Domain: Sendable {
         self.library = TrackLibrary(database: database)
         self.trash = TrashService(database: database, hub: events, paths: paths, locks: TrackLocks(), logger: logger)
         self.ratings = RatingService(database: database, hub: events)
+        self.playlists = configuration.playlistFiles
+            ? PlaylistFiles(database: database, paths: paths, hub: events, timing: configuration.playlistTiming, logger: logger) : nil
         self.telemetry = TelemetryIngest(database: database)
         self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
         self.retention = RetentionService(database: database, trash: trash, logger: logger)
@@ -226,14 +233,17 @@ public final class Domain: Sendable {
         try trash.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
+        playlists?.start()
         try workers.start()
         scheduler.start()
     }
 
-    /// Stops the scheduler, then the workers (running jobs get the grace period).
+    /// Stops the scheduler, then the workers (running jobs get the grace period), then writes
+    /// the playlists their last changes left pending.
     public func stop() {
         scheduler.stop()
         workers.stop()
+        playlists?.stop()
         drivers?.shutdown()
     }
 }

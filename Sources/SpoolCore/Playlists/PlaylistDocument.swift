@@ -1,0 +1,94 @@
+import Foundation
+
+/// Who a playlist file in `LIBRARY_DIR/Playlists/` belongs to, as its marker line says.
+public enum PlaylistOwner: Hashable, Sendable, CustomStringConvertible {
+    case source(Int64)
+    case likes
+
+    public var description: String {
+        switch self {
+        case .source(let id): "source \(id)"
+        case .likes: "Likes"
+        }
+    }
+}
+
+/// The text of one playlist file: extended M3U, UTF-8, one `#EXTINF` line and one path per
+/// track, paths relative to the playlist's own folder (`../<file_path>`).
+///
+/// ```
+/// #EXTM3U
+/// #PLAYLIST:Imagine Dragons
+/// # Written by Spool for source 12; edits are overwritten.
+/// #EXTINF:187,ImagineDragonsVEVO - Believer
+/// ../Imagine Dragons/Believer [7wtfhZwyrcc].m4a
+/// ```
+///
+/// Why this shape: Navidrome resolves a relative line against the playlist's folder and cannot
+/// read `file://` or percent-encoded lines (navidrome#1215), so paths are written as they are
+/// on disk; `#PLAYLIST:` names the list in Navidrome, and Jellyfin and mpv skip it like any
+/// other comment. The marker line is what makes a file Spool's: only files that carry it are
+/// ever rewritten or removed, so a user's own `.m3u8` beside them is never touched.
+struct PlaylistDocument {
+    /// Bytes read from the head of a file to find its marker: the marker is the third line,
+    /// after `#EXTM3U` and a `#PLAYLIST:` line of at most a few hundred bytes.
+    static let headBytes = 2048
+
+    private(set) var text: String
+    private(set) var count = 0
+
+    /// Starts a document: the header, the list's name, and the marker naming its owner.
+    init(name: String, owner: PlaylistOwner) {
+        text = "#EXTM3U\n#PLAYLIST:\(Self.oneLine(name))\n\(Self.marker(for: owner))\n"
+    }
+
+    /// The line that makes a file Spool's.
+    static func marker(for owner: PlaylistOwner) -> String {
+        "# Written by Spool for \(owner); edits are overwritten."
+    }
+
+    /// Appends one track. `filePath` is relative to the library; a path that could not be
+    /// resolved inside it (absolute, `..`, a line break that would split the entry) is left out
+    /// and reported as false.
+    @discardableResult
+    mutating func append(filePath: String, title: String, artist: String?, duration: Double?) -> Bool {
+        guard Self.isPlayable(filePath) else { return false }
+        let seconds = duration.flatMap { $0.isFinite && $0 >= 0 ? Int($0.rounded()) : nil } ?? -1
+        let display = artist.map(Self.oneLine).flatMap { $0.isEmpty ? nil : $0 }.map { "\($0) - " } ?? ""
+        text += "#EXTINF:\(seconds),\(display)\(Self.oneLine(title))\n../\(filePath)\n"
+        count += 1
+        return true
+    }
+
+    var data: Data { Data(text.utf8) }
+
+    /// Whether a library-relative path can be a line of the playlist: relative, inside the
+    /// library, on one line.
+    static func isPlayable(_ filePath: String) -> Bool {
+        guard !filePath.isEmpty, !filePath.hasPrefix("/"),
+              !filePath.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) else { return false }
+        return !filePath.split(separator: "/", omittingEmptySubsequences: false)
+            .contains { $0 == ".." || $0 == "." || $0.isEmpty }
+    }
+
+    /// Text on one line: line breaks and other control characters become spaces.
+    static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control ? " " : scalar
+        }))
+    }
+
+    /// The owner named by the marker in the head of a file, or nil when it has none (a file
+    /// Spool did not write).
+    static func owner(inHead head: Data) -> PlaylistOwner? {
+        let text = String(decoding: head, as: UTF8.self)
+        for line in text.split(separator: "\n", maxSplits: 8, omittingEmptySubsequences: false).prefix(8) {
+            let line = line.hasSuffix("\r") ? line.dropLast() : line
+            guard line.hasPrefix("# Written by Spool for "), line.hasSuffix("; edits are overwritten.") else { continue }
+            let subject = line.dropFirst("# Written by Spool for ".count).dropLast("; edits are overwritten.".count)
+            if subject == "Likes" { return .likes }
+            if subject.hasPrefix("source "), let id = Int64(subject.dropFirst("source ".count)) { return .source(id) }
+        }
+        return nil
+    }
+}
