@@ -323,6 +323,41 @@ final class PlaylistFilesTests: XCTestCase {
         XCTAssertEqual(try f.entries("Channel.m3u8"), [f.absolute(track)])
     }
 
+    /// A path that would not resolve inside the library, or would split its entry, is left out;
+    /// a title's line break cannot start a line of its own.
+    func testOnlyPathsInsideTheLibraryOnOneLineAreListed() {
+        for path in ["a/b.m4a", "a/.b.m4a", "a/.../b.m4a", "a/b..c.m4a", "Ünï/😀 [x].m4a"] {
+            XCTAssertTrue(PlaylistDocument.isPlayable(path), path)
+        }
+        for path in ["", "/etc/passwd", "../x.m4a", "a/../../x.m4a", "a/./b.m4a", "a//b.m4a", "a/", "a/..", ".",
+                     "a/b\n#EXTINF:1,x.m4a", "a/b\r.m4a", "a/b\0.m4a"] {
+            XCTAssertFalse(PlaylistDocument.isPlayable(path), path)
+        }
+        var document = PlaylistDocument(name: "Two\nlines", owner: .source(3))
+        XCTAssertFalse(document.append(filePath: "../outside.m4a", title: "x", artist: nil, duration: nil))
+        XCTAssertTrue(document.append(filePath: "a/b.m4a", title: "Title\n../../etc/passwd", artist: "A\u{85}B", duration: .nan))
+        XCTAssertEqual(document.text, """
+            #EXTM3U
+            #PLAYLIST:Two lines
+            # Written by Spool for source 3; edits are overwritten.
+            #EXTINF:-1,A B - Title ../../etc/passwd
+            ../a/b.m4a
+
+            """)
+        XCTAssertEqual(document.count, 1)
+    }
+
+    func testTheMarkerNamesTheOwnerAndNothingElseDoes() {
+        func owner(_ text: String) -> PlaylistOwner? { PlaylistDocument.owner(inHead: Data(text.utf8)) }
+        XCTAssertEqual(owner("#EXTM3U\n#PLAYLIST:x\n# Written by Spool for source 12; edits are overwritten.\n"), .source(12))
+        XCTAssertEqual(owner("#EXTM3U\r\n# Written by Spool for Likes; edits are overwritten.\r\n"), .likes)
+        XCTAssertNil(owner("#EXTM3U\n../a.m4a\n"))
+        XCTAssertNil(owner("#EXTM3U\n# Written by Spool for source x; edits are overwritten.\n"))
+        XCTAssertNil(owner("#EXTM3U\n#EXTINF:1,# Written by Spool for Likes; edits are overwritten.\n"))
+        XCTAssertNil(owner(String(repeating: "#\n", count: 9) + "# Written by Spool for Likes; edits are overwritten.\n"),
+                     "only the head counts: a user's list quoting the line further down stays theirs")
+    }
+
     /// Through the domain: a delete, a restore and a like each reach the files.
     func testDeleteRestoreAndLikeThroughTheDomainChangeTheFiles() throws {
         let h = try DomainHarness { $0.playlistTiming = PlaylistFiles.Timing(quietSeconds: 0.1, maximumDelaySeconds: 1) }

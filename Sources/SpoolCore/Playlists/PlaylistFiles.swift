@@ -90,6 +90,8 @@ public final class PlaylistFiles: Sendable {
     private let wakeUp = NSCondition()
     private let stopped = DispatchGroup()
     private let subscription = Mutex<EventHub.Subscription?>(nil)
+    /// Held for a whole pass: two passes at once would race on the same files.
+    private let passing = Mutex(())
 
     public init(database: SpoolDatabase, paths: LibraryPaths, hub: EventHub, timing: Timing = Timing(), logger: Logger) {
         self.database = database
@@ -263,18 +265,33 @@ public final class PlaylistFiles: Sendable {
     }
 
     /// What a pass did.
-    struct PassResult {
-        var written = 0
-        var removed = 0
+    public struct PassResult: Sendable {
+        /// Files whose bytes changed.
+        public var written = 0
+        /// Spool's files no list claims any more.
+        public var removed = 0
         /// Spool's files in the folder afterwards.
-        var files = 0
-        var problems: [String] = []
+        public var files = 0
+        /// Files that could not be written or removed, and why.
+        public var problems: [String] = []
+
+        public init() {}
+    }
+
+    /// Brings every list up to date now, on the calling thread (what start-up queues; the
+    /// benchmark times it).
+    public func writeAll() throws -> PassResult {
+        try write(Work(everything: true))
     }
 
     /// Writes the lists of `work` now, on the calling thread: the names of every list, then
     /// each dirty list (only when its bytes change), then the removal of Spool's files that no
     /// list claims any more.
     func write(_ work: Work) throws -> PassResult {
+        try passing.withLock { _ in try unlockedWrite(work) }
+    }
+
+    private func unlockedWrite(_ work: Work) throws -> PassResult {
         var result = PassResult()
         var owners = folder.scan()
         let (sources, listing) = try database.read { db -> ([(id: Int64, title: String?)], Set<Int64>) in
