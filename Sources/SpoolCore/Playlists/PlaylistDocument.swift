@@ -54,8 +54,18 @@ struct PlaylistDocument {
     mutating func append(filePath: String, title: String, artist: String?, duration: Double?) -> Bool {
         guard Self.isPlayable(filePath) else { return false }
         let seconds = duration.flatMap { $0.isFinite && $0 >= 0 ? Int($0.rounded()) : nil } ?? -1
-        let display = artist.map(Self.oneLine).flatMap { $0.isEmpty ? nil : $0 }.map { "\($0) - " } ?? ""
-        text += "#EXTINF:\(seconds),\(display)\(Self.oneLine(title))\n../\(filePath)\n"
+        // Appended piece by piece: no intermediate string per line (20,000 lines per list).
+        text += "#EXTINF:"
+        text += String(seconds)
+        text += ","
+        if let artist = artist.map(Self.oneLine), !artist.isEmpty {
+            text += artist
+            text += " - "
+        }
+        text += Self.oneLine(title)
+        text += "\n../"
+        text += filePath
+        text += "\n"
         count += 1
         return true
     }
