@@ -55,25 +55,27 @@ defer { try? FileManager.default.removeItem(atPath: options.directory) }
 let database = try SpoolDatabase(options: DatabaseOptions(path: options.directory + "/spool.db"))
 try database.migrate()
 // One channel of `tracks` downloaded videos, listed newest first (the reverse of insertion),
-// every tenth one liked; titles and paths as long as real ones.
+// every tenth one liked by the owner; titles and paths as long as real ones.
 let sourceId = try database.write { db -> Int64 in
     var source = Source(url: "https://www.youtube.com/@bench/videos")
     source.title = "Benchmark Channel"
     try source.insert(db)
     let id = source.id!
     let track = try db.makeStatement(sql: """
-        INSERT INTO tracks (video_id, source_id, title, uploader, duration, file_path, size, mime_type, rating, liked_at, created_at)
-        VALUES (?, ?, ?, 'Benchmark Channel', ?, ?, 1000000, 'audio/mp4', ?, ?, ?)
+        INSERT INTO tracks (id, video_id, source_id, title, uploader, duration, file_path, size, mime_type, created_at)
+        VALUES (?, ?, ?, ?, 'Benchmark Channel', ?, ?, 1000000, 'audio/mp4', ?)
         """)
+    // The owner's likes (user 1 exists from the migrations).
+    let like = try db.makeStatement(sql: "INSERT INTO user_tracks (user_id, track_id, rating, liked_at) VALUES (1, ?, 1, ?)")
     let entry = try db.makeStatement(sql: """
         INSERT INTO source_entries (source_id, video_id, position, title, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, 0, 0)
         """)
     for index in 0..<options.tracks {
         let video = String(format: "v%010d", index)
         let title = "Episode \(index): a title about as long as the ones people give their videos"
-        let path = LibraryNaming.relativePath(channel: "Benchmark Channel", title: title, videoId: video, fileExtension: "m4a")
-        let liked = index % 10 == 0
-        try track.execute(arguments: [video, id, title, 180 + index % 600, path, liked ? 1 : 0, liked ? Double(index) : nil, Double(index)])
+        let path = "Benchmark Channel/" + LibraryNaming.safeName(title) + " [\(video)].m4a"
+        try track.execute(arguments: [index + 1, video, id, title, 180 + index % 600, path, Double(index)])
+        if index % 10 == 0 { try like.execute(arguments: [index + 1, Double(index)]) }
         try entry.execute(arguments: [id, video, options.tracks - index, title])
     }
     return id
@@ -82,7 +84,7 @@ let paths = LibraryPaths(libraryDirectory: options.directory + "/library")
 let playlists = PlaylistFiles(database: database, paths: paths, hub: EventHub(), logger: Logger(label: "bench"))
 let file = playlists.folderPath + "/Benchmark Channel.m3u8"
 
-say("Playlist files: one source of \(options.tracks) tracks (+ Likes, \(options.tracks / 10) tracks); median of \(options.runs) runs")
+say("Playlist files: one source of \(options.tracks) tracks (+ the owner's likes, \(options.tracks / 10) tracks); median of \(options.runs) runs")
 row("", "Spool", "reference: plain SELECT + atomic write of the same rows")
 
 var first: [Double] = [], unchanged: [Double] = [], changed: [Double] = []

@@ -6,7 +6,7 @@ import XCTest
 @testable import SpoolCore
 
 /// The playlist files (issue 15, item 4) on a real SQLite file and a real library folder:
-/// order, Likes, the trash, paths that resolve, whose files may be touched, names, unchanged
+/// order, each user's likes, the trash, paths that resolve, whose files may be touched, names, unchanged
 /// files, and how many writes a burst of changes costs.
 final class PlaylistFilesTests: XCTestCase {
     /// A database, a library with real files, and the service over them.
@@ -49,7 +49,7 @@ final class PlaylistFilesTests: XCTestCase {
         func track(_ video: String, source: Int64?, title: String? = nil, folder: String = "Channel",
                    position: Int? = nil, listedBy: Int64? = nil, duration: Double? = 61.6, uploader: String? = "Uploader") throws -> Track {
             let title = title ?? "Title \(video)"
-            let relative = LibraryNaming.relativePath(channel: folder, title: title, videoId: video, fileExtension: "m4a")
+            let relative = LibraryNaming.safeName(folder) + "/" + LibraryNaming.safeName(title) + " [\(video)].m4a"
             let absolute = paths.absolute(relative)!
             try FileManager.default.createDirectory(atPath: (absolute as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             XCTAssertTrue(FileManager.default.createFile(atPath: absolute, contents: Data("audio \(video)".utf8)))
@@ -64,6 +64,22 @@ final class PlaylistFilesTests: XCTestCase {
                 }
                 return track
             }
+        }
+
+        func user(_ name: String) throws -> Int64 {
+            try database.write { db in
+                var user = User(name: name, role: .listener, passwordHash: nil)
+                try user.insert(db)
+                return user.id!
+            }
+        }
+
+        /// `user` (the owner unless said) likes `track` at the given time.
+        func like(_ track: Track, at time: Double, by user: Int64 = Principal.ownerId) throws {
+            try sql("""
+                INSERT INTO user_tracks (user_id, track_id, rating, liked_at) VALUES (?, ?, 1, ?)
+                ON CONFLICT (user_id, track_id) DO UPDATE SET rating = 1, liked_at = excluded.liked_at
+                """, [user, track.id, time])
         }
 
         func entry(_ video: String, source: Int64, position: Int, skipReason: String? = nil) throws {
@@ -162,21 +178,39 @@ final class PlaylistFilesTests: XCTestCase {
         XCTAssertEqual(try f.entries("Channel.m3u8"), [first, fresh, stale].map(f.absolute))
     }
 
-    func testLikesAreInTheOrderTheyWereLikedWithoutTheTrash() throws {
+    func testEachUsersLikesAreInTheOrderTheyLikedThemWithoutTheTrashOrWhatTheyHid() throws {
         let f = try Fixture()
         let channel = try f.source("Channel")
         let a = try f.track("a", source: channel)
         let b = try f.track("b", source: channel)
         let c = try f.track("c", source: channel)
         let d = try f.track("d", source: nil, folder: "Loose")
-        try f.sql("UPDATE tracks SET rating = 1, liked_at = 30 WHERE id = ?", [a.id])
-        try f.sql("UPDATE tracks SET rating = 1, liked_at = 10 WHERE id = ?", [b.id])
-        try f.sql("UPDATE tracks SET rating = 1, liked_at = 20, deleted_at = 40 WHERE id = ?", [c.id])
-        try f.sql("UPDATE tracks SET rating = 1, liked_at = 25 WHERE id = ?", [d.id])
+        let ben = try f.user("Ben")
+        try f.like(a, at: 30)
+        try f.like(b, at: 10)
+        try f.like(c, at: 20)
+        try f.like(d, at: 25)
+        try f.sql("UPDATE tracks SET deleted_at = 40 WHERE id = ?", [c.id])
+        try f.like(a, at: 5, by: ben)
+        try f.like(b, at: 6, by: ben)
+        try f.sql("UPDATE user_tracks SET hidden_at = 50 WHERE user_id = ? AND track_id = ?", [ben, b.id])
         try f.pass()
-        XCTAssertEqual(try f.entries("Likes.m3u8"), [b, d, a].map(f.absolute))
-        XCTAssertTrue(try f.text("Likes.m3u8").hasPrefix("#EXTM3U\n#PLAYLIST:Likes\n# Written by Spool for Likes; edits are overwritten.\n"))
-        XCTAssertEqual(try f.entries("Channel.m3u8"), [a, b, c].filter { $0.id != c.id }.map(f.absolute), "the trash is in no list")
+        XCTAssertEqual(try f.entries("Likes.m3u8"), [b, d, a].map(f.absolute), "the owner's")
+        XCTAssertTrue(try f.text("Likes.m3u8").hasPrefix("#EXTM3U\n#PLAYLIST:Likes\n# Written by Spool for Likes of user 1; edits are overwritten.\n"))
+        XCTAssertEqual(try f.entries("Likes - Ben.m3u8"), [a].map(f.absolute), "Ben's, without what Ben hid")
+        XCTAssertTrue(try f.text("Likes - Ben.m3u8").contains("#PLAYLIST:Likes - Ben\n# Written by Spool for Likes of user \(ben);"))
+        XCTAssertEqual(try f.entries("Channel.m3u8"), [a, b].map(f.absolute), "the trash is in no list; a hide is one user's")
+
+        // Ben unlikes: his file goes. Ben is renamed: his file follows. The owner's stays.
+        try f.sql("UPDATE users SET name = 'Benjamin' WHERE id = ?", [ben])
+        try f.like(b, at: 7, by: ben)
+        try f.sql("UPDATE user_tracks SET hidden_at = NULL WHERE user_id = ? AND track_id = ?", [ben, b.id])
+        try f.pass(PlaylistFiles.Work(likes: [ben]))
+        XCTAssertEqual(f.files(), ["Channel.m3u8", "Likes.m3u8", "Likes - Benjamin.m3u8"])
+        XCTAssertEqual(try f.entries("Likes - Benjamin.m3u8"), [a, b].map(f.absolute))
+        try f.sql("UPDATE user_tracks SET rating = 0, liked_at = NULL WHERE user_id = ?", [ben])
+        try f.pass(PlaylistFiles.Work(likes: [ben]))
+        XCTAssertEqual(f.files(), ["Channel.m3u8", "Likes.m3u8"])
     }
 
     func testAUsersOwnFilesAreNeverTouchedAndSpoolsStaleFilesGo() throws {
@@ -191,13 +225,16 @@ final class PlaylistFilesTests: XCTestCase {
         try mine.write(toFile: f.folder + "/likes.m3u8", atomically: true, encoding: .utf8)
         // Spool's files from before: a removed source, and this source under an old name.
         let stale = "#EXTM3U\n#PLAYLIST:Gone\n# Written by Spool for source 99; edits are overwritten.\n"
+        try stale.replacingOccurrences(of: "source 99", with: "Likes of user 42")
+            .write(toFile: f.folder + "/Likes - Gone.m3u8", atomically: true, encoding: .utf8)
         try stale.write(toFile: f.folder + "/Gone.m3u8", atomically: true, encoding: .utf8)
         try stale.replacingOccurrences(of: "source 99", with: "source \(channel)")
             .write(toFile: f.folder + "/Old name.m3u8", atomically: true, encoding: .utf8)
 
+        try f.like(track, at: 1)
         let result = try f.pass()
         XCTAssertEqual(f.files(), ["Mine.m3u8", "Channel.m3u8", "likes.m3u8", "Channel [\(channel)].m3u8", "Likes [Spool].m3u8"])
-        XCTAssertEqual(result.removed, 2)
+        XCTAssertEqual(result.removed, 3, "a removed source's, a renamed source's, a removed user's")
         for name in ["Mine.m3u8", "Channel.m3u8", "likes.m3u8"] {
             XCTAssertEqual(try f.text(name), mine, "\(name) is the user's")
         }
@@ -220,12 +257,12 @@ final class PlaylistFilesTests: XCTestCase {
         let e = try f.track("e", source: emptied)
         try f.track("r", source: removed)
         try f.pass()
-        XCTAssertEqual(f.files(), ["Kept.m3u8", "Emptied.m3u8", "Removed.m3u8", "Likes.m3u8"], "no file for a source without tracks")
+        XCTAssertEqual(f.files(), ["Kept.m3u8", "Emptied.m3u8", "Removed.m3u8"], "no file for a source without tracks, nor for no likes")
 
         try f.sql("UPDATE tracks SET deleted_at = 1 WHERE id = ?", [e.id])
         try f.sql("DELETE FROM sources WHERE id = ?", [removed])
         try f.pass(PlaylistFiles.Work(sources: [emptied, removed]))
-        XCTAssertEqual(f.files(), ["Kept.m3u8", "Likes.m3u8"])
+        XCTAssertEqual(f.files(), ["Kept.m3u8"])
     }
 
     func testTwoSourcesWithTheSameSafeTitleKeepTheirOwnFilesStably() throws {
@@ -245,7 +282,7 @@ final class PlaylistFilesTests: XCTestCase {
         // Emptying the first leaves the others where they are.
         try f.sql("UPDATE tracks SET deleted_at = 1 WHERE id = ?", [a.id])
         try f.pass()
-        XCTAssertEqual(f.files(), ["AC-DC [\(second)].m3u8", "ac-dc [\(third)].m3u8", "Likes.m3u8"])
+        XCTAssertEqual(f.files(), ["AC-DC [\(second)].m3u8", "ac-dc [\(third)].m3u8"])
     }
 
     func testAnUnchangedListIsNotRewrittenAndAChangedOneIsReplaced() throws {
@@ -271,7 +308,7 @@ final class PlaylistFilesTests: XCTestCase {
         try f.pass()
         XCTAssertNotEqual(try f.identity("Channel.m3u8").inode, replaced.inode)
         XCTAssertEqual(try f.entries("Channel.m3u8").first, f.absolute(b))
-        XCTAssertEqual(f.files(), ["Channel.m3u8", "Likes.m3u8"], "no temporary file is left")
+        XCTAssertEqual(f.files(), ["Channel.m3u8"], "no temporary file is left")
     }
 
     /// 200 tracks arriving in a burst cost one write, once the changes pause.
@@ -289,7 +326,7 @@ final class PlaylistFilesTests: XCTestCase {
         XCTAssertEqual(try f.entries("Channel.m3u8").count, 200)
         Thread.sleep(forTimeInterval: 1.2)
         XCTAssertEqual(f.playlists.passes, 2, "one pass for the whole burst")
-        XCTAssertEqual(f.playlists.status.written, 2, "Likes at start-up, the channel once")
+        XCTAssertEqual(f.playlists.status.written, 1, "the channel, once")
     }
 
     /// Changes that never pause long enough are still written every `maximumDelaySeconds`.
@@ -345,12 +382,24 @@ final class PlaylistFilesTests: XCTestCase {
 
             """)
         XCTAssertEqual(document.count, 1)
+
+        // An "Artist - Title" video whose artist tag was split from the title is not shown twice.
+        document.append(filePath: "a/c.m4a", title: "Imagine Dragons - Believer", artist: "Imagine Dragons", duration: 204.4)
+        document.append(filePath: "a/d.m4a", title: "Believer (Live)", artist: "Imagine Dragons", duration: 0.5)
+        XCTAssertTrue(document.text.hasSuffix("""
+            #EXTINF:204,Imagine Dragons - Believer
+            ../a/c.m4a
+            #EXTINF:1,Imagine Dragons - Believer (Live)
+            ../a/d.m4a
+
+            """), document.text)
     }
 
     func testTheMarkerNamesTheOwnerAndNothingElseDoes() {
         func owner(_ text: String) -> PlaylistOwner? { PlaylistDocument.owner(inHead: Data(text.utf8)) }
         XCTAssertEqual(owner("#EXTM3U\n#PLAYLIST:x\n# Written by Spool for source 12; edits are overwritten.\n"), .source(12))
-        XCTAssertEqual(owner("#EXTM3U\r\n# Written by Spool for Likes; edits are overwritten.\r\n"), .likes)
+        XCTAssertEqual(owner("#EXTM3U\r\n# Written by Spool for Likes of user 3; edits are overwritten.\r\n"), .likes(userId: 3))
+        XCTAssertNil(owner("#EXTM3U\n# Written by Spool for Likes; edits are overwritten.\n"))
         XCTAssertNil(owner("#EXTM3U\n../a.m4a\n"))
         XCTAssertNil(owner("#EXTM3U\n# Written by Spool for source x; edits are overwritten.\n"))
         XCTAssertNil(owner("#EXTM3U\n#EXTINF:1,# Written by Spool for Likes; edits are overwritten.\n"))
@@ -391,7 +440,8 @@ final class PlaylistFilesTests: XCTestCase {
         try h.wait("the delete") { lines(list) == ["../Fixture/two [two].m4a"] ? true : nil }
         _ = try h.domain.trash.restore(tracks[0].id!)
         try h.wait("the restore") { lines(list).count == 2 ? true : nil }
-        _ = try h.domain.ratings.setRating(1, of: tracks[1].id!)
+        let owner = try h.domain.accounts.principal(of: h.domain.accounts.user(Principal.ownerId))
+        _ = try h.domain.listening.setRating(1, of: tracks[1].id!, by: owner)
         try h.wait("the like") { lines(likes) == ["../Fixture/two [two].m4a"] ? true : nil }
     }
 }

@@ -1,14 +1,15 @@
 import Foundation
 
-/// Who a playlist file in `LIBRARY_DIR/Playlists/` belongs to, as its marker line says.
+/// Who a playlist file in `LIBRARY_DIR/Playlists/` belongs to, as its marker line says: a
+/// source's list, or one user's likes.
 public enum PlaylistOwner: Hashable, Sendable, CustomStringConvertible {
     case source(Int64)
-    case likes
+    case likes(userId: Int64)
 
     public var description: String {
         switch self {
         case .source(let id): "source \(id)"
-        case .likes: "Likes"
+        case .likes(let userId): "Likes of user \(userId)"
         }
     }
 }
@@ -20,7 +21,7 @@ public enum PlaylistOwner: Hashable, Sendable, CustomStringConvertible {
 /// #EXTM3U
 /// #PLAYLIST:Imagine Dragons
 /// # Written by Spool for source 12; edits are overwritten.
-/// #EXTINF:187,ImagineDragonsVEVO - Believer
+/// #EXTINF:187,Imagine Dragons - Believer
 /// ../Imagine Dragons/Believer [7wtfhZwyrcc].m4a
 /// ```
 ///
@@ -47,22 +48,24 @@ struct PlaylistDocument {
         "# Written by Spool for \(owner); edits are overwritten."
     }
 
-    /// Appends one track. `filePath` is relative to the library; a path that could not be
-    /// resolved inside it (absolute, `..`, a line break that would split the entry) is left out
-    /// and reported as false.
+    /// Appends one track, shown as `<artist> - <title>` (just the title when it starts with the
+    /// artist already, as "Artist - Title" videos do). `filePath` is relative to the library; a
+    /// path that could not be resolved inside it (absolute, `..`, a line break that would split
+    /// the entry) is left out and reported as false.
     @discardableResult
     mutating func append(filePath: String, title: String, artist: String?, duration: Double?) -> Bool {
         guard Self.isPlayable(filePath) else { return false }
         let seconds = duration.flatMap { $0.isFinite && $0 >= 0 ? Int($0.rounded()) : nil } ?? -1
+        let title = Self.oneLine(title)
         // Appended piece by piece: no intermediate string per line (20,000 lines per list).
         text += "#EXTINF:"
         text += String(seconds)
         text += ","
-        if let artist = artist.map(Self.oneLine), !artist.isEmpty {
+        if let artist = artist.map(Self.oneLine), !artist.isEmpty, !title.hasPrefix(artist + " - ") {
             text += artist
             text += " - "
         }
-        text += Self.oneLine(title)
+        text += title
         text += "\n../"
         text += filePath
         text += "\n"
@@ -112,8 +115,8 @@ struct PlaylistDocument {
         for line in text.split(maxSplits: 8, omittingEmptySubsequences: false, whereSeparator: \.isNewline).prefix(8) {
             guard line.hasPrefix("# Written by Spool for "), line.hasSuffix("; edits are overwritten.") else { continue }
             let subject = line.dropFirst("# Written by Spool for ".count).dropLast("; edits are overwritten.".count)
-            if subject == "Likes" { return .likes }
             if subject.hasPrefix("source "), let id = Int64(subject.dropFirst("source ".count)) { return .source(id) }
+            if subject.hasPrefix("Likes of user "), let id = Int64(subject.dropFirst("Likes of user ".count)) { return .likes(userId: id) }
         }
         return nil
     }

@@ -5,12 +5,14 @@ import SpoolStore
 import Synchronization
 
 /// The library's lists as files other players read: `LIBRARY_DIR/Playlists/<source>.m3u8` for
-/// every source with a track, in the source's order, and `Likes.m3u8`, in the order they were
-/// liked. The one owner of that folder's Spool files (format: `PlaylistDocument`; names:
-/// `PlaylistNames`; files: `PlaylistFolder`).
+/// every source with a track, in the source's order, and each user's likes, in the order they
+/// were liked (`Likes.m3u8` for the owner, `Likes - <name>.m3u8` for the others). The one owner
+/// of that folder's Spool files (format: `PlaylistDocument`; names: `PlaylistNames`; files:
+/// `PlaylistFolder`).
 ///
 /// **When.** Every change that alters a list publishes an event (a track added, changed,
-/// moved, deleted or restored, a source renamed, synced or removed); this service marks the
+/// moved, deleted or restored, a user's like or hide, a source renamed, synced or removed); this
+/// service marks the
 /// affected lists dirty and a thread of its own writes them once changes pause for
 /// `quietSeconds` (2 s), and at least every `maximumDelaySeconds` (10 s) while they keep
 /// coming: a 20,000-entry channel downloading one track a second rewrites its file every 10 s,
@@ -20,12 +22,14 @@ import Synchronization
 /// **What.** A source's list is its own tracks plus the tracks of other sources that its
 /// listing names (a playlist of videos a channel already downloaded lists them too), not in
 /// the trash, ordered by the listing's position (a playlist's order; newest first for a
-/// channel), then tracks without a position by id. Reads run on the reader pool, one query per
+/// channel), then tracks without a position by id. A user's likes leave out what the trash holds
+/// and what that user hid. Reads run on the reader pool, one query per
 /// list streamed through a cursor; no file is touched inside a transaction.
 ///
 /// **How.** Each file is written atomically and only when its bytes change. Files whose
-/// marker says Spool wrote them but that no list claims any more (the source was removed,
-/// renamed or emptied) are removed; any other file in the folder is never touched.
+/// marker says Spool wrote them but that no list claims any more (the source or user was
+/// removed, renamed or emptied) are removed; any other file in the folder is never touched.
+/// Accounts publish no event: a renamed or removed user's likes follow at the next pass.
 public final class PlaylistFiles: Sendable {
     /// How long changes must pause before the dirty lists are written, and how long a list
     /// may wait at most while changes keep coming.
@@ -57,15 +61,19 @@ public final class PlaylistFiles: Sendable {
         var sources: Set<Int64> = []
         /// Videos whose track changed: the other sources that list them change too.
         var videos: Set<String> = []
-        var likes = false
+        /// Users whose likes changed.
+        var likes: Set<Int64> = []
+        /// A shared change of a track (its file, the trash): whoever liked it.
+        var everyonesLikes = false
         var everything = false
 
-        var isEmpty: Bool { sources.isEmpty && videos.isEmpty && !likes && !everything }
+        var isEmpty: Bool { sources.isEmpty && videos.isEmpty && likes.isEmpty && !everyonesLikes && !everything }
 
         mutating func merge(_ other: Work) {
             sources.formUnion(other.sources)
             videos.formUnion(other.videos)
-            likes = likes || other.likes
+            likes.formUnion(other.likes)
+            everyonesLikes = everyonesLikes || other.everyonesLikes
             everything = everything || other.everything
         }
     }
@@ -118,15 +126,15 @@ public final class PlaylistFiles: Sendable {
     static func work(for event: SpoolEvent) -> Work? {
         var work = Work()
         switch event {
-        case .trackAdded(let track), .trackDeleted(let track), .trackRestored(let track):
+        case .trackAdded(let track), .trackUpdated(let track), .trackDeleted(let track), .trackRestored(let track):
+            // Shared changes (a download, a re-download, a move, the trash): the lists that name
+            // the track, and the likes of whoever liked it (the event does not say who).
             work.sources.formUnion([track.track.sourceId].compactMap { $0 })
             work.videos.insert(track.track.videoId)
-            work.likes = track.track.rating == 1
-        case .trackUpdated(let track):
-            // A rating changed (the event does not say from what) or the file moved.
-            work.sources.formUnion([track.track.sourceId].compactMap { $0 })
-            work.videos.insert(track.track.videoId)
-            work.likes = true
+            work.everyonesLikes = true
+        case .trackStateChanged(let userId, _):
+            // One user's like or hide: their likes only (source lists are everyone's).
+            work.likes.insert(userId)
         case .sourceUpdated(let snapshot):
             // Its title, or the positions a sync recorded.
             guard let id = snapshot.source.id else { return nil }
@@ -294,15 +302,21 @@ public final class PlaylistFiles: Sendable {
     private func unlockedWrite(_ work: Work) throws -> PassResult {
         var result = PassResult()
         var owners = folder.scan()
-        let (sources, listing) = try database.read { db -> ([(id: Int64, title: String?)], Set<Int64>) in
+        let (sources, users, listing) = try database.read { db in
             let sources = try Row.fetchAll(db, sql: "SELECT id, title FROM sources").map { (id: $0["id"] as Int64, title: $0["title"] as String?) }
-            return (sources, try Self.sources(listing: work.videos, db))
+            let users = try Row.fetchAll(db, sql: "SELECT id, name FROM users").map { (id: $0["id"] as Int64, name: $0["name"] as String) }
+            return (sources, users, try Self.sources(listing: work.videos, db))
         }
-        let names = PlaylistNames(sources: sources, taken: Set(owners.filter { $0.value == nil }.keys))
+        let names = PlaylistNames(sources: sources, users: users, taken: Set(owners.filter { $0.value == nil }.keys))
         var dirty = work.everything ? Set(sources.map(\.id)) : work.sources.union(listing)
-        // A list whose name changed (its title, or a collision that resolved) moves.
-        for case (let name, .source(let id)?) in owners where names.sources[id].map({ $0 != name }) == true {
-            dirty.insert(id)
+        var dirtyLikes = work.everything || work.everyonesLikes ? Set(users.map(\.id)) : work.likes
+        // A list whose name changed (a title, a user's name, a collision that resolved) moves.
+        for case (let name, let owner?) in owners {
+            switch owner {
+            case .source(let id) where names.sources[id].map({ $0 != name }) == true: dirty.insert(id)
+            case .likes(let id) where names.likes[id].map({ $0 != name }) == true: dirtyLikes.insert(id)
+            default: break
+            }
         }
         let titles = Dictionary(sources.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
         var empty: Set<Int64> = []
@@ -318,14 +332,22 @@ public final class PlaylistFiles: Sendable {
             }
             result.written += save(document, as: name, owner: .source(id), owners: &owners, problems: &result.problems)
         }
-        if work.likes || work.everything || !owners.keys.contains(names.likes) {
-            let document = try database.read { db in try Self.likesDocument(db) }
-            result.written += save(document, as: names.likes, owner: .likes, owners: &owners, problems: &result.problems)
+        var noLikes: Set<Int64> = []
+        for id in dirtyLikes.sorted() {
+            guard let name = names.likes[id], let user = users.first(where: { $0.id == id }) else { continue }
+            let document = try database.read { db in
+                try Self.likesDocument(userId: id, name: PlaylistNames.likesTitle(ofUser: id, name: user.name), db)
+            }
+            if document.count == 0 {
+                noLikes.insert(id)
+                continue
+            }
+            result.written += save(document, as: name, owner: .likes(userId: id), owners: &owners, problems: &result.problems)
         }
-        // Spool's files no list claims: a source removed, renamed or emptied, Likes renamed.
+        // Spool's files no list claims: a source or user removed, renamed or emptied.
         for case (let name, let owner?) in owners {
             let claimed: Bool = switch owner {
-            case .likes: name == names.likes
+            case .likes(let id): names.likes[id] == name && !noLikes.contains(id)
             case .source(let id): names.sources[id] == name && !empty.contains(id)
             }
             guard !claimed else { continue }
@@ -377,12 +399,12 @@ public final class PlaylistFiles: Sendable {
     static func sourceDocument(id: Int64, name: String, _ db: Database) throws -> PlaylistDocument {
         var document = PlaylistDocument(name: name, owner: .source(id))
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT file_path, title, uploader, duration FROM (
-                SELECT t.id, t.file_path, t.title, t.uploader, t.duration, e.position, e.last_seen_at
+            SELECT file_path, title, coalesce(artist, uploader), duration FROM (
+                SELECT t.id, t.file_path, t.title, t.artist, t.uploader, t.duration, e.position, e.last_seen_at
                 FROM tracks t LEFT JOIN source_entries e ON e.source_id = t.source_id AND e.video_id = t.video_id
                 WHERE t.source_id = ?1 AND t.deleted_at IS NULL
                 UNION ALL
-                SELECT t.id, t.file_path, t.title, t.uploader, t.duration, e.position, e.last_seen_at
+                SELECT t.id, t.file_path, t.title, t.artist, t.uploader, t.duration, e.position, e.last_seen_at
                 FROM source_entries e JOIN tracks t ON t.video_id = e.video_id
                 WHERE e.source_id = ?1 AND e.skip_reason IS NULL AND t.deleted_at IS NULL AND t.source_id IS NOT ?1
             )
@@ -392,13 +414,16 @@ public final class PlaylistFiles: Sendable {
         return document
     }
 
-    /// Likes: liked tracks out of the trash, in the order they were liked (the web app's order).
-    static func likesDocument(_ db: Database) throws -> PlaylistDocument {
-        var document = PlaylistDocument(name: "Likes", owner: .likes)
+    /// A user's likes: out of the trash and not hidden by them, in the order they were liked
+    /// (the web app's order, `TrackLibrary.likes(of:)`).
+    static func likesDocument(userId: Int64, name: String, _ db: Database) throws -> PlaylistDocument {
+        var document = PlaylistDocument(name: name, owner: .likes(userId: userId))
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT file_path, title, uploader, duration FROM tracks
-            WHERE rating = 1 AND deleted_at IS NULL ORDER BY liked_at, id
-            """)
+            SELECT t.file_path, t.title, coalesce(t.artist, t.uploader), t.duration
+            FROM user_tracks ut JOIN tracks t ON t.id = ut.track_id
+            WHERE ut.user_id = ? AND ut.rating = 1 AND ut.hidden_at IS NULL AND t.deleted_at IS NULL
+            ORDER BY ut.liked_at, t.id
+            """, arguments: [userId])
         try append(rows, to: &document)
         return document
     }
