@@ -84,7 +84,7 @@ public final class Domain: Sendable {
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
     public let artwork: ArtworkService
-    /// The `.m3u8` files of the sources and Likes; nil when turned off (`PLAYLIST_FILES=0`).
+    /// The `.m3u8` files of the sources and of each user's likes; nil when turned off (`PLAYLIST_FILES=0`).
     public let playlists: PlaylistFiles?
     /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
     let drivers: YtDlpDrivers?
