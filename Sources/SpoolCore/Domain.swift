@@ -83,6 +83,7 @@ public final class Domain: Sendable {
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let imports: ImportService
     public let artwork: ArtworkService
     /// The `.m3u8` files of the sources and of each user's likes; nil when turned off (`PLAYLIST_FILES=0`).
     public let playlists: PlaylistFiles?
@@ -153,6 +154,9 @@ public final class Domain: Sendable {
         self.sources = SourceService(
             database: database, queue: queue, hub: events, library: files, profiles: profiles, retention: retention,
             previewRunner: runner, previewOptions: { baseOptions }, settings: configuration.sources, logger: logger)
+        self.imports = ImportService(
+            database: database, queue: queue, paths: paths, sources: sources, hub: events, tools: media,
+            maxAttempts: configuration.maxAttempts, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
         // A track leaving or coming back changes its source's counts.
         self.trackWatch = events.subscribe { [snapshots] published in
@@ -207,6 +211,7 @@ public final class Domain: Sendable {
                 try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
             }, library: files, database: database, brake: brake, hub: events, media: media, logger: logger))
         workers.register(JobKind.libraryRename.rawValue, handler: LibraryRenameHandler(renames: renames))
+        workers.register(JobKind.libraryImport.rawValue, limits: ImportService.limits, handler: imports.handler)
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }

@@ -30,7 +30,7 @@ const prefs = {
 // ---- state ----
 let queue = []; // Track[] in play order
 let index = -1; // the current track's position in `queue`
-/** Where the queue came from: {kind: 'likes'|'library'|'history'|'channel'|'custom', label, href, more?} */
+/** Where the queue came from: {kind: 'likes'|'library'|'history'|'source'|'custom', label, href, more?} */
 let source = null;
 let shuffle = Boolean(prefs.read('shuffle', false));
 let repeat = ['off', 'all', 'one'].includes(prefs.read('repeat', 'off')) ? prefs.read('repeat', 'off') : 'off';
@@ -114,7 +114,7 @@ function renderBar(what) {
     if (!videoInSlot) setChildren(art, artwork(track, 48));
     title.textContent = track.title;
     title.title = track.title;
-    meta.textContent = [track.channel_title || track.uploader, source && source.label].filter(Boolean).join(' · ');
+    meta.textContent = [track.source_title || track.uploader, source && source.label].filter(Boolean).join(' · ');
   }
   const liked = isLiked(track);
   likeButton.setAttribute('aria-pressed', String(liked));
@@ -605,7 +605,7 @@ function setMediaSession(track) {
   try {
     navigator.mediaSession.metadata = new MediaMetadata({
       title: track.title,
-      artist: track.channel_title || track.uploader || '',
+      artist: track.source_title || track.uploader || '',
       album: `Spool · ${source && source.label ? source.label : 'Queue'}`,
       artwork: track.has_thumbnail && track.thumbnail_url ? [{ src: new URL(track.thumbnail_url, location.href).href }] : [],
     });

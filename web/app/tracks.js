@@ -1,6 +1,6 @@
 // Track actions shared by the library, the player and the overview, so rating, delete with
 // undo and artwork behave (and report failures) the same everywhere.
-import { api, put, del } from './api.js';
+import { api, put, del, post } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
@@ -114,18 +114,23 @@ export function offerUndo(track, undo, { onRestored } = {}) {
   return run;
 }
 
-/** Runs `fn` over `items` with at most `limit` requests in flight; resolves to the results. */
-export async function inBatches(items, fn, limit = 4) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i], i);
+/**
+ * One action on many tracks in one request (`POST /api/tracks/bulk`): like, dislike, clear,
+ * delete or restore. Resolves to `{tracks, failed}` (the tracks as they are now, and the ones
+ * that failed with why, which are reported here), or undefined after reporting a refused request.
+ */
+export async function bulk(action, ids) {
+  try {
+    const reply = await post('/api/tracks/bulk', { action, ids });
+    const failed = (reply && reply.failed) || [];
+    if (failed.length) {
+      notify(`${failed.length} of ${ids.length} track(s) could not be changed: ${failed[0].error}`, { kind: 'error', key: 'bulk-failed' });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+    return { tracks: (reply && reply.tracks) || [], failed };
+  } catch (error) {
+    notifyError(error, 'Could not change the selected tracks');
+    return undefined;
+  }
 }
 
 /** Like and dislike toggle buttons with aria-pressed reflecting the current rating. */
