@@ -3,6 +3,7 @@
 // tracks, a search result, the history), likes and dislikes visible at a glance, multi-select
 // (like, dislike, add to queue, delete), and the views History (?view=history) and Trash
 // (?view=trash, restore and "Empty trash").
+import { isAdmin } from './session.js';
 import { get, del } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
@@ -200,7 +201,8 @@ export function mount(root) {
       }),
       // On a phone the row shows Like only; Dislike is here.
       item(`track-menu-dislike-${track.id}`, track.rating === -1 ? 'Remove dislike' : 'Dislike', 'dislike', () => rateRow(track, toggledRating(track, -1)), 'phone-only'),
-      item(`track-delete-${track.id}`, 'Move to trash', 'trash', () => deleteRow(track), 'danger'));
+      // A listener's delete hides the track for them; an admin's moves the file to the trash.
+      item(`track-delete-${track.id}`, isAdmin() ? 'Move to trash' : 'Hide for me', 'trash', () => deleteRow(track), 'danger'));
     const button = h('button', {
       type: 'button', class: 'btn btn-icon btn-quiet', popovertarget: id, 'aria-haspopup': 'menu',
       'aria-label': `More actions for “${track.title}”`, title: 'More', dataset: { testid: `track-more-${track.id}` },
@@ -263,7 +265,7 @@ export function mount(root) {
       if (restored && state.view === 'library' && !tracks.has(restored.id)) upsert(restored, { index: Math.max(0, index) });
     }, dismiss);
     undoRow = h('li', { class: 'track track-undo', dataset: { testid: `track-undo-row-${track.id}` } },
-      h('span', { class: 'track-main small' }, `Moved “${track.title}” to the trash.`),
+      h('span', { class: 'track-main small' }, result.trashed ? `Moved “${track.title}” to the trash.` : `Hid “${track.title}” from your library.`),
       h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: `track-undo-${track.id}` }, onclick: run }, 'Undo'));
     const index = removeRow(track.id, { replaceWith: undoRow });
     if (index < 0) undoRow = null;
@@ -496,7 +498,9 @@ export function mount(root) {
       if (state.view === 'library' && !filtered() && state.sort === 'newest') upsert(track);
       else if (state.view === 'library') refreshTotalSoon();
     },
-    'track.updated': (track) => { if (tracks.has(track.id)) upsert(track); },
+    // A shared change leaves out the user's own fields (rating, counts): merge, never replace.
+    'track.updated': (track) => { if (tracks.has(track.id)) upsert({ ...tracks.get(track.id), ...track }); },
+    'track.state': (track) => { if (tracks.has(track.id)) upsert({ ...tracks.get(track.id), ...track }); },
     'track.deleted': (track) => {
       if (state.view !== 'trash' && tracks.has(track.id)) removeRow(track.id);
       if (state.view === 'trash') upsert(track);

@@ -8,6 +8,7 @@ import * as live from './live.js';
 import * as meta from './meta.js';
 import * as player from './player.js';
 import * as ratelimit from './ratelimit.js';
+import * as session from './session.js';
 
 // Pages load lazily so the first page does not wait for the others' code; once it is shown,
 // the rest are fetched in the background, so moving between pages works during an outage.
@@ -22,6 +23,8 @@ const routes = [
   { key: 'jobs', pattern: /^\/jobs\/?$/, title: 'Jobs', load: page('jobs') },
   { key: 'health', pattern: /^\/health\/?$/, title: 'Health', load: page('health') },
   { key: 'settings', pattern: /^\/settings\/?$/, title: 'Settings', load: page('settings') },
+  { key: 'users', pattern: /^\/users\/?$/, title: 'Users', load: page('users') },
+  { key: 'account', pattern: /^\/account\/?$/, title: 'My account', load: page('account') },
 ];
 
 /**
@@ -190,9 +193,11 @@ fillIcons();
 player.init(document.getElementById('player-root'));
 player.subscribe((what) => { if (what === 'queue' || what === 'track') syncLikesLinks(); });
 live.connect();
-ratelimit.init();
+// Who is signed in decides what the shell shows (a listener has no brake banner, no admin tabs).
+const signedIn = session.load();
+signedIn.then(() => ratelimit.init());
 // The server's lists first (statuses, error classes), so no page renders without them; a
 // server that is down does not hold the page up (meta.load resolves false at once).
-meta.load().then(() => render()).then(() => {
+Promise.all([meta.load(), signedIn]).then(() => render()).then(() => {
   setTimeout(() => { for (const route of routes) route.load().catch(() => {}); }, 1000);
 });

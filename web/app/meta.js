@@ -25,6 +25,12 @@ export const SOURCE_KINDS = [];
 /** What a profile's `audio_codec` may be (yt-dlp's --audio-format). */
 export const AUDIO_CODECS = [];
 
+/** The fields a profile's name template may use ({name, meaning}), and the standard template. */
+const NAME_TEMPLATE_FIELDS = [];
+let standardTemplate = '{source}/{title} [{id}].{ext}';
+export const nameTemplateFields = () => NAME_TEMPLATE_FIELDS;
+export const standardNameTemplate = () => standardTemplate;
+
 let loaded = false;
 export const isLoaded = () => loaded;
 
@@ -48,6 +54,8 @@ function adopt(meta) {
     if (Array.isArray(list)) STATUS_SETS[name] = list;
   }
   Object.assign(ERROR_CLASSES, meta.error_classes || {});
+  if (Array.isArray(meta.name_template_fields)) NAME_TEMPLATE_FIELDS.splice(0, NAME_TEMPLATE_FIELDS.length, ...meta.name_template_fields);
+  if (meta.standard_name_template) standardTemplate = meta.standard_name_template;
   for (const [list, values] of [[SOURCE_STATES, meta.source_states], [SOURCE_KINDS, meta.source_kinds], [AUDIO_CODECS, meta.audio_codecs]]) {
     if (Array.isArray(values)) list.splice(0, list.length, ...values);
   }

@@ -1,4 +1,5 @@
 // / — a landing overview: what is downloading, a way into the music, and recent plays.
+import { isAdmin } from './session.js';
 import { get } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
@@ -30,6 +31,11 @@ export function mount(root) {
     h('span', { class: 'tile-value' }, number.format(value ?? 0)), h('span', { class: 'tile-label' }, label));
 
   async function loadStats() {
+    if (!isAdmin()) {
+      // A listener's overview is their listening: the queue and the sources are the admins'.
+      setChildren(stats);
+      return;
+    }
     try {
       const [health, sources] = await Promise.all([get('/api/health'), get('/api/sources')]);
       const counts = (health.jobs && health.jobs.counts) || {};

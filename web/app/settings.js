@@ -7,6 +7,7 @@ import { Form } from './forms.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { AUDIO_CODECS } from './meta.js';
+import * as meta from './meta.js';
 import { notify, notifyError } from './notices.js';
 import { loadProfiles, describeProfile } from './profiles.js';
 import { requestMessage } from './errors.js';
@@ -137,6 +138,10 @@ export function mount(root) {
       form.field('name', { label: 'Name', value: p.name || '', required: true, placeholder: 'e.g. MP3 for the car' }),
       mediaField),
     audioOnly, videoOnly,
+    form.field('output_template', {
+      label: 'File names', value: p.output_template || meta.standardNameTemplate(), placeholder: meta.standardNameTemplate(),
+      hint: `Folders and names in the library. Fields: ${meta.nameTemplateFields().map((f) => `{${f.name}}`).join(' ')} — e.g. {artist}/{album}/{track:02} {title} [{id}].{ext}. Existing files move only when you say so.`,
+    }),
     h('div', { class: 'options-grid' },
       form.field('format', { label: 'Format (yt-dlp -f)', value: p.format || '', placeholder: 'bestaudio/best', hint: 'Empty: chosen from the choices above.' }),
       form.field('extra_args', { label: 'Extra yt-dlp options', kind: 'lines', value: p.extra_args || [], placeholder: '--sponsorblock-remove\nall', hint: 'One per line. Options that write elsewhere or run programs are refused.' })),
@@ -170,6 +175,7 @@ export function mount(root) {
       embed_thumbnail: form.value('embed_thumbnail'),
       use_cookies: form.value('use_cookies'),
       extra_args: form.value('extra_args'),
+      output_template: form.value('output_template'),
     };
     if (body.media === 'audio') {
       body.audio_codec = form.value('audio_codec');
@@ -188,12 +194,33 @@ export function mount(root) {
       setChildren(editorSlot);
       await load();
       profileList.querySelector(`[data-profile-id="${saved.id}"]`)?.classList.add('flash');
+      if (profile && profile.output_template !== saved.output_template) offerRenames(saved);
     } catch (err) {
       // A taken name is a conflict about the name: say it there.
       if (err.status === 409 && /named/.test(err.message)) { form.showError('name', err.message); form.control('name').focus(); }
       else form.report(err);
       if (err.status >= 500 || err.code === 'network') notifyError(err, 'Could not save the profile');
     }
+  }
+
+  /** A changed name template moves nothing by itself: say how many files it concerns and offer the move. */
+  async function offerRenames(profile) {
+    let preview;
+    try { preview = await get(`/api/profiles/${profile.id}/renames`); } catch (error) { notifyError(error, 'Could not check the file names'); return; }
+    if (!preview.to_move) return;
+    const example = preview.examples[0];
+    notify(`${preview.to_move} of ${preview.tracks} files of “${profile.name}” have other names under the new template (e.g. ${example.from} → ${example.to}).`, {
+      key: `renames-${profile.id}`, timeout: 60000,
+      action: {
+        label: 'Move them now', testid: `profile-renames-${profile.id}`,
+        onClick: async () => {
+          try {
+            await post(`/api/profiles/${profile.id}/renames`);
+            notify(`Moving the files of “${profile.name}”; follow it on the Jobs page.`, { kind: 'success', action: { label: 'Show job', onClick: () => { location.href = '/jobs'; } } });
+          } catch (error) { notifyError(error, 'The move could not start'); }
+        },
+      },
+    });
   }
 
   // ---- yt-dlp ----

@@ -325,6 +325,7 @@ export function mount(root, params) {
       tracks.set(track.id, track);
       for (const [k, v] of rest) tracks.set(k, v);
     } else {
+      track = { ...tracks.get(track.id), ...track };
       tracks.set(track.id, track);
       const row = trackList.querySelector(`[data-track-id="${track.id}"]`);
       if (row) replaceKeepingFocus(row, renderTrack(track));
@@ -447,7 +448,8 @@ export function mount(root, params) {
     },
     'track.added': (track) => { if (mine(track)) upsertTrack(track); },
     // A like or dislike changes what retention removes next.
-    'track.updated': (track) => { if (tracks.has(track.id)) { upsertTrack(track); if (source && source.retention) loadDetailSoon(); } },
+    'track.updated': (track) => { if (tracks.has(track.id)) upsertTrack(track); },
+    'track.state': (track) => { if (tracks.has(track.id)) { upsertTrack(track); if (source && source.retention) loadDetailSoon(); } },
     'track.deleted': (track) => { if (mine(track)) { removeTrack(track.id); loadDetailSoon(); } },
     'track.restored': (track) => { if (mine(track)) { upsertTrack(track); loadDetailSoon(); } },
     'track.purged': (data) => { if (data && tracks.has(data.id)) removeTrack(data.id); },

@@ -32,6 +32,8 @@ export async function trashTrack(track) {
     return {
       track: (result && result.track) || track,
       undo: (result && result.undo) || { method: 'POST', url: `/api/tracks/${track.id}/restore` },
+      // A listener's delete hides the track for them; an admin's moves the file to the trash.
+      trashed: !result || result.trashed !== false,
     };
   } catch (error) {
     notifyError(error, `Could not delete “${track.title}”`);
@@ -101,13 +103,13 @@ export function undoLastDelete() {
  * A notice "Moved … to the trash" with Undo for 10 s. `onRestored(track)` runs after a
  * successful undo.
  */
-export function offerUndo(track, undo, { onRestored } = {}) {
+export function offerUndo(track, undo, { onRestored, trashed = true } = {}) {
   let notice = null;
   const run = registerUndo([track.id], async () => {
     const restored = await restore(track, undo);
     if (restored && onRestored) onRestored(restored);
   }, () => notice && notice.close());
-  notice = notify(`Moved “${track.title}” to the trash.`, {
+  notice = notify(trashed ? `Moved “${track.title}” to the trash.` : `Hid “${track.title}” from your library.`, {
     timeout: UNDO_MS, key: `undo-${track.id}`,
     action: { label: 'Undo', testid: 'notice-undo', onClick: run },
   });
@@ -149,13 +151,14 @@ export function ratingButtons(track, onChange) {
 }
 
 /**
- * Artwork slot: the thumbnail, or a neutral placeholder. Decorative (the title is next to it).
- * The one place that knows where artwork comes from (today `thumbnail_url`; the tagging
- * issue's `/api/tracks/{id}/artwork` replaces it here).
+ * Artwork slot: the track's square artwork, or a neutral placeholder. Decorative (the title is
+ * next to it). The one place that knows where artwork comes from: the server's square JPEG
+ * (`artwork_url`), 96 px for rows and the full cover for the player, cached by ETag.
  */
 export function artwork(track, size = 48) {
-  if (track.has_thumbnail && track.thumbnail_url) {
-    const img = h('img', { class: 'art', src: track.thumbnail_url, alt: '', width: size, height: size, loading: 'lazy', decoding: 'async' });
+  if (track.has_thumbnail && track.artwork_url) {
+    const src = `${track.artwork_url}?size=${size <= 96 ? 'list' : 'cover'}`;
+    const img = h('img', { class: 'art', src, alt: '', width: size, height: size, loading: 'lazy', decoding: 'async' });
     // A missing image falls back to the placeholder instead of a broken-image icon.
     img.addEventListener('error', () => img.replaceWith(placeholderArt(size)), { once: true });
     return img;
