@@ -102,6 +102,11 @@ let package = Package(
             name: "spool-bench",
             dependencies: ["SpoolJobs", "SpoolStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Playlist files of a 20,000-track source beside a plain SELECT and write (docs/benchmarks.md).
+        .executableTarget(
+            name: "spool-playlist-bench",
+            dependencies: ["SpoolCore", "SpoolStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+        ),
         // Argon2id cost of the default parameters beside an independent implementation (docs/features/accounts.md).
         .executableTarget(name: "spool-auth-bench", dependencies: ["SpoolAuth"]),
         .testTarget(name: "SpoolAuthTests", dependencies: ["SpoolAuth"]),

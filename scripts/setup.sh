@@ -2,14 +2,14 @@
 # Installs what Spool needs on Debian/Ubuntu, only what is missing:
 #   system packages (apt) and a project-local Python environment in .venv holding yt-dlp with
 #   its default extras (yt-dlp-ejs among them) and Deno, the JavaScript runtime YouTube needs.
-# Usage: scripts/setup.sh [runtime|test]   ("test" adds the browser and test clients)
+# Usage: scripts/setup.sh [runtime|test]   ("test" adds the browser, mpv and test clients)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-runtime}"
 
 packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev libargon2-dev ffmpeg python3)
 if [ "$profile" = "test" ]; then
-  packages+=(chromium chromium-driver sox)
+  packages+=(chromium chromium-driver sox mpv)
 fi
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 

@@ -42,6 +42,9 @@ public struct DomainConfiguration: Sendable {
     public var sessionLifetimeDays = 30.0
     /// Argon2id's parameters for new password hashes (tests use cheaper ones).
     public var passwordHasher = PasswordHasher.standard
+    /// Writes `.m3u8` files of every source and of each user's likes into `LIBRARY_DIR/Playlists/`.
+    public var playlistFiles = true
+    public var playlistTiming = PlaylistFiles.Timing()
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -82,6 +85,8 @@ public final class Domain: Sendable {
     public let ytdlp: YtDlpService
     public let imports: ImportService
     public let artwork: ArtworkService
+    /// The `.m3u8` files of the sources and of each user's likes; nil when turned off (`PLAYLIST_FILES=0`).
+    public let playlists: PlaylistFiles?
     /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
     let drivers: YtDlpDrivers?
     /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
@@ -127,6 +132,8 @@ public final class Domain: Sendable {
         self.removal = TrackRemoval(trash: trash, listening: listening)
         self.accounts = AccountService(database: database, hasher: configuration.passwordHasher, logger: logger)
         self.credentials = CredentialService(database: database, sessionLifetime: configuration.sessionLifetimeDays * 86_400)
+        self.playlists = configuration.playlistFiles
+            ? PlaylistFiles(database: database, paths: paths, hub: events, timing: configuration.playlistTiming, logger: logger) : nil
         self.telemetry = TelemetryIngest(database: database)
         self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
         self.retention = RetentionService(database: database, trash: trash, logger: logger)
@@ -249,14 +256,17 @@ public final class Domain: Sendable {
         try renames.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
+        playlists?.start()
         try workers.start()
         scheduler.start()
     }
 
-    /// Stops the scheduler, then the workers (running jobs get the grace period).
+    /// Stops the scheduler, then the workers (running jobs get the grace period), then writes
+    /// the playlists their last changes left pending.
     public func stop() {
         scheduler.stop()
         workers.stop()
+        playlists?.stop()
         drivers?.shutdown()
     }
 }

@@ -51,6 +51,7 @@ public final class SpoolApplication: Sendable {
         configuration.trashRetentionDays = settings.trashRetentionDays
         configuration.trashPurgeIntervalSeconds = Double(settings.trashPurgeIntervalSeconds)
         configuration.retentionIntervalSeconds = settings.retentionIntervalSeconds
+        configuration.playlistFiles = settings.playlistFiles
         configuration.sources = SourceService.Settings(
             syncInterval: max(1, settings.syncIntervalHours * 3600), fullSyncInterval: settings.fullSyncIntervalHours * 3600,
             maxAttempts: settings.maxAttempts)

@@ -28,6 +28,8 @@ public struct Settings: Sendable {
     public var maxAttempts: Int
     public var jobRetentionDays: Int
     public var housekeepingIntervalSeconds: Double
+    /// Keep `.m3u8` files of every source and of Likes in `LIBRARY_DIR/Playlists/`.
+    public var playlistFiles: Bool
     public var ytdlpPath: String
     public var ytdlpUpdate: YtDlpUpdater.Channel
     public var ytdlpUpdateDirectory: String
@@ -140,6 +142,7 @@ public struct Settings: Sendable {
         .init("MAX_ATTEMPTS", "5", .integer(1...100), "Attempts of a job before it is dead-lettered."),
         .init("JOB_RETENTION_DAYS", "30", .integer(0...36_500), "Completed jobs older than this are pruned while the queue is idle."),
         .init("HOUSEKEEPING_INTERVAL_SECONDS", "600", .number(0.1...86_400), "How often idle housekeeping runs."),
+        .init("PLAYLIST_FILES", "1", .integer(0...1), "1 keeps an .m3u8 file of every source and of each user's likes in LIBRARY_DIR/Playlists/ for other players and media servers; 0 writes none and leaves those already there."),
         .init("ALLOWED_ORIGINS", "", .text, "Other origins allowed to open the live feed, comma-separated (e.g. https://spool.example.org)."),
         .init("YTDLP_PATH", "", .path, "yt-dlp executable; empty: .venv/bin/yt-dlp of the working directory, else yt-dlp on PATH."),
         .init("YTDLP_UPDATE", "stable", .choice(YtDlpUpdater.Channel.allCases.map(\.rawValue)), "Keep yt-dlp current: check for a new release at most daily, while no download runs."),
@@ -216,6 +219,7 @@ public struct Settings: Sendable {
             maxAttempts: try reader.integer("MAX_ATTEMPTS"),
             jobRetentionDays: try reader.integer("JOB_RETENTION_DAYS"),
             housekeepingIntervalSeconds: try reader.number("HOUSEKEEPING_INTERVAL_SECONDS"),
+            playlistFiles: try reader.integer("PLAYLIST_FILES") == 1,
             ytdlpPath: reader.optional("YTDLP_PATH") ?? ExecutableLocator.defaultYtDlp(),
             ytdlpUpdate: YtDlpUpdater.Channel(rawValue: try reader.choice("YTDLP_UPDATE"))!,
             ytdlpUpdateDirectory: reader.optional("YTDLP_UPDATE_DIR")

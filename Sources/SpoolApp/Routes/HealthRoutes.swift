@@ -92,6 +92,15 @@ struct HealthRoutes: RouteCollection {
         let ytdlp: YtDlpRepresentation
         let rateLimit: BrakeRepresentation
         let live: Live
+        /// The `.m3u8` files for other players; null when `PLAYLIST_FILES=0`.
+        let playlists: Playlists?
+    }
+    struct Playlists: Encodable {
+        let folder: String
+        let files: Int
+        let written: Int
+        let lastPassAt: Date?
+        let problem: String?
     }
     struct Live: Encodable {
         let clients: Int
@@ -113,6 +122,8 @@ struct HealthRoutes: RouteCollection {
         if let problem { warnings.append(problem) }
         warnings += ytdlp.warnings
         if let remedy = brake.remedy, brake.pausedUntil != nil || brake.probing { warnings.append(remedy) }
+        let playlists = domain.playlists?.status
+        if let problem = playlists?.problem { warnings.append("Playlist files are not up to date: \(problem)") }
         return Report(
             // `error` when writes are refused; everything else that needs the operator is a
             // warning beside an `ok`.
@@ -141,6 +152,9 @@ struct HealthRoutes: RouteCollection {
             ytdlp: ytdlp,
             rateLimit: brake,
             live: .init(clients: socket.clients, clientsDropped: socket.dropped, messagesSent: socket.sent,
-                        lastSequence: domain.events.lastSequence))
+                        lastSequence: domain.events.lastSequence),
+            playlists: playlists.map {
+                Playlists(folder: $0.folder, files: $0.files, written: $0.written, lastPassAt: $0.lastPassAt, problem: $0.problem)
+            })
     }
 }
