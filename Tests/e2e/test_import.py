@@ -234,8 +234,10 @@ def run_cli(server, folder, *flags, env=None, timeout=120):
 
 
 def library_files(server):
+    """The tracks' files: not Spool's hidden folders or the playlist files it writes."""
     return {str(p.relative_to(server.library)) for p in server.library.rglob("*")
-            if p.is_file() and not p.relative_to(server.library).parts[0].startswith(".")}
+            if p.is_file() and not p.relative_to(server.library).parts[0].startswith(".")
+            and p.parent != server.library / "Playlists"}  # playlist files and their temporary files
 
 
 def assert_rows_and_files_agree(server):
