@@ -49,11 +49,13 @@ let package = Package(
         ),
         // Child processes: spawn, watch, time-limit and kill; knows nothing of yt-dlp.
         .target(name: "SpoolProcess"),
-        // The evhttp server: loop thread, router, work queue, static files.
+        // The WebSocket codec without I/O (frames, handshake, UTF-8, close codes), as NIOWebSocket.
+        .target(name: "SpoolWebSocket"),
+        // The evhttp server: loop thread, connection guard, router, work queue, static files.
         .target(
             name: "SpoolHTTP",
             dependencies: [
-                "CLibEvent",
+                "CLibEvent", "SpoolWebSocket",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -81,7 +83,8 @@ let package = Package(
         .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
         .testTarget(name: "SpoolDownloaderTests", dependencies: ["SpoolDownloader"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
-        .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
+        .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP", "SpoolWebSocket"]),
+        .testTarget(name: "SpoolWebSocketTests", dependencies: ["SpoolWebSocket"]),
     ],
     swiftLanguageModes: [.v6]
 )

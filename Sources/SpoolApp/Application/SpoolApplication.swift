@@ -99,6 +99,8 @@ public final class SpoolApplication: Sendable {
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: settings.host, port: settings.port, timeoutSeconds: settings.httpTimeoutSeconds,
+                headerTimeoutSeconds: settings.httpHeaderTimeoutSeconds, bodyTimeoutSeconds: settings.httpBodyTimeoutSeconds,
+                allowedHosts: settings.allowedHosts,
                 workQueueWidth: settings.httpThreads, maximumConnections: settings.maximumConnections, tls: settings.tls),
             router: makeRouter(), logger: logger,
             requestFilter: { request in try access.check(request) },

@@ -43,6 +43,13 @@ public struct Settings: Sendable {
     public var tls: TLSFiles?
     public var maximumConnections: Int
     public var httpTimeoutSeconds: Int
+    // Hardening, round 2 (docs/features/hardening-round-2.md).
+    /// Names besides loopback names, IP addresses and HOST that a request's Host may give.
+    public var allowedHosts: [String]
+    /// A request head must be complete this long after its first byte.
+    public var httpHeaderTimeoutSeconds: Double
+    /// A request body must be complete this long after its head.
+    public var httpBodyTimeoutSeconds: Double
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
 
@@ -90,8 +97,11 @@ public struct Settings: Sendable {
         .init(name: "ALLOW_NO_AUTH", defaultValue: "0", summary: "1 serves a non-loopback HOST without AUTH_TOKEN (only behind a proxy that authenticates users)."),
         .init(name: "TLS_CERT", defaultValue: "", summary: "PEM certificate chain; with TLS_KEY, Spool serves HTTPS."),
         .init(name: "TLS_KEY", defaultValue: "", summary: "PEM private key of TLS_CERT."),
-        .init(name: "MAX_CONNECTIONS", defaultValue: "1024", summary: "Open HTTP connections at most (WebSocket clients not counted); more get 503 (1–100000)."),
+        .init(name: "MAX_CONNECTIONS", defaultValue: "1024", summary: "Open client connections at most, counted from the accept (WebSocket clients included); more get 503. Lowered at start-up to fit the descriptor limit (1–100000)."),
         .init(name: "HTTP_TIMEOUT_SECONDS", defaultValue: "60", summary: "Idle and read timeout of a connection; a long media reply only times out when the client stops reading (1–3600)."),
+        .init(name: "HTTP_HEADER_TIMEOUT_SECONDS", defaultValue: "10", summary: "A request's headers must arrive within this many seconds of its first byte (of the connection, for its first request), however slowly they trickle; else 408 and close (1–600)."),
+        .init(name: "HTTP_BODY_TIMEOUT_SECONDS", defaultValue: "60", summary: "A request's body must arrive within this many seconds of its headers; else 408 and close (1–3600)."),
+        .init(name: "ALLOWED_HOSTS", defaultValue: "", summary: "Host names besides localhost, IP addresses and HOST that requests may name (Host header), comma-separated: a reverse proxy's public name, a LAN name; *.example.org matches subdomains, * any (only behind a proxy that checks Host). Other names get 421 (DNS rebinding)."),
         .init(name: "SPOOL_TEST_JOBS", defaultValue: "0", summary: "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
 
@@ -141,13 +151,17 @@ public struct Settings: Sendable {
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS", in: 1...100_000),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS", in: 1...3600),
+            allowedHosts: try reader.allowedHosts(),
+            httpHeaderTimeoutSeconds: try reader.number("HTTP_HEADER_TIMEOUT_SECONDS", in: 1...600),
+            httpBodyTimeoutSeconds: try reader.number("HTTP_BODY_TIMEOUT_SECONDS", in: 1...3600),
             testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS", in: 0...1) == 1)
     }
 
-    /// Whether `host` only accepts connections from this machine.
+    /// Whether `host` only accepts connections from this machine: a loopback address, parsed
+    /// (`127.invalid` is a name, not an address), or `localhost`.
     static func isLoopback(_ host: String) -> Bool {
-        let host = host.lowercased()
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if let address = IPAddress(host) { return address.isLoopback }
+        return HostPolicy.isLoopbackName(host)
     }
 }
 
@@ -217,6 +231,16 @@ private struct SettingsReader {
                 message: "is required when HOST (\(host)) is not a loopback address; set one (e.g. openssl rand -hex 24), or ALLOW_NO_AUTH=1 if a proxy in front of Spool authenticates users")
         }
         return nil
+    }
+
+    /// `ALLOWED_HOSTS`: names, `*.name` wildcards or `*`, comma-separated.
+    func allowedHosts() throws(SettingsError) -> [String] {
+        let entries = (optional("ALLOWED_HOSTS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let policy = HostPolicy(listeningHost: "127.0.0.1", allowedHosts: entries)
+        guard policy.allowedHosts.count == entries.filter({ !$0.isEmpty }).count else {
+            throw SettingsError(setting: "ALLOWED_HOSTS", message: "must list host names (e.g. spool.example.org, *.example.org), comma-separated")
+        }
+        return policy.allowedHosts
     }
 
     /// `TLS_CERT` and `TLS_KEY`: both or neither, and readable.

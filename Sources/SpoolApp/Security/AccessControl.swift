@@ -31,9 +31,18 @@ struct AccessControl: Sendable {
                 headers: ["WWW-Authenticate": "Bearer realm=\"spool\""])
         }
         if isPage(request.path) {
-            let next = request.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/_-"))) ?? "/"
-            throw HTTPError(status: 303, code: "login_required", message: "Sign in first.", headers: ["Location": "/login?next=\(next)"])
+            throw HTTPError(status: 303, code: "login_required", message: "Sign in first.",
+                            headers: ["Location": "/login?next=\(Self.nextParameter(for: request.path))"])
         }
+    }
+
+    /// The page to come back to after signing in, as a `next` value that can only name a path
+    /// of this server: one leading `/` (a `//host` path would be read as another site), and
+    /// everything but letters, digits and `/_-` percent-encoded. The login page resolves it
+    /// against its own origin all the same.
+    static func nextParameter(for path: String) -> String {
+        let single = "/" + path.drop { $0 == "/" || $0 == "\\" }
+        return single.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/_-"))) ?? "/"
     }
 
     /// Whether `candidate` is the token, in time independent of where they differ.

@@ -12,6 +12,12 @@ public struct HTTPHeaders: Sendable, Sequence {
         return fields.first { $0.name.lowercased() == lowered }?.value
     }
 
+    /// Every value of `name`, in arrival order.
+    public func values(of name: String) -> [String] {
+        let lowered = name.lowercased()
+        return fields.filter { $0.name.lowercased() == lowered }.map(\.value)
+    }
+
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name, value))
     }

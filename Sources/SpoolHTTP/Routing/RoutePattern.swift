@@ -33,4 +33,17 @@ struct RoutePattern: Sendable {
         }
         return parameters
     }
+
+    /// Whether this pattern wins over `other` for a path both fit: at the first segment where
+    /// one has a literal and the other a parameter, the literal wins.
+    func isMoreSpecific(than other: RoutePattern) -> Bool {
+        for (mine, theirs) in zip(segments, other.segments) {
+            switch (mine, theirs) {
+            case (.literal, .parameter): return true
+            case (.parameter, .literal): return false
+            default: continue
+            }
+        }
+        return false
+    }
 }

@@ -1,4 +1,5 @@
-/// Maps a method and path to a handler. Handlers run on the work queue, never on the loop.
+/// Maps a method and path to a handler. Matching runs on the loop, on a request's head;
+/// handlers run on the work queue, never on the loop.
 public struct Router: Sendable {
     /// The blocking part of a request: may read or write the database, touch files, wait.
     public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
@@ -32,6 +33,11 @@ public struct Router: Sendable {
         self.defaultMaximumBodySize = defaultMaximumBodySize
     }
 
+    /// The largest body any route accepts (evhttp's own limit is set above it).
+    var largestBodyLimit: Int {
+        routes.map(\.maximumBodySize).max() ?? defaultMaximumBodySize
+    }
+
     /// Adds a route; `{name}` segments become path parameters.
     public mutating func add(
         _ method: HTTPMethod, _ pattern: String, maximumBodySize: Int? = nil, priority: WorkPriority = .interactive,
@@ -59,16 +65,33 @@ public struct Router: Sendable {
         fallback = handler
     }
 
-    func match(method: HTTPMethod, path: String) -> Match {
+    /// The route for `method` (any token, known or not) on `path`.
+    ///
+    /// When several patterns fit a path, the most specific wins: a literal segment beats a
+    /// parameter at the first place they differ, so `/api/jobs/retry` is never read as the job
+    /// with id "retry". A 405's `Allow` lists the methods of that pattern only, not of every
+    /// pattern that happens to fit.
+    func match(method: String, path: String) -> Match {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var allowed: [HTTPMethod] = []
+        var best: RoutePattern?
+        var candidates: [(route: Route, parameters: [String: String])] = []
         for route in routes {
             guard let parameters = route.pattern.match(segments) else { continue }
-            if route.method == method || (method == .HEAD && route.method == .GET) {
-                return .handler(route, parameters: parameters)
+            if let current = best, current.text != route.pattern.text {
+                guard route.pattern.isMoreSpecific(than: current) else { continue }
+                candidates.removeAll()
             }
-            allowed.append(route.method)
+            best = route.pattern
+            candidates.append((route, parameters))
         }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+        guard !candidates.isEmpty else { return .notFound }
+        if let found = candidates.first(where: { $0.route.method.rawValue == method })
+            ?? candidates.first(where: { method == "HEAD" && $0.route.method == .GET }) {
+            return .handler(found.route, parameters: found.parameters)
+        }
+        // HEAD is served wherever GET is, but not listed: the API document declares the
+        // methods a client should use, and `Allow` repeats exactly those.
+        let allowed = Set(candidates.map(\.route.method))
+        return .methodNotAllowed(allowed: HTTPMethod.allCases.filter(allowed.contains))
     }
 }
