@@ -29,8 +29,6 @@ final class BroadcastLogTests: XCTestCase {
         XCTAssertEqual(log.byteCount, 1000)
         XCTAssertEqual(log.bytes(from: 45), 500)
         XCTAssertEqual(log.bytes(from: 50), 0)
-        // A cursor before the tail is more than the capacity behind: the hub drops that client.
-        XCTAssertLessThan(0, log.tail)
     }
 
     func testAnEvictedKeyNoLongerSupersedesAnything() {

@@ -69,7 +69,9 @@ public final class EventLoop: @unchecked Sendable {
     func start(name: String) {
         let thread = Thread { [self] in
             loopThread.store(UInt(pthread_self()), ordering: .releasing)
-            event_base_dispatch(base)
+            // Runs until `exitLoop`, even while no event is pending (a server between its
+            // listener's removal and its last reply, a loop that only runs `execute`d blocks).
+            event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY)
             loopThread.store(0, ordering: .releasing)
             stopped.signal()
         }
