@@ -1,7 +1,6 @@
 // Entry point: History API router, navigation state, and the app-wide pieces
 // (live connection, rate-limit banner, auth prompt).
 import { h, setChildren } from './ui.js';
-import { setAuthToken } from './api.js';
 import { notify } from './notices.js';
 import * as live from './live.js';
 import * as ratelimit from './ratelimit.js';
@@ -108,7 +107,6 @@ window.addEventListener('popstate', () => render({ focus: true }));
 // a new token): go to the login page, which comes back here afterwards.
 window.addEventListener('spool:api-error', (event) => {
   if (event.detail.status !== 401) return;
-  setAuthToken('');
   location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
 });
 
