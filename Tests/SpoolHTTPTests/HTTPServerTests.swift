@@ -114,6 +114,8 @@ final class HTTPServerTests: XCTestCase {
             ("TRACE /api/things HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405),
             ("FOO /api/things HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405),
             ("CONNECT /api/things HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405),
+            ("TRACE /api/things HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}", 405),
+            ("PATCH /api/things HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}", 405),
             ("GET /api/things HTTP/1.1\r\n\r\n", 400),
             ("GET /api/things HTTP/1.1\nHost: 127.0.0.1\n\n", 400),
             ("GET /api/things HTTP/3.0\r\nHost: 127.0.0.1\r\n\r\n", 505),

@@ -92,6 +92,8 @@ def test_every_error_is_the_json_shape_even_those_evhttp_made(spool):
     cases = [
         (f"TRACE /api/tracks HTTP/1.1\r\n{host}\r\n\r\n", 405),
         (f"BREW /api/tracks HTTP/1.1\r\n{host}\r\n\r\n", 405),
+        (f"TRACE /api/events HTTP/1.1\r\n{host}\r\nContent-Length: 2\r\n\r\n{{}}", 405),
+        (f"DELETE /ws HTTP/1.1\r\n{host}\r\n\r\n", 405),
         (f"GET /api/tracks HTTP/1.1\r\n\r\n", 400),                     # HTTP/1.1 without Host
         (f"GET /api/tracks HTTP/1.1\r\n{host}\r\n{host}\r\n\r\n", 400),
         (f"GET /api/tracks HTTP/9.9\r\n{host}\r\n\r\n", 505),
@@ -168,13 +170,13 @@ def test_bodies_are_refused_on_their_headers_without_being_buffered(spool_factor
     assert memory.growth_mib < 8, f"{memory.growth_mib:.1f} MiB"
     # 413 for a declared length over /api/events' 1 MiB, before the token is even looked at.
     assert set(statuses) <= {401, 413, 503, 0} and 413 in statuses, statuses
+    # The refused connections are closed within their linger time (2 s): the places come back.
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    server.wait_for(lambda: server.get("/api/health", headers=bearer).status == 200, timeout=5, message="a free place")
     # A head under the limit but without the token is refused before its body is sent.
     (anonymous,), _ = exchange(port, f"POST /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
                                      f"Content-Length: 1000000\r\n\r\n".encode())
     assert anonymous.status == 401
-    # The refused connections are closed within their linger time (2 s): the places come back.
-    bearer = {"Authorization": f"Bearer {TOKEN}"}
-    server.wait_for(lambda: server.get("/api/health", headers=bearer).status == 200, timeout=5, message="a free place")
 
 
 # --- Slowloris (item 5) -------------------------------------------------------------------

@@ -188,7 +188,16 @@ final class ConnectionGuard: @unchecked Sendable {
 
     /// Takes the server's decision on `head`; false when the connection was taken over.
     private func decide(_ head: RequestHead) -> Bool {
-        switch server.decide(head, remoteAddress: remoteAddress) {
+        let verdict = server.decide(head, remoteAddress: remoteAddress)
+        if head.bodyIsAmbiguous {
+            // Answered and closed whatever the decision: the route's refusal (a 405 for TRACE)
+            // if it has one, else the framing's.
+            var error = HTTPError.badRequest("Requests of this method cannot carry a body.")
+            if case .refuse(let refusal, _) = verdict { error = refusal }
+            takeOver(answering: error.response, method: head.method, target: head.target)
+            return false
+        }
+        switch verdict {
         case .admit(let admitted, let bodyLimit):
             decisions.append(Decision(method: head.method, target: head.target, outcome: .dispatch(admitted)))
             if admitted.isUpgrade {
@@ -222,6 +231,13 @@ final class ConnectionGuard: @unchecked Sendable {
                 armDeadline(seconds: seconds, what: what)
                 return
             }
+            server.connectionCounters.withLock { $0.timedOut += 1 }
+            guard framer.isInsideHead || what != "request head" else {
+                // Not a byte of a request yet (an idle or preconnected socket): close without
+                // an answer nobody asked for, which a browser could read as its next response.
+                if let connection { evhttp_connection_free(connection) }
+                return
+            }
             let error = HTTPError(
                 status: 408, code: "request_timeout",
                 message: "The \(what) did not arrive within \(Self.format(seconds)) s.")
@@ -247,7 +263,7 @@ final class ConnectionGuard: @unchecked Sendable {
         }, context)
         var writeTimeout = timeval(seconds: Self.lingerSeconds)
         bufferevent_set_timeouts(bufferEvent, nil, &writeTimeout)
-        let bytes = Self.serialize(response)
+        let bytes = Self.serialize(response, withBody: method != "HEAD")
         bytes.withUnsafeBytes { _ = bufferevent_write(bufferEvent, $0.baseAddress, $0.count) }
         bufferevent_enable(bufferEvent, Int16(EV_READ | EV_WRITE))
         // Nothing may hold the connection longer than this, whatever the client does.
@@ -276,8 +292,9 @@ final class ConnectionGuard: @unchecked Sendable {
         evhttp_connection_free(connection)
     }
 
-    /// A whole HTTP/1.1 response as bytes: status line, headers, length, `Connection: close`.
-    static func serialize(_ response: HTTPResponse) -> [UInt8] {
+    /// A whole HTTP/1.1 response as bytes: status line, headers, length, `Connection: close`,
+    /// and the body unless it answers a HEAD.
+    static func serialize(_ response: HTTPResponse, withBody: Bool) -> [UInt8] {
         var body: [UInt8] = []
         if case .bytes(let bytes) = response.body { body = bytes }
         var head = "HTTP/1.1 \(response.status) \(ReasonPhrase.of(response.status))\r\n"
@@ -285,7 +302,7 @@ final class ConnectionGuard: @unchecked Sendable {
             head += "\(name): \(value)\r\n"
         }
         head += "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        return Array(head.utf8) + body
+        return Array(head.utf8) + (withBody ? body : [])
     }
 
     private static func format(_ seconds: Double) -> String {

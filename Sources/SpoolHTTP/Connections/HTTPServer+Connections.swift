@@ -102,10 +102,7 @@ extension HTTPServer {
     /// A response the guard wrote itself (a refusal, a framing error, a deadline).
     func noteAnsweredByGuard(status: Int, bytes: Int, method: String?, target: String?, route: String?,
                              connection: OpaquePointer) {
-        connectionCounters.withLock { counters in
-            if status == 503 { counters.refused += 1 }
-            if status == 408 { counters.timedOut += 1 }
-        }
+        if status == 503 { connectionCounters.withLock { $0.refused += 1 } }
         let path = target.flatMap { RequestTarget($0)?.path } ?? "?"
         record(method: method ?? "OTHER", path: path, route: route, status: status, bytes: Int64(bytes),
                start: DispatchTime.now().uptimeNanoseconds)

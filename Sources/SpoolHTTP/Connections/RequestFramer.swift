@@ -174,14 +174,18 @@ struct RequestFramer {
             let (name, value) = try parseField(line)
             headers.add(name, value)
         }
-        let framing = try bodyFraming(method: method, version: version, headers: headers)
+        let framing = try bodyFraming(version: version, headers: headers)
+        // evhttp reads no body for these whatever the headers say (`evhttp_method_may_have_body`).
+        let readsBody = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"].contains(method)
         try checkHost(version: version, headers: headers)
         let expectations = headers.values(of: "Expect")
         guard expectations.isEmpty || (expectations.count == 1 && expectations[0].lowercased() == "100-continue") else {
             throw HTTPFramingError(status: 417, code: "expectation_failed",
                                    message: "The only expectation this server meets is 'Expect: 100-continue'.")
         }
-        return RequestHead(method: method, target: target, version: version, headers: headers, bodyFraming: framing)
+        let ambiguous = !readsBody && framing != .none && framing != .length(0)
+        return RequestHead(method: method, target: target, version: version, headers: headers, bodyFraming: framing,
+                           bodyIsAmbiguous: ambiguous)
     }
 
     /// The head's lines without their CRLF, the closing empty line dropped.
@@ -261,7 +265,7 @@ struct RequestFramer {
 
     /// How the body is delimited; refuses every shape two parsers could read differently.
     private static func bodyFraming(
-        method: String, version: RequestHead.Version, headers: HTTPHeaders
+        version: RequestHead.Version, headers: HTTPHeaders
     ) throws(HTTPFramingError) -> RequestHead.BodyFraming {
         let lengths = headers.values(of: "Content-Length")
         let encodings = headers.values(of: "Transfer-Encoding")
@@ -282,12 +286,6 @@ struct RequestFramer {
                 throw .malformed("The only Transfer-Encoding accepted is 'chunked'.")
             }
             framing = .chunked
-        }
-        // evhttp reads no body for these whatever the headers say; a body would become the
-        // next request for it and stay a body for a proxy.
-        let mayHaveBody = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"].contains(method)
-        if !mayHaveBody && framing != .none && framing != .length(0) {
-            throw .malformed("Requests of this method cannot carry a body.")
         }
         return framing
     }

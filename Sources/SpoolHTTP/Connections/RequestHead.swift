@@ -20,6 +20,9 @@ struct RequestHead: Sendable {
     let version: Version
     let headers: HTTPHeaders
     let bodyFraming: BodyFraming
+    /// A body on a method evhttp reads without one (HEAD, TRACE, any unknown token): evhttp would
+    /// take the body for the next request, a proxy would not. Never read; the connection closes.
+    let bodyIsAmbiguous: Bool
 
     /// Whether a body follows the head.
     var hasBody: Bool {

@@ -45,7 +45,14 @@ extension HTTPServer {
             method: method ?? .GET, path: target.path, query: target.query, headers: head.headers,
             remoteAddress: remoteAddress)
 
-        if let hub = webSocketHub, target.path == hub.path, head.headers["Upgrade"] != nil, method != nil {
+        if let hub = webSocketHub, target.path == hub.path {
+            // The feed's only method is GET; the hub's handshake answers any GET (400 without
+            // `Upgrade`, 426 for another version).
+            guard method == .GET else {
+                return .refuse(HTTPError(
+                    status: 405, code: "method_not_allowed", message: "\(head.method) is not allowed on \(hub.path); use GET.",
+                    headers: ["Allow": "GET"]), route: hub.path)
+            }
             request.routePattern = hub.path
             if let refusal = filterRefusal(request) { return .refuse(refusal, route: hub.path) }
             let admitted = AdmittedRequest(request: request, handler: { _ in HTTPResponse() }, priority: .interactive,
