@@ -255,27 +255,26 @@ def test_out_of_descriptors_the_server_backs_off_instead_of_spinning(spool):
     idle = [socket.create_connection(("127.0.0.1", spool.port), timeout=5) for _ in range(30)]
     time.sleep(0.3)
     # Leave the process four descriptors: accepts fail with EMFILE from here on.
-    original = soft_descriptor_limit(pid)
     limit = open_descriptors(pid) + 4
     subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={limit}:{limit}"], check=True)
+    log_before = len(spool.log())
     waiting = []
     for _ in range(60):
         s = socket.socket()
         s.setblocking(False)
         s.connect_ex(("127.0.0.1", spool.port))  # completes in the kernel's backlog
         waiting.append(s)
-    log_before = len(spool.log())
     cpu_before = cpu_seconds(pid)
     time.sleep(4)
     cpu_used = cpu_seconds(pid) - cpu_before
     new_log = spool.log()[log_before:]
     print(f"out of descriptors for 4 s: {cpu_used:.2f} CPU-seconds, {len(new_log)} bytes of log")
     assert cpu_used < 1.0, f"{cpu_used:.2f} CPU-seconds in 4 s"
-    assert new_log.count("\n") <= 3 and len(new_log) < 2000, new_log[:2000]
+    # Noticed (so the descriptors really ran out), and said once per 10 s, not per attempt.
+    assert "Cannot accept connections" in new_log and new_log.count("\n") <= 2, new_log[:2000]
     for s in idle + waiting:
         s.close()
     spool.wait_for(lambda: spool.get("/api/health", timeout=2).status == 200, timeout=10, message="accepts again")
-    subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={original}:{original}"], check=False)
 
 
 def start_with(server, timeout: float = 20):
