@@ -141,6 +141,7 @@ final class ConnectionGuard: @unchecked Sendable {
         server.loop.assertInEventLoop()
         guard phase == .open, !framer.isSuspended else { return }
         // New bytes are the last `count` of the buffer (evhttp removes only from the front).
+        let count = min(count, evbuffer_get_length(buffer))
         var position = evbuffer_ptr()
         evbuffer_ptr_set(buffer, &position, evbuffer_get_length(buffer) - count, EVBUFFER_PTR_SET)
         let needed = evbuffer_peek(buffer, count, &position, nil, 0)
