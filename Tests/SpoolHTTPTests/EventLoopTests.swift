@@ -36,14 +36,14 @@ final class EventLoopTests: XCTestCase {
         let fired = Mutex<[String]>([])
         let done = expectation(description: "the second timer fired")
         loop.execute {
-            let cancelled = LoopTimer(loop: loop)
-            let kept = LoopTimer(loop: loop)
-            timers.list = [cancelled, kept]
-            cancelled.schedule(after: 0.05) { fired.withLock { $0.append("cancelled") } }
-            kept.schedule(after: 0.2) {
+            let cancelled = LoopTimer(loop: loop) { fired.withLock { $0.append("cancelled") } }
+            let kept = LoopTimer(loop: loop) {
                 fired.withLock { $0.append("kept") }
                 done.fulfill()
             }
+            timers.list = [cancelled, kept]
+            cancelled.schedule(after: 0.05)
+            kept.schedule(after: 0.2)
             cancelled.cancel()
         }
         wait(for: [done], timeout: 5)

@@ -60,7 +60,10 @@ final class ConnectionGuard: @unchecked Sendable {
     var requestsInFlight = 0
     private unowned let server: HTTPServer
     private var framer: RequestFramer
-    private let timer: LoopTimer
+    /// The deadline while open; the end of the linger while refusing.
+    private var timer: LoopTimer!
+    /// What the running deadline waits for, and how long it was given.
+    private var deadline = (what: "request head", seconds: 0.0)
     private var inputCallback: OpaquePointer?
 
     /// How long a refused connection is kept to deliver its answer and drop late bytes.
@@ -72,7 +75,7 @@ final class ConnectionGuard: @unchecked Sendable {
         self.isOverLimit = isOverLimit
         self.framer = RequestFramer(limits: .init(
             maximumHeadSize: server.configuration.maximumHeadersSize, maximumFieldCount: 100))
-        self.timer = LoopTimer(loop: server.loop)
+        self.timer = LoopTimer(loop: server.loop) { [unowned self] in timerFired() }
         // Keeps the bufferevent's memory valid until `connectionClosed` (or an abandoned
         // accept) lets go, whatever evhttp frees meanwhile.
         bufferevent_incref(bufferEvent)
@@ -144,16 +147,17 @@ final class ConnectionGuard: @unchecked Sendable {
         let count = min(count, evbuffer_get_length(buffer))
         var position = evbuffer_ptr()
         evbuffer_ptr_set(buffer, &position, evbuffer_get_length(buffer) - count, EVBUFFER_PTR_SET)
-        let needed = evbuffer_peek(buffer, count, &position, nil, 0)
+        let needed = Int(evbuffer_peek(buffer, count, &position, nil, 0))
         guard needed > 0 else { return }
-        var vectors = [iovec](repeating: iovec(), count: Int(needed))
-        let filled = Int(evbuffer_peek(buffer, count, &position, &vectors, needed))
-        var remaining = count
-        for vector in vectors.prefix(filled) where remaining > 0 {
-            let length = min(vector.iov_len, remaining)
-            remaining -= length
-            // The buffer's memory is only read here; a refusal changes callbacks, not contents.
-            guard feed(UnsafeRawBufferPointer(start: vector.iov_base, count: length)) else { return }
+        withUnsafeTemporaryAllocation(of: iovec.self, capacity: needed) { vectors in
+            let filled = Int(evbuffer_peek(buffer, count, &position, vectors.baseAddress, Int32(needed)))
+            var remaining = count
+            for vector in vectors.prefix(filled) where remaining > 0 {
+                let length = min(vector.iov_len, remaining)
+                remaining -= length
+                // The buffer's memory is only read here; a refusal changes callbacks, not contents.
+                guard feed(UnsafeRawBufferPointer(start: vector.iov_base, count: length)) else { return }
+            }
         }
     }
 
@@ -223,27 +227,40 @@ final class ConnectionGuard: @unchecked Sendable {
     // MARK: - Deadlines
 
     private func armDeadline(seconds: Double, what: String) {
-        timer.schedule(after: seconds) { [unowned self] in
-            guard phase == .open else { return }
-            let output = evbuffer_get_length(bufferevent_get_output(bufferEvent))
-            if requestsInFlight > 0 || output > 0 {
-                // The server is answering an earlier request on this connection: the client
-                // cannot be blamed for waiting; the deadline starts again.
-                armDeadline(seconds: seconds, what: what)
-                return
-            }
-            server.connectionCounters.withLock { $0.timedOut += 1 }
-            guard framer.isInsideHead || what != "request head" else {
-                // Not a byte of a request yet (an idle or preconnected socket): close without
-                // an answer nobody asked for, which a browser could read as its next response.
-                if let connection { evhttp_connection_free(connection) }
-                return
-            }
-            let error = HTTPError(
-                status: 408, code: "request_timeout",
-                message: "The \(what) did not arrive within \(Self.format(seconds)) s.")
-            takeOver(answering: error.response, method: nil, target: nil)
+        deadline = (what, seconds)
+        timer.schedule(after: seconds)
+    }
+
+    private func timerFired() {
+        switch phase {
+        case .refusing, .lingering:
+            finishRefusal()
+        case .open:
+            deadlinePassed()
+        case .upgraded, .closed:
+            break
         }
+    }
+
+    private func deadlinePassed() {
+        let output = evbuffer_get_length(bufferevent_get_output(bufferEvent))
+        if requestsInFlight > 0 || output > 0 {
+            // The server is answering an earlier request on this connection: the client
+            // cannot be blamed for waiting; the deadline starts again.
+            timer.schedule(after: deadline.seconds)
+            return
+        }
+        server.connectionCounters.withLock { $0.timedOut += 1 }
+        guard framer.isInsideHead || deadline.what != "request head" else {
+            // Not a byte of a request yet (an idle or preconnected socket): close without
+            // an answer nobody asked for, which a browser could read as its next response.
+            if let connection { evhttp_connection_free(connection) }
+            return
+        }
+        let error = HTTPError(
+            status: 408, code: "request_timeout",
+            message: "The \(deadline.what) did not arrive within \(Self.format(deadline.seconds)) s.")
+        takeOver(answering: error.response, method: nil, target: nil)
     }
 
     // MARK: - Answering and closing by ourselves
@@ -268,7 +285,7 @@ final class ConnectionGuard: @unchecked Sendable {
         bytes.withUnsafeBytes { _ = bufferevent_write(bufferEvent, $0.baseAddress, $0.count) }
         bufferevent_enable(bufferEvent, Int16(EV_READ | EV_WRITE))
         // Nothing may hold the connection longer than this, whatever the client does.
-        timer.schedule(after: Self.lingerSeconds * 2) { [unowned self] in finishRefusal() }
+        timer.schedule(after: Self.lingerSeconds * 2)
         server.noteAnsweredByGuard(status: response.status, bytes: bytes.count, method: method, target: target,
                                    route: route, connection: connection)
     }
@@ -284,7 +301,7 @@ final class ConnectionGuard: @unchecked Sendable {
         // The answer is out; say so with a FIN and read (and drop) what the client was still
         // sending, so that closing does not reset the connection before it reads the answer.
         shutdown(bufferevent_getfd(bufferEvent), Int32(SHUT_WR))
-        timer.schedule(after: Self.lingerSeconds) { [unowned self] in finishRefusal() }
+        timer.schedule(after: Self.lingerSeconds)
     }
 
     private func finishRefusal() {

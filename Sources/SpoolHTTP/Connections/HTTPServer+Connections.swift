@@ -153,12 +153,12 @@ extension HTTPServer {
         accepting.backoff = min(AcceptState.maximumBackoff, pause * 2)
         accepting.pausedAfterFailure = true
         updateListening()
-        let timer = accepting.resumeTimer ?? LoopTimer(loop: loop)
-        accepting.resumeTimer = timer
-        timer.schedule(after: pause) { [unowned self] in
+        let timer = accepting.resumeTimer ?? LoopTimer(loop: loop) { [unowned self] in
             accepting.pausedAfterFailure = false
             updateListening()
         }
+        accepting.resumeTimer = timer
+        timer.schedule(after: pause)
         accepting.failuresSinceReport += 1
         let now = DispatchTime.now().uptimeNanoseconds
         if accepting.lastReport == 0 || now - accepting.lastReport >= AcceptState.reportInterval {

@@ -124,40 +124,53 @@ struct RequestFramer {
     // MARK: - Head
 
     private mutating func readHead(_ bytes: UnsafeRawBufferPointer) throws(HTTPFramingError) -> (consumed: Int, event: Event?) {
-        var index = 0
-        while index < bytes.count {
+        // One pass over the new bytes without copying them one by one (that cost 20 µs for a
+        // browser's 700-byte head): line ends are checked as they go by, and the head is copied
+        // once its end, or the chunk's, is found.
+        var previous = headBytes.last ?? 0
+        var end: Int?
+        for index in 0..<bytes.count {
             let byte = bytes[index]
-            index += 1
-            headBytes.append(byte)
-            let count = headBytes.count
-            guard count <= limits.maximumHeadSize else {
-                throw HTTPFramingError(
-                    status: 431, code: "headers_too_large",
-                    message: "The request line and headers are over \(limits.maximumHeadSize) bytes.")
-            }
-            let previous = count >= 2 ? headBytes[count - 2] : 0
             if previous == Self.cr && byte != Self.lf {
                 throw .malformed("A line of the request head has a CR without LF.")
             }
-            guard byte == Self.lf else { continue }
-            guard previous == Self.cr else {
-                throw .malformed("Lines of the request head must end with CRLF, not a bare LF.")
+            if byte == Self.lf {
+                guard previous == Self.cr else {
+                    throw .malformed("Lines of the request head must end with CRLF, not a bare LF.")
+                }
+                let position = headBytes.count + index + 1  // the head's length up to this LF
+                if position == 2 {
+                    throw .malformed("The request begins with an empty line.")
+                }
+                if position >= 4 && byteOfHead(at: position - 3, chunk: bytes) == Self.lf {
+                    end = index + 1
+                    break
+                }
             }
-            if count == 2 {
-                throw .malformed("The request begins with an empty line.")
-            }
-            guard count >= 4, headBytes[count - 3] == Self.lf else { continue }
-            let head = try Self.parseHead(headBytes, limits: limits)
-            bodyLimit = .max
-            bodyReceived = 0
-            switch head.bodyFraming {
-            case .none, .length(0): state = .betweenRequests
-            case .length(let length): state = .lengthBody(remaining: length)
-            case .chunked: state = .chunkSize(digits: 0, value: 0, sawCR: false)
-            }
-            return (index, .head(head))
+            previous = byte
         }
-        return (index, nil)
+        let taken = end ?? bytes.count
+        guard headBytes.count + taken <= limits.maximumHeadSize else {
+            throw HTTPFramingError(
+                status: 431, code: "headers_too_large",
+                message: "The request line and headers are over \(limits.maximumHeadSize) bytes.")
+        }
+        headBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<taken]))
+        guard end != nil else { return (taken, nil) }
+        let head = try Self.parseHead(headBytes, limits: limits)
+        bodyLimit = .max
+        bodyReceived = 0
+        switch head.bodyFraming {
+        case .none, .length(0): state = .betweenRequests
+        case .length(let length): state = .lengthBody(remaining: length)
+        case .chunked: state = .chunkSize(digits: 0, value: 0, sawCR: false)
+        }
+        return (taken, .head(head))
+    }
+
+    /// The byte at `position` of the head being read: in what was kept, or in the new chunk.
+    private func byteOfHead(at position: Int, chunk: UnsafeRawBufferPointer) -> UInt8 {
+        position < headBytes.count ? headBytes[position] : chunk[position - headBytes.count]
     }
 
     /// Request line and fields of a complete head (`bytes` ends with CRLF CRLF).
@@ -176,7 +189,11 @@ struct RequestFramer {
         }
         let framing = try bodyFraming(version: version, headers: headers)
         // evhttp reads no body for these whatever the headers say (`evhttp_method_may_have_body`).
-        let readsBody = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"].contains(method)
+        let readsBody: Bool
+        switch method {
+        case "GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH": readsBody = true
+        default: readsBody = false
+        }
         try checkHost(version: version, headers: headers)
         let expectations = headers.values(of: "Expect")
         guard expectations.isEmpty || (expectations.count == 1 && expectations[0].lowercased() == "100-continue") else {
@@ -209,10 +226,11 @@ struct RequestFramer {
     private static func parseRequestLine(
         _ line: ArraySlice<UInt8>
     ) throws(HTTPFramingError) -> (String, String, RequestHead.Version) {
-        let parts = line.split(separator: space, omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
+        guard let first = line.firstIndex(of: space), let last = line.lastIndex(of: space), first < last,
+              !line[line.index(after: first)..<last].contains(space) else {
             throw .malformed("The request line must be 'METHOD /path HTTP/1.1', with single spaces.")
         }
+        let parts = [line[line.startIndex..<first], line[line.index(after: first)..<last], line[line.index(after: last)...]]
         guard !parts[0].isEmpty, parts[0].allSatisfy(isTokenCharacter) else {
             throw .malformed("The request method is not a valid token.")
         }
@@ -227,13 +245,16 @@ struct RequestFramer {
             throw .malformed("The request target contains a character that must be percent-encoded.")
         }
         let version: RequestHead.Version
-        switch String(decoding: parts[2], as: UTF8.self) {
-        case "HTTP/1.1": version = .http11
-        case "HTTP/1.0": version = .http10
-        case let other where other.count == 8 && other.hasPrefix("HTTP/") && other.dropFirst(5).allSatisfy({ $0.isNumber || $0 == "." }):
+        let versionBytes = parts[2]
+        if versionBytes.elementsEqual("HTTP/1.1".utf8) {
+            version = .http11
+        } else if versionBytes.elementsEqual("HTTP/1.0".utf8) {
+            version = .http10
+        } else if versionBytes.count == 8, versionBytes.starts(with: "HTTP/".utf8),
+                  versionBytes.dropFirst(5).allSatisfy({ (0x30...0x39).contains($0) || $0 == UInt8(ascii: ".") }) {
             throw HTTPFramingError(status: 505, code: "http_version_not_supported",
                                    message: "This server speaks HTTP/1.1 and HTTP/1.0.")
-        default:
+        } else {
             throw .malformed("The request line does not end with an HTTP version.")
         }
         return (String(decoding: parts[0], as: UTF8.self), String(decoding: target, as: UTF8.self), version)
@@ -258,9 +279,9 @@ struct RequestFramer {
         for byte in value where byte < 0x20 && byte != tab || byte == 0x7F {
             throw .malformed(byte == 0 ? "A header value contains a NUL byte." : "A header value contains a control character.")
         }
-        let text = String(validating: value, as: UTF8.self)
+        let text = value.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
             ?? String(String.UnicodeScalarView(value.map { Unicode.Scalar($0) }))  // obs-text read as Latin-1
-        return (String(decoding: name, as: UTF8.self), text)
+        return (name.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }, text)
     }
 
     /// How the body is delimited; refuses every shape two parsers could read differently.
@@ -363,11 +384,16 @@ struct RequestFramer {
 
     /// `tchar` of RFC 9110 §5.6.2: what method and header names are made of.
     private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        tokenCharacters[Int(byte)]
+    }
+
+    private static let tokenCharacters: [Bool] = (0..<256).map { value in
+        let byte = UInt8(value)
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
+            return true
         default:
-            "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
     }
 

@@ -22,14 +22,13 @@ struct RoutePattern: Sendable {
     /// The parameters when `pathSegments` fits the pattern.
     func match(_ pathSegments: [Substring]) -> [String: String]? {
         guard pathSegments.count == segments.count else { return nil }
+        // Literals first, so a path that does not fit costs no dictionary.
+        for (segment, part) in zip(segments, pathSegments) {
+            if case .literal(let literal) = segment, literal != part { return nil }
+        }
         var parameters: [String: String] = [:]
         for (segment, part) in zip(segments, pathSegments) {
-            switch segment {
-            case .literal(let literal):
-                guard literal == part else { return nil }
-            case .parameter(let name):
-                parameters[name] = String(part)
-            }
+            if case .parameter(let name) = segment { parameters[name] = String(part) }
         }
         return parameters
     }

@@ -24,6 +24,9 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Indices of `routes` by their number of segments, in registration order: a path is only
+    /// compared with the patterns that can fit it.
+    private var routesBySegmentCount: [Int: [Int]] = [:]
     /// Serves GET/HEAD requests no route matched (static files and the app's deep links).
     var fallback: Handler?
     /// The body limit of routes that don't set their own.
@@ -43,9 +46,11 @@ public struct Router: Sendable {
         _ method: HTTPMethod, _ pattern: String, maximumBodySize: Int? = nil, priority: WorkPriority = .interactive,
         immediate: ImmediateAnswer? = nil, _ handler: @escaping Handler
     ) {
-        routes.append(Route(
+        let route = Route(
             method: method, pattern: RoutePattern(pattern), maximumBodySize: maximumBodySize ?? defaultMaximumBodySize,
-            priority: priority, immediate: immediate, handler: handler))
+            priority: priority, immediate: immediate, handler: handler)
+        routesBySegmentCount[route.pattern.segments.count, default: []].append(routes.count)
+        routes.append(route)
     }
 
     /// A GET route; `immediate`, when given, is tried first on the loop thread (see `ImmediateAnswer`).
@@ -72,26 +77,28 @@ public struct Router: Sendable {
     /// with id "retry". A 405's `Allow` lists the methods of that pattern only, not of every
     /// pattern that happens to fit.
     func match(method: String, path: String) -> Match {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var best: RoutePattern?
-        var candidates: [(route: Route, parameters: [String: String])] = []
-        for route in routes {
-            guard let parameters = route.pattern.match(segments) else { continue }
-            if let current = best, current.text != route.pattern.text {
-                guard route.pattern.isMoreSpecific(than: current) else { continue }
+        // Split on the bytes: `String.split` walks grapheme clusters, several times slower.
+        let segments = path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
+        // Indices, not copies: a `Route` copy retains its closures, and every route is looked at.
+        var best: Int?
+        var candidates: [(index: Int, parameters: [String: String])] = []
+        for index in routesBySegmentCount[segments.count] ?? [] {
+            guard let parameters = routes[index].pattern.match(segments) else { continue }
+            if let current = best, routes[current].pattern.text != routes[index].pattern.text {
+                guard routes[index].pattern.isMoreSpecific(than: routes[current].pattern) else { continue }
                 candidates.removeAll()
             }
-            best = route.pattern
-            candidates.append((route, parameters))
+            best = index
+            candidates.append((index, parameters))
         }
         guard !candidates.isEmpty else { return .notFound }
-        if let found = candidates.first(where: { $0.route.method.rawValue == method })
-            ?? candidates.first(where: { method == "HEAD" && $0.route.method == .GET }) {
-            return .handler(found.route, parameters: found.parameters)
+        if let found = candidates.first(where: { routes[$0.index].method.rawValue == method })
+            ?? candidates.first(where: { method == "HEAD" && routes[$0.index].method == .GET }) {
+            return .handler(routes[found.index], parameters: found.parameters)
         }
         // HEAD is served wherever GET is, but not listed: the API document declares the
         // methods a client should use, and `Allow` repeats exactly those.
-        let allowed = Set(candidates.map(\.route.method))
+        let allowed = Set(candidates.map { routes[$0.index].method })
         return .methodNotAllowed(allowed: HTTPMethod.allCases.filter(allowed.contains))
     }
 }

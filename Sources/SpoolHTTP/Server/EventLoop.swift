@@ -102,48 +102,48 @@ private final class BlockBox {
     init(_ block: @escaping @Sendable () -> Void) { self.block = block }
 }
 
-/// A cancellable one-shot timer on the loop (a libevent timer event). Loop only: created,
-/// scheduled, cancelled and freed on the loop thread.
+/// A cancellable one-shot timer on the loop (a libevent timer event) with a fixed action.
+/// Loop only: created, scheduled, cancelled and freed on the loop thread.
 ///
 /// `EventLoop.schedule(after:)` cannot be taken back; per-connection deadlines are set and
-/// cleared many times per request, and a connection that closes must not leave a callback
-/// behind that would touch it.
+/// cleared on every request, and a connection that closes must not leave a callback behind
+/// that would touch it. The action is given once: re-arming a timer then allocates nothing.
 final class LoopTimer {
     private let loop: EventLoop
+    private let action: () -> Void
     private var event: OpaquePointer?
-    private var action: (() -> Void)?
+    private(set) var isScheduled = false
 
-    init(loop: EventLoop) {
+    init(loop: EventLoop, action: @escaping () -> Void) {
         self.loop = loop
+        self.action = action
     }
 
     deinit {
         if let event { event_free(event) }
     }
 
-    var isScheduled: Bool { action != nil }
-
-    /// Runs `action` after `seconds`, replacing whatever was scheduled.
-    func schedule(after seconds: Double, _ action: @escaping () -> Void) {
+    /// Runs the action after `seconds`, replacing an earlier schedule.
+    func schedule(after seconds: Double) {
         loop.assertInEventLoop()
         if event == nil {
             event = event_new(loop.base, -1, 0, { _, _, argument in
                 let timer = Unmanaged<LoopTimer>.fromOpaque(argument!).takeUnretainedValue()
-                let action = timer.action
-                timer.action = nil
-                action?()
+                timer.isScheduled = false
+                timer.action()
             }, Unmanaged.passUnretained(self).toOpaque())
         }
         guard let event else { return }
-        self.action = action
+        isScheduled = true
         var delay = timeval(seconds: seconds)
         event_add(event, &delay)
     }
 
     func cancel() {
         loop.assertInEventLoop()
-        action = nil
-        if let event { event_del(event) }
+        guard isScheduled, let event else { return }
+        isScheduled = false
+        event_del(event)
     }
 }
 

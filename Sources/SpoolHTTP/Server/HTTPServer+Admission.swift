@@ -24,7 +24,7 @@ extension HTTPServer {
     /// request filter (credentials, origin). Loop only; must not block.
     func decide(_ head: RequestHead, remoteAddress: String) -> Verdict {
         loop.assertInEventLoop()
-        switch hostPolicy.verdict(forHostHeader: head.headers["Host"]) {
+        switch hostVerdict(head.headers["Host"]) {
         case .allowed:
             break
         case .malformed:
@@ -92,6 +92,18 @@ extension HTTPServer {
         if let refusal = filterRefusal(request) { return .refuse(refusal, route: request.routePattern) }
         return .admit(AdmittedRequest(request: request, handler: handler, priority: priority, immediate: immediate,
                                       isUpgrade: false), bodyLimit: bodyLimit)
+    }
+
+    /// The host policy's verdict, remembered per `Host` value: clients repeat the same one on
+    /// every request, and parsing it (addresses, labels) was a measurable part of a small
+    /// request's time on the loop. At most 256 values are kept (then the cache starts over).
+    private func hostVerdict(_ host: String?) -> HostPolicy.Verdict {
+        guard let host else { return hostPolicy.verdict(forHostHeader: nil) }
+        if let known = hostVerdicts[host] { return known }
+        let verdict = hostPolicy.verdict(forHostHeader: host)
+        if hostVerdicts.count >= 256 { hostVerdicts.removeAll(keepingCapacity: true) }
+        hostVerdicts[host] = verdict
+        return verdict
     }
 
     /// The request filter's refusal, if any. Fails closed: an error that is not an `HTTPError`

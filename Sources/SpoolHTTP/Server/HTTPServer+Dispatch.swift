@@ -23,13 +23,13 @@ extension HTTPServer {
             return
         }
         let evhttpMethod = HTTPMethod(command: evhttp_request_get_command(raw))?.rawValue
-        let evhttpTarget = evhttp_request_get_uri(raw).map { String(cString: $0) }
-        guard let decision = watcher.decisions.popFirst(), decision.method == evhttpMethod,
-              decision.target == evhttpTarget else {
+        let evhttpTarget = evhttp_request_get_uri(raw)
+        guard let decision = watcher.decisions.popFirst(), decision.method == evhttpMethod, let evhttpTarget,
+              decision.target.withCString({ strcmp($0, evhttpTarget) == 0 }) else {
             // Cannot happen while the framer accepts only what evhttp reads the same way; if it
             // does, nothing on this connection can be trusted.
             logger.error("evhttp and the request framer disagree; closing the connection", metadata: [
-                "evhttp": "\(evhttpMethod ?? "?") \(evhttpTarget ?? "?")"])
+                "evhttp": "\(evhttpMethod ?? "?") \(evhttpTarget.map { String(cString: $0) } ?? "?")"])
             sendUnchecked(HTTPError.badRequest("The request could not be read unambiguously.").response, to: raw)
             return
         }

@@ -76,6 +76,7 @@ public final class HTTPServer: @unchecked Sendable {
     var openConnections = 0
     var upgradedConnections = 0
     var accepting = AcceptState()
+    var hostVerdicts: [String: HostPolicy.Verdict] = [:]
     var requestsInFlight = 0
     var isDraining = false
     var hasFinished = false
