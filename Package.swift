@@ -1,13 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One target per layer; dependencies point one way:
-//   spool → SpoolApp → (SpoolDownloader → SpoolJobs → SpoolStore), SpoolHTTP → CLibEvent
-// The HTTP layer knows nothing of jobs or SQL; the store knows nothing of HTTP.
+// One target per layer; dependencies point one way (docs/architecture.md draws the house):
+//   spool → SpoolApp (the HTTP face) → SpoolCore (the domain) → SpoolJobs → SpoolStore
+//                    ↘ SpoolHTTP → CLibEvent          ↘ SpoolYtDlp → SpoolProcess
+// The HTTP layer knows nothing of jobs or SQL; the domain knows nothing of HTTP; the store
+// knows nothing of either; the yt-dlp adapter knows nothing of the queue.
+// Linux only: the code uses Glibc, epoll-backed libevent and Linux process APIs, so no Apple
+// platform is declared (none would build).
 let package = Package(
     name: "Spool",
-    platforms: [.macOS(.v14)],
-    products: [
+        products: [
         .executable(name: "spool", targets: ["spool"]),
     ],
     dependencies: [
@@ -23,6 +26,13 @@ let package = Package(
             pkgConfig: "libevent",
             providers: [.apt(["libevent-dev", "libssl-dev"])]
         ),
+        // C shims of the accounts' cryptography: Argon2id (libargon2) and OpenSSL's libcrypto alone
+        // (digests, HMAC, AES-GCM, random bytes), so SpoolAuth links neither libevent nor libssl.
+        .systemLibrary(name: "CArgon2", path: "Sources/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Accounts' cryptography: password hashes, session ids and API keys, sealed secrets, the
+        // Subsonic credential check. No database, no HTTP.
+        .target(name: "SpoolAuth", dependencies: ["CArgon2", "COpenSSL"]),
         // Persistence: the one DatabasePool, schema, migrations, records, the event hub.
         .target(
             name: "SpoolStore",
@@ -39,16 +49,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // yt-dlp as monitored child processes: channel syncs, downloads, the rate-limit brake.
+        // The yt-dlp adapter: arguments, streamed listings, progress, failure causes, the
+        // installation (runtime, updates). Knows nothing of the queue or the database.
+        .target(name: "SpoolYtDlp", dependencies: ["SpoolProcess"]),
+        // The domain, one folder per idea: Channels, Downloads, Library, Playback, Events,
+        // Schedule. The only writer of channel and track rows; knows nothing of HTTP.
         .target(
-            name: "SpoolDownloader",
+            name: "SpoolCore",
             dependencies: [
-                "SpoolJobs", "SpoolStore", "SpoolProcess",
+                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Child processes: spawn, watch, time-limit and kill; knows nothing of yt-dlp.
         .target(name: "SpoolProcess"),
+        // Media files through ffprobe/ffmpeg: probe by content, tags, cover art, artwork variants.
+        .target(name: "SpoolMedia", dependencies: ["SpoolProcess"]),
+        // The Subsonic/OpenSubsonic wire format: request parameters, the response model, XML and
+        // JSON rendering. Foundation only: no database, no HTTP server, no files.
+        .target(name: "SpoolSubsonic"),
+        // Podcast RSS (iTunes namespace) and OPML documents. Foundation only.
+        .target(name: "SpoolFeeds"),
         // The WebSocket codec without I/O (frames, handshake, UTF-8, close codes), as NIOWebSocket.
         .target(name: "SpoolWebSocket"),
         // The evhttp server: loop thread, connection guard, router, work queue, static files.
@@ -59,11 +80,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // App wiring: configuration, API handlers, services.
+        // The HTTP face: settings, thin route collections, representations, the live feed,
+        // access control, and the wiring of the whole process.
         .target(
             name: "SpoolApp",
             dependencies: [
-                "SpoolStore", "SpoolJobs", "SpoolDownloader", "SpoolHTTP",
+                "SpoolCore", "SpoolHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -79,12 +101,20 @@ let package = Package(
             name: "spool-bench",
             dependencies: ["SpoolJobs", "SpoolStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Argon2id cost of the default parameters beside an independent implementation (docs/features/accounts.md).
+        .executableTarget(name: "spool-auth-bench", dependencies: ["SpoolAuth"]),
+        .testTarget(name: "SpoolAuthTests", dependencies: ["SpoolAuth"]),
         .testTarget(name: "SpoolStoreTests", dependencies: ["SpoolStore"]),
         .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
-        .testTarget(name: "SpoolDownloaderTests", dependencies: ["SpoolDownloader"]),
+        .testTarget(name: "SpoolYtDlpTests", dependencies: ["SpoolYtDlp"]),
+        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore"]),
+        .testTarget(name: "SpoolAppTests", dependencies: ["SpoolApp"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
+        .testTarget(name: "SpoolMediaTests", dependencies: ["SpoolMedia", "SpoolProcess"], exclude: ["read_tags.py"]),
         .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP", "SpoolWebSocket"]),
         .testTarget(name: "SpoolWebSocketTests", dependencies: ["SpoolWebSocket"]),
+        .testTarget(name: "SpoolSubsonicTests", dependencies: ["SpoolSubsonic"], exclude: ["Clients"]),
+        .testTarget(name: "SpoolFeedsTests", dependencies: ["SpoolFeeds"], exclude: ["Clients"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Spool needs on Debian/Ubuntu, only what is missing:
-#   system packages (apt) and a project-local Python environment in .venv holding yt-dlp.
+#   system packages (apt) and a project-local Python environment in .venv holding yt-dlp with
+#   its default extras (yt-dlp-ejs among them) and Deno, the JavaScript runtime YouTube needs.
 # Usage: scripts/setup.sh [runtime|test]   ("test" adds the browser and test clients)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-runtime}"
 
-packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev ffmpeg python3)
+packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev libargon2-dev ffmpeg python3)
 if [ "$profile" = "test" ]; then
   packages+=(chromium chromium-driver sox)
 fi
@@ -28,9 +29,19 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> Creating .venv"
   python3 -m venv .venv
 fi
-requirements=(yt-dlp)
+# yt-dlp[default] brings yt-dlp-ejs (the challenge solver scripts, so yt-dlp never fetches them
+# at run time); the `deno` wheel puts a `deno` binary into .venv/bin, next to yt-dlp, where
+# Spool finds it and passes it to yt-dlp (--js-runtimes deno:PATH; recent yt-dlp versions also
+# look there by themselves). Without a runtime, YouTube downloads lose formats ("Requested format
+# is not available") since 2025.11.
+# `pip install` without --upgrade installs only what is missing and is a no-op (no index query)
+# once everything is there; Spool keeps yt-dlp current itself (docs/operations.md). The floors
+# upgrade an older .venv once: yt-dlp 2025.11.12 is the first with JS runtime support, and it
+# refuses Deno below 2.3.0 (yt_dlp/utils/_jsruntime.py, MIN_SUPPORTED_VERSION).
+requirements=('yt-dlp[default]>=2025.11.12' 'deno>=2.3')
 if [ "$profile" = "test" ]; then
   requirements+=(-r Tests/e2e/requirements.txt)
 fi
-.venv/bin/pip install -q --disable-pip-version-check --upgrade "${requirements[@]}"
+.venv/bin/pip install -q --disable-pip-version-check "${requirements[@]}"
 echo "==> yt-dlp $(.venv/bin/yt-dlp --version)"
+echo "==> $(.venv/bin/deno --version | head -n 1)"

@@ -73,8 +73,19 @@ defer { try? FileManager.default.removeItem(atPath: options.directory) }
 
 let database = try SpoolDatabase(options: DatabaseOptions(path: options.directory + "/spool.db"))
 try database.migrate()
-let hub = EventHub()
-let queue = JobQueue(database: database, hub: hub)
+let finished = NSCondition()
+nonisolated(unsafe) var counting = false
+nonisolated(unsafe) var completed = 0
+// Completions are counted from the queue's own events, so measuring adds no database reads.
+let queue = JobQueue(database: database, events: { event in
+    guard case .status(let job) = event, job.status == .completed else { return }
+    finished.lock()
+    if counting {
+        completed += 1
+        if completed >= options.jobs { finished.broadcast() }
+    }
+    finished.unlock()
+})
 let reference = try referenceDatabase(options.directory + "/reference.db")
 
 say("Spool queue benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(try DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?")")
@@ -132,17 +143,10 @@ let idleDeadline = Date().addingTimeInterval(2)
 let idleLatencies = measureUserWrites { Date() < idleDeadline }
 
 _ = try queue.enqueue((0..<options.jobs).map { NewJob(kind: "bench.noop", videoId: "noop-\($0)") })
-let finished = NSCondition()
 nonisolated(unsafe) var busyLatencies: [Double] = []
-nonisolated(unsafe) var completed = 0
-// Completions are counted from the queue's own events, so measuring adds no database reads.
-let completions = hub.subscribe { event in
-    guard let job = event.payload as? Job, job.status == .completed else { return }
-    finished.lock()
-    completed += 1
-    if completed >= options.jobs { finished.broadcast() }
-    finished.unlock()
-}
+finished.lock()
+counting = true
+finished.unlock()
 let commitsBefore = database.writerStatistics.snapshot.commits
 let start = DispatchTime.now().uptimeNanoseconds
 try pool.start()
@@ -155,8 +159,8 @@ let sampler = Thread {
 sampler.start()
 finished.lock()
 while completed < options.jobs { finished.wait() }
+counting = false
 finished.unlock()
-completions.cancel()
 let queueSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 pool.stop()
 while sampler.isExecuting { Thread.sleep(forTimeInterval: 0.01) }

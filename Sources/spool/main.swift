@@ -11,7 +11,7 @@ struct Spool: ParsableCommand {
         commandName: "spool",
         abstract: "Mirror channels into a local library, download them in a persistent queue, and play them in the browser.",
         version: SpoolVersion.current,
-        subcommands: [Serve.self, DatabaseCommand.self],
+        subcommands: [Serve.self, DatabaseCommand.self, SettingsCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -26,12 +26,7 @@ func loadSettings() throws -> Settings {
 }
 
 func makeLogger(_ settings: Settings) -> Logger {
-    let level = settings.logLevel
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
+    LogOutput.bootstrap(level: settings.logLevel, format: settings.logFormat)
     return Logger(label: "spool")
 }
 
@@ -45,6 +40,12 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let settings = try loadSettings()
+        do {
+            try settings.requireAuthenticationWhenExposed()
+        } catch {
+            FileHandle.standardError.write(Data("spool: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let logger = makeLogger(settings)
         do {
             try SpoolApplication(settings: settings, logger: logger).serve()
@@ -52,6 +53,17 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data("spool: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+/// `spool settings`: every setting as the README's Markdown table (the README's copy is
+/// checked against it by a test).
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settings", abstract: "Print every setting, its default and meaning as a Markdown table.")
+
+    func run() throws {
+        print(Settings.markdownTable)
     }
 }
 

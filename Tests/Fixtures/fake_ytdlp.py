@@ -14,6 +14,16 @@ Behaviour is chosen by FAKE_YTDLP_MODE:
            the .part goes to -P temp:DIR if given, else the -o directory
   child    spawn a grandchild `sleep 1000` in our process group, then hang
   version  print a version (also any mode with --version)
+  fail     print FAKE_YTDLP_STDERR (lines separated by "\n") to stderr, exit FAKE_YTDLP_EXIT
+           (default 1): the exact words of each failure yt-dlp reports
+  flood    print FAKE_YTDLP_LINES lines (default 3,000,000) to stdout as fast as it can,
+           then fail without a file
+  chatter  a stderr warning every FAKE_YTDLP_EVERY seconds (default 1), forever, never an entry
+  climb    "download" a file outside its folder: print <-o dir>/../../../victim.txt as the
+           final path and exit 0
+  listing  print the JSON lines of the file FAKE_YTDLP_LISTING, FAKE_YTDLP_DELAY seconds
+           apart (default 0), then exit 0; with FAKE_YTDLP_THEN_FAIL=1, exit 1 with a
+           network error after the last line
 Listing calls (--flat-playlist) are handed to the real yt-dlp named by FAKE_YTDLP_REAL when
 it is set, so a test can list the fixture channel for real and fault only the downloads.
 Progress lines use the format documented in docs/ytdlp-notes.md.
@@ -94,6 +104,41 @@ def main(argv):
         os.replace(part, final)  # real yt-dlp would move it to the -o dir
         progress(TOTAL, status="finished")
         print(os.path.abspath(final), flush=True)
+        return 0
+    if mode == "fail":
+        text = os.environ.get("FAKE_YTDLP_STDERR", "ERROR: something went wrong")
+        for line in text.split("\n"):
+            print(line, file=sys.stderr, flush=True)
+        return int(os.environ.get("FAKE_YTDLP_EXIT", "1"))
+    if mode == "flood":
+        out = sys.stdout
+        line = "[download] flooding the output with a line that nobody needs to keep\n" * 1000
+        for _ in range(int(os.environ.get("FAKE_YTDLP_LINES", "3000000")) // 1000):
+            out.write(line)
+        out.flush()
+        print("ERROR: flooded", file=sys.stderr, flush=True)
+        return 1
+    if mode == "chatter":
+        every = float(os.environ.get("FAKE_YTDLP_EVERY", "1"))
+        while True:
+            print("WARNING: still thinking", file=sys.stderr, flush=True)
+            time.sleep(every)
+    if mode == "climb":
+        directory = partial_dir(argv)
+        os.makedirs(directory, exist_ok=True)
+        print(os.path.join(directory, "..", "..", "..", "victim.txt"), flush=True)
+        return 0
+    if mode == "listing":
+        delay = float(os.environ.get("FAKE_YTDLP_DELAY", "0"))
+        with open(os.environ["FAKE_YTDLP_LISTING"]) as listing:
+            for line in listing:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                if delay:
+                    time.sleep(delay)
+        if os.environ.get("FAKE_YTDLP_THEN_FAIL") == "1":
+            print("ERROR: Unable to download webpage: <urlopen error [Errno 111] Connection refused>", file=sys.stderr)
+            return 1
         return 0
     if mode == "child":
         child = subprocess.Popen(["sleep", "1000"])  # inherits our process group

@@ -26,6 +26,9 @@ Routes
                                       answer S (default 500) K times. skip=1
                                       fails yt-dlp's download GET, not its probe
 
+Big channels: with bulk=True (--bulk) every good entry shares one media file and one
+thumbnail, made once, so a 20,000-entry channel starts in seconds.
+
 Special entries (always present, so a listing has count + 2 items):
     "missing"  its media answers 404
     "flaky"    its media answers --flaky-status for the first
@@ -54,12 +57,17 @@ SPECIAL_TITLES = [
 
 
 class Entry:
-    def __init__(self, id, index, title, has_file=True):
+    def __init__(self, id, index, title, has_file=True, shared=False):
         self.id, self.index, self.title, self.has_file = id, index, title, has_file
+        self.shared = shared  # bulk entries serve the shared files
 
     @property
     def media_name(self):
         return f"{self.id}.m4a"
+
+    @property
+    def file_stem(self):
+        return "shared" if self.shared else self.id
 
 
 def _ffmpeg(*args):
@@ -68,14 +76,14 @@ def _ffmpeg(*args):
 
 def generate_entry_files(directory, entry):
     """Create the entry's tone and thumbnail once; reruns reuse them."""
-    media = os.path.join(directory, entry.media_name)
+    media = os.path.join(directory, entry.file_stem + ".m4a")
     if not os.path.exists(media):
         freq = 220 + 55 * entry.index  # distinct tone per entry
         tmp = media + ".tmp.m4a"
         _ffmpeg("-f", "lavfi", "-i", f"sine=frequency={freq}:duration={DURATION}",
                 "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart", tmp)
         os.replace(tmp, media)
-    thumb = os.path.join(directory, f"{entry.id}.jpg")
+    thumb = os.path.join(directory, f"{entry.file_stem}.jpg")
     if not os.path.exists(thumb):
         tmp = thumb + ".tmp.jpg"
         _ffmpeg("-f", "lavfi", "-i", f"color=c=0x{(entry.index * 2654435761) & 0xFFFFFF:06x}:s=64x64",
@@ -85,18 +93,23 @@ def generate_entry_files(directory, entry):
 
 class FixtureSite:
     def __init__(self, directory, count=3, flaky_failures=2, flaky_status=429,
-                 host="127.0.0.1", port=0, title="Spool Fixture Channel", specials_first=False):
+                 host="127.0.0.1", port=0, title="Spool Fixture Channel", specials_first=False, bulk=False, prefix=""):
         self.dir = os.path.abspath(directory)
+        self.prefix = prefix  # distinct video ids for a second site in one test
+        self.bulk = bulk
         os.makedirs(self.dir, exist_ok=True)
         self.title = title
         self.flaky_failures, self.flaky_status = flaky_failures, flaky_status
         self.lock = threading.Lock()
         self.entries = []
+        self._index = None
+        self._sizes = {}
+        self.reported_durations = {}  # id -> seconds the feed claims (itunes:duration)
         self.log = []  # one dict per request, in arrival order
         self._next_index = 1
         self._add_good(count)
-        self.entries.append(Entry("missing", 0, "Missing episode (404)", has_file=False))
-        flaky = Entry("flaky", -1, "Flaky episode (fails first)")
+        self.entries.append(Entry(prefix + "missing", 0, "Missing episode (404)", has_file=False))
+        flaky = Entry(prefix + "flaky", -1, "Flaky episode (fails first)")
         generate_entry_files(self.dir, flaky)
         self.entries.append(flaky)
         if specials_first:  # newest in the feed, so a sync queues (and fails) them first
@@ -148,7 +161,7 @@ class FixtureSite:
     def reset(self):
         with self.lock:
             self.log.clear()
-            self.faults = {"flaky": [0, self.flaky_failures, self.flaky_status]}
+            self.faults = {self.prefix + "flaky": [0, self.flaky_failures, self.flaky_status]}
 
     def fail(self, entry_id, count, status=500, skip=0):
         with self.lock:
@@ -189,14 +202,27 @@ class FixtureSite:
         new = []
         for i in range(first, first + count):
             title = SPECIAL_TITLES[i - 1] if i <= len(SPECIAL_TITLES) else f"Episode {i}"
-            new.append(Entry(f"ep-{i:03d}", i, title))
-            generate_entry_files(self.dir, new[-1])
+            new.append(Entry(f"{self.prefix}ep-{i:03d}", i, title, shared=self.bulk))
+            if not self.bulk or i == first:
+                generate_entry_files(self.dir, new[-1])
         with self.lock:
             self.entries[0:0] = new  # keep good entries first, specials last
         return new
 
     def find(self, entry_id):
-        return next((e for e in self.entries if e.id == entry_id), None)
+        with self.lock:
+            if self._index is None or len(self._index) != len(self.entries):
+                self._index = {e.id: e for e in self.entries}
+            return self._index.get(entry_id)
+
+    def media_path(self, entry):
+        return os.path.join(self.dir, entry.file_stem + ".m4a")
+
+    def media_size(self, entry):
+        path = self.media_path(entry)
+        if path not in self._sizes:
+            self._sizes[path] = os.path.getsize(path)
+        return self._sizes[path]
 
     def feed_xml(self, media_query):
         items = []
@@ -204,7 +230,7 @@ class FixtureSite:
             entries = list(self.entries)
         # Newest first, like real channel feeds.
         for e in sorted(entries, key=lambda e: -e.index):
-            size = os.path.getsize(os.path.join(self.dir, e.media_name)) if e.has_file else 1234
+            size = self.media_size(e) if e.has_file else 1234
             media = self.url(f"/media/{e.media_name}") + (f"?{media_query}" if media_query else "")
             items.append(f"""  <item>
     <title>{escape(e.title)}</title>
@@ -213,7 +239,7 @@ class FixtureSite:
     <description>{escape('Description of ' + e.title)}</description>
     <pubDate>{formatdate(BASE_TIME + 86400 * e.index, usegmt=True)}</pubDate>
     <enclosure url={quoteattr(media)} type="audio/mp4" length="{size}"/>
-    <itunes:duration>{DURATION}</itunes:duration>
+    <itunes:duration>{self.reported_durations.get(e.id, DURATION)}</itunes:duration>
     <itunes:image href={quoteattr(self.url(f'/thumb/{e.id}.jpg'))}/>
   </item>""")
         return f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -281,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
             page = f"<!doctype html><title>{escape(entry.title)}</title><h1>{escape(entry.title)}</h1>"
             return self._send(200, page.encode(), "text/html; charset=utf-8", head)
         if m.group(1) == "thumb":
-            thumb = os.path.join(site.dir, f"{entry.id}.jpg")
+            thumb = os.path.join(site.dir, f"{entry.file_stem}.jpg")
             if not os.path.exists(thumb):
                 return self._send(404, b"not found", "text/plain", head)
             with open(thumb, "rb") as f:
@@ -294,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault:
             extra = {"Retry-After": "1"} if fault == 429 else {}
             return self._send(fault, b"try later", "text/plain", head, extra)
-        with open(os.path.join(site.dir, entry.media_name), "rb") as f:
+        with open(site.media_path(entry), "rb") as f:
             data = f.read()
         rate = int(query["rate"][0]) if "rate" in query else 0
         return self._send_media(data, head, rate)
@@ -358,8 +384,9 @@ def main(argv=None):
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--flaky-failures", type=int, default=2)
     ap.add_argument("--flaky-status", type=int, default=429)
+    ap.add_argument("--bulk", action="store_true", help="every entry shares one media file (big channels)")
     args = ap.parse_args(argv)
-    site = FixtureSite(args.dir, args.count, args.flaky_failures, args.flaky_status, port=args.port)
+    site = FixtureSite(args.dir, args.count, args.flaky_failures, args.flaky_status, port=args.port, bulk=args.bulk)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     print(json.dumps(site.info()), flush=True)
     try:

@@ -7,7 +7,7 @@ import XCTest
 final class QueueHarness {
     let directory: String
     let database: SpoolDatabase
-    let hub = EventHub()
+    let events = EventTap()
     let queue: JobQueue
     let pool: WorkerPool
 
@@ -16,7 +16,7 @@ final class QueueHarness {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         database = try SpoolDatabase(options: DatabaseOptions(path: directory + "/tracks.db"))
         try database.migrate()
-        queue = JobQueue(database: database, hub: hub, retryPolicy: retry)
+        queue = JobQueue(database: database, events: { [events] event in events.send(event) }, retryPolicy: retry)
         pool = WorkerPool(queue: queue, options: WorkerPoolOptions(
             workers: workers, leaseSeconds: lease, heartbeatSeconds: lease / 4, supervisionSeconds: 0.05,
             progressIntervalSeconds: 0.25, shutdownGraceSeconds: 2))
@@ -58,4 +58,26 @@ final class Counter: @unchecked Sendable {
     private var value = 0
     func increment() -> Int { lock.withLock { value += 1; return value } }
     var count: Int { lock.withLock { value } }
+}
+
+/// Hands the queue's events to whatever a test subscribes, on the committing thread.
+final class EventTap: @unchecked Sendable {
+    private let lock = NSLock()
+    private var handlers: [Int: @Sendable (JobQueueEvent) -> Void] = [:]
+    private var next = 0
+
+    func send(_ event: JobQueueEvent) {
+        let current = lock.withLock { Array(handlers.values) }
+        for handler in current { handler(event) }
+    }
+
+    /// Returns the function that ends the subscription.
+    func subscribe(_ handler: @escaping @Sendable (JobQueueEvent) -> Void) -> () -> Void {
+        let id = lock.withLock { () -> Int in
+            next += 1
+            handlers[next] = handler
+            return next
+        }
+        return { [weak self] in self?.lock.withLock { _ = self?.handlers.removeValue(forKey: id) } }
+    }
 }

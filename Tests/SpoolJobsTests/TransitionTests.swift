@@ -82,7 +82,9 @@ final class TransitionTests: XCTestCase {
         let ids = try h.queue.enqueue([NewJob(kind: "hang"), NewJob(kind: "silent")]).inserted.map { $0.id! }
         let hung = try h.waitFor(ids[0], .timeout)
         let stalled = try h.waitFor(ids[1], .timeout)
-        XCTAssertEqual(hung.errorClass, nil)
+        // The row says why, like every other end (it used to leave error_class empty).
+        XCTAssertEqual(hung.errorClass, .timeout)
+        XCTAssertEqual(hung.lastError, "Stopped at its time limit")
         XCTAssertEqual(try h.queue.timeline(of: ids[0]).last?.errorClass, .timeout)
         XCTAssertEqual(try h.queue.timeline(of: ids[1]).last?.message, "Stopped: no progress for too long")
         XCTAssertEqual(stalled.status, .timeout)

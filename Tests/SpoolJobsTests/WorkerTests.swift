@@ -34,15 +34,15 @@ final class WorkerTests: XCTestCase {
         // The hub speaks on the worker's thread right after the commit that claimed the second
         // job, before the worker runs it: exactly the window.
         let queue = h.queue
-        let subscription = h.hub.subscribe { event in
-            guard let job = event.payload as? Job, job.id == second, job.status == .running, !cancelled.get() else { return }
+        let unsubscribe = h.events.subscribe { event in
+            guard case .status(let job) = event, job.id == second, job.status == .running, !cancelled.get() else { return }
             cancelled.set(true)
             _ = try? queue.cancel(second)
         }
         try h.pool.start()
         try h.waitFor(ids[0], .completed)
         try h.waitFor(second, .cancelled)
-        subscription.cancel()
+        unsubscribe()
         XCTAssertTrue(cancelled.get())
         XCTAssertEqual(ran.get(), [ids[0]], "the cancelled job's handler ran")
         XCTAssertEqual(try h.path(of: second), ["->pending", "pending>running", "running>cancelled"])
@@ -66,7 +66,7 @@ final class WorkerTests: XCTestCase {
     func testProgressIsThrottled() throws {
         let h = try QueueHarness()
         let published = Counter()
-        let subscription = h.hub.subscribe { event in if event.type == "job.progress" { _ = published.increment() } }
+        let unsubscribe = h.events.subscribe { event in if case .progress = event { _ = published.increment() } }
         h.pool.register("k", handler: ClosureHandler { context in
             let end = Date().addingTimeInterval(1)
             var step = 0.0
@@ -83,7 +83,96 @@ final class WorkerTests: XCTestCase {
         // Each published progress event is one write; ~1,000 reports in 1 s at 0.25 s spacing.
         XCTAssertLessThanOrEqual(published.count, 6)
         XCTAssertGreaterThanOrEqual(published.count, 2)
-        subscription.cancel()
+        unsubscribe()
+    }
+
+    /// The last progress before a quiet spell is written, not dropped: a report held back by
+    /// the write interval is flushed by the supervisor once the interval has passed.
+    func testTheLastProgressBeforeAQuietSpellIsWritten() throws {
+        let h = try QueueHarness(workers: 1)
+        let release = Mutex_(false)
+        h.pool.register("k", handler: ClosureHandler { context in
+            context.reportProgress(JobProgress(percent: 10))
+            context.reportProgress(JobProgress(percent: 42))  // held back: within 0.25 s of the first
+            while !release.get() { Thread.sleep(forTimeInterval: 0.01) }
+            return .done
+        })
+        try h.pool.start()
+        let id = try h.queue.enqueue([NewJob(kind: "k")]).inserted[0].id!
+        let deadline = Date().addingTimeInterval(5)
+        var percent: Double?
+        while Date() < deadline {
+            percent = try h.queue.job(id)?.progressPercent
+            if percent == 42 { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        release.set(true)
+        XCTAssertEqual(percent, 42, "the held-back progress never reached the database")
+        try h.waitFor(id, .completed)
+    }
+
+    /// A graceful shutdown puts a running job back in the queue with its attempt returned; it
+    /// is no crash and waits for no backoff.
+    func testAGracefulShutdownRequeuesRunningJobsWithoutSpendingAnAttempt() throws {
+        let h = try QueueHarness(workers: 1)
+        h.pool.register("k", handler: ClosureHandler { context in
+            while !context.isCancelled { Thread.sleep(forTimeInterval: 0.01) }
+            throw JobFailure(.cancelled, "Stopped")
+        })
+        try h.pool.start()
+        let id = try h.queue.enqueue([NewJob(kind: "k", maxAttempts: 3)]).inserted[0].id!
+        try h.waitFor(id, .running)
+        h.pool.stop()
+        let job = try XCTUnwrap(try h.queue.job(id))
+        XCTAssertEqual(job.status, .pending)
+        XCTAssertEqual(job.attempts, 0)
+        XCTAssertNil(job.worker)
+        XCTAssertLessThanOrEqual(job.runAfter.timeIntervalSinceNow, 0.5, "due at once after the restart")
+        XCTAssertEqual(try h.path(of: id), ["->pending", "pending>running", "running>pending"])
+        XCTAssertEqual(try h.queue.recoverZombies(), 0)
+    }
+
+    /// A kind's transition hook runs inside the transaction of every status change of its
+    /// jobs (enqueue, claim, end), seeing the job as written.
+    func testTransitionHooksRunInTheSameTransactionAsEachChange() throws {
+        let h = try QueueHarness(workers: 1)
+        let seen = Mutex_([String]())
+        h.queue.setTransitionHook(for: "k") { db, job in
+            // The job row already has the new status inside this transaction.
+            let status = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [job.id])
+            seen.update { $0.append("\(job.status.rawValue)=\(status ?? "?")") }
+        }
+        h.pool.register("k", handler: ClosureHandler { _ in throw JobFailure(.permanent, "no") })
+        let id = try h.queue.enqueue([NewJob(kind: "k")]).inserted[0].id!
+        try h.pool.start()
+        try h.waitFor(id, .failed)
+        XCTAssertEqual(seen.get(), ["pending=pending", "running=running", "failed=failed"])
+
+        // A hook that throws rolls the change back with it.
+        h.queue.setTransitionHook(for: "k") { _, job in
+            if job.status == .pending { throw JobFailure(.permanent, "refused") }
+        }
+        XCTAssertThrowsError(try h.queue.retry(id))
+        XCTAssertEqual(try h.queue.job(id)?.status, .failed)
+    }
+
+    /// Once a handler committed to finishing, a user's cancel no longer splits its outcome.
+    func testACancelAfterCommitToFinishDoesNotStopTheRun() throws {
+        let h = try QueueHarness(workers: 1)
+        let committed = Mutex_(false)
+        let release = Mutex_(false)
+        h.pool.register("k", handler: ClosureHandler { context in
+            guard context.commitToFinish() else { throw JobFailure(.cancelled, "Stopped") }
+            committed.set(true)
+            while !release.get() { Thread.sleep(forTimeInterval: 0.01) }
+            return JobCompletion(message: "finished anyway")
+        })
+        try h.pool.start()
+        let id = try h.queue.enqueue([NewJob(kind: "k")]).inserted[0].id!
+        while !committed.get() { Thread.sleep(forTimeInterval: 0.01) }
+        _ = try h.queue.cancel(id)
+        release.set(true)
+        try h.waitFor(id, .completed)
     }
 
     /// Many jobs, several workers: each job runs exactly once and never twice at the same time.

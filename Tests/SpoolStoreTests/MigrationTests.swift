@@ -20,7 +20,7 @@ final class MigrationTests: XCTestCase {
         let tables = try database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        for table in ["channels", "tracks", "jobs", "job_events", "play_events", "tombstones", "tracks_search"] {
+        for table in ["sources", "profiles", "source_entries", "tracks", "jobs", "job_events", "play_events", "tombstones", "tracks_search"] {
             XCTAssertTrue(tables.contains(table), "missing table \(table)")
         }
         try assertIntegrity(database)
@@ -104,6 +104,11 @@ final class MigrationTests: XCTestCase {
             let eventSQL = try database.read { db in try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]) }
             XCTAssertEqual(Self.checkedValues(of: "to_status", in: eventSQL ?? ""), Set(JobStatus.allCases.map(\.rawValue)))
         }
+        // The error classes too, in both tables.
+        for table in ["jobs", "job_events"] {
+            let tableSQL = try database.read { db in try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]) }
+            XCTAssertEqual(Self.checkedValues(of: "error_class", in: tableSQL ?? "", prefix: "OR "), Set(JobErrorClass.allCases.map(\.rawValue)), table)
+        }
     }
 
     func testOnlyOneActiveDownloadPerVideo() throws {
@@ -126,32 +131,132 @@ final class MigrationTests: XCTestCase {
         }
     }
 
+    /// v4 on a database an older Spool wrote: the error-class CHECKs follow the enum (a job may
+    /// now fail with `bot_check`), duplicated active syncs of one channel are cancelled but
+    /// the oldest, and a second active sync can never be inserted again.
+    func testV4RegeneratesTheErrorClassCheckAndGuardsSyncs() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        do {
+            let old = try SpoolDatabase(options: DatabaseOptions(path: path))
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v3_event_log_rowids")
+            try old.pool.write { db in
+                // The CHECKs as v1 wrote them before wave 2's error classes existed.
+                let v1Classes = "error_class IN ('permanent', 'transient', 'rate_limited', 'timeout', 'cancelled', 'crashed')"
+                for table in ["jobs", "job_events"] {
+                    try TableRebuild.rebuild(table, in: db) {
+                        $0.replacingOccurrences(of: #"error_class IN \([^)]*\)"#, with: v1Classes, options: .regularExpression)
+                    }
+                }
+                try Self.populate(db)
+                for id in 100...102 {
+                    try db.execute(sql: """
+                        INSERT INTO jobs (id, kind, status, channel_id, run_after, created_at, updated_at)
+                        VALUES (?, 'channel_sync', ?, 1, 0, 0, 0)
+                        """, arguments: [id, id == 101 ? "running" : "pending"])
+                }
+            }
+            XCTAssertThrowsError(try old.pool.write { db in
+                try db.execute(sql: "UPDATE jobs SET error_class = 'bot_check' WHERE id = 1")
+            }, "the old CHECK refuses the new class")
+            try old.close()
+        }
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path))
+        try SchemaMigrations.migrator.migrate(database.pool, upTo: "v4_sync_guard_and_error_causes")
+        try assertIntegrity(database)
+        XCTAssertEqual(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM job_events") }, 50, "the timeline survived the rebuild of its parent")
+        try database.write { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'failed', error_class = 'bot_check', error_detail = 'ERROR: x' WHERE id = 1")
+            try db.execute(sql: "INSERT INTO job_events (job_id, to_status, error_class, at) VALUES (1, 'failed', 'extractor_outdated', 0)")
+        }
+        let statuses = try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, status FROM jobs WHERE kind = 'channel_sync' ORDER BY id").map { row -> String in
+                "\(row["id"] as Int64)=\(row["status"] as String)"
+            }
+        }
+        XCTAssertEqual(statuses, ["100=pending", "101=cancelled", "102=cancelled"])
+        XCTAssertThrowsError(try database.write { db in
+            try db.execute(sql: "INSERT INTO jobs (kind, status, channel_id, run_after, created_at, updated_at) VALUES ('channel_sync', 'pending', 1, 0, 0, 0)")
+        }, "a second active sync of one channel")
+    }
+
+    /// v5 on a populated v4 database: every channel becomes a source with the default
+    /// profile; its tracks, jobs and tombstones keep pointing at it; its entries are known, so
+    /// its next re-sync downloads nothing twice.
+    func testV5TurnsEveryChannelIntoASourceWithoutLoss() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        do {
+            let old = try SpoolDatabase(options: DatabaseOptions(path: path))
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v4_sync_guard_and_error_causes")
+            try old.pool.write { db in
+                try Self.populate(db)
+                try db.execute(sql: """
+                    INSERT INTO jobs (kind, status, channel_id, video_id, payload, run_after, created_at, updated_at)
+                    VALUES ('download', 'pending', 1, 'v51', '{"url": "https://example.test/v51"}', 0, 0, 0);
+                    INSERT INTO jobs (kind, status, channel_id, run_after, created_at, updated_at) VALUES ('channel_sync', 'running', 1, 0, 0, 0);
+                    """)
+            }
+            try old.close()
+        }
+        let before = try Self.rowCounts(path: path)
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path))
+        try database.migrate()
+        try assertIntegrity(database)
+        XCTAssertEqual(try Self.rowCounts(path: path), before)
+        try database.read { db in
+            let source = try XCTUnwrap(try Source.fetchOne(db, key: 1))
+            XCTAssertEqual(source.title, "Artist")
+            XCTAssertEqual(source.kind, .channel)
+            XCTAssertEqual(source.profileId, 1)
+            XCTAssertFalse(source.paused)
+            let profile = try XCTUnwrap(try Profile.fetchOne(db, key: 1))
+            XCTAssertTrue(profile.isDefault)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM tracks WHERE source_id = 1"), 50)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM tombstones WHERE source_id = 1"), 1)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE kind = 'source_sync' AND source_id = 1"), 1)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE kind = 'channel_sync'"), 0)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM source_entries WHERE source_id = 1"), 51)
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT url FROM source_entries WHERE video_id = 'v51'"), "https://example.test/v51")
+        }
+        XCTAssertThrowsError(try database.write { db in
+            try db.execute(sql: "INSERT INTO jobs (kind, status, source_id, run_after, created_at, updated_at) VALUES ('source_sync', 'pending', 1, 0, 0, 0)")
+        }, "one active sync per source, under its new name")
+    }
+
     // MARK: - Helpers
 
+    /// Rows as a v1 database holds them, written with SQL of that schema (today's records have
+    /// columns v1 did not).
     static func populate(_ db: Database) throws {
-        var channel = Channel(url: "https://example.test/@artist")
-        channel.title = "Artist"
-        try channel.insert(db)
+        try db.execute(sql: """
+            INSERT INTO channels (id, url, title, state, sync_interval_seconds, video_count, added_at)
+            VALUES (1, 'https://example.test/@artist', 'Artist', 'idle', 86400, 50, 0)
+            """)
         for index in 1...50 {
-            var track = Track(
-                videoId: "v\(index)", channelId: channel.id, title: "Song \(index)", uploader: "Artist",
-                duration: 200, filePath: "Artist/Song \(index) [v\(index)].m4a", size: 1000, mimeType: "audio/mp4")
-            try track.insert(db)
-            var job = Job(kind: "download", channelId: channel.id, videoId: "v\(index)")
-            job.status = .completed
-            try job.insert(db)
-            var event = JobEvent(jobId: job.id!, fromStatus: .running, toStatus: .completed, attempt: 1)
-            try event.insert(db)
-            var play = PlayEvent(trackId: track.id!, session: "s", type: .play, position: 0)
-            try play.insert(db)
+            try db.execute(sql: """
+                INSERT INTO tracks (id, video_id, channel_id, title, uploader, duration, file_path, size, mime_type, created_at)
+                VALUES (?, ?, 1, ?, 'Artist', 200, ?, 1000, 'audio/mp4', 0)
+                """, arguments: [index, "v\(index)", "Song \(index)", "Artist/Song \(index) [v\(index)].m4a"])
+            try db.execute(sql: """
+                INSERT INTO jobs (id, kind, status, channel_id, video_id, run_after, created_at, updated_at)
+                VALUES (?, 'download', 'completed', 1, ?, 0, 0, 0)
+                """, arguments: [index, "v\(index)"])
+            try db.execute(sql: "INSERT INTO job_events (job_id, from_status, to_status, attempt, at) VALUES (?, 'running', 'completed', 1, 0)",
+                           arguments: [index])
+            try db.execute(sql: "INSERT INTO play_events (track_id, session, type, position, received_at) VALUES (?, 's', 'play', 0, 0)",
+                           arguments: [index])
         }
-        try Tombstone(videoId: "gone", channelId: channel.id, title: "Gone").insert(db)
+        try db.execute(sql: "INSERT INTO tombstones (video_id, channel_id, title, deleted_at) VALUES ('gone', 1, 'Gone', 0)")
     }
 
     static func rowCounts(path: String) throws -> [String: Int] {
         try DatabaseQueue(path: path).read { db in
             var counts: [String: Int] = [:]
-            for table in ["channels", "tracks", "jobs", "job_events", "play_events", "tombstones"] {
+            // `channels` became `sources` in v5: counted under the old name either way.
+            let channels = try db.tableExists("sources") ? "sources" : "channels"
+            counts["channels"] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(channels)")
+            for table in ["tracks", "jobs", "job_events", "play_events", "tombstones"] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")
             }
             return counts
@@ -159,8 +264,8 @@ final class MigrationTests: XCTestCase {
     }
 
     /// The quoted values of `column IN ('a', 'b')` in a CREATE TABLE statement.
-    static func checkedValues(of column: String, in sql: String) -> Set<String>? {
-        guard let start = sql.range(of: "CHECK (\(column) IN (") else { return nil }
+    static func checkedValues(of column: String, in sql: String, prefix: String = "CHECK (") -> Set<String>? {
+        guard let start = sql.range(of: "\(prefix)\(column) IN (") else { return nil }
         let rest = sql[start.upperBound...]
         guard let end = rest.firstIndex(of: ")") else { return nil }
         return Set(rest[..<end].split(separator: ",").map {

@@ -52,7 +52,8 @@ def test_channel_is_mirrored_into_the_library(spool_factory, site):
     assert {v: j["status"] for v, j in downloads.items()} == {
         "ep-001": "completed", "ep-002": "completed", "ep-003": "completed", "flaky": "completed", "missing": "failed"}
     assert downloads["flaky"]["attempts"] == 3  # two 429s, then success
-    assert downloads["missing"]["error_class"] == "permanent" and "404" in downloads["missing"]["last_error"]
+    assert downloads["missing"]["error_class"] == "permanent" and "404" in downloads["missing"]["error_detail"]
+    assert "cannot be downloaded" in downloads["missing"]["last_error"]  # plain language; the raw line is the detail
 
     tracks = {t["video_id"]: t for t in server.get("/api/tracks").json()["tracks"]}
     assert set(tracks) == {"ep-001", "ep-002", "ep-003", "flaky"}
@@ -86,8 +87,8 @@ def test_resync_queues_only_new_videos_and_never_a_deleted_one(spool_factory, si
     before = {j["id"] for j in jobs(server, kind="download")}
     r = server.post(f"/api/channels/{channel['id']}/sync")
     assert r.status == 202
-    server.wait_for(lambda: len(jobs(server, kind="channel_sync")) == 2
-                    and all(j["status"] == "completed" for j in jobs(server, kind="channel_sync")), message="second sync")
+    server.wait_for(lambda: len(jobs(server, kind="source_sync")) == 2
+                    and all(j["status"] == "completed" for j in jobs(server, kind="source_sync")), message="second sync")
     new = [j for j in wait_settled(server, 6) if j["id"] not in before]
     assert [j["video_id"] for j in new] == ["ep-004"]
     assert new[0]["status"] == "completed"
@@ -100,7 +101,7 @@ def test_resync_queues_only_new_videos_and_never_a_deleted_one(spool_factory, si
 def test_bad_urls_are_refused_and_nothing_runs(spool_factory, url):
     server = spool_factory(env=FAST)
     r = server.post("/api/channels", {"url": url})
-    assert r.status == 400 and r.json()["error"]["code"] == "invalid_url", r.text
+    assert r.status == 400 and r.json()["error"]["code"] == "invalid_field" and "'url'" in r.json()["error"]["message"], r.text
     assert server.get("/api/channels").json()["channels"] == []
     assert server.get("/api/jobs").json()["jobs"] == []
 

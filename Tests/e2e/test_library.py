@@ -36,7 +36,7 @@ def test_listing_search_filters_and_paging(seeded):
         r = server.get("/api/tracks?q=" + urllib.request.quote(hostile))
         assert r.status == 200, (hostile, r.text)
     page = server.get("/api/tracks?limit=2&sort=title").json()
-    assert [t["title"] for t in page["tracks"]] == ["Liked tone 1", "Liked tone 2"] and page["next_before"] == 2
+    assert [t["title"] for t in page["tracks"]] == ["Liked tone 1", "Liked tone 2"] and isinstance(page["next_before"], str)
     rest = server.get(f"/api/tracks?limit=2&sort=title&before={page['next_before']}").json()
     assert [t["title"] for t in rest["tracks"]] == ["Liked tone 3"] and rest["next_before"] is None
     assert server.get("/api/tracks?sort=loudest").status == 400

@@ -1,100 +1,96 @@
 import Dispatch
 import Foundation
 import Logging
-import SpoolDownloader
+import SpoolCore
 import SpoolHTTP
 import SpoolJobs
 import SpoolStore
+import SpoolYtDlp
 
-/// Wires the layers together: opens the one database, migrates it, builds the routes, runs the
-/// server, and on SIGINT/SIGTERM shuts down in order (stop accepting, finish requests in
-/// flight, close the database).
+/// Wires the process together: opens the one database, assembles the domain, builds the
+/// routes, runs the server, and on SIGINT/SIGTERM shuts down in order (stop accepting, finish
+/// requests in flight, stop the workers and the scheduler, close the database).
 public final class SpoolApplication: Sendable {
     public let settings: Settings
     public let database: SpoolDatabase
-    public let hub: EventHub
-    let context: AppContext
-    let library: TrackLibrary
-    let trash: TrashService
-    let ingest: TelemetryIngest
-    let downloader: Downloader
+    public let domain: Domain
     let live: LiveFeed
     let httpMetrics = HTTPMetrics()
     let server = ServerReference()
+    private let logger: Logger
 
     public init(settings: Settings, logger: Logger) throws {
         self.settings = settings
+        self.logger = logger
         self.database = try SpoolDatabase(options: DatabaseOptions(
             path: settings.databasePath,
             maximumReaderCount: settings.databaseReaders,
             busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000))
-        self.hub = EventHub()
-        let queue = JobQueue(
-            database: database, hub: hub,
-            retryPolicy: RetryPolicy(baseSeconds: settings.retryBaseSeconds, capSeconds: settings.retryMaxSeconds),
-            logger: logger)
-        let housekeeper = Housekeeper(
-            database: database, retentionSeconds: Double(settings.jobRetentionDays) * 86_400,
-            intervalSeconds: settings.housekeepingIntervalSeconds, logger: logger)
-        let workers = WorkerPool(
-            queue: queue,
-            options: WorkerPoolOptions(
-                workers: settings.workers, leaseSeconds: settings.jobLeaseSeconds,
-                heartbeatSeconds: settings.jobHeartbeatSeconds),
-            housekeeper: housekeeper, logger: logger)
-        self.context = AppContext(
-            settings: settings, database: database, hub: hub, queue: queue, workers: workers,
-            housekeeper: housekeeper, startedAt: Date(), logger: logger)
+        self.domain = try Domain(database: database, configuration: Self.configuration(settings), logger: logger)
         if settings.testJobsEnabled {
-            TestJobs.register(on: workers, settings: settings)
+            TestJobs.register(on: domain.workers, settings: settings)
         }
-        self.library = TrackLibrary(database: database)
-        self.trash = TrashService(
-            database: database, hub: hub, paths: LibraryPaths(libraryDirectory: settings.libraryDirectory),
-            locks: TrackLocks(), logger: logger)
-        self.ingest = TelemetryIngest(database: database)
-        self.downloader = Downloader(
-            options: YtDlpOptions(
-                executable: settings.ytdlpPath, ffmpegLocation: settings.ffmpegPath, audioFormat: settings.audioFormat,
-                format: settings.ytdlpFormat, rateLimit: settings.rateLimit, cookiesFile: settings.cookiesFile,
-                proxy: settings.proxy, extraArguments: settings.ytdlpExtraArguments),
-            queue: queue, libraryDirectory: settings.libraryDirectory,
-            limits: .init(downloadTimeLimit: settings.downloadTimeLimitSeconds, stallSeconds: settings.downloadStallSeconds,
-                          maxAttempts: settings.maxAttempts),
-            cooldownSeconds: settings.rateLimitCooldownSeconds, logger: logger)
-        self.live = LiveFeed(hub: hub, database: database, allowedOrigins: settings.allowedOrigins)
+        self.live = LiveFeed(hub: domain.events, allowedOrigins: settings.allowedOrigins)
+    }
+
+    /// The domain's configuration from the settings.
+    static func configuration(_ settings: Settings) -> DomainConfiguration {
+        var configuration = DomainConfiguration(libraryDirectory: settings.libraryDirectory, ytdlpExecutable: settings.ytdlpPath)
+        configuration.workers = WorkerPoolOptions(
+            workers: settings.workers, leaseSeconds: settings.jobLeaseSeconds, heartbeatSeconds: settings.jobHeartbeatSeconds)
+        configuration.retry = RetryPolicy(baseSeconds: settings.retryBaseSeconds, capSeconds: settings.retryMaxSeconds)
+        configuration.maxAttempts = settings.maxAttempts
+        configuration.jobRetentionDays = settings.jobRetentionDays
+        configuration.housekeepingIntervalSeconds = settings.housekeepingIntervalSeconds
+        configuration.trashRetentionDays = settings.trashRetentionDays
+        configuration.trashPurgeIntervalSeconds = Double(settings.trashPurgeIntervalSeconds)
+        configuration.retentionIntervalSeconds = settings.retentionIntervalSeconds
+        configuration.sources = SourceService.Settings(
+            syncInterval: max(1, settings.syncIntervalHours * 3600), fullSyncInterval: settings.fullSyncIntervalHours * 3600,
+            maxAttempts: settings.maxAttempts)
+        configuration.listingTimeLimitSeconds = settings.listingTimeLimitSeconds
+        configuration.listingStallSeconds = settings.listingStallSeconds
+        configuration.downloadTimeLimitSeconds = settings.downloadTimeLimitSeconds
+        configuration.downloadStallSeconds = settings.downloadStallSeconds
+        configuration.rateLimitCooldownSeconds = settings.rateLimitCooldownSeconds
+        configuration.downloadOptions = YtDlpOptionsFromSettings.make(settings)
+        configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
+        configuration.jsRuntimePath = settings.jsRuntimePath
+        configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
+        configuration.ytdlpUpdateIndexURL = settings.ytdlpUpdateIndexURL
+        configuration.ytdlpUpdateCheckSeconds = settings.ytdlpUpdateCheckHours * 3600
+        return configuration
     }
 
     /// Every route of the API, plus the web app as the fallback.
     func makeRouter() -> Router {
-        var router = Router()
+        var routes = Routes(Router())
         let site = StaticSite(root: settings.webDirectory)
-        HealthAPI(context: context, downloader: downloader, live: live).register(on: &router)
-        MetricsAPI(context: context, downloader: downloader, live: live, http: httpMetrics,
-                   connections: { [server] in server.connections }).register(on: &router)
-        LoginAPI(token: settings.authToken, secureCookies: settings.tls != nil, site: site).register(on: &router)
-        JobsAPI(queue: context.queue).register(on: &router)
-        TracksAPI(library: library, trash: trash, ratings: RatingService(database: database, hub: hub)).register(on: &router)
-        EventsAPI(database: database, ingest: ingest).register(on: &router)
-        MediaAPI(library: library, paths: trash.paths).register(on: &router)
-        ChannelsAPI(
-            database: database, downloader: downloader, queue: context.queue, libraryDirectory: settings.libraryDirectory,
-            syncIntervalSeconds: max(1, Int(settings.syncIntervalHours * 3600))).register(on: &router)
+        let collections: [any RouteCollection] = [
+            HealthRoutes(domain: domain, live: live),
+            MetricsRoutes(domain: domain, live: live, http: httpMetrics, connections: { [server] in server.connections }),
+            MetaRoutes(),
+            JobRoutes(queue: domain.queue),
+            TrackRoutes(library: domain.library, trash: domain.trash, ratings: domain.ratings),
+            TelemetryRoutes(ingest: domain.telemetry),
+            MediaRoutes(library: domain.library, paths: domain.files.paths),
+            SourceRoutes(sources: domain.sources),
+            ProfileRoutes(profiles: domain.profiles),
+            YtDlpRoutes(domain: domain),
+        ]
+        for collection in collections { collection.register(on: &routes) }
         if settings.testJobsEnabled {
-            TestJobs.register(on: &router, queue: context.queue, settings: settings)
+            TestJobs.register(on: &routes, queue: domain.queue, settings: settings)
         }
+        var router = routes.router
+        LoginAPI(token: settings.authToken, secureCookies: settings.tls != nil, site: site).register(on: &router)
         router.setFallback { request in try site.respond(to: request) }
         return router
     }
 
     /// Migrates, serves until SIGINT or SIGTERM, then shuts down gracefully.
     public func serve() throws {
-        let logger = context.logger
         try database.migrate(logger: logger)
-        try FileManager.default.createDirectory(atPath: settings.libraryDirectory, withIntermediateDirectories: true)
-        try trash.reconcile()
-        let trashSweep = startTrashSweep()
-
         let access = AccessControl(token: settings.authToken, origins: OriginPolicy(allowedOrigins: settings.allowedOrigins))
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
@@ -109,56 +105,34 @@ public final class SpoolApplication: Sendable {
         self.server.set(server)
         // Before anything announces the server: a SIGTERM that arrives once the "listening"
         // line is out must never be lost (it was, in a test that stopped Spool at once).
-        let signals = ShutdownSignals { signal in
+        let signals = ShutdownSignals { [logger] signal in
             logger.info("Received \(signal); shutting down")
             server.shutdown()
         }
         try server.start()
-        downloader.install(on: context.workers)
-        try context.workers.start()
-        let resync = startResyncTimer()
+        try domain.start()
+        logger.info("Listening", metadata: [
+            "address": "\(settings.host):\(server.port)", "tls": "\(settings.tls != nil)", "workers": "\(settings.workers)",
+            "ytdlp": "\(domain.ytdlp.status.version ?? "not running")", "js_runtime": "\(domain.ytdlp.status.runtime?.name ?? "none")",
+        ])
         // Tests and scripts wait for this line (it carries the port when PORT=0).
         FileHandle.standardOutput.write(Data("Spool \(SpoolVersion.current) listening on \(settings.tls == nil ? "http" : "https")://\(settings.host):\(server.port)\n".utf8))
 
         server.waitUntilStopped()
         signals.cancel()
-        context.workers.stop()
-        trashSweep.cancel()
-        resync.cancel()
+        domain.stop()
         try database.close()
         logger.info("Stopped")
     }
 }
 
-extension SpoolApplication {
-    /// Queues a sync of each channel whose interval has passed; checks every minute (or more
-    /// often when the interval is shorter, as in tests).
-    func startResyncTimer() -> any DispatchSourceTimer {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "spool.channels.resync"))
-        let every = min(60, max(0.5, settings.syncIntervalHours * 3600 / 4))
-        timer.schedule(deadline: .now() + every, repeating: every)
-        timer.setEventHandler { [downloader] in downloader.syncDueChannels() }
-        timer.resume()
-        return timer
-    }
-
-    /// Purges trash older than `TRASH_RETENTION_DAYS`, in small batches, only while no job runs.
-    func startTrashSweep() -> any DispatchSourceTimer {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "spool.trash.sweep"))
-        let interval = Double(settings.trashPurgeIntervalSeconds)
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [trash, context, settings] in
-            guard !context.workers.isBusy else { return }
-            let cutoff = Date().addingTimeInterval(-Double(settings.trashRetentionDays) * 86_400)
-            do {
-                let purged = try trash.purge(deletedBefore: cutoff, limit: 100)
-                if purged > 0 { context.logger.info("Purged expired trash", metadata: ["tracks": "\(purged)"]) }
-            } catch {
-                context.logger.error("Trash sweep failed", metadata: ["error": "\(error)"])
-            }
-        }
-        timer.resume()
-        return timer
+/// The download options the settings give (one profile for every channel, until profiles).
+enum YtDlpOptionsFromSettings {
+    static func make(_ settings: Settings) -> YtDlpOptions {
+        YtDlpOptions(
+            ffmpegLocation: settings.ffmpegPath, audioFormat: settings.audioFormat, format: settings.ytdlpFormat,
+            rateLimit: settings.rateLimit, cookiesFile: settings.cookiesFile, proxy: settings.proxy,
+            extraArguments: settings.ytdlpExtraArguments)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolYtDlp
 
 /// Finds the tools Spool runs, since child processes are spawned by absolute path (no shell,
 /// no PATH lookup at spawn time).
@@ -8,16 +9,6 @@ enum ExecutableLocator {
     static func defaultYtDlp() -> String {
         let local = FileManager.default.currentDirectoryPath + "/.venv/bin/yt-dlp"
         if FileManager.default.isExecutableFile(atPath: local) { return local }
-        return find("yt-dlp") ?? "yt-dlp"
-    }
-
-    /// The first executable `name` on PATH.
-    static func find(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in path.split(separator: ":") {
-            let candidate = "\(folder)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        return ExecutableSearch.find("yt-dlp") ?? "yt-dlp"
     }
 }

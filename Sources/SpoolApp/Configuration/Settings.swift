@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import SpoolCore
 import SpoolHTTP
+import SpoolYtDlp
 
 /// Every setting of Spool, read from environment variables and a `.env` file.
 public struct Settings: Sendable {
@@ -14,8 +16,10 @@ public struct Settings: Sendable {
     public var busyTimeoutMilliseconds: Int
     public var httpThreads: Int
     public var logLevel: Logger.Level
+    public var logFormat: LogFormat
     public var trashRetentionDays: Int
     public var trashPurgeIntervalSeconds: Int
+    public var retentionIntervalSeconds: Double
     public var jobLeaseSeconds: Double
     public var jobHeartbeatSeconds: Double
     public var retryBaseSeconds: Double
@@ -24,6 +28,11 @@ public struct Settings: Sendable {
     public var jobRetentionDays: Int
     public var housekeepingIntervalSeconds: Double
     public var ytdlpPath: String
+    public var ytdlpUpdate: YtDlpUpdater.Channel
+    public var ytdlpUpdateDirectory: String
+    public var ytdlpUpdateIndexURL: String?
+    public var ytdlpUpdateCheckHours: Double
+    public var jsRuntimePath: String?
     /// Origins besides the server's own that may open the live feed (comma-separated).
     public var allowedOrigins: [String]
     public var ffmpegPath: String?
@@ -34,11 +43,16 @@ public struct Settings: Sendable {
     public var proxy: String?
     public var ytdlpExtraArguments: [String]
     public var syncIntervalHours: Double
+    public var fullSyncIntervalHours: Double
+    public var listingTimeLimitSeconds: Double
+    public var listingStallSeconds: Double
     public var downloadTimeLimitSeconds: Double
     public var downloadStallSeconds: Double
     public var rateLimitCooldownSeconds: Double
     /// The access token for the API, media, live feed and metrics; nil leaves them open.
     public var authToken: String?
+    /// Serve a non-loopback HOST without authentication (a proxy in front authenticates).
+    public var allowNoAuth: Bool
     /// HTTPS certificate chain and key; nil serves plain HTTP.
     public var tls: TLSFiles?
     public var maximumConnections: Int
@@ -53,57 +67,124 @@ public struct Settings: Sendable {
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
 
-    /// One documented setting: its variable, default and meaning (`spool serve --help` lists them).
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// One readable line per message, metadata as `key=value`.
+        case text
+        /// One JSON object per line, for `docker logs` pipelines and log shippers.
+        case json
+    }
+
+    /// What values a setting takes; the help text and the check come from the same range.
+    public enum Kind: Sendable {
+        case text
+        case path
+        case integer(ClosedRange<Int>)
+        case number(ClosedRange<Double>)
+        case choice([String])
+
+        var help: String {
+            switch self {
+            case .text, .path: ""
+            case .integer(let range): " (\(range.lowerBound)–\(range.upperBound))"
+            case .number(let range): " (\(Self.format(range.lowerBound))–\(Self.format(range.upperBound)))"
+            case .choice(let values): " (\(values.joined(separator: ", ")))"
+            }
+        }
+
+        private static func format(_ value: Double) -> String {
+            value == value.rounded() ? String(Int(value)) : String(value)
+        }
+    }
+
+    /// One documented setting: its variable, default, the values it takes and its meaning
+    /// (`spool serve --help` and the README's table list them).
     public struct Descriptor: Sendable {
         public let name: String
         public let defaultValue: String
-        public let summary: String
+        public let kind: Kind
+        let text: String
+
+        init(_ name: String, _ defaultValue: String, _ kind: Kind = .text, _ text: String) {
+            self.name = name
+            self.defaultValue = defaultValue
+            self.kind = kind
+            self.text = text
+        }
+
+        /// The meaning, with the accepted range.
+        public var summary: String {
+            let help = kind.help
+            guard !help.isEmpty else { return text }
+            return text.hasSuffix(".") ? String(text.dropLast()) + help + "." : text + help
+        }
     }
 
     public static let descriptors: [Descriptor] = [
-        .init(name: "DB_PATH", defaultValue: "./data/tracks.db", summary: "SQLite database file (created when missing)."),
-        .init(name: "LIBRARY_DIR", defaultValue: "./data/library", summary: "Folder of downloaded media; .partial/ and .trash/ live inside it."),
-        .init(name: "WEB_DIR", defaultValue: "./web", summary: "Folder of the web app's static files."),
-        .init(name: "HOST", defaultValue: "127.0.0.1", summary: "Address to listen on (0.0.0.0 for the LAN)."),
-        .init(name: "PORT", defaultValue: "8000", summary: "TCP port to listen on (0 picks a free one)."),
-        .init(name: "WORKERS", defaultValue: "3", summary: "Download workers running at once (1–32)."),
-        .init(name: "DB_READERS", defaultValue: "8", summary: "Read-only SQLite connections in the pool (1–64)."),
-        .init(name: "DB_BUSY_TIMEOUT_MS", defaultValue: "5000", summary: "How long the writer waits for a lock held by another process (0–60000)."),
-        .init(name: "HTTP_THREADS", defaultValue: "8", summary: "Request handlers running at once on the work queue (1–256); two are kept for interactive requests, so bulk telemetry never holds them all."),
-        .init(name: "LOG_LEVEL", defaultValue: "info", summary: "trace, debug, info, notice, warning, error or critical."),
-        .init(name: "TRASH_RETENTION_DAYS", defaultValue: "30", summary: "Days a deleted track stays in the trash before it is purged automatically (0 = at the next sweep)."),
-        .init(name: "TRASH_PURGE_INTERVAL_SECONDS", defaultValue: "600", summary: "How often the idle trash sweep looks for expired items (1–86400)."),
-        .init(name: "JOB_LEASE_SECONDS", defaultValue: "60", summary: "A running job's lease; a job whose lease passes without a heartbeat becomes a zombie (1–3600)."),
-        .init(name: "JOB_HEARTBEAT_SECONDS", defaultValue: "15", summary: "How often running jobs renew their lease (must be below the lease)."),
-        .init(name: "RETRY_BASE_SECONDS", defaultValue: "30", summary: "First retry delay of a transient failure; doubles per attempt (0–86400)."),
-        .init(name: "RETRY_MAX_SECONDS", defaultValue: "3600", summary: "Longest retry delay (0–604800)."),
-        .init(name: "MAX_ATTEMPTS", defaultValue: "5", summary: "Attempts of a job before it is dead-lettered (1–100)."),
-        .init(name: "JOB_RETENTION_DAYS", defaultValue: "30", summary: "Completed jobs older than this are pruned while the queue is idle (0–36500)."),
-        .init(name: "HOUSEKEEPING_INTERVAL_SECONDS", defaultValue: "600", summary: "Minimum time between idle housekeeping runs (1–86400)."),
-        .init(name: "ALLOWED_ORIGINS", defaultValue: "", summary: "Other origins allowed to open the live feed, comma-separated (e.g. https://spool.example.org)."),
-        .init(name: "YTDLP_PATH", defaultValue: "", summary: "yt-dlp executable; empty: .venv/bin/yt-dlp of the working directory, else yt-dlp on PATH."),
-        .init(name: "FFMPEG_PATH", defaultValue: "", summary: "ffmpeg executable for audio extraction; empty: ffmpeg on PATH."),
-        .init(name: "AUDIO_FORMAT", defaultValue: "m4a", summary: "Audio codec downloads are converted to (m4a, opus, mp3, …); none keeps the original media (video)."),
-        .init(name: "YTDLP_FORMAT", defaultValue: "", summary: "yt-dlp format selection (-f); empty: best audio when AUDIO_FORMAT is set."),
-        .init(name: "RATE_LIMIT", defaultValue: "", summary: "Download bandwidth limit per download, e.g. 2M (yt-dlp --limit-rate)."),
-        .init(name: "COOKIES_FILE", defaultValue: "", summary: "Netscape cookies file for members-only or age-restricted videos."),
-        .init(name: "PROXY", defaultValue: "", summary: "Proxy URL for yt-dlp."),
-        .init(name: "YTDLP_EXTRA_ARGS", defaultValue: "", summary: "Extra yt-dlp arguments, separated by spaces."),
-        .init(name: "SYNC_INTERVAL_HOURS", defaultValue: "24", summary: "How often each channel is synced again (0.01–8760)."),
-        .init(name: "DOWNLOAD_TIME_LIMIT_SECONDS", defaultValue: "3600", summary: "A download running longer is stopped (timeout)."),
-        .init(name: "DOWNLOAD_STALL_SECONDS", defaultValue: "300", summary: "A download printing nothing for this long is stopped (timeout)."),
-        .init(name: "RATE_LIMIT_COOLDOWN_SECONDS", defaultValue: "60", summary: "First pause of all downloads after a rate limit; doubles on repeats up to 1 h."),
-        .init(name: "AUTH_TOKEN", defaultValue: "", summary: "Access token (at least 16 characters) for the API, media, live feed and metrics; the browser signs in at /login. Required when HOST is not a loopback address."),
-        .init(name: "ALLOW_NO_AUTH", defaultValue: "0", summary: "1 serves a non-loopback HOST without AUTH_TOKEN (only behind a proxy that authenticates users)."),
-        .init(name: "TLS_CERT", defaultValue: "", summary: "PEM certificate chain; with TLS_KEY, Spool serves HTTPS."),
-        .init(name: "TLS_KEY", defaultValue: "", summary: "PEM private key of TLS_CERT."),
-        .init(name: "MAX_CONNECTIONS", defaultValue: "1024", summary: "Open client connections at most, counted from the accept (WebSocket clients included); more get 503. Lowered at start-up to fit the descriptor limit (1–100000)."),
-        .init(name: "HTTP_TIMEOUT_SECONDS", defaultValue: "60", summary: "Idle and read timeout of a connection; a long media reply only times out when the client stops reading (1–3600)."),
-        .init(name: "HTTP_HEADER_TIMEOUT_SECONDS", defaultValue: "10", summary: "A request's headers must arrive within this many seconds of its first byte (of the connection, for its first request), however slowly they trickle; else 408 and close (1–600)."),
-        .init(name: "HTTP_BODY_TIMEOUT_SECONDS", defaultValue: "60", summary: "A request's body must arrive within this many seconds of its headers; else 408 and close (1–3600)."),
-        .init(name: "ALLOWED_HOSTS", defaultValue: "", summary: "Host names besides localhost, IP addresses and HOST that requests may name (Host header), comma-separated: a reverse proxy's public name, a LAN name; *.example.org matches subdomains, * any (only behind a proxy that checks Host). Other names get 421 (DNS rebinding)."),
-        .init(name: "SPOOL_TEST_JOBS", defaultValue: "0", summary: "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
+        .init("DB_PATH", "./data/tracks.db", .path, "SQLite database file (created when missing)."),
+        .init("LIBRARY_DIR", "./data/library", .path, "Folder of downloaded media; .partial/ and .trash/ live inside it."),
+        .init("WEB_DIR", "./web", .path, "Folder of the web app's static files."),
+        .init("HOST", "127.0.0.1", .text, "Address to listen on (0.0.0.0 for the LAN)."),
+        .init("PORT", "8000", .integer(0...65_535), "TCP port to listen on; 0 picks a free one."),
+        .init("WORKERS", "3", .integer(1...32), "Download workers running at once."),
+        .init("DB_READERS", "8", .integer(1...64), "Read-only SQLite connections in the pool."),
+        .init("DB_BUSY_TIMEOUT_MS", "5000", .integer(0...60_000), "How long the writer waits for a lock held by another process."),
+        .init("HTTP_THREADS", "8", .integer(1...256), "Request handlers running at once on the work queue; two are kept for interactive requests, so bulk telemetry never holds them all."),
+        .init("LOG_LEVEL", "info", .choice(Logger.Level.allCases.map(\.rawValue)), "How much is logged."),
+        .init("LOG_FORMAT", "text", .choice(LogFormat.allCases.map(\.rawValue)), "Log lines as readable text or as one JSON object per line."),
+        .init("TRASH_RETENTION_DAYS", "30", .integer(0...36_500), "Days a deleted track stays in the trash before it is purged automatically (0 = at the next sweep)."),
+        .init("TRASH_PURGE_INTERVAL_SECONDS", "600", .integer(1...86_400), "How often the idle trash sweep looks for expired items."),
+        .init("RETENTION_INTERVAL_SECONDS", "600", .number(0.1...86_400), "How often the idle retention sweep applies the sources' retention rules."),
+        .init("JOB_LEASE_SECONDS", "60", .number(0.5...3600), "A running job's lease; a job whose lease passes without a heartbeat becomes a zombie."),
+        .init("JOB_HEARTBEAT_SECONDS", "15", .number(0.1...3600), "How often running jobs renew their lease; must be below JOB_LEASE_SECONDS."),
+        .init("RETRY_BASE_SECONDS", "30", .number(0...86_400), "First retry delay of a transient failure; doubles per attempt."),
+        .init("RETRY_MAX_SECONDS", "3600", .number(0...604_800), "Longest retry delay."),
+        .init("MAX_ATTEMPTS", "5", .integer(1...100), "Attempts of a job before it is dead-lettered."),
+        .init("JOB_RETENTION_DAYS", "30", .integer(0...36_500), "Completed jobs older than this are pruned while the queue is idle."),
+        .init("HOUSEKEEPING_INTERVAL_SECONDS", "600", .number(0.1...86_400), "How often idle housekeeping runs."),
+        .init("ALLOWED_ORIGINS", "", .text, "Other origins allowed to open the live feed, comma-separated (e.g. https://spool.example.org)."),
+        .init("YTDLP_PATH", "", .path, "yt-dlp executable; empty: .venv/bin/yt-dlp of the working directory, else yt-dlp on PATH."),
+        .init("YTDLP_UPDATE", "stable", .choice(YtDlpUpdater.Channel.allCases.map(\.rawValue)), "Keep yt-dlp current: check for a new release at most daily, while no download runs."),
+        .init("YTDLP_UPDATE_DIR", "", .path, "Where updates of yt-dlp are installed; empty: ytdlp/ beside the database."),
+        .init("YTDLP_UPDATE_CHECK_HOURS", "24", .number(1...8760), "How often the update check runs."),
+        .init("YTDLP_UPDATE_INDEX_URL", "", .text, "A Python package index to update from instead of PyPI (tests, mirrors)."),
+        .init("JS_RUNTIME_PATH", "", .path, "JavaScript runtime for yt-dlp (Deno); empty: the deno beside yt-dlp, else deno on PATH."),
+        .init("FFMPEG_PATH", "", .path, "ffmpeg executable for audio extraction; empty: ffmpeg on PATH."),
+        .init("AUDIO_FORMAT", "m4a", .text, "Audio codec downloads are converted to (m4a, opus, mp3, …); none keeps the original media (video)."),
+        .init("YTDLP_FORMAT", "", .text, "yt-dlp format selection (-f); empty: best audio when AUDIO_FORMAT is set."),
+        .init("RATE_LIMIT", "", .text, "Download bandwidth limit per download, e.g. 2M (yt-dlp --limit-rate)."),
+        .init("COOKIES_FILE", "", .path, "Netscape cookies file for bot checks, members-only or age-restricted videos."),
+        .init("PROXY", "", .text, "Proxy URL for yt-dlp."),
+        .init("YTDLP_EXTRA_ARGS", "", .text, "Extra yt-dlp arguments, separated by spaces (e.g. a PO token provider's --extractor-args)."),
+        .init("SYNC_INTERVAL_HOURS", "24", .number(0.0001...8760), "How often each channel is synced again (the head of its listing)."),
+        .init("FULL_SYNC_INTERVAL_HOURS", "168", .number(0.0001...87_600), "How often a re-sync lists the whole channel instead, catching old videos that appear late."),
+        .init("LISTING_TIME_LIMIT_SECONDS", "7200", .number(1...86_400), "A channel listing running longer is stopped (timeout)."),
+        .init("LISTING_STALL_SECONDS", "300", .number(1...86_400), "A channel listing that yields no entry for this long is stopped (timeout)."),
+        .init("DOWNLOAD_TIME_LIMIT_SECONDS", "3600", .number(1...86_400), "A download running longer is stopped (timeout)."),
+        .init("DOWNLOAD_STALL_SECONDS", "300", .number(1...86_400), "A download printing nothing for this long is stopped (timeout)."),
+        .init("RATE_LIMIT_COOLDOWN_SECONDS", "60", .number(0.1...86_400), "First pause of all downloads after a rate limit or bot check; doubles on repeats up to 1 h."),
+        .init("AUTH_TOKEN", "", .text, "Access token (at least 16 characters) for the API, media, live feed and metrics; the browser signs in at /login. Required when HOST is not a loopback address."),
+        .init("ALLOW_NO_AUTH", "0", .integer(0...1), "1 serves a non-loopback HOST without AUTH_TOKEN (only behind a proxy that authenticates users)."),
+        .init("TLS_CERT", "", .path, "PEM certificate chain; with TLS_KEY, Spool serves HTTPS."),
+        .init("TLS_KEY", "", .path, "PEM private key of TLS_CERT."),
+        .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open client connections at most, counted from the accept (WebSocket clients included); more get 503. Lowered at start-up to fit the descriptor limit."),
+        .init("HTTP_TIMEOUT_SECONDS", "60", .integer(1...3600), "Idle and read timeout of a connection; a long media reply only times out when the client stops reading."),
+        // Hardening, round 2 (docs/features/hardening-round-2.md).
+        .init("HTTP_HEADER_TIMEOUT_SECONDS", "10", .number(1...600), "A request's headers must arrive within this many seconds of its first byte (of the connection, for its first request), however slowly they trickle; else 408 and close."),
+        .init("HTTP_BODY_TIMEOUT_SECONDS", "60", .number(1...3600), "A request's body must arrive within this many seconds of its headers; else 408 and close."),
+        .init("ALLOWED_HOSTS", "", .text, "Host names besides localhost, IP addresses and HOST that requests may name (Host header), comma-separated: a reverse proxy's public name, a LAN name; *.example.org matches subdomains, * any (only behind a proxy that checks Host). Other names get 421 (DNS rebinding)."),
+        .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
+
+    /// Every setting as a Markdown table: `spool settings` prints it and the README holds it.
+    public static var markdownTable: String {
+        var lines = ["| variable | default | meaning |", "|---|---|---|"]
+        for descriptor in descriptors {
+            let value = descriptor.defaultValue.isEmpty ? "—" : "`\(descriptor.defaultValue)`"
+            lines.append("| `\(descriptor.name)` | \(value) | \(descriptor.summary) |")
+        }
+        return lines.joined(separator: "\n")
+    }
 
     /// The settings from `environment`, over the values of the `.env` file at `dotEnvPath`
     /// (when it exists), over the defaults.
@@ -114,47 +195,76 @@ public struct Settings: Sendable {
         var values = dotEnvPath.map(DotEnvFile.load) ?? [:]
         values.merge(environment) { _, fromEnvironment in fromEnvironment }
         let reader = SettingsReader(values: values)
-        return Settings(
-            databasePath: try reader.path("DB_PATH"),
+        let databasePath = try reader.path("DB_PATH")
+        let settings = Settings(
+            databasePath: databasePath,
             libraryDirectory: try reader.path("LIBRARY_DIR"),
             webDirectory: try reader.path("WEB_DIR"),
             host: try reader.nonEmpty("HOST"),
-            port: try reader.integer("PORT", in: 0...65_535),
-            workers: try reader.integer("WORKERS", in: 1...32),
-            databaseReaders: try reader.integer("DB_READERS", in: 1...64),
-            busyTimeoutMilliseconds: try reader.integer("DB_BUSY_TIMEOUT_MS", in: 0...60_000),
-            httpThreads: try reader.integer("HTTP_THREADS", in: 1...256),
-            logLevel: try reader.logLevel("LOG_LEVEL"),
-            trashRetentionDays: try reader.integer("TRASH_RETENTION_DAYS", in: 0...36_500),
-            trashPurgeIntervalSeconds: try reader.integer("TRASH_PURGE_INTERVAL_SECONDS", in: 1...86_400),
-            jobLeaseSeconds: try reader.number("JOB_LEASE_SECONDS", in: 0.5...3600),
-            jobHeartbeatSeconds: try reader.number("JOB_HEARTBEAT_SECONDS", in: 0.1...3600),
-            retryBaseSeconds: try reader.number("RETRY_BASE_SECONDS", in: 0...86_400),
-            retryMaxSeconds: try reader.number("RETRY_MAX_SECONDS", in: 0...604_800),
-            maxAttempts: try reader.integer("MAX_ATTEMPTS", in: 1...100),
-            jobRetentionDays: try reader.integer("JOB_RETENTION_DAYS", in: 0...36_500),
-            housekeepingIntervalSeconds: try reader.number("HOUSEKEEPING_INTERVAL_SECONDS", in: 0.1...86_400),
+            port: try reader.integer("PORT"),
+            workers: try reader.integer("WORKERS"),
+            databaseReaders: try reader.integer("DB_READERS"),
+            busyTimeoutMilliseconds: try reader.integer("DB_BUSY_TIMEOUT_MS"),
+            httpThreads: try reader.integer("HTTP_THREADS"),
+            logLevel: Logger.Level(rawValue: try reader.choice("LOG_LEVEL"))!,
+            logFormat: LogFormat(rawValue: try reader.choice("LOG_FORMAT"))!,
+            trashRetentionDays: try reader.integer("TRASH_RETENTION_DAYS"),
+            trashPurgeIntervalSeconds: try reader.integer("TRASH_PURGE_INTERVAL_SECONDS"),
+            retentionIntervalSeconds: try reader.number("RETENTION_INTERVAL_SECONDS"),
+            jobLeaseSeconds: try reader.number("JOB_LEASE_SECONDS"),
+            jobHeartbeatSeconds: try reader.number("JOB_HEARTBEAT_SECONDS"),
+            retryBaseSeconds: try reader.number("RETRY_BASE_SECONDS"),
+            retryMaxSeconds: try reader.number("RETRY_MAX_SECONDS"),
+            maxAttempts: try reader.integer("MAX_ATTEMPTS"),
+            jobRetentionDays: try reader.integer("JOB_RETENTION_DAYS"),
+            housekeepingIntervalSeconds: try reader.number("HOUSEKEEPING_INTERVAL_SECONDS"),
             ytdlpPath: reader.optional("YTDLP_PATH") ?? ExecutableLocator.defaultYtDlp(),
+            ytdlpUpdate: YtDlpUpdater.Channel(rawValue: try reader.choice("YTDLP_UPDATE"))!,
+            ytdlpUpdateDirectory: reader.optional("YTDLP_UPDATE_DIR")
+                ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("ytdlp").path,
+            ytdlpUpdateIndexURL: reader.optional("YTDLP_UPDATE_INDEX_URL"),
+            ytdlpUpdateCheckHours: try reader.number("YTDLP_UPDATE_CHECK_HOURS"),
+            jsRuntimePath: reader.optional("JS_RUNTIME_PATH"),
             allowedOrigins: (reader.optional("ALLOWED_ORIGINS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            ffmpegPath: reader.optional("FFMPEG_PATH") ?? ExecutableLocator.find("ffmpeg"),
+            ffmpegPath: reader.optional("FFMPEG_PATH") ?? ExecutableSearch.find("ffmpeg"),
             audioFormat: reader.optional("AUDIO_FORMAT").flatMap { $0 == "none" ? nil : $0 },
             ytdlpFormat: reader.optional("YTDLP_FORMAT"),
             rateLimit: reader.optional("RATE_LIMIT"),
             cookiesFile: reader.optional("COOKIES_FILE"),
             proxy: reader.optional("PROXY"),
             ytdlpExtraArguments: (reader.optional("YTDLP_EXTRA_ARGS") ?? "").split(separator: " ").map(String.init),
-            syncIntervalHours: try reader.number("SYNC_INTERVAL_HOURS", in: 0.0001...8760),
-            downloadTimeLimitSeconds: try reader.number("DOWNLOAD_TIME_LIMIT_SECONDS", in: 1...86_400),
-            downloadStallSeconds: try reader.number("DOWNLOAD_STALL_SECONDS", in: 1...86_400),
-            rateLimitCooldownSeconds: try reader.number("RATE_LIMIT_COOLDOWN_SECONDS", in: 0.1...86_400),
+            syncIntervalHours: try reader.number("SYNC_INTERVAL_HOURS"),
+            fullSyncIntervalHours: try reader.number("FULL_SYNC_INTERVAL_HOURS"),
+            listingTimeLimitSeconds: try reader.number("LISTING_TIME_LIMIT_SECONDS"),
+            listingStallSeconds: try reader.number("LISTING_STALL_SECONDS"),
+            downloadTimeLimitSeconds: try reader.number("DOWNLOAD_TIME_LIMIT_SECONDS"),
+            downloadStallSeconds: try reader.number("DOWNLOAD_STALL_SECONDS"),
+            rateLimitCooldownSeconds: try reader.number("RATE_LIMIT_COOLDOWN_SECONDS"),
             authToken: try reader.authToken(),
+            allowNoAuth: try reader.integer("ALLOW_NO_AUTH") == 1,
             tls: try reader.tlsFiles(),
-            maximumConnections: try reader.integer("MAX_CONNECTIONS", in: 1...100_000),
-            httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS", in: 1...3600),
+            maximumConnections: try reader.integer("MAX_CONNECTIONS"),
+            httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
             allowedHosts: try reader.allowedHosts(),
-            httpHeaderTimeoutSeconds: try reader.number("HTTP_HEADER_TIMEOUT_SECONDS", in: 1...600),
-            httpBodyTimeoutSeconds: try reader.number("HTTP_BODY_TIMEOUT_SECONDS", in: 1...3600),
-            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS", in: 0...1) == 1)
+            httpHeaderTimeoutSeconds: try reader.number("HTTP_HEADER_TIMEOUT_SECONDS"),
+            httpBodyTimeoutSeconds: try reader.number("HTTP_BODY_TIMEOUT_SECONDS"),
+            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1)
+        // A heartbeat as slow as the lease would let every running job expire into a zombie.
+        guard settings.jobHeartbeatSeconds < settings.jobLeaseSeconds else {
+            throw SettingsError(
+                setting: "JOB_HEARTBEAT_SECONDS",
+                message: "(\(settings.jobHeartbeatSeconds)) must be below JOB_LEASE_SECONDS (\(settings.jobLeaseSeconds)), or every running job would lose its lease")
+        }
+        return settings
+    }
+
+    /// A server reachable from other machines needs a way to tell who may use it. Checked by
+    /// `spool serve` only: `spool db status` in a container (HOST=0.0.0.0) must work without it.
+    public func requireAuthenticationWhenExposed() throws(SettingsError) {
+        guard authToken == nil, !Self.isLoopback(host), !allowNoAuth else { return }
+        throw SettingsError(
+            setting: "AUTH_TOKEN",
+            message: "is required when HOST (\(host)) is not a loopback address; set one (e.g. openssl rand -hex 24), or ALLOW_NO_AUTH=1 if a proxy in front of Spool authenticates users")
     }
 
     /// Whether `host` only accepts connections from this machine: a loopback address, parsed
@@ -172,13 +282,18 @@ public struct SettingsError: Error, CustomStringConvertible {
     public var description: String { "Invalid setting \(setting): \(message)" }
 }
 
-/// Reads typed values by name, falling back to each setting's documented default.
+/// Reads typed values by name, each within the range its descriptor states, falling back to
+/// the documented default.
 private struct SettingsReader {
     let values: [String: String]
 
+    func descriptor(_ name: String) -> Settings.Descriptor {
+        Settings.descriptors.first { $0.name == name }!
+    }
+
     func raw(_ name: String) -> String {
         if let value = values[name], !value.isEmpty { return value }
-        return Settings.descriptors.first { $0.name == name }!.defaultValue
+        return descriptor(name).defaultValue
     }
 
     /// The value, or nil when unset or empty (settings whose default is "none").
@@ -195,24 +310,35 @@ private struct SettingsReader {
 
     func path(_ name: String) throws(SettingsError) -> String {
         let value = try nonEmpty(name)
-        guard !value.contains("\0") else { throw SettingsError(setting: name, message: "must be a file path") }
+        guard !value.contains("\0") else { throw SettingsError(setting: name, message: "must not contain NUL bytes") }
         return value
     }
 
-    func integer(_ name: String, in range: ClosedRange<Int>) throws(SettingsError) -> Int {
-        let text = raw(name)
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+    func integer(_ name: String) throws(SettingsError) -> Int {
+        guard case .integer(let range) = descriptor(name).kind else { preconditionFailure("\(name) is not an integer setting") }
+        let text = raw(name).trimmingCharacters(in: .whitespaces)
+        guard let value = Int(text), range.contains(value) else {
             throw SettingsError(setting: name, message: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
 
-    func number(_ name: String, in range: ClosedRange<Double>) throws(SettingsError) -> Double {
-        let text = raw(name)
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+    func number(_ name: String) throws(SettingsError) -> Double {
+        guard case .number(let range) = descriptor(name).kind else { preconditionFailure("\(name) is not a number setting") }
+        let text = raw(name).trimmingCharacters(in: .whitespaces)
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
             throw SettingsError(setting: name, message: "'\(text)' is not a number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
+    }
+
+    func choice(_ name: String) throws(SettingsError) -> String {
+        guard case .choice(let values) = descriptor(name).kind else { preconditionFailure("\(name) is not a choice setting") }
+        let text = raw(name).trimmingCharacters(in: .whitespaces).lowercased()
+        guard values.contains(text) else {
+            throw SettingsError(setting: name, message: "'\(text)' is not one of \(values.joined(separator: ", "))")
+        }
+        return text
     }
 
     /// `AUTH_TOKEN`, which a server reachable from other machines must have.
@@ -223,12 +349,6 @@ private struct SettingsReader {
                 throw SettingsError(setting: "AUTH_TOKEN", message: "must be at least 16 characters without spaces, ';' or ','")
             }
             return token
-        }
-        let host = raw("HOST")
-        if !Settings.isLoopback(host), try integer("ALLOW_NO_AUTH", in: 0...1) == 0 {
-            throw SettingsError(
-                setting: "AUTH_TOKEN",
-                message: "is required when HOST (\(host)) is not a loopback address; set one (e.g. openssl rand -hex 24), or ALLOW_NO_AUTH=1 if a proxy in front of Spool authenticates users")
         }
         return nil
     }
@@ -257,14 +377,5 @@ private struct SettingsReader {
         default:
             throw SettingsError(setting: certificate == nil ? "TLS_CERT" : "TLS_KEY", message: "TLS_CERT and TLS_KEY must be set together")
         }
-    }
-
-    func logLevel(_ name: String) throws(SettingsError) -> Logger.Level {
-        let text = raw(name)
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            throw SettingsError(setting: name, message: "'\(text)' is not one of \(names)")
-        }
-        return level
     }
 }

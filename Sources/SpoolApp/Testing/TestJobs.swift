@@ -1,4 +1,5 @@
 import Foundation
+import SpoolCore
 import SpoolHTTP
 import SpoolJobs
 import SpoolStore
@@ -40,15 +41,15 @@ enum TestJobs {
     }
 
     static func register(on pool: WorkerPool, settings: Settings) {
-        pool.register(kind, limits: JobLimits(timeLimit: 30, stallTimeout: 5, maxAttempts: settings.maxAttempts), handler: Handler())
+        pool.register(kind, limits: JobLimits(timeLimit: 30, stallTimeout: 5), handler: Handler())
     }
 
     struct EnqueueRequest: Decodable {
         var jobs: [Payload]
     }
 
-    static func register(on router: inout Router, queue: JobQueue, settings: Settings) {
-        router.post("/api/test/jobs", maximumBodySize: 8 << 20) { request in
+    static func register(on routes: inout Routes, queue: JobQueue, settings: Settings) {
+        routes.post("/api/test/jobs", maximumBodySize: 8 << 20) { request in
             let body = try request.decodeJSON(EnqueueRequest.self)
             let jobs = try body.jobs.map { payload in
                 try NewJob(kind: kind, payload: payload, title: "Test job", maxAttempts: settings.maxAttempts)

@@ -5,11 +5,12 @@ import SpoolStore
 import Synchronization
 
 /// The persistent queue: every change of a job's status happens here, in one short write
-/// transaction that also appends the job's timeline row, and is published on the event hub
-/// after the commit. Knows nothing of what jobs do (see `JobHandler`) or of HTTP.
+/// transaction that also appends the job's timeline row (and runs the kind's transition hook,
+/// so what a kind's jobs stand for changes in the same commit), and is reported to the event
+/// sink after the commit. Knows nothing of what jobs do (see `JobHandler`) or of HTTP.
 public final class JobQueue: Sendable {
-    public let database: SpoolDatabase
-    public let hub: EventHub
+    let database: SpoolDatabase
+    let events: JobEventSink
     public let retryPolicy: RetryPolicy
     /// Identifies this process's workers in `jobs.worker`, so start-up can tell the running
     /// jobs of a previous (dead) process from its own.
@@ -17,17 +18,41 @@ public final class JobQueue: Sendable {
     private let logger: Logger
     private let listeners = Mutex(Listeners())
 
+    private let hooks = Mutex<[String: TransitionHook]>([:])
+
     private struct Listeners {
         var onEnqueue: [@Sendable () -> Void] = []
         var onCancelRunning: [@Sendable (Job) -> Bool] = []
     }
 
-    public init(database: SpoolDatabase, hub: EventHub, retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "spool.jobs")) {
+    /// Runs inside the transaction that changes the status of a job of one kind (enqueue,
+    /// claim, every transition), with the job as written. Whatever it writes commits or rolls
+    /// back with the job: a channel's sync state follows its sync job this way, so no failure
+    /// path can leave it stale. Keep it to a statement or two: it runs on the writer.
+    public typealias TransitionHook = @Sendable (Database, Job) throws -> Void
+
+    /// - Parameter events: told of every committed change (see `JobQueueEvent`), on the thread
+    ///   that made it, after the commit; keep it quick.
+    public init(database: SpoolDatabase, events: @escaping JobEventSink, retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "spool.jobs")) {
         self.database = database
-        self.hub = hub
+        self.events = events
         self.retryPolicy = retryPolicy
         self.runId = String(UUID().uuidString.prefix(8)).lowercased()
         self.logger = logger
+    }
+
+    /// Sets the transition hook of `kind` (see `TransitionHook`); call before jobs of the kind run.
+    public func setTransitionHook(for kind: String, _ hook: @escaping TransitionHook) {
+        hooks.withLock { $0[kind] = hook }
+    }
+
+    private func runHook(_ db: Database, _ job: Job) throws {
+        guard let hook = hooks.withLock({ $0[job.kind] }) else { return }
+        try hook(db, job)
+    }
+
+    private func kindHasHook(_ kind: String) -> Bool {
+        hooks.withLock { $0[kind] != nil }
     }
 
     /// Called after jobs become due (enqueue, retry): the worker pool wakes up.
@@ -38,6 +63,12 @@ public final class JobQueue: Sendable {
     /// Asked to stop a running job; returns true when the job runs (or is about to run) here.
     func addCancelListener(_ listener: @escaping @Sendable (Job) -> Bool) {
         listeners.withLock { $0.onCancelRunning.append(listener) }
+    }
+
+    /// Tells the workers that jobs became due by a change the queue did not make itself (a
+    /// source resumed: its held jobs' `run_after` moved to now).
+    public func jobsBecameDue() {
+        notifyEnqueued()
     }
 
     private func notifyEnqueued() {
@@ -53,13 +84,16 @@ public final class JobQueue: Sendable {
 
     /// Inserts jobs in one transaction. A download whose video already has an active job is
     /// skipped (the unique partial index decides), so re-syncs and double clicks never duplicate.
+    /// - Parameter alongside: more writes for the same transaction (a sync records the entries
+    ///   it listed with the downloads it queues: both commit, or neither).
     @discardableResult
-    public func enqueue(_ jobs: [NewJob]) throws -> EnqueueResult {
-        guard !jobs.isEmpty else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: 0) }
+    public func enqueue(_ jobs: [NewJob], alongside: ((Database) throws -> Void)? = nil) throws -> EnqueueResult {
+        guard !jobs.isEmpty || alongside != nil else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: 0) }
         let now = Self.now
         let (ids, inserted) = try database.write { db -> ([Int64], [Job]) in
+            try alongside?(db)
             let statement = try db.makeStatement(sql: """
-                INSERT INTO jobs (kind, status, priority, payload, channel_id, video_id, title, attempts,
+                INSERT INTO jobs (kind, status, priority, payload, source_id, video_id, title, attempts,
                                   max_attempts, run_after, created_at, updated_at)
                 VALUES (?, 'pending', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
@@ -71,25 +105,29 @@ public final class JobQueue: Sendable {
                 """)
             var ids: [Int64] = []
             ids.reserveCapacity(jobs.count)
+            var hooked: [Int64] = []
             for job in jobs {
                 let arguments: StatementArguments = [
-                    job.kind, job.priority, job.payload, job.channelId, job.videoId, job.title,
+                    job.kind, job.priority, job.payload, job.sourceId, job.videoId, job.title,
                     max(1, job.maxAttempts), job.runAfter ?? now, now, now]
                 if let id = try Int64.fetchOne(statement, arguments: arguments) {
                     try eventStatement.execute(arguments: [id, now])
                     ids.append(id)
+                    if kindHasHook(job.kind) { hooked.append(id) }
                 }
             }
+            for job in try Job.fetchAll(db, keys: hooked) { try runHook(db, job) }
             guard ids.count <= Self.individualEventLimit else { return (ids, []) }
             let byId = Dictionary(uniqueKeysWithValues: try Job.fetchAll(db, keys: ids).map { ($0.id!, $0) })
             return (ids, ids.compactMap { byId[$0] })
         }
         // A big batch (a channel's first sync) is one event: thousands of `job.status` events
         // at once would only flood every live client, which refetches its page instead.
+        guard !ids.isEmpty else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: jobs.count) }
         if ids.count > Self.individualEventLimit {
-            hub.publish("jobs.enqueued", JobsEnqueued(count: ids.count, firstId: ids.first ?? 0, lastId: ids.last ?? 0))
+            events(.enqueued(JobsEnqueued(count: ids.count, firstId: ids.first ?? 0, lastId: ids.last ?? 0, kinds: Set(jobs.map(\.kind)).sorted())))
         } else {
-            for job in inserted { hub.publish("job.status", job) }
+            for job in inserted { events(.status(job)) }
         }
         notifyEnqueued()
         return EnqueueResult(insertedIds: ids, inserted: inserted, skippedDuplicates: jobs.count - ids.count)
@@ -107,7 +145,7 @@ public final class JobQueue: Sendable {
     /// Claims the most urgent due job of one of the request's kinds, with a lease.
     func claim(_ request: ClaimRequest) throws -> Job? {
         let job = try database.write { db in try claimNext(db, request, now: Self.now) }
-        if let job { hub.publish("job.status", job) }
+        if let job { events(.status(job)) }
         return job
     }
 
@@ -124,7 +162,7 @@ public final class JobQueue: Sendable {
             -- picked jobs_kind or jobs_status and sorted every job of the kind, completed ones
             -- included, on each claim: O(n) per job (found by spool-bench).
             FROM jobs INDEXED BY jobs_due
-            WHERE status IN ('pending', 'retrying') AND kind IN (\(placeholders)) AND run_after <= ?
+            WHERE status IN \(JobStatus.waiting.sql) AND kind IN (\(placeholders)) AND run_after <= ?
             ORDER BY priority DESC, run_after, id
             LIMIT 1
             RETURNING job_id
@@ -141,11 +179,13 @@ public final class JobQueue: Sendable {
             WHERE id = ?
             RETURNING \(Job.columnList)
             """)
-        return try Job.fetchOne(lease, arguments: [now + request.leaseSeconds, request.worker, now, now, id])
+        let job = try Job.fetchOne(lease, arguments: [now + request.leaseSeconds, request.worker, now, now, id])
+        if let job { try runHook(db, job) }
+        return job
     }
 
     /// Extends the leases of jobs this process runs.
-    func renewLeases(_ ids: [Int64], worker prefix: String, leaseSeconds: Double) throws {
+    func renewLeases(_ ids: [Int64], leaseSeconds: Double) throws {
         guard !ids.isEmpty else { return }
         let now = Self.now
         try database.write { db in
@@ -166,9 +206,9 @@ public final class JobQueue: Sendable {
                     """, arguments: [progress.percent, progress.downloadedBytes, progress.totalBytes,
                                      progress.speed, progress.eta, Self.now, id])
             }
-            hub.publish("job.progress", JobProgressEvent(jobId: id, progress: progress))
+            events(.progress(JobProgressEvent(jobId: id, progress: progress)))
         } catch {
-            logger.warning("Could not record progress", metadata: ["job": "\(id)", "error": "\(error)"])
+            logger.warning("Could not record progress", metadata: ["job": "\(id)", "error": "\(StoreErrorDescription.plain(error))"])
         }
     }
 
@@ -192,10 +232,10 @@ public final class JobQueue: Sendable {
             try record(outcome, of: claimed, worker: worker, logTail: logTail, db: db, now: now, published: &published, afterCommit: &afterCommit)
             return try next.flatMap { try claimNext(db, $0, now: now) }
         }
-        if let published { hub.publish("job.status", published) }
+        if let published { events(.status(published)) }
         afterCommit?()
         if published?.status == .retrying { notifyEnqueued() }
-        if let nextJob { hub.publish("job.status", nextJob) }
+        if let nextJob { events(.status(nextJob)) }
         return nextJob
     }
 
@@ -213,22 +253,32 @@ public final class JobQueue: Sendable {
         case .completed(let completion):
             job.lastError = nil
             job.errorClass = nil
+            job.errorDetail = nil
             owned = try transition(db, &job, to: .completed, message: completion.message ?? "Completed", owner: worker, now: now)
             if owned {
                 try completion.commit?(db)
                 afterCommit = completion.afterCommit
             }
         case .stopped(.userCancelled):
-            owned = try transition(db, &job, to: .cancelled, message: "Cancelled by the user", errorClass: .cancelled, owner: worker, now: now)
+            owned = try stop(db, &job, to: .cancelled, "Cancelled by the user", errorClass: .cancelled, owner: worker, now: now)
         case .stopped(.timeLimit):
-            owned = try transition(db, &job, to: .timeout, message: "Stopped at its time limit", errorClass: .timeout, owner: worker, now: now)
+            owned = try stop(db, &job, to: .timeout, "Stopped at its time limit", errorClass: .timeout, owner: worker, now: now)
         case .stopped(.stalled):
-            owned = try transition(db, &job, to: .timeout, message: "Stopped: no progress for too long", errorClass: .timeout, owner: worker, now: now)
+            owned = try stop(db, &job, to: .timeout, "Stopped: no progress for too long", errorClass: .timeout, owner: worker, now: now)
         case .stopped(.shutdown):
-            // Left running: the next start finds it a zombie and retries it.
-            try db.cachedStatement(sql: "UPDATE jobs SET log_tail = coalesce(?, log_tail) WHERE id = ? AND status = 'running' AND worker = ?")
-                .execute(arguments: [logTail, job.id, worker])
-            return
+            // A graceful stop is not a failure: the job goes back to the queue as it was before
+            // its claim (the attempt it was given is returned) and runs first thing after the
+            // restart. (It used to stay `running`, come back as a crashed zombie, spend an
+            // attempt and wait for its backoff.) Only a job still running for this worker.
+            guard try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM jobs WHERE id = ? AND status = 'running' AND worker = ?"),
+                                   arguments: [job.id, worker]) != nil else { return }
+            job.attempts = max(0, job.attempts - 1)
+            job.runAfter = Date(timeIntervalSince1970: now)
+            job.worker = nil
+            job.startedAt = nil
+            (job.progressPercent, job.progressBytes, job.progressTotalBytes, job.progressSpeed, job.progressEta) = (nil, nil, nil, nil, nil)
+            try transition(db, &job, to: .pending, message: "Interrupted by a shutdown; it runs again after the restart", now: now)
+            owned = true
         case .failed(let failure):
             owned = try record(failure, on: &job, owner: worker, db: db, now: now)
         }
@@ -239,12 +289,23 @@ public final class JobQueue: Sendable {
         published = job
     }
 
+    /// A run stopped by the user, its time limit or the stall watchdog: the row says why.
+    private func stop(
+        _ db: Database, _ job: inout Job, to status: JobStatus, _ message: String, errorClass: JobErrorClass, owner: String, now: Double
+    ) throws -> Bool {
+        job.lastError = message
+        job.errorClass = errorClass
+        job.errorDetail = nil
+        return try transition(db, &job, to: status, message: message, errorClass: errorClass, owner: owner, now: now)
+    }
+
     /// Failed attempts: permanent → failed; timeout → timeout; otherwise retrying with backoff,
     /// or dead_letter when attempts are used up.
     @discardableResult
     private func record(_ failure: JobFailure, on job: inout Job, owner: String? = nil, db: Database, now: Double) throws -> Bool {
         job.lastError = failure.message
         job.errorClass = failure.errorClass
+        job.errorDetail = failure.detail
         switch failure.errorClass {
         case .permanent:
             return try transition(db, &job, to: .failed, failure: failure, owner: owner, now: now)
@@ -252,7 +313,7 @@ public final class JobQueue: Sendable {
             return try transition(db, &job, to: .timeout, failure: failure, owner: owner, now: now)
         case .cancelled:
             return try transition(db, &job, to: .cancelled, failure: failure, owner: owner, now: now)
-        case .transient, .rate_limited, .crashed:
+        case .transient, .network, .rate_limited, .bot_check, .extractor_outdated, .crashed:
             if job.attempts >= job.maxAttempts {
                 return try transition(db, &job, to: .dead_letter, failure: failure, owner: owner, now: now,
                                       suffix: " (attempt \(job.attempts) of \(job.maxAttempts); no attempts left)")
@@ -290,27 +351,27 @@ public final class JobQueue: Sendable {
         if let owner {
             let update = try db.cachedStatement(sql: """
                 UPDATE jobs
-                SET status = ?, run_after = ?, lease_until = ?, last_error = ?, error_class = ?, log_tail = ?,
-                    updated_at = ?, finished_at = ?
+                SET status = ?, run_after = ?, lease_until = ?, last_error = ?, error_class = ?, error_detail = ?,
+                    log_tail = ?, updated_at = ?, finished_at = ?
                 WHERE id = ? AND status = 'running' AND worker = ?
                 RETURNING \(Job.columnList)
                 """)
             guard let written = try Job.fetchOne(update, arguments: [
                 job.status, job.runAfter.timeIntervalSince1970, job.leaseUntil?.timeIntervalSince1970, job.lastError,
-                job.errorClass, job.logTail, now, job.finishedAt?.timeIntervalSince1970, job.id, owner])
+                job.errorClass, job.errorDetail, job.logTail, now, job.finishedAt?.timeIntervalSince1970, job.id, owner])
             else { return false }
             job = written
         } else {
             try db.cachedStatement(sql: """
                 UPDATE jobs
                 SET status = ?, attempts = ?, run_after = ?, lease_until = ?, worker = ?, last_error = ?,
-                    error_class = ?, log_tail = ?, progress_percent = ?, progress_bytes = ?,
+                    error_class = ?, error_detail = ?, log_tail = ?, progress_percent = ?, progress_bytes = ?,
                     progress_total_bytes = ?, progress_speed = ?, progress_eta = ?, updated_at = ?,
                     finished_at = ?
                 WHERE id = ?
                 """).execute(arguments: [
                     job.status, job.attempts, job.runAfter.timeIntervalSince1970, job.leaseUntil?.timeIntervalSince1970,
-                    job.worker, job.lastError, job.errorClass, job.logTail, job.progressPercent, job.progressBytes,
+                    job.worker, job.lastError, job.errorClass, job.errorDetail, job.logTail, job.progressPercent, job.progressBytes,
                     job.progressTotalBytes, job.progressSpeed, job.progressEta, now, job.finishedAt?.timeIntervalSince1970,
                     job.id])
         }
@@ -318,6 +379,7 @@ public final class JobQueue: Sendable {
             INSERT INTO job_events (job_id, from_status, to_status, attempt, message, error_class, exit_code, signal, at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [job.id, from, status, job.attempts, message, errorClass, exitCode, signal, now])
+        try runHook(db, job)
         return true
     }
 
@@ -347,7 +409,7 @@ public final class JobQueue: Sendable {
                 return job
             }
         }
-        for job in zombies { hub.publish("job.status", job) }
+        for job in zombies { events(.status(job)) }
         if !zombies.isEmpty { logger.warning("Found zombie jobs", metadata: ["count": "\(zombies.count)"]) }
         try resolveZombies()
         return zombies.count
@@ -364,7 +426,7 @@ public final class JobQueue: Sendable {
                     return job
                 }
         }
-        for job in resolved { hub.publish("job.status", job) }
+        for job in resolved { events(.status(job)) }
         if !resolved.isEmpty { notifyEnqueued() }
     }
 
@@ -382,7 +444,7 @@ public final class JobQueue: Sendable {
             try requeue(&job, db: db)
             return job
         }
-        hub.publish("job.status", job)
+        events(.status(job))
         notifyEnqueued()
         return job
     }
@@ -413,7 +475,7 @@ public final class JobQueue: Sendable {
             }
             return retried
         }
-        retried.forEach { hub.publish("job.status", $0) }
+        retried.forEach { events(.status($0)) }
         if !retried.isEmpty { notifyEnqueued() }
         return retried
     }
@@ -425,6 +487,7 @@ public final class JobQueue: Sendable {
         job.finishedAt = nil
         job.lastError = nil
         job.errorClass = nil
+        job.errorDetail = nil
         job.worker = nil
         job.progressPercent = nil
         job.progressBytes = nil
@@ -472,7 +535,7 @@ public final class JobQueue: Sendable {
             }
             return running
         }
-        hub.publish("job.status", job)
+        events(.status(job))
         return job
     }
 
@@ -483,20 +546,75 @@ public final class JobQueue: Sendable {
         guard !kinds.isEmpty else { return nil }
         return try database.read { db in
             try Double.fetchOne(db, sql: """
-                SELECT min(run_after) FROM jobs WHERE status IN ('pending', 'retrying') AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))
+                SELECT min(run_after) FROM jobs WHERE status IN \(JobStatus.waiting.sql) AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))
                 """, arguments: StatementArguments(kinds))
         }
     }
 
     /// Jobs newest first, optionally filtered, with cursor paging on the id.
-    public func jobs(status: JobStatus? = nil, kind: String? = nil, limit: Int = 100, before: Int64? = nil) throws -> [Job] {
+    public func jobs(status: JobStatus? = nil, kind: String? = nil, sourceId: Int64? = nil, limit: Int = 100, before: Int64? = nil) throws -> [Job] {
+        try jobs(statuses: status.map { [$0] }, kind: kind, sourceId: sourceId, limit: limit, after: before.map { .newest(beforeId: $0) })
+    }
+
+    /// How a job list is ordered, and where a page starts.
+    public enum ListPosition: Sendable {
+        /// Newest first; the page starts below this id.
+        case newest(beforeId: Int64)
+        /// In the order workers will claim them (priority, then `run_after`, then id); the
+        /// page starts after the job with this due key and id (`JobQueue.dueKey`).
+        case due(key: Double, afterId: Int64)
+    }
+
+    /// One number that orders jobs as the claim does: higher priority first, then earlier
+    /// `run_after` (run_after stays far below 10^11 s), for keyset paging in due order.
+    public static func dueKey(_ job: Job) -> Double {
+        job.runAfter.timeIntervalSince1970 - Double(job.priority) * 1e11
+    }
+
+    /// Jobs newest first (or in due order), filtered by statuses, kind and source, with
+    /// keyset paging.
+    public func jobs(statuses: Set<JobStatus>?, kind: String? = nil, sourceId: Int64? = nil, dueOrder: Bool = false,
+                     limit: Int = 100, after position: ListPosition? = nil) throws -> [Job] {
         try database.read { db in
-            var request = Job.all().order(Column("id").desc).limit(limit)
-            if let status { request = request.filter(Column("status") == status.rawValue) }
-            if let kind { request = request.filter(Column("kind") == kind) }
-            if let before { request = request.filter(Column("id") < before) }
-            return try request.fetchAll(db)
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let statuses { conditions.append("status IN \(statuses.sql)") }
+            if let kind { conditions.append("kind = ?"); arguments += [kind] }
+            if let sourceId { conditions.append("source_id = ?"); arguments += [sourceId] }
+            let dueKey = "(run_after - priority * 1e11)"
+            switch position {
+            case .newest(let id)?: conditions.append("id < ?"); arguments += [id]
+            case .due(let key, let id)?: conditions.append("(\(dueKey) > ? OR (\(dueKey) = ? AND id > ?))"); arguments += [key, key, id]
+            case nil: break
+            }
+            let order = dueOrder ? "\(dueKey), id" : "id DESC"
+            return try Job.fetchAll(db, sql: """
+                SELECT \(Job.columnList) FROM jobs \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                ORDER BY \(order) LIMIT ?
+                """, arguments: arguments + [limit])
         }
+    }
+
+    /// Deletes finished jobs (with their timelines) of the given terminal statuses, a batch
+    /// at a time at background priority ("Clear finished"). Returns how many went.
+    public func deleteFinished(_ statuses: Set<JobStatus>, sourceId: Int64? = nil) throws -> Int {
+        guard !statuses.isEmpty, statuses.isSubset(of: JobStatus.terminal) else {
+            throw JobQueueError.conflict("Only finished jobs can be cleared (\(JobStatus.terminal.map(\.rawValue).sorted().joined(separator: ", "))).")
+        }
+        var total = 0
+        while true {
+            let deleted = try database.write(priority: .background) { db -> Int in
+                try db.execute(sql: """
+                    DELETE FROM jobs WHERE id IN (
+                        SELECT id FROM jobs WHERE status IN \(statuses.sql) \(sourceId == nil ? "" : "AND source_id = ?") LIMIT 500)
+                    """, arguments: sourceId.map { [$0] } ?? [])
+                return db.changesCount
+            }
+            total += deleted
+            if deleted < 500 { break }
+        }
+        if total > 0 { events(.deleted(JobsDeleted(count: total, statuses: statuses.map(\.rawValue).sorted()))) }
+        return total
     }
 
     public func job(_ id: Int64) throws -> Job? {
@@ -510,11 +628,13 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// How many jobs are in each of the nine statuses.
-    public func counts() throws -> [JobStatus: Int] {
+    /// How many jobs are in each of the nine statuses (of one source, when given).
+    public func counts(sourceId: Int64? = nil) throws -> [JobStatus: Int] {
         try database.read { db in
             var counts = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs GROUP BY status") {
+            let filter = sourceId == nil ? "" : "WHERE source_id = ?"
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs \(filter) GROUP BY status",
+                                        arguments: sourceId.map { [$0] } ?? []) {
                 if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             return counts

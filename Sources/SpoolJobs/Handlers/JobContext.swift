@@ -16,6 +16,8 @@ public final class JobContext: Sendable {
 
     private struct State {
         var stopReason: StopReason?
+        /// Set by `commitToFinish`: the run's outcome is decided; only a shutdown still stops it.
+        var finishing = false
         var cancelHandlers: [@Sendable () -> Void] = []
         var lastActivity: Double
         var lastProgressWrite: Double = 0
@@ -87,6 +89,18 @@ public final class JobContext: Sendable {
         if shouldWrite { progressSink(jobId, progress) }
     }
 
+    /// Writes progress that `reportProgress` held back, once `minimumProgressInterval` has
+    /// passed since the last write (the worker pool's supervisor calls it every tick).
+    func flushPendingProgress(now: Double = Date().timeIntervalSince1970) {
+        let pending = state.withLock { state -> JobProgress? in
+            guard let pending = state.pendingProgress, now - state.lastProgressWrite >= minimumProgressInterval else { return nil }
+            state.pendingProgress = nil
+            state.lastProgressWrite = now
+            return pending
+        }
+        if let pending { progressSink(jobId, pending) }
+    }
+
     /// Keeps the last lines of the tool's output for the job log.
     public func setLogTail(_ tail: String) {
         state.withLock { $0.logTail = tail }
@@ -95,10 +109,28 @@ public final class JobContext: Sendable {
     var logTail: String? { state.withLock { $0.logTail } }
     var lastActivity: Double { state.withLock { $0.lastActivity } }
 
+    /// Declares the run's work done and its outcome decided, when nothing asked it to stop yet:
+    /// from then on a user's cancel, a time limit or the stall watchdog no longer stop it
+    /// (a shutdown still lets it return). Returns false when the run was already asked to
+    /// stop; the handler must then give up.
+    ///
+    /// A download calls it after yt-dlp succeeded and before it moves the files into the
+    /// library: a cancel that lands in between used to leave files without a row (the job
+    /// became `cancelled`, its completion never ran). Now either the job is cancelled and its
+    /// files removed, or it completes with its track: one decision, taken once.
+    public func commitToFinish() -> Bool {
+        state.withLock { state in
+            guard state.stopReason == nil else { return false }
+            state.finishing = true
+            return true
+        }
+    }
+
     /// Asks the run to stop; the first reason wins.
     func stop(_ reason: StopReason) {
         let handlers = state.withLock { state -> [@Sendable () -> Void] in
             guard state.stopReason == nil else { return [] }
+            if state.finishing && reason != .shutdown { return [] }
             state.stopReason = reason
             defer { state.cancelHandlers = [] }
             return state.cancelHandlers

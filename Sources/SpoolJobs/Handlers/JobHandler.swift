@@ -33,17 +33,15 @@ public struct JobCompletion: Sendable {
     public static let done = JobCompletion()
 }
 
-/// Limits the queue enforces on one kind.
+/// Limits the queue enforces on one kind. (Attempts are a job's own: `NewJob.maxAttempts`.)
 public struct JobLimits: Sendable {
     /// Absolute time a run may take.
     public var timeLimit: Double?
     /// Longest time without progress or output (`JobContext.touch`) before the run is stopped.
     public var stallTimeout: Double?
-    public var maxAttempts: Int
 
-    public init(timeLimit: Double? = nil, stallTimeout: Double? = nil, maxAttempts: Int = 5) {
+    public init(timeLimit: Double? = nil, stallTimeout: Double? = nil) {
         self.timeLimit = timeLimit
         self.stallTimeout = stallTimeout
-        self.maxAttempts = maxAttempts
     }
 }

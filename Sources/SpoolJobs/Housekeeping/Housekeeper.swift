@@ -19,11 +19,11 @@ public final class Housekeeper: Sendable {
     public let database: SpoolDatabase
     /// Completed jobs older than this are deleted (with their timelines).
     public let retentionSeconds: Double
-    /// Minimum time between runs.
+    /// How often the scheduler runs it (while idle).
     public let intervalSeconds: Double
     public let batchSize: Int
     private let logger: Logger
-    private let state = Mutex<(lastAttempt: Double, lastRun: Run?)>((0, nil))
+    private let last = Mutex<Run?>(nil)
 
     public init(database: SpoolDatabase, retentionSeconds: Double = 30 * 86_400, intervalSeconds: Double = 600,
                 batchSize: Int = 500, logger: Logger = Logger(label: "spool.jobs.housekeeping")) {
@@ -32,34 +32,20 @@ public final class Housekeeper: Sendable {
         self.intervalSeconds = intervalSeconds
         self.batchSize = batchSize
         self.logger = logger
-        // The first run waits one interval: start-up is busy enough.
-        state.withLock { $0.lastAttempt = Date().timeIntervalSince1970 }
     }
 
-    public var lastRun: Run? { state.withLock { $0.lastRun } }
+    public var lastRun: Run? { last.withLock { $0 } }
 
-    /// Runs when the interval has passed and `isIdle` says nothing runs or is due; every batch
-    /// asks again, so a job enqueued meanwhile stops the pruning at once.
-    func runIfDue(isIdle: () -> Bool) {
-        let now = Date().timeIntervalSince1970
-        guard now - state.withLock({ $0.lastAttempt }) >= intervalSeconds, isIdle() else { return }
-        state.withLock { $0.lastAttempt = now }
-        do {
-            let run = try runNow(isIdle: isIdle)
-            state.withLock { $0.lastRun = run }
-            logger.info("Housekeeping done", metadata: ["pruned_jobs": "\(run.prunedJobs)", "seconds": "\(run.seconds)"])
-        } catch {
-            logger.error("Housekeeping failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// One pass; public for `spool` maintenance and tests.
+    /// One pass (the scheduler runs it every `intervalSeconds` while the queue is idle);
+    /// `isIdle` is asked again before every batch, so a job enqueued meanwhile stops the
+    /// pruning at once.
+    @discardableResult
     public func runNow(isIdle: () -> Bool = { true }) throws -> Run {
         let started = Date()
         let cutoff = started.timeIntervalSince1970 - retentionSeconds
         var pruned = 0
         while isIdle() {
-            let deleted = try database.write { db -> Int in
+            let deleted = try database.write(priority: .background) { db -> Int in
                 try db.execute(sql: """
                     DELETE FROM jobs WHERE id IN (
                         SELECT id FROM jobs WHERE status = 'completed' AND finished_at < ? LIMIT ?)
@@ -71,12 +57,15 @@ public final class Housekeeper: Sendable {
         }
         var checkpointed = false
         if isIdle() {
-            try database.pool.writeWithoutTransaction { db in
+            try database.maintain { db in
                 try db.execute(sql: "PRAGMA optimize")
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
             checkpointed = true
         }
-        return Run(at: started, prunedJobs: pruned, checkpointed: checkpointed, seconds: Date().timeIntervalSince(started))
+        let run = Run(at: started, prunedJobs: pruned, checkpointed: checkpointed, seconds: Date().timeIntervalSince(started))
+        last.withLock { $0 = run }
+        logger.info("Housekeeping done", metadata: ["pruned_jobs": "\(run.prunedJobs)", "seconds": "\(run.seconds)"])
+        return run
     }
 }

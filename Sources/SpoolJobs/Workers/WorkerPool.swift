@@ -4,8 +4,8 @@ import SpoolStore
 import Synchronization
 
 /// N worker threads that claim due jobs and run their kind's handler, plus one supervisor
-/// thread that renews leases, enforces time limits and stall watchdogs, finds zombies and
-/// runs housekeeping when idle.
+/// thread that renews leases, enforces time limits and stall watchdogs, flushes held-back
+/// progress and finds zombies. (Periodic maintenance is the domain's scheduler's.)
 ///
 /// Workers sleep on a condition when nothing is due and wake at once on enqueue, on a retry
 /// falling due (they sleep exactly until the earliest `run_after`), on cancel or on shutdown:
@@ -21,9 +21,8 @@ public final class WorkerPool: Sendable {
     nonisolated(unsafe) private var generation = 0
     private let state = Mutex(PoolState())
     private let finished = DispatchGroup()
-    /// Holds claims back while it returns a future time (the downloader's rate-limit brake).
-    private let claimGate = Mutex<(@Sendable (String) -> Double?)?>(nil)
-    public let housekeeper: Housekeeper?
+    /// Holds claims of some kinds back (the downloader's brake).
+    private let claimGate = Mutex<(any ClaimGate)?>(nil)
 
     /// Each kind's handler and limits, and the kinds sorted (every claim asks for them).
     private struct Registry {
@@ -50,10 +49,9 @@ public final class WorkerPool: Sendable {
         var zombiesRecovered = 0
     }
 
-    public init(queue: JobQueue, options: WorkerPoolOptions, housekeeper: Housekeeper? = nil, logger: Logger = Logger(label: "spool.jobs")) {
+    public init(queue: JobQueue, options: WorkerPoolOptions, logger: Logger = Logger(label: "spool.jobs")) {
         self.queue = queue
         self.options = options
-        self.housekeeper = housekeeper
         self.logger = logger
         queue.addEnqueueListener { [weak self] in self?.signal() }
         queue.addCancelListener { [weak self] job in self?.cancel(job) ?? false }
@@ -64,10 +62,14 @@ public final class WorkerPool: Sendable {
         registry.withLock { $0.register(kind, (handler, limits)) }
     }
 
-    /// Lets `gate` hold back claims of a kind: it returns the time (Unix seconds) until which
-    /// that kind must wait, or nil.
-    public func setClaimGate(_ gate: @escaping @Sendable (String) -> Double?) {
+    /// Lets `gate` hold back claims of some kinds (see `ClaimGate`).
+    public func setClaimGate(_ gate: any ClaimGate) {
         claimGate.withLock { $0 = gate }
+    }
+
+    /// Wakes sleeping workers to claim again (a gate opened early, say).
+    public func wake() {
+        signal()
     }
 
     /// The registered kinds.
@@ -127,6 +129,18 @@ public final class WorkerPool: Sendable {
     /// True while some job runs in this process.
     public var isBusy: Bool { running.withLock { !$0.contexts.isEmpty } }
 
+    /// True while a job of one of `kinds` runs in this process.
+    public func isRunning(kinds: Set<String>) -> Bool {
+        running.withLock { $0.contexts.values.contains { kinds.contains($0.job.kind) } }
+    }
+
+    /// True when no job runs and none is due: when maintenance may run.
+    public func isIdle() -> Bool {
+        guard !isBusy else { return false }
+        guard let due = try? queue.nextDueTime(kinds: kinds) else { return true }
+        return due > Date().timeIntervalSince1970
+    }
+
     // MARK: - Workers
 
     func signal() {
@@ -156,9 +170,12 @@ public final class WorkerPool: Sendable {
             do {
                 next = try queue.claim(request)
             } catch {
-                logger.error("Claiming failed", metadata: ["error": "\(error)"])
+                logger.error("Claiming failed", metadata: ["error": "\(StoreErrorDescription.plain(error))"])
             }
-            if next != nil { continue }
+            if let next {
+                claimGate.withLock { $0 }?.didClaim(next)
+                continue
+            }
             // Nothing due: sleep until the next job falls due, a gate opens, or a wake-up.
             var deadline = Date().addingTimeInterval(60)
             if let due = try? queue.nextDueTime(kinds: request.kinds) {
@@ -187,7 +204,7 @@ public final class WorkerPool: Sendable {
         var open: [String] = []
         var earliest: Double?
         for kind in kinds {
-            if let until = gate?(kind), until > now {
+            if let until = gate?.heldUntil(kind: kind), until > now {
                 earliest = min(earliest ?? until, until)
             } else {
                 open.append(kind)
@@ -218,9 +235,11 @@ public final class WorkerPool: Sendable {
         let outcome = cancelledBeforeStart ? .stopped(.userCancelled) : self.outcome(of: entry.handler, in: context)
         let next = isStopping ? nil : claimRequest(worker: worker).0
         do {
-            return try queue.finish(job, worker: worker, outcome: outcome, logTail: context.logTail, thenClaim: next)
+            let claimed = try queue.finish(job, worker: worker, outcome: outcome, logTail: context.logTail, thenClaim: next)
+            if let claimed { claimGate.withLock { $0 }?.didClaim(claimed) }
+            return claimed
         } catch {
-            logger.error("Recording a job's end failed; it will be recovered as a zombie", metadata: ["job": "\(job.id!)", "error": "\(error)"])
+            logger.error("Recording a job's end failed; it will be recovered as a zombie", metadata: ["job": "\(job.id!)", "error": "\(StoreErrorDescription.plain(error))"])
             return nil
         }
     }
@@ -237,13 +256,6 @@ public final class WorkerPool: Sendable {
         } catch {
             return context.stopReason.map { .stopped($0) } ?? .failed(JobFailure(.transient, "\(error)"))
         }
-    }
-
-    @discardableResult
-    func stopRunningJob(_ id: Int64, reason: JobContext.StopReason) -> Bool {
-        guard let context = running.withLock({ $0.contexts[id] }) else { return false }
-        context.stop(reason)
-        return true
     }
 
     /// A user's cancel of a running job: its handler is told to stop. A job claimed by one of
@@ -270,6 +282,9 @@ public final class WorkerPool: Sendable {
             let now = Date().timeIntervalSince1970
             let contexts = running.withLock { Array($0.contexts.values) }
             for context in contexts {
+                // Progress held back by the write interval is written once the interval has
+                // passed, so the last figure before a quiet spell is never lost.
+                context.flushPendingProgress(now: now)
                 guard let limits = registry.withLock({ $0.entries[context.job.kind]?.limits }) else { continue }
                 if let limit = limits.timeLimit, now - context.startedAt > limit {
                     context.stop(.timeLimit)
@@ -280,17 +295,12 @@ public final class WorkerPool: Sendable {
             if now - lastHeartbeat >= options.heartbeatSeconds {
                 lastHeartbeat = now
                 do {
-                    try queue.renewLeases(contexts.map(\.jobId), worker: queue.runId, leaseSeconds: options.leaseSeconds)
+                    try queue.renewLeases(contexts.map(\.jobId), leaseSeconds: options.leaseSeconds)
                     let recovered = try queue.recoverZombies()
                     if recovered > 0 { state.withLock { $0.zombiesRecovered += recovered } }
                 } catch {
-                    logger.error("Supervision failed", metadata: ["error": "\(error)"])
+                    logger.error("Supervision failed", metadata: ["error": "\(StoreErrorDescription.plain(error))"])
                 }
-            }
-            if let housekeeper, contexts.isEmpty {
-                housekeeper.runIfDue(isIdle: { [self] in
-                    !isBusy && ((try? queue.nextDueTime(kinds: kinds)).flatMap { $0 }.map { $0 > Date().timeIntervalSince1970 } ?? true)
-                })
             }
         }
     }

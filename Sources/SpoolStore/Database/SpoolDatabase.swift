@@ -8,13 +8,15 @@ import Logging
 /// Open the file once per process: a second pool (or any other writing connection) on the same
 /// file would bring back the lock contention this design removes.
 public final class SpoolDatabase: Sendable {
-    /// The GRDB pool; exposed for code that needs GRDB's full API (migrations, backups, tests).
-    public let pool: DatabasePool
+    /// The GRDB pool. Not public: every write in the process goes through `write` (group commit,
+    /// priorities, statistics) or `maintain`; reads through `read`.
+    let pool: DatabasePool
     public let options: DatabaseOptions
     /// Counters shown by `/api/health`.
     public let writerStatistics: WriterStatistics
     private let groupCommit: GroupCommit
     private let checkpointer: WALCheckpointer
+    private let fileIdentity: DatabaseFileIdentity
 
     /// Opens (creating if needed) the database file without migrating it.
     public init(options: DatabaseOptions, logger: Logger = Logger(label: "spool.store")) throws {
@@ -39,8 +41,15 @@ public final class SpoolDatabase: Sendable {
         self.writerStatistics = statistics
         self.checkpointer = WALCheckpointer(path: options.path, thresholdPages: options.checkpointPages, logger: logger)
         self.groupCommit = GroupCommit(pool: pool, statistics: statistics, checkpointer: checkpointer)
-        try pool.writeWithoutTransaction { [checkpointer] db in checkpointer.start(writer: db) }
+        pool.writeWithoutTransaction { [checkpointer] db in checkpointer.start(writer: db) }
+        self.fileIdentity = DatabaseFileIdentity(path: options.path, logger: logger)
+        groupCommit.fileCheck = { [fileIdentity] in fileIdentity.problem() }
     }
+
+    /// Whether the file at `DB_PATH` is still the one this process writes (see
+    /// `DatabaseFileIdentity`); nil when it is, else what happened to it. Writes fail with
+    /// `StoreError.databaseFileGone` while it is not.
+    public var fileProblem: String? { fileIdentity.problem() }
 
     /// Runs `updates` in a `BEGIN IMMEDIATE` transaction on the writer queue and returns once
     /// it is committed. Writes from other threads that arrive meanwhile may share the
@@ -53,6 +62,19 @@ public final class SpoolDatabase: Sendable {
     @discardableResult
     public func write<T>(priority: WritePriority = .interactive, _ updates: (Database) throws -> T) throws -> T {
         try groupCommit.write(priority: priority, updates)
+    }
+
+    /// Runs `work` on the writer connection outside a transaction, for what SQLite refuses to
+    /// do inside one (`PRAGMA optimize`, `wal_checkpoint(TRUNCATE)`, `VACUUM`). It waits for a
+    /// moment when no transaction is pending (at most a few batches), so housekeeping never
+    /// goes ahead of a click, and it is counted like any write.
+    ///
+    /// ```swift
+    /// try database.maintain { db in try db.execute(sql: "PRAGMA optimize") }
+    /// ```
+    @discardableResult
+    public func maintain<T>(_ work: (Database) throws -> T) throws -> T {
+        try groupCommit.maintain(work)
     }
 
     /// Background checkpoints run so far (see `WALCheckpointer`).
@@ -125,10 +147,14 @@ public final class SpoolDatabase: Sendable {
 /// Errors of the store layer.
 public enum StoreError: Error, CustomStringConvertible {
     case backupTargetExists(String)
+    /// The database file was deleted or replaced under the running server: a write would go to
+    /// a file nobody will open again (and be lost at the next start).
+    case databaseFileGone(String)
 
     public var description: String {
         switch self {
         case .backupTargetExists(let path): "Refusing to overwrite \(path): choose a new backup path."
+        case .databaseFileGone(let problem): problem
         }
     }
 }

@@ -10,10 +10,10 @@ extension Job {
     /// `SELECT *`, `RETURNING *`, `columnList` and GRDB's requests all give rows that
     /// `init(row:)` reads by position.
     public static let columnNames = [
-        "id", "kind", "status", "priority", "payload", "channel_id", "video_id", "title", "attempts",
+        "id", "kind", "status", "priority", "payload", "source_id", "video_id", "title", "attempts",
         "max_attempts", "run_after", "lease_until", "worker", "progress_percent", "progress_bytes",
         "progress_total_bytes", "progress_speed", "progress_eta", "last_error", "error_class", "log_tail",
-        "created_at", "updated_at", "started_at", "finished_at",
+        "created_at", "updated_at", "started_at", "finished_at", "error_detail",
     ]
 
     /// `columnNames` for SQL: `SELECT \(Job.columnList) FROM jobs`, `RETURNING \(Job.columnList)`.
@@ -30,7 +30,7 @@ extension Job {
         status = row[2]
         priority = row[3]
         payload = row[4]
-        channelId = row[5]
+        sourceId = row[5]
         videoId = row[6]
         title = row[7]
         attempts = row[8]
@@ -50,6 +50,7 @@ extension Job {
         updatedAt = Date(unixSeconds: row[22])
         startedAt = Date(unixSeconds: row[23] as Double?)
         finishedAt = Date(unixSeconds: row[24] as Double?)
+        errorDetail = row[25]
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -58,7 +59,7 @@ extension Job {
         container["status"] = status
         container["priority"] = priority
         container["payload"] = payload
-        container["channel_id"] = channelId
+        container["source_id"] = sourceId
         container["video_id"] = videoId
         container["title"] = title
         container["attempts"] = attempts
@@ -78,6 +79,7 @@ extension Job {
         container["updated_at"] = updatedAt.timeIntervalSince1970
         container["started_at"] = startedAt?.timeIntervalSince1970
         container["finished_at"] = finishedAt?.timeIntervalSince1970
+        container["error_detail"] = errorDetail
     }
 }
 

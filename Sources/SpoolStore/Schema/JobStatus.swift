@@ -34,17 +34,32 @@ public enum JobStatus: String, CaseIterable, Codable, Sendable {
     /// Statuses from which a user may press Cancel.
     public static let cancellable: Set<JobStatus> = [.pending, .retrying, .running, .zombie]
 
+    /// Statuses of a job waiting for a worker: what the claim looks at.
+    public static let waiting: Set<JobStatus> = [.pending, .retrying]
+
+    /// Statuses that ended badly and wait for the user (the dashboard's "Needs attention").
+    public static let needsAttention: Set<JobStatus> = [.failed, .timeout, .dead_letter]
+
     public var isTerminal: Bool { Self.terminal.contains(self) }
 }
 
 /// Why a job attempt ended badly; decides between `failed`, `retrying`, `timeout` and the brake.
+/// Each class has a plain-language summary and remedy for users (`SpoolCore.ErrorRemedy`).
 public enum JobErrorClass: String, CaseIterable, Codable, Sendable {
-    /// Retrying cannot help (removed, private, 404, …).
+    /// Retrying cannot help (removed, private, members-only, 404, …).
     case permanent
-    /// Network hiccups, 5xx, a crash of the tool: worth retrying with backoff.
+    /// Something unexpected, e.g. the tool crashed: worth retrying with backoff.
     case transient
-    /// HTTP 429 or a bot check: all downloads pause, the job retries later.
+    /// DNS failure, refused connection, a 5xx: retry with backoff.
+    case network
+    /// HTTP 429: all downloads pause, the job retries later.
     case rate_limited
+    /// The site wants proof of a human ("confirm you're not a bot", age checks): all downloads
+    /// pause like a rate limit, and the user is told to provide cookies or a PO token.
+    case bot_check
+    /// The site changed and yt-dlp no longer understands it ("nsig extraction failed",
+    /// "Requested format is not available", 403 on media): update yt-dlp, check the JS runtime.
+    case extractor_outdated
     /// Time limit or stall.
     case timeout
     /// Stopped by the user.
@@ -58,7 +73,26 @@ public enum PlayEventType: String, CaseIterable, Codable, Sendable {
     case play, pause, seek, volume, ended, skip, like, dislike, delete, restore
 }
 
-/// The sync state of a channel.
-public enum ChannelState: String, CaseIterable, Codable, Sendable {
+/// The sync state of a source.
+public enum SourceState: String, CaseIterable, Codable, Sendable {
     case idle, syncing, error
+}
+
+/// What a source is: a channel (or one of its tabs) that is re-synced, a playlist (kept in its
+/// order), or one video (downloaded once, never re-synced).
+public enum SourceKind: String, CaseIterable, Codable, Sendable {
+    case channel, playlist, video
+}
+
+/// What a download profile keeps: the sound only (extracted to a codec) or the video.
+public enum ProfileMedia: String, CaseIterable, Codable, Sendable {
+    case audio, video
+}
+
+extension Set where Element == JobStatus {
+    /// The statuses as an SQL list, sorted: `('pending', 'retrying')`. Every query that filters
+    /// on a status set uses this one rendering, so a set is never retyped as SQL.
+    public var sql: String {
+        SQLCheck.list(self)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The schema's one source of truth: ordered, named migrations, each applied in its own
@@ -12,6 +13,8 @@ public enum SchemaMigrations {
         migrator.registerMigration("v1_initial", migrate: createInitialSchema)
         migrator.registerMigration("v2_track_search", migrate: createTrackSearch)
         migrator.registerMigration("v3_event_log_rowids", migrate: dropAutoincrementFromEventLogs)
+        migrator.registerMigration("v4_sync_guard_and_error_causes", migrate: guardSyncsAndExplainErrors)
+        migrator.registerMigration("v5_sources_profiles_entries", migrate: introduceSources)
         return migrator
     }
 
@@ -25,7 +28,7 @@ public enum SchemaMigrations {
                 url TEXT NOT NULL UNIQUE,
                 title TEXT,
                 remote_id TEXT,
-                state TEXT NOT NULL DEFAULT 'idle' CHECK (\(SQLCheck.column("state", in: ChannelState.self))),
+                state TEXT NOT NULL DEFAULT 'idle' CHECK (\(SQLCheck.column("state", in: SourceState.self))),
                 sync_interval_seconds INTEGER NOT NULL DEFAULT 86400 CHECK (sync_interval_seconds > 0),
                 video_count INTEGER NOT NULL DEFAULT 0,
                 added_at REAL NOT NULL,
@@ -167,23 +170,157 @@ public enum SchemaMigrations {
     /// `CREATE TABLE` text (same columns, same CHECK constraints), then its indexes are remade.
     private static func dropAutoincrementFromEventLogs(_ db: Database) throws {
         for table in ["job_events", "play_events"] {
-            guard let create = try String.fetchOne(
-                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
-            else { continue }
-            let indexes = try String.fetchAll(
-                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                arguments: [table])
-            let rebuilt = create
-                .replacingOccurrences(of: "CREATE TABLE \(table) (", with: "CREATE TABLE \(table)_rebuilt (")
-                .replacingOccurrences(of: "id INTEGER PRIMARY KEY AUTOINCREMENT", with: "id INTEGER PRIMARY KEY")
-            guard rebuilt.hasPrefix("CREATE TABLE \(table)_rebuilt (") else {
-                throw DatabaseError(message: "Unexpected definition of \(table); cannot rebuild it: \(create)")
+            try TableRebuild.rebuild(table, in: db) { definition in
+                definition.replacingOccurrences(of: "id INTEGER PRIMARY KEY AUTOINCREMENT", with: "id INTEGER PRIMARY KEY")
             }
-            try db.execute(sql: rebuilt)
-            try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
-            try db.execute(sql: "DROP TABLE \(table)")
-            try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
-            for index in indexes { try db.execute(sql: index) }
         }
+    }
+
+    /// Wave 2's first schema change:
+    /// - **One active sync per channel.** Two "Sync now" clicks used to be a read and an insert,
+    ///   and two concurrent clicks could queue two syncs; a unique partial index (like the one
+    ///   that allows one active download per video) makes the second insert a no-op. Syncs
+    ///   that a race already duplicated are cancelled first, keeping each channel's oldest.
+    /// - **Errors by cause.** `bot_check`, `extractor_outdated` and `network` join the error
+    ///   classes; the CHECK constraints of `jobs` and `job_events` are regenerated from the enum
+    ///   (the seed app crashed because its CHECK and its code disagreed), and `error_detail`
+    ///   keeps the raw line of the tool beside the plain-language `last_error`.
+    /// - **What a sync did.** `channels.last_sync_summary` (JSON: entries read, new, known,
+    ///   skipped, whether it stopped early) and `last_full_sync_at` for the weekly full re-list.
+    private static func guardSyncsAndExplainErrors(_ db: Database) throws {
+        let errorClassCheck = SQLCheck.column("error_class", in: JobErrorClass.self)
+        for table in ["jobs", "job_events"] {
+            try TableRebuild.rebuild(table, in: db) { definition in
+                definition.replacingOccurrences(
+                    of: #"error_class IN \([^)]*\)"#, with: errorClassCheck, options: .regularExpression)
+            }
+        }
+        let active = JobStatus.active.sql
+        try db.execute(sql: """
+            ALTER TABLE jobs ADD COLUMN error_detail TEXT;
+            ALTER TABLE channels ADD COLUMN last_sync_summary TEXT;
+            ALTER TABLE channels ADD COLUMN last_full_sync_at REAL;
+            UPDATE jobs SET status = 'cancelled', error_class = 'cancelled', lease_until = NULL,
+                   last_error = 'Cancelled: another sync of this channel was already queued', finished_at = updated_at
+            WHERE kind = 'channel_sync' AND status IN \(active) AND id NOT IN (
+                SELECT min(id) FROM jobs WHERE kind = 'channel_sync' AND status IN \(active) GROUP BY channel_id);
+            CREATE UNIQUE INDEX jobs_one_active_sync ON jobs(channel_id)
+                WHERE kind = 'channel_sync' AND status IN \(active);
+            """)
+    }
+}
+
+extension SchemaMigrations {
+    /// Issue 14's schema:
+    /// - **Sources.** `channels` becomes `sources` (a channel, a playlist or one video), and
+    ///   every `channel_id` becomes `source_id`; SQLite renames the references in the other
+    ///   tables' foreign keys and indexes with the table. A source gets its kind, a download
+    ///   profile, a pause switch, its filters and retention rules (JSON, validated by the
+    ///   domain), and `baseline_pending` for "only new from now on".
+    /// - **Profiles.** Named download profiles; one default (a unique partial index), seeded
+    ///   from the environment settings while `from_settings` is 1.
+    /// - **Entries.** `source_entries` remembers every entry a source listed, with its
+    ///   position (a playlist's order) and, when it was not downloaded, why (`skip_reason`):
+    ///   a filter, or "only new from now on". Filled from the tracks and downloads of the
+    ///   channels migrated, so their re-syncs know what they have.
+    /// - `tracks.uploaded_at`, for retention by age and newest-first rules, and `tracks.kept`:
+    ///   a track the user restored from the trash stays, whatever the rules say.
+    static func introduceSources(_ db: Database) throws {
+        let now = Date().timeIntervalSince1970
+        let active = JobStatus.active.sql
+        try db.execute(sql: """
+            ALTER TABLE channels RENAME TO sources;
+            ALTER TABLE tracks RENAME COLUMN channel_id TO source_id;
+            ALTER TABLE jobs RENAME COLUMN channel_id TO source_id;
+            ALTER TABLE tombstones RENAME COLUMN channel_id TO source_id;
+            DROP INDEX jobs_one_active_sync;
+            UPDATE jobs SET kind = 'source_sync' WHERE kind = 'channel_sync';
+            CREATE UNIQUE INDEX jobs_one_active_sync ON jobs(source_id) WHERE kind = 'source_sync' AND status IN \(active);
+
+            CREATE TABLE profiles (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(name) BETWEEN 1 AND 100),
+                is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+                media TEXT NOT NULL DEFAULT 'audio' CHECK (\(SQLCheck.column("media", in: ProfileMedia.self))),
+                audio_codec TEXT,
+                audio_quality TEXT,
+                max_height INTEGER CHECK (max_height IS NULL OR max_height > 0),
+                format TEXT,
+                embed_metadata INTEGER NOT NULL DEFAULT 1 CHECK (embed_metadata IN (0, 1)),
+                embed_thumbnail INTEGER NOT NULL DEFAULT 1 CHECK (embed_thumbnail IN (0, 1)),
+                use_cookies INTEGER NOT NULL DEFAULT 1 CHECK (use_cookies IN (0, 1)),
+                extra_args TEXT NOT NULL DEFAULT '[]',
+                from_settings INTEGER NOT NULL DEFAULT 0 CHECK (from_settings IN (0, 1)),
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE UNIQUE INDEX profiles_one_default ON profiles(is_default) WHERE is_default = 1;
+            INSERT INTO profiles (id, name, is_default, media, audio_codec, from_settings, created_at, updated_at)
+                VALUES (1, 'Default', 1, 'audio', 'm4a', 1, \(now), \(now));
+
+            ALTER TABLE sources ADD COLUMN kind TEXT NOT NULL DEFAULT 'channel' CHECK (\(SQLCheck.column("kind", in: SourceKind.self)));
+            ALTER TABLE sources ADD COLUMN profile_id INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1));
+            ALTER TABLE sources ADD COLUMN filters TEXT;
+            ALTER TABLE sources ADD COLUMN retention TEXT;
+            ALTER TABLE sources ADD COLUMN baseline_pending INTEGER NOT NULL DEFAULT 0 CHECK (baseline_pending IN (0, 1));
+            ALTER TABLE sources ADD COLUMN last_error_class TEXT CHECK (last_error_class IS NULL OR \(SQLCheck.column("last_error_class", in: JobErrorClass.self)));
+            ALTER TABLE sources ADD COLUMN last_error_detail TEXT;
+            CREATE INDEX sources_profile ON sources(profile_id);
+
+            ALTER TABLE tracks ADD COLUMN uploaded_at REAL;
+            ALTER TABLE tracks ADD COLUMN kept INTEGER NOT NULL DEFAULT 0 CHECK (kept IN (0, 1));
+
+            CREATE TABLE source_entries (
+                id INTEGER PRIMARY KEY,
+                source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+                video_id TEXT NOT NULL,
+                url TEXT,
+                position INTEGER,
+                title TEXT NOT NULL,
+                duration REAL,
+                uploaded_at REAL,
+                first_seen_at REAL NOT NULL,
+                last_seen_at REAL NOT NULL,
+                skip_reason TEXT,
+                UNIQUE (source_id, video_id)
+            );
+            CREATE INDEX source_entries_order ON source_entries(source_id, position);
+            CREATE INDEX source_entries_video ON source_entries(video_id);
+            CREATE INDEX source_entries_skipped ON source_entries(source_id, last_seen_at, id) WHERE skip_reason IS NOT NULL;
+
+            INSERT OR IGNORE INTO source_entries (source_id, video_id, url, title, first_seen_at, last_seen_at)
+                SELECT source_id, video_id, json_extract(payload, '$.url'), coalesce(title, video_id), created_at, created_at FROM jobs
+                WHERE kind = 'download' AND source_id IS NOT NULL AND video_id IS NOT NULL AND json_valid(payload);
+            INSERT OR IGNORE INTO source_entries (source_id, video_id, title, duration, first_seen_at, last_seen_at)
+                SELECT source_id, video_id, title, duration, created_at, created_at FROM tracks WHERE source_id IS NOT NULL;
+            """)
+    }
+}
+
+/// Rebuilds a table whose column definitions must change (SQLite cannot alter a column or a
+/// CHECK constraint): creates a copy from the table's own stored `CREATE TABLE` text as
+/// `transform` changes it, copies every row, swaps the two, and re-creates the table's indexes.
+/// Migrations run with foreign keys off (GRDB's default), so dropping a parent table does not
+/// cascade into its children.
+enum TableRebuild {
+    static func rebuild(_ table: String, in db: Database, transform: (String) -> String) throws {
+        guard let create = try String.fetchOne(
+            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
+        else { return }
+        let indexes = try String.fetchAll(
+            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            arguments: [table])
+        // A table renamed by an earlier rebuild is stored with its name quoted.
+        let rebuilt = transform(create).replacingOccurrences(
+            of: #"^CREATE TABLE "?\#(table)"? \("#, with: "CREATE TABLE \(table)_rebuilt (", options: .regularExpression)
+        guard rebuilt.hasPrefix("CREATE TABLE \(table)_rebuilt (") else {
+            throw DatabaseError(message: "Unexpected definition of \(table); cannot rebuild it: \(create)")
+        }
+        try db.execute(sql: rebuilt)
+        try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
+        try db.execute(sql: "DROP TABLE \(table)")
+        try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
+        for index in indexes { try db.execute(sql: index) }
     }
 }

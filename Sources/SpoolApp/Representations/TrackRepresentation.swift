@@ -1,0 +1,101 @@
+import Foundation
+import SpoolCore
+import SpoolStore
+
+/// A track as the API and the live feed show it: no file paths, but the URLs to play it.
+struct TrackRepresentation: Encodable, Sendable {
+
+    private enum CodingKeys: String, CodingKey {
+        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, mediaUrl, thumbnailUrl
+    }
+
+    /// Every field is written, `null` included, so clients see one stable shape.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(videoId, forKey: .videoId)
+        try container.encode(sourceId, forKey: .sourceId)
+        try container.encode(sourceTitle, forKey: .sourceTitle)
+        try container.encode(title, forKey: .title)
+        try container.encode(uploader, forKey: .uploader)
+        try container.encode(duration, forKey: .duration)
+        try container.encode(size, forKey: .size)
+        try container.encode(mimeType, forKey: .mimeType)
+        try container.encode(hasThumbnail, forKey: .hasThumbnail)
+        try container.encode(rating, forKey: .rating)
+        try container.encode(likedAt, forKey: .likedAt)
+        try container.encode(playCount, forKey: .playCount)
+        try container.encode(skipCount, forKey: .skipCount)
+        try container.encode(lastPosition, forKey: .lastPosition)
+        try container.encode(lastPlayedAt, forKey: .lastPlayedAt)
+        try container.encode(deletedAt, forKey: .deletedAt)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(mediaUrl, forKey: .mediaUrl)
+        try container.encode(thumbnailUrl, forKey: .thumbnailUrl)
+    }
+    let id: Int64
+    let videoId: String
+    let sourceId: Int64?
+    let sourceTitle: String?
+    let title: String
+    let uploader: String?
+    let duration: Double?
+    let size: Int64
+    let mimeType: String
+    let hasThumbnail: Bool
+    let rating: Int
+    let likedAt: Date?
+    let playCount: Int
+    let skipCount: Int
+    let lastPosition: Double?
+    let lastPlayedAt: Date?
+    let deletedAt: Date?
+    let createdAt: Date
+    let mediaUrl: String
+    let thumbnailUrl: String?
+
+    init(_ track: Track, sourceTitle: String?) {
+        let id = track.id ?? 0
+        self.id = id
+        videoId = track.videoId
+        sourceId = track.sourceId
+        self.sourceTitle = sourceTitle
+        title = track.title
+        uploader = track.uploader
+        duration = track.duration
+        size = track.size
+        mimeType = track.mimeType
+        hasThumbnail = track.thumbnailPath != nil
+        rating = track.rating
+        likedAt = track.likedAt
+        playCount = track.playCount
+        skipCount = track.skipCount
+        lastPosition = track.lastPosition
+        lastPlayedAt = track.lastPlayedAt
+        deletedAt = track.deletedAt
+        createdAt = track.createdAt
+        mediaUrl = "/media/\(id)"
+        thumbnailUrl = track.thumbnailPath == nil ? nil : "/media/\(id)/thumbnail"
+    }
+
+    init(_ item: LibraryTrack) {
+        self.init(item.track, sourceTitle: item.sourceTitle)
+    }
+}
+
+/// A page of tracks; `next_before` is an opaque cursor (null on the last page).
+struct TrackPage: Encodable {
+    let tracks: [TrackRepresentation]
+    /// How many tracks match the filters in all.
+    let total: Int
+    let nextBefore: String?
+
+    private enum CodingKeys: String, CodingKey { case tracks, total, nextBefore }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tracks, forKey: .tracks)
+        try container.encode(total, forKey: .total)
+        try container.encode(nextBefore, forKey: .nextBefore)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import SpoolCore
+import SpoolHTTP
+import SpoolJobs
+import SpoolStore
+
+/// The jobs dashboard's API: list with counts, one job with its timeline, Retry, Cancel and
+/// bulk retry. User actions are idempotent; a senseless one is a 409 with the reason.
+struct JobRoutes: RouteCollection {
+    let queue: JobQueue
+
+    func register(on routes: inout Routes) {
+        routes.get("/api/jobs") { request in try list(request) }
+        routes.delete("/api/jobs") { request in try clear(request) }
+        routes.get("/api/jobs/{id}") { request in try detail(try request.idParameter()) }
+        routes.post("/api/jobs/{id}/retry") { request in
+            .json(JobRepresentation(try queue.retry(try request.idParameter())))
+        }
+        routes.post("/api/jobs/{id}/cancel") { request in
+            .json(JobRepresentation(try queue.cancel(try request.idParameter())))
+        }
+        routes.post("/api/jobs/retry") { request in try bulkRetry(request) }
+    }
+
+    private struct ListReply: Encodable {
+        let jobs: [JobRepresentation]
+        let nextBefore: String?
+        let counts: [String: Int]
+
+        private enum CodingKeys: String, CodingKey { case jobs, nextBefore, counts }
+
+        /// `next_before` is `null` on the last page rather than missing.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(jobs, forKey: .jobs)
+            try container.encode(nextBefore, forKey: .nextBefore)
+            try container.encode(counts, forKey: .counts)
+        }
+    }
+
+    private func list(_ request: HTTPRequest) throws -> HTTPResponse {
+        let statuses = try Self.statuses(request.query["status"])
+        let kind = request.query["kind"].flatMap { $0.isEmpty ? nil : $0 }
+        let limit = try request.integer("limit", default: 100, in: 1...500)
+        let source = try request.optionalId("source")
+        let dueOrder: Bool
+        switch request.query["order"] ?? "" {
+        case "", "newest": dueOrder = false
+        case "due": dueOrder = true
+        default: throw DomainError.invalid(field: "order", "must be newest or due.")
+        }
+        let cursor = try request.cursor()
+        let position: JobQueue.ListPosition? = try cursor.map { cursor in
+            if dueOrder {
+                guard case .number(let key)? = cursor.key else {
+                    throw DomainError.invalid(field: "before", "belongs to another order; start from the first page.")
+                }
+                return .due(key: key, afterId: cursor.id)
+            }
+            return .newest(beforeId: cursor.id)
+        }
+        let jobs = try queue.jobs(statuses: statuses, kind: kind, sourceId: source, dueOrder: dueOrder, limit: limit, after: position)
+        let counts = try queue.counts(sourceId: source)
+        let next = jobs.count == limit ? jobs.last.flatMap { job in
+            job.id.map { dueOrder ? PageCursor(key: .number(JobQueue.dueKey(job)), id: $0).token : PageCursor(id: $0).token }
+        } : nil
+        return .json(ListReply(
+            jobs: jobs.map(JobRepresentation.init), nextBefore: next,
+            counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })))
+    }
+
+    /// `status=failed` or `status=failed,dead_letter`.
+    static func statuses(_ text: String?) throws -> Set<JobStatus>? {
+        guard let text, !text.isEmpty else { return nil }
+        var statuses = Set<JobStatus>()
+        for name in text.split(separator: ",") {
+            guard let status = JobStatus(rawValue: String(name).trimmingCharacters(in: .whitespaces)) else {
+                throw DomainError.invalid(field: "status", "must be one or more of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")), separated by commas.")
+            }
+            statuses.insert(status)
+        }
+        return statuses
+    }
+
+    private struct ClearReply: Encodable {
+        let deleted: Int
+        let counts: [String: Int]
+    }
+
+    /// "Clear finished": deletes finished jobs of the given statuses (of one source).
+    private func clear(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let statuses = try Self.statuses(request.query["status"]) else {
+            throw DomainError.invalid(field: "status", "name the finished statuses to clear, e.g. completed,cancelled.")
+        }
+        let source = try request.optionalId("source")
+        let deleted = try queue.deleteFinished(statuses, sourceId: source)
+        let counts = try queue.counts(sourceId: source)
+        return .json(ClearReply(deleted: deleted, counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })))
+    }
+
+    private func detail(_ id: Int64) throws -> HTTPResponse {
+        guard let job = try queue.job(id) else { throw DomainError.notFound("No job with id \(id).") }
+        let events = try queue.timeline(of: id)
+        return .json(JobDetailRepresentation(
+            job: JobRepresentation(job), events: events.map(JobEventRepresentation.init), logTail: job.logTail))
+    }
+
+    private struct BulkRetryRequest: Decodable {
+        let ids: [Int64]?
+        let status: String?
+    }
+
+    private struct BulkRetryReply: Encodable {
+        let retried: Int
+        let jobs: [JobRepresentation]
+    }
+
+    private func bulkRetry(_ request: HTTPRequest) throws -> HTTPResponse {
+        let body = try request.decodeJSON(BulkRetryRequest.self)
+        let jobs: [Job]
+        switch (body.ids, body.status) {
+        case (let ids?, nil):
+            guard !ids.isEmpty, ids.count <= 500 else { throw DomainError.invalid(field: "ids", "must list 1 to 500 job ids.") }
+            jobs = try queue.retry(ids: ids)
+        case (nil, let name?):
+            guard let status = JobStatus(rawValue: name) else {
+                throw DomainError.invalid(field: "status", "must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            jobs = try queue.retry(status: status)
+        default:
+            throw DomainError.invalid(field: "ids", "give either 'ids' (a list of job ids) or 'status' (e.g. \"failed\"), not both.")
+        }
+        return .json(BulkRetryReply(retried: jobs.count, jobs: jobs.map(JobRepresentation.init)))
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import SpoolCore
+import SpoolHTTP
+
+/// `GET`/`HEAD /media/{id}` and `/media/{id}/thumbnail`: a track's file with Range, ETag and
+/// sendfile. A trashed track or a missing file is a 404. The file is opened before the reply,
+/// so a track deleted while it streams keeps streaming (the descriptor survives the rename);
+/// the next request gets the 404. A file whose real path (links resolved) lies outside the
+/// library is never served: a link planted in the library cannot expose the rest of the disk.
+struct MediaRoutes: RouteCollection {
+    let library: TrackLibrary
+    let paths: LibraryPaths
+
+    func register(on routes: inout Routes) {
+        routes.get("/media/{id}") { request in try serve(request, thumbnail: false) }
+        routes.get("/media/{id}/thumbnail") { request in try serve(request, thumbnail: true) }
+    }
+
+    private func serve(_ request: HTTPRequest, thumbnail: Bool) throws -> HTTPResponse {
+        let id = try request.idParameter()
+        guard let item = try library.track(id), item.track.deletedAt == nil else {
+            throw DomainError.notFound("No playable track with id \(id) (it may be in the trash).")
+        }
+        let relative = thumbnail ? item.track.thumbnailPath : item.track.filePath
+        guard let relative, let path = paths.absolute(relative),
+              let real = LibraryPaths.resolved(path, inside: paths.root), let file = FileResponder.open(real) else {
+            throw DomainError.notFound(thumbnail ? "Track \(id) has no thumbnail." : "The file of track \(id) is missing.")
+        }
+        let type = thumbnail ? SpoolCore.MediaTypes.contentType(forFileName: relative) : item.track.mimeType
+        return FileResponder.respond(with: file, to: request, contentType: type, cacheControl: "private, max-age=0, must-revalidate")
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import SpoolCore
+import SpoolHTTP
+import SpoolStore
+import Synchronization
+
+/// `GET /metrics`: the Prometheus text format — HTTP requests by route and status with a
+/// latency histogram, connections, WebSocket clients and drops, the writer's transactions and
+/// lock waits, jobs per status, workers and the rate-limit brake.
+struct MetricsRoutes: RouteCollection {
+    let domain: Domain
+    let live: LiveFeed
+    let http: HTTPMetrics
+    /// The server is built after the routes; its connection counters are read through this.
+    let connections: @Sendable () -> HTTPServer.ConnectionCounters
+
+    func register(on routes: inout Routes) {
+        routes.get("/metrics") { _ in
+            .text(try exposition(), contentType: PrometheusText.contentType)
+        }
+    }
+
+    func exposition() throws -> String {
+        var text = PrometheusText()
+        text.family("spool_build_info", .gauge, help: "The running version.")
+        text.sample("spool_build_info", ["version": SpoolVersion.current], 1)
+        text.single("spool_uptime_seconds", .gauge, help: "Seconds since start-up.", Date().timeIntervalSince(domain.startedAt))
+
+        http.write(to: &text)
+        let connection = connections()
+        text.single("spool_http_connections_open", .gauge, help: "Open HTTP connections (WebSocket clients excluded).", Double(connection.open))
+        text.single("spool_http_connections_refused_total", .counter, help: "Connections refused at the connection limit.", Double(connection.refused))
+
+        let socket = live.webSocket.statistics
+        text.single("spool_websocket_clients", .gauge, help: "Connected live-feed clients.", Double(socket.clients))
+        text.single("spool_websocket_clients_dropped_total", .counter, help: "Live-feed clients disconnected for not keeping up.", Double(socket.dropped))
+        text.single("spool_websocket_messages_sent_total", .counter, help: "Live-feed messages sent.", Double(socket.sent))
+        text.single("spool_events_published_total", .counter, help: "Events published by the in-process hub.", Double(domain.events.lastSequence))
+
+        let status = try domain.database.status()
+        let writer = status.writer
+        text.single("spool_db_write_transactions_total", .counter, help: "Write transactions committed through the writer queue.", Double(writer.transactions))
+        text.single("spool_db_write_failures_total", .counter, help: "Write transactions that failed.", Double(writer.failedTransactions))
+        text.single("spool_db_commits_total", .counter, help: "Commits of the writer queue (group commit joins concurrent writes).", Double(writer.commits))
+        text.single("spool_db_writer_queue_depth", .gauge, help: "Writes waiting for the writer queue.", Double(writer.queueDepth))
+        text.single("spool_db_busy_waits_total", .counter, help: "Times the writer waited for a lock held by another process.", Double(writer.busyWaits))
+        text.single("spool_db_busy_timeouts_total", .counter, help: "Lock waits that ran out of time.", Double(writer.busyTimeouts))
+        text.single("spool_db_file_bytes", .gauge, help: "Size of the database file.", Double(status.fileSizeBytes))
+        text.single("spool_db_wal_bytes", .gauge, help: "Size of the write-ahead log.", Double(status.walSizeBytes))
+
+        text.family("spool_jobs", .gauge, help: "Jobs per status.")
+        for job in JobStatus.allCases {
+            text.sample("spool_jobs", ["status": job.rawValue], Double(status.jobCounts[job.rawValue] ?? 0))
+        }
+        let workers = domain.workers.status
+        text.single("spool_workers", .gauge, help: "Worker threads.", Double(workers.workers))
+        text.single("spool_workers_busy", .gauge, help: "Workers running a job.", Double(workers.busy))
+        text.single("spool_jobs_zombies_recovered_total", .counter, help: "Running jobs found without a live worker and recovered.", Double(workers.zombiesRecovered))
+
+        let brake = domain.brake.current
+        text.single("spool_ratelimit_paused", .gauge, help: "1 while all downloads pause after a rate limit.", brake.pausedUntil == nil ? 0 : 1)
+        text.single("spool_ratelimit_trips_total", .counter, help: "Rate-limit and bot-check pauses since start-up.", Double(brake.trips))
+        text.single("spool_database_writable", .gauge, help: "0 once the database file was deleted or replaced under the server.", domain.database.fileProblem == nil ? 1 : 0)
+        text.family("spool_storage_refusals_total", .counter, help: "Requests refused by storage (disk full, database busy or gone).")
+        for (kind, count) in StorageErrors.shared.snapshot.sorted(by: { $0.key < $1.key }) {
+            text.sample("spool_storage_refusals_total", ["kind": kind], Double(count))
+        }
+        return text.text
+    }
+}
+
+/// Holds the server once it exists, for routes registered before it (metrics).
+final class ServerReference: Sendable {
+    private let server = Mutex<HTTPServer?>(nil)
+
+    func set(_ value: HTTPServer) { server.withLock { $0 = value } }
+
+    var connections: HTTPServer.ConnectionCounters {
+        server.withLock { $0?.connections } ?? .init()
+    }
+}

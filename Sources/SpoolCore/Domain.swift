@@ -1,0 +1,241 @@
+import Foundation
+import Logging
+import SpoolJobs
+import SpoolStore
+import SpoolYtDlp
+
+/// Everything Spool's domain needs to run, from the settings.
+public struct DomainConfiguration: Sendable {
+    public var libraryDirectory: String
+    public var workers = WorkerPoolOptions()
+    public var retry = RetryPolicy()
+    public var maxAttempts = 5
+    public var jobRetentionDays = 30
+    public var housekeepingIntervalSeconds = 600.0
+    public var trashRetentionDays = 30
+    public var trashPurgeIntervalSeconds = 600.0
+    public var sources = SourceService.Settings()
+    /// How often the idle retention sweep runs.
+    public var retentionIntervalSeconds = 600.0
+    /// Limits of a channel listing: its whole run, and the longest time without an entry.
+    public var listingTimeLimitSeconds = 7200.0
+    public var listingStallSeconds = 300.0
+    public var downloadTimeLimitSeconds = 3600.0
+    public var downloadStallSeconds = 300.0
+    public var rateLimitCooldownSeconds = 60.0
+    public var downloadOptions = YtDlpOptions()
+    public var ytdlpExecutable: String
+    /// Where newer yt-dlp versions are installed (`YTDLP_UPDATE_DIR`).
+    public var ytdlpUpdateDirectory: String?
+    public var jsRuntimePath: String?
+    public var ytdlpUpdateChannel = YtDlpUpdater.Channel.stable
+    /// A package index instead of PyPI, for tests.
+    public var ytdlpUpdateIndexURL: String?
+    public var ytdlpUpdateCheckSeconds = 86_400.0
+
+    public init(libraryDirectory: String, ytdlpExecutable: String) {
+        self.libraryDirectory = libraryDirectory
+        self.ytdlpExecutable = ytdlpExecutable
+    }
+}
+
+/// Spool's domain, assembled: the queue and its workers, the services that own channels,
+/// tracks, playback and downloads, the event hub, and the scheduler. The HTTP face calls
+/// these services and nothing below them.
+///
+/// ```swift
+/// let domain = try Domain(database: database, configuration: configuration, logger: logger)
+/// try domain.start()      // after migrating the database
+/// defer { domain.stop() }
+/// ```
+public final class Domain: Sendable {
+    public let configuration: DomainConfiguration
+    public let database: SpoolDatabase
+    public let events: EventHub
+    public let queue: JobQueue
+    public let workers: WorkerPool
+    public let housekeeper: Housekeeper
+    public let scheduler: Scheduler
+    public let sources: SourceService
+    public let profiles: ProfileService
+    public let retention: RetentionService
+    public let library: TrackLibrary
+    public let files: Library
+    public let trash: TrashService
+    public let ratings: RatingService
+    public let telemetry: TelemetryIngest
+    public let brake: DownloadBrake
+    public let ytdlp: YtDlpService
+    public let startedAt = Date()
+    let snapshots: SnapshotThrottle
+    private let trackWatch: EventHub.Subscription
+    private let logger: Logger
+
+    public init(database: SpoolDatabase, configuration: DomainConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.database = database
+        self.logger = logger
+        let events = EventHub()
+        self.events = events
+        let paths = LibraryPaths(libraryDirectory: configuration.libraryDirectory)
+        let files = Library(paths: paths, logger: logger)
+        self.files = files
+        let snapshots = SnapshotThrottle { [database, events] id in
+            if let snapshot = try? database.read({ try SourceSnapshot.read($0, id: id) }) {
+                events.publish(.sourceUpdated(snapshot))
+            }
+        }
+        self.snapshots = snapshots
+        let queue = JobQueue(database: database, events: { event in
+            Self.publish(event, to: events, snapshots: snapshots, logger: logger)
+        }, retryPolicy: configuration.retry, logger: logger)
+        self.queue = queue
+        self.workers = WorkerPool(queue: queue, options: configuration.workers, logger: logger)
+        self.housekeeper = Housekeeper(
+            database: database, retentionSeconds: Double(configuration.jobRetentionDays) * 86_400,
+            intervalSeconds: configuration.housekeepingIntervalSeconds, logger: logger)
+        self.library = TrackLibrary(database: database)
+        self.trash = TrashService(database: database, hub: events, paths: paths, locks: TrackLocks(), logger: logger)
+        self.ratings = RatingService(database: database, hub: events)
+        self.telemetry = TelemetryIngest(database: database)
+        self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
+        self.retention = RetentionService(database: database, trash: trash, logger: logger)
+        self.brake = DownloadBrake(hub: events, baseSeconds: configuration.rateLimitCooldownSeconds,
+                                   probeTimeout: configuration.downloadTimeLimitSeconds + 60, logger: logger)
+        let installation = YtDlpInstallation(
+            executable: configuration.ytdlpExecutable, overlay: configuration.ytdlpUpdateDirectory,
+            runtimePath: configuration.jsRuntimePath)
+        self.ytdlp = YtDlpService(
+            installation: installation, channel: configuration.ytdlpUpdateChannel,
+            indexURL: configuration.ytdlpUpdateIndexURL, hub: events, logger: logger)
+        let runner = YtDlpRunner(installation: installation)
+        let baseOptions = configuration.downloadOptions
+        self.sources = SourceService(
+            database: database, queue: queue, hub: events, library: files, profiles: profiles, retention: retention,
+            previewRunner: runner, previewOptions: { baseOptions }, settings: configuration.sources, logger: logger)
+        self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
+        // A track leaving or coming back changes its source's counts.
+        self.trackWatch = events.subscribe { [snapshots] published in
+            switch published.event {
+            case .trackDeleted(let track), .trackRestored(let track), .trackAdded(let track):
+                if let source = track.track.sourceId { snapshots.changed(source) }
+            default: break
+            }
+        }
+        registerKinds(runner: runner)
+        registerSchedule()
+    }
+
+    /// The queue's events as domain events; a change of a channel's jobs refreshes its counts,
+    /// and a job that ended badly for good is logged for the operator.
+    private static func publish(_ event: JobQueueEvent, to events: EventHub, snapshots: SnapshotThrottle, logger: Logger) {
+        switch event {
+        case .status(let job):
+            events.publish(.jobStatus(job))
+            if let channel = job.sourceId, job.status != .running { snapshots.changed(channel) }
+            if JobStatus.needsAttention.contains(job.status) {
+                logger.warning(job.status == .dead_letter ? "Job gave up after its last attempt" : "Job failed for good", metadata: [
+                    "job": "\(job.id ?? 0)", "kind": "\(job.kind)", "source": "\(job.sourceId.map(String.init) ?? "-")",
+                    "video": "\(job.videoId ?? "-")", "status": "\(job.status.rawValue)",
+                    "class": "\(job.errorClass?.rawValue ?? "-")", "reason": "\(job.lastError ?? "")",
+                    "detail": "\(job.errorDetail ?? "")",
+                ])
+            }
+        case .progress(let progress):
+            events.publish(.jobProgress(progress))
+        case .enqueued(let batch):
+            events.publish(.jobsEnqueued(batch))
+        case .deleted(let batch):
+            events.publish(.jobsDeleted(batch))
+        }
+    }
+
+    private func registerKinds(runner: YtDlpRunner) {
+        let options = configuration.downloadOptions
+        let profiles = self.profiles
+        let database = self.database
+        workers.register(
+            JobKind.sourceSync.rawValue,
+            limits: JobLimits(timeLimit: configuration.listingTimeLimitSeconds, stallTimeout: configuration.listingStallSeconds),
+            handler: SourceSyncHandler(
+                runner: runner, options: { options }, database: database, queue: queue, settings: configuration.sources,
+                logger: logger, onBatch: { [snapshots] channel in snapshots.changed(channel) }))
+        workers.register(
+            JobKind.download.rawValue,
+            limits: JobLimits(timeLimit: configuration.downloadTimeLimitSeconds, stallTimeout: configuration.downloadStallSeconds),
+            handler: DownloadHandler(runner: runner, plan: { sourceId in
+                let filters = try sourceId.flatMap { id in
+                    try database.read { try String.fetchOne($0, sql: "SELECT filters FROM sources WHERE id = ?", arguments: [id]) }
+                }
+                return (try profiles.options(forSource: sourceId), SourceFilters.decode(filters))
+            }, library: files, brake: brake, hub: events))
+        workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
+        brake.onRelease { [workers] in workers.wake() }
+    }
+
+    private func registerSchedule() {
+        let syncCheck = min(60, max(0.5, configuration.sources.syncInterval / 4))
+        scheduler.add("source re-sync", every: syncCheck) { [sources] in sources.syncDueSources() }
+        scheduler.add("retention sweep", every: configuration.retentionIntervalSeconds, whenIdle: true) { [retention, workers] in
+            try retention.sweep(isIdle: { workers.isIdle() })
+        }
+        let retention = Double(configuration.trashRetentionDays) * 86_400
+        scheduler.add("trash sweep", every: configuration.trashPurgeIntervalSeconds, whenIdle: true) { [trash, logger] in
+            let purged = try trash.purge(deletedBefore: Date().addingTimeInterval(-retention), limit: 100)
+            if purged > 0 { logger.info("Purged expired trash", metadata: ["tracks": "\(purged)"]) }
+        }
+        scheduler.add("housekeeping", every: configuration.housekeepingIntervalSeconds, whenIdle: true) { [housekeeper, workers] in
+            try housekeeper.runNow(isIdle: { workers.isIdle() })
+        }
+        let interval = configuration.ytdlpUpdateCheckSeconds
+        scheduler.add("yt-dlp update check", every: min(interval, 3600), whenIdle: true) { [self] in
+            ytdlp.scheduledCheck(every: interval, ytdlpRunning: ytdlpRunning, release: workers.wake)
+        }
+    }
+
+    /// Whether a job that runs yt-dlp runs now.
+    private var ytdlpRunning: @Sendable () -> Bool {
+        { [workers] in workers.isRunning(kinds: [JobKind.download.rawValue, JobKind.sourceSync.rawValue]) }
+    }
+
+    /// Starts updating yt-dlp now (the health page's button); false when an update runs.
+    public func updateYtDlp() -> Bool {
+        ytdlp.startUpdate(manual: true, ytdlpRunning: ytdlpRunning, release: workers.wake)
+    }
+
+    /// Repairs what a crash left (trash moves, unfinished downloads), then starts the workers
+    /// and the scheduler. Call after the database is migrated.
+    public func start() throws {
+        try FileManager.default.createDirectory(atPath: configuration.libraryDirectory, withIntermediateDirectories: true)
+        let settings = configuration.downloadOptions
+        try profiles.followSettings(audioFormat: settings.audioFormat, format: settings.format, extraArguments: settings.extraArguments)
+        try trash.reconcile()
+        let removed = PartialCleanup.removeLeftovers(in: files.paths)
+        if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
+        try workers.start()
+        scheduler.start()
+    }
+
+    /// Stops the scheduler, then the workers (running jobs get the grace period).
+    public func stop() {
+        scheduler.stop()
+        workers.stop()
+    }
+}
+
+/// Holds yt-dlp jobs back while the brake is on or an update switches versions.
+struct DomainClaimGate: ClaimGate {
+    let brake: DownloadBrake
+    let ytdlp: YtDlpService
+
+    func heldUntil(kind: String) -> Double? {
+        if ytdlp.isHolding, kind == JobKind.download.rawValue || kind == JobKind.sourceSync.rawValue {
+            return Date().timeIntervalSince1970 + 1
+        }
+        return brake.heldUntil(kind: kind)
+    }
+
+    func didClaim(_ job: Job) {
+        brake.didClaim(job)
+    }
+}

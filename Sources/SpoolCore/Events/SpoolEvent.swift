@@ -1,0 +1,80 @@
+import Foundation
+import SpoolJobs
+import SpoolStore
+
+/// Everything that happens in Spool that someone may want to see, with its typed payload: the
+/// one definition behind the live feed's messages, their wire names (`SpoolEvent.Name`) and
+/// the web app's list of them (`GET /api/meta`). Published after the write it reports has
+/// committed.
+public enum SpoolEvent: Sendable {
+    /// A job's status changed, or it was enqueued (the job as committed).
+    case jobStatus(Job)
+    case jobProgress(JobProgressEvent)
+    /// A batch too big to announce job by job: clients refetch.
+    case jobsEnqueued(JobsEnqueued)
+    /// Finished jobs were cleared: clients refetch.
+    case jobsDeleted(JobsDeleted)
+    case trackAdded(LibraryTrack)
+    /// Rating or other user-visible fields changed.
+    case trackUpdated(LibraryTrack)
+    case trackDeleted(LibraryTrack)
+    case trackRestored(LibraryTrack)
+    case trackPurged(trackId: Int64)
+    /// A source's row or its counts changed (the snapshot carries both: no reader of the
+    /// event needs the database).
+    case sourceUpdated(SourceSnapshot)
+    case sourceDeleted(sourceId: Int64)
+    /// Every download paused (a rate limit or a bot check), or resumed.
+    case downloadsPaused(DownloadBrake.State)
+    case downloadsResumed(DownloadBrake.State)
+    /// An update of yt-dlp ran (whatever its outcome).
+    case ytdlpUpdate(YtDlpService.UpdateRecord)
+
+    /// The wire names, in one place.
+    public enum Name: String, CaseIterable, Sendable {
+        case jobStatus = "job.status"
+        case jobProgress = "job.progress"
+        case jobsEnqueued = "jobs.enqueued"
+        case jobsDeleted = "jobs.deleted"
+        case trackAdded = "track.added"
+        case trackUpdated = "track.updated"
+        case trackDeleted = "track.deleted"
+        case trackRestored = "track.restored"
+        case trackPurged = "track.purged"
+        case sourceUpdated = "source.updated"
+        case sourceDeleted = "source.deleted"
+        case downloadsPaused = "ratelimit.paused"
+        case downloadsResumed = "ratelimit.resumed"
+        case ytdlpUpdate = "ytdlp.update"
+    }
+
+    public var name: Name {
+        switch self {
+        case .jobStatus: .jobStatus
+        case .jobProgress: .jobProgress
+        case .jobsEnqueued: .jobsEnqueued
+        case .jobsDeleted: .jobsDeleted
+        case .trackAdded: .trackAdded
+        case .trackUpdated: .trackUpdated
+        case .trackDeleted: .trackDeleted
+        case .trackRestored: .trackRestored
+        case .trackPurged: .trackPurged
+        case .sourceUpdated: .sourceUpdated
+        case .sourceDeleted: .sourceDeleted
+        case .downloadsPaused: .downloadsPaused
+        case .downloadsResumed: .downloadsResumed
+        case .ytdlpUpdate: .ytdlpUpdate
+        }
+    }
+
+    /// Events that supersede older unsent ones with the same key (a slow client needs only
+    /// the newest progress, status and counts of each job and source).
+    public var coalescingKey: String? {
+        switch self {
+        case .jobProgress(let progress): "progress-\(progress.jobId)"
+        case .jobStatus(let job): job.id.map { "status-\($0)" }
+        case .sourceUpdated(let snapshot): "source-\(snapshot.source.id ?? 0)"
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// An opaque position in a list, for keyset paging: the sort key and id of the last row a
+/// page returned, so the next page starts after it with an index seek, whatever its depth
+/// (an `OFFSET` walks and discards every earlier row: page 900 of the library cost 40 times
+/// page 1). Every list of the API pages with it: `?before=<cursor>` in, `next_before` out.
+///
+/// On the wire it is base64url of a small JSON array; clients pass it back unchanged.
+public struct PageCursor: Sendable, Equatable {
+    /// The sort key of the last row (a number or a string), or nil when the list sorts by id alone.
+    public var key: CursorKey?
+    public var id: Int64
+
+    public enum CursorKey: Sendable, Equatable {
+        case number(Double)
+        case text(String)
+
+        var databaseValue: any Sendable {
+            switch self {
+            case .number(let value): value
+            case .text(let value): value
+            }
+        }
+    }
+
+    public init(key: CursorKey? = nil, id: Int64) {
+        self.key = key
+        self.id = id
+    }
+
+    /// The wire form.
+    public var token: String {
+        var parts: [Any] = [id]
+        switch key {
+        case .number(let value): parts.append(value)
+        case .text(let value): parts.append(value)
+        case nil: break
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: parts)) ?? Data()
+        return data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Reads a wire form; nil when it is not one (the caller answers 400 naming the parameter).
+    public init?(token: String) {
+        guard !token.isEmpty, token.count <= 1024 else { return nil }
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64),
+              let parts = try? JSONSerialization.jsonObject(with: data) as? [Any], !parts.isEmpty,
+              let number = parts[0] as? NSNumber, let id = Int64(exactly: number.doubleValue) else { return nil }
+        self.id = id
+        if parts.count > 1 {
+            if let text = parts[1] as? String {
+                key = .text(text)
+            } else if let value = parts[1] as? NSNumber {
+                key = .number(value.doubleValue)
+            } else {
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+
+/// Publishes a channel's snapshot after the changes that alter its counts (a download
+/// finished, a batch queued, a track deleted), at most every `interval` per channel, with a
+/// trailing publish so the last change is always shown: a sync that queues 500 downloads and
+/// three workers finishing one per second must not cost a counts query per job.
+final class SnapshotThrottle: Sendable {
+    private struct Entry {
+        var lastPublished: Double = 0
+        var trailingScheduled = false
+    }
+
+    private let interval: Double
+    private let publish: @Sendable (Int64) -> Void
+    private let entries = Mutex<[Int64: Entry]>([:])
+    private let queue = DispatchQueue(label: "spool.channels.snapshots")
+
+    init(interval: Double = 0.25, publish: @escaping @Sendable (Int64) -> Void) {
+        self.interval = interval
+        self.publish = publish
+    }
+
+    /// The counts of `sourceId` changed.
+    func changed(_ sourceId: Int64) {
+        let now = Date().timeIntervalSince1970
+        let decision = entries.withLock { entries -> Double? in
+            var entry = entries[sourceId] ?? Entry()
+            defer { entries[sourceId] = entry }
+            if entry.trailingScheduled { return nil }
+            let wait = entry.lastPublished + interval - now
+            if wait <= 0 {
+                entry.lastPublished = now
+                return 0
+            }
+            entry.trailingScheduled = true
+            return wait
+        }
+        guard let delay = decision else { return }
+        if delay == 0 {
+            queue.async { [publish] in publish(sourceId) }
+            return
+        }
+        queue.asyncAfter(deadline: .now() + delay) { [self] in
+            entries.withLock { entries in
+                entries[sourceId]?.trailingScheduled = false
+                entries[sourceId]?.lastPublished = Date().timeIntervalSince1970
+            }
+            publish(sourceId)
+        }
+    }
+}
