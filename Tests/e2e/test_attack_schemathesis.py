@@ -1,6 +1,6 @@
 """Schemathesis against docs/api/openapi.yaml and the real server (issue 12, item 11).
 
-The default run is short (about 20 s) and asserts what the HTTP layer guarantees for every
+The default run is short (about 30 s) and asserts what the HTTP layer guarantees for every
 request schemathesis can think of:
 - `not_a_server_error`: no 5xx;
 - `unsupported_method`: undeclared methods (TRACE, …) get 405 with `Allow`;
@@ -12,8 +12,10 @@ Deferred to the route handlers (listed with their findings in
 docs/features/hardening-round-2.md): `status_code_conformance`, `content_type_conformance`,
 `response_headers_conformance`, `response_schema_conformance`, `negative_data_rejection`,
 `positive_data_acceptance`, `missing_required_header`, `use_after_free`,
-`ensure_resource_availability`. `/ws` is left out: it is not a request/response operation
-(test_websocket.py and test_attack_websocket.py cover it).
+`ensure_resource_availability`. Left out: `/ws`, which is not a request/response operation
+(test_websocket.py and test_attack_websocket.py cover it), and `POST /api/sources/preview`,
+which runs yt-dlp on the URL while the request waits (seconds per case without a network, or
+503 when yt-dlp cannot start; test_sources.py covers it).
 
 Modes:
 - `SPOOL_LONG=1`: 200 examples per operation and the stateful phase (several minutes).
@@ -56,8 +58,8 @@ def test_schemathesis_finds_nothing_the_http_layer_must_prevent(spool_factory, t
     command = [
         str(REPO / ".venv" / "bin" / "schemathesis"), "run", str(REPO / "docs" / "api" / "openapi.yaml"),
         "--url", server.base_url, "-H", f"Authorization: Bearer {TOKEN}",
-        "--checks", checks, "--exclude-path", "/ws",
-        "--max-examples", "200" if long_mode else "5",
+        "--checks", checks, "--exclude-path", "/ws", "--exclude-path", "/api/sources/preview",
+        "--max-examples", "200" if long_mode else "3",
         "--phases", "examples,coverage,fuzzing,stateful" if long_mode else "examples,coverage,fuzzing",
         "--seed", os.environ.get("SPOOL_SCHEMATHESIS_SEED", "1"),
         # One worker: CPython 3.11's ast.parse is not thread-safe and hypothesis calls it.
