@@ -67,7 +67,9 @@ def test_schemathesis_finds_nothing_the_http_layer_must_prevent(spool_factory, t
         "--report", "junit", "--report-junit-path", str(tmp_path / "schemathesis.xml"),
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO / "Tests" / "e2e"), "SCHEMATHESIS_HOOKS": "schemathesis_hooks"}
-    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600 if long_mode else 300)
+    # In the test's folder: schemathesis keeps a cache of crashes in `.schemathesis/` of its cwd.
+    out = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
+                         timeout=3600 if long_mode else 300)
     summary = out.stdout[out.stdout.find("=== FAILURES"):] if "=== FAILURES" in out.stdout else out.stdout[-3000:]
     sys.stdout.write(out.stdout[-1500:])
     assert out.returncode == 0, summary[:20000] + out.stderr[-2000:]
