@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import SpoolAuth
 import SpoolJobs
+import SpoolMedia
 import SpoolStore
 import SpoolYtDlp
 
@@ -28,10 +30,18 @@ public struct DomainConfiguration: Sendable {
     /// Where newer yt-dlp versions are installed (`YTDLP_UPDATE_DIR`).
     public var ytdlpUpdateDirectory: String?
     public var jsRuntimePath: String?
+    /// Downloads a yt-dlp driver serves before it is replaced; 0 runs a process per download.
+    public var ytdlpDriverJobs = YtDlpDrivers.defaultRequestsPerProcess
+    /// Where the driver script is written (the data folder); nil: no drivers.
+    public var ytdlpDriverFolder: String?
     public var ytdlpUpdateChannel = YtDlpUpdater.Channel.stable
     /// A package index instead of PyPI, for tests.
     public var ytdlpUpdateIndexURL: String?
     public var ytdlpUpdateCheckSeconds = 86_400.0
+    /// How long a browser stays signed in without being used.
+    public var sessionLifetimeDays = 30.0
+    /// Argon2id's parameters for new password hashes (tests use cheaper ones).
+    public var passwordHasher = PasswordHasher.standard
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -62,10 +72,19 @@ public final class Domain: Sendable {
     public let library: TrackLibrary
     public let files: Library
     public let trash: TrashService
-    public let ratings: RatingService
+    public let renames: LibraryRenames
+    public let listening: ListeningService
+    public let removal: TrackRemoval
+    public let accounts: AccountService
+    public let credentials: CredentialService
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let artwork: ArtworkService
+    /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
+    let drivers: YtDlpDrivers?
+    /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
+    public let media: MediaTools?
     public let startedAt = Date()
     let snapshots: SnapshotThrottle
     private let trackWatch: EventHub.Subscription
@@ -80,6 +99,9 @@ public final class Domain: Sendable {
         let paths = LibraryPaths(libraryDirectory: configuration.libraryDirectory)
         let files = Library(paths: paths, logger: logger)
         self.files = files
+        self.media = MediaTools.locate(ffmpegPath: configuration.downloadOptions.ffmpegLocation)
+        if media == nil { logger.warning("ffmpeg or ffprobe is missing: files are not tagged and artwork is not served") }
+        self.artwork = ArtworkService(database: database, paths: paths, media: media)
         let snapshots = SnapshotThrottle { [database, events] id in
             if let snapshot = try? database.read({ try SourceSnapshot.read($0, id: id) }) {
                 events.publish(.sourceUpdated(snapshot))
@@ -95,8 +117,15 @@ public final class Domain: Sendable {
             database: database, retentionSeconds: Double(configuration.jobRetentionDays) * 86_400,
             intervalSeconds: configuration.housekeepingIntervalSeconds, logger: logger)
         self.library = TrackLibrary(database: database)
-        self.trash = TrashService(database: database, hub: events, paths: paths, locks: TrackLocks(), logger: logger)
-        self.ratings = RatingService(database: database, hub: events)
+        // One lock per track for every file-and-row change: trash, restore, purge, rename.
+        let locks = TrackLocks()
+        self.trash = TrashService(database: database, hub: events, paths: paths, locks: locks, logger: logger)
+        self.renames = LibraryRenames(database: database, queue: queue, paths: paths, locks: locks, hub: events, logger: logger)
+        let listening = ListeningService(database: database, hub: events)
+        self.listening = listening
+        self.removal = TrackRemoval(trash: trash, listening: listening)
+        self.accounts = AccountService(database: database, hasher: configuration.passwordHasher, logger: logger)
+        self.credentials = CredentialService(database: database, sessionLifetime: configuration.sessionLifetimeDays * 86_400)
         self.telemetry = TelemetryIngest(database: database)
         self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
         self.retention = RetentionService(database: database, trash: trash, logger: logger)
@@ -105,9 +134,13 @@ public final class Domain: Sendable {
         let installation = YtDlpInstallation(
             executable: configuration.ytdlpExecutable, overlay: configuration.ytdlpUpdateDirectory,
             runtimePath: configuration.jsRuntimePath)
+        let drivers = configuration.ytdlpDriverJobs > 0 ? configuration.ytdlpDriverFolder.flatMap {
+            YtDlpDrivers(installation: installation, scriptFolder: $0, requestsPerProcess: configuration.ytdlpDriverJobs)
+        } : nil
+        self.drivers = drivers
         self.ytdlp = YtDlpService(
             installation: installation, channel: configuration.ytdlpUpdateChannel,
-            indexURL: configuration.ytdlpUpdateIndexURL, hub: events, logger: logger)
+            indexURL: configuration.ytdlpUpdateIndexURL, drivers: drivers, hub: events, logger: logger)
         let runner = YtDlpRunner(installation: installation)
         let baseOptions = configuration.downloadOptions
         self.sources = SourceService(
@@ -163,12 +196,10 @@ public final class Domain: Sendable {
         workers.register(
             JobKind.download.rawValue,
             limits: JobLimits(timeLimit: configuration.downloadTimeLimitSeconds, stallTimeout: configuration.downloadStallSeconds),
-            handler: DownloadHandler(runner: runner, plan: { sourceId in
-                let filters = try sourceId.flatMap { id in
-                    try database.read { try String.fetchOne($0, sql: "SELECT filters FROM sources WHERE id = ?", arguments: [id]) }
-                }
-                return (try profiles.options(forSource: sourceId), SourceFilters.decode(filters))
-            }, library: files, brake: brake, hub: events))
+            handler: DownloadHandler(runner: runner, drivers: drivers, plan: { sourceId in
+                try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
+            }, library: files, database: database, brake: brake, hub: events, media: media, logger: logger))
+        workers.register(JobKind.libraryRename.rawValue, handler: LibraryRenameHandler(renames: renames))
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }
@@ -210,6 +241,7 @@ public final class Domain: Sendable {
         let settings = configuration.downloadOptions
         try profiles.followSettings(audioFormat: settings.audioFormat, format: settings.format, extraArguments: settings.extraArguments)
         try trash.reconcile()
+        try renames.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
         try workers.start()
@@ -220,6 +252,7 @@ public final class Domain: Sendable {
     public func stop() {
         scheduler.stop()
         workers.stop()
+        drivers?.shutdown()
     }
 }
 

@@ -32,6 +32,9 @@ public enum YtDlpArguments {
             "--no-colors", "--newline", "--progress", "--progress-template", progressTemplate,
             "--no-playlist", "--no-write-playlist-metafiles", "--write-info-json", "--write-thumbnail",
             "--no-mtime", "-o", directory + "/%(id)s.%(ext)s", "--print", "after_move:filepath",
+            // `--print` implies `--quiet`, which would hide "does not pass filter" (a video a
+            // match filter skipped would look like a download that lost its file).
+            "--no-quiet",
         ]
         if let extractor, !extractor.isEmpty, extractor.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             arguments += ["--use-extractors", extractor]

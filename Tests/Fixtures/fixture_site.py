@@ -86,7 +86,7 @@ def generate_entry_files(directory, entry):
     thumb = os.path.join(directory, f"{entry.file_stem}.jpg")
     if not os.path.exists(thumb):
         tmp = thumb + ".tmp.jpg"
-        _ffmpeg("-f", "lavfi", "-i", f"color=c=0x{(entry.index * 2654435761) & 0xFFFFFF:06x}:s=64x64",
+        _ffmpeg("-f", "lavfi", "-i", f"color=c=0x{(entry.index * 2654435761) & 0xFFFFFF:06x}:s=320x180",  # 16:9 like YouTube thumbnails
                 "-frames:v", "1", tmp)
         os.replace(tmp, thumb)
 

@@ -43,23 +43,47 @@ final class HTTPServerTests: XCTestCase {
         }
     }
 
-    func testTheAccessCheckFailsClosedForRequestsAndTheUpgrade() throws {
+    func testTheAccessChecksFailClosedForRequestsAndTheUpgrade() throws {
         struct Broken: Error {}
         var router = Router()
         router.get("/open") { _ in .text("served") }
-        let hub = WebSocketHub(path: "/ws")
-        let server = try startServer(router: router, hub: hub) { _ in throw Broken() }
+        // Either filter, on the loop (the head) or on the work queue (the whole request).
+        for (head, full) in [(true, false), (false, true)] {
+            let hub = WebSocketHub(path: "/ws")
+            let broken: @Sendable (HTTPRequest) throws -> Void = { _ in throw Broken() }
+            let server = try startServer(router: router, hub: hub, headFilter: head ? broken : nil, filter: full ? broken : nil)
+            defer { server.stop() }
+            let plain = try RawClient(port: server.port)
+            plain.send("GET /open HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            XCTAssertTrue(try XCTUnwrap(plain.readResponse()).head.hasPrefix("HTTP/1.1 500"))
+            let upgrade = try RawClient(port: server.port)
+            upgrade.send("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            let answer = upgrade.readAll()
+            XCTAssertTrue(answer.hasPrefix("HTTP/1.1 500"), answer)
+            XCTAssertFalse(answer.contains("101"))
+            XCTAssertEqual(hub.statistics.clients, 0)
+        }
+    }
+
+    func testTheRequestFilterRunsOffTheLoopWithTheBody() throws {
+        final class Started: @unchecked Sendable { var server: HTTPServer? }  // set before any request
+        var router = Router()
+        router.post("/echo") { request in .text(String(decoding: request.body, as: UTF8.self)) }
+        let started = Started()
+        let seen = Mutex<[(onLoop: Bool?, body: Int)]>([])
+        let server = try startServer(router: router, filter: { request in
+            // A filter may block (a session looked up in the database): never on the loop.
+            seen.withLock { $0.append((started.server?.loop.inEventLoop, request.body.count)) }
+        })
+        started.server = server
         defer { server.stop() }
-        let plain = try RawClient(port: server.port)
-        plain.send("GET /open HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        XCTAssertTrue(try XCTUnwrap(plain.readResponse()).head.hasPrefix("HTTP/1.1 500"))
-        let upgrade = try RawClient(port: server.port)
-        upgrade.send("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        let answer = upgrade.readAll()
-        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 500"), answer)
-        XCTAssertFalse(answer.contains("101"))
-        XCTAssertEqual(hub.statistics.clients, 0)
+        let client = try RawClient(port: server.port)
+        client.send("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello")
+        XCTAssertEqual(try XCTUnwrap(client.readResponse()).body, "hello")
+        let call = try XCTUnwrap(seen.withLock { $0.first })
+        XCTAssertEqual(call.onLoop, false)
+        XCTAssertEqual(call.body, 5)
     }
 
     func testAWrongHostIsMisdirectedForPagesAndTheFeed() throws {
@@ -86,9 +110,9 @@ final class HTTPServerTests: XCTestCase {
         var router = Router()
         router.post("/small", maximumBodySize: 1024) { request in .text("\(request.body.count)") }
         router.post("/private") { _ in .text("secret") }
-        let server = try startServer(router: router) { request in
+        let server = try startServer(router: router, headFilter: { request in
             if request.path == "/private" { throw HTTPError(status: 401, code: "unauthorized", message: "token") }
-        }
+        })
         defer { server.stop() }
         // Only the heads are sent: the answers must come without waiting for a body.
         let large = try RawClient(port: server.port, timeout: 2)

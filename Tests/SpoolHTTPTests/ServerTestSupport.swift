@@ -42,10 +42,11 @@ final class CapturedLog: Sendable {
 func startServer(
     router: Router, log: CapturedLog = CapturedLog(), hub: WebSocketHub? = nil,
     configuration: HTTPServerConfiguration = HTTPServerConfiguration(port: 0),
+    headFilter: (@Sendable (HTTPRequest) throws -> Void)? = nil,
     filter: (@Sendable (HTTPRequest) throws -> Void)? = nil
 ) throws -> HTTPServer {
     let server = try HTTPServer(configuration: configuration, router: router, logger: log.logger,
-                                requestFilter: filter, webSocketHub: hub)
+                                headFilter: headFilter, requestFilter: filter, webSocketHub: hub)
     try server.start()
     return server
 }

@@ -72,7 +72,7 @@ def test_channel_is_mirrored_into_the_library(spool_factory, site):
 
     listed = server.get(f"/api/channels/{channel['id']}").json()
     assert listed["title"] == "Spool Fixture Channel" and listed["state"] == "idle"
-    assert listed["counts"] == {"videos": 5, "downloaded": 4, "queued": 0, "failed": 1}
+    assert listed["counts"] == {"videos": 5, "downloaded": 4, "queued": 0, "failed": 1, "skipped": 0}
     health = server.get("/api/health").json()
     assert health["ytdlp"]["version"] and health["rate_limit"]["trips"] >= 1
 

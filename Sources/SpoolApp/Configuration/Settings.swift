@@ -1,4 +1,5 @@
 import Foundation
+import SpoolAuth
 import Logging
 import SpoolCore
 import SpoolHTTP
@@ -33,6 +34,7 @@ public struct Settings: Sendable {
     public var ytdlpUpdateIndexURL: String?
     public var ytdlpUpdateCheckHours: Double
     public var jsRuntimePath: String?
+    public var ytdlpDriverJobs: Int
     /// Origins besides the server's own that may open the live feed (comma-separated).
     public var allowedOrigins: [String]
     public var ffmpegPath: String?
@@ -53,6 +55,9 @@ public struct Settings: Sendable {
     public var authToken: String?
     /// Serve a non-loopback HOST without authentication (a proxy in front authenticates).
     public var allowNoAuth: Bool
+    public var sessionDays: Double
+    public var passwordHashMemoryKiB: Int
+    public var passwordHashIterations: Int
     /// HTTPS certificate chain and key; nil serves plain HTTP.
     public var tls: TLSFiles?
     public var maximumConnections: Int
@@ -148,6 +153,7 @@ public struct Settings: Sendable {
         .init("YTDLP_UPDATE_DIR", "", .path, "Where updates of yt-dlp are installed; empty: ytdlp/ beside the database."),
         .init("YTDLP_UPDATE_CHECK_HOURS", "24", .number(1...8760), "How often the update check runs."),
         .init("YTDLP_UPDATE_INDEX_URL", "", .text, "A Python package index to update from instead of PyPI (tests, mirrors)."),
+        .init("YTDLP_DRIVER_JOBS", "100", .integer(0...100_000), "Downloads one long-lived yt-dlp process serves before a fresh one replaces it (about 4x less CPU than a process per download); 0 runs every download in its own yt-dlp process."),
         .init("JS_RUNTIME_PATH", "", .path, "JavaScript runtime for yt-dlp (Deno); empty: the deno beside yt-dlp, else deno on PATH."),
         .init("FFMPEG_PATH", "", .path, "ffmpeg executable for audio extraction; empty: ffmpeg on PATH."),
         .init("AUDIO_FORMAT", "m4a", .text, "Audio codec downloads are converted to (m4a, opus, mp3, …); none keeps the original media (video)."),
@@ -163,8 +169,11 @@ public struct Settings: Sendable {
         .init("DOWNLOAD_TIME_LIMIT_SECONDS", "3600", .number(1...86_400), "A download running longer is stopped (timeout)."),
         .init("DOWNLOAD_STALL_SECONDS", "300", .number(1...86_400), "A download printing nothing for this long is stopped (timeout)."),
         .init("RATE_LIMIT_COOLDOWN_SECONDS", "60", .number(0.1...86_400), "First pause of all downloads after a rate limit or bot check; doubles on repeats up to 1 h."),
-        .init("AUTH_TOKEN", "", .text, "Access token (at least 16 characters) for the API, media, live feed and metrics; the browser signs in at /login. Required when HOST is not a loopback address."),
-        .init("ALLOW_NO_AUTH", "0", .integer(0...1), "1 serves a non-loopback HOST without AUTH_TOKEN (only behind a proxy that authenticates users)."),
+        .init("AUTH_TOKEN", "", .text, "An admin API key (at least 16 characters) for scripts, Prometheus and health checks: 'Authorization: Bearer <token>'; acts as the owner account."),
+        .init("ALLOW_NO_AUTH", "0", .integer(0...1), "1 treats every request as the owner's while no account has a password, even on a non-loopback HOST (only behind a proxy that authenticates users)."),
+        .init("SESSION_DAYS", "30", .number(0.01...3650), "How long a browser stays signed in without being used; each use extends it."),
+        .init("PASSWORD_HASH_MEMORY_KIB", "65536", .integer(8192...1_048_576), "Argon2id memory per password hash (KiB); lower it on a small board if signing in is slow. Old hashes are upgraded at the next sign-in."),
+        .init("PASSWORD_HASH_ITERATIONS", "3", .integer(1...10), "Argon2id passes per password hash."),
         .init("TLS_CERT", "", .path, "PEM certificate chain; with TLS_KEY, Spool serves HTTPS."),
         .init("TLS_KEY", "", .path, "PEM private key of TLS_CERT."),
         .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open client connections at most, counted from the accept (WebSocket clients included); more get 503. Lowered at start-up to fit the descriptor limit."),
@@ -225,6 +234,7 @@ public struct Settings: Sendable {
             ytdlpUpdateIndexURL: reader.optional("YTDLP_UPDATE_INDEX_URL"),
             ytdlpUpdateCheckHours: try reader.number("YTDLP_UPDATE_CHECK_HOURS"),
             jsRuntimePath: reader.optional("JS_RUNTIME_PATH"),
+            ytdlpDriverJobs: try reader.integer("YTDLP_DRIVER_JOBS"),
             allowedOrigins: (reader.optional("ALLOWED_ORIGINS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             ffmpegPath: reader.optional("FFMPEG_PATH") ?? ExecutableSearch.find("ffmpeg"),
             audioFormat: reader.optional("AUDIO_FORMAT").flatMap { $0 == "none" ? nil : $0 },
@@ -242,6 +252,9 @@ public struct Settings: Sendable {
             rateLimitCooldownSeconds: try reader.number("RATE_LIMIT_COOLDOWN_SECONDS"),
             authToken: try reader.authToken(),
             allowNoAuth: try reader.integer("ALLOW_NO_AUTH") == 1,
+            sessionDays: try reader.number("SESSION_DAYS"),
+            passwordHashMemoryKiB: try reader.integer("PASSWORD_HASH_MEMORY_KIB"),
+            passwordHashIterations: try reader.integer("PASSWORD_HASH_ITERATIONS"),
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS"),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
@@ -258,18 +271,20 @@ public struct Settings: Sendable {
         return settings
     }
 
-    /// A server reachable from other machines needs a way to tell who may use it. Checked by
-    /// `spool serve` only: `spool db status` in a container (HOST=0.0.0.0) must work without it.
-    public func requireAuthenticationWhenExposed() throws(SettingsError) {
-        guard authToken == nil, !Self.isLoopback(host), !allowNoAuth else { return }
-        throw SettingsError(
-            setting: "AUTH_TOKEN",
-            message: "is required when HOST (\(host)) is not a loopback address; set one (e.g. openssl rand -hex 24), or ALLOW_NO_AUTH=1 if a proxy in front of Spool authenticates users")
+    /// Argon2id with `PASSWORD_HASH_MEMORY_KIB` and `PASSWORD_HASH_ITERATIONS`, one lane (a
+    /// sign-in takes one of the two cores, the other keeps streaming).
+    public var passwordHasher: PasswordHasher {
+        (try? PasswordHasher(parameters: Argon2Parameters(
+            memoryKiB: UInt32(passwordHashMemoryKiB), iterations: UInt32(passwordHashIterations), parallelism: 1))) ?? .standard
     }
+
+    /// Whether requests may act as the owner without signing in while no account has a
+    /// password: only loopback clients can reach the server, or a proxy in front authenticates.
+    public var singleUserModeAllowed: Bool { Self.isLoopback(host) || allowNoAuth }
 
     /// Whether `host` only accepts connections from this machine: a loopback address, parsed
     /// (`127.invalid` is a name, not an address), or `localhost`.
-    static func isLoopback(_ host: String) -> Bool {
+    public static func isLoopback(_ host: String) -> Bool {
         if let address = IPAddress(host) { return address.isLoopback }
         return HostPolicy.isLoopbackName(host)
     }

@@ -15,10 +15,12 @@ public struct DownloadPayload: Codable, Sendable, Equatable {
     public var uploadedAt: Double?
     /// The channel that published it (a playlist's entries come from many).
     public var channel: String?
+    /// The listing's thumbnail, fetched when yt-dlp saves none (a feed's entries).
+    public var thumbnail: String?
 
     public init(url: String, videoId: String, title: String, duration: Double? = nil, uploader: String? = nil,
                 sourceTitle: String? = nil, extractor: String? = nil, position: Int? = nil, uploadedAt: Double? = nil,
-                channel: String? = nil) {
+                channel: String? = nil, thumbnail: String? = nil) {
         self.url = url
         self.videoId = videoId
         self.title = title
@@ -29,6 +31,7 @@ public struct DownloadPayload: Codable, Sendable, Equatable {
         self.position = position
         self.uploadedAt = uploadedAt
         self.channel = channel
+        self.thumbnail = thumbnail
     }
 }
 

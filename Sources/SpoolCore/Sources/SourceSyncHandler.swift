@@ -215,7 +215,7 @@ struct SourceSyncHandler: JobHandler {
             let payload = DownloadPayload(
                 url: entry.url, videoId: entry.id, title: entry.title, duration: entry.duration,
                 uploader: entry.uploader, sourceTitle: sourceTitle, extractor: entry.extractor,
-                position: position, uploadedAt: entry.uploadedAt, channel: entry.channel)
+                position: position, uploadedAt: entry.uploadedAt, channel: entry.channel, thumbnail: entry.thumbnail)
             jobs.append(try NewJob(
                 kind: JobKind.download.rawValue, payload: payload, sourceId: sourceId, videoId: entry.id, title: entry.title,
                 maxAttempts: batch.maxAttempts, runAfter: batch.source.paused ? SourceService.heldUntil : nil))

@@ -21,7 +21,7 @@ extension HTTPServer {
 
     /// Decides on a request from its head alone, before a byte of its body is kept: the host
     /// it names, its route and method, its declared length against the route's limit, and the
-    /// request filter (credentials, origin). Loop only; must not block.
+    /// head filter (origin). Loop only; must not block.
     func decide(_ head: RequestHead, remoteAddress: String) -> Verdict {
         loop.assertInEventLoop()
         switch hostVerdict(head.headers["Host"]) {
@@ -54,7 +54,7 @@ extension HTTPServer {
                     headers: ["Allow": "GET"]), route: hub.path)
             }
             request.routePattern = hub.path
-            if let refusal = filterRefusal(request) { return .refuse(refusal, route: hub.path) }
+            if let refusal = refusal(by: headFilter, of: request) { return .refuse(refusal, route: hub.path) }
             let admitted = AdmittedRequest(request: request, handler: { _ in HTTPResponse() }, priority: .interactive,
                                            immediate: nil, isUpgrade: true)
             return .admit(admitted, bodyLimit: 0)
@@ -89,7 +89,7 @@ extension HTTPServer {
                 "The request body is \(length) bytes; this endpoint accepts at most \(bodyLimit)."),
                 route: request.routePattern)
         }
-        if let refusal = filterRefusal(request) { return .refuse(refusal, route: request.routePattern) }
+        if let refusal = refusal(by: headFilter, of: request) { return .refuse(refusal, route: request.routePattern) }
         return .admit(AdmittedRequest(request: request, handler: handler, priority: priority, immediate: immediate,
                                       isUpgrade: false), bodyLimit: bodyLimit)
     }
@@ -106,12 +106,12 @@ extension HTTPServer {
         return verdict
     }
 
-    /// The request filter's refusal, if any. Fails closed: an error that is not an `HTTPError`
-    /// is a failed check, logged, and the request is refused with an opaque 500.
-    func filterRefusal(_ request: HTTPRequest) -> HTTPError? {
-        guard let requestFilter else { return nil }
+    /// A filter's refusal of `request`, if any. Fails closed: an error that is not an
+    /// `HTTPError` is a failed check, logged, and the request is refused with an opaque 500.
+    func refusal(by filter: (@Sendable (HTTPRequest) throws -> Void)?, of request: HTTPRequest) -> HTTPError? {
+        guard let filter else { return nil }
         do {
-            try requestFilter(request)
+            try filter(request)
             return nil
         } catch let error as HTTPError {
             return error.status == 500 ? internalError(for: request, detail: error.message) : error

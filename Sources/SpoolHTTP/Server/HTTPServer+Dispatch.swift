@@ -42,9 +42,7 @@ extension HTTPServer {
                   request: HTTPRequest(method: method, path: RequestTarget(decision.target)?.path ?? "?"), route: route, start: start)
         case .dispatch(var admitted):
             if admitted.isUpgrade, let hub = webSocketHub {
-                requestsInFlight -= 1
-                watcher.requestsInFlight -= 1
-                upgrade(raw, request: admitted.request, hub: hub, watcher: watcher, start: start)
+                checkThenUpgrade(raw, request: admitted.request, hub: hub, watcher: watcher, start: start)
                 return
             }
             admitted.request.body = Self.takeBody(of: raw)
@@ -54,14 +52,27 @@ extension HTTPServer {
 
     private func dispatch(_ admitted: AdmittedRequest, reference: RequestReference, watcher: ConnectionGuard, start: UInt64) {
         let request = admitted.request
-        if let immediate = admitted.immediate, let answer = immediate(request) {
-            reply(answer, to: reference, via: watcher, request: request, route: request.routePattern, start: start)
-            return
+        if let immediate = admitted.immediate {
+            // An answer from memory, on the loop: the request filter runs here too (routes with
+            // one must not need a blocking check). A filter that fails otherwise than with an
+            // `HTTPError` sends the request on to the queue, where it fails closed.
+            do {
+                try requestFilter?(request)
+                if let answer = immediate(request) {
+                    reply(answer, to: reference, via: watcher, request: request, route: request.routePattern, start: start)
+                    return
+                }
+            } catch let error as HTTPError where error.status != 500 {
+                reply(error.response, to: reference, via: watcher, request: request, route: request.routePattern, start: start)
+                return
+            } catch {}
         }
         let handler = admitted.handler
+        let filter = requestFilter
         let accepted = work.submit(priority: admitted.priority) { [self, request] in
             let response: HTTPResponse
             do {
+                try filter?(request)
                 response = try handler(request)
             } catch let error as HTTPError where error.status != 500 {
                 response = error.response
@@ -77,6 +88,36 @@ extension HTTPServer {
         if !accepted {
             let error = HTTPError(status: 503, code: "busy", message: "The server is busy; try again in a moment.", headers: ["Retry-After": "1"])
             reply(error.response, to: reference, via: watcher, request: request, route: request.routePattern, start: start)
+        }
+    }
+
+    /// The upgrade's access check may block (a session looked up), so it runs on the work
+    /// queue; the upgrade itself happens back on the loop, which owns the socket. The request
+    /// stays in flight meanwhile (evhttp does not read the connection).
+    private func checkThenUpgrade(_ raw: OpaquePointer, request: HTTPRequest, hub: WebSocketHub, watcher: ConnectionGuard, start: UInt64) {
+        let reference = RequestReference(raw)
+        let filter = requestFilter
+        let accepted = work.submit(priority: .interactive) { [self, request] in
+            let refused = refusal(by: filter, of: request)
+            loop.execute { [self] in
+                guard let refused else {
+                    requestsInFlight -= 1
+                    watcher.requestsInFlight -= 1
+                    upgrade(reference.pointer, request: request, hub: hub, watcher: watcher, start: start)
+                    if isDraining && requestsInFlight == 0 { finish() }
+                    return
+                }
+                // Bytes after the head may be frames: the connection closes with the answer.
+                var response = refused.response
+                response.headers.set("Connection", "close")
+                reply(response, to: reference, via: watcher, request: request, route: hub.path, start: start)
+            }
+        }
+        if !accepted {
+            var response = HTTPError(status: 503, code: "busy", message: "The server is busy; try again in a moment.",
+                                     headers: ["Retry-After": "1"]).response
+            response.headers.set("Connection", "close")
+            reply(response, to: reference, via: watcher, request: request, route: hub.path, start: start)
         }
     }
 

@@ -32,10 +32,17 @@ public final class HTTPServer: @unchecked Sendable {
     let work: WorkQueue
     let logger: Logger
     let hostPolicy: HostPolicy
-    /// Runs on the loop for every request, on its head, before the body is read (so it must only
-    /// inspect the request, and quickly); throwing answers the request with the error
-    /// (authentication, origin checks). Any error that is not an `HTTPError` refuses the
-    /// request too: a check that fails must never let a request through.
+    /// Runs on the loop for every request, on its head, before the body is read: only cheap
+    /// checks of the head belong here (no database; e.g. cross-site writes), and refusing here
+    /// means the body is never read.
+    let headFilter: (@Sendable (HTTPRequest) throws -> Void)?
+    /// Runs before every routed handler, on the work queue (on the loop for answers a route
+    /// gives from memory), with the body read: checks that may block, such as looking a
+    /// session up. The WebSocket upgrade waits for it on the work queue too.
+    ///
+    /// For both: throwing answers the request with the error, and an error that is not an
+    /// `HTTPError` refuses the request as well (an opaque 500): a check that fails must never
+    /// let a request through.
     let requestFilter: (@Sendable (HTTPRequest) throws -> Void)?
     /// Told about every finished request, on the loop thread; must return at once.
     let exchangeObserver: (@Sendable (Exchange) -> Void)?
@@ -83,6 +90,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     public init(
         configuration: HTTPServerConfiguration, router: Router, logger: Logger,
+        headFilter: (@Sendable (HTTPRequest) throws -> Void)? = nil,
         requestFilter: (@Sendable (HTTPRequest) throws -> Void)? = nil,
         exchangeObserver: (@Sendable (Exchange) -> Void)? = nil,
         webSocketHub: WebSocketHub? = nil
@@ -91,6 +99,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.configuration = configuration
         self.router = router
         self.logger = logger
+        self.headFilter = headFilter
         self.requestFilter = requestFilter
         self.exchangeObserver = exchangeObserver
         self.hostPolicy = HostPolicy(listeningHost: configuration.host, allowedHosts: configuration.allowedHosts)
