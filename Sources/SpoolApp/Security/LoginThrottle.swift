@@ -109,6 +109,9 @@ final class LoginThrottle: Sendable {
         }
     }
 
+    /// Subjects remembered (at most `policy.maximumTracked`).
+    var trackedCount: Int { records.withLock { $0.count } }
+
     /// A correct sign-in clears the failures in a row (not a lock-out, which must run out).
     func recordSuccess(for subjects: [Subject]) {
         records.withLock { records in
