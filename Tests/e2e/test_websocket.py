@@ -176,7 +176,7 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(spool
         stalled = socket.socket()
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a tiny window
         stalled.connect(("127.0.0.1", server.port))
-        stalled.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        stalled.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
         # The readers read from the start (the enqueuing runs on a thread, so it never blocks
         # this event loop): only the stalled client falls behind.

@@ -1,7 +1,9 @@
 // Fetch wrapper: JSON in, JSON out, and every server error `{"error": {"code", "message"}}`
 // becomes a thrown ApiError whose message can be shown to the user as is.
 
-const TOKEN_KEY = 'spool.token';
+// Signing in sets an HttpOnly cookie the page never sees; a token once kept here by older
+// versions (readable by any script on the page) is removed.
+try { localStorage.removeItem('spool.token'); } catch { /* storage disabled */ }
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -10,17 +12,6 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
-}
-
-/** An optional AUTH_TOKEN, stored once by the user after a 401 (see main.js). */
-export function authToken() {
-  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
-}
-
-export function setAuthToken(token) {
-  try {
-    if (token) localStorage.setItem(TOKEN_KEY, token); else localStorage.removeItem(TOKEN_KEY);
-  } catch { /* private mode: the token simply is not remembered */ }
 }
 
 /**
@@ -36,8 +27,6 @@ export async function api(path, { method = 'GET', body, query, signal, keepalive
   }
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const token = authToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
 
   let response;
   try {

@@ -1,7 +1,6 @@
 // Entry point: History API router, navigation state, and the app-wide pieces that outlive
 // page views (the player, the live connection, the rate-limit banner, the sign-in redirect).
 import { h, setChildren } from './ui.js';
-import { setAuthToken } from './api.js';
 import { fillIcons } from './icons.js';
 import { notify, closeNotice } from './notices.js';
 import * as live from './live.js';
@@ -176,7 +175,6 @@ window.addEventListener('popstate', () => render({ focus: true }));
 // a new token): go to the login page, which comes back here afterwards.
 window.addEventListener('spool:api-error', (event) => {
   if (event.detail.status !== 401) return;
-  setAuthToken('');
   location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
 });
 

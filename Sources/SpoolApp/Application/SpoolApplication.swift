@@ -115,8 +115,11 @@ public final class SpoolApplication: Sendable {
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: settings.host, port: settings.port, timeoutSeconds: settings.httpTimeoutSeconds,
+                headerTimeoutSeconds: settings.httpHeaderTimeoutSeconds, bodyTimeoutSeconds: settings.httpBodyTimeoutSeconds,
+                allowedHosts: settings.allowedHosts,
                 workQueueWidth: settings.httpThreads, maximumConnections: settings.maximumConnections, tls: settings.tls),
             router: makeRouter(), logger: logger,
+            headFilter: { request in try access.checkHead(request) },
             requestFilter: { request in try access.check(request) },
             exchangeObserver: { [httpMetrics] exchange in httpMetrics.record(exchange) },
             webSocketHub: live.webSocket)

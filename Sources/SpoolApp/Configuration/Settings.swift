@@ -64,6 +64,13 @@ public struct Settings: Sendable {
     public var tls: TLSFiles?
     public var maximumConnections: Int
     public var httpTimeoutSeconds: Int
+    // Hardening, round 2 (docs/features/hardening-round-2.md).
+    /// Names besides loopback names, IP addresses and HOST that a request's Host may give.
+    public var allowedHosts: [String]
+    /// A request head must be complete this long after its first byte.
+    public var httpHeaderTimeoutSeconds: Double
+    /// A request body must be complete this long after its head.
+    public var httpBodyTimeoutSeconds: Double
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
 
@@ -172,8 +179,12 @@ public struct Settings: Sendable {
         .init("PASSWORD_HASH_ITERATIONS", "3", .integer(1...10), "Argon2id passes per password hash."),
         .init("TLS_CERT", "", .path, "PEM certificate chain; with TLS_KEY, Spool serves HTTPS."),
         .init("TLS_KEY", "", .path, "PEM private key of TLS_CERT."),
-        .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open HTTP connections at most (WebSocket clients not counted); more get 503."),
+        .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open client connections at most, counted from the accept (WebSocket clients included); more get 503. Lowered at start-up to fit the descriptor limit."),
         .init("HTTP_TIMEOUT_SECONDS", "60", .integer(1...3600), "Idle and read timeout of a connection; a long media reply only times out when the client stops reading."),
+        // Hardening, round 2 (docs/features/hardening-round-2.md).
+        .init("HTTP_HEADER_TIMEOUT_SECONDS", "10", .number(1...600), "A request's headers must arrive within this many seconds of its first byte (of the connection, for its first request), however slowly they trickle; else 408 and close."),
+        .init("HTTP_BODY_TIMEOUT_SECONDS", "60", .number(1...3600), "A request's body must arrive within this many seconds of its headers; else 408 and close."),
+        .init("ALLOWED_HOSTS", "", .text, "Host names besides localhost, IP addresses and HOST that requests may name (Host header), comma-separated: a reverse proxy's public name, a LAN name; *.example.org matches subdomains, * any (only behind a proxy that checks Host). Other names get 421 (DNS rebinding)."),
         .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
 
@@ -251,6 +262,9 @@ public struct Settings: Sendable {
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS"),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
+            allowedHosts: try reader.allowedHosts(),
+            httpHeaderTimeoutSeconds: try reader.number("HTTP_HEADER_TIMEOUT_SECONDS"),
+            httpBodyTimeoutSeconds: try reader.number("HTTP_BODY_TIMEOUT_SECONDS"),
             testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1)
         // A heartbeat as slow as the lease would let every running job expire into a zombie.
         guard settings.jobHeartbeatSeconds < settings.jobLeaseSeconds else {
@@ -272,10 +286,11 @@ public struct Settings: Sendable {
     /// password: only loopback clients can reach the server, or a proxy in front authenticates.
     public var singleUserModeAllowed: Bool { Self.isLoopback(host) || allowNoAuth }
 
-    /// Whether `host` only accepts connections from this machine.
+    /// Whether `host` only accepts connections from this machine: a loopback address, parsed
+    /// (`127.invalid` is a name, not an address), or `localhost`.
     public static func isLoopback(_ host: String) -> Bool {
-        let host = host.lowercased()
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if let address = IPAddress(host) { return address.isLoopback }
+        return HostPolicy.isLoopbackName(host)
     }
 }
 
@@ -355,6 +370,16 @@ private struct SettingsReader {
             return token
         }
         return nil
+    }
+
+    /// `ALLOWED_HOSTS`: names, `*.name` wildcards or `*`, comma-separated.
+    func allowedHosts() throws(SettingsError) -> [String] {
+        let entries = (optional("ALLOWED_HOSTS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let policy = HostPolicy(listeningHost: "127.0.0.1", allowedHosts: entries)
+        guard policy.allowedHosts.count == entries.filter({ !$0.isEmpty }).count else {
+            throw SettingsError(setting: "ALLOWED_HOSTS", message: "must list host names (e.g. spool.example.org, *.example.org), comma-separated")
+        }
+        return policy.allowedHosts
     }
 
     /// `TLS_CERT` and `TLS_KEY`: both or neither, and readable.

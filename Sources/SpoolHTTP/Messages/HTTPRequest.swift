@@ -9,7 +9,8 @@ public struct HTTPRequest: Sendable {
     /// The decoded query parameters (the last value wins for a repeated name).
     public let query: [String: String]
     public let headers: HTTPHeaders
-    public let body: [UInt8]
+    /// The body; filled in once evhttp has read it (the head is decided on before that).
+    public internal(set) var body: [UInt8]
     public let remoteAddress: String
     /// Values of the route pattern's `{name}` segments.
     public internal(set) var pathParameters: [String: String] = [:]

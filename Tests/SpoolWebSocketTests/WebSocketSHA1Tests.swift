@@ -1,5 +1,5 @@
 import XCTest
-@testable import SpoolHTTP
+@testable import SpoolWebSocket
 
 final class WebSocketSHA1Tests: XCTestCase {
     private func hex(_ bytes: [UInt8]) -> String {

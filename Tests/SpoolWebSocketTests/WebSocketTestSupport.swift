@@ -1,4 +1,4 @@
-@testable import SpoolHTTP
+@testable import SpoolWebSocket
 
 /// Client-side framing for tests, written independently of `WebSocketFrameEncoder` so that
 /// round trips check the encoder against a second reading of RFC 6455 rather than itself.

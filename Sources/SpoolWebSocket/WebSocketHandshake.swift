@@ -20,32 +20,34 @@ public enum WebSocketHandshake {
     ///   - method: the request method, e.g. `GET`.
     ///   - headers: request headers; names are matched case-insensitively, and names that differ
     ///     only in case are joined with `, ` as repeated header lines would be.
-    ///   - originPolicy: who may connect; checked after the request is known to be a WebSocket
-    ///     upgrade so that plain bad requests get 400, not 403.
+    ///   - allowsOrigin: who may connect, given the `Origin` and `Host` values (nil when absent);
+    ///     asked only once the request is known to be a WebSocket upgrade, so that plain bad
+    ///     requests get 400, not 403. The policy is the caller's: this codec has no opinion on
+    ///     which sites may connect (as in swift-nio's `NIOWebSocket`, where `shouldUpgrade` decides).
     /// - Throws: the rejection that says which status, message and headers to reply with.
     public static func acceptUpgrade(
         method: String,
         headers: [String: String],
-        originPolicy: OriginPolicy = OriginPolicy()
+        allowsOrigin: (_ origin: String?, _ host: String?) -> Bool = { _, _ in true }
     ) throws(WebSocketHandshakeRejection) -> [String: String] {
         guard method == "GET" else { throw .methodIsNotGET(method: method) }
         // Token lists, not exact values: browsers send `Connection: keep-alive, Upgrade`.
         guard let upgrade = headerValue("Upgrade", in: headers),
-              WebSocketHeaderSyntax.tokenList(upgrade, contains: "websocket")
+              HTTPHeaderSyntax.tokenList(upgrade, contains: "websocket")
         else { throw .upgradeIsNotWebSocket }
         guard let connection = headerValue("Connection", in: headers),
-              WebSocketHeaderSyntax.tokenList(connection, contains: "upgrade")
+              HTTPHeaderSyntax.tokenList(connection, contains: "upgrade")
         else { throw .connectionDoesNotRequestUpgrade }
         // A missing version is treated like a wrong one: the 426 tells the client what to use.
         let version = headerValue("Sec-WebSocket-Version", in: headers)
-        guard let version, WebSocketHeaderSyntax.trimmingWhitespace(version) == "13" else {
+        guard let version, HTTPHeaderSyntax.trimmingWhitespace(version) == "13" else {
             throw .versionIsNotSupported(version: version)
         }
         guard let rawKey = headerValue("Sec-WebSocket-Key", in: headers) else { throw .keyIsMissingOrMalformed }
-        let key = WebSocketHeaderSyntax.trimmingWhitespace(rawKey)
+        let key = HTTPHeaderSyntax.trimmingWhitespace(rawKey)
         guard isWellFormedKey(key) else { throw .keyIsMissingOrMalformed }
         let origin = headerValue("Origin", in: headers)
-        guard originPolicy.allows(origin: origin, host: headerValue("Host", in: headers)) else {
+        guard allowsOrigin(origin, headerValue("Host", in: headers)) else {
             throw .originIsNotAllowed(origin: origin ?? "")
         }
         return [

@@ -1,5 +1,5 @@
 import XCTest
-@testable import SpoolHTTP
+@testable import SpoolWebSocket
 
 final class WebSocketFrameDecoderTests: XCTestCase {
     private let hello = Array("Hello".utf8)

@@ -1,5 +1,5 @@
 import XCTest
-import SpoolHTTP
+import SpoolWebSocket
 
 final class WebSocketHandshakeTests: XCTestCase {
     /// The client handshake from RFC 6455 §1.2 (minus `Sec-WebSocket-Protocol`, which Spool ignores).
@@ -15,10 +15,10 @@ final class WebSocketHandshakeTests: XCTestCase {
     private func rejection(
         method: String = "GET",
         _ headers: [String: String],
-        policy: OriginPolicy = OriginPolicy()
+        allowsOrigin: (String?, String?) -> Bool = sameSiteOnly
     ) -> WebSocketHandshakeRejection? {
         do {
-            _ = try WebSocketHandshake.acceptUpgrade(method: method, headers: headers, originPolicy: policy)
+            _ = try WebSocketHandshake.acceptUpgrade(method: method, headers: headers, allowsOrigin: allowsOrigin)
             return nil
         } catch {
             return error
@@ -39,7 +39,7 @@ final class WebSocketHandshakeTests: XCTestCase {
     func testRFCExampleIsAcceptedWhenItsOriginIsAllowListed() throws {
         let headers = try WebSocketHandshake.acceptUpgrade(
             method: "GET", headers: rfcRequest,
-            originPolicy: OriginPolicy(allowedOrigins: ["http://example.com"]))
+            allowsOrigin: { origin, _ in origin == "http://example.com" })
         XCTAssertEqual(headers, [
             "Upgrade": "websocket",
             "Connection": "Upgrade",
@@ -47,7 +47,25 @@ final class WebSocketHandshakeTests: XCTestCase {
         ])
     }
 
-    func testRFCExampleIsForbiddenForAForeignOriginByDefault() {
+    /// A stand-in for the server's origin policy: scripts (no `Origin`) and the page's own host.
+    private static func sameSiteOnly(origin: String?, host: String?) -> Bool {
+        origin == nil || origin == host.map { "http://\($0)" }
+    }
+
+    func testTheCodecHasNoOriginPolicyOfItsOwn() throws {
+        XCTAssertNoThrow(try WebSocketHandshake.acceptUpgrade(method: "GET", headers: rfcRequest))
+    }
+
+    func testThePolicySeesOriginAndHost() throws {
+        var seen: [String?] = []
+        _ = try? WebSocketHandshake.acceptUpgrade(method: "GET", headers: rfcRequest) { origin, host in
+            seen = [origin, host]
+            return false
+        }
+        XCTAssertEqual(seen, ["http://example.com", "server.example.com"])
+    }
+
+    func testRFCExampleIsForbiddenForAForeignOrigin() {
         let rejection = rejection(rfcRequest)
         XCTAssertEqual(rejection, .originIsNotAllowed(origin: "http://example.com"))
         XCTAssertEqual(rejection?.status, 403)
