@@ -30,6 +30,10 @@ public struct DomainConfiguration: Sendable {
     /// A package index instead of PyPI, for tests.
     public var ytdlpUpdateIndexURL: String?
     public var ytdlpUpdateCheckSeconds = 86_400.0
+    /// Scheduled backups (off unless an interval is set; the settings' default is daily).
+    public var backups = BackupService.Settings()
+    /// Notifiers and what they are told (none unless configured).
+    public var notifications = NotificationService.Settings()
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -62,7 +66,10 @@ public final class Domain: Sendable {
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let backups: BackupService
+    public let notifications: NotificationService
     public let startedAt = Date()
+    let syncRounds: SyncRounds
     let snapshots: SnapshotThrottle
     private let logger: Logger
 
@@ -104,6 +111,9 @@ public final class Domain: Sendable {
             installation: installation, channel: configuration.ytdlpUpdateChannel,
             indexURL: configuration.ytdlpUpdateIndexURL, hub: events, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
+        self.backups = BackupService(database: database, settings: configuration.backups, hub: events, logger: logger)
+        self.syncRounds = SyncRounds(database: database, hub: events, logger: logger)
+        self.notifications = try NotificationService(settings: configuration.notifications, hub: events, logger: logger)
         registerKinds(runner: YtDlpRunner(installation: installation))
         registerSchedule()
     }
@@ -161,6 +171,12 @@ public final class Domain: Sendable {
         scheduler.add("yt-dlp update check", every: min(interval, 3600), whenIdle: true) { [self] in
             ytdlp.scheduledCheck(every: interval, ytdlpRunning: ytdlpRunning, release: workers.wake)
         }
+        // Not `whenIdle`: the service waits for idle itself, but not for ever (see BackupService).
+        if backups.isEnabled {
+            scheduler.add("backup", every: min(configuration.backups.intervalSeconds, 60)) { [backups, workers] in
+                backups.runIfDue(isIdle: { workers.isIdle() })
+            }
+        }
     }
 
     /// Whether a job that runs yt-dlp runs now.
@@ -180,14 +196,19 @@ public final class Domain: Sendable {
         try trash.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
+        syncRounds.start()
+        notifications.start()
         try workers.start()
         scheduler.start()
     }
 
-    /// Stops the scheduler, then the workers (running jobs get the grace period).
+    /// Stops the scheduler, then the workers (running jobs get the grace period), then the
+    /// notifications (a send under way is cut short).
     public func stop() {
         scheduler.stop()
         workers.stop()
+        syncRounds.stop()
+        notifications.stop()
     }
 }
 

@@ -58,6 +58,16 @@ public struct Settings: Sendable {
     public var httpTimeoutSeconds: Int
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
+    /// Hours between scheduled backups; 0 turns them off.
+    public var backupIntervalHours: Double
+    public var backupKeep: Int
+    public var backupDirectory: String
+    public var appriseURLs: String?
+    public var apprisePath: String
+    public var webhookURL: String?
+    /// What notifications are sent about.
+    public var notifyOn: Set<NotificationKind>
+    public var notifyTimeoutSeconds: Double
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {
@@ -74,6 +84,8 @@ public struct Settings: Sendable {
         case integer(ClosedRange<Int>)
         case number(ClosedRange<Double>)
         case choice([String])
+        /// Several of `values`, comma-separated, or `all` or `none`.
+        case list([String])
 
         var help: String {
             switch self {
@@ -81,6 +93,7 @@ public struct Settings: Sendable {
             case .integer(let range): " (\(range.lowerBound)–\(range.upperBound))"
             case .number(let range): " (\(Self.format(range.lowerBound))–\(Self.format(range.upperBound)))"
             case .choice(let values): " (\(values.joined(separator: ", ")))"
+            case .list(let values): " (all, none, or any of \(values.joined(separator: ", ")))"
             }
         }
 
@@ -161,6 +174,14 @@ public struct Settings: Sendable {
         .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open HTTP connections at most (WebSocket clients not counted); more get 503."),
         .init("HTTP_TIMEOUT_SECONDS", "60", .integer(1...3600), "Idle and read timeout of a connection; a long media reply only times out when the client stops reading."),
         .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
+        .init("BACKUP_INTERVAL_HOURS", "24", .number(0...8760), "Hours between automatic online backups of the database (0 = off); taken while no download runs, or anyway once a whole interval overdue."),
+        .init("BACKUP_KEEP", "7", .integer(1...10_000), "Automatic backups kept; the oldest beyond this are deleted after each good backup."),
+        .init("BACKUP_DIR", "", .path, "Folder of the automatic backups; empty: backups/ beside the database."),
+        .init("APPRISE_URLS", "", .text, "Apprise URLs to notify (tgram://…, ntfy://…, json://…), separated by spaces or commas; needs the apprise CLI (scripts/setup.sh installs it)."),
+        .init("APPRISE_PATH", "", .path, "apprise executable; empty: .venv/bin/apprise of the working directory, else apprise on PATH."),
+        .init("WEBHOOK_URL", "", .text, "http:// URL that receives every notification as a JSON POST."),
+        .init("NOTIFY_ON", "all", .list(NotificationKind.allCases.map(\.rawValue)), "What notifications are sent about, comma-separated."),
+        .init("NOTIFY_TIMEOUT_SECONDS", "30", .number(1...600), "Longest one notification may take to send; a slower service is given up on, logged and shown in /api/health."),
     ]
 
     /// Every setting as a Markdown table: `spool settings` prints it and the README holds it.
@@ -231,7 +252,15 @@ public struct Settings: Sendable {
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS"),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
-            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1)
+            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1,
+            backupIntervalHours: try reader.number("BACKUP_INTERVAL_HOURS"),
+            backupKeep: try reader.integer("BACKUP_KEEP"),
+            backupDirectory: reader.optional("BACKUP_DIR") ?? BackupFiles.defaultDirectory(databasePath: databasePath),
+            appriseURLs: reader.optional("APPRISE_URLS"),
+            apprisePath: reader.optional("APPRISE_PATH") ?? ExecutableLocator.defaultApprise(),
+            webhookURL: try reader.webhookURL(),
+            notifyOn: Set(try reader.list("NOTIFY_ON").map { NotificationKind(rawValue: $0)! }),
+            notifyTimeoutSeconds: try reader.number("NOTIFY_TIMEOUT_SECONDS"))
         // A heartbeat as slow as the lease would let every running job expire into a zombie.
         guard settings.jobHeartbeatSeconds < settings.jobLeaseSeconds else {
             throw SettingsError(
@@ -321,6 +350,27 @@ private struct SettingsReader {
             throw SettingsError(setting: name, message: "'\(text)' is not one of \(values.joined(separator: ", "))")
         }
         return text
+    }
+
+    /// The chosen values of a list setting: `all`, `none`, or some of its values.
+    func list(_ name: String) throws(SettingsError) -> [String] {
+        guard case .list(let values) = descriptor(name).kind else { preconditionFailure("\(name) is not a list setting") }
+        let items = raw(name).lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if items == ["all"] { return values }
+        if items == ["none"] { return [] }
+        if let unknown = items.first(where: { !values.contains($0) }) {
+            throw SettingsError(setting: name, message: "'\(unknown)' is not one of all, none, \(values.joined(separator: ", "))")
+        }
+        return values.filter(items.contains)
+    }
+
+    /// `WEBHOOK_URL`, when set: an http:// URL.
+    func webhookURL() throws(SettingsError) -> String? {
+        guard let url = optional("WEBHOOK_URL") else { return nil }
+        if let problem = NotificationService.problem(webhookURL: url) {
+            throw SettingsError(setting: "WEBHOOK_URL", message: problem)
+        }
+        return url
     }
 
     /// `AUTH_TOKEN`, which a server reachable from other machines must have.

@@ -27,6 +27,10 @@ public enum SpoolEvent: Sendable {
     case downloadsResumed(DownloadBrake.State)
     /// An update of yt-dlp ran (whatever its outcome).
     case ytdlpUpdate(YtDlpService.UpdateRecord)
+    /// Every download a sync queued has ended: what the sync brought (`SyncRounds`).
+    case syncSettled(SyncRound)
+    /// A backup of the database ran (whatever its outcome).
+    case backupFinished(BackupService.Run)
 
     /// The wire names, in one place.
     public enum Name: String, CaseIterable, Sendable {
@@ -43,6 +47,8 @@ public enum SpoolEvent: Sendable {
         case downloadsPaused = "ratelimit.paused"
         case downloadsResumed = "ratelimit.resumed"
         case ytdlpUpdate = "ytdlp.update"
+        case syncSettled = "channel.sync_settled"
+        case backupFinished = "backup.finished"
     }
 
     public var name: Name {
@@ -60,6 +66,8 @@ public enum SpoolEvent: Sendable {
         case .downloadsPaused: .downloadsPaused
         case .downloadsResumed: .downloadsResumed
         case .ytdlpUpdate: .ytdlpUpdate
+        case .syncSettled: .syncSettled
+        case .backupFinished: .backupFinished
         }
     }
 
