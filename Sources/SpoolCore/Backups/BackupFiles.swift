@@ -64,11 +64,14 @@ public struct BackupFiles: Sendable {
         }.sorted { ($0.takenAt, $0.name) < ($1.takenAt, $1.name) }
     }
 
-    /// Backups left half-written by a crash (`….db.partial`), which nothing else removes.
+    /// Backups left half-written by a crash (`….db.partial`, with SQLite's `-journal` of it),
+    /// which nothing else removes.
     public func leftovers() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".partial") && takenAt(name: String($0.dropLast(".partial".count))) != nil }
-            .map { directory + "/" + $0 }
+        return names.filter { name in
+            guard let range = name.range(of: ".partial", options: .backwards) else { return false }
+            return takenAt(name: String(name[..<range.lowerBound])) != nil && ["", "-journal"].contains(String(name[range.upperBound...]))
+        }.map { directory + "/" + $0 }
     }
 
     /// The backups to delete so that the newest `keep` remain (`files` oldest first, as

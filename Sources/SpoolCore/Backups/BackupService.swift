@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import GRDB
 import Logging
 import SpoolStore
 import Synchronization
@@ -184,16 +185,23 @@ public final class BackupService: Sendable {
 
     /// A failure in plain words: a full disk and an unwritable folder say what to do.
     static func explain(_ error: any Error, directory: String) -> String {
+        let full = "the disk holding \(directory) is full; free space or set BACKUP_DIR elsewhere"
+        let unwritable = "cannot write into \(directory); check its permissions or set BACKUP_DIR"
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_FULL: return full
+            case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM: return unwritable + " (\(error.message ?? "\(error.resultCode)"))"
+            default: return StoreErrorDescription.plain(error)
+            }
+        }
+        // File-system errors (creating the folder, renaming) carry errno underneath.
         let nsError = error as NSError
-        let code = (nsError.userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? nsError.code
-        let text = StoreErrorDescription.plain(error)
-        if text.contains("disk is full") || text.contains("SQLITE_FULL") || code == Int(ENOSPC) {
-            return "the disk holding \(directory) is full; free space or set BACKUP_DIR elsewhere"
+        let posix = (nsError.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
+        switch posix.map(Int32.init) {
+        case ENOSPC?, EDQUOT?: return full
+        case EACCES?, EPERM?, EROFS?, ENOTDIR?: return unwritable + " (\(String(cString: strerror(Int32(posix!)))))"
+        default: return error.localizedDescription
         }
-        if code == Int(EACCES) || code == Int(EROFS) || text.contains("readonly") || text.contains("unable to open") {
-            return "cannot write into \(directory) (\(text)); check its permissions or set BACKUP_DIR"
-        }
-        return text
     }
 
     private static func size(_ path: String) -> Int64? {
