@@ -89,8 +89,7 @@ public struct BackupFiles: Sendable {
     static let stampLength = 22
 
     static func format(_ date: Date) -> String {
-        var time = utcTime(date)
-        time.millisecond = min(999, time.millisecond)
+        let time = utcTime(date)
         return String(format: "%04d-%02d-%02dT%02d%02d%02d.%03dZ", time.year, time.month, time.day,
                       time.hour, time.minute, time.second, time.millisecond)
     }
@@ -128,10 +127,12 @@ public struct BackupFiles: Sendable {
     private static func utcTime(_ date: Date) -> UTCTime {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
-        let millisecond = Int(((date.timeIntervalSince1970 - seconds) * 1000).rounded(.down))
+        // Whole milliseconds first, to the nearest: 0.987 s is 986.99… ms in binary.
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let (whole, millisecond) = seconds.remainder < 0 ? (seconds.quotient - 1, seconds.remainder + 1000) : seconds
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(whole)))
         return UTCTime(year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!,
-                       second: parts.second!, millisecond: millisecond)
+                       second: parts.second!, millisecond: Int(millisecond))
     }
 }

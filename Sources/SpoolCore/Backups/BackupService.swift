@@ -194,13 +194,17 @@ public final class BackupService: Sendable {
             default: return StoreErrorDescription.plain(error)
             }
         }
-        // File-system errors (creating the folder, renaming) carry errno underneath.
+        // File-system errors (creating the folder, renaming): Foundation's code, errno underneath.
         let nsError = error as NSError
-        let posix = (nsError.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
-        switch posix.map(Int32.init) {
-        case ENOSPC?, EDQUOT?: return full
-        case EACCES?, EPERM?, EROFS?, ENOTDIR?: return unwritable + " (\(String(cString: strerror(Int32(posix!)))))"
-        default: return error.localizedDescription
+        let posix = (nsError.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
+        switch (posix, CocoaError.Code(rawValue: nsError.domain == NSCocoaErrorDomain ? nsError.code : -1)) {
+        case (ENOSPC?, _), (EDQUOT?, _), (_, .fileWriteOutOfSpace):
+            return full
+        case (EACCES?, _), (EPERM?, _), (EROFS?, _), (ENOTDIR?, _), (EEXIST?, _),
+             (_, .fileWriteNoPermission), (_, .fileWriteVolumeReadOnly), (_, .fileWriteFileExists):
+            return unwritable + " (\(posix.map { String(cString: strerror($0)) } ?? error.localizedDescription))"
+        default:
+            return error.localizedDescription
         }
     }
 

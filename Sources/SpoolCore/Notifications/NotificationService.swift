@@ -83,10 +83,7 @@ public final class NotificationService: Sendable {
     private let changes = ChangeCounter()
 
     /// - Throws: `HTTPPost.Failure` when `webhookURL` is not a usable URL.
-    init(settings: Settings, hub: EventHub, logger: Logger) throws {
-        self.settings = settings
-        self.hub = hub
-        self.logger = logger
+    convenience init(settings: Settings, hub: EventHub, logger: Logger) throws {
         var notifiers: [any Notifier] = []
         if let urls = settings.appriseURLs, !urls.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             notifiers.append(AppriseNotifier(executable: settings.appriseExecutable, urls: urls))
@@ -94,6 +91,13 @@ public final class NotificationService: Sendable {
         if let url = settings.webhookURL, !url.isEmpty {
             notifiers.append(WebhookNotifier(endpoint: try HTTPPost.Endpoint(url: url)))
         }
+        self.init(settings: settings, notifiers: notifiers, hub: hub, logger: logger)
+    }
+
+    init(settings: Settings, notifiers: [any Notifier], hub: EventHub, logger: Logger) {
+        self.settings = settings
+        self.hub = hub
+        self.logger = logger
         let changes = self.changes
         outboxes = notifiers.map { notifier in
             Outbox(notifier: notifier, timeLimit: settings.timeLimitSeconds, limit: max(1, settings.queueLimit), logger: logger,
