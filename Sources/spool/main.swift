@@ -136,6 +136,10 @@ struct DatabaseCommand: ParsableCommand {
                 print("The next start migrates it (\(contents.pendingMigrations.joined(separator: ", "))).")
             }
             if let aside = outcome.keptAside { print("The previous database is kept as \(aside).") }
+            if let state = outcome.litestreamState {
+                print("Litestream's state for the replaced database is in \(state): delete it before Litestream starts again, "
+                    + "so that it replicates the restored database from a new snapshot.")
+            }
         }
     }
 }
@@ -143,5 +147,5 @@ struct DatabaseCommand: ParsableCommand {
 func openDatabase(_ settings: Settings) throws -> SpoolDatabase {
     try SpoolDatabase(options: DatabaseOptions(
         path: settings.databasePath, maximumReaderCount: settings.databaseReaders,
-        busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000))
+        busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000, checkpoints: settings.checkpoints))
 }

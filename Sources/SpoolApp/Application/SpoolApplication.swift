@@ -29,7 +29,7 @@ public final class SpoolApplication: Sendable {
         self.database = try SpoolDatabase(options: DatabaseOptions(
             path: settings.databasePath,
             maximumReaderCount: settings.databaseReaders,
-            busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000))
+            busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000, checkpoints: settings.checkpoints))
         self.domain = try Domain(database: database, configuration: Self.configuration(settings), logger: logger)
         if settings.testJobsEnabled {
             TestJobs.register(on: domain.workers, settings: settings)

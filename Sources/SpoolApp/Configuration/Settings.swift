@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SpoolCore
 import SpoolHTTP
+import SpoolStore
 import SpoolYtDlp
 
 /// Every setting of Spool, read from environment variables and a `.env` file.
@@ -14,6 +15,8 @@ public struct Settings: Sendable {
     public var workers: Int
     public var databaseReaders: Int
     public var busyTimeoutMilliseconds: Int
+    /// Who checkpoints the WAL: Spool, or a replication tool (Litestream).
+    public var checkpoints: DatabaseOptions.CheckpointOwner
     public var httpThreads: Int
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -134,6 +137,7 @@ public struct Settings: Sendable {
         .init("WORKERS", "3", .integer(1...32), "Download workers running at once."),
         .init("DB_READERS", "8", .integer(1...64), "Read-only SQLite connections in the pool."),
         .init("DB_BUSY_TIMEOUT_MS", "5000", .integer(0...60_000), "How long the writer waits for a lock held by another process."),
+        .init("DB_CHECKPOINTS", "spool", .choice(DatabaseOptions.CheckpointOwner.allCases.map(\.rawValue)), "Who copies the WAL into the database file: spool, or external when Litestream replicates it (Spool then never checkpoints; see docs/operations.md)."),
         .init("HTTP_THREADS", "8", .integer(1...256), "Request handlers running at once on the work queue; two are kept for interactive requests, so bulk telemetry never holds them all."),
         .init("LOG_LEVEL", "info", .choice(Logger.Level.allCases.map(\.rawValue)), "How much is logged."),
         .init("LOG_FORMAT", "text", .choice(LogFormat.allCases.map(\.rawValue)), "Log lines as readable text or as one JSON object per line."),
@@ -213,6 +217,7 @@ public struct Settings: Sendable {
             workers: try reader.integer("WORKERS"),
             databaseReaders: try reader.integer("DB_READERS"),
             busyTimeoutMilliseconds: try reader.integer("DB_BUSY_TIMEOUT_MS"),
+            checkpoints: DatabaseOptions.CheckpointOwner(rawValue: try reader.choice("DB_CHECKPOINTS"))!,
             httpThreads: try reader.integer("HTTP_THREADS"),
             logLevel: Logger.Level(rawValue: try reader.choice("LOG_LEVEL"))!,
             logFormat: LogFormat(rawValue: try reader.choice("LOG_FORMAT"))!,

@@ -35,6 +35,9 @@ public enum DatabaseRestore {
         public let contents: Contents
         /// Where the previous database now is, nil when there was none.
         public let keptAside: String?
+        /// Litestream's position in the replaced database's WAL (`.<db>-litestream`), which
+        /// must not be applied to the restored one: left for the user to delete.
+        public let litestreamState: String?
     }
 
     /// Why a restore was refused; nothing was changed.
@@ -97,7 +100,10 @@ public enum DatabaseRestore {
                 throw Refusal(description: "Could not move the backup into place: \(String(cString: strerror(errno))); the previous database is \(keptAside ?? "gone")")
             }
             syncDirectory(of: databasePath)
-            return Outcome(contents: contents, keptAside: keptAside)
+            let url = URL(fileURLWithPath: databasePath)
+            let litestream = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + "-litestream").path
+            return Outcome(contents: contents, keptAside: keptAside,
+                           litestreamState: manager.fileExists(atPath: litestream) ? litestream : nil)
         } catch let refusal as Refusal {
             throw refusal
         } catch {
