@@ -51,13 +51,16 @@ let package = Package(
         ),
         // The yt-dlp adapter: arguments, streamed listings, progress, failure causes, the
         // installation (runtime, updates). Knows nothing of the queue or the database.
-        .target(name: "SpoolYtDlp", dependencies: ["SpoolProcess"]),
-        // The domain, one folder per idea: Channels, Downloads, Library, Playback, Events,
-        // Schedule. The only writer of channel and track rows; knows nothing of HTTP.
+        // The long-lived yt-dlp driver (a Python script) is compiled into the binary, so an
+        // installed `spool` needs no file beside it.
+        .target(name: "SpoolYtDlp", dependencies: ["SpoolProcess"],
+                resources: [.embedInCode("Driver/spool_ytdlp_driver.py")]),
+        // The domain, one folder per idea: Sources, Profiles, Downloads, Library, Retention,
+        // Playback, Events, Schedule. The only writer of channel and track rows; knows nothing of HTTP.
         .target(
             name: "SpoolCore",
             dependencies: [
-                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess",
+                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess", "SpoolMedia",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

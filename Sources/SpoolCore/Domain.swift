@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SpoolJobs
+import SpoolMedia
 import SpoolStore
 import SpoolYtDlp
 
@@ -14,7 +15,9 @@ public struct DomainConfiguration: Sendable {
     public var housekeepingIntervalSeconds = 600.0
     public var trashRetentionDays = 30
     public var trashPurgeIntervalSeconds = 600.0
-    public var channels = ChannelService.Settings()
+    public var sources = SourceService.Settings()
+    /// How often the idle retention sweep runs.
+    public var retentionIntervalSeconds = 600.0
     /// Limits of a channel listing: its whole run, and the longest time without an entry.
     public var listingTimeLimitSeconds = 7200.0
     public var listingStallSeconds = 300.0
@@ -26,6 +29,10 @@ public struct DomainConfiguration: Sendable {
     /// Where newer yt-dlp versions are installed (`YTDLP_UPDATE_DIR`).
     public var ytdlpUpdateDirectory: String?
     public var jsRuntimePath: String?
+    /// Downloads a yt-dlp driver serves before it is replaced; 0 runs a process per download.
+    public var ytdlpDriverJobs = YtDlpDrivers.defaultRequestsPerProcess
+    /// Where the driver script is written (the data folder); nil: no drivers.
+    public var ytdlpDriverFolder: String?
     public var ytdlpUpdateChannel = YtDlpUpdater.Channel.stable
     /// A package index instead of PyPI, for tests.
     public var ytdlpUpdateIndexURL: String?
@@ -58,7 +65,9 @@ public final class Domain: Sendable {
     public let workers: WorkerPool
     public let housekeeper: Housekeeper
     public let scheduler: Scheduler
-    public let channels: ChannelService
+    public let sources: SourceService
+    public let profiles: ProfileService
+    public let retention: RetentionService
     public let library: TrackLibrary
     public let files: Library
     public let trash: TrashService
@@ -66,11 +75,17 @@ public final class Domain: Sendable {
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let artwork: ArtworkService
+    /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
+    let drivers: YtDlpDrivers?
+    /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
+    public let media: MediaTools?
     public let backups: BackupService
     public let notifications: NotificationService
     public let startedAt = Date()
     let syncRounds: SyncRounds
     let snapshots: SnapshotThrottle
+    private let trackWatch: EventHub.Subscription
     private let logger: Logger
 
     public init(database: SpoolDatabase, configuration: DomainConfiguration, logger: Logger) throws {
@@ -82,9 +97,12 @@ public final class Domain: Sendable {
         let paths = LibraryPaths(libraryDirectory: configuration.libraryDirectory)
         let files = Library(paths: paths, logger: logger)
         self.files = files
+        self.media = MediaTools.locate(ffmpegPath: configuration.downloadOptions.ffmpegLocation)
+        if media == nil { logger.warning("ffmpeg or ffprobe is missing: files are not tagged and artwork is not served") }
+        self.artwork = ArtworkService(database: database, paths: paths, media: media)
         let snapshots = SnapshotThrottle { [database, events] id in
-            if let snapshot = try? database.read({ try ChannelSnapshot.read($0, id: id) }) {
-                events.publish(.channelUpdated(snapshot))
+            if let snapshot = try? database.read({ try SourceSnapshot.read($0, id: id) }) {
+                events.publish(.sourceUpdated(snapshot))
             }
         }
         self.snapshots = snapshots
@@ -100,21 +118,38 @@ public final class Domain: Sendable {
         self.trash = TrashService(database: database, hub: events, paths: paths, locks: TrackLocks(), logger: logger)
         self.ratings = RatingService(database: database, hub: events)
         self.telemetry = TelemetryIngest(database: database)
-        self.channels = ChannelService(
-            database: database, queue: queue, hub: events, library: files, settings: configuration.channels, logger: logger)
+        self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
+        self.retention = RetentionService(database: database, trash: trash, logger: logger)
         self.brake = DownloadBrake(hub: events, baseSeconds: configuration.rateLimitCooldownSeconds,
                                    probeTimeout: configuration.downloadTimeLimitSeconds + 60, logger: logger)
         let installation = YtDlpInstallation(
             executable: configuration.ytdlpExecutable, overlay: configuration.ytdlpUpdateDirectory,
             runtimePath: configuration.jsRuntimePath)
+        let drivers = configuration.ytdlpDriverJobs > 0 ? configuration.ytdlpDriverFolder.flatMap {
+            YtDlpDrivers(installation: installation, scriptFolder: $0, requestsPerProcess: configuration.ytdlpDriverJobs)
+        } : nil
+        self.drivers = drivers
         self.ytdlp = YtDlpService(
             installation: installation, channel: configuration.ytdlpUpdateChannel,
-            indexURL: configuration.ytdlpUpdateIndexURL, hub: events, logger: logger)
+            indexURL: configuration.ytdlpUpdateIndexURL, drivers: drivers, hub: events, logger: logger)
+        let runner = YtDlpRunner(installation: installation)
+        let baseOptions = configuration.downloadOptions
+        self.sources = SourceService(
+            database: database, queue: queue, hub: events, library: files, profiles: profiles, retention: retention,
+            previewRunner: runner, previewOptions: { baseOptions }, settings: configuration.sources, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
         self.backups = BackupService(database: database, settings: configuration.backups, hub: events, logger: logger)
         self.syncRounds = SyncRounds(database: database, hub: events, logger: logger)
         self.notifications = try NotificationService(settings: configuration.notifications, hub: events, logger: logger)
-        registerKinds(runner: YtDlpRunner(installation: installation))
+        // A track leaving or coming back changes its source's counts.
+        self.trackWatch = events.subscribe { [snapshots] published in
+            switch published.event {
+            case .trackDeleted(let track), .trackRestored(let track), .trackAdded(let track):
+                if let source = track.track.sourceId { snapshots.changed(source) }
+            default: break
+            }
+        }
+        registerKinds(runner: runner)
         registerSchedule()
     }
 
@@ -124,10 +159,10 @@ public final class Domain: Sendable {
         switch event {
         case .status(let job):
             events.publish(.jobStatus(job))
-            if let channel = job.channelId, job.status != .running { snapshots.changed(channel) }
+            if let channel = job.sourceId, job.status != .running { snapshots.changed(channel) }
             if JobStatus.needsAttention.contains(job.status) {
                 logger.warning(job.status == .dead_letter ? "Job gave up after its last attempt" : "Job failed for good", metadata: [
-                    "job": "\(job.id ?? 0)", "kind": "\(job.kind)", "channel": "\(job.channelId.map(String.init) ?? "-")",
+                    "job": "\(job.id ?? 0)", "kind": "\(job.kind)", "source": "\(job.sourceId.map(String.init) ?? "-")",
                     "video": "\(job.videoId ?? "-")", "status": "\(job.status.rawValue)",
                     "class": "\(job.errorClass?.rawValue ?? "-")", "reason": "\(job.lastError ?? "")",
                     "detail": "\(job.errorDetail ?? "")",
@@ -137,28 +172,37 @@ public final class Domain: Sendable {
             events.publish(.jobProgress(progress))
         case .enqueued(let batch):
             events.publish(.jobsEnqueued(batch))
+        case .deleted(let batch):
+            events.publish(.jobsDeleted(batch))
         }
     }
 
     private func registerKinds(runner: YtDlpRunner) {
         let options = configuration.downloadOptions
+        let profiles = self.profiles
+        let database = self.database
         workers.register(
-            JobKind.channelSync.rawValue,
+            JobKind.sourceSync.rawValue,
             limits: JobLimits(timeLimit: configuration.listingTimeLimitSeconds, stallTimeout: configuration.listingStallSeconds),
-            handler: ChannelSyncHandler(
-                runner: runner, options: { options }, database: database, queue: queue, settings: configuration.channels,
+            handler: SourceSyncHandler(
+                runner: runner, options: { options }, database: database, queue: queue, settings: configuration.sources,
                 logger: logger, onBatch: { [snapshots] channel in snapshots.changed(channel) }))
         workers.register(
             JobKind.download.rawValue,
             limits: JobLimits(timeLimit: configuration.downloadTimeLimitSeconds, stallTimeout: configuration.downloadStallSeconds),
-            handler: DownloadHandler(runner: runner, options: { options }, library: files, brake: brake, hub: events))
+            handler: DownloadHandler(runner: runner, drivers: drivers, plan: { sourceId in
+                try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
+            }, library: files, brake: brake, hub: events, media: media, logger: logger))
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }
 
     private func registerSchedule() {
-        let syncCheck = min(60, max(0.5, configuration.channels.syncInterval / 4))
-        scheduler.add("channel re-sync", every: syncCheck) { [channels] in channels.syncDueChannels() }
+        let syncCheck = min(60, max(0.5, configuration.sources.syncInterval / 4))
+        scheduler.add("source re-sync", every: syncCheck) { [sources] in sources.syncDueSources() }
+        scheduler.add("retention sweep", every: configuration.retentionIntervalSeconds, whenIdle: true) { [retention, workers] in
+            try retention.sweep(isIdle: { workers.isIdle() })
+        }
         let retention = Double(configuration.trashRetentionDays) * 86_400
         scheduler.add("trash sweep", every: configuration.trashPurgeIntervalSeconds, whenIdle: true) { [trash, logger] in
             let purged = try trash.purge(deletedBefore: Date().addingTimeInterval(-retention), limit: 100)
@@ -181,7 +225,7 @@ public final class Domain: Sendable {
 
     /// Whether a job that runs yt-dlp runs now.
     private var ytdlpRunning: @Sendable () -> Bool {
-        { [workers] in workers.isRunning(kinds: [JobKind.download.rawValue, JobKind.channelSync.rawValue]) }
+        { [workers] in workers.isRunning(kinds: [JobKind.download.rawValue, JobKind.sourceSync.rawValue]) }
     }
 
     /// Starts updating yt-dlp now (the health page's button); false when an update runs.
@@ -193,6 +237,8 @@ public final class Domain: Sendable {
     /// and the scheduler. Call after the database is migrated.
     public func start() throws {
         try FileManager.default.createDirectory(atPath: configuration.libraryDirectory, withIntermediateDirectories: true)
+        let settings = configuration.downloadOptions
+        try profiles.followSettings(audioFormat: settings.audioFormat, format: settings.format, extraArguments: settings.extraArguments)
         try trash.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
@@ -207,6 +253,7 @@ public final class Domain: Sendable {
     public func stop() {
         scheduler.stop()
         workers.stop()
+        drivers?.shutdown()
         syncRounds.stop()
         notifications.stop()
     }
@@ -218,7 +265,7 @@ struct DomainClaimGate: ClaimGate {
     let ytdlp: YtDlpService
 
     func heldUntil(kind: String) -> Double? {
-        if ytdlp.isHolding, kind == JobKind.download.rawValue || kind == JobKind.channelSync.rawValue {
+        if ytdlp.isHolding, kind == JobKind.download.rawValue || kind == JobKind.sourceSync.rawValue {
             return Date().timeIntervalSince1970 + 1
         }
         return brake.heldUntil(kind: kind)

@@ -37,24 +37,45 @@ public enum ChildProcess {
         cancellation: ProcessCancellation? = nil,
         onLine: (StandardStream, String) -> Void = { _, _ in }
     ) throws -> ProcessOutcome {
-        // The wake-up pipe exists before the child does, so a failure to create it leaves
-        // nothing behind, and a cancel() that races with the spawn is never lost.
-        var wakePipe: (read: Int32, write: Int32)?
-        if let cancellation {
-            wakePipe = try makeWakePipe(path: spec.executablePath)
-            cancellation.register(wakeDescriptor: wakePipe!.write)
-        }
-        defer {
-            if let cancellation, let wakePipe {
-                cancellation.unregister(wakeDescriptor: wakePipe.write)
-                closeDescriptor(wakePipe.read)
-                closeDescriptor(wakePipe.write)
+        try withWakePipe(for: cancellation, path: spec.executablePath) { wakeDescriptor in
+            let watch = Watch(spec: spec, child: try Spawn.start(spec))
+            let phase = watch.watch(
+                Watch.Limits(timeLimit: spec.timeLimit, stallTimeout: spec.stallTimeout,
+                             cancellation: cancellation, wakeDescriptor: wakeDescriptor),
+                onLine: onLine)
+            guard case .ended(let termination, let cause) = phase.ending else {
+                preconditionFailure("a phase without an end marker ends with the child")
             }
+            let reason: ProcessOutcome.Reason = switch cause {
+            case nil, .inputClosed?: .finished   // no input is written to a one-shot child
+            case .timedOut?: .timedOut
+            case .stalled?: .stalled
+            case .cancelled?: .cancelled
+            }
+            return ProcessOutcome(processID: watch.pid, termination: termination, reason: reason,
+                                  tail: phase.tail, duration: phase.duration)
         }
+    }
 
-        let child = try Spawn.start(spec)
-        let watch = Watch(spec: spec, child: child, cancellation: cancellation, wakeDescriptor: wakePipe?.read)
-        return watch.run(onLine: onLine)
+    /// Runs `body` with the read end of a wake-up pipe registered with `cancellation` (nil
+    /// without a token), and closes it afterwards.
+    ///
+    /// The pipe exists before the child does, so a failure to create it leaves nothing behind,
+    /// and a cancel() that races with the spawn is never lost.
+    static func withWakePipe<T>(
+        for cancellation: ProcessCancellation?,
+        path: String,
+        _ body: (Int32?) throws -> T
+    ) throws -> T {
+        guard let cancellation else { return try body(nil) }
+        let wakePipe = try makeWakePipe(path: path)
+        cancellation.register(wakeDescriptor: wakePipe.write)
+        defer {
+            cancellation.unregister(wakeDescriptor: wakePipe.write)
+            closeDescriptor(wakePipe.read)
+            closeDescriptor(wakePipe.write)
+        }
+        return try body(wakePipe.read)
     }
 
     private static func makeWakePipe(path: String) throws -> (read: Int32, write: Int32) {

@@ -29,7 +29,7 @@ public struct ProcessOutcome: Sendable, Hashable {
     /// Why the process ended.
     public var reason: Reason
     /// The last lines of stdout and stderr, interleaved in the order they were read, oldest first,
-    /// at most ``ProcessSpec/tailLineLimit`` of them.
+    /// at most ``ProcessSpec/tailLineLimit`` of them and ``ProcessSpec/tailByteLimit`` bytes.
     public var tail: [OutputLine]
     /// The time from spawning the process to reaping it.
     public var duration: Duration

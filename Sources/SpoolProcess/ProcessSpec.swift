@@ -45,6 +45,12 @@ public struct ProcessSpec: Sendable, Hashable {
     /// How many of the last output lines (stdout and stderr together) the outcome keeps.
     public var tailLineLimit: Int
 
+    /// The most bytes the kept lines may hold together, counting each line's UTF-8 text plus 32
+    /// bytes for its slot; older lines are dropped first, and a single line longer than this is
+    /// cut. With ``tailLineLimit`` alone, a caller that raised ``lineByteLimit`` to 1 MiB for JSON
+    /// lines could keep 200 MiB of a flooding child's output.
+    public var tailByteLimit: Int
+
     /// The longest line, in UTF-8 bytes, that is delivered. Longer lines are cut to this size and
     /// the rest of them is dropped, so a stream without newlines cannot grow memory.
     public var lineByteLimit: Int
@@ -60,7 +66,8 @@ public struct ProcessSpec: Sendable, Hashable {
         stallTimeout: Duration? = nil,
         killGrace: Duration = .seconds(2),
         tailLineLimit: Int = 200,
-        lineByteLimit: Int = 4096
+        lineByteLimit: Int = 4096,
+        tailByteLimit: Int = 64 * 1024
     ) {
         self.executablePath = executablePath
         self.arguments = arguments
@@ -71,5 +78,6 @@ public struct ProcessSpec: Sendable, Hashable {
         self.killGrace = killGrace
         self.tailLineLimit = tailLineLimit
         self.lineByteLimit = lineByteLimit
+        self.tailByteLimit = tailByteLimit
     }
 }

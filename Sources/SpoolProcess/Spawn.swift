@@ -1,54 +1,77 @@
 import Glibc
 
-// The parent's side of a freshly spawned child: its pid (which is also its process group id) and
-// the read ends of its stdout and stderr pipes.
+// The parent's side of a freshly spawned child: its pid (which is also its process group id),
+// the read ends of its stdout and stderr pipes, and the parent's end of its stdin socket (-1 when
+// its stdin is /dev/null).
 struct SpawnedChild {
     let pid: pid_t
     let stdoutDescriptor: Int32
     let stderrDescriptor: Int32
+    let stdinDescriptor: Int32
+}
+
+// What a child reads on descriptor 0.
+enum StandardInput {
+    /// `/dev/null`: one-shot children never read our stdin.
+    case null
+    /// One end of a Unix stream socket pair, for a session child that reads requests. A socket
+    /// rather than a pipe because `send(MSG_NOSIGNAL)` reports a closed reader as `EPIPE`
+    /// without raising `SIGPIPE`, whatever this process does with that signal.
+    case socket
 }
 
 enum Spawn {
     /// Starts the process described by `spec`. On error nothing is left open or running.
-    static func start(_ spec: ProcessSpec) throws -> SpawnedChild {
+    static func start(_ spec: ProcessSpec, input: StandardInput = .null) throws -> SpawnedChild {
         try validate(spec)
         if let directory = spec.workingDirectory {
             try checkWorkingDirectory(directory)
         }
 
-        let stdoutPipe = try makePipe(for: spec)
+        // Every descriptor made here is closed on every error path; the child's ends are closed
+        // in the parent once the child has its copies.
+        var opened: [Int32] = []
+        func closeAll() { opened.forEach(closeDescriptor) }
+        let stdoutPipe: (read: Int32, write: Int32)
         let stderrPipe: (read: Int32, write: Int32)
+        var stdinPair: (parent: Int32, child: Int32)?
         do {
+            stdoutPipe = try makePipe(for: spec)
+            opened += [stdoutPipe.read, stdoutPipe.write]
             stderrPipe = try makePipe(for: spec)
+            opened += [stderrPipe.read, stderrPipe.write]
+            if input == .socket {
+                stdinPair = try makeSocketPair(for: spec)
+                opened += [stdinPair!.parent, stdinPair!.child]
+            }
         } catch {
-            closeDescriptor(stdoutPipe.read)
-            closeDescriptor(stdoutPipe.write)
+            closeAll()
             throw error
-        }
-        // The write ends belong to the child; whatever happens, the parent must not keep them,
-        // or it would never see end-of-file on the read ends.
-        defer {
-            closeDescriptor(stdoutPipe.write)
-            closeDescriptor(stderrPipe.write)
         }
 
         let pid: pid_t
         do {
-            pid = try spawn(spec, stdoutPipe: stdoutPipe, stderrPipe: stderrPipe)
+            pid = try spawn(spec, stdoutPipe: stdoutPipe, stderrPipe: stderrPipe, stdinDescriptor: stdinPair?.child)
         } catch {
-            closeDescriptor(stdoutPipe.read)
-            closeDescriptor(stderrPipe.read)
+            closeAll()
             throw error
         }
+        // The child's ends belong to the child; the parent must not keep them, or it would never
+        // see end-of-file on the read ends (nor the child on its stdin).
+        closeDescriptor(stdoutPipe.write)
+        closeDescriptor(stderrPipe.write)
+        if let stdinPair { closeDescriptor(stdinPair.child) }
         // Non-blocking only on the parent's ends: the child's stdout stays an ordinary blocking
         // pipe, as programs expect. O_NONBLOCK lives on the open file description, and each end
         // of a pipe has its own.
         setNonBlocking(stdoutPipe.read)
         setNonBlocking(stderrPipe.read)
-        return SpawnedChild(pid: pid, stdoutDescriptor: stdoutPipe.read, stderrDescriptor: stderrPipe.read)
+        if let stdinPair { setNonBlocking(stdinPair.parent) }
+        return SpawnedChild(pid: pid, stdoutDescriptor: stdoutPipe.read, stderrDescriptor: stderrPipe.read,
+                            stdinDescriptor: stdinPair?.parent ?? -1)
     }
 
-    private static func validate(_ spec: ProcessSpec) throws {
+    static func validate(_ spec: ProcessSpec) throws {
         if spec.executablePath.isEmpty {
             throw ChildProcessError.invalidSpecification("the executable path is empty")
         }
@@ -72,6 +95,9 @@ enum Spawn {
         }
         if spec.tailLineLimit < 0 {
             throw ChildProcessError.invalidSpecification("tailLineLimit must not be negative")
+        }
+        if spec.tailByteLimit < 0 {
+            throw ChildProcessError.invalidSpecification("tailByteLimit must not be negative")
         }
         if spec.lineByteLimit < 1 {
             throw ChildProcessError.invalidSpecification("lineByteLimit must be at least 1")
@@ -111,10 +137,21 @@ enum Spawn {
         return (descriptors[0], descriptors[1])
     }
 
+    private static func makeSocketPair(for spec: ProcessSpec) throws -> (parent: Int32, child: Int32) {
+        var descriptors: [Int32] = [-1, -1]
+        // SOCK_CLOEXEC for the same reason as O_CLOEXEC on the pipes.
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        if socketpair(AF_UNIX, type, 0, &descriptors) != 0 {
+            throw ChildProcessError.systemCallFailed(call: "socketpair", path: spec.executablePath, errno: errno)
+        }
+        return (descriptors[0], descriptors[1])
+    }
+
     private static func spawn(
         _ spec: ProcessSpec,
         stdoutPipe: (read: Int32, write: Int32),
-        stderrPipe: (read: Int32, write: Int32)
+        stderrPipe: (read: Int32, write: Int32),
+        stdinDescriptor: Int32?
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
@@ -135,14 +172,20 @@ enum Spawn {
             }
         }
 
-        // A child must never read our stdin (a service's stdin may be a terminal or a socket).
-        try check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0), "posix_spawn_file_actions_addopen")
+        // A child must never read our stdin (a service's stdin may be a terminal or a socket):
+        // it reads /dev/null, or the socket its session writes requests into.
+        if let stdinDescriptor {
+            try check(posix_spawn_file_actions_adddup2(&actions, stdinDescriptor, 0), "posix_spawn_file_actions_adddup2")
+        } else {
+            try check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0), "posix_spawn_file_actions_addopen")
+        }
         try check(posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1), "posix_spawn_file_actions_adddup2")
         try check(posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2), "posix_spawn_file_actions_adddup2")
         // The originals are close-on-exec already; closing them explicitly keeps the child clean
         // even where exec is not reached the usual way. Descriptors 0-2 were just set up and must
         // stay, which only matters if this process runs with a standard descriptor closed.
-        for descriptor in [stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write] where descriptor > 2 {
+        let originals = [stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write] + (stdinDescriptor.map { [$0] } ?? [])
+        for descriptor in originals where descriptor > 2 {
             try check(posix_spawn_file_actions_addclose(&actions, descriptor), "posix_spawn_file_actions_addclose")
         }
         // Other code in this process (SQLite, libevent, libraries) may open descriptors without

@@ -85,7 +85,7 @@ public struct ListingEntry: Sendable, Equatable, Codable {
     }
 
     /// `20240104` → midnight UTC of that day.
-    static func date(fromYYYYMMDD text: String) -> Double? {
+    public static func date(fromYYYYMMDD text: String) -> Double? {
         guard text.count == 8, let year = Int(text.prefix(4)), let month = Int(text.dropFirst(4).prefix(2)),
               let day = Int(text.suffix(2)) else { return nil }
         var components = DateComponents()

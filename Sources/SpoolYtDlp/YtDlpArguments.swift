@@ -1,6 +1,9 @@
 /// Argument vectors for yt-dlp. Never a shell: each argument is one element, and the URL always
 /// comes after `--` so it can never be read as an option.
 public enum YtDlpArguments {
+    /// What yt-dlp prints when `--match-filters` skips a video (it then exits 0 without a file).
+    public static let filterSkipMarker = "does not pass filter"
+
     /// The progress line Spool parses (see `ProgressLine`).
     public static let progressTemplate =
         "download:SPOOLPROG %(progress.status)s %(progress.downloaded_bytes)s %(progress.total_bytes)s "
@@ -29,6 +32,9 @@ public enum YtDlpArguments {
             "--no-colors", "--newline", "--progress", "--progress-template", progressTemplate,
             "--no-playlist", "--no-write-playlist-metafiles", "--write-info-json", "--write-thumbnail",
             "--no-mtime", "-o", directory + "/%(id)s.%(ext)s", "--print", "after_move:filepath",
+            // `--print` implies `--quiet`, which would hide "does not pass filter" (a video a
+            // match filter skipped would look like a download that lost its file).
+            "--no-quiet",
         ]
         if let extractor, !extractor.isEmpty, extractor.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             arguments += ["--use-extractors", extractor]
@@ -37,10 +43,14 @@ public enum YtDlpArguments {
             arguments += ["-f", format]
         } else if options.audioFormat != nil {
             arguments += ["-f", "bestaudio/best"]
+        } else if let height = options.maxHeight {
+            arguments += ["-f", "bv*[height<=\(height)]+ba/b[height<=\(height)]/b"]
         }
         if let audio = options.audioFormat {
             arguments += ["-x", "--audio-format", audio]
+            if let quality = options.audioQuality { arguments += ["--audio-quality", quality] }
         }
+        if let filter = options.matchFilter { arguments += ["--match-filters", filter] }
         if let ffmpeg = options.ffmpegLocation { arguments += ["--ffmpeg-location", ffmpeg] }
         if let rate = options.rateLimit { arguments += ["--limit-rate", rate] }
         arguments += common(options, runtime: runtime)

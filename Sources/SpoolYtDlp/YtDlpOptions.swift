@@ -5,6 +5,13 @@ public struct YtDlpOptions: Sendable, Equatable {
     public var audioFormat: String?
     /// yt-dlp `-f` format selection; nil uses yt-dlp's default (or best audio with `audioFormat`).
     public var format: String?
+    /// yt-dlp `--audio-quality` (0 best … 10 worst, or a bitrate such as `192K`).
+    public var audioQuality: String?
+    /// Video only: the highest resolution to fetch (when no explicit `format`).
+    public var maxHeight: Int?
+    /// yt-dlp `--match-filters`: conditions checked once the video's metadata is known (for
+    /// filters the listing could not apply); a video that fails one is skipped, not failed.
+    public var matchFilter: String?
     /// yt-dlp `--limit-rate`, e.g. `2M`.
     public var rateLimit: String?
     public var cookiesFile: String?
@@ -23,5 +30,8 @@ public struct YtDlpOptions: Sendable, Equatable {
         self.cookiesFile = cookiesFile
         self.proxy = proxy
         self.extraArguments = extraArguments
+        self.audioQuality = nil
+        self.maxHeight = nil
+        self.matchFilter = nil
     }
 }

@@ -131,7 +131,7 @@ struct DatabaseCommand: ParsableCommand {
             }
             let contents = outcome.contents
             print("Restored \(settings.databasePath) from \(path): schema \(contents.schemaVersion), "
-                + "\(contents.channels) channels, \(contents.tracks) tracks, \(contents.jobs) jobs.")
+                + "\(contents.sources) sources, \(contents.tracks) tracks, \(contents.jobs) jobs.")
             if !contents.pendingMigrations.isEmpty {
                 print("The next start migrates it (\(contents.pendingMigrations.joined(separator: ", "))).")
             }

@@ -86,15 +86,16 @@ def generate_entry_files(directory, entry):
     thumb = os.path.join(directory, f"{entry.file_stem}.jpg")
     if not os.path.exists(thumb):
         tmp = thumb + ".tmp.jpg"
-        _ffmpeg("-f", "lavfi", "-i", f"color=c=0x{(entry.index * 2654435761) & 0xFFFFFF:06x}:s=64x64",
+        _ffmpeg("-f", "lavfi", "-i", f"color=c=0x{(entry.index * 2654435761) & 0xFFFFFF:06x}:s=320x180",  # 16:9 like YouTube thumbnails
                 "-frames:v", "1", tmp)
         os.replace(tmp, thumb)
 
 
 class FixtureSite:
     def __init__(self, directory, count=3, flaky_failures=2, flaky_status=429,
-                 host="127.0.0.1", port=0, title="Spool Fixture Channel", specials_first=False, bulk=False):
+                 host="127.0.0.1", port=0, title="Spool Fixture Channel", specials_first=False, bulk=False, prefix=""):
         self.dir = os.path.abspath(directory)
+        self.prefix = prefix  # distinct video ids for a second site in one test
         self.bulk = bulk
         os.makedirs(self.dir, exist_ok=True)
         self.title = title
@@ -103,11 +104,12 @@ class FixtureSite:
         self.entries = []
         self._index = None
         self._sizes = {}
+        self.reported_durations = {}  # id -> seconds the feed claims (itunes:duration)
         self.log = []  # one dict per request, in arrival order
         self._next_index = 1
         self._add_good(count)
-        self.entries.append(Entry("missing", 0, "Missing episode (404)", has_file=False))
-        flaky = Entry("flaky", -1, "Flaky episode (fails first)")
+        self.entries.append(Entry(prefix + "missing", 0, "Missing episode (404)", has_file=False))
+        flaky = Entry(prefix + "flaky", -1, "Flaky episode (fails first)")
         generate_entry_files(self.dir, flaky)
         self.entries.append(flaky)
         if specials_first:  # newest in the feed, so a sync queues (and fails) them first
@@ -159,7 +161,7 @@ class FixtureSite:
     def reset(self):
         with self.lock:
             self.log.clear()
-            self.faults = {"flaky": [0, self.flaky_failures, self.flaky_status]}
+            self.faults = {self.prefix + "flaky": [0, self.flaky_failures, self.flaky_status]}
 
     def fail(self, entry_id, count, status=500, skip=0):
         with self.lock:
@@ -200,7 +202,7 @@ class FixtureSite:
         new = []
         for i in range(first, first + count):
             title = SPECIAL_TITLES[i - 1] if i <= len(SPECIAL_TITLES) else f"Episode {i}"
-            new.append(Entry(f"ep-{i:03d}", i, title, shared=self.bulk))
+            new.append(Entry(f"{self.prefix}ep-{i:03d}", i, title, shared=self.bulk))
             if not self.bulk or i == first:
                 generate_entry_files(self.dir, new[-1])
         with self.lock:
@@ -237,7 +239,7 @@ class FixtureSite:
     <description>{escape('Description of ' + e.title)}</description>
     <pubDate>{formatdate(BASE_TIME + 86400 * e.index, usegmt=True)}</pubDate>
     <enclosure url={quoteattr(media)} type="audio/mp4" length="{size}"/>
-    <itunes:duration>{DURATION}</itunes:duration>
+    <itunes:duration>{self.reported_durations.get(e.id, DURATION)}</itunes:duration>
     <itunes:image href={quoteattr(self.url(f'/thumb/{e.id}.jpg'))}/>
   </item>""")
         return f"""<?xml version="1.0" encoding="UTF-8"?>

@@ -64,14 +64,14 @@ final class RouteTests: XCTestCase {
             XCTAssertEqual(status, 400, bad)
             XCTAssertTrue(message(reply).hasPrefix("'url'"), message(reply))
         }
-        XCTAssertEqual(try app.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM channels") }, 0, "nothing was saved")
+        XCTAssertEqual(try app.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sources") }, 0, "nothing was saved")
         let (created, first) = call(.POST, "/api/channels", json: #"{"url": "https://fixture.test/c"}"#)
         let (again, second) = call(.POST, "/api/channels", json: #"{"url": "https://fixture.test/c"}"#)
         XCTAssertEqual(created, 202)
         XCTAssertEqual(again, 200)
         XCTAssertEqual(first["id"] as? Int, second["id"] as? Int)
         XCTAssertEqual(first["state"] as? String, "syncing")
-        XCTAssertEqual(try app.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs WHERE kind = 'channel_sync'") }, 1)
+        XCTAssertEqual(try app.database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs WHERE kind = 'source_sync'") }, 1)
         let (status, reply) = call(.DELETE, "/api/channels/\(first["id"] as! Int)", query: ["delete_files": "maybe"])
         XCTAssertEqual(status, 400)
         XCTAssertTrue(message(reply).hasPrefix("'delete_files'"))
@@ -80,7 +80,7 @@ final class RouteTests: XCTestCase {
     func testListsPageWithOpaqueCursorsAndRefuseForeignOnes() throws {
         try app.database.write { db in
             for index in 1...5 {
-                var track = Track(videoId: "v\(index)", channelId: nil, title: "Song \(6 - index)", filePath: "a/\(index).m4a",
+                var track = Track(videoId: "v\(index)", sourceId: nil, title: "Song \(6 - index)", filePath: "a/\(index).m4a",
                                   size: 1, mimeType: "audio/mp4")
                 try track.insert(db)
             }
@@ -153,5 +153,136 @@ final class SettingsDocumentationTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("JOB_HEARTBEAT_SECONDS"), "\(error)")
         }
         XCTAssertNoThrow(try Settings.load(environment: ["JOB_LEASE_SECONDS": "10", "JOB_HEARTBEAT_SECONDS": "2"], dotEnvPath: nil))
+    }
+}
+
+/// Sources, profiles and the calls the web app needs, in process.
+final class SourceRouteTests: XCTestCase {
+    private var directory = ""
+    private var app: SpoolApplication!
+    private var router: Router!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "spool-sources-" + UUID().uuidString
+        let fake = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fake_ytdlp.py").path
+        let settings = try Settings.load(environment: [
+            "DB_PATH": directory + "/tracks.db", "LIBRARY_DIR": directory + "/library", "YTDLP_PATH": fake, "YTDLP_UPDATE": "off",
+        ], dotEnvPath: nil)
+        app = try SpoolApplication(settings: settings, logger: Logger(label: "test"))
+        try app.database.migrate()
+        router = app.makeRouter()
+    }
+
+    override func tearDownWithError() throws {
+        app.domain.stop()
+        try app.database.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func call(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], json: String? = nil) -> (Int, [String: Any]) {
+        let response = router.respond(to: HTTPRequest(method: method, path: path, query: query, body: Array((json ?? "").utf8)))
+        guard case .bytes(let bytes) = response.body,
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return (response.status, [:]) }
+        return (response.status, object)
+    }
+
+    private func message(_ reply: [String: Any]) -> String {
+        ((reply["error"] as? [String: Any])?["message"] as? String) ?? ""
+    }
+
+    private func count(_ sql: String) throws -> Int {
+        try app.database.read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    }
+
+    /// Bad rules are refused naming their field, and nothing is saved.
+    func testBadFiltersProfilesAndArgumentsAreRefusedNamingTheField() throws {
+        let cases: [(String, String, String)] = [
+            ("/api/sources", #"{"url": "https://a.test/c", "filters": {"title_include": "("}}"#, "'filters.title_include'"),
+            ("/api/sources", #"{"url": "https://a.test/c", "filters": {"min_duration": -5}}"#, "'filters.min_duration'"),
+            ("/api/sources", #"{"url": "https://a.test/c", "filters": {"title_exclude": "\#(String(repeating: "a", count: 600))"}}"#, "'filters.title_exclude'"),
+            ("/api/sources", #"{"url": "https://a.test/c", "filters": {"uploaded_after": "yesterday"}}"#, "'filters.uploaded_after'"),
+            ("/api/sources", #"{"url": "https://a.test/c", "profile_id": 99}"#, "'profile_id'"),
+            ("/api/sources", #"{"url": "https://a.test/c", "retention": {"keep_newest": 0}}"#, "'retention.keep_newest'"),
+            ("/api/profiles", #"{"name": "x", "extra_args": ["--exec", "rm -rf /"]}"#, "'extra_args'"),
+            ("/api/profiles", #"{"name": "x", "extra_args": ["--exe=touch /tmp/x"]}"#, "'extra_args'"),
+            ("/api/profiles", #"{"name": "x", "extra_args": ["-xo", "/tmp/%(id)s"]}"#, "'extra_args'"),
+            ("/api/profiles", #"{"name": "x", "audio_codec": "wma"}"#, "'audio_codec'"),
+            ("/api/profiles", #"{"name": "", "media": "audio"}"#, "'name'"),
+        ]
+        for (path, body, field) in cases {
+            let (status, reply) = call(.POST, path, json: body)
+            XCTAssertEqual(status, 400, body)
+            XCTAssertTrue(message(reply).hasPrefix(field), "\(body): \(message(reply))")
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM sources"), 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM profiles"), 1, "only the default profile")
+    }
+
+    func testProfilesAreCreatedUsedAndProtected() throws {
+        let (created, profile) = call(.POST, "/api/profiles", json: #"{"name": "Podcasts", "audio_codec": "mp3", "audio_quality": "5", "extra_args": ["--sleep-requests", "1"]}"#)
+        XCTAssertEqual(created, 201, message(profile))
+        let id = try XCTUnwrap(profile["id"] as? Int)
+        XCTAssertEqual(call(.POST, "/api/profiles", json: #"{"name": "podcasts"}"#).0, 409, "names are unique, whatever the case")
+        let (added, source) = call(.POST, "/api/sources", json: #"{"url": "https://a.test/c", "profile_id": \#(id)}"#)
+        XCTAssertEqual(added, 202)
+        XCTAssertEqual(source["profile_id"] as? Int, id)
+        let (refused, reply) = call(.DELETE, "/api/profiles/\(id)")
+        XCTAssertEqual(refused, 409)
+        XCTAssertTrue(message(reply).contains("1 source uses"), message(reply))
+        XCTAssertEqual(call(.DELETE, "/api/profiles/1").0, 409, "the default profile stays")
+        let options = try app.domain.profiles.options(forSource: Int64(source["id"] as! Int))
+        XCTAssertEqual(options.audioFormat, "mp3")
+        XCTAssertEqual(options.audioQuality, "5")
+        XCTAssertEqual(options.extraArguments, ["--sleep-requests", "1"])
+    }
+
+    /// Pausing holds the source's waiting downloads; resuming releases them.
+    func testPausingHoldsDownloadsAndResumingReleasesThem() throws {
+        let (_, source) = call(.POST, "/api/sources", json: #"{"url": "https://a.test/c"}"#)
+        let id = source["id"] as! Int
+        try app.database.write { db in
+            for index in 1...3 {
+                try db.execute(sql: """
+                    INSERT INTO jobs (kind, status, source_id, video_id, run_after, created_at, updated_at)
+                    VALUES ('download', 'pending', ?, ?, 0, 0, 0)
+                    """, arguments: [id, "v\(index)"])
+            }
+        }
+        let (paused, pausedSource) = call(.PATCH, "/api/sources/\(id)", json: #"{"paused": true}"#)
+        XCTAssertEqual(paused, 200)
+        XCTAssertEqual(pausedSource["paused"] as? Bool, true)
+        XCTAssertEqual(try count("SELECT count(*) FROM jobs WHERE kind = 'download' AND run_after > 4000000000"), 3)
+        _ = call(.PATCH, "/api/sources/\(id)", json: #"{"paused": false}"#)
+        XCTAssertEqual(try count("SELECT count(*) FROM jobs WHERE kind = 'download' AND run_after > 4000000000"), 0)
+        XCTAssertEqual(call(.PATCH, "/api/sources/\(id)", json: #"{"colour": "red"}"#).0, 400, "an unknown field is refused")
+        let (cleared, withoutFilters) = call(.PATCH, "/api/sources/\(id)", json: #"{"filters": {"max_items": 5}}"#)
+        XCTAssertEqual(cleared, 200)
+        XCTAssertEqual((withoutFilters["filters"] as? [String: Any])?["max_items"] as? Int, 5)
+        XCTAssertTrue(call(.PATCH, "/api/sources/\(id)", json: #"{"filters": null}"#).1["filters"] is NSNull)
+    }
+
+    func testJobListsTakeSeveralStatusesTheDueOrderASourceAndClearFinished() throws {
+        try app.database.write { db in
+            for (index, status) in ["completed", "completed", "cancelled", "pending", "failed"].enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO jobs (kind, status, priority, video_id, run_after, created_at, updated_at)
+                    VALUES ('download', ?, ?, ?, ?, 0, 0)
+                    """, arguments: [status, index == 3 ? 0 : 5, "v\(index)", 100 - index])
+            }
+        }
+        let (_, some) = call(.GET, "/api/jobs", query: ["status": "completed,failed"])
+        XCTAssertEqual((some["jobs"] as? [[String: Any]])?.count, 3)
+        XCTAssertEqual(call(.GET, "/api/jobs", query: ["status": "completed,exploded"]).0, 400)
+        XCTAssertEqual(call(.GET, "/api/jobs", query: ["order": "sideways"]).0, 400)
+        let (_, due) = call(.GET, "/api/jobs", query: ["order": "due", "limit": "2"])
+        XCTAssertEqual((due["jobs"] as? [[String: Any]])?.compactMap { $0["video_id"] as? String }, ["v4", "v2"], "priority first, then run_after")
+        let (refused, _) = call(.DELETE, "/api/jobs", query: ["status": "pending"])
+        XCTAssertEqual(refused, 409, "only finished jobs are cleared")
+        let (status, reply) = call(.DELETE, "/api/jobs", query: ["status": "completed,cancelled"])
+        XCTAssertEqual(status, 200)
+        XCTAssertEqual(reply["deleted"] as? Int, 3)
+        XCTAssertEqual((reply["counts"] as? [String: Int])?["completed"], 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM jobs"), 2)
     }
 }

@@ -79,7 +79,7 @@ final class BackupTests: XCTestCase {
         let database = try SpoolDatabase(options: DatabaseOptions(path: directory + "/tracks.db"))
         try database.migrate()
         defer { try? database.close() }
-        try database.write { db in try db.execute(sql: "INSERT INTO channels (url, added_at) VALUES ('https://example.org/c', 0)") }
+        try database.write { db in try db.execute(sql: "INSERT INTO sources (url, added_at) VALUES ('https://example.org/c', 0)") }
         let hub = EventHub()
         let service = BackupService(database: database, settings: .init(directory: directory + "/backups", intervalSeconds: 3600, keep: 2),
                                     hub: hub, logger: Logger(label: "test"))
@@ -96,7 +96,7 @@ final class BackupTests: XCTestCase {
             let copy = try DatabaseQueue(path: file.path)
             try copy.read { db in
                 XCTAssertEqual(try String.fetchAll(db, sql: "PRAGMA integrity_check"), ["ok"])
-                XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM channels"), 1)
+                XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM sources"), 1)
             }
             try copy.close()
         }

@@ -20,7 +20,7 @@ final class DownloadBrakeTests: XCTestCase {
         brake.trip(.rate_limited)
         XCTAssertEqual(brake.current.cooldownSeconds, 0.05)
         XCTAssertNotNil(brake.heldUntil(kind: download))
-        XCTAssertNil(brake.heldUntil(kind: JobKind.channelSync.rawValue), "only downloads pause")
+        XCTAssertNil(brake.heldUntil(kind: JobKind.sourceSync.rawValue), "only downloads pause")
         brake.trip(.rate_limited)
         XCTAssertEqual(brake.current.trips, 1, "hits during one pause extend nothing")
         Thread.sleep(forTimeInterval: 0.07)

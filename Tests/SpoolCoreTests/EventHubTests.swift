@@ -9,7 +9,7 @@ final class EventHubTests: XCTestCase {
         let box = SequenceBox()
         let subscription = hub.subscribe { event in box.append(event.sequence) }
         hub.publish(.trackPurged(trackId: 1))
-        hub.publish(.channelDeleted(channelId: 2))
+        hub.publish(.sourceDeleted(sourceId: 2))
         XCTAssertEqual(box.values, [1, 2])
         subscription.cancel()
         hub.publish(.trackPurged(trackId: 3))

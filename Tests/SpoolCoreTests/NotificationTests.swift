@@ -12,7 +12,7 @@ import XCTest
 /// events into messages (batched failures, one message per pause) and bounds a slow notifier.
 final class NotificationTests: XCTestCase {
     private func round(added: Int, failed: Int = 0, titles: [String]) -> SyncRound {
-        SyncRound(channelId: 7, channelTitle: "Lo-fi Radio", syncJobId: 3, queued: added + failed, added: added, failed: failed, titles: titles)
+        SyncRound(sourceId: 7, sourceTitle: "Lo-fi Radio", syncJobId: 3, queued: added + failed, added: added, failed: failed, titles: titles)
     }
 
     func testNewTracksAreOneMessageWithTheFirstTitles() throws {
@@ -29,7 +29,7 @@ final class NotificationTests: XCTestCase {
     }
 
     private func failedJob(_ id: Int64, _ title: String, _ errorClass: JobErrorClass, status: JobStatus = .failed) -> Job {
-        var job = Job(kind: JobKind.download.rawValue, channelId: 7, videoId: "v\(id)", title: title)
+        var job = Job(kind: JobKind.download.rawValue, sourceId: 7, videoId: "v\(id)", title: title)
         job.id = id
         job.status = status
         job.errorClass = errorClass
@@ -100,7 +100,7 @@ final class NotificationTests: XCTestCase {
         XCTAssertEqual(object["level"] as? String, "info")
         XCTAssertNotNil(ISO8601DateFormatter().date(from: object["at"] as? String ?? ""))
         let data = try XCTUnwrap(object["data"] as? [String: Any])
-        XCTAssertEqual(data["channel_title"] as? String, "Lo-fi Radio")
+        XCTAssertEqual(data["source_title"] as? String, "Lo-fi Radio")
         XCTAssertEqual(data["titles"] as? [String], ["A/B", "C"])
         XCTAssertTrue(String(decoding: try message.json(), as: UTF8.self).contains("\"A/B\""), "slashes unescaped")
     }
@@ -199,7 +199,7 @@ final class NotificationTests: XCTestCase {
         for id in 1...3 { hub.publish(.jobStatus(failedJob(Int64(id), "Video \(id)", .permanent))) }
         var retrying = failedJob(4, "Video 4", .network, status: .retrying)
         hub.publish(.jobStatus(retrying))
-        retrying.kind = JobKind.channelSync.rawValue
+        retrying.kind = JobKind.sourceSync.rawValue
         retrying.status = .failed
         hub.publish(.jobStatus(retrying))
         let paused = DownloadBrake.State(pausedUntil: Date(), cause: .rate_limited, cooldownSeconds: 60, trips: 1, probing: true, probeJobId: nil)

@@ -78,13 +78,6 @@ final class CancellationTests: XCTestCase {
     }
 }
 
-private final class Timestamp: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Date?
-    func set(_ date: Date) { lock.withLock { value = date } }
-    func get() -> Date? { lock.withLock { value } }
-}
-
 private final class Reasons: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [ProcessOutcome.Reason?] = []

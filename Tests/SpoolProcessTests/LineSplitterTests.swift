@@ -46,11 +46,34 @@ final class LineSplitterTests: XCTestCase {
     }
 
     func testTailRingKeepsOrder() {
-        var tail = OutputTail(capacity: 3)
+        var tail = OutputTail(lineLimit: 3, byteLimit: 1000)
         for index in 0..<7 { tail.append(OutputLine(stream: .stdout, text: "\(index)")) }
         XCTAssertEqual(tail.lines.map(\.text), ["4", "5", "6"])
-        var empty = OutputTail(capacity: 0)
+        var empty = OutputTail(lineLimit: 0, byteLimit: 1000)
         empty.append(OutputLine(stream: .stdout, text: "x"))
         XCTAssertEqual(empty.lines, [])
+    }
+
+    func testTailKeepsAtMostItsBytesWhateverTheLineCount() {
+        // Each line costs its text plus a 32-byte slot: 72 bytes hold two 4-byte lines.
+        var tail = OutputTail(lineLimit: 1000, byteLimit: 2 * OutputTail.lineOverhead + 8)
+        for text in ["aaaa", "bbbb", "cccc"] { tail.append(OutputLine(stream: .stderr, text: text)) }
+        XCTAssertEqual(tail.lines.map(\.text), ["bbbb", "cccc"])
+        XCTAssertEqual(tail.byteCount, 72)
+        // A line longer than the budget (72 - 32 = 40 bytes of text) is cut at a character
+        // boundary: byte 40 would fall inside "é".
+        let long = String(repeating: "a", count: 39) + "é" + "more"
+        tail.append(OutputLine(stream: .stderr, text: long))
+        XCTAssertEqual(tail.lines.map(\.text), [String(repeating: "a", count: 39)])
+        tail.append(OutputLine(stream: .stdout, text: "z"))
+        XCTAssertEqual(tail.lines.map(\.text), ["z"])
+        tail.append(OutputLine(stream: .stdout, text: "y"))
+        XCTAssertEqual(tail.lines.map(\.text), ["z", "y"])
+    }
+
+    func testTailOfEmptyLinesIsBoundedByItsSlots() {
+        var tail = OutputTail(lineLimit: 1_000_000, byteLimit: 64 * 1024)
+        for _ in 0..<100_000 { tail.append(OutputLine(stream: .stdout, text: "")) }
+        XCTAssertEqual(tail.lines.count, 64 * 1024 / OutputTail.lineOverhead)
     }
 }

@@ -88,3 +88,11 @@ func resetPeakResidentSize() {
         try? handle.close()
     }
 }
+
+/// A moment set on one thread and read on another.
+final class Timestamp: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Date?
+    func set(_ date: Date) { lock.withLock { value = date } }
+    func get() -> Date? { lock.withLock { value } }
+}

@@ -16,7 +16,7 @@ final class CheckpointTests: XCTestCase {
         var largestWAL: Int64 = 0
         for index in 0..<3000 {
             try database.write { db in
-                var channel = Channel(url: "https://example.test/\(index)")
+                var channel = Source(url: "https://example.test/\(index)")
                 channel.title = String(repeating: "x", count: 200)
                 try channel.insert(db)
             }
@@ -32,16 +32,16 @@ final class CheckpointTests: XCTestCase {
         for index in 0..<3 {
             usleep(300_000)
             try database.write { db in
-                var channel = Channel(url: "https://example.test/after-\(index)")
+                var channel = Source(url: "https://example.test/after-\(index)")
                 try channel.insert(db)
             }
         }
         XCTAssertLessThanOrEqual(SpoolDatabase.fileSize(atPath: path + "-wal"), 1024 * 1024)
         // The data is all there, in a consistent file.
-        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 3003)
+        XCTAssertEqual(try database.read { try Source.fetchCount($0) }, 3003)
         try database.close()
         let reopened = try DatabaseQueue(path: path)
         XCTAssertEqual(try reopened.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }, ["ok"])
-        XCTAssertEqual(try reopened.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM channels") }, 3003)
+        XCTAssertEqual(try reopened.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sources") }, 3003)
     }
 }

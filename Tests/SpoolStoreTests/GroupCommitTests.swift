@@ -17,13 +17,13 @@ final class GroupCommitTests: XCTestCase {
                 let url = "https://example.test/\(worker)/\(index)"
                 do {
                     try database.write { db in
-                        var channel = Channel(url: url)
+                        var channel = Source(url: url)
                         try channel.insert(db)
                         usleep(100)  // hold the writer a moment, so the other threads queue up
                     }
                     // Committed: a reader (another connection) sees it at once.
                     let seen = try database.read { db in
-                        try Channel.filter(Column("url") == url).fetchCount(db)
+                        try Source.filter(Column("url") == url).fetchCount(db)
                     }
                     if seen != 1 { missing.append(DatabaseError(message: "not visible: \(url)")) }
                 } catch {
@@ -36,7 +36,7 @@ final class GroupCommitTests: XCTestCase {
         let statistics = database.writerStatistics.snapshot
         XCTAssertEqual(statistics.transactions, 1600)
         XCTAssertLessThan(statistics.commits, statistics.transactions, "concurrent writes never shared a commit")
-        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 1600)
+        XCTAssertEqual(try database.read { try Source.fetchCount($0) }, 1600)
     }
 
     /// In a shared batch a write that throws is rolled back alone; the others commit.
@@ -63,7 +63,7 @@ final class GroupCommitTests: XCTestCase {
             onNewThread(group) {
                 do {
                     try database.write { db in
-                        var channel = Channel(url: "https://example.test/\(index)")
+                        var channel = Source(url: "https://example.test/\(index)")
                         try channel.insert(db)
                         if index % 2 == 1 { throw Refused() }
                     }
@@ -84,7 +84,7 @@ final class GroupCommitTests: XCTestCase {
         group.wait()
         XCTAssertEqual(failures.count, 3)
         XCTAssertEqual(otherErrors.count, 0)
-        let urls = try database.read { db in try String.fetchAll(db, sql: "SELECT url FROM channels ORDER BY url") }
+        let urls = try database.read { db in try String.fetchAll(db, sql: "SELECT url FROM sources ORDER BY url") }
         XCTAssertEqual(urls, ["https://example.test/0", "https://example.test/2", "https://example.test/4"])
         XCTAssertLessThanOrEqual(database.writerStatistics.snapshot.commits - commitsBefore, 2,
                                  "the six queued writes should share the next commit (plus the holder's)")
@@ -98,17 +98,17 @@ final class GroupCommitTests: XCTestCase {
         try database.migrate()
         struct Refused: Error {}
         XCTAssertThrowsError(try database.write { db in
-            var channel = Channel(url: "https://example.test/half")
+            var channel = Source(url: "https://example.test/half")
             try channel.insert(db)
             throw Refused()
         })
-        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 0)
+        XCTAssertEqual(try database.read { try Source.fetchCount($0) }, 0)
         // The writer is usable afterwards.
         try database.write { db in
-            var channel = Channel(url: "https://example.test/whole")
+            var channel = Source(url: "https://example.test/whole")
             try channel.insert(db)
         }
-        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 1)
+        XCTAssertEqual(try database.read { try Source.fetchCount($0) }, 1)
     }
 }
 
@@ -132,7 +132,7 @@ final class WritePriorityTests: XCTestCase {
         func write(_ name: String, _ priority: WritePriority) {
             onNewThread(group) {
                 try? database.write(priority: priority) { db in
-                    var channel = Channel(url: "https://example.test/\(name)")
+                    var channel = Source(url: "https://example.test/\(name)")
                     try channel.insert(db)
                 }
             }
@@ -148,7 +148,7 @@ final class WritePriorityTests: XCTestCase {
         let commitsBefore = database.writerStatistics.snapshot.commits
         release.signal()
         group.wait()
-        let order = try database.read { db in try String.fetchAll(db, sql: "SELECT url FROM channels ORDER BY id") }
+        let order = try database.read { db in try String.fetchAll(db, sql: "SELECT url FROM sources ORDER BY id") }
         XCTAssertEqual(order.first, "https://example.test/click", "the interactive write waited behind background ones: \(order)")
         XCTAssertEqual(order.count, 7)
         // The holder's commit, the click's, then six background writes two by two.
@@ -168,7 +168,7 @@ final class WritePriorityTests: XCTestCase {
                 var index = 0
                 while !running.isSet {
                     try? database.write { db in
-                        var channel = Channel(url: "https://example.test/\(worker)/\(index)")
+                        var channel = Source(url: "https://example.test/\(worker)/\(index)")
                         try channel.insert(db)
                         usleep(200)  // keep the writer busy, so interactive writes always wait
                     }
@@ -179,7 +179,7 @@ final class WritePriorityTests: XCTestCase {
         usleep(100_000)
         let started = Date()
         try database.write(priority: .background) { db in
-            var channel = Channel(url: "https://example.test/background")
+            var channel = Source(url: "https://example.test/background")
             try channel.insert(db)
         }
         let waited = Date().timeIntervalSince(started)

@@ -20,7 +20,7 @@ final class MigrationTests: XCTestCase {
         let tables = try database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        for table in ["channels", "tracks", "jobs", "job_events", "play_events", "tombstones", "tracks_search"] {
+        for table in ["sources", "profiles", "source_entries", "tracks", "jobs", "job_events", "play_events", "tombstones", "tracks_search"] {
             XCTAssertTrue(tables.contains(table), "missing table \(table)")
         }
         try assertIntegrity(database)
@@ -162,7 +162,7 @@ final class MigrationTests: XCTestCase {
             try old.close()
         }
         let database = try SpoolDatabase(options: DatabaseOptions(path: path))
-        try database.migrate()
+        try SchemaMigrations.migrator.migrate(database.pool, upTo: "v4_sync_guard_and_error_causes")
         try assertIntegrity(database)
         XCTAssertEqual(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM job_events") }, 50, "the timeline survived the rebuild of its parent")
         try database.write { db in
@@ -178,6 +178,50 @@ final class MigrationTests: XCTestCase {
         XCTAssertThrowsError(try database.write { db in
             try db.execute(sql: "INSERT INTO jobs (kind, status, channel_id, run_after, created_at, updated_at) VALUES ('channel_sync', 'pending', 1, 0, 0, 0)")
         }, "a second active sync of one channel")
+    }
+
+    /// v5 on a populated v4 database: every channel becomes a source with the default
+    /// profile; its tracks, jobs and tombstones keep pointing at it; its entries are known, so
+    /// its next re-sync downloads nothing twice.
+    func testV5TurnsEveryChannelIntoASourceWithoutLoss() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        do {
+            let old = try SpoolDatabase(options: DatabaseOptions(path: path))
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v4_sync_guard_and_error_causes")
+            try old.pool.write { db in
+                try Self.populate(db)
+                try db.execute(sql: """
+                    INSERT INTO jobs (kind, status, channel_id, video_id, payload, run_after, created_at, updated_at)
+                    VALUES ('download', 'pending', 1, 'v51', '{"url": "https://example.test/v51"}', 0, 0, 0);
+                    INSERT INTO jobs (kind, status, channel_id, run_after, created_at, updated_at) VALUES ('channel_sync', 'running', 1, 0, 0, 0);
+                    """)
+            }
+            try old.close()
+        }
+        let before = try Self.rowCounts(path: path)
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path))
+        try database.migrate()
+        try assertIntegrity(database)
+        XCTAssertEqual(try Self.rowCounts(path: path), before)
+        try database.read { db in
+            let source = try XCTUnwrap(try Source.fetchOne(db, key: 1))
+            XCTAssertEqual(source.title, "Artist")
+            XCTAssertEqual(source.kind, .channel)
+            XCTAssertEqual(source.profileId, 1)
+            XCTAssertFalse(source.paused)
+            let profile = try XCTUnwrap(try Profile.fetchOne(db, key: 1))
+            XCTAssertTrue(profile.isDefault)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM tracks WHERE source_id = 1"), 50)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM tombstones WHERE source_id = 1"), 1)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE kind = 'source_sync' AND source_id = 1"), 1)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE kind = 'channel_sync'"), 0)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM source_entries WHERE source_id = 1"), 51)
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT url FROM source_entries WHERE video_id = 'v51'"), "https://example.test/v51")
+        }
+        XCTAssertThrowsError(try database.write { db in
+            try db.execute(sql: "INSERT INTO jobs (kind, status, source_id, run_after, created_at, updated_at) VALUES ('source_sync', 'pending', 1, 0, 0, 0)")
+        }, "one active sync per source, under its new name")
     }
 
     // MARK: - Helpers
@@ -209,7 +253,10 @@ final class MigrationTests: XCTestCase {
     static func rowCounts(path: String) throws -> [String: Int] {
         try DatabaseQueue(path: path).read { db in
             var counts: [String: Int] = [:]
-            for table in ["channels", "tracks", "jobs", "job_events", "play_events", "tombstones"] {
+            // `channels` became `sources` in v5: counted under the old name either way.
+            let channels = try db.tableExists("sources") ? "sources" : "channels"
+            counts["channels"] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(channels)")
+            for table in ["tracks", "jobs", "job_events", "play_events", "tombstones"] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")
             }
             return counts

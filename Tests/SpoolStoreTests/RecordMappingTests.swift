@@ -29,9 +29,9 @@ final class RecordMappingTests: XCTestCase {
         job.startedAt = Date(timeIntervalSince1970: 1_700_000_002)
         job.finishedAt = Date(timeIntervalSince1970: 1_700_000_003)
         let (read, written, columns) = try database.write { db -> (Job?, [String], [String]) in
-            var channel = Channel(url: "https://example.test/c")
+            var channel = Source(url: "https://example.test/c")
             try channel.insert(db)
-            job.channelId = channel.id
+            job.sourceId = channel.id
             try job.insert(db)
             let written = Array(try job.databaseDictionary.keys)
             let columns = try db.columns(in: "jobs").map(\.name)

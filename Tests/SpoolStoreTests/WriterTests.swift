@@ -27,13 +27,13 @@ final class WriterTests: XCTestCase {
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { release.signal() }
 
         try database.write { db in
-            var channel = Channel(url: "https://example.test/a")
+            var channel = Source(url: "https://example.test/a")
             try channel.insert(db)
         }
         let statistics = database.writerStatistics.snapshot
         XCTAssertGreaterThan(statistics.busyWaits, 0)
         XCTAssertEqual(statistics.busyTimeouts, 0)
-        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 1)
+        XCTAssertEqual(try database.read { try Source.fetchCount($0) }, 1)
     }
 
     func testWriterGivesUpAfterItsTimeoutAndCountsIt() throws {
@@ -57,7 +57,7 @@ final class WriterTests: XCTestCase {
         }
         wait(for: [locked], timeout: 5)
         XCTAssertThrowsError(try database.write { db in
-            var channel = Channel(url: "https://example.test/b")
+            var channel = Source(url: "https://example.test/b")
             try channel.insert(db)
         }) { error in
             XCTAssertEqual((error as? DatabaseError)?.resultCode, .SQLITE_BUSY)
@@ -78,17 +78,17 @@ final class WriterTests: XCTestCase {
             for index in 0..<100 {
                 do {
                     try database.write { db in
-                        var channel = Channel(url: "https://example.test/\(worker)/\(index)")
+                        var channel = Source(url: "https://example.test/\(worker)/\(index)")
                         try channel.insert(db)
                     }
-                    _ = try database.read { try Channel.fetchCount($0) }
+                    _ = try database.read { try Source.fetchCount($0) }
                 } catch {
                     errors.append(error)
                 }
             }
         }
         XCTAssertEqual(errors.count, 0)
-        XCTAssertEqual(try database.read { try Channel.fetchCount($0) }, 1600)
+        XCTAssertEqual(try database.read { try Source.fetchCount($0) }, 1600)
         XCTAssertEqual(database.writerStatistics.snapshot.transactions, 1600, "every write went through the one writer queue")
         XCTAssertEqual(database.writerStatistics.snapshot.queueDepth, 0)
     }

@@ -27,6 +27,7 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 PHONE = (390, 844)
 DESKTOP = (1280, 900)
+WIDE = (1440, 900)
 
 
 def _chromedriver() -> str:
@@ -75,6 +76,12 @@ class Browser:
             "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
         self.size = (width, height)
 
+    def set_color_scheme(self, scheme: str | None) -> None:
+        """Emulates prefers-color-scheme (light/dark) on the open page, without a reload."""
+        features = [{"name": "prefers-color-scheme", "value": scheme}] if scheme else []
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": features})
+        time.sleep(0.3)  # buttons fade their colours in 0.15 s: measure the end, not the middle
+
     # ---- navigation ----
     def open(self, base_url: str, path: str, ready_testid: str | None = "main", timeout: float = 15):
         self.driver.get(base_url + path)
@@ -104,6 +111,20 @@ class Browser:
             return self.driver.find_element(By.CSS_SELECTOR, selector)
         except NoSuchElementException:
             return None
+
+    def click(self, testid: str, timeout: float = 10) -> None:
+        """Scrolls the element into view and clicks it, finding it again if a live update
+        re-rendered it in between (a stale reference is the test's race, not the user's)."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                el = self.find(testid, timeout=max(0.1, deadline - time.time()))
+                self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+                el.click()
+                return
+            except StaleElementReferenceException:
+                if time.time() > deadline:
+                    raise
 
     def attr(self, testid: str, name: str):
         el = self.query(testid)
@@ -184,18 +205,37 @@ class Browser:
 
     # ---- layout ----
     def horizontal_overflow(self) -> dict | None:
-        """None when the page does not scroll sideways, else the widths and the widest offenders."""
+        """None when the page does not scroll sideways, else the widths and the widest offenders.
+        The page scrolls inside <main> (the app shell), so main's own width counts too."""
         return self.js("""
             const doc = document.documentElement;
             const width = doc.clientWidth;
-            if (doc.scrollWidth <= width && document.body.scrollWidth <= width) return null;
+            const main = document.getElementById('main');
+            const mainWide = main && main.scrollWidth > main.clientWidth + 1;
+            if (doc.scrollWidth <= width && document.body.scrollWidth <= width && !mainWide) return null;
             const offenders = [...document.querySelectorAll('body *')]
               .filter(el => el.getBoundingClientRect().right > width + 1)
               .filter(el => !el.closest('.mainnav'))  // the phone nav scrolls sideways by design
               .slice(0, 5)
               .map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}[${el.dataset.testid || ''}] right=${Math.round(el.getBoundingClientRect().right)}`);
-            return {clientWidth: width, scrollWidth: doc.scrollWidth, bodyScrollWidth: document.body.scrollWidth, offenders};
+            return {clientWidth: width, scrollWidth: doc.scrollWidth, bodyScrollWidth: document.body.scrollWidth,
+                    mainScrollWidth: main && main.scrollWidth, offenders};
         """)
+
+    # ---- accessibility ----
+    def axe(self, context: str | None = None) -> list[dict]:
+        """Runs axe-core (bundled by axe-selenium-python) on the page against WCAG 2 A and AA;
+        returns the serious and critical violations as {id, impact, help, nodes: [target…]}."""
+        if not self.js("return typeof window.axe === 'object'"):
+            self.js(_axe_source())
+        results = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(arguments[0] || document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']},"
+            " resultTypes: ['violations']}).then(r => done(r.violations), e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));",
+            context)
+        return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+                 "nodes": [{"target": n["target"], "summary": n.get("failureSummary", "")[:300]} for n in v["nodes"][:5]]}
+                for v in results if v.get("impact") in ("serious", "critical")]
 
     # ---- artefacts ----
     def screenshot(self, name: str) -> Path:
@@ -209,6 +249,17 @@ class Browser:
             self.driver.quit()
         except Exception:
             pass
+
+
+def _axe_source() -> str:
+    global _AXE
+    if _AXE is None:
+        import axe_selenium_python
+        _AXE = (Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
+    return _AXE
+
+
+_AXE: str | None = None
 
 
 @pytest.fixture
@@ -301,3 +352,75 @@ def api_json(response):
         return response.json()
     except (ValueError, json.JSONDecodeError):
         return None
+
+
+# ---- one server and one browser per test module (the suite's time budget) ----
+
+def module_server(tmp_path_factory, name: str, env: dict | None = None, seed_likes: int = 0, seconds: int = 60, before_start=None):
+    """A generator for a module-scoped fixture: a real `spool serve` with `seed_likes` liked tone
+    tracks (and whatever `before_start(server)` puts into the database), stopped at the end with
+    the log checked for "database is locked"."""
+    from conftest import SpoolServer
+    server = SpoolServer(tmp_path_factory.mktemp(name), env=env)
+    server.seeded = seed_liked_tracks(server, count=seed_likes, seconds=seconds) if seed_likes else []
+    if before_start:
+        if not seed_likes:
+            migrate(server)
+        before_start(server)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        assert "database is locked" not in server.log().lower()
+
+
+def module_browser(request, size=DESKTOP):
+    """A generator for a module-scoped fixture: one Chrome for the module's tests."""
+    b = Browser(size=size)
+    try:
+        yield b
+    finally:
+        b.quit()
+
+
+@pytest.fixture
+def shot_on_failure(request):
+    """Use as `shot_on_failure(b)` in a test: a failed test leaves failed-<test>.png behind."""
+    failed_before = request.session.testsfailed
+    watched: list[Browser] = []
+    yield watched.append
+    if request.session.testsfailed > failed_before:
+        for i, b in enumerate(watched):
+            try:
+                b.screenshot(f"failed-{request.node.name}-{i}")
+            except Exception:
+                pass
+
+
+def seed_channel(server, url: str, title: str, state: str = "idle", last_error: str | None = None) -> int:
+    """A channel row (before the server starts) that is not due for a sync for a day."""
+    now = time.time()
+    db = sqlite3.connect(server.db_path)
+    try:
+        with db:
+            cur = db.execute("INSERT INTO channels (url, title, state, added_at, last_synced_at, next_sync_at, last_error)"
+                             " VALUES (?,?,?,?,?,?,?)", (url, title, state, now - 3600, now - 3000, now + 86400, last_error))
+            return cur.lastrowid
+    finally:
+        db.close()
+
+
+def media_state(b: Browser) -> dict | None:
+    """The player's media element: paused, time, volume, duration, src, readyState."""
+    return b.js("""const m = document.querySelector('[data-testid=player-audio], [data-testid=player-video]');
+        return m ? {paused: m.paused, time: m.currentTime, volume: m.volume, duration: m.duration,
+                    src: m.currentSrc, ready: m.readyState, error: m.error && m.error.code} : null;""")
+
+
+def nav(b: Browser, testid: str, path: str) -> None:
+    """Follows an in-app link (the router swaps the page; nothing reloads) and waits for `path`."""
+    b.find(testid).click()
+    b.wait(lambda: b.js("return location.pathname") == path, 5, f"routed to {path}")
+    b.wait(lambda: not b.js(r"""return [...document.querySelectorAll('#main .placeholder')]
+        .some(p => /^\s*loading/i.test(p.textContent))"""), 10, f"{path} loaded")

@@ -20,7 +20,7 @@ YTDLP = str(REPO / ".venv" / "bin" / "yt-dlp")
 FAST = {"YTDLP_PATH": YTDLP, "RETRY_BASE_SECONDS": "0.2", "RETRY_MAX_SECONDS": "1", "WORKERS": "2", "YTDLP_UPDATE": "off"}
 # 0.0003 h is 1.08 s: a backup about every second, checked every second.
 EVERY_SECOND = "0.0003"
-TABLES = ["channels", "tracks", "jobs", "job_events", "play_events", "tombstones", "grdb_migrations"]
+TABLES = ["sources", "source_entries", "profiles", "tracks", "jobs", "job_events", "play_events", "tombstones", "grdb_migrations"]
 NAME = re.compile(r"^tracks-\d{4}-\d{2}-\d{2}T\d{6}\.\d{3}Z\.db$")
 
 
@@ -32,7 +32,7 @@ def site(tmp_path):
 
 def mirror(server, site):
     """A real library: the fixture channel synced and downloaded by the real yt-dlp."""
-    assert server.post("/api/channels", {"url": site.feed_url}).status == 202
+    assert server.post("/api/sources", {"url": site.feed_url}).status == 202
     terminal = {"completed", "failed", "cancelled", "timeout", "dead_letter"}
 
     def settled():
@@ -159,18 +159,18 @@ def test_restore_round_trip_brings_back_every_row(spool_factory, site):
     saved = counts(backup)
     assert saved["tracks"] == 4 and saved["jobs"] >= 6
 
-    # After the backup the library changes: a track deleted, the channel removed.
+    # After the backup the library changes: a track deleted, the source removed.
     track = server.get("/api/tracks").json()["tracks"][0]
     assert server.delete(f"/api/tracks/{track['id']}").status == 200
-    channel = server.get("/api/channels").json()["channels"][0]
-    assert server.delete(f"/api/channels/{channel['id']}").status in (200, 204)
+    source = server.get("/api/sources").json()["sources"][0]
+    assert server.delete(f"/api/sources/{source['id']}").status == 200
     changed = counts(server.db_path)
     assert changed != saved
     server.stop()
 
     r = spool_db(server, "restore", str(backup))
     assert r.returncode == 0, r.stderr
-    assert "4 tracks" in r.stdout and "1 channels" in r.stdout, r.stdout
+    assert "4 tracks" in r.stdout and "1 sources" in r.stdout, r.stdout
     aside = Path(re.search(r"kept as (\S+)\.$", r.stdout, re.M).group(1))
     assert aside.name.startswith("tracks.db.before-restore-")
     assert counts(server.db_path) == saved
@@ -180,7 +180,7 @@ def test_restore_round_trip_brings_back_every_row(spool_factory, site):
 
     restarted = spool_factory(env=FAST)
     assert len(restarted.get("/api/tracks").json()["tracks"]) == 4
-    assert restarted.get("/api/channels").json()["channels"][0]["title"] == "Spool Fixture Channel"
+    assert restarted.get("/api/sources").json()["sources"][0]["title"] == "Spool Fixture Channel"
 
     # Undo: the database set aside restores like any backup.
     restarted.stop()

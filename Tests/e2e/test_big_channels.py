@@ -57,12 +57,12 @@ def test_a_20000_entry_channel_streams_into_the_queue_and_a_resync_reads_only_th
     # The first download starts while the listing still runs.
     def first_download_during_listing():
         jobs = server.get("/api/jobs?limit=500&kind=download&status=running").json()["jobs"]
-        sync = server.get("/api/jobs?kind=channel_sync").json()["jobs"][0]
+        sync = server.get("/api/jobs?kind=source_sync").json()["jobs"][0]
         return jobs and sync["status"] == "running" and (time.time() - started)
     first = server.wait_for(first_download_during_listing, timeout=300, interval=0.2, message="a download during the listing")
 
     sync = server.wait_for(
-        lambda: (job := server.get("/api/jobs?kind=channel_sync").json()["jobs"][0])["status"] == "completed" and job,
+        lambda: (job := server.get("/api/jobs?kind=source_sync").json()["jobs"][0])["status"] == "completed" and job,
         timeout=600, interval=0.5, message="the sync to complete")
     queued = time.time() - started
     sampler.running = False
@@ -84,7 +84,7 @@ def test_a_20000_entry_channel_streams_into_the_queue_and_a_resync_reads_only_th
     big_site.add(3)
     assert server.post(f"/api/channels/{channel['id']}/sync").status == 202
     server.wait_for(
-        lambda: (jobs := server.get("/api/jobs?kind=channel_sync&status=completed").json()["jobs"]) and len(jobs) == 2,
+        lambda: (jobs := server.get("/api/jobs?kind=source_sync&status=completed").json()["jobs"]) and len(jobs) == 2,
         timeout=300, interval=0.3, message="the re-sync to complete")
     summary = server.get(f"/api/channels/{channel['id']}").json()["last_sync"]
     assert summary["stopped_early"] is True and summary["full"] is False, summary

@@ -1,8 +1,10 @@
-"""The web app in headless Chromium against the real `spool serve`: every page at phone and
-desktop widths, and the likes player used with the keyboard only.
+"""The web app in headless Chromium against the real `spool serve`: the likes player used with
+the keyboard only, and Retry on the jobs dashboard.
 
-The long click-through of the original bug report (downloads running while the user deletes,
-undoes, retries, seeks) is in test_browser_clickthrough.py.
+Every page at phone and desktop widths (with axe-core) is in test_browser_pages.py; the player
+across pages and its queue in test_browser_player.py; the long click-through of the original
+bug report (downloads running while the user deletes, undoes, retries, seeks) in
+test_browser_clickthrough.py.
 """
 from __future__ import annotations
 
@@ -13,67 +15,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from browser import (  # noqa: F401  (fixtures are used by name)
-    DESKTOP, PHONE, Browser, browser, browser_factory, db_query, seed_liked_tracks)
-
-# path, the page's <h1>, a data-testid that exists once the page has its data, screenshot name
-PAGES = [
-    ("/", "Overview", "overview-channels", "overview"),
-    ("/channels", "Channels", "channel-list", "channels"),
-    ("/jobs", "Jobs", "status-count-all", "jobs"),
-    ("/library", "Library", "track-list", "library"),
-    ("/likes_player/0", "Likes", "player-audio", "player"),
-    ("/health", "Health", "health-journal-mode", "health"),
-]
-
-
-def settle(b: Browser, timeout: float = 15) -> None:
-    """Waits until the page has its data: no 'Loading…' placeholder left, the live connection
-    open, and (on the player) the media's metadata loaded."""
-    b.wait(lambda: not b.js(r"""return [...document.querySelectorAll('#main .placeholder')]
-        .some(p => /^\s*loading/i.test(p.textContent))"""), timeout, "no loading placeholder")
-    b.wait(lambda: b.attr("live-status", "data-state") == "open", timeout, "live connection open")
-    if b.query("player-audio"):
-        b.wait(lambda: b.js("return document.querySelector('[data-testid=player-audio]').readyState >= 1"),
-               timeout, "player media metadata")
-    time.sleep(0.3)  # late requests (thumbnails, counts) report their failures by now
-
-
-@pytest.mark.parametrize("size_name,size", [("phone", PHONE), ("desktop", DESKTOP)])
-def test_every_page_loads_without_errors_or_sideways_scroll(spool_factory, browser_factory, size_name, size):
-    server = spool_factory(start=False)
-    tracks = seed_liked_tracks(server, count=3)
-    server.start()
-    b = browser_factory(size=size)
-
-    problems = []
-    for path, heading, ready, shot in PAGES:
-        b.clear_console()
-        b.open(server.base_url, path)
-        try:
-            b.wait(lambda: (b.js("return document.querySelector('#main h1')?.textContent") or "") == heading,
-                   10, f"<h1>{heading}</h1>")
-            b.find(ready, timeout=10)
-            settle(b)
-        except AssertionError as e:
-            problems.append(f"{path}: did not load: {str(e)[:300]}")
-        if path == "/library":
-            for t in tracks:
-                if not b.query(f"track-row-{t['id']}"):
-                    problems.append(f"/library: seeded track {t['id']} is not listed")
-        if path == "/health" and b.text("health-journal-mode") != "wal":
-            problems.append(f"/health: journal mode shows {b.text('health-journal-mode')!r}, not 'wal'")
-        errors = b.notices("error")
-        if errors:
-            problems.append(f"{path}: error notices {errors}")
-        severe = b.severe()
-        if severe:
-            problems.append(f"{path}: console errors {[m[:240] for m in severe]}")
-        overflow = b.horizontal_overflow()
-        if overflow:
-            problems.append(f"{path}: scrolls sideways at {size[0]} px: {overflow}")
-        b.screenshot(f"{shot}-{size_name}")
-    assert problems == [], "\n".join(problems)
-
+    DESKTOP, PHONE, Browser, browser, browser_factory, db_query, media_state, seed_liked_tracks)
 
 # ---- keyboard-only use of the player ----
 
@@ -90,15 +32,13 @@ def focused(b: Browser) -> dict:
                 focusVisible: el.matches(':focus-visible'), visible: el.matches(':focus-visible') && (outline || shadow)};""")
 
 
-def media_state(b: Browser) -> dict:
-    return b.js("""const m = document.querySelector('[data-testid=player-audio]');
-        return m ? {paused: m.paused, time: m.currentTime, volume: m.volume, duration: m.duration,
-                    src: m.currentSrc, ready: m.readyState} : null;""")
-
-
 def press(b: Browser, *keys) -> None:
     """Key presses sent to whatever has focus, as a user would type them."""
     ActionChains(b.driver).send_keys(*keys).perform()
+
+
+def shift_tab(b: Browser) -> None:
+    ActionChains(b.driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
 
 
 def track_json(server, track_id: int) -> dict:
@@ -150,9 +90,9 @@ def test_player_keyboard_only(spool_factory, browser):
         f = focused(b)
         if f["tag"] == "body":
             break
-        # The native <audio> controls (5 stops) draw their own focus ring inside the browser's
-        # closed shadow DOM, which a page cannot style or inspect; every other stop is ours.
-        if not f["visible"] and f["tag"] not in ("audio", "video"):
+        # One set of controls: the media element itself is never a stop (no native controls).
+        assert f["tag"] not in ("audio", "video"), "the native media controls are in the Tab order"
+        if not f["visible"]:
             invisible.append(f)
         if f["testid"] in wanted:
             reached.add(f["testid"])
@@ -163,7 +103,7 @@ def test_player_keyboard_only(spool_factory, browser):
 
     # Space on the focused Play button plays (the button activates, no double toggle).
     while focused(b)["testid"] != "player-play":
-        press(b, Keys.SHIFT, Keys.TAB, Keys.SHIFT)  # back to Play
+        shift_tab(b)  # back to Play
     press(b, Keys.SPACE)
     b.wait(lambda: not media_state(b)["paused"], 5, "Space on the Play button plays")
     time.sleep(0.3)
@@ -173,37 +113,46 @@ def test_player_keyboard_only(spool_factory, browser):
     press(b, Keys.SPACE)
     b.wait(lambda: not media_state(b)["paused"], 5, "playing again")
 
-    # L toggles the like of the playing track (the server is the judge).
+    # D dislikes, L likes: they set the rating, so L on a liked track changes nothing (it once
+    # un-liked it and moved it to the end of the Likes).
     first = tracks[0]["id"]
+    b.install_notice_recorder()
     press(b, "l")
-    server.wait_for(lambda: track_json(server, first)["rating"] == 0, 5, message="L clears the like")
-    b.wait(lambda: b.attr("player-like", "aria-pressed") == "false", 5, "like button unpressed")
+    b.wait(lambda: any("Already liked" in n["text"] for n in b.recorded_notices()), 5, "'Already liked'")
+    assert track_json(server, first)["rating"] == 1, "L un-liked a liked track"
+    press(b, "d")
+    server.wait_for(lambda: track_json(server, first)["rating"] == -1, 5, message="D dislikes")
+    b.wait(lambda: b.attr("player-dislike", "aria-pressed") == "true" and b.attr("player-like", "aria-pressed") == "false", 5, "dislike shown")
     press(b, "l")
     server.wait_for(lambda: track_json(server, first)["rating"] == 1, 5, message="L likes again")
     b.wait(lambda: b.attr("player-like", "aria-pressed") == "true", 5, "like button pressed")
+    assert b.text("player-position") == "Track 1 of 3", "rating moved the track"
 
     # Delete moves the playing track to the trash and the next one plays.
     path = server.library / tracks[0]["file_path"]
     assert path.exists()
     press(b, Keys.DELETE)
     server.wait_for(lambda: track_json(server, first)["deleted_at"] is not None, 5, message="Delete trashes the track")
-    assert not path.exists(), "the deleted track's file is still in the library"
+    # The server marks the row first and moves the file right after (crash-safe order).
+    server.wait_for(lambda: not path.exists(), 5, message="the deleted track's file to leave the library")
     b.wait(lambda: b.text("player-title") == tracks[1]["title"], 5, "the next track plays")
     b.wait(lambda: not media_state(b)["paused"] and media_state(b)["src"].endswith(f"/media/{tracks[1]['id']}"),
            10, "the next track's media playing")
     assert b.text("player-position") == "Track 1 of 2"
     undo = b.find("notice-undo", timeout=3)
 
-    # Undo, keyboard only: Tab on from the player's controls reaches the notice (it is last on the page).
-    for _ in range(40):
-        press(b, Keys.TAB)
+    # Undo, keyboard only: the notice sits right above the player bar, a few Shift+Tabs away.
+    while focused(b)["testid"] != "player-play":
+        shift_tab(b)
+    for _ in range(10):
+        shift_tab(b)
         if focused(b)["testid"] == "notice-undo":
             break
     f = focused(b)
-    assert f["testid"] == "notice-undo" and f["visible"], f"Undo not reachable with Tab: {f}"
+    assert f["testid"] == "notice-undo" and f["visible"], f"Undo not reachable with Shift+Tab: {f}"
     press(b, Keys.ENTER)
     server.wait_for(lambda: track_json(server, first)["deleted_at"] is None, 5, message="Undo restores the track")
-    assert path.exists(), "the restored track's file is not back in the library"
+    server.wait_for(lambda: path.exists(), 5, message="the restored track's file back in the library")
     b.wait(lambda: b.text("player-position") == "Track 2 of 3", 5, "the restored track back in the queue")
     assert b.text("player-title") == tracks[1]["title"], "Undo interrupted the playing track"
     assert undo is not None
@@ -256,6 +205,7 @@ def test_jobs_retry_double_clicks_requeue_once(spool_factory, browser):
                              " AND to_status = 'pending'", (i,))[0][0]
         assert n == 1, f"a double click on Retry requeued job {i} {n} times"
     assert b.recorded_notices("error") == [], b.recorded_notices("error")
-    assert [n["text"] for n in b.recorded_notices("success")].count("Job %d: queued again." % ids[0]) == 1
+    # One request per double click, so one notice per job.
+    assert [n["text"] for n in b.recorded_notices("success")].count("“Test job”: queued again.") == len(ids)
     b.wait(lambda: b.attr("live-status", "data-state") == "open", 10, "live connection open")
     assert b.severe() == [], b.severe()

@@ -72,7 +72,7 @@ def test_channel_is_mirrored_into_the_library(spool_factory, site):
 
     listed = server.get(f"/api/channels/{channel['id']}").json()
     assert listed["title"] == "Spool Fixture Channel" and listed["state"] == "idle"
-    assert listed["counts"] == {"videos": 5, "downloaded": 4, "queued": 0, "failed": 1}
+    assert listed["counts"] == {"videos": 5, "downloaded": 4, "queued": 0, "failed": 1, "skipped": 0}
     health = server.get("/api/health").json()
     assert health["ytdlp"]["version"] and health["rate_limit"]["trips"] >= 1
 
@@ -87,8 +87,8 @@ def test_resync_queues_only_new_videos_and_never_a_deleted_one(spool_factory, si
     before = {j["id"] for j in jobs(server, kind="download")}
     r = server.post(f"/api/channels/{channel['id']}/sync")
     assert r.status == 202
-    server.wait_for(lambda: len(jobs(server, kind="channel_sync")) == 2
-                    and all(j["status"] == "completed" for j in jobs(server, kind="channel_sync")), message="second sync")
+    server.wait_for(lambda: len(jobs(server, kind="source_sync")) == 2
+                    and all(j["status"] == "completed" for j in jobs(server, kind="source_sync")), message="second sync")
     new = [j for j in wait_settled(server, 6) if j["id"] not in before]
     assert [j["video_id"] for j in new] == ["ep-004"]
     assert new[0]["status"] == "completed"

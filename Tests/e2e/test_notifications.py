@@ -92,7 +92,7 @@ def test_apprise_and_the_webhook_tell_of_new_tracks_failures_and_pauses(spool_fa
         server = spool_factory(env={
             **FAST, "APPRISE_URLS": f"json://127.0.0.1:{receiver.port}/apprise",
             "WEBHOOK_URL": f"http://127.0.0.1:{receiver.port}/hook?token=s3cret-token"})
-        assert server.post("/api/channels", {"url": site.feed_url}).status == 202
+        assert server.post("/api/sources", {"url": site.feed_url}).status == 202
         wait_settled(server, 5)
 
         def all_arrived():
@@ -112,7 +112,7 @@ def test_apprise_and_the_webhook_tell_of_new_tracks_failures_and_pauses(spool_fa
         assert TITLES <= set(lines) and len(lines) == 5, lines
         assert lines[-1] == "1 download of this sync failed; see the jobs page."
         data = tracks["data"]
-        assert (data["queued"], data["added"], data["failed"]) == (5, 4, 1) and data["channel_title"] == "Spool Fixture Channel"
+        assert (data["queued"], data["added"], data["failed"]) == (5, 4, 1) and data["source_title"] == "Spool Fixture Channel"
         assert TITLES <= set(data["titles"]) and len(data["titles"]) == 4
 
         # The download that failed for good, with its plain reason and the remedy.
@@ -149,7 +149,7 @@ def test_each_kind_can_be_turned_off(spool_factory, receiver, tmp_path):
     with FixtureSite(tmp_path / "site", count=2, flaky_failures=1, flaky_status=429) as site:
         server = spool_factory(env={**FAST, "WEBHOOK_URL": f"http://127.0.0.1:{receiver.port}/hook",
                                     "NOTIFY_ON": "download_failed, ytdlp_update"})
-        assert server.post("/api/channels", {"url": site.feed_url}).status == 202
+        assert server.post("/api/sources", {"url": site.feed_url}).status == 202
         wait_settled(server, 4)
         server.wait_for(lambda: receiver.posts("/hook"), timeout=20, message="the failure message")
         time.sleep(2)
@@ -175,7 +175,7 @@ def mirror_time(tmp_path, name, env, site) -> tuple[SpoolServer, float]:
     folder.mkdir()
     server = SpoolServer(folder, env={**FAST, **env}).start()
     started = time.monotonic()
-    assert server.post("/api/channels", {"url": site.feed_url + "?rate=16000"}).status == 202
+    assert server.post("/api/sources", {"url": site.feed_url + "?rate=16000"}).status == 202
     wait_settled(server, 6, timeout=120)
     return server, time.monotonic() - started
 

@@ -26,8 +26,10 @@ export function setAuthToken(token) {
 /**
  * api('/api/jobs', {query: {status: 'failed'}}) → parsed JSON.
  * `body` is sent as JSON; `signal` aborts (aborts are rethrown as AbortError, not reported).
+ * `withStatus: true` resolves to {status, data} instead, for replies whose status code says
+ * something the body does not (POST /api/channels: 202 added, 200 already there).
  */
-export async function api(path, { method = 'GET', body, query, signal, keepalive } = {}) {
+export async function api(path, { method = 'GET', body, query, signal, keepalive, withStatus = false } = {}) {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(query || {})) {
     if (value !== null && value !== undefined && value !== '') url.searchParams.set(key, value);
@@ -65,7 +67,7 @@ export async function api(path, { method = 'GET', body, query, signal, keepalive
     window.dispatchEvent(new CustomEvent('spool:api-error', { detail: apiError }));
     throw apiError;
   }
-  return data;
+  return withStatus ? { status: response.status, data } : data;
 }
 
 export const get = (path, query, options = {}) => api(path, { ...options, query });

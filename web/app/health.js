@@ -1,9 +1,12 @@
 // /health — GET /api/health as a readable panel. Refreshes every 5 s, but only while the tab
 // is visible: a background tab should not keep the server's readers busy.
-import { get } from './api.js';
-import { notifyError } from './notices.js';
+import { get, post } from './api.js';
+import { icon } from './icons.js';
+import { notify, notifyError } from './notices.js';
+import * as live from './live.js';
+import { requestMessage } from './errors.js';
 import { h, setChildren, withBusy, formatBytes, formatSpan, timeEl, badge, placeholder } from './ui.js';
-import { STATUSES } from './jobs.js';
+import { JOB_STATUSES, statusLabel } from './meta.js';
 
 const REFRESH_MS = 5000;
 
@@ -22,6 +25,26 @@ export function mount(root) {
   const card = (title, ...rows) => h('section', { class: 'card' }, h('h2', {}, title), h('dl', { class: 'facts' }, rows));
   const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : '—');
 
+  const warnings = h('div', { class: 'health-warnings', dataset: { testid: 'health-warnings' } });
+  panel.before(warnings);
+
+  function updateButton(yt) {
+    const update = yt.update || {};
+    if (!update.updatable) return update.not_updatable_reason ? h('span', { class: 'small muted' }, update.not_updatable_reason) : null;
+    return h('button', {
+      type: 'button', class: 'btn btn-small', disabled: Boolean(update.updating), dataset: { testid: 'health-ytdlp-update' },
+      onclick: (e) => withBusy(e.currentTarget, async () => {
+        try {
+          const reply = await post('/api/ytdlp/update');
+          notify(reply && reply.already_running ? 'An update of yt-dlp is already running.' : 'Updating yt-dlp; the result shows here when it is done.', { key: 'ytdlp' });
+          refresh();
+        } catch (err) {
+          notifyError(err, 'Could not start the yt-dlp update');
+        }
+      }),
+    }, update.updating ? 'Updating…' : 'Update yt-dlp');
+  }
+
   function render(data) {
     const db = data.database || {};
     const writer = db.writer || {};
@@ -30,16 +53,24 @@ export function mount(root) {
     const hk = data.housekeeping || {};
     const rl = data.rate_limit || {};
     const yt = data.ytdlp || {};
+    const last = (yt.update && yt.update.last) || null;
     const paused = rl.paused_until && Date.parse(rl.paused_until) > Date.now();
     const walWarning = db.journal_mode && String(db.journal_mode).toLowerCase() !== 'wal';
 
+    setChildren(warnings, (data.warnings || []).map((text) => h('p', { class: 'banner-inline', role: 'note' }, icon('warning', 18), h('span', {}, text))));
     setChildren(panel,
       card('Service',
         row('Status', badge(data.status || 'unknown', 'health-status')),
         row('Version', data.version, 'health-version'),
         row('Uptime', formatSpan(data.uptime_seconds), 'health-uptime'),
-        row('yt-dlp', [yt.version || 'not found', yt.path ? h('div', { class: 'small muted' }, yt.path) : null], 'health-ytdlp')),
+        row('Live clients', data.live ? data.live.clients : null)),
+      card('yt-dlp',
+        row('Version', [yt.version || 'does not run', yt.path ? h('div', { class: 'small muted' }, yt.path) : null], 'health-ytdlp'),
+        row('JavaScript runtime', yt.js_runtime ? `${yt.js_runtime.name} ${yt.js_runtime.version || ''}` : 'none'),
+        row('Updates', [yt.update && yt.update.channel ? yt.update.channel : '—', ' ', updateButton(yt)], 'health-ytdlp-updates'),
+        row('Last update', last ? [last.message || last.result, ' · ', timeEl(last.at)] : '—', 'health-ytdlp-last')),
       card('Database',
+        db.problem ? row('Problem', h('span', { class: 'error-text' }, db.problem), 'health-db-problem') : null,
         row('Journal mode', h('span', { class: walWarning ? 'error-text' : '' }, db.journal_mode), 'health-journal-mode'),
         row('Synchronous', db.synchronous, 'health-synchronous'),
         row('Busy timeout', db.busy_timeout_ms !== undefined ? `${db.busy_timeout_ms} ms` : null, 'health-busy-timeout'),
@@ -51,15 +82,18 @@ export function mount(root) {
       card('Writer',
         row('Queue depth', writer.queue_depth, 'health-writer-queue'),
         row('Busy waits', writer.busy_waits, 'health-writer-busy-waits'),
-        row('Wait p99', writer.wait_p99_ms !== undefined ? `${writer.wait_p99_ms} ms` : null, 'health-writer-p99'),
+        row('Wait p99', writer.wait_p99_ms !== undefined ? `${Math.round(writer.wait_p99_ms * 10) / 10} ms` : null, 'health-writer-p99'),
         row('Transactions', writer.transactions, 'health-writer-transactions')),
       card('Jobs',
-        row('Workers', jobs.workers, 'health-workers'),
-        STATUSES.map((s) => row(s.replace('_', ' '), h('a', { href: `/jobs?status=${s}` }, String(counts[s] ?? 0)), `health-count-${s}`))),
-      card('Housekeeping & rate limit',
+        row('Workers', jobs.workers_busy !== undefined ? `${jobs.workers_busy} busy of ${jobs.workers}` : jobs.workers, 'health-workers'),
+        JOB_STATUSES.map((s) => row(statusLabel(s), h('a', { href: `/jobs?status=${s}` }, String(counts[s] ?? 0)), `health-count-${s}`))),
+      card('Housekeeping & downloads brake',
         row('Last run', timeEl(hk.last_run_at), 'health-housekeeping'),
-        row('Last result', hk.last_result ? (typeof hk.last_result === 'string' ? hk.last_result : h('code', {}, JSON.stringify(hk.last_result))) : null),
-        row('Rate limit', paused ? h('span', { class: 'error-text' }, 'paused until ', timeEl(rl.paused_until)) : 'not paused', 'health-rate-limit'),
+        row('Jobs pruned', hk.last_pruned_jobs ?? '—'),
+        row('Brake', paused
+          ? h('span', { class: 'error-text' }, 'downloads paused until ', timeEl(rl.paused_until, { absolute: true }))
+          : rl.probing ? 'a test download checks the site' : 'not paused', 'health-rate-limit'),
+        row('Trips', rl.trips ?? 0),
         row('Cooldown', rl.cooldown_seconds ? formatSpan(rl.cooldown_seconds) : '—')));
   }
 
@@ -73,7 +107,7 @@ export function mount(root) {
       // Report an outage once, not every 5 s, and keep the last data on screen.
       if (!failing) notifyError(err, 'Health check failed');
       failing = true;
-      setChildren(updated, h('span', { class: 'error-text' }, `Unreachable: ${err.message}`));
+      setChildren(updated, h('span', { class: 'error-text' }, requestMessage(err)));
       if (!panel.querySelector('.card')) setChildren(panel, placeholder('The health report could not be loaded.'));
     }
   }
@@ -88,10 +122,16 @@ export function mount(root) {
     schedule();
   }
   document.addEventListener('visibilitychange', onVisibility);
+  // The outcome of a yt-dlp update (started here or by the daily check) arrives live.
+  const off = live.on('ytdlp.update', (record) => {
+    if (record && record.message) notify(record.message, { key: 'ytdlp', kind: ['failed', 'refused'].includes(record.result) ? 'error' : 'success' });
+    refresh();
+  });
   refresh();
   schedule();
 
   return () => {
+    off();
     clearInterval(timer);
     document.removeEventListener('visibilitychange', onVisibility);
   };

@@ -1,88 +1,185 @@
-// /jobs — the live download dashboard. The list comes from GET /api/jobs once; after that
-// every change arrives over the WebSocket (job.status, job.progress), never by polling.
+// /jobs — the live download dashboard, ordered by what matters: "Now downloading" (progress,
+// speed, ETA), "Needs attention" (failures in plain words with a remedy), "Waiting" (position
+// in line and when each job runs), and the finished jobs folded away. `?status=` shows one
+// status as a flat list instead; `?channel=` narrows either view to one channel.
+//
+// Counts are the server's: every `/api/jobs` reply carries all nine, and every change is
+// followed by a cheap refetch (`limit=1`), never by local arithmetic that could drift.
+// Rows change over the WebSocket (job.status, job.progress), never by polling.
 import { get, post } from './api.js';
+import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
+import { JOB_STATUSES, jobGroups, isRetryable, isCancellable, statusLabel } from './meta.js';
 import { notify, notifyError } from './notices.js';
+import { pausedUntilTime } from './ratelimit.js';
 import {
-  h, setChildren, setBusy, withBusy, replaceKeepingFocus, badge, placeholder, timeEl,
-  formatBytes, formatDuration, debounce,
+  h, setChildren, setBusy, withBusy, badge, placeholder, timeEl, reconcile,
+  formatBytes, formatDuration, formatAbsolute, debounce,
 } from './ui.js';
 
-export const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'timeout', 'retrying', 'dead_letter', 'zombie'];
-const RETRYABLE = new Set(['failed', 'cancelled', 'timeout', 'dead_letter', 'zombie']);
-const CANCELLABLE = new Set(['pending', 'running', 'retrying']);
 const PAGE = 100;
+const WAITING_PAGE = 500; // all waiting jobs up to this many, so positions in line are exact
+const WAITING_SHOWN = 10; // the next ten in line; the rest behind "Show all"
+const FINISHED_PAGE = 50;
+const number = new Intl.NumberFormat();
 
 export function mount(root) {
   const params = new URLSearchParams(location.search);
-  let filter = STATUSES.includes(params.get('status')) ? params.get('status') : '';
-  const jobs = new Map(); // id → Job currently listed
-  const knownStatus = new Map(); // id → last status seen, to keep counts exact without refetching
+  let filter = JOB_STATUSES.includes(params.get('status')) ? params.get('status') : '';
+  let channelFilter = params.get('channel') || '';
+  const jobs = new Map(); // id → Job this page knows
   const inFlight = new Set(); // "retry-17": actions awaiting the server, shown as busy buttons
-  let counts = Object.fromEntries(STATUSES.map((s) => [s, 0]));
-  let nextBefore = null;
+  let counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0]));
+  let countsKnown = false;
+  let nextBefore = null; // flat view paging
   let controller = new AbortController();
   let detailsId = null;
+  let loadFailed = false;
+  let showAllWaiting = false;
+  let finishedLoaded = false;
+  const loaded = new Set(); // statuses whose jobs are all loaded (sections view), for exact positions
+  const channels = new Map();
 
+  // ---- header: summary, filters ----
+  const summary = h('p', { class: 'jobs-summary', dataset: { testid: 'jobs-summary' }, 'aria-live': 'polite' });
   const chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Filter jobs by status', dataset: { testid: 'status-chips' } });
-  const list = h('ul', { class: 'job-list', dataset: { testid: 'job-list' }, 'aria-live': 'off' });
-  const loadMore = h('button', { type: 'button', class: 'btn', hidden: true, dataset: { testid: 'jobs-load-more' }, onclick: (e) => withBusy(e.currentTarget, () => fetchPage(true)) }, 'Load more');
+  const statusSelect = h('select', { id: 'jobs-status', dataset: { testid: 'status-select' }, onchange: (e) => setFilter(e.target.value) });
+  const channelSelect = h('select', { id: 'jobs-channel', dataset: { testid: 'jobs-channel' }, onchange: (e) => setChannel(e.target.value) },
+    h('option', { value: '' }, 'All channels'));
+  const channelCounts = h('p', { class: 'small muted', dataset: { testid: 'jobs-channel-counts' } });
   const bulkFailed = bulkButton('failed', 'Retry all failed');
   const bulkDead = bulkButton('dead_letter', 'Retry all dead-letter');
-  const summary = h('p', { class: 'muted small', dataset: { testid: 'jobs-summary' } });
+
+  // ---- sections (the default view) ----
+  const section = (key, title) => {
+    const list = h('ul', { class: 'job-list', dataset: { testid: `jobs-${key}-list` } });
+    const count = h('span', { class: 'section-count', dataset: { testid: `jobs-${key}-count` } });
+    const head = h('div', { class: 'section-head' }, h('h2', { id: `jobs-${key}-title` }, title, ' ', count));
+    const el = h('section', { class: `jobs-section jobs-${key}`, 'aria-labelledby': `jobs-${key}-title`, dataset: { testid: `jobs-${key}` } }, head, list);
+    return { key, el, list, count, head };
+  };
+  const running = section('running', 'Now downloading');
+  const attention = section('attention', 'Needs attention');
+  attention.head.append(h('div', { class: 'actions' }, bulkFailed, bulkDead));
+  const waiting = section('waiting', 'Waiting');
+  const waitingMore = h('button', { type: 'button', class: 'btn btn-small', hidden: true, dataset: { testid: 'jobs-waiting-more' }, onclick: () => { showAllWaiting = !showAllWaiting; renderSections(); } });
+  waiting.el.append(h('div', { class: 'load-more' }, waitingMore));
+  const brakeNote = h('p', { class: 'small brake-note', hidden: true, dataset: { testid: 'jobs-brake' } });
+  waiting.head.after(brakeNote);
+  const finishedList = h('ul', { class: 'job-list', dataset: { testid: 'jobs-finished-list' } });
+  const finishedCount = h('span', { class: 'section-count', dataset: { testid: 'jobs-finished-count' } });
+  const finished = h('details', { class: 'jobs-section jobs-finished', dataset: { testid: 'jobs-finished' } },
+    h('summary', {}, h('h2', {}, 'Finished ', finishedCount)),
+    h('p', { class: 'small muted' }, 'Completed jobs are removed by themselves after JOB_RETENTION_DAYS (30 days unless set).'),
+    finishedList);
+  finished.addEventListener('toggle', () => { if (finished.open && !finishedLoaded) loadFinished(); });
+
+  const sections = h('div', { class: 'job-sections', dataset: { testid: 'job-list' } }, running.el, attention.el, waiting.el, finished);
+  const flatList = h('ul', { class: 'job-list', dataset: { testid: 'job-flat-list' } });
+  const loadMore = h('button', { type: 'button', class: 'btn', hidden: true, dataset: { testid: 'jobs-load-more' }, onclick: (e) => withBusy(e.currentTarget, () => fetchFlat(true)) }, 'Load more');
+  const flat = h('div', { class: 'job-flat' }, flatList, h('div', { class: 'load-more' }, loadMore));
   const details = h('dialog', { class: 'dialog dialog-wide', 'aria-labelledby': 'job-details-title', dataset: { testid: 'job-details' } });
   details.addEventListener('close', () => { detailsId = null; });
 
-  root.append(h('section', { class: 'page' },
-    h('header', { class: 'page-head' }, h('h1', {}, 'Jobs'), h('div', { class: 'actions' }, bulkFailed, bulkDead)),
-    chips, summary, list, h('div', { class: 'load-more' }, loadMore), details));
+  root.append(h('section', { class: 'page page-jobs' },
+    h('header', { class: 'page-head' }, h('h1', {}, 'Jobs'), summary),
+    h('div', { class: 'jobs-filters' },
+      chips,
+      h('div', { class: 'field status-field' }, h('label', { for: 'jobs-status' }, 'Status'), statusSelect),
+      h('div', { class: 'field' }, h('label', { for: 'jobs-channel' }, 'Channel'), channelSelect)),
+    channelCounts, sections, flat, details));
 
   function bulkButton(status, label) {
     return h('button', {
-      type: 'button', class: 'btn', dataset: { testid: `bulk-retry-${status}` },
+      type: 'button', class: 'btn btn-small', dataset: { testid: `bulk-retry-${status}` },
       onclick: (event) => withBusy(event.currentTarget, async () => {
         try {
           const result = await post('/api/jobs/retry', { status });
           for (const job of (result && result.jobs) || []) applyJob(job);
-          notify(`Retried ${result ? result.retried : 0} ${status.replace('_', '-')} job(s).`, { kind: 'success' });
-          refreshCounts();
+          notify(`Retried ${result ? result.retried : 0} ${statusLabel(status)} job(s).`, { kind: 'success', key: 'bulk-retry' });
         } catch (err) {
           notifyError(err, 'Bulk retry failed');
         }
+        await refreshCounts();
       }),
     }, label);
   }
 
-  function renderChips() {
-    const total = STATUSES.reduce((sum, s) => sum + (counts[s] || 0), 0);
+  // ---- counts and filters ----
+  const total = () => JOB_STATUSES.reduce((sum, s) => sum + (counts[s] || 0), 0);
+  const sum = (statuses) => statuses.reduce((n, s) => n + (counts[s] || 0), 0);
+  const groupOf = (status) => jobGroups().find((g) => g.statuses.includes(status))?.key;
+  const group = (key) => jobGroups().find((g) => g.key === key);
+
+  function renderCounts() {
     const chip = (status, label, count) => h('button', {
       type: 'button', class: `chip chip-${status || 'all'}`, 'aria-pressed': String(filter === status),
       dataset: { testid: `status-chip-${status || 'all'}` },
       onclick: () => setFilter(status),
-    }, label, ' ', h('span', { class: 'chip-count', dataset: { testid: `status-count-${status || 'all'}` } }, String(count)));
+    }, label, ' ', h('span', { class: 'chip-count', dataset: { testid: `status-count-${status || 'all'}` } }, number.format(count)));
     const hadFocus = chips.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
-    setChildren(chips, chip('', 'All', total), STATUSES.map((s) => chip(s, s.replace('_', ' '), counts[s] || 0)));
+    setChildren(chips, chip('', 'All', total()), JOB_STATUSES.map((s) => chip(s, statusLabel(s), counts[s] || 0)));
     if (hadFocus) chips.querySelector(`[data-testid="${hadFocus}"]`)?.focus();
-    bulkFailed.textContent = `Retry all failed (${counts.failed || 0})`;
-    bulkDead.textContent = `Retry all dead-letter (${counts.dead_letter || 0})`;
+    setChildren(statusSelect,
+      h('option', { value: '' }, `All, by what needs you (${number.format(total())})`),
+      JOB_STATUSES.map((s) => h('option', { value: s }, `${statusLabel(s)} (${number.format(counts[s] || 0)})`)));
+    statusSelect.value = filter;
+    bulkFailed.textContent = `Retry all failed (${number.format(counts.failed || 0)})`;
+    bulkDead.textContent = `Retry all dead-letter (${number.format(counts.dead_letter || 0)})`;
+    bulkFailed.hidden = !counts.failed;
+    bulkDead.hidden = !counts.dead_letter;
     if (bulkFailed.dataset.busy !== 'true') bulkFailed.disabled = !counts.failed;
     if (bulkDead.dataset.busy !== 'true') bulkDead.disabled = !counts.dead_letter;
+    running.count.textContent = number.format(sum(group('running').statuses));
+    attention.count.textContent = number.format(sum(group('attention').statuses));
+    waiting.count.textContent = number.format(sum(group('waiting').statuses));
+    finishedCount.textContent = `${number.format(counts.completed || 0)} completed · ${number.format(counts.cancelled || 0)} cancelled`;
+    const parts = [
+      `${number.format(counts.running || 0)} downloading`,
+      `${number.format(sum(group('waiting').statuses))} waiting`,
+      `${number.format(sum(group('attention').statuses))} need attention`,
+      `${number.format(counts.completed || 0)} done`,
+    ];
+    summary.textContent = countsKnown ? parts.join(' · ') : '';
+    summary.dataset.total = String(total());
   }
 
   function setFilter(status) {
     if (status === filter) return;
     filter = status;
-    const url = status ? `/jobs?status=${status}` : '/jobs';
-    history.replaceState({}, '', url);
-    renderChips();
+    syncUrl();
+    renderCounts();
     reload();
   }
 
-  function matches(job) {
-    return !filter || job.status === filter;
+  function setChannel(id) {
+    channelFilter = id;
+    syncUrl();
+    renderChannelCounts();
+    render();
   }
 
+  function syncUrl() {
+    const query = new URLSearchParams();
+    if (filter) query.set('status', filter);
+    if (channelFilter) query.set('channel', channelFilter);
+    const qs = query.toString();
+    history.replaceState({}, '', qs ? `/jobs?${qs}` : '/jobs');
+  }
+
+  function renderChannelCounts() {
+    const channel = channels.get(Number(channelFilter));
+    if (!channelFilter || !channel) { channelCounts.hidden = true; return; }
+    const c = channel.counts || {};
+    channelCounts.hidden = false;
+    setChildren(channelCounts, `${channel.title || channel.url}: ${number.format(c.queued || 0)} queued or running, ${number.format(c.failed || 0)} failed, ${number.format(c.downloaded || 0)} downloaded. `,
+      'Only jobs loaded on this page are filtered. ', h('a', { href: '/jobs' }, 'Show every channel'), '.');
+  }
+
+  const matchesChannel = (job) => !channelFilter || String(job.channel_id) === channelFilter;
+
+  // ---- rows ----
   function progressText(progress) {
     const parts = [`${(progress.percent ?? 0).toFixed(1)}%`];
     if (progress.total_bytes) parts.push(`${formatBytes(progress.downloaded_bytes)} of ${formatBytes(progress.total_bytes)}`);
@@ -93,12 +190,12 @@ export function mount(root) {
 
   function renderProgress(job) {
     const p = job.progress;
-    const show = p && (job.status === 'running' || (p.percent > 0 && job.status !== 'completed'));
-    if (!show) return [];
+    if (job.status !== 'running') return [];
+    if (!p) return [h('span', { class: 'small muted', dataset: { testid: `job-progress-text-${job.id}` } }, 'Starting…')];
     const percent = Math.max(0, Math.min(100, p.percent ?? 0));
     return [
-      h('progress', { max: 100, value: percent, 'aria-label': `Progress of job ${job.id}` }),
-      h('span', { class: 'small muted', dataset: { testid: `job-progress-text-${job.id}` } }, progressText(p)),
+      h('progress', { max: 100, value: percent, 'aria-label': `Progress of ${job.title || `job ${job.id}`}` }),
+      h('span', { class: 'small muted progress-text', dataset: { testid: `job-progress-text-${job.id}` } }, progressText(p)),
     ];
   }
 
@@ -107,88 +204,133 @@ export function mount(root) {
     const button = h('button', {
       type: 'button', class: `btn btn-small${action === 'cancel' ? ' btn-danger-outline' : ''}`,
       dataset: { testid: `job-${action}-${job.id}` },
-      'aria-label': `${label} job ${job.id}`,
+      'aria-label': `${label} ${job.title || `job ${job.id}`}`,
       onclick: () => runAction(job.id, action),
     }, label);
     if (inFlight.has(key)) setBusy(button, true);
     return button;
   }
 
-  function renderRow(job) {
-    const title = job.title || job.video_id || `${job.kind} #${job.id}`;
+  /** "3rd in line · runs now" / "retry in 4 min" / "held by the rate-limit brake until 12:05". */
+  function waitingText(job, position) {
+    const parts = [];
+    if (position) parts.push(`#${number.format(position)} in line`);
+    const due = Date.parse(job.run_after);
+    const brake = pausedUntilTime();
+    if (brake) parts.push(['held: downloads paused until ', timeEl(brake, { absolute: true })]);
+    else if (due > Date.now() + 1000) parts.push([job.status === 'retrying' ? 'next try ' : 'runs ', timeEl(job.run_after)]);
+    else parts.push('runs when a worker is free');
+    return parts.flatMap((p, i) => (i ? [' · ', p] : [p]));
+  }
+
+  const channelName = (job) => (job.channel_id && channels.get(job.channel_id)?.title) || null;
+
+  function renderRow(job, { position = null } = {}) {
+    const title = job.title || job.video_id || `${statusLabel(job.kind)} #${job.id}`;
+    // A problem is shown where it matters: on jobs that need attention or wait for a retry.
+    const problem = ['attention', 'waiting'].includes(groupOf(job.status)) ? explainJob(job) : null;
+    const sub = [channelName(job), job.kind === 'download' ? null : statusLabel(job.kind),
+      job.attempts > 1 ? `attempt ${job.attempts} of ${job.max_attempts}` : null].filter(Boolean).join(' · ');
     return h('li', { class: `job job-${job.status}`, dataset: { testid: `job-row-${job.id}`, jobId: job.id, status: job.status } },
-      h('div', { class: 'job-main' },
-        h('button', { type: 'button', class: 'link-button job-title', dataset: { testid: `job-open-${job.id}` }, onclick: () => openDetails(job.id), 'aria-haspopup': 'dialog' }, title),
-        h('div', { class: 'small muted' },
-          `#${job.id} · ${job.kind.replace('_', ' ')} · attempt ${job.attempts}/${job.max_attempts} · updated `, timeEl(job.updated_at),
-          job.status === 'retrying' && job.run_after ? [' · next try ', timeEl(job.run_after)] : null),
-        job.last_error && h('div', { class: 'small error-text', dataset: { testid: `job-error-${job.id}` } },
-          job.error_class ? `${job.error_class}: ` : '', job.last_error)),
       h('div', { class: 'job-status' }, badge(job.status, `job-status-${job.id}`)),
+      h('div', { class: 'job-main' },
+        h('button', { type: 'button', class: 'link-button job-title', title, dataset: { testid: `job-open-${job.id}` }, onclick: () => openDetails(job.id), 'aria-haspopup': 'dialog' }, title),
+        h('div', { class: 'job-sub small muted' },
+          sub,
+          job.status === 'pending' || job.status === 'retrying' ? [sub ? ' · ' : '', waitingText(job, position)] : null,
+          job.status === 'completed' || job.status === 'cancelled' ? [sub ? ' · ' : '', 'finished ', timeEl(job.finished_at || job.updated_at)] : null,
+          groupOf(job.status) === 'attention' ? [sub ? ' · ' : '', timeEl(job.finished_at || job.updated_at)] : null),
+        problem && problemView(problem, `job-error-${job.id}`, { compact: true })),
       h('div', { class: 'job-progress', dataset: { testid: `job-progress-${job.id}` } }, renderProgress(job)),
       h('div', { class: 'job-actions' },
-        RETRYABLE.has(job.status) && actionButton(job, 'retry', 'Retry'),
-        CANCELLABLE.has(job.status) && actionButton(job, 'cancel', 'Cancel')));
+        isRetryable(job.status) && actionButton(job, 'retry', 'Retry'),
+        isCancellable(job.status) && actionButton(job, 'cancel', 'Cancel')));
   }
 
-  function rowOf(id) {
-    return list.querySelector(`[data-job-id="${id}"]`);
+  /**
+   * Everything a row shows except its progress and its busy buttons (both updated in place).
+   * A row is replaced only when this changes: a replaced row swallows a click whose press and
+   * release straddle the swap, so nothing that changes often belongs here.
+   */
+  const sign = (job, position = null) => [job.status, job.updated_at, job.attempts, job.run_after, job.last_error, job.error_class,
+    position, channelName(job), ['pending', 'retrying'].includes(job.status) ? pausedUntilTime() : '',
+    job.status === 'running' && !job.progress].join('|');
+
+  // Claim order (the server's): priority first, then due time, then age.
+  const byClaimOrder = (a, b) => (b.priority || 0) - (a.priority || 0) || Date.parse(a.run_after) - Date.parse(b.run_after) || a.id - b.id;
+  const byRecent = (a, b) => (b.finished_at || b.updated_at || '').localeCompare(a.finished_at || a.updated_at || '') || b.id - a.id;
+
+  function renderSections() {
+    const all = [...jobs.values()];
+    const of = (key) => all.filter((j) => group(key).statuses.includes(j.status));
+    const show = (sec, items, { positions = null, empty } = {}) => {
+      reconcile(sec.list, items, {
+        key: (j) => j.id,
+        sign: (j) => sign(j, positions ? positions.get(j.id) : null),
+        render: (j) => renderRow(j, { position: positions ? positions.get(j.id) : null }),
+      });
+      if (!items.length && empty) sec.list.append(h('li', { class: 'placeholder small' }, empty));
+    };
+    const runningJobs = of('running').sort((a, b) => (a.started_at || '').localeCompare(b.started_at || '') || a.id - b.id);
+    show(running, runningJobs.filter(matchesChannel), { empty: counts.running || channelFilter ? 'Nothing of this channel is downloading.' : 'Nothing is downloading right now.' });
+    const problems = of('attention').sort(byRecent).filter(matchesChannel);
+    show(attention, problems);
+    attention.el.hidden = !problems.length && !sum(group('attention').statuses);
+
+    const line = of('waiting').sort(byClaimOrder);
+    const exact = group('waiting').statuses.every((s) => loaded.has(s) || !counts[s]);
+    const positions = exact ? new Map(line.map((j, i) => [j.id, i + 1])) : null;
+    const mine = line.filter(matchesChannel);
+    const shown = showAllWaiting ? mine : mine.slice(0, WAITING_SHOWN);
+    show(waiting, shown, { positions, empty: 'No downloads are waiting.' });
+    waitingMore.hidden = mine.length <= WAITING_SHOWN;
+    waitingMore.textContent = showAllWaiting ? 'Show the next ten only' : `Show all ${number.format(mine.length)} waiting`;
+    const brake = pausedUntilTime();
+    brakeNote.hidden = !brake || !line.length;
+    if (brake) setChildren(brakeNote, icon('clock', 16), ' The source is rate-limiting Spool: waiting downloads start at ', timeEl(brake, { absolute: true }), '.');
+
+    const done = of('finished').sort(byRecent).filter(matchesChannel);
+    reconcile(finishedList, done, { key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j) });
+    if (finishedLoaded && !done.length) finishedList.append(h('li', { class: 'placeholder small' }, 'No finished jobs.'));
   }
 
-  /** Puts a job into the list at its place (newest first), re-rendering it if present. */
-  function upsertRow(job) {
+  function renderFlat() {
+    const items = [...jobs.values()].filter((j) => j.status === filter && matchesChannel(j)).sort((a, b) => b.id - a.id);
+    reconcile(flatList, items, { key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j) });
+    if (!items.length) flatList.append(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${channelFilter ? ' of this channel' : ''}.`));
+    loadMore.hidden = nextBefore === null || nextBefore === undefined;
+  }
+
+  function render() {
+    sections.hidden = Boolean(filter);
+    flat.hidden = !filter;
+    if (filter) renderFlat(); else renderSections();
+  }
+
+  /** Keeps the newer of two copies of a job (a live event may beat the list that loads). */
+  function keep(job) {
+    const old = jobs.get(job.id);
+    if (old && (old.updated_at || '') > (job.updated_at || '')) return;
+    if (old && !job.progress && old.progress && job.status === 'running') job = { ...job, progress: old.progress };
     jobs.set(job.id, job);
-    const existing = rowOf(job.id);
-    const row = renderRow(job);
-    if (existing) {
-      replaceKeepingFocus(existing, row);
-      return;
-    }
-    list.querySelector('.placeholder')?.remove();
-    const after = [...list.children].find((el) => Number(el.dataset.jobId) < job.id);
-    list.insertBefore(row, after || null);
   }
 
-  function removeRow(id) {
-    jobs.delete(id);
-    const row = rowOf(id);
-    if (!row) return;
-    // A retried job leaves the "failed" filter: keep keyboard focus in the list, on the next row.
-    const neighbour = row.contains(document.activeElement) ? (row.nextElementSibling || row.previousElementSibling) : null;
-    row.remove();
-    neighbour?.querySelector('.job-title')?.focus();
-  }
-
-  /** Any fresh Job (from an action or a live event): update counts, list and details. */
+  /** Any fresh Job (from an action or a live event): list, counts (refetched) and details. */
   function applyJob(job) {
-    const previous = knownStatus.get(job.id);
-    if (previous && previous !== job.status) {
-      counts[previous] = Math.max(0, (counts[previous] || 0) - 1);
-      counts[job.status] = (counts[job.status] || 0) + 1;
-      renderChips();
-    } else if (!previous) {
-      // A job we never saw (new, or on an unloaded page): only the server knows the counts.
-      refreshCountsSoon();
-    }
-    knownStatus.set(job.id, job.status);
-
-    if (matches(job)) {
-      const oldest = Math.min(...jobs.keys());
-      // Older than the loaded window while more pages exist: it will come with "Load more".
-      if (jobs.size && nextBefore !== null && job.id < oldest && !jobs.has(job.id)) return;
-      upsertRow(job);
-    } else if (jobs.has(job.id)) {
-      removeRow(job.id);
-    }
-    renderSummary();
+    keep(job);
+    if (filter && job.status !== filter) jobs.delete(job.id);
+    render();
+    refreshCountsSoon();
     if (detailsId === job.id) loadDetails(job.id);
   }
 
   function applyProgress({ id, progress }) {
     const job = jobs.get(id);
     if (!job) return;
+    const hadNone = !job.progress;
     job.progress = progress;
-    const cell = rowOf(id)?.querySelector('.job-progress');
+    if (hadNone) { render(); return; }
+    const cell = root.querySelector(`[data-testid="job-progress-${id}"]`);
     if (cell) setChildren(cell, renderProgress(job));
   }
 
@@ -196,76 +338,131 @@ export function mount(root) {
     const key = `${action}-${id}`;
     if (inFlight.has(key)) return; // repeated clicks while in flight are ignored
     inFlight.add(key);
-    const button = list.querySelector(`[data-testid="job-${action}-${id}"]`);
-    if (button) setBusy(button, true);
+    // Busy in place (every copy of the button: the row and the details dialog).
+    const buttons = () => root.querySelectorAll(`[data-testid="job-${action}-${id}"]`);
+    for (const button of buttons()) setBusy(button, true);
     try {
       const job = await post(`/api/jobs/${id}/${action}`);
       inFlight.delete(key); // before applyJob, so the re-rendered row's button is not busy
       if (job && job.id !== undefined) applyJob(job);
-      notify(`Job ${id}: ${action === 'retry' ? 'queued again' : 'cancelled'}.`, { kind: 'success' });
+      notify(`${job && job.title ? `“${job.title}”` : `Job ${id}`}: ${action === 'retry' ? 'queued again' : job && job.status === 'running' ? 'stopping' : 'cancelled'}.`, { kind: 'success', key: `job-${id}` });
     } catch (err) {
       notifyError(err, `Could not ${action} job ${id}`);
     } finally {
       inFlight.delete(key);
-      const current = list.querySelector(`[data-testid="job-${action}-${id}"]`);
-      if (current && current.dataset.busy) setBusy(current, false);
+      for (const button of buttons()) if (button.dataset.busy) setBusy(button, false);
+    }
+    await refreshCounts();
+  }
+
+  // ---- loading ----
+  function takeCounts(data) {
+    if (data && data.counts) {
+      counts = { ...counts, ...data.counts };
+      countsKnown = true;
+      renderCounts();
     }
   }
 
-  function renderSummary() {
-    const total = filter ? counts[filter] || 0 : STATUSES.reduce((sum, s) => sum + (counts[s] || 0), 0);
-    summary.textContent = `Showing ${jobs.size} of ${total} ${filter ? filter.replace('_', ' ') : ''} job(s), newest first.`;
-    loadMore.hidden = nextBefore === null || nextBefore === undefined;
-    if (!jobs.size && !list.querySelector('.placeholder')) list.append(placeholder(filter ? `No ${filter.replace('_', ' ')} jobs.` : 'No jobs yet. Add a channel to start downloading.'));
+  async function fetchStatus(status, limit, signal) {
+    const data = await get('/api/jobs', { status, limit }, { signal });
+    if (signal.aborted) return;
+    for (const job of data.jobs || []) keep(job);
+    if (data.next_before === null || data.next_before === undefined) loaded.add(status); else loaded.delete(status);
+    takeCounts(data);
   }
 
-  async function fetchPage(more = false) {
-    const signal = controller.signal;
+  async function loadSections() {
+    const { signal } = controller;
+    // The running jobs first (and the counts with them), then only the statuses that have jobs.
+    await fetchStatus('running', PAGE, signal);
+    const rest = [...group('attention').statuses, ...group('waiting').statuses].filter((s) => counts[s] > 0);
+    await Promise.all(rest.map((s) => fetchStatus(s, group('waiting').statuses.includes(s) ? WAITING_PAGE : PAGE, signal)));
+    if (finished.open) await loadFinished();
+  }
+
+  async function loadFinished() {
+    const { signal } = controller;
     try {
-      const data = await get('/api/jobs', { status: filter, limit: PAGE, before: more ? nextBefore : null }, { signal });
-      if (data.counts) counts = { ...counts, ...data.counts };
-      nextBefore = data.next_before ?? null;
-      if (!more) setChildren(list);
-      for (const job of data.jobs || []) {
-        knownStatus.set(job.id, job.status);
-        jobs.set(job.id, job);
-        list.append(renderRow(job));
-      }
-      renderChips();
-      renderSummary();
+      await Promise.all(group('finished').statuses.map((s) => fetchStatus(s, FINISHED_PAGE, signal)));
+      finishedLoaded = true;
+      render();
+    } catch (err) {
+      if (err.name !== 'AbortError') notifyError(err, 'Could not load the finished jobs');
+    }
+  }
+
+  async function fetchFlat(more = false) {
+    const { signal } = controller;
+    const data = await get('/api/jobs', { status: filter, limit: PAGE, before: more ? nextBefore : null }, { signal });
+    if (signal.aborted) return;
+    nextBefore = data.next_before ?? null;
+    for (const job of data.jobs || []) keep(job);
+    takeCounts(data);
+    render();
+  }
+
+  async function reload() {
+    controller.abort();
+    controller = new AbortController();
+    jobs.clear();
+    loaded.clear();
+    nextBefore = null;
+    finishedLoaded = false;
+    const target = filter ? flatList : running.list;
+    setChildren(target, h('li', { class: 'placeholder' }, 'Loading jobs…'));
+    try {
+      if (filter) await fetchFlat(false); else await loadSections();
+      loadFailed = false;
+      render();
     } catch (err) {
       if (err.name === 'AbortError') return;
-      if (!more) setChildren(list, placeholder('Jobs could not be loaded.'));
+      loadFailed = true;
+      setChildren(target, h('li', { class: 'placeholder' }, 'Jobs could not be loaded. This page reloads them by itself when Spool is reachable again.'));
       notifyError(err, 'Could not load jobs');
     }
   }
 
-  function reload() {
-    controller.abort();
-    controller = new AbortController();
-    jobs.clear();
-    nextBefore = null;
-    setChildren(list, placeholder('Loading jobs…'));
-    return fetchPage(false);
-  }
-
   async function refreshCounts() {
     try {
-      const data = await get('/api/jobs', { limit: 1 });
-      if (data && data.counts) {
-        counts = { ...counts, ...data.counts };
-        renderChips();
-        renderSummary();
-      }
+      takeCounts(await get('/api/jobs', { limit: 1 }));
+      if (!filter) render();
     } catch (err) {
-      notifyError(err, 'Could not refresh job counts');
+      if (err.name !== 'AbortError') console.warn('job counts could not be refreshed', err);
     }
   }
-  // Bursts of new jobs (a channel sync enqueues many) cost one request, not one each.
-  const refreshCountsSoon = debounce(refreshCounts, 800, 3000);
-  const reloadSoon = debounce(() => { if (!filter || filter === 'pending') reload(); }, 500, 2000);
+  // A burst of changes (a sync enqueues many, downloads finish in quick succession) costs one
+  // request per 0.4 s of quiet, and at least one every 1.5 s while the burst lasts.
+  const refreshCountsSoon = debounce(refreshCounts, 400, 1500);
+  const reloadWaitingSoon = debounce(async () => {
+    if (filter && !group('waiting').statuses.includes(filter)) return;
+    const { signal } = controller;
+    try {
+      if (filter) await fetchFlat(false);
+      else await Promise.all(group('waiting').statuses.map((s) => fetchStatus(s, WAITING_PAGE, signal)));
+      render();
+    } catch (err) {
+      if (err.name !== 'AbortError') notifyError(err, 'Could not load the new jobs');
+    }
+  }, 500, 2000);
 
-  // ---- details dialog: timeline and log tail ----
+  async function loadChannels() {
+    try {
+      const data = await get('/api/channels');
+      channels.clear();
+      for (const c of (data && data.channels) || []) channels.set(c.id, c);
+      setChildren(channelSelect, h('option', { value: '' }, 'All channels'),
+        [...channels.values()].map((c) => h('option', { value: String(c.id) }, c.title || c.url)));
+      channelSelect.value = channelFilter;
+      renderChannelCounts();
+      render();
+    } catch (err) {
+      if (err.name !== 'AbortError') console.warn('channel names unavailable', err);
+    }
+  }
+  const loadChannelsSoon = debounce(loadChannels, 1000, 3000);
+
+  // ---- details dialog: facts in absolute times, the timeline, the log tail ----
   async function openDetails(id) {
     detailsId = id;
     setChildren(details, h('p', { class: 'placeholder' }, 'Loading…'));
@@ -284,36 +481,43 @@ export function mount(root) {
     }
     if (detailsId !== id) return;
     const field = (label, value) => [h('dt', {}, label), h('dd', {}, value ?? '—')];
+    const at = (iso) => (iso ? h('time', { datetime: iso, title: formatAbsolute(iso) }, formatAbsolute(iso)) : '—');
     const p = job.progress || {};
     const scrollTop = details.querySelector('.log')?.scrollTop;
+    const problem = explainJob(job);
     setChildren(details,
       h('div', { class: 'dialog-head' },
         h('h2', { id: 'job-details-title' }, job.title || job.video_id || `Job ${job.id}`),
         h('button', { type: 'button', class: 'btn btn-icon', 'aria-label': 'Close details', dataset: { testid: 'job-details-close' }, onclick: () => details.close() }, icon('close'))),
       h('div', { class: 'dialog-scroll' },
+        problem && problemView(problem, 'job-details-problem'),
         h('dl', { class: 'facts' },
           field('Status', badge(job.status, 'job-details-status')),
-          field('Kind', job.kind),
+          field('Kind', statusLabel(job.kind)),
+          field('Channel', channelName(job)),
           field('Job id', String(job.id)),
           field('Video', job.video_id),
           field('Attempts', `${job.attempts} of ${job.max_attempts}`),
           field('Priority', String(job.priority ?? 0)),
-          field('Created', timeEl(job.created_at)),
-          field('Started', timeEl(job.started_at)),
-          field('Finished', timeEl(job.finished_at)),
-          field('Run after', timeEl(job.run_after)),
-          field('Progress', p.percent !== undefined && p.percent !== null ? progressText(p) : '—'),
-          field('Last error', job.last_error ? `${job.error_class ? `${job.error_class}: ` : ''}${job.last_error}` : '—')),
+          field('Created', at(job.created_at)),
+          field('Started', at(job.started_at)),
+          field('Finished', at(job.finished_at)),
+          field('Runs after', at(job.run_after)),
+          field('Progress', p.percent !== undefined && p.percent !== null ? progressText(p) : '—')),
         h('div', { class: 'actions' },
-          RETRYABLE.has(job.status) && h('button', { type: 'button', class: 'btn', dataset: { testid: 'job-details-retry' }, onclick: (e) => withBusy(e.currentTarget, () => runAction(job.id, 'retry')) }, 'Retry'),
-          CANCELLABLE.has(job.status) && h('button', { type: 'button', class: 'btn btn-danger-outline', dataset: { testid: 'job-details-cancel' }, onclick: (e) => withBusy(e.currentTarget, () => runAction(job.id, 'cancel')) }, 'Cancel')),
+          isRetryable(job.status) && h('button', { type: 'button', class: 'btn', dataset: { testid: 'job-details-retry' }, onclick: (e) => withBusy(e.currentTarget, () => runAction(job.id, 'retry')) }, 'Retry'),
+          isCancellable(job.status) && h('button', { type: 'button', class: 'btn btn-danger-outline', dataset: { testid: 'job-details-cancel' }, onclick: (e) => withBusy(e.currentTarget, () => runAction(job.id, 'cancel')) }, 'Cancel')),
         h('h3', {}, 'Timeline'),
         (job.events && job.events.length)
           ? h('ol', { class: 'timeline', dataset: { testid: 'job-timeline' } }, job.events.map((ev) => h('li', {},
-            h('div', {}, ev.from ? [badge(ev.from), ' → '] : null, badge(ev.to || 'pending'),
-              ev.attempt ? h('span', { class: 'small muted' }, ` attempt ${ev.attempt}`) : null,
-              ' ', h('span', { class: 'small muted' }, timeEl(ev.at))),
-            (ev.message || ev.error_class) && h('div', { class: 'small' }, ev.error_class ? `${ev.error_class}: ` : '', ev.message || ''))))
+            h('div', {}, h('span', { class: 'timeline-at' }, timeEl(ev.at, { absolute: true })), ' ',
+              ev.from ? [badge(ev.from), ' → '] : null, badge(ev.to || 'pending'),
+              ev.attempt ? h('span', { class: 'small muted' }, ` attempt ${ev.attempt}`) : null),
+            (ev.message || ev.error_class) && (ev.error_class
+              ? problemView(explain({ errorClass: ev.error_class, message: ev.message }), `job-event-${ev.id}`, { compact: true })
+              : h('div', { class: 'small muted' }, ev.message)),
+            ev.exit_code !== null && ev.exit_code !== undefined && ev.exit_code !== 0
+              ? h('div', { class: 'small muted' }, `yt-dlp exited with status ${ev.exit_code}${ev.signal ? ` (signal ${ev.signal})` : ''}`) : null)))
           : placeholder('No events recorded.'),
         h('h3', {}, 'Log tail'),
         job.log_tail
@@ -326,17 +530,25 @@ export function mount(root) {
   const off = live.onMany({
     'job.status': (job) => job && job.id !== undefined && applyJob(job),
     'job.progress': (data) => data && applyProgress(data),
-    // A big batch (a channel's first sync) arrives as one event: refetch the page once.
-    'jobs.enqueued': () => { reloadSoon(); refreshCountsSoon(); },
-    reset: () => { reload(); refreshCounts(); },
+    // A big batch (a channel's first sync) arrives as one event: refetch the waiting jobs once.
+    'jobs.enqueued': () => { reloadWaitingSoon(); refreshCountsSoon(); },
+    'channel.updated': () => loadChannelsSoon(),
+    'ratelimit.paused': () => setTimeout(render),
+    'ratelimit.resumed': () => setTimeout(render),
+    reset: () => { reload(); loadChannels(); },
+    // Back after an outage: a page that failed to load loads now.
+    open: () => { if (loadFailed) { reload(); loadChannels(); } },
   });
 
-  renderChips();
+  renderCounts();
+  loadChannels();
   reload();
 
   return () => {
     controller.abort();
     refreshCountsSoon.cancel();
+    reloadWaitingSoon.cancel();
+    loadChannelsSoon.cancel();
     off();
     if (details.open) details.close();
   };

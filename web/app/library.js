@@ -1,31 +1,47 @@
-// /library — search and filter the library, play tracks inline, rate, delete with undo,
-// and the Trash view with restore and "Empty trash".
+// /library — the library as a music app's list: search and filters (kept in the URL), the
+// real count, every list playable as a queue (the library with its filters, a channel's
+// tracks, a search result, the history), likes and dislikes visible at a glance, multi-select
+// (like, dislike, add to queue, delete), and the views History (?view=history) and Trash
+// (?view=trash, restore and "Empty trash").
 import { get, del } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
-import { bindMedia } from './telemetry.js';
-import { rate, deleteWithUndo, restore, ratingButtons, artwork } from './tracks.js';
-import { h, setChildren, withBusy, debounce, confirmDialog, placeholder, replaceKeepingFocus, formatDuration, formatBytes, timeEl } from './ui.js';
+import * as player from './player.js';
+import {
+  rate, trashTrack, restore, registerUndo, ratingButtons, artwork, inBatches, toggledRating, UNDO_MS,
+} from './tracks.js';
+import {
+  h, setChildren, withBusy, debounce, confirmDialog, placeholder, replaceKeepingFocus, formatDuration, timeEl,
+} from './ui.js';
 
-const PAGE = 100;
+const PAGE = 200;
+const COUNT_PAGE = 500; // the count walks the list in pages this big (see countAll)
+const COUNT_PAGES_MAX = 20; // … at most this many: beyond 10,000 tracks it says "10,000+"
+
+const number = new Intl.NumberFormat();
 
 export function mount(root) {
   const params = new URLSearchParams(location.search);
+  const view = ['trash', 'history'].includes(params.get('view')) ? params.get('view') : 'library';
   const state = {
-    view: params.get('view') === 'trash' ? 'trash' : 'library',
+    view,
     q: params.get('q') || '',
     channel: params.get('channel') || '',
     rating: params.get('rating') || '',
     sort: params.get('sort') || 'newest',
   };
-  const tracks = new Map();
+  const tracks = new Map(); // id → Track, in list order (Map keeps insertion order)
+  const channels = new Map(); // id → Channel (for names and the per-channel count)
   let nextBefore = null;
   let controller = new AbortController();
-  let playing = null; // Track in the mini player
+  let loadFailed = false;
+  let total = null; // the real count of the current list, or null while unknown
+  let selecting = false;
+  const selected = new Set();
 
   // ---- controls ----
-  const search = h('input', { id: 'library-search', type: 'search', value: state.q, placeholder: 'Title, channel, uploader…', autocomplete: 'off', dataset: { testid: 'library-search' } });
+  const search = h('input', { id: 'library-search', type: 'search', value: state.q, placeholder: 'Search titles and channels', autocomplete: 'off', enterkeyhint: 'search', dataset: { testid: 'library-search' } });
   const channelSelect = h('select', { id: 'library-channel', dataset: { testid: 'library-channel' } }, h('option', { value: '' }, 'All channels'));
   const ratingSelect = h('select', { id: 'library-rating', dataset: { testid: 'library-rating' } },
     h('option', { value: '' }, 'Any rating'), h('option', { value: '1' }, 'Liked'), h('option', { value: '-1' }, 'Disliked'));
@@ -35,46 +51,64 @@ export function mount(root) {
     h('option', { value: 'title' }, 'Title'), h('option', { value: 'plays' }, 'Most played'));
   sortSelect.value = state.sort;
 
-  const viewButton = (view, label) => h('button', {
-    type: 'button', class: 'segment', 'aria-pressed': String(state.view === view), dataset: { testid: `library-view-${view}` },
-    onclick: () => { state.view = view; syncUrl(); renderControls(); reload(); },
+  const viewLink = (key, label) => h('a', {
+    class: 'segment', href: key === 'library' ? '/library' : `/library?view=${key}`,
+    'aria-current': state.view === key ? 'page' : null, dataset: { testid: `library-view-${key}` },
   }, label);
-  const views = h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' });
+  const views = h('nav', { class: 'segmented', 'aria-label': 'Library views' },
+    viewLink('library', 'Tracks'), viewLink('history', 'History'), viewLink('trash', 'Trash'));
+
+  const playAll = h('button', { type: 'button', class: 'btn btn-primary', dataset: { testid: 'library-play-all' }, onclick: () => playFrom(0) }, icon('play', 18), 'Play all');
+  const selectToggle = h('button', { type: 'button', class: 'btn', 'aria-pressed': 'false', dataset: { testid: 'library-select' }, onclick: () => setSelecting(!selecting) }, 'Select');
   const emptyTrash = h('button', {
     type: 'button', class: 'btn btn-danger-outline', dataset: { testid: 'trash-empty' },
     onclick: (event) => emptyTheTrash(event.currentTarget),
   }, 'Empty trash');
 
-  const filters = h('form', { class: 'filters card', role: 'search', onsubmit: (e) => { e.preventDefault(); applyFilters(); } },
-    h('div', { class: 'field grow' }, h('label', { for: 'library-search' }, 'Search'), search),
-    h('div', { class: 'field' }, h('label', { for: 'library-channel' }, 'Channel'), channelSelect),
-    h('div', { class: 'field' }, h('label', { for: 'library-rating' }, 'Rating'), ratingSelect),
-    h('div', { class: 'field' }, h('label', { for: 'library-sort' }, 'Sort'), sortSelect));
+  // On a phone the labels are visually hidden (the selects say what they are); aria-label keeps
+  // the name where a checker or a browser treats such a label as hidden.
+  const field = (id, label, control, cls = 'field') => {
+    control.setAttribute('aria-label', label);
+    return h('div', { class: cls }, h('label', { for: id, class: 'field-label' }, label), control);
+  };
+  const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); applyFilters(); } },
+    field('library-search', 'Search', search, 'field grow'),
+    field('library-channel', 'Channel', channelSelect),
+    field('library-rating', 'Rating', ratingSelect),
+    field('library-sort', 'Sort', sortSelect));
 
   const summary = h('p', { class: 'small muted', dataset: { testid: 'library-summary' }, 'aria-live': 'polite' });
-  const list = h('ul', { class: 'track-list', dataset: { testid: 'track-list' } });
+  const list = h('ul', { class: 'track-list', dataset: { testid: 'track-list' }, 'aria-label': 'Tracks' });
   const loadMore = h('button', { type: 'button', class: 'btn', hidden: true, dataset: { testid: 'library-load-more' }, onclick: (e) => withBusy(e.currentTarget, () => fetchPage(true)) }, 'Load more');
 
-  // ---- mini player ----
-  const miniTitle = h('div', { class: 'mini-title', dataset: { testid: 'mini-title' } });
-  const mini = h('div', { class: 'mini-player', hidden: true, role: 'region', 'aria-label': 'Now playing', dataset: { testid: 'mini-player' } });
-  let media = null;
-  let binding = null;
+  // ---- multi-select bar ----
+  const selectedCount = h('span', { class: 'bulk-count', dataset: { testid: 'bulk-count' } });
+  const bulkButton = (testid, label, glyph, fn, cls = '') => h('button', {
+    type: 'button', class: `btn btn-small ${cls}`, dataset: { testid },
+    onclick: (e) => withBusy(e.currentTarget, fn),
+  }, glyph ? icon(glyph, 18) : null, label);
+  const bulkBar = h('div', { class: 'bulk-bar', role: 'toolbar', 'aria-label': 'Selected tracks', hidden: true, dataset: { testid: 'bulk-bar' } },
+    selectedCount,
+    bulkButton('bulk-all', 'All', null, async () => selectAll()),
+    bulkButton('bulk-like', 'Like', 'heart', () => bulkRate(1)),
+    bulkButton('bulk-dislike', 'Dislike', 'dislike', () => bulkRate(-1)),
+    bulkButton('bulk-enqueue', 'Add to queue', 'addQueue', async () => bulkEnqueue()),
+    bulkButton('bulk-delete', 'Delete', 'trash', () => bulkDelete(), 'btn-danger-outline'),
+    bulkButton('bulk-cancel', 'Done', null, async () => setSelecting(false)));
 
-  root.append(h('section', { class: 'page page-library' },
-    h('header', { class: 'page-head' }, h('h1', {}, 'Library'), views,
-      h('a', { class: 'btn', href: '/likes_player/0', dataset: { testid: 'library-open-player' } }, icon('heart', 18), 'Play likes')),
-    filters, h('div', { class: 'list-head' }, summary, emptyTrash), list, h('div', { class: 'load-more' }, loadMore), mini));
-
-  function renderControls() {
-    setChildren(views, viewButton('library', 'Library'), viewButton('trash', 'Trash'));
-    filters.hidden = state.view === 'trash';
-    emptyTrash.hidden = state.view !== 'trash';
-  }
+  const trash = state.view === 'trash';
+  const history_ = state.view === 'history';
+  root.append(h('section', { class: `page page-library view-${state.view}` },
+    h('header', { class: 'page-head' },
+      h('h1', {}, trash ? 'Trash' : history_ ? 'History' : 'Library'), views),
+    trash || history_ ? null : filters,
+    h('div', { class: 'list-head' }, summary,
+      h('div', { class: 'actions' }, trash ? emptyTrash : [playAll, history_ ? null : selectToggle])),
+    bulkBar, list, h('div', { class: 'load-more' }, loadMore)));
 
   function syncUrl() {
     const query = new URLSearchParams();
-    if (state.view === 'trash') query.set('view', 'trash');
+    if (state.view !== 'library') query.set('view', state.view);
     for (const key of ['q', 'channel', 'rating']) if (state[key]) query.set(key, state[key]);
     if (state.sort !== 'newest') query.set('sort', state.sort);
     const qs = query.toString();
@@ -93,30 +127,97 @@ export function mount(root) {
   search.addEventListener('input', applySoon);
   for (const select of [channelSelect, ratingSelect, sortSelect]) select.addEventListener('change', applyFilters);
 
+  const filtered = () => Boolean(state.q || state.channel || state.rating);
+
+  /** What the list is, in words: for the queue's "Playing from …" and the Media Session album. */
+  function describe() {
+    if (state.view === 'history') return 'History';
+    const parts = [];
+    if (state.channel) parts.push(channels.get(Number(state.channel))?.title || 'Channel');
+    if (state.rating === '1') parts.push('Liked');
+    if (state.rating === '-1') parts.push('Disliked');
+    if (state.q) parts.push(`“${state.q}”`);
+    return parts.length ? `Library: ${parts.join(', ')}` : 'Library';
+  }
+
   // ---- rows ----
   function renderRow(track) {
-    const trashed = state.view === 'trash';
-    const isPlaying = playing && playing.id === track.id;
-    return h('li', { class: `track${isPlaying ? ' is-playing' : ''}`, dataset: { trackId: track.id, testid: `track-row-${track.id}` } },
-      trashed ? artwork(track) : h('button', {
-        type: 'button', class: 'play-art', 'aria-label': `Play “${track.title}”`, dataset: { testid: `track-play-${track.id}` },
-        onclick: () => play(track),
-      }, artwork(track), h('span', { class: 'play-icon' }, icon(isPlaying ? 'note' : 'play'))),
-      h('div', { class: 'track-main' },
-        h('div', { class: 'track-title' }, track.title),
-        h('div', { class: 'small muted' },
-          [track.channel_title || track.uploader, formatDuration(track.duration), formatBytes(track.size),
-            track.play_count ? `${track.play_count} plays` : null].filter(Boolean).join(' · '),
-          trashed && track.deleted_at ? [' · deleted ', timeEl(track.deleted_at)] : null)),
-      h('div', { class: 'track-actions' }, trashed
-        ? h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: `track-restore-${track.id}` }, onclick: (e) => withBusy(e.currentTarget, () => restoreRow(track)) }, 'Restore')
-        : [
-          ratingButtons(track, (value, button) => withBusy(button, async () => {
-            const updated = await rate(track, value);
-            if (updated) upsert(updated);
-          })),
-          h('button', { type: 'button', class: 'btn btn-icon', 'aria-label': `Delete “${track.title}”`, title: 'Move to trash', dataset: { testid: `track-delete-${track.id}` }, onclick: (e) => withBusy(e.currentTarget, () => deleteRow(track)) }, icon('trash', 18)),
-        ]));
+    const isTrash = state.view === 'trash';
+    const playing = player.current();
+    const isPlaying = Boolean(playing && playing.id === track.id);
+    const isSelected = selected.has(track.id);
+    const lead = isTrash ? artwork(track, 44)
+      : selecting ? h('label', { class: 'select-box' },
+        h('input', {
+          type: 'checkbox', checked: isSelected, dataset: { testid: `track-select-${track.id}` },
+          'aria-label': `Select “${track.title}”`,
+          onchange: (e) => { if (e.target.checked) selected.add(track.id); else selected.delete(track.id); renderBulk(); e.target.closest('.track').classList.toggle('is-selected', e.target.checked); },
+        }))
+        : h('button', {
+          type: 'button', class: 'play-art', 'aria-label': `Play “${track.title}”`, dataset: { testid: `track-play-${track.id}` },
+          onclick: () => playTrack(track.id),
+        }, artwork(track, 44), h('span', { class: 'play-icon' }, icon(isPlaying ? 'note' : 'play')));
+    const metaParts = [track.channel_title || track.uploader];
+    const played = state.view === 'history' && track.played_at;
+    return h('li', {
+      class: `track${isPlaying ? ' is-playing' : ''}${isSelected ? ' is-selected' : ''}${track.rating === -1 ? ' is-disliked' : ''}`,
+      dataset: { trackId: track.id, testid: `track-row-${track.id}`, rating: String(track.rating ?? 0) },
+    },
+    lead,
+    h('div', { class: 'track-main' },
+      h('div', { class: 'track-title', title: track.title }, track.title),
+      h('div', { class: 'track-meta small muted' },
+        track.rating === -1 ? h('span', { class: 'disliked-mark', title: 'Disliked' }, icon('dislike', 14), h('span', { class: 'visually-hidden' }, 'Disliked. ')) : null,
+        metaParts.filter(Boolean).join(' · '),
+        h('span', { class: 'meta-duration' }, ` · ${formatDuration(track.duration)}`),
+        played ? [' · played ', timeEl(track.played_at)] : null,
+        isTrash && track.deleted_at ? [' · deleted ', timeEl(track.deleted_at)] : null)),
+    h('span', { class: 'track-duration small muted', dataset: { testid: `track-duration-${track.id}` } }, formatDuration(track.duration)),
+    h('div', { class: 'track-actions' }, isTrash
+      ? h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: `track-restore-${track.id}` }, onclick: (e) => withBusy(e.currentTarget, () => restoreRow(track)) }, 'Restore')
+      : [
+        ratingButtons(track, (value, button) => withBusy(button, () => rateRow(track, value))),
+        rowMenu(track),
+      ]));
+  }
+
+  async function rateRow(track, value) {
+    const updated = await rate(tracks.get(track.id) || track, value);
+    if (updated) { upsert(updated); player.updateTrack(updated); }
+  }
+
+  /** The row's "More" menu: play next, add to queue, delete (a popover: light dismiss, Escape). */
+  function rowMenu(track) {
+    const id = `track-menu-${track.id}`;
+    const close = () => menu.hidePopover?.();
+    const item = (testid, label, glyph, fn, cls = '') => h('button', {
+      type: 'button', role: 'menuitem', class: `menu-item ${cls}`, dataset: { testid },
+      onclick: () => { close(); fn(); },
+    }, icon(glyph, 18), label);
+    const menu = h('div', { id, class: 'menu', popover: 'auto', role: 'menu', 'aria-label': `Actions for “${track.title}”` },
+      item(`track-playnext-${track.id}`, 'Play next', 'playNext', () => { player.playNext(tracks.get(track.id) || track); notify(`“${track.title}” plays next.`, { timeout: 2500, key: 'queue' }); }),
+      item(`track-enqueue-${track.id}`, 'Add to queue', 'addQueue', () => {
+        const added = player.enqueue([tracks.get(track.id) || track]);
+        notify(added ? `Added “${track.title}” to the queue.` : `“${track.title}” is already in the queue.`, { timeout: 2500, key: 'queue' });
+      }),
+      // On a phone the row shows Like only; Dislike is here.
+      item(`track-menu-dislike-${track.id}`, track.rating === -1 ? 'Remove dislike' : 'Dislike', 'dislike', () => rateRow(track, toggledRating(track, -1)), 'phone-only'),
+      item(`track-delete-${track.id}`, 'Move to trash', 'trash', () => deleteRow(track), 'danger'));
+    const button = h('button', {
+      type: 'button', class: 'btn btn-icon btn-quiet', popovertarget: id, 'aria-haspopup': 'menu',
+      'aria-label': `More actions for “${track.title}”`, title: 'More', dataset: { testid: `track-more-${track.id}` },
+    }, icon('more', 20));
+    // Placed next to its button when it opens (no CSS anchor positioning needed).
+    menu.addEventListener('toggle', (e) => {
+      if (e.newState !== 'open') return;
+      const r = button.getBoundingClientRect();
+      const width = menu.offsetWidth;
+      const height = menu.offsetHeight;
+      menu.style.left = `${Math.max(8, Math.min(r.right - width, innerWidth - width - 8))}px`;
+      menu.style.top = `${r.bottom + height + 8 > innerHeight ? Math.max(8, r.top - height - 4) : r.bottom + 4}px`;
+      menu.querySelector('button')?.focus();
+    });
+    return [button, menu];
   }
 
   function rowOf(id) {
@@ -124,6 +225,8 @@ export function mount(root) {
   }
 
   function upsert(track, { index = null } = {}) {
+    const old = tracks.get(track.id);
+    if (old && old.played_at && !track.played_at) track = { ...track, played_at: old.played_at };
     tracks.set(track.id, track);
     const existing = rowOf(track.id);
     const row = renderRow(track);
@@ -133,29 +236,41 @@ export function mount(root) {
     }
     list.querySelector('.placeholder')?.remove();
     list.insertBefore(row, index === null ? list.firstChild : list.children[index] || null);
+    if (total !== null) total += 1;
     renderSummary();
   }
 
-  function removeRow(id) {
+  function removeRow(id, { replaceWith = null } = {}) {
     const row = rowOf(id);
     const index = row ? [...list.children].indexOf(row) : -1;
     // Keep keyboard focus in the list: move it to the next row's first control.
-    const nextFocus = row && row.contains(document.activeElement) ? (row.nextElementSibling || row.previousElementSibling) : null;
-    row?.remove();
-    tracks.delete(id);
+    const nextFocus = row && row.contains(document.activeElement) && !replaceWith ? (row.nextElementSibling || row.previousElementSibling) : null;
+    if (row && replaceWith) row.replaceWith(replaceWith); else row?.remove();
+    if (tracks.delete(id) && total !== null) total = Math.max(0, total - 1);
+    selected.delete(id);
     nextFocus?.querySelector('button')?.focus();
     renderSummary();
     return index;
   }
 
+  /** A deleted row becomes "Moved … to the trash. Undo" in place for 10 s: nothing covers the list. */
   async function deleteRow(track) {
-    let index = -1; // where the row was, so Undo puts it back in place
-    const deleted = await deleteWithUndo(track, {
-      onRestored: (restored) => { if (state.view === 'library') upsert(restored, { index: Math.max(0, index) }); },
-    });
-    if (!deleted) return;
-    index = removeRow(track.id);
-    if (playing && playing.id === track.id) stop();
+    const result = await trashTrack(track);
+    if (!result) return;
+    player.forgetTrack(track.id, { skipCurrent: true });
+    let undoRow = null;
+    const dismiss = () => { clearTimeout(timer); undoRow?.remove(); };
+    const run = registerUndo([track.id], async () => {
+      const restored = await restore(track, result.undo, { quiet: true });
+      if (restored && state.view === 'library' && !tracks.has(restored.id)) upsert(restored, { index: Math.max(0, index) });
+    }, dismiss);
+    undoRow = h('li', { class: 'track track-undo', dataset: { testid: `track-undo-row-${track.id}` } },
+      h('span', { class: 'track-main small' }, `Moved “${track.title}” to the trash.`),
+      h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: `track-undo-${track.id}` }, onclick: run }, 'Undo'));
+    const index = removeRow(track.id, { replaceWith: undoRow });
+    if (index < 0) undoRow = null;
+    else undoRow.querySelector('button').focus({ preventScroll: true });
+    const timer = setTimeout(dismiss, UNDO_MS);
   }
 
   async function restoreRow(track) {
@@ -181,16 +296,146 @@ export function mount(root) {
     });
   }
 
+  // ---- selection ----
+  function setSelecting(on) {
+    selecting = on;
+    if (!on) selected.clear();
+    selectToggle.setAttribute('aria-pressed', String(on));
+    for (const track of tracks.values()) { const row = rowOf(track.id); if (row) row.replaceWith(renderRow(track)); }
+    renderBulk();
+    if (on) bulkBar.querySelector('button')?.focus();
+  }
+
+  function renderBulk() {
+    bulkBar.hidden = !selecting;
+    selectedCount.textContent = `${selected.size} selected`;
+    for (const b of bulkBar.querySelectorAll('[data-testid="bulk-like"], [data-testid="bulk-dislike"], [data-testid="bulk-enqueue"], [data-testid="bulk-delete"]')) {
+      if (b.dataset.busy !== 'true') b.disabled = !selected.size;
+    }
+  }
+
+  function selectAll() {
+    for (const id of tracks.keys()) selected.add(id);
+    setSelecting(true);
+  }
+
+  const chosen = () => [...selected].map((id) => tracks.get(id)).filter(Boolean);
+
+  async function bulkRate(value) {
+    const items = chosen();
+    const results = await inBatches(items, (track) => rate(track, value));
+    let changed = 0;
+    for (const updated of results) if (updated) { changed += 1; upsert(updated); player.updateTrack(updated); }
+    notify(`${value > 0 ? 'Liked' : 'Disliked'} ${changed} track(s).`, { kind: 'success', key: 'bulk' });
+  }
+
+  function bulkEnqueue() {
+    const added = player.enqueue(chosen());
+    notify(`Added ${added} track(s) to the queue.`, { kind: 'success', key: 'bulk' });
+  }
+
+  async function bulkDelete() {
+    const items = chosen();
+    const positions = new Map(items.map((t) => [t.id, [...list.children].indexOf(rowOf(t.id))]));
+    const results = await inBatches(items, (track) => trashTrack(track));
+    const done = items.filter((_, i) => results[i]);
+    for (const track of done) { player.forgetTrack(track.id, { skipCurrent: true }); removeRow(track.id); }
+    if (!done.length) return;
+    let notice = null;
+    const run = registerUndo(done.map((t) => t.id), async () => {
+      const back = (await inBatches(done, (track) => restore(track, results[items.indexOf(track)].undo, { quiet: true }))).filter(Boolean);
+      back.sort((a, b) => positions.get(a.id) - positions.get(b.id));
+      for (const track of back) if (state.view === 'library' && !tracks.has(track.id)) upsert(track, { index: Math.max(0, positions.get(track.id)) });
+      notify(`Restored ${back.length} track(s).`, { kind: 'success', key: 'bulk' });
+    }, () => notice && notice.close());
+    notice = notify(`Moved ${done.length} track(s) to the trash.`, { timeout: UNDO_MS, key: 'bulk', action: { label: 'Undo', testid: 'notice-undo', onClick: run } });
+    renderBulk();
+  }
+
+  // ---- playing the list ----
+  function pagedSource() {
+    // The queue continues with the next pages of this very list (same filters and sort).
+    const query = { q: state.q, channel: state.channel, rating: state.rating, sort: state.sort };
+    let cursor = nextBefore;
+    const href = location.pathname + location.search;
+    return {
+      kind: state.view === 'history' ? 'history' : state.channel && !state.q && !state.rating ? 'channel' : 'library',
+      label: describe(),
+      href,
+      more: state.view !== 'library' || cursor === null || cursor === undefined ? null : async () => {
+        if (cursor === null || cursor === undefined) return [];
+        const data = await get('/api/tracks', { ...query, limit: PAGE, before: cursor });
+        cursor = data.next_before ?? null;
+        return data.tracks || [];
+      },
+    };
+  }
+
+  function playFrom(i) {
+    const all = [...tracks.values()];
+    if (!all.length) return;
+    player.playList(all, i, pagedSource());
+  }
+
+  function playTrack(id) {
+    playFrom([...tracks.keys()].indexOf(id));
+  }
+
+  const offPlayer = player.subscribe((what) => {
+    if (what !== 'track') return;
+    // Mark the playing row (and unmark the previous one) without re-rendering the list.
+    const playingId = player.current()?.id;
+    for (const row of list.querySelectorAll('.track.is-playing')) {
+      const id = Number(row.dataset.trackId);
+      if (id !== playingId && tracks.has(id)) upsert(tracks.get(id));
+    }
+    if (playingId !== undefined && tracks.has(playingId) && !rowOf(playingId)?.classList.contains('is-playing')) upsert(tracks.get(playingId));
+  });
+
+  // ---- loading and counting ----
   function renderSummary() {
     const more = nextBefore !== null && nextBefore !== undefined;
     loadMore.hidden = !more;
-    const noun = state.view === 'trash' ? 'in the trash' : 'tracks';
-    summary.textContent = tracks.size ? `${tracks.size}${more ? '+' : ''} ${noun}` : '';
-    if (!tracks.size && !list.querySelector('.placeholder')) {
+    const noun = state.view === 'trash' ? 'in the trash' : state.view === 'history' ? 'recently played' : 'tracks';
+    if (!more) total = tracks.size; // everything is loaded: the count is exact
+    const count = total === null || countCapped ? `${number.format(Math.max(total ?? 0, tracks.size))}+` : number.format(total);
+    summary.textContent = tracks.size ? `${count} ${noun}${more ? ` · showing ${number.format(tracks.size)}` : ''}` : '';
+    summary.dataset.total = total === null ? '' : String(total);
+    playAll.disabled = !tracks.size;
+    selectToggle.disabled = !tracks.size && !selecting;
+    if (!tracks.size && !list.querySelector('.placeholder') && !list.querySelector('.track-undo')) {
       list.append(placeholder(state.view === 'trash' ? 'The trash is empty.'
-        : (state.q || state.channel || state.rating) ? 'No tracks match these filters.' : 'The library is empty. Add a channel to fill it.'));
+        : state.view === 'history' ? 'Nothing played yet.'
+          : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a channel to fill it.'));
     }
     if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !tracks.size;
+  }
+
+  let countCapped = false;
+  /**
+   * The real size of a list longer than one page. The API has no total yet (see the roadmap),
+   * so a channel-only filter takes the channel's own count and anything else walks the list in
+   * pages of 500, at most 20.
+   */
+  async function countAll(signal) {
+    if (state.view !== 'library') return;
+    if (state.channel && !state.q && !state.rating && channels.has(Number(state.channel))) {
+      total = channels.get(Number(state.channel)).counts?.downloaded ?? null;
+      renderSummary();
+      return;
+    }
+    let count = 0;
+    let cursor = 0;
+    for (let page = 0; page < COUNT_PAGES_MAX; page++) {
+      const data = await get('/api/tracks', { q: state.q, channel: state.channel, rating: state.rating, sort: state.sort, limit: COUNT_PAGE, before: cursor || null }, { signal });
+      count += (data.tracks || []).length;
+      cursor = data.next_before;
+      if (cursor === null || cursor === undefined) break;
+    }
+    if (signal.aborted) return;
+    countCapped = cursor !== null && cursor !== undefined;
+    total = count;
+    renderSummary();
   }
 
   async function fetchPage(more = false) {
@@ -199,6 +444,11 @@ export function mount(root) {
       let data;
       if (state.view === 'trash') {
         data = await get('/api/trash', null, { signal });
+      } else if (state.view === 'history') {
+        const plays = await get('/api/history', { limit: 200 }, { signal });
+        // One row per track, at its latest play: the list is also the queue.
+        const seen = new Set();
+        data = { tracks: ((plays && plays.plays) || []).filter((p) => p.track && !seen.has(p.track.id) && seen.add(p.track.id) && !p.track.deleted_at).map((p) => ({ ...p.track, played_at: p.played_at })), next_before: null };
       } else {
         data = await get('/api/tracks', {
           q: state.q, channel: state.channel, rating: state.rating, sort: state.sort,
@@ -206,16 +456,20 @@ export function mount(root) {
         }, { signal });
       }
       if (signal.aborted) return;
-      nextBefore = state.view === 'trash' ? null : data.next_before ?? null;
+      loadFailed = false;
+      nextBefore = state.view === 'library' ? data.next_before ?? null : null;
       if (!more) setChildren(list);
       for (const track of data.tracks || []) {
+        if (tracks.has(track.id)) continue;
         tracks.set(track.id, track);
         list.append(renderRow(track));
       }
       renderSummary();
+      if (!more && nextBefore !== null) countAll(signal).catch((err) => { if (err.name !== 'AbortError') console.warn('count failed', err); });
     } catch (err) {
       if (err.name === 'AbortError') return;
-      if (!more) setChildren(list, placeholder('Tracks could not be loaded.'));
+      loadFailed = true;
+      if (!more) setChildren(list, placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.'));
       notifyError(err, 'Could not load the library');
     }
   }
@@ -224,7 +478,10 @@ export function mount(root) {
     controller.abort();
     controller = new AbortController();
     tracks.clear();
+    selected.clear();
     nextBefore = null;
+    total = null;
+    countCapped = false;
     setChildren(list, placeholder('Loading…'));
     return fetchPage(false);
   }
@@ -232,65 +489,42 @@ export function mount(root) {
   async function loadChannels() {
     try {
       const data = await get('/api/channels');
+      setChildren(channelSelect, h('option', { value: '' }, 'All channels'));
       for (const channel of (data && data.channels) || []) {
+        channels.set(channel.id, channel);
         channelSelect.append(h('option', { value: String(channel.id) }, channel.title || channel.url));
       }
       channelSelect.value = state.channel;
+      return true;
     } catch (err) {
       notifyError(err, 'Could not load the channel list');
+      return false;
     }
-  }
-
-  // ---- inline playback ----
-  function play(track) {
-    const wantsVideo = (track.mime_type || '').startsWith('video/');
-    if (!media || (media.tagName === 'VIDEO') !== wantsVideo) {
-      binding?.detach();
-      media = h(wantsVideo ? 'video' : 'audio', { controls: true, preload: 'auto', playsinline: true, dataset: { testid: 'library-media' } });
-      media.addEventListener('error', () => {
-        if (media.error) notify(`Could not play “${playing ? playing.title : 'track'}” (media error ${media.error.code}).`, { kind: 'error' });
-      });
-      binding = bindMedia(media, () => playing);
-    }
-    const previous = playing;
-    playing = track;
-    media.src = track.media_url;
-    setChildren(mini, h('div', { class: 'mini-info' }, artwork(track, 40), miniTitle),
-      media,
-      h('button', { type: 'button', class: 'btn btn-icon', 'aria-label': 'Close player', dataset: { testid: 'mini-close' }, onclick: stop }, icon('close')));
-    setChildren(miniTitle, h('strong', {}, track.title), h('span', { class: 'small muted' }, track.channel_title || ''));
-    mini.hidden = false;
-    media.play().catch((err) => { if (err.name !== 'AbortError') notifyError(err, 'Playback did not start'); });
-    for (const t of [previous, track]) if (t && tracks.has(t.id)) upsert(tracks.get(t.id));
-  }
-
-  function stop() {
-    const previous = playing;
-    playing = null;
-    if (media) { media.pause(); media.removeAttribute('src'); media.load(); }
-    mini.hidden = true;
-    if (previous && tracks.has(previous.id)) upsert(tracks.get(previous.id));
   }
 
   const reloadSoon = debounce(reload, 500);
   const off = live.onMany({
     'track.added': (track) => {
       // Only where it certainly belongs: the unfiltered, newest-first library view.
-      if (state.view === 'library' && !state.q && !state.channel && !state.rating && state.sort === 'newest') upsert(track);
+      if (state.view === 'library' && !filtered() && state.sort === 'newest') upsert(track);
+      else if (state.view === 'library' && total !== null && (!state.channel || String(track.channel_id) === state.channel) && !state.q && !state.rating) { total += 1; renderSummary(); }
     },
     'track.updated': (track) => { if (tracks.has(track.id)) upsert(track); },
     'track.deleted': (track) => {
-      if (state.view === 'library' && tracks.has(track.id)) removeRow(track.id);
+      if (state.view !== 'trash' && tracks.has(track.id)) removeRow(track.id);
       if (state.view === 'trash') upsert(track);
     },
     'track.restored': (track) => {
       if (state.view === 'trash') removeRow(track.id);
-      else if (!tracks.has(track.id) && !state.q && !state.channel && !state.rating) reloadSoon();
+      else if (state.view === 'library' && !tracks.has(track.id) && !filtered()) reloadSoon();
     },
+    'track.purged': (data) => { if (data && tracks.has(data.id)) removeRow(data.id); },
     reset: () => reload(),
+    // Back after an outage: a list that failed to load loads now.
+    open: async () => { if (loadFailed) { if (!channels.size) await loadChannels(); reload(); } },
   });
 
-  renderControls();
+  renderBulk();
   loadChannels();
   reload();
 
@@ -299,7 +533,7 @@ export function mount(root) {
     applySoon.cancel();
     reloadSoon.cancel();
     off();
-    binding?.detach();
-    if (media) media.pause();
+    offPlayer();
+    for (const menu of root.querySelectorAll('.menu:popover-open')) menu.hidePopover();
   };
 }

@@ -1,20 +1,29 @@
-// Entry point: History API router, navigation state, and the app-wide pieces
-// (live connection, rate-limit banner, auth prompt).
+// Entry point: History API router, navigation state, and the app-wide pieces that outlive
+// page views (the player, the live connection, the rate-limit banner, the sign-in redirect).
 import { h, setChildren } from './ui.js';
 import { setAuthToken } from './api.js';
-import { notify } from './notices.js';
+import { fillIcons } from './icons.js';
+import { notify, closeNotice } from './notices.js';
 import * as live from './live.js';
+import * as meta from './meta.js';
+import * as player from './player.js';
 import * as ratelimit from './ratelimit.js';
 
-// Pages load lazily so the player does not pay for the dashboard's code and vice versa.
+// Pages load lazily so the first page does not wait for the others' code; once it is shown,
+// the rest are fetched in the background, so moving between pages works during an outage.
+const page = (name) => (attempt = 0) => import(attempt ? `./${name}.js?retry=${attempt}` : `./${name}.js`);
 const routes = [
-  { pattern: /^\/$/, title: 'Overview', load: () => import('./overview.js') },
-  { pattern: /^\/library\/?$/, title: 'Library', load: () => import('./library.js') },
-  { pattern: /^\/likes_player(?:\/(\d+))?\/?$/, title: 'Likes player', load: () => import('./player.js') },
-  { pattern: /^\/channels\/?$/, title: 'Channels', load: () => import('./channels.js') },
-  { pattern: /^\/jobs\/?$/, title: 'Jobs', load: () => import('./jobs.js') },
-  { pattern: /^\/health\/?$/, title: 'Health', load: () => import('./health.js') },
+  { key: 'overview', pattern: /^\/$/, title: 'Overview', load: page('overview') },
+  { key: 'library', pattern: /^\/library\/?$/, title: 'Library', load: page('library') },
+  { key: 'likes', route: 'player', pattern: /^\/likes_player(?:\/(\d+))?\/?$/, title: 'Likes', load: page('nowplaying') },
+  { key: 'player', route: 'player', pattern: /^\/player\/?$/, title: 'Now playing', load: page('nowplaying') },
+  { key: 'channels', pattern: /^\/channels\/?$/, title: 'Channels', load: page('channels') },
+  { key: 'jobs', pattern: /^\/jobs\/?$/, title: 'Jobs', load: page('jobs') },
+  { key: 'health', pattern: /^\/health\/?$/, title: 'Health', load: page('health') },
 ];
+// A failed import() stays failed for that URL until the page reloads; a retry asks for the same
+// file under a new query (its own imports resolve to the modules already loaded).
+let importAttempt = 0;
 
 const main = document.getElementById('main');
 let cleanup = null;
@@ -29,21 +38,23 @@ function match(pathname) {
 }
 
 function markCurrentNav(pathname) {
-  for (const link of document.querySelectorAll('.mainnav a')) {
-    const target = link.dataset.match || link.getAttribute('href');
+  for (const link of document.querySelectorAll('.mainnav a, .tabbar a')) {
+    const target = link.dataset.match || link.getAttribute('href').split('?')[0];
     const current = target === '/' ? pathname === '/' : pathname === target || pathname.startsWith(`${target}/`);
-    if (current) {
-      link.setAttribute('aria-current', 'page');
-      // On a phone the nav scrolls sideways: keep the current page's link in view.
-      const nav = link.closest('.mainnav');
-      const left = link.offsetLeft - nav.offsetLeft;
-      if (left < nav.scrollLeft || left + link.offsetWidth > nav.scrollLeft + nav.clientWidth) {
-        nav.scrollLeft = left - (nav.clientWidth - link.offsetWidth) / 2;
-      }
-    } else {
-      link.removeAttribute('aria-current');
-    }
+    if (current) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
   }
+  const queueLink = document.querySelector('[data-testid="player-queue-toggle"]');
+  if (queueLink) {
+    if (pathname === '/player' || pathname.startsWith('/likes_player')) queueLink.setAttribute('aria-current', 'page');
+    else queueLink.removeAttribute('aria-current');
+  }
+}
+
+/** The Likes links name the current position while the Likes play, so following one never jumps. */
+function syncLikesLinks() {
+  const { source, index } = player.state();
+  const href = source && source.kind === 'likes' && index >= 0 ? `/likes_player/${index}` : '/likes_player/0';
+  for (const link of document.querySelectorAll('a[data-match="/likes_player"]')) link.setAttribute('href', href);
 }
 
 async function render({ focus = false } = {}) {
@@ -55,6 +66,7 @@ async function render({ focus = false } = {}) {
   }
   markCurrentNav(pathname);
   const found = match(pathname);
+  document.body.dataset.route = found ? (found.route.route || found.route.key) : 'none';
   if (!found) {
     document.title = 'Not found · Spool';
     setChildren(main, h('section', { class: 'page' },
@@ -65,24 +77,30 @@ async function render({ focus = false } = {}) {
   document.title = `${found.route.title} · Spool`;
   let module;
   try {
-    module = await found.route.load();
+    module = await found.route.load(importAttempt);
   } catch (error) {
-    console.error(error);
-    setChildren(main, h('p', { class: 'placeholder' }, 'This page failed to load. Reload to try again.'));
-    notify(`Could not load the ${found.route.title} page: ${error.message}`, { kind: 'error' });
+    console.warn(`The ${found.route.title} page could not be loaded`, error);
+    if (token !== renderToken) return;
+    failedRoute = true;
+    importAttempt += 1;
+    setChildren(main, h('section', { class: 'page' }, h('h1', {}, found.route.title),
+      h('p', { class: 'placeholder' }, 'This page could not be loaded. It loads by itself when Spool is reachable again.')));
+    notify(`Spool cannot be reached right now, so the ${found.route.title} page could not load. It loads by itself when Spool is back.`, { kind: 'error', key: 'network' });
     return;
   }
   if (token !== renderToken) return; // a newer navigation won the race
+  failedRoute = false;
   setChildren(main);
-  cleanup = module.mount(main, found.params) || null;
+  main.scrollTop = 0;
+  cleanup = module.mount(main, found.params, { route: found.route.key }) || null;
   if (focus) {
     // Move focus to the new page's heading so keyboard and screen-reader users land there.
     const heading = main.querySelector('h1');
     (heading || main).setAttribute('tabindex', '-1');
     (heading || main).focus({ preventScroll: true });
-    window.scrollTo(0, 0);
   }
 }
+let failedRoute = false;
 
 export function navigate(path, { replace = false } = {}) {
   if (path === location.pathname + location.search) return;
@@ -90,13 +108,22 @@ export function navigate(path, { replace = false } = {}) {
   render({ focus: true });
 }
 
-// Same-origin links to app pages are routed in place; API, media and new-tab clicks are not.
+// The skip link moves focus to the page itself (the router must not treat "#main" as a page).
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  const target = main.querySelector('h1') || main;
+  target.setAttribute('tabindex', '-1');
+  target.focus();
+});
+
+// Same-origin links to app pages are routed in place; API, media, in-page and new-tab clicks are not.
 document.addEventListener('click', (event) => {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const link = event.target.closest('a[href]');
   if (!link || link.target || link.hasAttribute('download')) return;
+  if (link.getAttribute('href').startsWith('#')) return;
   const url = new URL(link.href, location.href);
-  if (url.origin !== location.origin || /^\/(api|media|ws|metrics)(\/|$)/.test(url.pathname)) return;
+  if (url.origin !== location.origin || /^\/(api|media|ws|metrics|login)(\/|$)/.test(url.pathname)) return;
   if (!match(url.pathname)) return;
   event.preventDefault();
   navigate(url.pathname + url.search);
@@ -112,6 +139,22 @@ window.addEventListener('spool:api-error', (event) => {
   location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
 });
 
+// Back after an outage: the "cannot be reached" notice no longer applies, and a page whose code
+// failed to load loads now. (Pages refetch their own data: see each page's `open` handler.)
+live.on('open', async () => {
+  closeNotice('network');
+  // The server's lists came late (it was down at start-up): the page re-renders with them.
+  if (!meta.isLoaded() && await meta.load() && !failedRoute) { render(); return; }
+  if (failedRoute) render();
+});
+
+fillIcons();
+player.init(document.getElementById('player-root'));
+player.subscribe((what) => { if (what === 'queue' || what === 'track') syncLikesLinks(); });
 live.connect();
 ratelimit.init();
-render();
+// The server's lists first (statuses, error classes), so no page renders without them; a
+// server that is down does not hold the page up (meta.load resolves false at once).
+meta.load().then(() => render()).then(() => {
+  setTimeout(() => { for (const route of routes) route.load().catch(() => {}); }, 1000);
+});

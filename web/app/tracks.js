@@ -1,11 +1,14 @@
-// Track actions shared by the library and the player, so rating and delete-with-undo behave
-// (and report failures) the same everywhere.
+// Track actions shared by the library, the player and the overview, so rating, delete with
+// undo and artwork behave (and report failures) the same everywhere.
 import { api, put, del } from './api.js';
 import { icon } from './icons.js';
+import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
 import { h } from './ui.js';
 
 export const UNDO_MS = 10000;
+
+export const isLiked = (track) => Boolean(track && track.rating === 1);
 
 /** PUT /api/tracks/{id}/rating; returns the updated Track or undefined after reporting. */
 export async function rate(track, value) {
@@ -22,49 +25,25 @@ export function toggledRating(track, value) {
   return track.rating === value ? 0 : value;
 }
 
-/**
- * Moves a track to the trash and shows a notice with Undo for 10 s.
- * `onRestored(track)` runs after a successful undo. Returns the deleted Track or undefined.
- */
-export async function deleteWithUndo(track, { onRestored } = {}) {
-  let result;
+/** DELETE /api/tracks/{id} → {track, undo: {method, url}}, or undefined after reporting. */
+export async function trashTrack(track) {
   try {
-    result = await del(`/api/tracks/${track.id}`);
+    const result = await del(`/api/tracks/${track.id}`);
+    return {
+      track: (result && result.track) || track,
+      undo: (result && result.undo) || { method: 'POST', url: `/api/tracks/${track.id}/restore` },
+    };
   } catch (error) {
     notifyError(error, `Could not delete “${track.title}”`);
     return undefined;
   }
-  const undo = result && result.undo ? result.undo : { method: 'POST', url: `/api/tracks/${track.id}/restore` };
-  const run = async () => {
-    if (lastUndo && lastUndo.run === run) lastUndo = null;
-    const restored = await restore(track, undo);
-    if (restored && onRestored) onRestored(restored);
-  };
-  const notice = notify(`Moved “${track.title}” to the trash.`, {
-    timeout: UNDO_MS,
-    action: { label: 'Undo', testid: 'notice-undo', onClick: run },
-  });
-  lastUndo = { run, notice, until: Date.now() + UNDO_MS };
-  return (result && result.track) || track;
-}
-
-let lastUndo = null; // the newest delete's undo, while its notice is up (the Z shortcut)
-
-/** Undoes the newest delete if its Undo notice is still showing; false when there is none. */
-export function undoLastDelete() {
-  if (!lastUndo || Date.now() > lastUndo.until) return false;
-  const { run, notice } = lastUndo;
-  lastUndo = null;
-  notice.close();
-  run();
-  return true;
 }
 
 /** POST /api/tracks/{id}/restore, or whatever undo descriptor the DELETE returned. */
-export async function restore(track, undo = { method: 'POST', url: `/api/tracks/${track.id}/restore` }) {
+export async function restore(track, undo = { method: 'POST', url: `/api/tracks/${track.id}/restore` }, { quiet = false } = {}) {
   try {
     const restored = await api(undo.url, { method: undo.method || 'POST' });
-    notify(`Restored “${track.title}”.`, { kind: 'success' });
+    if (!quiet) notify(`Restored “${track.title}”.`, { kind: 'success', key: `restored-${track.id}` });
     return restored || track;
   } catch (error) {
     notifyError(error, `Could not restore “${track.title}”`);
@@ -72,24 +51,113 @@ export async function restore(track, undo = { method: 'POST', url: `/api/tracks/
   }
 }
 
+// ---- undo: one registry for every way a delete can be undone ----
+// Each pending undo is listed until it runs, times out, or the track comes back some other
+// way (restored from the trash view or another tab): then its notice or row must go, since
+// its action no longer applies.
+const pending = []; // {ids:Set, run, dismiss, until}, newest last
+
+function dropUndo(entry) {
+  const i = pending.indexOf(entry);
+  if (i >= 0) pending.splice(i, 1);
+}
+
+/**
+ * Registers an undo for the tracks `ids`: `run()` restores, `dismiss()` takes its UI away.
+ * Returns the entry's `run` (idempotent).
+ */
+export function registerUndo(ids, run, dismiss) {
+  const entry = { ids: new Set(ids), dismiss, until: Date.now() + UNDO_MS };
+  let ran = false;
+  entry.run = async () => {
+    if (ran) return;
+    ran = true;
+    dropUndo(entry);
+    entry.dismiss();
+    await run();
+  };
+  pending.push(entry);
+  setTimeout(() => dropUndo(entry), UNDO_MS);
+  return entry.run;
+}
+
+live.on('track.restored', (track) => {
+  if (!track) return;
+  for (const entry of pending.slice()) {
+    entry.ids.delete(track.id);
+    if (!entry.ids.size) { dropUndo(entry); entry.dismiss(); }
+  }
+});
+
+/** Undoes the newest delete if its Undo is still offered; false when there is none. */
+export function undoLastDelete() {
+  const entry = pending.filter((e) => Date.now() <= e.until).pop();
+  if (!entry) return false;
+  entry.run();
+  return true;
+}
+
+/**
+ * A notice "Moved … to the trash" with Undo for 10 s. `onRestored(track)` runs after a
+ * successful undo.
+ */
+export function offerUndo(track, undo, { onRestored } = {}) {
+  let notice = null;
+  const run = registerUndo([track.id], async () => {
+    const restored = await restore(track, undo);
+    if (restored && onRestored) onRestored(restored);
+  }, () => notice && notice.close());
+  notice = notify(`Moved “${track.title}” to the trash.`, {
+    timeout: UNDO_MS, key: `undo-${track.id}`,
+    action: { label: 'Undo', testid: 'notice-undo', onClick: run },
+  });
+  return run;
+}
+
+/** Runs `fn` over `items` with at most `limit` requests in flight; resolves to the results. */
+export async function inBatches(items, fn, limit = 4) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Like and dislike toggle buttons with aria-pressed reflecting the current rating. */
 export function ratingButtons(track, onChange) {
-  const make = (value, label, icon) => h('button', {
+  const liked = track.rating === 1;
+  const make = (value, label, glyph) => h('button', {
     type: 'button',
     class: `btn btn-icon rate rate-${value > 0 ? 'like' : 'dislike'}`,
     'aria-pressed': String(track.rating === value),
     'aria-label': `${label} “${track.title}”`,
-    title: label,
+    title: track.rating === value ? `${label}d (click to clear)` : label,
     dataset: { testid: `track-${value > 0 ? 'like' : 'dislike'}-${track.id}` },
     onclick: (event) => onChange(toggledRating(track, value), event.currentTarget),
-  }, icon);
-  return [make(1, 'Like', icon('heart', 18)), make(-1, 'Dislike', icon('dislike', 18))];
+  }, glyph);
+  return [make(1, 'Like', icon(liked ? 'heart' : 'heartOutline', 20)), make(-1, 'Dislike', icon('dislike', 20))];
 }
 
-/** Thumbnail or a neutral placeholder, decorative (the title is next to it). */
+/**
+ * Artwork slot: the thumbnail, or a neutral placeholder. Decorative (the title is next to it).
+ * The one place that knows where artwork comes from (today `thumbnail_url`; the tagging
+ * issue's `/api/tracks/{id}/artwork` replaces it here).
+ */
 export function artwork(track, size = 48) {
   if (track.has_thumbnail && track.thumbnail_url) {
-    return h('img', { class: 'art', src: track.thumbnail_url, alt: '', width: size, height: size, loading: 'lazy' });
+    const img = h('img', { class: 'art', src: track.thumbnail_url, alt: '', width: size, height: size, loading: 'lazy', decoding: 'async' });
+    // A missing image falls back to the placeholder instead of a broken-image icon.
+    img.addEventListener('error', () => img.replaceWith(placeholderArt(size)), { once: true });
+    return img;
   }
+  return placeholderArt(size);
+}
+
+function placeholderArt(size) {
   return h('span', { class: 'art art-empty', 'aria-hidden': 'true', style: `width:${size}px;height:${size}px` }, icon('note', Math.round(size / 2)));
 }

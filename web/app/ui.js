@@ -82,6 +82,44 @@ export function replaceKeepingFocus(oldEl, newEl) {
   }
 }
 
+/**
+ * Makes `container`'s children the rows of `items`, in order, reusing the row of an item whose
+ * signature (`sign(item)`) is unchanged and rendering the others. Rows that stay are moved only
+ * when out of place, so a live update neither rebuilds the list nor drops keyboard focus.
+ */
+export function reconcile(container, items, { key, sign, render }) {
+  const active = document.activeElement;
+  const focusId = active && container.contains(active) ? active.dataset.testid : null;
+  const existing = new Map();
+  for (const el of [...container.children]) {
+    if (el.dataset.key) existing.set(el.dataset.key, el); else el.remove();
+  }
+  const rows = items.map((item) => {
+    const k = String(key(item));
+    const signature = sign(item);
+    let el = existing.get(k);
+    existing.delete(k);
+    if (!el || el.dataset.sign !== signature) {
+      const fresh = render(item);
+      fresh.dataset.key = k;
+      fresh.dataset.sign = signature;
+      if (el) el.replaceWith(fresh);
+      el = fresh;
+    }
+    return el;
+  });
+  for (const el of existing.values()) el.remove();
+  let ref = container.firstElementChild;
+  for (const el of rows) {
+    if (el === ref) { ref = ref.nextElementSibling; continue; }
+    container.insertBefore(el, ref);
+  }
+  if (focusId && !container.contains(document.activeElement)) {
+    const target = container.querySelector(`[data-testid="${CSS.escape(focusId)}"]`);
+    if (target && !target.disabled) target.focus({ preventScroll: true });
+  }
+}
+
 const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
 export function formatBytes(bytes) {
@@ -136,11 +174,44 @@ export function formatAgo(iso) {
   return relative.format(Math.round(diff / 86400), 'day');
 }
 
-/** A <time> element showing the relative time with the exact time as tooltip. */
-export function timeEl(iso) {
-  if (!iso) return h('span', { class: 'muted' }, '—');
-  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, formatAgo(iso));
+const absoluteFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
+/** "6 Dec 2026, 12:03:15" — the exact local time. */
+export function formatAbsolute(iso) {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? String(iso ?? '—') : absoluteFormat.format(t);
 }
+
+/** "12:03:15" today, "5 Dec 12:03:15" on another day: timelines read in absolute times. */
+export function formatClock(iso) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return String(iso ?? '—');
+  const sameDay = new Date(t).toDateString() === new Date().toDateString();
+  return sameDay ? clockFormat.format(t) : `${dayFormat.format(t)} ${clockFormat.format(t)}`;
+}
+
+/**
+ * A <time> showing the relative time ("3 minutes ago") that keeps ticking, with the exact time
+ * on hover (title). `absolute: true` shows the exact clock time instead (timelines), with the
+ * relative time on hover.
+ */
+export function timeEl(iso, { absolute = false } = {}) {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  if (absolute) return h('time', { datetime: iso, title: formatAgo(iso) }, formatClock(iso));
+  return h('time', { datetime: iso, title: formatAbsolute(iso), dataset: { ago: '' } }, formatAgo(iso));
+}
+
+/** Refreshes every ticking <time> on the page; runs every 15 s while the tab is visible. */
+export function tickTimes(root = document) {
+  for (const el of root.querySelectorAll('time[data-ago]')) {
+    const text = formatAgo(el.getAttribute('datetime'));
+    if (el.textContent !== text) el.textContent = text;
+  }
+}
+setInterval(() => { if (document.visibilityState === 'visible') tickTimes(); }, 15000);
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') tickTimes(); });
 
 /**
  * Calls `fn` only after `ms` of quiet (search-as-you-type). With `maxWait`, a steady stream of
@@ -193,7 +264,7 @@ export function confirmDialog({ title, body = [], confirmLabel = 'Confirm', dang
 
 /** A status pill; the status doubles as a CSS hook for its colour. */
 export function badge(status, testid) {
-  return h('span', { class: `badge badge-${status}`, dataset: { testid } }, status.replace('_', ' '));
+  return h('span', { class: `badge badge-${status}`, dataset: { testid } }, String(status).replace(/_/g, ' '));
 }
 
 /** Empty-state / loading placeholder. */

@@ -48,7 +48,8 @@ public final class SpoolApplication: Sendable {
         configuration.housekeepingIntervalSeconds = settings.housekeepingIntervalSeconds
         configuration.trashRetentionDays = settings.trashRetentionDays
         configuration.trashPurgeIntervalSeconds = Double(settings.trashPurgeIntervalSeconds)
-        configuration.channels = ChannelService.Settings(
+        configuration.retentionIntervalSeconds = settings.retentionIntervalSeconds
+        configuration.sources = SourceService.Settings(
             syncInterval: max(1, settings.syncIntervalHours * 3600), fullSyncInterval: settings.fullSyncIntervalHours * 3600,
             maxAttempts: settings.maxAttempts)
         configuration.listingTimeLimitSeconds = settings.listingTimeLimitSeconds
@@ -59,6 +60,8 @@ public final class SpoolApplication: Sendable {
         configuration.downloadOptions = YtDlpOptionsFromSettings.make(settings)
         configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
         configuration.jsRuntimePath = settings.jsRuntimePath
+        configuration.ytdlpDriverJobs = settings.ytdlpDriverJobs
+        configuration.ytdlpDriverFolder = URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().path
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
         configuration.ytdlpUpdateIndexURL = settings.ytdlpUpdateIndexURL
         configuration.ytdlpUpdateCheckSeconds = settings.ytdlpUpdateCheckHours * 3600
@@ -81,8 +84,9 @@ public final class SpoolApplication: Sendable {
             JobRoutes(queue: domain.queue),
             TrackRoutes(library: domain.library, trash: domain.trash, ratings: domain.ratings),
             TelemetryRoutes(ingest: domain.telemetry),
-            MediaRoutes(library: domain.library, paths: domain.files.paths),
-            ChannelRoutes(channels: domain.channels),
+            MediaRoutes(library: domain.library, paths: domain.files.paths, artwork: domain.artwork),
+            SourceRoutes(sources: domain.sources),
+            ProfileRoutes(profiles: domain.profiles),
             YtDlpRoutes(domain: domain),
         ]
         for collection in collections { collection.register(on: &routes) }

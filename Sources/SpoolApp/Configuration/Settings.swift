@@ -22,6 +22,7 @@ public struct Settings: Sendable {
     public var logFormat: LogFormat
     public var trashRetentionDays: Int
     public var trashPurgeIntervalSeconds: Int
+    public var retentionIntervalSeconds: Double
     public var jobLeaseSeconds: Double
     public var jobHeartbeatSeconds: Double
     public var retryBaseSeconds: Double
@@ -35,6 +36,7 @@ public struct Settings: Sendable {
     public var ytdlpUpdateIndexURL: String?
     public var ytdlpUpdateCheckHours: Double
     public var jsRuntimePath: String?
+    public var ytdlpDriverJobs: Int
     /// Origins besides the server's own that may open the live feed (comma-separated).
     public var allowedOrigins: [String]
     public var ffmpegPath: String?
@@ -143,6 +145,7 @@ public struct Settings: Sendable {
         .init("LOG_FORMAT", "text", .choice(LogFormat.allCases.map(\.rawValue)), "Log lines as readable text or as one JSON object per line."),
         .init("TRASH_RETENTION_DAYS", "30", .integer(0...36_500), "Days a deleted track stays in the trash before it is purged automatically (0 = at the next sweep)."),
         .init("TRASH_PURGE_INTERVAL_SECONDS", "600", .integer(1...86_400), "How often the idle trash sweep looks for expired items."),
+        .init("RETENTION_INTERVAL_SECONDS", "600", .number(0.1...86_400), "How often the idle retention sweep applies the sources' retention rules."),
         .init("JOB_LEASE_SECONDS", "60", .number(0.5...3600), "A running job's lease; a job whose lease passes without a heartbeat becomes a zombie."),
         .init("JOB_HEARTBEAT_SECONDS", "15", .number(0.1...3600), "How often running jobs renew their lease; must be below JOB_LEASE_SECONDS."),
         .init("RETRY_BASE_SECONDS", "30", .number(0...86_400), "First retry delay of a transient failure; doubles per attempt."),
@@ -156,6 +159,7 @@ public struct Settings: Sendable {
         .init("YTDLP_UPDATE_DIR", "", .path, "Where updates of yt-dlp are installed; empty: ytdlp/ beside the database."),
         .init("YTDLP_UPDATE_CHECK_HOURS", "24", .number(1...8760), "How often the update check runs."),
         .init("YTDLP_UPDATE_INDEX_URL", "", .text, "A Python package index to update from instead of PyPI (tests, mirrors)."),
+        .init("YTDLP_DRIVER_JOBS", "100", .integer(0...100_000), "Downloads one long-lived yt-dlp process serves before a fresh one replaces it (about 4x less CPU than a process per download); 0 runs every download in its own yt-dlp process."),
         .init("JS_RUNTIME_PATH", "", .path, "JavaScript runtime for yt-dlp (Deno); empty: the deno beside yt-dlp, else deno on PATH."),
         .init("FFMPEG_PATH", "", .path, "ffmpeg executable for audio extraction; empty: ffmpeg on PATH."),
         .init("AUDIO_FORMAT", "m4a", .text, "Audio codec downloads are converted to (m4a, opus, mp3, …); none keeps the original media (video)."),
@@ -223,6 +227,7 @@ public struct Settings: Sendable {
             logFormat: LogFormat(rawValue: try reader.choice("LOG_FORMAT"))!,
             trashRetentionDays: try reader.integer("TRASH_RETENTION_DAYS"),
             trashPurgeIntervalSeconds: try reader.integer("TRASH_PURGE_INTERVAL_SECONDS"),
+            retentionIntervalSeconds: try reader.number("RETENTION_INTERVAL_SECONDS"),
             jobLeaseSeconds: try reader.number("JOB_LEASE_SECONDS"),
             jobHeartbeatSeconds: try reader.number("JOB_HEARTBEAT_SECONDS"),
             retryBaseSeconds: try reader.number("RETRY_BASE_SECONDS"),
@@ -237,6 +242,7 @@ public struct Settings: Sendable {
             ytdlpUpdateIndexURL: reader.optional("YTDLP_UPDATE_INDEX_URL"),
             ytdlpUpdateCheckHours: try reader.number("YTDLP_UPDATE_CHECK_HOURS"),
             jsRuntimePath: reader.optional("JS_RUNTIME_PATH"),
+            ytdlpDriverJobs: try reader.integer("YTDLP_DRIVER_JOBS"),
             allowedOrigins: (reader.optional("ALLOWED_ORIGINS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             ffmpegPath: reader.optional("FFMPEG_PATH") ?? ExecutableSearch.find("ffmpeg"),
             audioFormat: reader.optional("AUDIO_FORMAT").flatMap { $0 == "none" ? nil : $0 },

@@ -119,6 +119,10 @@ struct Routes {
     mutating func delete(_ pattern: String, _ handler: @escaping Router.Handler) {
         router.delete(pattern, Self.mapped(handler))
     }
+
+    mutating func patch(_ pattern: String, _ handler: @escaping Router.Handler) {
+        router.add(.PATCH, pattern, Self.mapped(handler))
+    }
 }
 
 /// One group of routes.

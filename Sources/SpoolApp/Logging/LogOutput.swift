@@ -24,7 +24,7 @@ public enum LogOutput {
 }
 
 /// One JSON object per line on standard error:
-/// `{"time":"2026-12-06T12:00:00.123Z","level":"info","label":"spool","message":"Channel synced","channel":"3","new":"12"}`.
+/// `{"time":"2026-12-06T12:00:00.123Z","level":"info","label":"spool","message":"Source synced","channel":"3","new":"12"}`.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info

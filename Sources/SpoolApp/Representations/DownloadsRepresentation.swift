@@ -36,11 +36,13 @@ struct YtDlpRepresentation: Encodable {
     let python: String?
     let overlay: String?
     let jsRuntime: Runtime?
+    /// `driver` (long-lived yt-dlp processes, YTDLP_DRIVER_JOBS) or `process` (one per download).
+    let downloadsRunIn: String
     let update: Update
     let warnings: [String]
 
     private enum CodingKeys: String, CodingKey {
-        case path, version, python, overlay, jsRuntime, update, warnings
+        case path, version, python, overlay, jsRuntime, downloadsRunIn, update, warnings
     }
 
     /// Every field is written, `null` included, so clients see one stable shape.
@@ -51,6 +53,7 @@ struct YtDlpRepresentation: Encodable {
         try container.encode(python, forKey: .python)
         try container.encode(overlay, forKey: .overlay)
         try container.encode(jsRuntime, forKey: .jsRuntime)
+        try container.encode(downloadsRunIn, forKey: .downloadsRunIn)
         try container.encode(update, forKey: .update)
         try container.encode(warnings, forKey: .warnings)
     }
@@ -61,6 +64,7 @@ struct YtDlpRepresentation: Encodable {
         python = status.python
         overlay = status.overlay
         jsRuntime = status.runtime.map { Runtime(name: $0.name, path: $0.path, version: $0.version) }
+        downloadsRunIn = status.drivers ? "driver" : "process"
         update = Update(channel: status.updateChannel.rawValue, updatable: status.notUpdatableReason == nil,
                         notUpdatableReason: status.notUpdatableReason, updating: status.updating, last: status.lastUpdate)
         var warnings: [String] = []

@@ -6,7 +6,7 @@ import SpoolStore
 struct JobRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
-        case id, kind, status, priority, channelId, videoId, title, attempts, maxAttempts, runAfter, progress, lastError, errorClass, errorDetail, createdAt, updatedAt, startedAt, finishedAt
+        case id, kind, status, priority, sourceId, videoId, title, attempts, maxAttempts, runAfter, progress, lastError, errorClass, errorDetail, createdAt, updatedAt, startedAt, finishedAt
     }
 
     /// Every field is written, `null` included, so clients see one stable shape.
@@ -16,7 +16,7 @@ struct JobRepresentation: Encodable, Sendable {
         try container.encode(kind, forKey: .kind)
         try container.encode(status, forKey: .status)
         try container.encode(priority, forKey: .priority)
-        try container.encode(channelId, forKey: .channelId)
+        try container.encode(sourceId, forKey: .sourceId)
         try container.encode(videoId, forKey: .videoId)
         try container.encode(title, forKey: .title)
         try container.encode(attempts, forKey: .attempts)
@@ -43,7 +43,7 @@ struct JobRepresentation: Encodable, Sendable {
     let kind: String
     let status: JobStatus
     let priority: Int
-    let channelId: Int64?
+    let sourceId: Int64?
     let videoId: String?
     let title: String?
     let attempts: Int
@@ -64,7 +64,7 @@ struct JobRepresentation: Encodable, Sendable {
         kind = job.kind
         status = job.status
         priority = job.priority
-        channelId = job.channelId
+        sourceId = job.sourceId
         videoId = job.videoId
         title = job.title
         attempts = job.attempts

@@ -6,7 +6,7 @@ import SpoolStore
 struct TrackRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
-        case id, videoId, channelId, channelTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, mediaUrl, thumbnailUrl
+        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, uploadedAt, mediaUrl, thumbnailUrl, artworkUrl
     }
 
     /// Every field is written, `null` included, so clients see one stable shape.
@@ -14,8 +14,8 @@ struct TrackRepresentation: Encodable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(videoId, forKey: .videoId)
-        try container.encode(channelId, forKey: .channelId)
-        try container.encode(channelTitle, forKey: .channelTitle)
+        try container.encode(sourceId, forKey: .sourceId)
+        try container.encode(sourceTitle, forKey: .sourceTitle)
         try container.encode(title, forKey: .title)
         try container.encode(uploader, forKey: .uploader)
         try container.encode(duration, forKey: .duration)
@@ -32,11 +32,13 @@ struct TrackRepresentation: Encodable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(mediaUrl, forKey: .mediaUrl)
         try container.encode(thumbnailUrl, forKey: .thumbnailUrl)
+        try container.encode(uploadedAt, forKey: .uploadedAt)
+        try container.encode(artworkUrl, forKey: .artworkUrl)
     }
     let id: Int64
     let videoId: String
-    let channelId: Int64?
-    let channelTitle: String?
+    let sourceId: Int64?
+    let sourceTitle: String?
     let title: String
     let uploader: String?
     let duration: Double?
@@ -53,13 +55,16 @@ struct TrackRepresentation: Encodable, Sendable {
     let createdAt: Date
     let mediaUrl: String
     let thumbnailUrl: String?
+    let uploadedAt: Date?
+    /// Square JPEG artwork (`?size=list` for rows); 404 when the track has none.
+    let artworkUrl: String
 
-    init(_ track: Track, channelTitle: String?) {
+    init(_ track: Track, sourceTitle: String?) {
         let id = track.id ?? 0
         self.id = id
         videoId = track.videoId
-        channelId = track.channelId
-        self.channelTitle = channelTitle
+        sourceId = track.sourceId
+        self.sourceTitle = sourceTitle
         title = track.title
         uploader = track.uploader
         duration = track.duration
@@ -76,23 +81,28 @@ struct TrackRepresentation: Encodable, Sendable {
         createdAt = track.createdAt
         mediaUrl = "/media/\(id)"
         thumbnailUrl = track.thumbnailPath == nil ? nil : "/media/\(id)/thumbnail"
+        uploadedAt = track.uploadedAt
+        artworkUrl = "/api/tracks/\(id)/artwork"
     }
 
     init(_ item: LibraryTrack) {
-        self.init(item.track, channelTitle: item.channelTitle)
+        self.init(item.track, sourceTitle: item.sourceTitle)
     }
 }
 
 /// A page of tracks; `next_before` is an opaque cursor (null on the last page).
 struct TrackPage: Encodable {
     let tracks: [TrackRepresentation]
+    /// How many tracks match the filters in all.
+    let total: Int
     let nextBefore: String?
 
-    private enum CodingKeys: String, CodingKey { case tracks, nextBefore }
+    private enum CodingKeys: String, CodingKey { case tracks, total, nextBefore }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(tracks, forKey: .tracks)
+        try container.encode(total, forKey: .total)
         try container.encode(nextBefore, forKey: .nextBefore)
     }
 }

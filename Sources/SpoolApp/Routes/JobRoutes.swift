@@ -11,6 +11,7 @@ struct JobRoutes: RouteCollection {
 
     func register(on routes: inout Routes) {
         routes.get("/api/jobs") { request in try list(request) }
+        routes.delete("/api/jobs") { request in try clear(request) }
         routes.get("/api/jobs/{id}") { request in try detail(try request.idParameter()) }
         routes.post("/api/jobs/{id}/retry") { request in
             .json(JobRepresentation(try queue.retry(try request.idParameter())))
@@ -38,16 +39,63 @@ struct JobRoutes: RouteCollection {
     }
 
     private func list(_ request: HTTPRequest) throws -> HTTPResponse {
-        let status = try request.oneOf("status", JobStatus.self)
+        let statuses = try Self.statuses(request.query["status"])
         let kind = request.query["kind"].flatMap { $0.isEmpty ? nil : $0 }
         let limit = try request.integer("limit", default: 100, in: 1...500)
-        let before = try request.cursor()
-        let jobs = try queue.jobs(status: status, kind: kind, limit: limit, before: before?.id)
-        let counts = try queue.counts()
+        let source = try request.optionalId("source")
+        let dueOrder: Bool
+        switch request.query["order"] ?? "" {
+        case "", "newest": dueOrder = false
+        case "due": dueOrder = true
+        default: throw DomainError.invalid(field: "order", "must be newest or due.")
+        }
+        let cursor = try request.cursor()
+        let position: JobQueue.ListPosition? = try cursor.map { cursor in
+            if dueOrder {
+                guard case .number(let key)? = cursor.key else {
+                    throw DomainError.invalid(field: "before", "belongs to another order; start from the first page.")
+                }
+                return .due(key: key, afterId: cursor.id)
+            }
+            return .newest(beforeId: cursor.id)
+        }
+        let jobs = try queue.jobs(statuses: statuses, kind: kind, sourceId: source, dueOrder: dueOrder, limit: limit, after: position)
+        let counts = try queue.counts(sourceId: source)
+        let next = jobs.count == limit ? jobs.last.flatMap { job in
+            job.id.map { dueOrder ? PageCursor(key: .number(JobQueue.dueKey(job)), id: $0).token : PageCursor(id: $0).token }
+        } : nil
         return .json(ListReply(
-            jobs: jobs.map(JobRepresentation.init),
-            nextBefore: jobs.count == limit ? jobs.last.flatMap { $0.id.map { PageCursor(id: $0).token } } : nil,
+            jobs: jobs.map(JobRepresentation.init), nextBefore: next,
             counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })))
+    }
+
+    /// `status=failed` or `status=failed,dead_letter`.
+    static func statuses(_ text: String?) throws -> Set<JobStatus>? {
+        guard let text, !text.isEmpty else { return nil }
+        var statuses = Set<JobStatus>()
+        for name in text.split(separator: ",") {
+            guard let status = JobStatus(rawValue: String(name).trimmingCharacters(in: .whitespaces)) else {
+                throw DomainError.invalid(field: "status", "must be one or more of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")), separated by commas.")
+            }
+            statuses.insert(status)
+        }
+        return statuses
+    }
+
+    private struct ClearReply: Encodable {
+        let deleted: Int
+        let counts: [String: Int]
+    }
+
+    /// "Clear finished": deletes finished jobs of the given statuses (of one source).
+    private func clear(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let statuses = try Self.statuses(request.query["status"]) else {
+            throw DomainError.invalid(field: "status", "name the finished statuses to clear, e.g. completed,cancelled.")
+        }
+        let source = try request.optionalId("source")
+        let deleted = try queue.deleteFinished(statuses, sourceId: source)
+        let counts = try queue.counts(sourceId: source)
+        return .json(ClearReply(deleted: deleted, counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })))
     }
 
     private func detail(_ id: Int64) throws -> HTTPResponse {

@@ -10,10 +10,30 @@ import SpoolHTTP
 struct MediaRoutes: RouteCollection {
     let library: TrackLibrary
     let paths: LibraryPaths
+    let artwork: ArtworkService
 
     func register(on routes: inout Routes) {
         routes.get("/media/{id}") { request in try serve(request, thumbnail: false) }
         routes.get("/media/{id}/thumbnail") { request in try serve(request, thumbnail: true) }
+        // Square JPEG artwork: `?size=cover` (at most 1200 px, the default) or `?size=list` (96 px).
+        routes.get("/api/tracks/{id}/artwork") { request in
+            let id = try request.idParameter()
+            return try image(try artwork.artwork(ofTrack: id, size: try size(request)), request, missing: "Track \(id) has no artwork.")
+        }
+        routes.get("/api/sources/{id}/artwork") { request in
+            let id = try request.idParameter()
+            return try image(try artwork.artwork(ofSource: id, size: try size(request)), request, missing: "Source \(id) has no artwork yet.")
+        }
+    }
+
+    private func size(_ request: HTTPRequest) throws -> ArtworkService.Size {
+        try request.oneOf("size", ArtworkService.Size.self) ?? .cover
+    }
+
+    /// Artwork changes only when its track's files do: clients keep it a day and revalidate.
+    private func image(_ path: String?, _ request: HTTPRequest, missing: String) throws -> HTTPResponse {
+        guard let path, let file = FileResponder.open(path) else { throw DomainError.notFound(missing) }
+        return FileResponder.respond(with: file, to: request, contentType: "image/jpeg", cacheControl: "private, max-age=86400")
     }
 
     private func serve(_ request: HTTPRequest, thumbnail: Bool) throws -> HTTPResponse {

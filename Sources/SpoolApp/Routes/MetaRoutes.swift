@@ -22,7 +22,9 @@ struct MetaRoutes: RouteCollection {
         let jobKinds = JobKind.allCases.map(\.rawValue)
         let errorClasses = Dictionary(uniqueKeysWithValues: JobErrorClass.allCases.map { ($0.rawValue, ErrorExplanation.text(for: $0)) })
         let eventTypes = SpoolEvent.Name.allCases.map(\.rawValue)
-        let channelStates = ChannelState.allCases.map(\.rawValue)
+        let sourceStates = SourceState.allCases.map(\.rawValue)
+        let sourceKinds = SourceKind.allCases.map(\.rawValue)
+        let audioCodecs = ProfileService.audioCodecs
         let playEventTypes = PlayEventType.allCases.map(\.rawValue)
     }
 }

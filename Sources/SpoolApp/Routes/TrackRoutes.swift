@@ -34,8 +34,10 @@ struct TrackRoutes: RouteCollection {
             .json(TrackRepresentation(try trash.restore(try request.idParameter())))
         }
         routes.get("/api/trash") { _ in
-            .json(["tracks": try library.trash().map(TrackRepresentation.init)])
+            let tracks = try library.trash()
+            return .json(TrashReply(tracks: tracks.map(TrackRepresentation.init), total: tracks.count))
         }
+        routes.post("/api/tracks/bulk") { request in try bulk(request) }
         routes.delete("/api/trash") { _ in .json(["purged": try trash.purgeAll()]) }
         routes.get("/api/playlists/likes") { _ in
             .json(["tracks": try library.likes().map(TrackRepresentation.init)])
@@ -52,7 +54,8 @@ struct TrackRoutes: RouteCollection {
     private func list(_ request: HTTPRequest) throws -> HTTPResponse {
         var filter = TrackLibrary.Filter()
         filter.query = request.query["q"]
-        filter.channelId = try request.optionalId("channel")
+        // `channel` is the first API's name of the parameter.
+        filter.sourceId = try request.optionalId("source") ?? request.optionalId("channel")
         if let rating = request.query["rating"], !rating.isEmpty {
             guard let value = Int(rating), [-1, 0, 1].contains(value) else {
                 throw DomainError.invalid(field: "rating", "must be 1 (liked), -1 (disliked) or 0.")
@@ -64,10 +67,51 @@ struct TrackRoutes: RouteCollection {
         filter.limit = try request.integer("limit", default: 100, in: 1...500)
         filter.after = try request.cursor()
         let page = try library.tracks(filter)
-        return .json(TrackPage(tracks: page.tracks.map(TrackRepresentation.init), nextBefore: page.next?.token))
+        return .json(TrackPage(tracks: page.tracks.map(TrackRepresentation.init), total: page.total, nextBefore: page.next?.token))
     }
 
     private struct RatingRequest: Decodable { let value: Int }
+
+    private struct TrashReply: Encodable {
+        let tracks: [TrackRepresentation]
+        let total: Int
+    }
+
+    private struct BulkRequest: Decodable {
+        let action: String
+        let ids: [Int64]
+    }
+
+    private struct BulkReply: Encodable {
+        struct Failure: Encodable { let id: Int64; let error: String }
+        let tracks: [TrackRepresentation]
+        let failed: [Failure]
+    }
+
+    /// One action on up to 500 selected tracks; each track succeeds or fails on its own
+    /// (a read-only folder refuses a delete, a restored file's place may be taken).
+    private func bulk(_ request: HTTPRequest) throws -> HTTPResponse {
+        let body = try request.decodeJSON(BulkRequest.self)
+        guard (1...500).contains(body.ids.count) else { throw DomainError.invalid(field: "ids", "must list 1 to 500 track ids.") }
+        let actions = ["like": 1, "clear": 0, "dislike": -1]
+        guard actions[body.action] != nil || body.action == "delete" || body.action == "restore" else {
+            throw DomainError.invalid(field: "action", "must be like, dislike, clear, delete or restore.")
+        }
+        var done: [TrackRepresentation] = []
+        var failed: [BulkReply.Failure] = []
+        for id in body.ids {
+            do {
+                switch body.action {
+                case "delete": done.append(TrackRepresentation(try trash.delete(id).track))
+                case "restore": done.append(TrackRepresentation(try trash.restore(id)))
+                default: done.append(TrackRepresentation(try ratings.setRating(actions[body.action]!, of: id)))
+                }
+            } catch {
+                failed.append(.init(id: id, error: ErrorMapping.httpError(for: error)?.message ?? "internal error"))
+            }
+        }
+        return .json(BulkReply(tracks: done, failed: failed))
+    }
 
     private struct DeleteReply: Encodable {
         struct Undo: Encodable { let method: String; let url: String }

@@ -26,7 +26,8 @@ public enum DatabaseRestore {
         public let schemaVersion: String
         /// Migrations the next start applies.
         public let pendingMigrations: [String]
-        public let channels: Int
+        /// Sources (channels before schema v5).
+        public let sources: Int
         public let tracks: Int
         public let jobs: Int
     }
@@ -144,7 +145,7 @@ public enum DatabaseRestore {
                 }
                 return Contents(
                     schemaVersion: version, pendingMigrations: migrator.migrations.filter { !applied.contains($0) },
-                    channels: try Int.fetchOne(db, sql: "SELECT count(*) FROM channels") ?? 0,
+                    sources: try Int.fetchOne(db, sql: "SELECT count(*) FROM \(try db.tableExists("sources") ? "sources" : "channels")") ?? 0,
                     tracks: try Int.fetchOne(db, sql: "SELECT count(*) FROM tracks") ?? 0,
                     jobs: try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs") ?? 0)
             }

@@ -54,6 +54,10 @@ public enum ErrorExplanation {
         case .crashed, .unknown: .transient
         }
         var message = "\(what) failed: " + text(for: errorClass).summary
+        if errorClass == .permanent, what != "The download" {
+            // A listing has no video to be private: say it of the source.
+            message = "\(what) failed: the site says this channel or playlist does not exist, is private, or cannot be listed."
+        }
         if errorClass == .extractor_outdated, runtimeMissing {
             message += " No JavaScript runtime was found: install Deno (scripts/setup.sh does) or set JS_RUNTIME_PATH."
         }

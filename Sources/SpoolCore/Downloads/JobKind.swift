@@ -1,7 +1,7 @@
 /// The job kinds Spool's domain runs; the one place their names are spelled.
 public enum JobKind: String, CaseIterable, Sendable {
-    /// Lists a channel and queues its new videos (`Channels/ChannelSyncHandler`).
-    case channelSync = "channel_sync"
+    /// Lists a channel and queues its new videos (`Channels/SourceSyncHandler`).
+    case sourceSync = "source_sync"
     /// Downloads one video into the library (`Downloads/DownloadHandler`).
     case download
 }

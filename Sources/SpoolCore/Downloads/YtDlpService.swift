@@ -34,6 +34,8 @@ public final class YtDlpService: Sendable {
         public var overlay: String?
         public var version: String?
         public var runtime: JSRuntime?
+        /// Whether downloads run in long-lived drivers rather than a process each.
+        public var drivers: Bool
         public var updateChannel: YtDlpUpdater.Channel
         public var notUpdatableReason: String?
         public var updating: Bool
@@ -50,6 +52,8 @@ public final class YtDlpService: Sendable {
     }
 
     public let installation: YtDlpInstallation
+    /// Closed after a switch of versions, so that the next download imports the new one.
+    let drivers: YtDlpDrivers?
     let updater: YtDlpUpdater
     private let hub: EventHub
     private let logger: Logger
@@ -57,9 +61,10 @@ public final class YtDlpService: Sendable {
     /// Longest an update waits for running downloads before it gives up switching.
     let switchWait: Double
 
-    init(installation: YtDlpInstallation, channel: YtDlpUpdater.Channel, indexURL: String?, hub: EventHub,
-         logger: Logger, switchWait: Double = 3600) {
+    init(installation: YtDlpInstallation, channel: YtDlpUpdater.Channel, indexURL: String?, drivers: YtDlpDrivers? = nil,
+         hub: EventHub, logger: Logger, switchWait: Double = 3600) {
         self.installation = installation
+        self.drivers = drivers
         self.updater = YtDlpUpdater(installation: installation, channel: channel, indexURL: indexURL)
         self.hub = hub
         self.logger = logger
@@ -78,7 +83,7 @@ public final class YtDlpService: Sendable {
     public var status: Status {
         state.withLock { state in
             Status(executable: installation.executable, python: installation.python, overlay: installation.activeOverlay,
-                   version: state.version, runtime: installation.runtime, updateChannel: updater.channel,
+                   version: state.version, runtime: installation.runtime, drivers: drivers != nil, updateChannel: updater.channel,
                    notUpdatableReason: updater.channel == .off ? "Updates are off (YTDLP_UPDATE=off)." : installation.notUpdatableReason,
                    updating: state.updating, lastUpdate: state.lastUpdate)
         }
@@ -138,6 +143,8 @@ public final class YtDlpService: Sendable {
                 outcome = .failed("downloads kept running for \(Int(switchWait)) s; the switch to \(staged.version) was not made")
             } else {
                 outcome = updater.activate(staged)
+                // Drivers imported the old version; no job runs now, so all are idle.
+                drivers?.closeAll()
             }
             state.withLock { $0.holding = false }
             release()

@@ -12,16 +12,18 @@ public enum SpoolEvent: Sendable {
     case jobProgress(JobProgressEvent)
     /// A batch too big to announce job by job: clients refetch.
     case jobsEnqueued(JobsEnqueued)
+    /// Finished jobs were cleared: clients refetch.
+    case jobsDeleted(JobsDeleted)
     case trackAdded(LibraryTrack)
     /// Rating or other user-visible fields changed.
     case trackUpdated(LibraryTrack)
     case trackDeleted(LibraryTrack)
     case trackRestored(LibraryTrack)
     case trackPurged(trackId: Int64)
-    /// A channel's row or its counts changed (the snapshot carries both: no reader of the
+    /// A source's row or its counts changed (the snapshot carries both: no reader of the
     /// event needs the database).
-    case channelUpdated(ChannelSnapshot)
-    case channelDeleted(channelId: Int64)
+    case sourceUpdated(SourceSnapshot)
+    case sourceDeleted(sourceId: Int64)
     /// Every download paused (a rate limit or a bot check), or resumed.
     case downloadsPaused(DownloadBrake.State)
     case downloadsResumed(DownloadBrake.State)
@@ -37,17 +39,18 @@ public enum SpoolEvent: Sendable {
         case jobStatus = "job.status"
         case jobProgress = "job.progress"
         case jobsEnqueued = "jobs.enqueued"
+        case jobsDeleted = "jobs.deleted"
         case trackAdded = "track.added"
         case trackUpdated = "track.updated"
         case trackDeleted = "track.deleted"
         case trackRestored = "track.restored"
         case trackPurged = "track.purged"
-        case channelUpdated = "channel.updated"
-        case channelDeleted = "channel.deleted"
+        case sourceUpdated = "source.updated"
+        case sourceDeleted = "source.deleted"
         case downloadsPaused = "ratelimit.paused"
         case downloadsResumed = "ratelimit.resumed"
         case ytdlpUpdate = "ytdlp.update"
-        case syncSettled = "channel.sync_settled"
+        case syncSettled = "source.sync_settled"
         case backupFinished = "backup.finished"
     }
 
@@ -56,13 +59,14 @@ public enum SpoolEvent: Sendable {
         case .jobStatus: .jobStatus
         case .jobProgress: .jobProgress
         case .jobsEnqueued: .jobsEnqueued
+        case .jobsDeleted: .jobsDeleted
         case .trackAdded: .trackAdded
         case .trackUpdated: .trackUpdated
         case .trackDeleted: .trackDeleted
         case .trackRestored: .trackRestored
         case .trackPurged: .trackPurged
-        case .channelUpdated: .channelUpdated
-        case .channelDeleted: .channelDeleted
+        case .sourceUpdated: .sourceUpdated
+        case .sourceDeleted: .sourceDeleted
         case .downloadsPaused: .downloadsPaused
         case .downloadsResumed: .downloadsResumed
         case .ytdlpUpdate: .ytdlpUpdate
@@ -72,12 +76,12 @@ public enum SpoolEvent: Sendable {
     }
 
     /// Events that supersede older unsent ones with the same key (a slow client needs only
-    /// the newest progress, status and counts of each job and channel).
+    /// the newest progress, status and counts of each job and source).
     public var coalescingKey: String? {
         switch self {
         case .jobProgress(let progress): "progress-\(progress.jobId)"
         case .jobStatus(let job): job.id.map { "status-\($0)" }
-        case .channelUpdated(let snapshot): "channel-\(snapshot.channel.id ?? 0)"
+        case .sourceUpdated(let snapshot): "source-\(snapshot.source.id ?? 0)"
         default: nil
         }
     }

@@ -26,14 +26,14 @@ public struct Library: Sendable {
     /// to a file inside `partialFolder`, or nothing moves. When a move fails halfway, the files
     /// already moved go back, so a failed attempt leaves no file without a row.
     func adoptDownload(
-        reportedMedia: String, partialFolder: String, payload: DownloadPayload, channelId: Int64?
+        reportedMedia: String, partialFolder: String, payload: DownloadPayload, sourceId: Int64?
     ) throws -> Track {
         guard let media = LibraryPaths.resolved(reportedMedia, inside: partialFolder) else {
             throw DomainError.invalid(field: "file", "yt-dlp reported a file outside its download folder: \(reportedMedia)")
         }
         let mediaURL = URL(fileURLWithPath: media)
         let stem = mediaURL.deletingPathExtension().lastPathComponent
-        let base = LibraryNaming.relativeStem(channel: payload.channelTitle ?? payload.uploader ?? "Unknown channel",
+        let base = LibraryNaming.relativeStem(channel: payload.sourceTitle ?? payload.uploader ?? "Unknown channel",
                                               title: payload.title, videoId: payload.videoId)
         var moves: [(from: String, to: String)] = [(media, base + "." + LibraryNaming.safeName(mediaURL.pathExtension, limit: 10))]
         var thumbnail: String?
@@ -68,10 +68,10 @@ public struct Library: Sendable {
         let size = Self.fileSize(paths.absolute(mediaRelative) ?? "")
         let duration = payload.duration ?? info.flatMap(paths.absolute).flatMap(Self.duration(fromInfo:))
         return Track(
-            videoId: payload.videoId, channelId: channelId, title: payload.title,
-            uploader: payload.uploader ?? payload.channelTitle, duration: duration,
+            videoId: payload.videoId, sourceId: sourceId, title: payload.title,
+            uploader: payload.channel ?? payload.uploader ?? payload.sourceTitle, duration: duration,
             filePath: mediaRelative, size: size, mimeType: MediaTypes.contentType(forFileName: mediaRelative),
-            thumbnailPath: thumbnail, infoPath: info)
+            thumbnailPath: thumbnail, infoPath: info, uploadedAt: payload.uploadedAt.map(Date.init(timeIntervalSince1970:)))
     }
 
     /// Deletes library files (library-relative paths; anything that would escape is skipped).

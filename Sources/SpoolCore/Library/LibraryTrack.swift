@@ -5,21 +5,21 @@ import SpoolStore
 /// track whose channel was removed still shows).
 public struct LibraryTrack: Sendable, Equatable {
     public var track: Track
-    public var channelTitle: String?
+    public var sourceTitle: String?
 
     /// The columns every library query selects; `LibraryTrack(row:)` reads them.
-    static let selection = "tracks.*, channels.title AS channel_title"
+    static let selection = "tracks.*, sources.title AS source_title"
     /// The FROM clause matching `selection`.
-    static let source = "tracks LEFT JOIN channels ON channels.id = tracks.channel_id"
+    static let source = "tracks LEFT JOIN sources ON sources.id = tracks.source_id"
 
-    public init(track: Track, channelTitle: String?) {
+    public init(track: Track, sourceTitle: String?) {
         self.track = track
-        self.channelTitle = channelTitle
+        self.sourceTitle = sourceTitle
     }
 
     init(row: Row) throws {
         self.track = try Track(row: row)
-        self.channelTitle = row["channel_title"]
+        self.sourceTitle = row["source_title"]
     }
 
     public var id: Int64 { track.id ?? 0 }

@@ -46,7 +46,7 @@ public struct TrackLibrary: Sendable {
     /// What the list shows.
     public struct Filter: Sendable {
         public var query: String?
-        public var channelId: Int64?
+        public var sourceId: Int64?
         public var rating: Int?
         public var trashed = false
         public var sort = Sort.newest
@@ -57,9 +57,11 @@ public struct TrackLibrary: Sendable {
         public init() {}
     }
 
-    /// A page of tracks and where the next one starts (nil on the last page).
+    /// A page of tracks, how many match in all, and where the next page starts (nil on the
+    /// last page).
     public struct Page: Sendable {
         public let tracks: [LibraryTrack]
+        public let total: Int
         public let next: PageCursor?
     }
 
@@ -74,14 +76,16 @@ public struct TrackLibrary: Sendable {
             conditions.append("tracks.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)")
             arguments += [match]
         }
-        if let channelId = filter.channelId {
-            conditions.append("tracks.channel_id = ?")
-            arguments += [channelId]
+        if let sourceId = filter.sourceId {
+            conditions.append("tracks.source_id = ?")
+            arguments += [sourceId]
         }
         if let rating = filter.rating {
             conditions.append("tracks.rating = ?")
             arguments += [rating]
         }
+        let matching = conditions.joined(separator: " AND ")
+        let matchingArguments = arguments
         if let cursor = filter.after {
             guard let (condition, values) = filter.sort.after(cursor) else {
                 throw DomainError.invalid(field: "before", "This cursor belongs to another sort order; start from the first page.")
@@ -90,16 +94,18 @@ public struct TrackLibrary: Sendable {
             arguments += values
         }
         arguments += [filter.limit + 1]
-        let rows = try database.read { db in
-            try LibraryTrack.fetchAll(db, sql: """
+        let (rows, total) = try database.read { db in
+            let rows = try LibraryTrack.fetchAll(db, sql: """
                 SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source)
                 WHERE \(conditions.joined(separator: " AND "))
                 ORDER BY \(filter.sort.orderBy) LIMIT ?
                 """, arguments: arguments)
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM tracks WHERE \(matching)", arguments: matchingArguments) ?? 0
+            return (rows, total)
         }
         let page = Array(rows.prefix(filter.limit))
         let next = rows.count > filter.limit ? page.last.map { filter.sort.cursor(after: $0.track) } : nil
-        return Page(tracks: page, next: next)
+        return Page(tracks: page, total: total, next: next)
     }
 
     public func track(_ id: Int64) throws -> LibraryTrack? {
@@ -140,7 +146,7 @@ public struct TrackLibrary: Sendable {
             try Row.fetchAll(db, sql: """
                 SELECT \(LibraryTrack.selection), play_events.received_at AS played_at, play_events.position AS play_position
                 FROM play_events JOIN tracks ON tracks.id = play_events.track_id
-                LEFT JOIN channels ON channels.id = tracks.channel_id
+                LEFT JOIN sources ON sources.id = tracks.source_id
                 WHERE play_events.type = 'play'
                 ORDER BY play_events.received_at DESC, play_events.id DESC LIMIT ?
                 """, arguments: [limit]).map { row in

@@ -20,7 +20,8 @@ enum TrackStore {
             existing.duration = track.duration ?? existing.duration
             existing.thumbnailPath = track.thumbnailPath ?? existing.thumbnailPath
             existing.infoPath = track.infoPath ?? existing.infoPath
-            existing.channelId = track.channelId ?? existing.channelId
+            existing.sourceId = track.sourceId ?? existing.sourceId
+            existing.uploadedAt = track.uploadedAt ?? existing.uploadedAt
             existing.deletedAt = nil
             existing.trashPath = nil
             try existing.update(db)
@@ -39,15 +40,17 @@ enum TrackStore {
         track.deletedAt = now
         track.trashPath = trashPath
         try track.update(db)
-        try Tombstone(videoId: track.videoId, channelId: track.channelId, title: track.title, deletedAt: now).save(db)
+        try Tombstone(videoId: track.videoId, sourceId: track.sourceId, title: track.title, deletedAt: now).save(db)
         return track
     }
 
-    /// Undoes `markTrashed` (a failed file move, or the user's restore).
-    static func unmarkTrashed(_ id: Int64, _ db: Database) throws -> Track? {
+    /// Undoes `markTrashed` (a failed file move, or the user's restore: then `keep` marks the
+    /// track as one the user wants, which retention rules leave alone).
+    static func unmarkTrashed(_ id: Int64, keep: Bool = false, _ db: Database) throws -> Track? {
         guard var track = try Track.fetchOne(db, key: id), track.deletedAt != nil else { return nil }
         track.deletedAt = nil
         track.trashPath = nil
+        if keep { track.kept = true }
         try track.update(db)
         try Tombstone.deleteOne(db, key: track.videoId)
         return track
@@ -62,9 +65,9 @@ enum TrackStore {
     }
 
     /// Deletes every track of a channel; returns every file they had (library-relative).
-    static func deleteTracks(ofChannel channelId: Int64, _ db: Database) throws -> [String] {
-        let tracks = try Track.filter(Column("channel_id") == channelId).fetchAll(db)
-        try Track.filter(Column("channel_id") == channelId).deleteAll(db)
+    static func deleteTracks(ofSource sourceId: Int64, _ db: Database) throws -> [String] {
+        let tracks = try Track.filter(Column("source_id") == sourceId).fetchAll(db)
+        try Track.filter(Column("source_id") == sourceId).deleteAll(db)
         return tracks.flatMap(Library.files(of:))
     }
 

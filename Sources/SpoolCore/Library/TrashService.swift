@@ -74,7 +74,7 @@ public struct TrashService: Sendable {
             }
             try requireWritable(current.track, toTrash: false)
             let restored = try database.write { db -> LibraryTrack? in
-                guard try TrackStore.unmarkTrashed(id, db) != nil else { return nil }
+                guard try TrackStore.unmarkTrashed(id, keep: true, db) != nil else { return nil }
                 return try LibraryTrack.fetch(db, id: id)
             }
             guard let restored else { return try database.read { try LibraryTrack.fetch($0, id: id) } ?? current }

@@ -3,7 +3,7 @@ import SpoolJobs
 import SpoolStore
 
 /// The words of every notification, built from what the events carry (no database reads).
-/// Titles fit a phone's lock screen (under 60 characters before the channel's name); bodies
+/// Titles fit a phone's lock screen (under 60 characters before the source's name); bodies
 /// list at most `listLimit` items, then how many more, so a sync of 500 videos or a burst of
 /// failures is still one short message.
 public enum NotificationMessages {
@@ -14,7 +14,7 @@ public enum NotificationMessages {
         public var jobId: Int64
         public var title: String
         public var videoId: String?
-        public var channelId: Int64?
+        public var sourceId: Int64?
         public var status: JobStatus
         public var errorClass: JobErrorClass?
         /// The plain-language reason (`jobs.last_error`).
@@ -24,7 +24,7 @@ public enum NotificationMessages {
             jobId = job.id ?? 0
             title = job.title ?? job.videoId ?? "Job \(job.id ?? 0)"
             videoId = job.videoId
-            channelId = job.channelId
+            sourceId = job.sourceId
             status = job.status
             errorClass = job.errorClass
             reason = job.lastError ?? job.status.rawValue
@@ -40,7 +40,7 @@ public enum NotificationMessages {
         let remedy: String
     }
 
-    /// "4 new tracks from <channel>", the first titles; nil when the sync added none.
+    /// "4 new tracks from <source>", the first titles; nil when the sync added none.
     public static func newTracks(_ round: SyncRound) -> NotificationMessage? {
         guard round.added > 0 else { return nil }
         var lines = round.titles.prefix(listLimit).map { $0 }
@@ -50,7 +50,7 @@ public enum NotificationMessages {
         }
         return NotificationMessage(
             kind: .newTracks, level: .info,
-            title: "\(count(round.added, "new track")) from \(round.channelTitle)",
+            title: "\(count(round.added, "new track")) from \(round.sourceTitle)",
             body: lines.joined(separator: "\n"), data: round)
     }
 

@@ -11,7 +11,7 @@ import Synchronization
 /// - **From events.** It subscribes to the domain's `EventHub`; the subscriber (which runs
 ///   under the hub's delivery lock, on the publisher's thread) only picks the events it needs
 ///   and hands them to a serial queue of its own. Every message is built there from what the
-///   event carries (`NotificationMessages`): a sync's new tracks (`channel.sync_settled`),
+///   event carries (`NotificationMessages`): a sync's new tracks (`source.sync_settled`),
 ///   downloads that failed for good, the brake (once per pause, until downloads resume), a
 ///   yt-dlp update, a failed backup.
 /// - **Bursts become one message.** Downloads that fail for good within

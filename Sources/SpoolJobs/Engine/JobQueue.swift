@@ -65,6 +65,12 @@ public final class JobQueue: Sendable {
         listeners.withLock { $0.onCancelRunning.append(listener) }
     }
 
+    /// Tells the workers that jobs became due by a change the queue did not make itself (a
+    /// source resumed: its held jobs' `run_after` moved to now).
+    public func jobsBecameDue() {
+        notifyEnqueued()
+    }
+
     private func notifyEnqueued() {
         listeners.withLock { $0.onEnqueue }.forEach { $0() }
     }
@@ -78,13 +84,16 @@ public final class JobQueue: Sendable {
 
     /// Inserts jobs in one transaction. A download whose video already has an active job is
     /// skipped (the unique partial index decides), so re-syncs and double clicks never duplicate.
+    /// - Parameter alongside: more writes for the same transaction (a sync records the entries
+    ///   it listed with the downloads it queues: both commit, or neither).
     @discardableResult
-    public func enqueue(_ jobs: [NewJob]) throws -> EnqueueResult {
-        guard !jobs.isEmpty else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: 0) }
+    public func enqueue(_ jobs: [NewJob], alongside: ((Database) throws -> Void)? = nil) throws -> EnqueueResult {
+        guard !jobs.isEmpty || alongside != nil else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: 0) }
         let now = Self.now
         let (ids, inserted) = try database.write { db -> ([Int64], [Job]) in
+            try alongside?(db)
             let statement = try db.makeStatement(sql: """
-                INSERT INTO jobs (kind, status, priority, payload, channel_id, video_id, title, attempts,
+                INSERT INTO jobs (kind, status, priority, payload, source_id, video_id, title, attempts,
                                   max_attempts, run_after, created_at, updated_at)
                 VALUES (?, 'pending', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
@@ -99,7 +108,7 @@ public final class JobQueue: Sendable {
             var hooked: [Int64] = []
             for job in jobs {
                 let arguments: StatementArguments = [
-                    job.kind, job.priority, job.payload, job.channelId, job.videoId, job.title,
+                    job.kind, job.priority, job.payload, job.sourceId, job.videoId, job.title,
                     max(1, job.maxAttempts), job.runAfter ?? now, now, now]
                 if let id = try Int64.fetchOne(statement, arguments: arguments) {
                     try eventStatement.execute(arguments: [id, now])
@@ -114,6 +123,7 @@ public final class JobQueue: Sendable {
         }
         // A big batch (a channel's first sync) is one event: thousands of `job.status` events
         // at once would only flood every live client, which refetches its page instead.
+        guard !ids.isEmpty else { return EnqueueResult(insertedIds: [], inserted: [], skippedDuplicates: jobs.count) }
         if ids.count > Self.individualEventLimit {
             events(.enqueued(JobsEnqueued(count: ids.count, firstId: ids.first ?? 0, lastId: ids.last ?? 0, kinds: Set(jobs.map(\.kind)).sorted())))
         } else {
@@ -542,14 +552,69 @@ public final class JobQueue: Sendable {
     }
 
     /// Jobs newest first, optionally filtered, with cursor paging on the id.
-    public func jobs(status: JobStatus? = nil, kind: String? = nil, limit: Int = 100, before: Int64? = nil) throws -> [Job] {
+    public func jobs(status: JobStatus? = nil, kind: String? = nil, sourceId: Int64? = nil, limit: Int = 100, before: Int64? = nil) throws -> [Job] {
+        try jobs(statuses: status.map { [$0] }, kind: kind, sourceId: sourceId, limit: limit, after: before.map { .newest(beforeId: $0) })
+    }
+
+    /// How a job list is ordered, and where a page starts.
+    public enum ListPosition: Sendable {
+        /// Newest first; the page starts below this id.
+        case newest(beforeId: Int64)
+        /// In the order workers will claim them (priority, then `run_after`, then id); the
+        /// page starts after the job with this due key and id (`JobQueue.dueKey`).
+        case due(key: Double, afterId: Int64)
+    }
+
+    /// One number that orders jobs as the claim does: higher priority first, then earlier
+    /// `run_after` (run_after stays far below 10^11 s), for keyset paging in due order.
+    public static func dueKey(_ job: Job) -> Double {
+        job.runAfter.timeIntervalSince1970 - Double(job.priority) * 1e11
+    }
+
+    /// Jobs newest first (or in due order), filtered by statuses, kind and source, with
+    /// keyset paging.
+    public func jobs(statuses: Set<JobStatus>?, kind: String? = nil, sourceId: Int64? = nil, dueOrder: Bool = false,
+                     limit: Int = 100, after position: ListPosition? = nil) throws -> [Job] {
         try database.read { db in
-            var request = Job.all().order(Column("id").desc).limit(limit)
-            if let status { request = request.filter(Column("status") == status.rawValue) }
-            if let kind { request = request.filter(Column("kind") == kind) }
-            if let before { request = request.filter(Column("id") < before) }
-            return try request.fetchAll(db)
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let statuses { conditions.append("status IN \(statuses.sql)") }
+            if let kind { conditions.append("kind = ?"); arguments += [kind] }
+            if let sourceId { conditions.append("source_id = ?"); arguments += [sourceId] }
+            let dueKey = "(run_after - priority * 1e11)"
+            switch position {
+            case .newest(let id)?: conditions.append("id < ?"); arguments += [id]
+            case .due(let key, let id)?: conditions.append("(\(dueKey) > ? OR (\(dueKey) = ? AND id > ?))"); arguments += [key, key, id]
+            case nil: break
+            }
+            let order = dueOrder ? "\(dueKey), id" : "id DESC"
+            return try Job.fetchAll(db, sql: """
+                SELECT \(Job.columnList) FROM jobs \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                ORDER BY \(order) LIMIT ?
+                """, arguments: arguments + [limit])
         }
+    }
+
+    /// Deletes finished jobs (with their timelines) of the given terminal statuses, a batch
+    /// at a time at background priority ("Clear finished"). Returns how many went.
+    public func deleteFinished(_ statuses: Set<JobStatus>, sourceId: Int64? = nil) throws -> Int {
+        guard !statuses.isEmpty, statuses.isSubset(of: JobStatus.terminal) else {
+            throw JobQueueError.conflict("Only finished jobs can be cleared (\(JobStatus.terminal.map(\.rawValue).sorted().joined(separator: ", "))).")
+        }
+        var total = 0
+        while true {
+            let deleted = try database.write(priority: .background) { db -> Int in
+                try db.execute(sql: """
+                    DELETE FROM jobs WHERE id IN (
+                        SELECT id FROM jobs WHERE status IN \(statuses.sql) \(sourceId == nil ? "" : "AND source_id = ?") LIMIT 500)
+                    """, arguments: sourceId.map { [$0] } ?? [])
+                return db.changesCount
+            }
+            total += deleted
+            if deleted < 500 { break }
+        }
+        if total > 0 { events(.deleted(JobsDeleted(count: total, statuses: statuses.map(\.rawValue).sorted()))) }
+        return total
     }
 
     public func job(_ id: Int64) throws -> Job? {
@@ -563,11 +628,13 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// How many jobs are in each of the nine statuses.
-    public func counts() throws -> [JobStatus: Int] {
+    /// How many jobs are in each of the nine statuses (of one source, when given).
+    public func counts(sourceId: Int64? = nil) throws -> [JobStatus: Int] {
         try database.read { db in
             var counts = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs GROUP BY status") {
+            let filter = sourceId == nil ? "" : "WHERE source_id = ?"
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs \(filter) GROUP BY status",
+                                        arguments: sourceId.map { [$0] } ?? []) {
                 if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             return counts

@@ -5,7 +5,7 @@ public struct NewJob: Sendable {
     public var kind: String
     public var payload: String
     public var priority: Int
-    public var channelId: Int64?
+    public var sourceId: Int64?
     public var videoId: String?
     public var title: String?
     public var maxAttempts: Int
@@ -13,13 +13,13 @@ public struct NewJob: Sendable {
     public var runAfter: Double?
 
     public init(
-        kind: String, payload: String = "{}", priority: Int = 0, channelId: Int64? = nil,
+        kind: String, payload: String = "{}", priority: Int = 0, sourceId: Int64? = nil,
         videoId: String? = nil, title: String? = nil, maxAttempts: Int = 5, runAfter: Double? = nil
     ) {
         self.kind = kind
         self.payload = payload
         self.priority = priority
-        self.channelId = channelId
+        self.sourceId = sourceId
         self.videoId = videoId
         self.title = title
         self.maxAttempts = maxAttempts
@@ -28,11 +28,11 @@ public struct NewJob: Sendable {
 
     /// Encodes `payload` as the job's JSON payload.
     public init<Payload: Encodable>(
-        kind: String, payload: Payload, priority: Int = 0, channelId: Int64? = nil,
+        kind: String, payload: Payload, priority: Int = 0, sourceId: Int64? = nil,
         videoId: String? = nil, title: String? = nil, maxAttempts: Int = 5, runAfter: Double? = nil
     ) throws {
         let json = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
-        self.init(kind: kind, payload: json, priority: priority, channelId: channelId, videoId: videoId,
+        self.init(kind: kind, payload: json, priority: priority, sourceId: sourceId, videoId: videoId,
                   title: title, maxAttempts: maxAttempts, runAfter: runAfter)
     }
 }

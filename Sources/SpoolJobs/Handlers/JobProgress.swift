@@ -34,12 +34,19 @@ public struct JobsEnqueued: Sendable, Encodable {
     public let kinds: [String]
 }
 
+/// Finished jobs cleared by the user: clients refetch their counts.
+public struct JobsDeleted: Sendable, Encodable {
+    public let count: Int
+    public let statuses: [String]
+}
+
 /// What the queue tells its owner after each commit (the domain turns them into its events).
 public enum JobQueueEvent: Sendable {
     /// A job's status changed (or it was enqueued): the job as committed.
     case status(Job)
     case progress(JobProgressEvent)
     case enqueued(JobsEnqueued)
+    case deleted(JobsDeleted)
 }
 
 /// Receives the queue's events on the committing thread, after the commit.

@@ -10,7 +10,7 @@ extension Job {
     /// `SELECT *`, `RETURNING *`, `columnList` and GRDB's requests all give rows that
     /// `init(row:)` reads by position.
     public static let columnNames = [
-        "id", "kind", "status", "priority", "payload", "channel_id", "video_id", "title", "attempts",
+        "id", "kind", "status", "priority", "payload", "source_id", "video_id", "title", "attempts",
         "max_attempts", "run_after", "lease_until", "worker", "progress_percent", "progress_bytes",
         "progress_total_bytes", "progress_speed", "progress_eta", "last_error", "error_class", "log_tail",
         "created_at", "updated_at", "started_at", "finished_at", "error_detail",
@@ -30,7 +30,7 @@ extension Job {
         status = row[2]
         priority = row[3]
         payload = row[4]
-        channelId = row[5]
+        sourceId = row[5]
         videoId = row[6]
         title = row[7]
         attempts = row[8]
@@ -59,7 +59,7 @@ extension Job {
         container["status"] = status
         container["priority"] = priority
         container["payload"] = payload
-        container["channel_id"] = channelId
+        container["source_id"] = sourceId
         container["video_id"] = videoId
         container["title"] = title
         container["attempts"] = attempts

@@ -12,7 +12,7 @@ public struct Job: SpoolRecord, Identifiable, Equatable {
     public var priority: Int
     /// Kind-specific JSON.
     public var payload: String
-    public var channelId: Int64?
+    public var sourceId: Int64?
     public var videoId: String?
     public var title: String?
     public var attempts: Int
@@ -37,7 +37,7 @@ public struct Job: SpoolRecord, Identifiable, Equatable {
     public var errorDetail: String?
 
     public init(
-        kind: String, payload: String = "{}", priority: Int = 0, channelId: Int64? = nil,
+        kind: String, payload: String = "{}", priority: Int = 0, sourceId: Int64? = nil,
         videoId: String? = nil, title: String? = nil, maxAttempts: Int = 5,
         runAfter: Date = Date(), createdAt: Date = Date()
     ) {
@@ -45,7 +45,7 @@ public struct Job: SpoolRecord, Identifiable, Equatable {
         self.status = .pending
         self.priority = priority
         self.payload = payload
-        self.channelId = channelId
+        self.sourceId = sourceId
         self.videoId = videoId
         self.title = title
         self.attempts = 0

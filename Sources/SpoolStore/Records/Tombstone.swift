@@ -6,13 +6,13 @@ public struct Tombstone: SpoolRecord, PersistableRecord, Equatable {
     public static let databaseTableName = "tombstones"
 
     public var videoId: String
-    public var channelId: Int64?
+    public var sourceId: Int64?
     public var title: String?
     public var deletedAt: Date
 
-    public init(videoId: String, channelId: Int64?, title: String?, deletedAt: Date = Date()) {
+    public init(videoId: String, sourceId: Int64?, title: String?, deletedAt: Date = Date()) {
         self.videoId = videoId
-        self.channelId = channelId
+        self.sourceId = sourceId
         self.title = title
         self.deletedAt = deletedAt
     }

@@ -8,7 +8,7 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
 
     public var id: Int64?
     public var videoId: String
-    public var channelId: Int64?
+    public var sourceId: Int64?
     public var title: String
     public var uploader: String?
     public var duration: Double?
@@ -29,14 +29,18 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
     /// Relative to the library folder; set while the file sits in the trash.
     public var trashPath: String?
     public var createdAt: Date
+    /// When the video was published, when its source said.
+    public var uploadedAt: Date?
+    /// The user restored it from the trash: retention leaves it alone.
+    public var kept: Bool
 
     public init(
-        videoId: String, channelId: Int64?, title: String, uploader: String? = nil,
+        videoId: String, sourceId: Int64?, title: String, uploader: String? = nil,
         duration: Double? = nil, filePath: String, size: Int64, mimeType: String,
-        thumbnailPath: String? = nil, infoPath: String? = nil, createdAt: Date = Date()
+        thumbnailPath: String? = nil, infoPath: String? = nil, createdAt: Date = Date(), uploadedAt: Date? = nil
     ) {
         self.videoId = videoId
-        self.channelId = channelId
+        self.sourceId = sourceId
         self.title = title
         self.uploader = uploader
         self.duration = duration
@@ -49,6 +53,8 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
         self.playCount = 0
         self.skipCount = 0
         self.createdAt = createdAt
+        self.uploadedAt = uploadedAt
+        self.kept = false
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -4,4 +4,6 @@ import GRDB
 extension JobStatus: DatabaseValueConvertible {}
 extension JobErrorClass: DatabaseValueConvertible {}
 extension PlayEventType: DatabaseValueConvertible {}
-extension ChannelState: DatabaseValueConvertible {}
+extension SourceState: DatabaseValueConvertible {}
+extension SourceKind: DatabaseValueConvertible {}
+extension ProfileMedia: DatabaseValueConvertible {}

@@ -73,9 +73,20 @@ public enum PlayEventType: String, CaseIterable, Codable, Sendable {
     case play, pause, seek, volume, ended, skip, like, dislike, delete, restore
 }
 
-/// The sync state of a channel.
-public enum ChannelState: String, CaseIterable, Codable, Sendable {
+/// The sync state of a source.
+public enum SourceState: String, CaseIterable, Codable, Sendable {
     case idle, syncing, error
+}
+
+/// What a source is: a channel (or one of its tabs) that is re-synced, a playlist (kept in its
+/// order), or one video (downloaded once, never re-synced).
+public enum SourceKind: String, CaseIterable, Codable, Sendable {
+    case channel, playlist, video
+}
+
+/// What a download profile keeps: the sound only (extracted to a codec) or the video.
+public enum ProfileMedia: String, CaseIterable, Codable, Sendable {
+    case audio, video
 }
 
 extension Set where Element == JobStatus {

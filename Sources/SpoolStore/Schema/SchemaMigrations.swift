@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The schema's one source of truth: ordered, named migrations, each applied in its own
@@ -13,6 +14,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v2_track_search", migrate: createTrackSearch)
         migrator.registerMigration("v3_event_log_rowids", migrate: dropAutoincrementFromEventLogs)
         migrator.registerMigration("v4_sync_guard_and_error_causes", migrate: guardSyncsAndExplainErrors)
+        migrator.registerMigration("v5_sources_profiles_entries", migrate: introduceSources)
         return migrator
     }
 
@@ -26,7 +28,7 @@ public enum SchemaMigrations {
                 url TEXT NOT NULL UNIQUE,
                 title TEXT,
                 remote_id TEXT,
-                state TEXT NOT NULL DEFAULT 'idle' CHECK (\(SQLCheck.column("state", in: ChannelState.self))),
+                state TEXT NOT NULL DEFAULT 'idle' CHECK (\(SQLCheck.column("state", in: SourceState.self))),
                 sync_interval_seconds INTEGER NOT NULL DEFAULT 86400 CHECK (sync_interval_seconds > 0),
                 video_count INTEGER NOT NULL DEFAULT 0,
                 added_at REAL NOT NULL,
@@ -204,6 +206,94 @@ public enum SchemaMigrations {
                 SELECT min(id) FROM jobs WHERE kind = 'channel_sync' AND status IN \(active) GROUP BY channel_id);
             CREATE UNIQUE INDEX jobs_one_active_sync ON jobs(channel_id)
                 WHERE kind = 'channel_sync' AND status IN \(active);
+            """)
+    }
+}
+
+extension SchemaMigrations {
+    /// Issue 14's schema:
+    /// - **Sources.** `channels` becomes `sources` (a channel, a playlist or one video), and
+    ///   every `channel_id` becomes `source_id`; SQLite renames the references in the other
+    ///   tables' foreign keys and indexes with the table. A source gets its kind, a download
+    ///   profile, a pause switch, its filters and retention rules (JSON, validated by the
+    ///   domain), and `baseline_pending` for "only new from now on".
+    /// - **Profiles.** Named download profiles; one default (a unique partial index), seeded
+    ///   from the environment settings while `from_settings` is 1.
+    /// - **Entries.** `source_entries` remembers every entry a source listed, with its
+    ///   position (a playlist's order) and, when it was not downloaded, why (`skip_reason`):
+    ///   a filter, or "only new from now on". Filled from the tracks and downloads of the
+    ///   channels migrated, so their re-syncs know what they have.
+    /// - `tracks.uploaded_at`, for retention by age and newest-first rules, and `tracks.kept`:
+    ///   a track the user restored from the trash stays, whatever the rules say.
+    static func introduceSources(_ db: Database) throws {
+        let now = Date().timeIntervalSince1970
+        let active = JobStatus.active.sql
+        try db.execute(sql: """
+            ALTER TABLE channels RENAME TO sources;
+            ALTER TABLE tracks RENAME COLUMN channel_id TO source_id;
+            ALTER TABLE jobs RENAME COLUMN channel_id TO source_id;
+            ALTER TABLE tombstones RENAME COLUMN channel_id TO source_id;
+            DROP INDEX jobs_one_active_sync;
+            UPDATE jobs SET kind = 'source_sync' WHERE kind = 'channel_sync';
+            CREATE UNIQUE INDEX jobs_one_active_sync ON jobs(source_id) WHERE kind = 'source_sync' AND status IN \(active);
+
+            CREATE TABLE profiles (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(name) BETWEEN 1 AND 100),
+                is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+                media TEXT NOT NULL DEFAULT 'audio' CHECK (\(SQLCheck.column("media", in: ProfileMedia.self))),
+                audio_codec TEXT,
+                audio_quality TEXT,
+                max_height INTEGER CHECK (max_height IS NULL OR max_height > 0),
+                format TEXT,
+                embed_metadata INTEGER NOT NULL DEFAULT 1 CHECK (embed_metadata IN (0, 1)),
+                embed_thumbnail INTEGER NOT NULL DEFAULT 1 CHECK (embed_thumbnail IN (0, 1)),
+                use_cookies INTEGER NOT NULL DEFAULT 1 CHECK (use_cookies IN (0, 1)),
+                extra_args TEXT NOT NULL DEFAULT '[]',
+                from_settings INTEGER NOT NULL DEFAULT 0 CHECK (from_settings IN (0, 1)),
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE UNIQUE INDEX profiles_one_default ON profiles(is_default) WHERE is_default = 1;
+            INSERT INTO profiles (id, name, is_default, media, audio_codec, from_settings, created_at, updated_at)
+                VALUES (1, 'Default', 1, 'audio', 'm4a', 1, \(now), \(now));
+
+            ALTER TABLE sources ADD COLUMN kind TEXT NOT NULL DEFAULT 'channel' CHECK (\(SQLCheck.column("kind", in: SourceKind.self)));
+            ALTER TABLE sources ADD COLUMN profile_id INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1));
+            ALTER TABLE sources ADD COLUMN filters TEXT;
+            ALTER TABLE sources ADD COLUMN retention TEXT;
+            ALTER TABLE sources ADD COLUMN baseline_pending INTEGER NOT NULL DEFAULT 0 CHECK (baseline_pending IN (0, 1));
+            ALTER TABLE sources ADD COLUMN last_error_class TEXT CHECK (last_error_class IS NULL OR \(SQLCheck.column("last_error_class", in: JobErrorClass.self)));
+            ALTER TABLE sources ADD COLUMN last_error_detail TEXT;
+            CREATE INDEX sources_profile ON sources(profile_id);
+
+            ALTER TABLE tracks ADD COLUMN uploaded_at REAL;
+            ALTER TABLE tracks ADD COLUMN kept INTEGER NOT NULL DEFAULT 0 CHECK (kept IN (0, 1));
+
+            CREATE TABLE source_entries (
+                id INTEGER PRIMARY KEY,
+                source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+                video_id TEXT NOT NULL,
+                url TEXT,
+                position INTEGER,
+                title TEXT NOT NULL,
+                duration REAL,
+                uploaded_at REAL,
+                first_seen_at REAL NOT NULL,
+                last_seen_at REAL NOT NULL,
+                skip_reason TEXT,
+                UNIQUE (source_id, video_id)
+            );
+            CREATE INDEX source_entries_order ON source_entries(source_id, position);
+            CREATE INDEX source_entries_video ON source_entries(video_id);
+            CREATE INDEX source_entries_skipped ON source_entries(source_id, last_seen_at, id) WHERE skip_reason IS NOT NULL;
+
+            INSERT OR IGNORE INTO source_entries (source_id, video_id, url, title, first_seen_at, last_seen_at)
+                SELECT source_id, video_id, json_extract(payload, '$.url'), coalesce(title, video_id), created_at, created_at FROM jobs
+                WHERE kind = 'download' AND source_id IS NOT NULL AND video_id IS NOT NULL AND json_valid(payload);
+            INSERT OR IGNORE INTO source_entries (source_id, video_id, title, duration, first_seen_at, last_seen_at)
+                SELECT source_id, video_id, title, duration, created_at, created_at FROM tracks WHERE source_id IS NOT NULL;
             """)
     }
 }

@@ -21,12 +21,12 @@ final class SnapshotThrottle: Sendable {
         self.publish = publish
     }
 
-    /// The counts of `channelId` changed.
-    func changed(_ channelId: Int64) {
+    /// The counts of `sourceId` changed.
+    func changed(_ sourceId: Int64) {
         let now = Date().timeIntervalSince1970
         let decision = entries.withLock { entries -> Double? in
-            var entry = entries[channelId] ?? Entry()
-            defer { entries[channelId] = entry }
+            var entry = entries[sourceId] ?? Entry()
+            defer { entries[sourceId] = entry }
             if entry.trailingScheduled { return nil }
             let wait = entry.lastPublished + interval - now
             if wait <= 0 {
@@ -38,15 +38,15 @@ final class SnapshotThrottle: Sendable {
         }
         guard let delay = decision else { return }
         if delay == 0 {
-            queue.async { [publish] in publish(channelId) }
+            queue.async { [publish] in publish(sourceId) }
             return
         }
         queue.asyncAfter(deadline: .now() + delay) { [self] in
             entries.withLock { entries in
-                entries[channelId]?.trailingScheduled = false
-                entries[channelId]?.lastPublished = Date().timeIntervalSince1970
+                entries[sourceId]?.trailingScheduled = false
+                entries[sourceId]?.lastPublished = Date().timeIntervalSince1970
             }
-            publish(channelId)
+            publish(sourceId)
         }
     }
 }

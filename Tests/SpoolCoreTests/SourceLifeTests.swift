@@ -6,16 +6,16 @@ import XCTest
 
 /// Every way a sync can end leaves its channel `idle` or `error` with a readable reason, in
 /// the same commit as the job's end (issue 11, "the channel's state is always true").
-final class ChannelLifeTests: XCTestCase {
+final class SourceLifeTests: XCTestCase {
     private func addChannel(_ h: DomainHarness) throws -> (channel: Int64, sync: Job) {
-        let (snapshot, created) = try h.domain.channels.add(url: "https://fixture.test/channel")
+        let (snapshot, created) = try h.domain.sources.add(url: "https://fixture.test/channel")
         XCTAssertTrue(created)
-        let sync = try XCTUnwrap(try h.domain.queue.jobs(kind: JobKind.channelSync.rawValue).first)
-        return (snapshot.channel.id!, sync)
+        let sync = try XCTUnwrap(try h.domain.queue.jobs(kind: JobKind.sourceSync.rawValue).first)
+        return (snapshot.source.id!, sync)
     }
 
-    private func channel(_ h: DomainHarness, _ id: Int64) throws -> Channel {
-        try h.domain.channels.snapshot(id).channel
+    private func channel(_ h: DomainHarness, _ id: Int64) throws -> Source {
+        try h.domain.sources.snapshot(id).source
     }
 
     func testYtDlpMissingLeavesTheChannelInErrorNamingTheSetting() throws {
@@ -49,10 +49,14 @@ final class ChannelLifeTests: XCTestCase {
             let ended = try h.waitForJob(sync.id!, in: [status])
             XCTAssertEqual(ended.errorClass, errorClass, stderr)
             XCTAssertEqual(ended.errorDetail, stderr, "the raw line stays in the details")
-            XCTAssertTrue(ended.lastError?.hasPrefix("The listing failed: " + ErrorExplanation.text(for: errorClass).summary) == true,
-                          ended.lastError ?? "")
+            let expected = errorClass == .permanent
+                ? "The listing failed: the site says this channel or playlist does not exist"
+                : "The listing failed: " + ErrorExplanation.text(for: errorClass).summary
+            XCTAssertTrue(ended.lastError?.hasPrefix(expected) == true, ended.lastError ?? "")
             let row = try channel(h, id)
             XCTAssertEqual(row.state, .error, stderr)
+            XCTAssertEqual(row.lastErrorClass, errorClass, "the source carries the class of its failure")
+            XCTAssertEqual(row.lastErrorDetail, stderr)
             XCTAssertTrue(row.lastError?.hasPrefix("The listing failed") == true, row.lastError ?? "")
             if status == .retrying { XCTAssertTrue(row.lastError?.contains("tried again") == true) }
         }
@@ -93,7 +97,7 @@ final class ChannelLifeTests: XCTestCase {
     func testACrashIsRetriedThenDeadLetteredWithTheChannelInError() throws {
         let h = try DomainHarness { configuration in
             configuration.maxAttempts = 1
-            configuration.channels.maxAttempts = 1
+            configuration.sources.maxAttempts = 1
         }
         DomainHarness.fake("crash")
         let (id, sync) = try addChannel(h)
@@ -127,13 +131,13 @@ final class ChannelLifeTests: XCTestCase {
         let (id, sync) = try addChannel(h)
         try h.domain.start()
         _ = try h.waitForJob(sync.id!, in: [.completed])
-        let snapshot = try h.domain.channels.snapshot(id)
-        XCTAssertEqual(snapshot.channel.state, .idle)
-        XCTAssertNil(snapshot.channel.lastError)
+        let snapshot = try h.domain.sources.snapshot(id)
+        XCTAssertEqual(snapshot.source.state, .idle)
+        XCTAssertNil(snapshot.source.lastError)
         XCTAssertEqual(snapshot.lastSync?.read, 40)
         XCTAssertEqual(snapshot.lastSync?.new, 40)
         XCTAssertEqual(snapshot.lastSync?.unreadable, 4)
-        XCTAssertEqual(snapshot.channel.title, "Fixture channel", "the title comes from the entries")
+        XCTAssertEqual(snapshot.source.title, "Fixture channel", "the title comes from the entries")
         XCTAssertEqual(try h.domain.queue.jobs(kind: JobKind.download.rawValue).count, 40)
     }
 
@@ -155,14 +159,14 @@ final class ChannelLifeTests: XCTestCase {
     func testConcurrentSyncRequestsQueueOneSync() throws {
         let h = try DomainHarness()
         let (id, first) = try addChannel(h)
-        let channels = h.domain.channels
+        let channels = h.domain.sources
         let results = IdBox()
         DispatchQueue.concurrentPerform(iterations: 16) { _ in
             results.append((try? channels.requestSync(of: id))?.id)
         }
         XCTAssertEqual(Set(results.values.compactMap { $0 }), [first.id!])
         XCTAssertEqual(results.values.count, 16)
-        XCTAssertEqual(try h.domain.queue.jobs(kind: JobKind.channelSync.rawValue).count, 1)
+        XCTAssertEqual(try h.domain.queue.jobs(kind: JobKind.sourceSync.rawValue).count, 1)
     }
 
     /// Removing a channel while its sync runs leaves no trace of it and no stuck job.
@@ -172,10 +176,10 @@ final class ChannelLifeTests: XCTestCase {
         let (id, sync) = try addChannel(h)
         try h.domain.start()
         _ = try h.waitForJob(sync.id!, in: [.running])
-        let removal = try h.domain.channels.remove(id, deleteFiles: true)
+        let removal = try h.domain.sources.remove(id, deleteFiles: true)
         XCTAssertEqual(removal.jobsCancelled, 1)
         _ = try h.waitForJob(sync.id!, in: [.cancelled])
-        XCTAssertThrowsError(try h.domain.channels.snapshot(id))
+        XCTAssertThrowsError(try h.domain.sources.snapshot(id))
     }
 }
 

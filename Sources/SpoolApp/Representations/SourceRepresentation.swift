@@ -1,0 +1,222 @@
+import Foundation
+import SpoolCore
+import SpoolStore
+
+/// A source as the API and the live feed show it, with its counts, rules and last sync.
+struct SourceRepresentation: Encodable, Sendable {
+    private enum CodingKeys: String, CodingKey {
+        case id, url, kind, title, remoteId, state, paused, profileId, addedAt, lastSyncedAt, nextSyncAt, lastFullSyncAt,
+             syncIntervalHours, lastError, lastErrorClass, lastErrorDetail, counts, lastSync, filters, retention
+    }
+
+    /// Every field is written, `null` included, so clients see one stable shape.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(url, forKey: .url)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(title, forKey: .title)
+        try container.encode(remoteId, forKey: .remoteId)
+        try container.encode(state, forKey: .state)
+        try container.encode(paused, forKey: .paused)
+        try container.encode(profileId, forKey: .profileId)
+        try container.encode(addedAt, forKey: .addedAt)
+        try container.encode(lastSyncedAt, forKey: .lastSyncedAt)
+        try container.encode(nextSyncAt, forKey: .nextSyncAt)
+        try container.encode(lastFullSyncAt, forKey: .lastFullSyncAt)
+        try container.encode(syncIntervalHours, forKey: .syncIntervalHours)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(lastErrorClass, forKey: .lastErrorClass)
+        try container.encode(lastErrorDetail, forKey: .lastErrorDetail)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(lastSync, forKey: .lastSync)
+        try container.encode(filters, forKey: .filters)
+        try container.encode(retention, forKey: .retention)
+    }
+
+    let id: Int64
+    let url: String
+    let kind: SourceKind
+    let title: String?
+    let remoteId: String?
+    let state: SourceState
+    let paused: Bool
+    let profileId: Int64
+    let addedAt: Date
+    let lastSyncedAt: Date?
+    let nextSyncAt: Date?
+    let lastFullSyncAt: Date?
+    let syncIntervalHours: Double
+    let lastError: String?
+    let lastErrorClass: JobErrorClass?
+    /// The raw line of the tool behind `lastError`.
+    let lastErrorDetail: String?
+    let counts: SourceCounts
+    /// What the last sync did: entries read, new, known, skipped by reason, unreadable.
+    let lastSync: SyncSummary?
+    let filters: SourceFilters?
+    let retention: RetentionRules?
+
+    init(_ snapshot: SourceSnapshot) {
+        let source = snapshot.source
+        id = source.id ?? 0
+        url = source.url
+        kind = source.kind
+        title = source.title
+        remoteId = source.remoteId
+        state = source.state
+        paused = source.paused
+        profileId = source.profileId
+        addedAt = source.addedAt
+        lastSyncedAt = source.lastSyncedAt
+        nextSyncAt = source.nextSyncAt
+        lastFullSyncAt = source.lastFullSyncAt
+        syncIntervalHours = Double(source.syncIntervalSeconds) / 3600
+        lastError = source.lastError
+        lastErrorClass = source.lastErrorClass
+        lastErrorDetail = source.lastErrorDetail
+        counts = snapshot.counts
+        lastSync = snapshot.lastSync
+        filters = snapshot.filters
+        retention = snapshot.retention
+    }
+}
+
+/// `GET /api/sources/{id}`: the source, its profile's name, and what retention removes next.
+struct SourceDetailRepresentation: Encodable, Sendable {
+    struct Leaving: Encodable, Sendable {
+        let track: TrackRepresentation
+        let reason: String
+    }
+    struct Retention: Encodable, Sendable {
+        /// How many tracks the next sweeps will move to the trash.
+        let count: Int
+        let next: [Leaving]
+    }
+    let source: SourceRepresentation
+    let profileName: String?
+    let retentionPreview: Retention
+
+    private enum CodingKeys: String, CodingKey { case profileName, retentionPreview }
+
+    func encode(to encoder: any Encoder) throws {
+        try source.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(profileName, forKey: .profileName)
+        try container.encode(retentionPreview, forKey: .retentionPreview)
+    }
+
+    init(_ detail: SourceService.Detail) {
+        source = SourceRepresentation(detail.snapshot)
+        profileName = detail.profile?.name
+        retentionPreview = Retention(
+            count: detail.retentionCount,
+            next: detail.retentionPreview.map { Leaving(track: TrackRepresentation($0.track), reason: $0.reason) })
+    }
+}
+
+/// One entry of a source's listing, with what became of it.
+struct SourceEntryRepresentation: Encodable, Sendable {
+    let videoId: String
+    let url: String?
+    let position: Int?
+    let title: String
+    let duration: Double?
+    let uploadedAt: Date?
+    let firstSeenAt: Date
+    /// `downloaded`, `queued`, `failed`, `skipped` or `listed`.
+    let state: String
+    let skipReason: String?
+    let trackId: Int64?
+
+    private enum CodingKeys: String, CodingKey {
+        case videoId, url, position, title, duration, uploadedAt, firstSeenAt, state, skipReason, trackId
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(videoId, forKey: .videoId)
+        try container.encode(url, forKey: .url)
+        try container.encode(position, forKey: .position)
+        try container.encode(title, forKey: .title)
+        try container.encode(duration, forKey: .duration)
+        try container.encode(uploadedAt, forKey: .uploadedAt)
+        try container.encode(firstSeenAt, forKey: .firstSeenAt)
+        try container.encode(state, forKey: .state)
+        try container.encode(skipReason, forKey: .skipReason)
+        try container.encode(trackId, forKey: .trackId)
+    }
+
+    init(_ item: SourceService.EntryPage.Item) {
+        videoId = item.entry.videoId
+        url = item.entry.url
+        position = item.entry.position
+        title = item.entry.title
+        duration = item.entry.duration
+        uploadedAt = item.entry.uploadedAt
+        firstSeenAt = item.entry.firstSeenAt
+        state = item.state
+        skipReason = item.entry.skipReason
+        trackId = item.trackId
+    }
+}
+
+/// A download profile.
+struct ProfileRepresentation: Encodable, Sendable {
+    let id: Int64
+    let name: String
+    let isDefault: Bool
+    let media: ProfileMedia
+    let audioCodec: String?
+    let audioQuality: String?
+    let maxHeight: Int?
+    let format: String?
+    let embedMetadata: Bool
+    let embedThumbnail: Bool
+    let useCookies: Bool
+    let extraArgs: [String]
+    /// The default profile still follows the environment settings (no user edited it).
+    let fromSettings: Bool
+    /// Sources that use it.
+    let sources: Int
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, isDefault, media, audioCodec, audioQuality, maxHeight, format, embedMetadata, embedThumbnail, useCookies,
+             extraArgs, fromSettings, sources
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(isDefault, forKey: .isDefault)
+        try container.encode(media, forKey: .media)
+        try container.encode(audioCodec, forKey: .audioCodec)
+        try container.encode(audioQuality, forKey: .audioQuality)
+        try container.encode(maxHeight, forKey: .maxHeight)
+        try container.encode(format, forKey: .format)
+        try container.encode(embedMetadata, forKey: .embedMetadata)
+        try container.encode(embedThumbnail, forKey: .embedThumbnail)
+        try container.encode(useCookies, forKey: .useCookies)
+        try container.encode(extraArgs, forKey: .extraArgs)
+        try container.encode(fromSettings, forKey: .fromSettings)
+        try container.encode(sources, forKey: .sources)
+    }
+
+    init(_ profile: Profile, sources: Int) {
+        id = profile.id ?? 0
+        name = profile.name
+        isDefault = profile.isDefault
+        media = profile.media
+        audioCodec = profile.audioCodec
+        audioQuality = profile.audioQuality
+        maxHeight = profile.maxHeight
+        format = profile.format
+        embedMetadata = profile.embedMetadata
+        embedThumbnail = profile.embedThumbnail
+        useCookies = profile.useCookies
+        extraArgs = (try? JSONDecoder().decode([String].self, from: Data(profile.extraArgs.utf8))) ?? []
+        fromSettings = profile.fromSettings
+        self.sources = sources
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import SpoolCore
+import SpoolHTTP
+import SpoolStore
+
+/// Sources (channels, playlists, single videos): preview a URL, add one with its profile,
+/// filters and retention, list with counts, one with what retention removes next, change it
+/// (profile, filters, retention, pause), sync now (`?full=true` for a full re-list), its
+/// listed entries (the skipped ones with why), re-download with the current profile, remove.
+///
+/// `/api/channels/…` stays an alias of `/api/sources/…` for clients of the first API (the
+/// list's key is `channels` there).
+struct SourceRoutes: RouteCollection {
+    let sources: SourceService
+
+    func register(on routes: inout Routes) {
+        for collection in ["sources", "channels"] {
+            let base = "/api/\(collection)"
+            routes.get(base) { _ in
+                .json([collection: try sources.list().map(SourceRepresentation.init)])
+            }
+            routes.post(base) { request in try add(request) }
+            routes.get(base + "/{id}") { request in
+                .json(SourceDetailRepresentation(try sources.detail(try request.idParameter())))
+            }
+            routes.patch(base + "/{id}") { request in
+                .json(SourceRepresentation(try sources.update(try request.idParameter(), try changes(request))))
+            }
+            routes.post(base + "/{id}/sync") { request in
+                let id = try request.idParameter()
+                _ = try sources.snapshot(id)
+                try sources.requestSync(of: id, full: try request.boolean("full"))
+                return .json(SourceRepresentation(try sources.snapshot(id)), status: 202)
+            }
+            routes.delete(base + "/{id}") { request in
+                let removal = try sources.remove(try request.idParameter(), deleteFiles: try request.boolean("delete_files"))
+                return .json(RemoveReply(deleted: true, filesDeleted: removal.filesDeleted))
+            }
+        }
+        routes.post("/api/sources/preview") { request in
+            let body = try request.decodeJSON(PreviewRequest.self)
+            return .json(PreviewReply(try sources.preview(url: body.url)))
+        }
+        routes.get("/api/sources/{id}/entries") { request in
+            let page = try sources.entries(
+                of: try request.idParameter(), skippedOnly: try request.boolean("skipped"),
+                after: try request.cursor(), limit: try request.integer("limit", default: 100, in: 1...500))
+            return .json(EntriesReply(entries: page.items.map(SourceEntryRepresentation.init), nextBefore: page.next?.token))
+        }
+        routes.post("/api/sources/{id}/redownload") { request in
+            .json(["queued": try sources.redownload(try request.idParameter())], status: 202)
+        }
+    }
+
+    private struct AddRequest: Decodable {
+        let url: String
+        let profileId: Int64?
+        let filters: SourceFilters?
+        let retention: RetentionRules?
+        let onlyNew: Bool?
+    }
+
+    private func add(_ request: HTTPRequest) throws -> HTTPResponse {
+        let body = try request.decodeJSON(AddRequest.self)
+        var options = SourceService.AddOptions()
+        options.profileId = body.profileId
+        options.filters = body.filters
+        options.retention = body.retention
+        options.onlyNew = body.onlyNew ?? false
+        let (snapshot, created) = try sources.add(url: body.url, options: options)
+        // The same URL again answers with the existing source, not a second one.
+        return .json(SourceRepresentation(snapshot), status: created ? 202 : 200)
+    }
+
+    /// A PATCH body: every field optional; `filters` or `retention` set to null removes them.
+    private func changes(_ request: HTTPRequest) throws -> SourceService.Changes {
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else { throw CocoaError(.coderInvalidValue) }
+            object = parsed
+        } catch {
+            throw HTTPError(status: 400, code: "invalid_json", message: "The request body must be a JSON object.")
+        }
+        let known: Set<String> = ["profile_id", "filters", "retention", "paused", "sync_interval_hours"]
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw DomainError.invalid(field: unknown, "is not a field of a source; change \(known.sorted().joined(separator: ", ")).")
+        }
+        let body = try request.decodeJSON(ChangeRequest.self)
+        var changes = SourceService.Changes()
+        changes.profileId = body.profileId
+        changes.paused = body.paused
+        changes.syncIntervalHours = body.syncIntervalHours
+        if object.keys.contains("filters") {
+            if object["filters"] is NSNull { changes.clearFilters = true } else { changes.filters = body.filters }
+        }
+        if object.keys.contains("retention") {
+            if object["retention"] is NSNull { changes.clearRetention = true } else { changes.retention = body.retention }
+        }
+        return changes
+    }
+
+    private struct ChangeRequest: Decodable {
+        let profileId: Int64?
+        let filters: SourceFilters?
+        let retention: RetentionRules?
+        let paused: Bool?
+        let syncIntervalHours: Double?
+    }
+
+    private struct PreviewRequest: Decodable { let url: String }
+
+    private struct PreviewReply: Encodable {
+        struct Entry: Encodable {
+            let id: String
+            let title: String
+            let duration: Double?
+            let uploadedAt: Date?
+        }
+        let url: String
+        let kind: SourceKind
+        let title: String?
+        let entryCount: Int?
+        let entries: [Entry]
+        let existingSourceId: Int64?
+
+        private enum CodingKeys: String, CodingKey { case url, kind, title, entryCount, entries, existingSourceId }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(url, forKey: .url)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(title, forKey: .title)
+            try container.encode(entryCount, forKey: .entryCount)
+            try container.encode(entries, forKey: .entries)
+            try container.encode(existingSourceId, forKey: .existingSourceId)
+        }
+
+        init(_ preview: SourceService.Preview) {
+            url = preview.url
+            kind = preview.kind
+            title = preview.title
+            entryCount = preview.entryCount
+            entries = preview.firstEntries.map {
+                Entry(id: $0.id, title: $0.title, duration: $0.duration, uploadedAt: $0.uploadedAt.map(Date.init(timeIntervalSince1970:)))
+            }
+            existingSourceId = preview.existingId
+        }
+    }
+
+    private struct EntriesReply: Encodable {
+        let entries: [SourceEntryRepresentation]
+        let nextBefore: String?
+
+        private enum CodingKeys: String, CodingKey { case entries, nextBefore }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(entries, forKey: .entries)
+            try container.encode(nextBefore, forKey: .nextBefore)
+        }
+    }
+
+    private struct RemoveReply: Encodable {
+        let deleted: Bool
+        let filesDeleted: Int
+    }
+}
+
+/// Download profiles: list (with how many sources use each), one, create, change, delete
+/// (never the default, never one in use).
+struct ProfileRoutes: RouteCollection {
+    let profiles: ProfileService
+
+    func register(on routes: inout Routes) {
+        routes.get("/api/profiles") { _ in
+            let usage = try profiles.usage()
+            return .json(["profiles": try profiles.list().map { ProfileRepresentation($0, sources: usage[$0.id ?? 0] ?? 0) }])
+        }
+        routes.post("/api/profiles") { request in
+            let profile = try profiles.create(try request.decodeJSON(ProfileService.Input.self))
+            return .json(ProfileRepresentation(profile, sources: 0), status: 201)
+        }
+        routes.get("/api/profiles/{id}") { request in
+            let profile = try profiles.profile(try request.idParameter())
+            return .json(ProfileRepresentation(profile, sources: try profiles.usage()[profile.id ?? 0] ?? 0))
+        }
+        routes.patch("/api/profiles/{id}") { request in
+            let profile = try profiles.update(try request.idParameter(), try request.decodeJSON(ProfileService.Input.self))
+            return .json(ProfileRepresentation(profile, sources: try profiles.usage()[profile.id ?? 0] ?? 0))
+        }
+        routes.delete("/api/profiles/{id}") { request in
+            try profiles.delete(try request.idParameter())
+            return .json(["deleted": true])
+        }
+    }
+}
