@@ -54,7 +54,7 @@ final class BackupTests: XCTestCase {
         let names = ["tracks-2026-01-02T000000.000Z.db", "tracks-2026-01-01T000000.000Z.db", "tracks-2026-01-03T000000.000Z.db",
                      "tracks-2026-01-04T000000.000Z.db.partial", "tracks-2026-01-05T000000.000Z.db.partial-journal",
                      "tracks-2026-01-02T000000.000Z.db-wal", "other-2026-01-01T000000.000Z.db", "notes.txt"]
-        for name in names { FileManager.default.createFile(atPath: directory + "/" + name, contents: Data("x".utf8)) }
+        for name in names { XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/" + name, contents: Data("x".utf8))) }
         XCTAssertEqual(files.list().map(\.name), ["tracks-2026-01-01T000000.000Z.db", "tracks-2026-01-02T000000.000Z.db",
                                                   "tracks-2026-01-03T000000.000Z.db"])
         XCTAssertEqual(Set(files.leftovers().map { URL(fileURLWithPath: $0).lastPathComponent }),
@@ -148,7 +148,7 @@ final class BackupTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.3)
         // The folder is replaced by a file: no backup can be written into it.
         try FileManager.default.moveItem(atPath: folder, toPath: directory + "/moved")
-        FileManager.default.createFile(atPath: folder, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: folder, contents: Data()))
         let failed = service.backUpNow()
         XCTAssertFalse(failed.ok)
         XCTAssertNil(failed.path)
@@ -162,6 +162,42 @@ final class BackupTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(next.timeIntervalSince(failed.at), 59)
         service.runIfDue(isIdle: { true }, now: good.at.addingTimeInterval(60.1))
         XCTAssertEqual(service.status.failed, 1, "no attempt before the pause ends")
+    }
+
+    /// A backup from before sources (schema v4): accepted, its channels counted, its pending
+    /// migration named; one with a migration this version does not know is refused.
+    func testRestoreChecksTheSchemaOfTheBackup() throws {
+        let older = directory + "/v4.db"
+        let queue = try DatabaseQueue(path: older)
+        try SchemaMigrations.migrator.migrate(queue, upTo: "v4_sync_guard_and_error_causes")
+        try queue.write { db in try db.execute(sql: "INSERT INTO channels (url, added_at) VALUES ('https://example.org/c', 0)") }
+        try queue.close()
+        let contents = try DatabaseRestore.verify(older, named: "v4.db")
+        XCTAssertEqual(contents.schemaVersion, "v4_sync_guard_and_error_causes")
+        XCTAssertEqual(contents.sources, 1)
+        XCTAssertEqual(contents.pendingMigrations, Array(SchemaMigrations.migrator.migrations.drop { $0 != "v5_sources_profiles_entries" }))
+
+        let newer = try DatabaseQueue(path: older)
+        try newer.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99_later')") }
+        try newer.close()
+        XCTAssertThrowsError(try DatabaseRestore.verify(older, named: "v4.db")) { error in
+            XCTAssertTrue("\(error)".contains("comes from a newer Spool (schema v99_later"), "\(error)")
+        }
+    }
+
+    /// The lock a server holds makes a restore refuse, and nothing is touched.
+    func testRestoreRefusesWhileTheDatabaseIsLocked() throws {
+        let database = directory + "/tracks.db"
+        XCTAssertTrue(FileManager.default.createFile(atPath: database, contents: Data("current".utf8)))
+        let lock = try DatabaseLock.acquire(databasePath: database)
+        XCTAssertThrowsError(try DatabaseRestore.restore(backupPath: database, databasePath: database)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("Refusing to restore while a Spool server (pid \(getpid()))"), "\(error)")
+        }
+        XCTAssertThrowsError(try DatabaseLock.acquire(databasePath: database), "a second server is refused too")
+        lock.release()
+        XCTAssertNoThrow(try DatabaseLock.acquire(databasePath: database).release(), "released")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: database)), Data("current".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), ["tracks.db", "tracks.db.lock"])
     }
 
     func testExplainsAFullDiskAndAnUnwritableFolder() {
