@@ -123,9 +123,11 @@ final class BackupTests: XCTestCase {
         let service = BackupService(database: database, settings: .init(directory: directory + "/backups", intervalSeconds: 100, keep: 5),
                                     hub: EventHub(), logger: Logger(label: "test"))
         let start = Date()
-        service.runIfDue(isIdle: { false }, now: start)
-        XCTAssertEqual(service.files.list().count, 0, "due (no backup yet), but downloads run")
         service.runIfDue(isIdle: { true }, now: start)
+        XCTAssertEqual(service.files.list().count, 0, "no backup yet: the first is due an interval (at most an hour) after start")
+        service.runIfDue(isIdle: { false }, now: start.addingTimeInterval(101))
+        XCTAssertEqual(service.files.list().count, 0, "due, but downloads run")
+        service.runIfDue(isIdle: { true }, now: start.addingTimeInterval(101))
         XCTAssertEqual(service.files.list().count, 1, "due and idle")
         let last = try XCTUnwrap(service.status.last).at
         service.runIfDue(isIdle: { true }, now: last.addingTimeInterval(99))

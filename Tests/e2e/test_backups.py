@@ -109,6 +109,8 @@ def test_backups_are_daily_by_default_and_a_restart_does_not_take_one_early(spoo
     health = server.get("/api/health").json()["backups"]
     assert health["enabled"] and health["interval_hours"] == 24 and health["keep"] == 7
     assert health["files"] == 0 and health.get("last") is None
+    first = calendar.timegm(time.strptime(health["next_due_at"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert abs(first - (time.time() + 3600)) < 120, "the first backup is due an hour after start"
     # A backup found on disk sets the clock: the next one is due a day after it.
     server.stop()
     folder = server.db_path.parent / "backups"

@@ -367,7 +367,7 @@ private struct SettingsReader {
     func list(_ name: String) throws(SettingsError) -> [String] {
         guard case .list(let values) = descriptor(name).kind else { preconditionFailure("\(name) is not a list setting") }
         let items = raw(name).lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if items == ["all"] { return values }
+        if items.contains("all") { return values }
         if items == ["none"] { return [] }
         if let unknown = items.first(where: { !values.contains($0) }) {
             throw SettingsError(setting: name, message: "'\(unknown)' is not one of all, none, \(values.joined(separator: ", "))")

@@ -13,7 +13,9 @@ import Synchronization
 ///   a consistent database; it is written as `….partial` and renamed, so a crash or a full disk
 ///   never leaves a half-written file under a backup's name (see `BackupFiles`).
 /// - **When.** A backup is due one interval after the newest one in the folder (found by
-///   name at start, so restarts neither skip nor repeat one), and at once when there is none.
+///   name at start, so restarts neither skip nor repeat one). With none yet, the first is due
+///   an hour after start (or one interval, if shorter): not the empty database of a first
+///   start, and still taken by a server restarted every few hours.
 ///   It runs while no job runs or is due; downloads that never stop (a 20,000-video channel
 ///   takes days) would postpone it forever, so once it is a whole interval overdue it runs
 ///   anyway: the copy reads a snapshot and blocks nobody, it only costs disk reads.
@@ -112,10 +114,11 @@ public final class BackupService: Sendable {
         }
     }
 
-    /// When the next backup is due: one interval after the newest, at once when there is
-    /// none, and not before the pause after a failure.
+    /// When the next backup is due: one interval after the newest, an hour after start when
+    /// there is none, and not before the pause after a failure.
     private func dueAt(_ state: State) -> Date {
-        let due = state.last.map { $0.at.addingTimeInterval(settings.intervalSeconds) } ?? startedAt
+        let due = state.last.map { $0.at.addingTimeInterval(settings.intervalSeconds) }
+            ?? startedAt.addingTimeInterval(min(settings.intervalSeconds, 3600))
         return max(due, state.retryAfter ?? .distantPast)
     }
 

@@ -87,6 +87,10 @@ public final class NotificationService: Sendable {
         var notifiers: [any Notifier] = []
         if let urls = settings.appriseURLs, !urls.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             notifiers.append(AppriseNotifier(executable: settings.appriseExecutable, urls: urls))
+            if !FileManager.default.isExecutableFile(atPath: settings.appriseExecutable) {
+                logger.warning("APPRISE_URLS is set but apprise was not found: install it (pip install apprise) or set APPRISE_PATH",
+                               metadata: ["path": "\(settings.appriseExecutable)"])
+            }
         }
         if let url = settings.webhookURL, !url.isEmpty {
             notifiers.append(WebhookNotifier(endpoint: try HTTPPost.Endpoint(url: url)))
