@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "SpoolCore",
             dependencies: [
-                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess", "SpoolMedia",
+                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess", "SpoolMedia", "SpoolAuth",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -86,14 +86,14 @@ let package = Package(
         .target(
             name: "SpoolApp",
             dependencies: [
-                "SpoolCore", "SpoolHTTP",
+                "SpoolCore", "SpoolHTTP", "SpoolAuth",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "spool",
             dependencies: [
-                "SpoolApp",
+                "SpoolApp", "SpoolCore", "SpoolStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

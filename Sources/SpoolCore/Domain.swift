@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SpoolAuth
 import SpoolJobs
 import SpoolMedia
 import SpoolStore
@@ -37,6 +38,10 @@ public struct DomainConfiguration: Sendable {
     /// A package index instead of PyPI, for tests.
     public var ytdlpUpdateIndexURL: String?
     public var ytdlpUpdateCheckSeconds = 86_400.0
+    /// How long a browser stays signed in without being used.
+    public var sessionLifetimeDays = 30.0
+    /// Argon2id's parameters for new password hashes (tests use cheaper ones).
+    public var passwordHasher = PasswordHasher.standard
     /// Scheduled backups (off unless an interval is set; the settings' default is daily).
     public var backups = BackupService.Settings()
     /// Notifiers and what they are told (none unless configured).
@@ -71,7 +76,11 @@ public final class Domain: Sendable {
     public let library: TrackLibrary
     public let files: Library
     public let trash: TrashService
-    public let ratings: RatingService
+    public let renames: LibraryRenames
+    public let listening: ListeningService
+    public let removal: TrackRemoval
+    public let accounts: AccountService
+    public let credentials: CredentialService
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
@@ -115,8 +124,15 @@ public final class Domain: Sendable {
             database: database, retentionSeconds: Double(configuration.jobRetentionDays) * 86_400,
             intervalSeconds: configuration.housekeepingIntervalSeconds, logger: logger)
         self.library = TrackLibrary(database: database)
-        self.trash = TrashService(database: database, hub: events, paths: paths, locks: TrackLocks(), logger: logger)
-        self.ratings = RatingService(database: database, hub: events)
+        // One lock per track for every file-and-row change: trash, restore, purge, rename.
+        let locks = TrackLocks()
+        self.trash = TrashService(database: database, hub: events, paths: paths, locks: locks, logger: logger)
+        self.renames = LibraryRenames(database: database, queue: queue, paths: paths, locks: locks, hub: events, logger: logger)
+        let listening = ListeningService(database: database, hub: events)
+        self.listening = listening
+        self.removal = TrackRemoval(trash: trash, listening: listening)
+        self.accounts = AccountService(database: database, hasher: configuration.passwordHasher, logger: logger)
+        self.credentials = CredentialService(database: database, sessionLifetime: configuration.sessionLifetimeDays * 86_400)
         self.telemetry = TelemetryIngest(database: database)
         self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
         self.retention = RetentionService(database: database, trash: trash, logger: logger)
@@ -192,7 +208,8 @@ public final class Domain: Sendable {
             limits: JobLimits(timeLimit: configuration.downloadTimeLimitSeconds, stallTimeout: configuration.downloadStallSeconds),
             handler: DownloadHandler(runner: runner, drivers: drivers, plan: { sourceId in
                 try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
-            }, library: files, brake: brake, hub: events, media: media, logger: logger))
+            }, library: files, database: database, brake: brake, hub: events, media: media, logger: logger))
+        workers.register(JobKind.libraryRename.rawValue, handler: LibraryRenameHandler(renames: renames))
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }
@@ -240,6 +257,7 @@ public final class Domain: Sendable {
         let settings = configuration.downloadOptions
         try profiles.followSettings(audioFormat: settings.audioFormat, format: settings.format, extraArguments: settings.extraArguments)
         try trash.reconcile()
+        try renames.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
         syncRounds.start()

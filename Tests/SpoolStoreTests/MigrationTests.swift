@@ -224,6 +224,54 @@ final class MigrationTests: XCTestCase {
         }, "one active sync per source, under its new name")
     }
 
+    /// Issue 17: the single-user state of a populated v3 database (likes, dislikes, counts,
+    /// positions, play events) becomes the owner's (user 1), every row of it, and the shared
+    /// tracks lose those columns.
+    func testTheListeningStateOfASingleUserDatabaseBecomesTheOwners() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        do {
+            let old = try SpoolDatabase(options: DatabaseOptions(path: path))
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v3_event_log_rowids")
+            try old.write { db in
+                try Self.populate(db)
+                try db.execute(sql: """
+                    UPDATE tracks SET rating = 1, liked_at = id * 10 WHERE id <= 10;
+                    UPDATE tracks SET rating = -1 WHERE id BETWEEN 11 AND 13;
+                    UPDATE tracks SET play_count = id, skip_count = id % 3, last_played_at = 500 WHERE id <= 40;
+                    UPDATE tracks SET last_position = id * 1.5 WHERE id BETWEEN 20 AND 30;
+                    """)
+            }
+            try old.close()
+        }
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path))
+        try database.migrate()
+        try database.read { db in
+            let owner = try Row.fetchOne(db, sql: "SELECT name, role, password_hash FROM users WHERE id = 1")
+            XCTAssertEqual(owner?["name"], "admin")
+            XCTAssertEqual(owner?["role"], "admin")
+            XCTAssertNil(owner?["password_hash"] as String?, "the owner sets a password at first start")
+            let state = try Row.fetchOne(db, sql: """
+                SELECT count(*) FILTER (WHERE rating = 1) AS likes, count(*) FILTER (WHERE rating = -1) AS dislikes,
+                       sum(play_count) AS plays, sum(skip_count) AS skips, count(last_position) AS positions,
+                       sum(liked_at) AS liked_times
+                FROM user_tracks WHERE user_id = 1
+                """)!
+            XCTAssertEqual(state["likes"], 10)
+            XCTAssertEqual(state["dislikes"], 3)
+            XCTAssertEqual(state["plays"], (1...40).reduce(0, +))
+            XCTAssertEqual(state["skips"], (1...40).map { $0 % 3 }.reduce(0, +))
+            XCTAssertEqual(state["positions"], 11)
+            XCTAssertEqual(state["liked_times"], (1...10).map { $0 * 10 }.reduce(0, +))
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM user_tracks"), 40)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM play_events WHERE user_id = 1"), 50)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM play_events"), 50)
+            let columns = try db.columns(in: "tracks").map(\.name)
+            XCTAssertFalse(columns.contains("rating") || columns.contains("play_count"), "\(columns)")
+        }
+        try assertIntegrity(database)
+    }
+
     // MARK: - Helpers
 
     /// Rows as a v1 database holds them, written with SQL of that schema (today's records have

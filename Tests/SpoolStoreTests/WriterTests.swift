@@ -96,8 +96,11 @@ final class WriterTests: XCTestCase {
     func testBackupIsAConsistentCopyAndNeverOverwrites() throws {
         let directory = try TemporaryDirectory()
         let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
-        try database.migrate()
+        // Rows as the first schema holds them (the helper writes v1's SQL), then the rest of the
+        // migrations over them: the copy is of a real, populated, current database.
+        try SchemaMigrations.migrator.migrate(database.pool, upTo: "v1_initial")
         try database.write { db in try MigrationTests.populate(db) }
+        try database.migrate()
 
         let target = directory.file("backups/copy.db")
         try database.backup(to: target)

@@ -329,10 +329,13 @@ def seed_liked_tracks(server, count: int = 3, seconds: int = 60) -> list[dict]:
             for r in rows:
                 cur = db.execute(
                     "INSERT INTO tracks (video_id, title, uploader, duration, file_path, size, mime_type,"
-                    " rating, liked_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " created_at) VALUES (?,?,?,?,?,?,?,?)",
                     (r["video_id"], r["title"], r["uploader"], r["duration"], r["file_path"], r["size"],
-                     r["mime_type"], r["rating"], r["liked_at"], r["created_at"]))
+                     r["mime_type"], r["created_at"]))
                 r["id"] = cur.lastrowid
+                # Liked by the owner (user 1), whom a loopback server without passwords acts as.
+                db.execute("INSERT INTO user_tracks (user_id, track_id, rating, liked_at) VALUES (1, ?, ?, ?)",
+                           (r["id"], r["rating"], r["liked_at"]))
     finally:
         db.close()
     return rows

@@ -76,10 +76,14 @@ class SpoolServer:
             [spool_binary(), "serve"], cwd=self.tmp, env=self.env,
             stdout=subprocess.PIPE, stderr=self._log)
         deadline = time.time() + timeout
+        # What the server printed before "listening on" (e.g. the first-start link).
+        self.startup_lines = []
         while time.time() < deadline:
             line = self.process.stdout.readline().decode()
             if "listening on" in line:
                 return self
+            if line:
+                self.startup_lines.append(line.strip())
             if self.process.poll() is not None:
                 break
         raise RuntimeError(f"spool did not start: {self.log()}")

@@ -39,14 +39,32 @@ def raw_request(port: int, text: str, timeout: float = 10) -> bytes:
 # --- Access token -------------------------------------------------------------------------
 
 
-def test_a_lan_address_without_a_token_refuses_to_start(tmp_path):
-    env = {**os.environ, "HOST": "0.0.0.0", "PORT": "0", "DB_PATH": str(tmp_path / "t.db"), "AUTH_TOKEN": ""}
-    out = subprocess.run([spool_binary(), "serve"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
-    assert out.returncode == 2
-    assert "AUTH_TOKEN" in out.stderr and "loopback" in out.stderr and len(out.stderr.strip().splitlines()) == 1
-    short = subprocess.run([spool_binary(), "serve"], env={**env, "AUTH_TOKEN": "short"}, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=30)
-    assert short.returncode == 2 and "AUTH_TOKEN" in short.stderr
+def test_a_lan_address_without_an_account_serves_only_the_first_start_page(spool_factory):
+    """Issue 17: a fresh install on 0.0.0.0 is never open: it prints a one-time link, answers
+    401 everywhere else, and the link's code names the owner account (who then signs in)."""
+    server = spool_factory({"HOST": "0.0.0.0", "AUTH_TOKEN": "", "PASSWORD_HASH_MEMORY_KIB": "8192",
+                            "PASSWORD_HASH_ITERATIONS": "1"}, start=False)
+    server.start()
+    link = server.startup_lines[0]
+    assert link.startswith("First start: create the owner account at http://localhost:") and "/setup?code=" in link, link
+    code = link.split("code=")[1].strip()
+    assert server.get("/api/health").status == 401
+    assert server.get("/api/tracks").status == 401
+    page = raw_request(server.port, "GET /library HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert page.startswith(b"HTTP/1.1 303") and b"Location: /setup?next=/library" in page
+    wrong = server.post("/api/setup", {"code": "x" * 24, "name": "Pat", "password": "correct horse"})
+    assert wrong.status == 403 and wrong.json()["error"]["code"] == "invalid_code"
+    short = server.post("/api/setup", {"code": code, "name": "Pat", "password": "short"})
+    assert short.status == 400 and "'password'" in short.json()["error"]["message"]
+    made = server.post("/api/setup", {"code": code, "name": "Pat", "password": "correct horse"})
+    assert made.status == 201 and made.json() == {"id": 1, "name": "Pat", "role": "admin"}, made.text
+    session = {"Cookie": made.headers["Set-Cookie"].split(";")[0]}
+    assert server.get("/api/health", headers=session).status == 200
+    assert server.post("/api/setup", {"code": code, "name": "Eve", "password": "correct horse"}).status == 403, "used once"
+    assert server.get("/api/health").status == 401, "still closed to everyone else"
+    short_token = subprocess.run([spool_binary(), "serve"], env={**server.env, "AUTH_TOKEN": "short"}, cwd=server.tmp,
+                                 capture_output=True, text=True, timeout=30)
+    assert short_token.returncode == 2 and "AUTH_TOKEN" in short_token.stderr
 
 
 def test_a_lan_address_starts_with_the_explicit_opt_out(spool_factory):
@@ -82,8 +100,6 @@ def test_the_token_guards_api_media_feed_and_metrics(spool_factory):
     session = {"Cookie": cookie.split(";")[0]}
     assert server.get("/api/health", headers=session).status == 200
     assert server.get("/likes_player/0", headers=session).status == 200
-    cleared = server.post("/api/logout", headers=session)
-    assert "Max-Age=0" in cleared.headers["Set-Cookie"]
 
     async def feed():
         url = f"ws://127.0.0.1:{server.port}/ws"
@@ -97,6 +113,10 @@ def test_the_token_guards_api_media_feed_and_metrics(spool_factory):
         async with websockets.connect(url + "?since=99999", additional_headers=session) as ws:
             await asyncio.wait_for(ws.recv(), 5)
     asyncio.run(feed())
+    # Signing out ends the session on the server, not only in this browser.
+    cleared = server.post("/api/logout", headers=session)
+    assert "Max-Age=0" in cleared.headers["Set-Cookie"]
+    assert server.get("/api/health", headers=session).status == 401
 
 
 def test_cross_site_writes_are_refused_with_or_without_a_token(spool_factory):

@@ -65,7 +65,7 @@ def test_jobs_api_rejects_bad_input_clearly(spool_factory):
         (server.get("/api/jobs/abc"), 404, "abc"),
         (server.post("/api/jobs/999999/retry"), 404, "999999"),
         (server.post("/api/jobs/999999/cancel"), 404, "999999"),
-        (server.get("/api/jobs?status=exploded"), 400, "'status': must be one of pending"),
+        (server.get("/api/jobs?status=exploded"), 400, "'status': must be one or more of pending"),
         (server.get("/api/jobs?before=0"), 400, "'before'"),
         (server.get("/api/jobs?before=not-a-cursor"), 400, "'before'"),
         (server.get("/api/jobs?limit=0"), 400, "'limit'"),

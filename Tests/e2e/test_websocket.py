@@ -197,7 +197,7 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(spool
 
 
 def test_channel_changes_reach_other_clients(spool):
-    """A channel added or removed in one tab shows up in every other tab."""
+    """A source added or removed in one tab shows up in every other tab."""
     async def scenario():
         async with websockets.connect(f"ws://127.0.0.1:{spool.port}/ws") as ws:
             created = spool.post("/api/channels", {"url": "http://127.0.0.1:9/feed.xml"})
@@ -206,7 +206,7 @@ def test_channel_changes_reach_other_clients(spool):
             assert spool.delete(f"/api/channels/{channel_id}").status == 200
             while True:
                 message = json.loads(await asyncio.wait_for(ws.recv(), 10))
-                if message["type"] == "channel.deleted":
+                if message["type"] == "source.deleted":
                     assert message["data"] == {"id": channel_id} and isinstance(message["seq"], int)
                     return
     asyncio.run(scenario())

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import SpoolAuth
 import SpoolCore
 import SpoolHTTP
 import SpoolJobs
@@ -17,6 +18,8 @@ public final class SpoolApplication: Sendable {
     let live: LiveFeed
     let httpMetrics = HTTPMetrics()
     let server = ServerReference()
+    let authentication: Authentication
+    let setupCode = SetupCode()
     /// Held for the process's life: `spool db restore` and a second server refuse while it is.
     private let databaseLock: DatabaseLock
     private let logger: Logger
@@ -35,6 +38,9 @@ public final class SpoolApplication: Sendable {
             TestJobs.register(on: domain.workers, settings: settings)
         }
         self.live = LiveFeed(hub: domain.events, allowedOrigins: settings.allowedOrigins)
+        self.authentication = Authentication(
+            accounts: domain.accounts, credentials: domain.credentials, authToken: settings.authToken,
+            singleUserAllowed: settings.singleUserModeAllowed)
     }
 
     /// The domain's configuration from the settings.
@@ -60,6 +66,8 @@ public final class SpoolApplication: Sendable {
         configuration.downloadOptions = YtDlpOptionsFromSettings.make(settings)
         configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
         configuration.jsRuntimePath = settings.jsRuntimePath
+        configuration.sessionLifetimeDays = settings.sessionDays
+        configuration.passwordHasher = settings.passwordHasher
         configuration.ytdlpDriverJobs = settings.ytdlpDriverJobs
         configuration.ytdlpDriverFolder = URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent().path
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
@@ -75,34 +83,42 @@ public final class SpoolApplication: Sendable {
 
     /// Every route of the API, plus the web app as the fallback.
     func makeRouter() -> Router {
-        var routes = Routes(Router())
+        var router = makeRoutes().router
+        let site = StaticSite(root: settings.webDirectory)
+        router.setFallback { request in try site.respond(to: request) }
+        return router
+    }
+
+    /// Every route of the API, each with its access level.
+    func makeRoutes() -> Routes {
+        var routes = Routes(Router(), authenticate: { [authentication] request in try authentication.principal(for: request) })
         let site = StaticSite(root: settings.webDirectory)
         let collections: [any RouteCollection] = [
             HealthRoutes(domain: domain, live: live),
             MetricsRoutes(domain: domain, live: live, http: httpMetrics, connections: { [server] in server.connections }),
             MetaRoutes(),
             JobRoutes(queue: domain.queue),
-            TrackRoutes(library: domain.library, trash: domain.trash, ratings: domain.ratings),
+            TrackRoutes(library: domain.library, trash: domain.trash, listening: domain.listening, removal: domain.removal),
             TelemetryRoutes(ingest: domain.telemetry),
             MediaRoutes(library: domain.library, paths: domain.files.paths, artwork: domain.artwork),
             SourceRoutes(sources: domain.sources),
-            ProfileRoutes(profiles: domain.profiles),
+            ProfileRoutes(profiles: domain.profiles, renames: domain.renames),
             YtDlpRoutes(domain: domain),
+            UserRoutes(accounts: domain.accounts, credentials: domain.credentials),
+            LoginAPI(accounts: domain.accounts, credentials: domain.credentials, authentication: authentication, setupCode: setupCode,
+                     secureCookies: settings.tls != nil, site: site, sessionLifetime: settings.sessionDays * 86_400),
         ]
         for collection in collections { collection.register(on: &routes) }
         if settings.testJobsEnabled {
             TestJobs.register(on: &routes, queue: domain.queue, settings: settings)
         }
-        var router = routes.router
-        LoginAPI(token: settings.authToken, secureCookies: settings.tls != nil, site: site).register(on: &router)
-        router.setFallback { request in try site.respond(to: request) }
-        return router
+        return routes
     }
 
     /// Migrates, serves until SIGINT or SIGTERM, then shuts down gracefully.
     public func serve() throws {
         try database.migrate(logger: logger)
-        let access = AccessControl(token: settings.authToken, origins: OriginPolicy(allowedOrigins: settings.allowedOrigins))
+        let access = AccessControl(authentication: authentication, origins: OriginPolicy(allowedOrigins: settings.allowedOrigins))
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: settings.host, port: settings.port, timeoutSeconds: settings.httpTimeoutSeconds,
@@ -124,6 +140,13 @@ public final class SpoolApplication: Sendable {
             "address": "\(settings.host):\(server.port)", "tls": "\(settings.tls != nil)", "workers": "\(settings.workers)",
             "ytdlp": "\(domain.ytdlp.status.version ?? "not running")", "js_runtime": "\(domain.ytdlp.status.runtime?.name ?? "none")",
         ])
+        if try domain.accounts.needsOwnerPassword() {
+            let scheme = settings.tls == nil ? "http" : "https"
+            let host = Settings.isLoopback(settings.host) || settings.host == "0.0.0.0" || settings.host == "::" ? "localhost" : settings.host
+            let link = "\(scheme)://\(host):\(server.port)/setup?code=\(setupCode.issue())"
+            logger.notice("No account has a password yet: open the first-start link to name the owner account", metadata: ["link": "\(link)"])
+            FileHandle.standardOutput.write(Data("First start: create the owner account at \(link)\n".utf8))
+        }
         // Tests and scripts wait for this line (it carries the port when PORT=0).
         FileHandle.standardOutput.write(Data("Spool \(SpoolVersion.current) listening on \(settings.tls == nil ? "http" : "https")://\(settings.host):\(server.port)\n".utf8))
 

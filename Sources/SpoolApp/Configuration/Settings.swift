@@ -1,4 +1,5 @@
 import Foundation
+import SpoolAuth
 import Logging
 import SpoolCore
 import SpoolHTTP
@@ -57,6 +58,9 @@ public struct Settings: Sendable {
     public var authToken: String?
     /// Serve a non-loopback HOST without authentication (a proxy in front authenticates).
     public var allowNoAuth: Bool
+    public var sessionDays: Double
+    public var passwordHashMemoryKiB: Int
+    public var passwordHashIterations: Int
     /// HTTPS certificate chain and key; nil serves plain HTTP.
     public var tls: TLSFiles?
     public var maximumConnections: Int
@@ -175,8 +179,11 @@ public struct Settings: Sendable {
         .init("DOWNLOAD_TIME_LIMIT_SECONDS", "3600", .number(1...86_400), "A download running longer is stopped (timeout)."),
         .init("DOWNLOAD_STALL_SECONDS", "300", .number(1...86_400), "A download printing nothing for this long is stopped (timeout)."),
         .init("RATE_LIMIT_COOLDOWN_SECONDS", "60", .number(0.1...86_400), "First pause of all downloads after a rate limit or bot check; doubles on repeats up to 1 h."),
-        .init("AUTH_TOKEN", "", .text, "Access token (at least 16 characters) for the API, media, live feed and metrics; the browser signs in at /login. Required when HOST is not a loopback address."),
-        .init("ALLOW_NO_AUTH", "0", .integer(0...1), "1 serves a non-loopback HOST without AUTH_TOKEN (only behind a proxy that authenticates users)."),
+        .init("AUTH_TOKEN", "", .text, "An admin API key (at least 16 characters) for scripts, Prometheus and health checks: 'Authorization: Bearer <token>'; acts as the owner account."),
+        .init("ALLOW_NO_AUTH", "0", .integer(0...1), "1 treats every request as the owner's while no account has a password, even on a non-loopback HOST (only behind a proxy that authenticates users)."),
+        .init("SESSION_DAYS", "30", .number(0.01...3650), "How long a browser stays signed in without being used; each use extends it."),
+        .init("PASSWORD_HASH_MEMORY_KIB", "65536", .integer(8192...1_048_576), "Argon2id memory per password hash (KiB); lower it on a small board if signing in is slow. Old hashes are upgraded at the next sign-in."),
+        .init("PASSWORD_HASH_ITERATIONS", "3", .integer(1...10), "Argon2id passes per password hash."),
         .init("TLS_CERT", "", .path, "PEM certificate chain; with TLS_KEY, Spool serves HTTPS."),
         .init("TLS_KEY", "", .path, "PEM private key of TLS_CERT."),
         .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open HTTP connections at most (WebSocket clients not counted); more get 503."),
@@ -260,6 +267,9 @@ public struct Settings: Sendable {
             rateLimitCooldownSeconds: try reader.number("RATE_LIMIT_COOLDOWN_SECONDS"),
             authToken: try reader.authToken(),
             allowNoAuth: try reader.integer("ALLOW_NO_AUTH") == 1,
+            sessionDays: try reader.number("SESSION_DAYS"),
+            passwordHashMemoryKiB: try reader.integer("PASSWORD_HASH_MEMORY_KIB"),
+            passwordHashIterations: try reader.integer("PASSWORD_HASH_ITERATIONS"),
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS"),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
@@ -281,17 +291,19 @@ public struct Settings: Sendable {
         return settings
     }
 
-    /// A server reachable from other machines needs a way to tell who may use it. Checked by
-    /// `spool serve` only: `spool db status` in a container (HOST=0.0.0.0) must work without it.
-    public func requireAuthenticationWhenExposed() throws(SettingsError) {
-        guard authToken == nil, !Self.isLoopback(host), !allowNoAuth else { return }
-        throw SettingsError(
-            setting: "AUTH_TOKEN",
-            message: "is required when HOST (\(host)) is not a loopback address; set one (e.g. openssl rand -hex 24), or ALLOW_NO_AUTH=1 if a proxy in front of Spool authenticates users")
+    /// Argon2id with `PASSWORD_HASH_MEMORY_KIB` and `PASSWORD_HASH_ITERATIONS`, one lane (a
+    /// sign-in takes one of the two cores, the other keeps streaming).
+    public var passwordHasher: PasswordHasher {
+        (try? PasswordHasher(parameters: Argon2Parameters(
+            memoryKiB: UInt32(passwordHashMemoryKiB), iterations: UInt32(passwordHashIterations), parallelism: 1))) ?? .standard
     }
 
+    /// Whether requests may act as the owner without signing in while no account has a
+    /// password: only loopback clients can reach the server, or a proxy in front authenticates.
+    public var singleUserModeAllowed: Bool { Self.isLoopback(host) || allowNoAuth }
+
     /// Whether `host` only accepts connections from this machine.
-    static func isLoopback(_ host: String) -> Bool {
+    public static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased()
         return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }

@@ -84,13 +84,39 @@ final class StorageErrors: Sendable {
     }
 }
 
-/// A route collection's way to register handlers: the router's methods, with every error
-/// mapped by `ErrorMapping`. Handlers stay thin: parse, call the domain, shape the reply.
-struct Routes {
-    var router: Router
+/// Who may call a route. Every route states it when it is registered (there is no default), and
+/// `RoutesAccessTests` walks the table to prove that each admin route refuses a listener.
+enum Access: String, Sendable, CaseIterable {
+    /// Anyone, signed in or not: the sign-in and first-start calls, `/api/meta`.
+    case open
+    /// Any signed-in user: the library, playback, their own state.
+    case listener
+    /// Admins: sources, profiles, jobs, settings, users, the trash, health and metrics.
+    case admin
+}
 
-    init(_ router: Router) {
+/// A route collection's way to register handlers: the router's methods, with the caller's
+/// identity checked against the route's `Access` (401 without one, 403 with too small a role)
+/// and every error mapped by `ErrorMapping`. Handlers stay thin: parse, call the domain, shape
+/// the reply; the ones that act for a user receive that user.
+struct Routes {
+    typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
+    typealias UserHandler = @Sendable (HTTPRequest, Principal) throws -> HTTPResponse
+
+    /// One registered route, for the access tests and the docs.
+    struct Entry: Sendable, Equatable {
+        let method: HTTPMethod
+        let pattern: String
+        let access: Access
+    }
+
+    var router: Router
+    let authenticate: @Sendable (HTTPRequest) throws -> Principal?
+    private(set) var table: [Entry] = []
+
+    init(_ router: Router, authenticate: @escaping @Sendable (HTTPRequest) throws -> Principal?) {
         self.router = router
+        self.authenticate = authenticate
     }
 
     private static func mapped(_ handler: @escaping Router.Handler) -> Router.Handler {
@@ -104,25 +130,88 @@ struct Routes {
         }
     }
 
-    mutating func get(_ pattern: String, immediate: Router.ImmediateAnswer? = nil, _ handler: @escaping Router.Handler) {
-        router.get(pattern, immediate: immediate, Self.mapped(handler))
+    private func guarded(_ access: Access, _ handler: @escaping UserHandler) -> Router.Handler {
+        let authenticate = self.authenticate
+        return Self.mapped { request in
+            let principal = try authenticate(request)
+            switch access {
+            case .open:
+                return try handler(request, principal ?? Principal.anonymous)
+            case .listener, .admin:
+                guard let principal else { throw HTTPError.signInRequired }
+                guard access == .listener || principal.isAdmin else {
+                    throw HTTPError(status: 403, code: "forbidden", message: "This needs an admin account; \(principal.name) is a listener.")
+                }
+                return try handler(request, principal)
+            }
+        }
     }
 
-    mutating func post(_ pattern: String, maximumBodySize: Int? = nil, priority: WorkPriority = .interactive, _ handler: @escaping Router.Handler) {
-        router.post(pattern, maximumBodySize: maximumBodySize, priority: priority, Self.mapped(handler))
+    private mutating func record(_ method: HTTPMethod, _ pattern: String, _ access: Access) {
+        table.append(Entry(method: method, pattern: pattern, access: access))
     }
 
-    mutating func put(_ pattern: String, _ handler: @escaping Router.Handler) {
-        router.put(pattern, Self.mapped(handler))
+    mutating func get(_ pattern: String, _ access: Access, immediate: Router.ImmediateAnswer? = nil, _ handler: @escaping UserHandler) {
+        record(.GET, pattern, access)
+        // An immediate answer runs on the event loop before the work queue: only open routes
+        // may have one (checking a session reads the database).
+        router.get(pattern, immediate: access == .open ? immediate : nil, guarded(access, handler))
     }
 
-    mutating func delete(_ pattern: String, _ handler: @escaping Router.Handler) {
-        router.delete(pattern, Self.mapped(handler))
+    mutating func get(_ pattern: String, _ access: Access, immediate: Router.ImmediateAnswer? = nil, _ handler: @escaping Handler) {
+        get(pattern, access, immediate: immediate) { request, _ in try handler(request) }
     }
 
-    mutating func patch(_ pattern: String, _ handler: @escaping Router.Handler) {
-        router.add(.PATCH, pattern, Self.mapped(handler))
+    mutating func post(_ pattern: String, _ access: Access, maximumBodySize: Int? = nil, priority: WorkPriority = .interactive,
+                       _ handler: @escaping UserHandler) {
+        record(.POST, pattern, access)
+        router.post(pattern, maximumBodySize: maximumBodySize, priority: priority, guarded(access, handler))
     }
+
+    mutating func post(_ pattern: String, _ access: Access, maximumBodySize: Int? = nil, priority: WorkPriority = .interactive,
+                       _ handler: @escaping Handler) {
+        post(pattern, access, maximumBodySize: maximumBodySize, priority: priority) { request, _ in try handler(request) }
+    }
+
+    mutating func put(_ pattern: String, _ access: Access, _ handler: @escaping UserHandler) {
+        record(.PUT, pattern, access)
+        router.put(pattern, guarded(access, handler))
+    }
+
+    mutating func put(_ pattern: String, _ access: Access, _ handler: @escaping Handler) {
+        put(pattern, access) { request, _ in try handler(request) }
+    }
+
+    mutating func delete(_ pattern: String, _ access: Access, _ handler: @escaping UserHandler) {
+        record(.DELETE, pattern, access)
+        router.delete(pattern, guarded(access, handler))
+    }
+
+    mutating func delete(_ pattern: String, _ access: Access, _ handler: @escaping Handler) {
+        delete(pattern, access) { request, _ in try handler(request) }
+    }
+
+    mutating func patch(_ pattern: String, _ access: Access, _ handler: @escaping UserHandler) {
+        record(.PATCH, pattern, access)
+        router.add(.PATCH, pattern, guarded(access, handler))
+    }
+
+    mutating func patch(_ pattern: String, _ access: Access, _ handler: @escaping Handler) {
+        patch(pattern, access) { request, _ in try handler(request) }
+    }
+}
+
+extension HTTPError {
+    /// No session, key or token came with a request that needs one.
+    static let signInRequired = HTTPError(
+        status: 401, code: "unauthorized",
+        message: "Sign in first (/login), or send an API key or the AUTH_TOKEN: 'Authorization: Bearer <token>'.",
+        headers: ["WWW-Authenticate": "Bearer realm=\"spool\""])
+}
+
+extension Principal {
+    /// The caller of an open route who did not sign in.
+    static let anonymous = Principal(userId: 0, name: "anonymous", role: .listener)
 }
 
 /// One group of routes.

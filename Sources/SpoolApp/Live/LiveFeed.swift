@@ -58,7 +58,8 @@ final class LiveFeed: Sendable {
         case .jobProgress(let progress): return encode(JobProgressRepresentation(progress))
         case .jobsEnqueued(let batch): return encode(batch)
         case .jobsDeleted(let batch): return encode(batch)
-        case .trackAdded(let track), .trackUpdated(let track), .trackDeleted(let track), .trackRestored(let track):
+        case .trackAdded(let track), .trackUpdated(let track), .trackDeleted(let track), .trackRestored(let track),
+             .trackStateChanged(_, let track):
             return encode(TrackRepresentation(track))
         case .trackPurged(let id): return encode(["id": id])
         case .sourceUpdated(let snapshot): return encode(SourceRepresentation(snapshot))

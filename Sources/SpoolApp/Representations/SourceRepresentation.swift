@@ -175,6 +175,8 @@ struct ProfileRepresentation: Encodable, Sendable {
     let embedThumbnail: Bool
     let useCookies: Bool
     let extraArgs: [String]
+    /// File and folder names of its tracks (the standard template when none was set).
+    let outputTemplate: String
     /// The default profile still follows the environment settings (no user edited it).
     let fromSettings: Bool
     /// Sources that use it.
@@ -182,7 +184,7 @@ struct ProfileRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case id, name, isDefault, media, audioCodec, audioQuality, maxHeight, format, embedMetadata, embedThumbnail, useCookies,
-             extraArgs, fromSettings, sources
+             extraArgs, outputTemplate, fromSettings, sources
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -199,6 +201,7 @@ struct ProfileRepresentation: Encodable, Sendable {
         try container.encode(embedThumbnail, forKey: .embedThumbnail)
         try container.encode(useCookies, forKey: .useCookies)
         try container.encode(extraArgs, forKey: .extraArgs)
+        try container.encode(outputTemplate, forKey: .outputTemplate)
         try container.encode(fromSettings, forKey: .fromSettings)
         try container.encode(sources, forKey: .sources)
     }
@@ -216,7 +219,28 @@ struct ProfileRepresentation: Encodable, Sendable {
         embedThumbnail = profile.embedThumbnail
         useCookies = profile.useCookies
         extraArgs = (try? JSONDecoder().decode([String].self, from: Data(profile.extraArgs.utf8))) ?? []
+        outputTemplate = profile.outputTemplate ?? NameTemplate.standard
         fromSettings = profile.fromSettings
         self.sources = sources
+    }
+}
+
+/// What a profile's name template would move (`GET /api/profiles/{id}/renames`).
+struct RenamePreviewRepresentation: Encodable, Sendable {
+    struct Move: Encodable, Sendable {
+        let trackId: Int64
+        let from: String
+        let to: String
+    }
+    let template: String
+    let tracks: Int
+    let toMove: Int
+    let examples: [Move]
+
+    init(_ preview: LibraryRenames.Preview) {
+        template = preview.template
+        tracks = preview.tracks
+        toMove = preview.toMove
+        examples = preview.examples.map { Move(trackId: $0.trackId, from: $0.from, to: $0.to) }
     }
 }

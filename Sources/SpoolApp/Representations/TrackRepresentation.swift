@@ -2,11 +2,13 @@ import Foundation
 import SpoolCore
 import SpoolStore
 
-/// A track as the API and the live feed show it: no file paths, but the URLs to play it.
+/// A track as the API and the live feed show it: no file paths, but the URLs to play it. The
+/// caller's own state (rating, counts, position) is included when the track was read for them;
+/// an event every client receives leaves those keys out, so a client keeps what it knows.
 struct TrackRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
-        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, uploadedAt, mediaUrl, thumbnailUrl, artworkUrl
+        case id, videoId, sourceId, sourceTitle, title, uploader, duration, size, mimeType, hasThumbnail, rating, likedAt, playCount, skipCount, lastPosition, lastPlayedAt, deletedAt, createdAt, uploadedAt, mediaUrl, thumbnailUrl, artworkUrl, artist, album, trackNumber
     }
 
     /// Every field is written, `null` included, so clients see one stable shape.
@@ -22,18 +24,23 @@ struct TrackRepresentation: Encodable, Sendable {
         try container.encode(size, forKey: .size)
         try container.encode(mimeType, forKey: .mimeType)
         try container.encode(hasThumbnail, forKey: .hasThumbnail)
-        try container.encode(rating, forKey: .rating)
-        try container.encode(likedAt, forKey: .likedAt)
-        try container.encode(playCount, forKey: .playCount)
-        try container.encode(skipCount, forKey: .skipCount)
-        try container.encode(lastPosition, forKey: .lastPosition)
-        try container.encode(lastPlayedAt, forKey: .lastPlayedAt)
+        if let state {
+            try container.encode(state.rating, forKey: .rating)
+            try container.encode(state.likedAt, forKey: .likedAt)
+            try container.encode(state.playCount, forKey: .playCount)
+            try container.encode(state.skipCount, forKey: .skipCount)
+            try container.encode(state.lastPosition, forKey: .lastPosition)
+            try container.encode(state.lastPlayedAt, forKey: .lastPlayedAt)
+        }
         try container.encode(deletedAt, forKey: .deletedAt)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(mediaUrl, forKey: .mediaUrl)
         try container.encode(thumbnailUrl, forKey: .thumbnailUrl)
         try container.encode(uploadedAt, forKey: .uploadedAt)
         try container.encode(artworkUrl, forKey: .artworkUrl)
+        try container.encode(artist, forKey: .artist)
+        try container.encode(album, forKey: .album)
+        try container.encode(trackNumber, forKey: .trackNumber)
     }
     let id: Int64
     let videoId: String
@@ -45,12 +52,7 @@ struct TrackRepresentation: Encodable, Sendable {
     let size: Int64
     let mimeType: String
     let hasThumbnail: Bool
-    let rating: Int
-    let likedAt: Date?
-    let playCount: Int
-    let skipCount: Int
-    let lastPosition: Double?
-    let lastPlayedAt: Date?
+    let state: UserTrackState?
     let deletedAt: Date?
     let createdAt: Date
     let mediaUrl: String
@@ -58,8 +60,13 @@ struct TrackRepresentation: Encodable, Sendable {
     let uploadedAt: Date?
     /// Square JPEG artwork (`?size=list` for rows); 404 when the track has none.
     let artworkUrl: String
+    /// The music tags written into the file (null for tracks downloaded before tagging).
+    let artist: String?
+    let album: String?
+    let trackNumber: Int?
 
-    init(_ track: Track, sourceTitle: String?) {
+    init(_ track: Track, sourceTitle: String?, state: UserTrackState?) {
+        self.state = state
         let id = track.id ?? 0
         self.id = id
         videoId = track.videoId
@@ -71,22 +78,19 @@ struct TrackRepresentation: Encodable, Sendable {
         size = track.size
         mimeType = track.mimeType
         hasThumbnail = track.thumbnailPath != nil
-        rating = track.rating
-        likedAt = track.likedAt
-        playCount = track.playCount
-        skipCount = track.skipCount
-        lastPosition = track.lastPosition
-        lastPlayedAt = track.lastPlayedAt
         deletedAt = track.deletedAt
         createdAt = track.createdAt
         mediaUrl = "/media/\(id)"
         thumbnailUrl = track.thumbnailPath == nil ? nil : "/media/\(id)/thumbnail"
         uploadedAt = track.uploadedAt
         artworkUrl = "/api/tracks/\(id)/artwork"
+        artist = track.artist
+        album = track.album
+        trackNumber = track.trackNumber
     }
 
     init(_ item: LibraryTrack) {
-        self.init(item.track, sourceTitle: item.sourceTitle)
+        self.init(item.track, sourceTitle: item.sourceTitle, state: item.state)
     }
 }
 

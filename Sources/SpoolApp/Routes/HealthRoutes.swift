@@ -16,7 +16,7 @@ struct HealthRoutes: RouteCollection {
     let cache = HealthReportCache()
 
     func register(on routes: inout Routes) {
-        routes.get("/api/health", immediate: { _ in cache.response(for: fingerprint()) }) { _ in
+        routes.get("/api/health", .admin, immediate: { _ in cache.response(for: fingerprint()) }) { _ in
             let fingerprint = fingerprint()
             let response = HTTPResponse.json(try report())
             cache.store(response, for: fingerprint)

@@ -10,16 +10,16 @@ struct JobRoutes: RouteCollection {
     let queue: JobQueue
 
     func register(on routes: inout Routes) {
-        routes.get("/api/jobs") { request in try list(request) }
-        routes.delete("/api/jobs") { request in try clear(request) }
-        routes.get("/api/jobs/{id}") { request in try detail(try request.idParameter()) }
-        routes.post("/api/jobs/{id}/retry") { request in
+        routes.get("/api/jobs", .admin) { request in try list(request) }
+        routes.delete("/api/jobs", .admin) { request in try clear(request) }
+        routes.get("/api/jobs/{id}", .admin) { request in try detail(try request.idParameter()) }
+        routes.post("/api/jobs/{id}/retry", .admin) { request in
             .json(JobRepresentation(try queue.retry(try request.idParameter())))
         }
-        routes.post("/api/jobs/{id}/cancel") { request in
+        routes.post("/api/jobs/{id}/cancel", .admin) { request in
             .json(JobRepresentation(try queue.cancel(try request.idParameter())))
         }
-        routes.post("/api/jobs/retry") { request in try bulkRetry(request) }
+        routes.post("/api/jobs/retry", .admin) { request in try bulkRetry(request) }
     }
 
     private struct ListReply: Encodable {

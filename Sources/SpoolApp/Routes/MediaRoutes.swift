@@ -13,14 +13,14 @@ struct MediaRoutes: RouteCollection {
     let artwork: ArtworkService
 
     func register(on routes: inout Routes) {
-        routes.get("/media/{id}") { request in try serve(request, thumbnail: false) }
-        routes.get("/media/{id}/thumbnail") { request in try serve(request, thumbnail: true) }
+        routes.get("/media/{id}", .listener) { request in try serve(request, thumbnail: false) }
+        routes.get("/media/{id}/thumbnail", .listener) { request in try serve(request, thumbnail: true) }
         // Square JPEG artwork: `?size=cover` (at most 1200 px, the default) or `?size=list` (96 px).
-        routes.get("/api/tracks/{id}/artwork") { request in
+        routes.get("/api/tracks/{id}/artwork", .listener) { request in
             let id = try request.idParameter()
             return try image(try artwork.artwork(ofTrack: id, size: try size(request)), request, missing: "Track \(id) has no artwork.")
         }
-        routes.get("/api/sources/{id}/artwork") { request in
+        routes.get("/api/sources/{id}/artwork", .listener) { request in
             let id = try request.idParameter()
             return try image(try artwork.artwork(ofSource: id, size: try size(request)), request, missing: "Source \(id) has no artwork yet.")
         }
@@ -38,7 +38,7 @@ struct MediaRoutes: RouteCollection {
 
     private func serve(_ request: HTTPRequest, thumbnail: Bool) throws -> HTTPResponse {
         let id = try request.idParameter()
-        guard let item = try library.track(id), item.track.deletedAt == nil else {
+        guard let item = try library.track(id, for: nil), item.track.deletedAt == nil else {
             throw DomainError.notFound("No playable track with id \(id) (it may be in the trash).")
         }
         let relative = thumbnail ? item.track.thumbnailPath : item.track.filePath

@@ -9,7 +9,7 @@ import SpoolStore
 struct MetaRoutes: RouteCollection {
     func register(on routes: inout Routes) {
         let reply = HTTPResponse.json(Meta())
-        routes.get("/api/meta", immediate: { _ in reply }) { _ in reply }
+        routes.get("/api/meta", .open, immediate: { _ in reply }) { _ in reply }
     }
 
     struct Meta: Encodable {
@@ -26,5 +26,8 @@ struct MetaRoutes: RouteCollection {
         let sourceKinds = SourceKind.allCases.map(\.rawValue)
         let audioCodecs = ProfileService.audioCodecs
         let playEventTypes = PlayEventType.allCases.map(\.rawValue)
+        /// The fields of a profile's name template, with what each holds, and the standard one.
+        let nameTemplateFields = NameTemplate.fields.map { ["name": $0.name, "meaning": $0.meaning] }
+        let standardNameTemplate = NameTemplate.standard
     }
 }

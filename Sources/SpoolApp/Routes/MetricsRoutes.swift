@@ -15,7 +15,7 @@ struct MetricsRoutes: RouteCollection {
     let connections: @Sendable () -> HTTPServer.ConnectionCounters
 
     func register(on routes: inout Routes) {
-        routes.get("/metrics") { _ in
+        routes.get("/metrics", .admin) { _ in
             .text(try exposition(), contentType: PrometheusText.contentType)
         }
     }

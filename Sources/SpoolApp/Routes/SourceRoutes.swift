@@ -16,38 +16,38 @@ struct SourceRoutes: RouteCollection {
     func register(on routes: inout Routes) {
         for collection in ["sources", "channels"] {
             let base = "/api/\(collection)"
-            routes.get(base) { _ in
+            routes.get(base, .listener) { _ in
                 .json([collection: try sources.list().map(SourceRepresentation.init)])
             }
-            routes.post(base) { request in try add(request) }
-            routes.get(base + "/{id}") { request in
+            routes.post(base, .admin) { request in try add(request) }
+            routes.get(base + "/{id}", .listener) { request in
                 .json(SourceDetailRepresentation(try sources.detail(try request.idParameter())))
             }
-            routes.patch(base + "/{id}") { request in
+            routes.patch(base + "/{id}", .admin) { request in
                 .json(SourceRepresentation(try sources.update(try request.idParameter(), try changes(request))))
             }
-            routes.post(base + "/{id}/sync") { request in
+            routes.post(base + "/{id}/sync", .admin) { request in
                 let id = try request.idParameter()
                 _ = try sources.snapshot(id)
                 try sources.requestSync(of: id, full: try request.boolean("full"))
                 return .json(SourceRepresentation(try sources.snapshot(id)), status: 202)
             }
-            routes.delete(base + "/{id}") { request in
+            routes.delete(base + "/{id}", .admin) { request in
                 let removal = try sources.remove(try request.idParameter(), deleteFiles: try request.boolean("delete_files"))
                 return .json(RemoveReply(deleted: true, filesDeleted: removal.filesDeleted))
             }
         }
-        routes.post("/api/sources/preview") { request in
+        routes.post("/api/sources/preview", .admin) { request in
             let body = try request.decodeJSON(PreviewRequest.self)
             return .json(PreviewReply(try sources.preview(url: body.url)))
         }
-        routes.get("/api/sources/{id}/entries") { request in
+        routes.get("/api/sources/{id}/entries", .admin) { request in
             let page = try sources.entries(
                 of: try request.idParameter(), skippedOnly: try request.boolean("skipped"),
                 after: try request.cursor(), limit: try request.integer("limit", default: 100, in: 1...500))
             return .json(EntriesReply(entries: page.items.map(SourceEntryRepresentation.init), nextBefore: page.next?.token))
         }
-        routes.post("/api/sources/{id}/redownload") { request in
+        routes.post("/api/sources/{id}/redownload", .admin) { request in
             .json(["queued": try sources.redownload(try request.idParameter())], status: 202)
         }
     }
@@ -167,30 +167,38 @@ struct SourceRoutes: RouteCollection {
 }
 
 /// Download profiles: list (with how many sources use each), one, create, change, delete
-/// (never the default, never one in use).
+/// (never the default, never one in use); what a new name template would move, and the job
+/// that moves it.
 struct ProfileRoutes: RouteCollection {
     let profiles: ProfileService
+    let renames: LibraryRenames
 
     func register(on routes: inout Routes) {
-        routes.get("/api/profiles") { _ in
+        routes.get("/api/profiles", .admin) { _ in
             let usage = try profiles.usage()
             return .json(["profiles": try profiles.list().map { ProfileRepresentation($0, sources: usage[$0.id ?? 0] ?? 0) }])
         }
-        routes.post("/api/profiles") { request in
+        routes.post("/api/profiles", .admin) { request in
             let profile = try profiles.create(try request.decodeJSON(ProfileService.Input.self))
             return .json(ProfileRepresentation(profile, sources: 0), status: 201)
         }
-        routes.get("/api/profiles/{id}") { request in
+        routes.get("/api/profiles/{id}", .admin) { request in
             let profile = try profiles.profile(try request.idParameter())
             return .json(ProfileRepresentation(profile, sources: try profiles.usage()[profile.id ?? 0] ?? 0))
         }
-        routes.patch("/api/profiles/{id}") { request in
+        routes.patch("/api/profiles/{id}", .admin) { request in
             let profile = try profiles.update(try request.idParameter(), try request.decodeJSON(ProfileService.Input.self))
             return .json(ProfileRepresentation(profile, sources: try profiles.usage()[profile.id ?? 0] ?? 0))
         }
-        routes.delete("/api/profiles/{id}") { request in
+        routes.delete("/api/profiles/{id}", .admin) { request in
             try profiles.delete(try request.idParameter())
             return .json(["deleted": true])
+        }
+        routes.get("/api/profiles/{id}/renames", .admin) { request in
+            .json(RenamePreviewRepresentation(try renames.preview(profileId: try request.idParameter())))
+        }
+        routes.post("/api/profiles/{id}/renames", .admin) { request in
+            .json(["job": JobRepresentation(try renames.start(profileId: try request.idParameter()))], status: 202)
         }
     }
 }

@@ -16,10 +16,10 @@ struct TelemetryRoutes: RouteCollection {
 
     func register(on routes: inout Routes) {
         // Background: a burst of telemetry must not queue the user's clicks behind it.
-        routes.post("/api/events", maximumBodySize: 1 << 20, priority: .background) { request in try receive(request) }
+        routes.post("/api/events", .listener, maximumBodySize: 1 << 20, priority: .background) { request, user in try receive(request, by: user) }
     }
 
-    private func receive(_ request: HTTPRequest) throws -> HTTPResponse {
+    private func receive(_ request: HTTPRequest, by user: Principal) throws -> HTTPResponse {
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(request.body))
@@ -57,7 +57,7 @@ struct TelemetryRoutes: RouteCollection {
             throw HTTPError(status: 422, code: "unknown_track",
                             message: "Invalid \(which): no track with id \(events[index].trackId); nothing in this batch was recorded.")
         }
-        try ingest.ingest(events)
+        try ingest.ingest(events, by: user)
         return .json(["accepted": events.count], status: 202)
     }
 

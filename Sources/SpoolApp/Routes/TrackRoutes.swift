@@ -3,56 +3,72 @@ import SpoolCore
 import SpoolHTTP
 import SpoolStore
 
-/// The library: list and search, one track, rating, delete with undo, the trash, the likes
-/// playlist and playback history.
+/// The library: list and search, one track, rating, delete with undo (an admin's goes to the
+/// trash, a listener's hides the track for them), the trash, the likes playlist, playback
+/// history and the play queue. Every read and write is the caller's own.
 struct TrackRoutes: RouteCollection {
     let library: TrackLibrary
     let trash: TrashService
-    let ratings: RatingService
+    let listening: ListeningService
+    let removal: TrackRemoval
 
     func register(on routes: inout Routes) {
-        routes.get("/api/tracks") { request in try list(request) }
-        routes.get("/api/tracks/{id}") { request in
+        routes.get("/api/tracks", .listener) { request, user in try list(request, for: user) }
+        routes.get("/api/tracks/{id}", .listener) { request, user in
             let id = try request.idParameter()
-            guard let track = try library.track(id) else { throw DomainError.notFound("No track with id \(id).") }
+            guard let track = try library.track(id, for: user.userId) else { throw DomainError.notFound("No track with id \(id).") }
             return .json(TrackRepresentation(track))
         }
-        routes.put("/api/tracks/{id}/rating") { request in
+        routes.put("/api/tracks/{id}/rating", .listener) { request, user in
             let id = try request.idParameter()
             let body = try request.decodeJSON(RatingRequest.self)
-            return .json(TrackRepresentation(try ratings.setRating(body.value, of: id)))
+            return .json(TrackRepresentation(try listening.setRating(body.value, of: id, by: user)))
         }
-        routes.delete("/api/tracks/{id}") { request in
+        routes.delete("/api/tracks/{id}", .listener) { request, user in
             let id = try request.idParameter()
-            let deletion = try trash.delete(id)
+            let outcome = try removal.delete(id, by: user)
             return .json(DeleteReply(
-                track: TrackRepresentation(deletion.track),
+                track: TrackRepresentation(outcome.track), trashed: outcome.trashed,
                 undo: .init(method: "POST", url: "/api/tracks/\(id)/restore"),
-                fileWasMissing: deletion.fileWasMissing))
+                fileWasMissing: outcome.fileWasMissing))
         }
-        routes.post("/api/tracks/{id}/restore") { request in
-            .json(TrackRepresentation(try trash.restore(try request.idParameter())))
+        routes.post("/api/tracks/{id}/restore", .listener) { request, user in
+            .json(TrackRepresentation(try removal.restore(try request.idParameter(), by: user)))
         }
-        routes.get("/api/trash") { _ in
-            let tracks = try library.trash()
+        routes.get("/api/trash", .admin) { _, user in
+            let tracks = try library.trash(for: user.userId)
             return .json(TrashReply(tracks: tracks.map(TrackRepresentation.init), total: tracks.count))
         }
-        routes.post("/api/tracks/bulk") { request in try bulk(request) }
-        routes.delete("/api/trash") { _ in .json(["purged": try trash.purgeAll()]) }
-        routes.get("/api/playlists/likes") { _ in
-            .json(["tracks": try library.likes().map(TrackRepresentation.init)])
+        routes.post("/api/tracks/bulk", .listener) { request, user in try bulk(request, by: user) }
+        routes.delete("/api/trash", .admin) { _ in .json(["purged": try trash.purgeAll()]) }
+        routes.get("/api/playlists/likes", .listener) { _, user in
+            .json(["tracks": try library.likes(of: user.userId).map(TrackRepresentation.init)])
         }
-        routes.get("/api/history") { request in
+        routes.get("/api/history", .listener) { request, user in
             let limit = try request.integer("limit", default: 50, in: 1...500)
-            let plays = try library.history(limit: limit)
+            let plays = try library.history(of: user.userId, limit: limit)
             return .json(HistoryReply(plays: plays.map {
                 .init(track: TrackRepresentation($0.track), playedAt: $0.playedAt, position: $0.position)
             }))
         }
+        routes.get("/api/queue", .listener) { _, user in
+            // The queue is stored as the player sent it; it goes back verbatim.
+            return .jsonBytes(Array(#"{"queue":\#(try listening.queue(of: user) ?? "null")}"#.utf8))
+        }
+        routes.put("/api/queue", .listener) { request, user in
+            // The queue is the player's own JSON object (track ids, the current index, where it
+            // was started from), kept verbatim.
+            guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+                  let queue = body["queue"], JSONSerialization.isValidJSONObject(queue), queue is [String: Any] else {
+                throw DomainError.invalid(field: "queue", "must be a JSON object.")
+            }
+            try listening.saveQueue(String(decoding: try JSONSerialization.data(withJSONObject: queue), as: UTF8.self), of: user)
+            return .json(["saved": true])
+        }
     }
 
-    private func list(_ request: HTTPRequest) throws -> HTTPResponse {
-        var filter = TrackLibrary.Filter()
+    private func list(_ request: HTTPRequest, for user: Principal) throws -> HTTPResponse {
+        var filter = TrackLibrary.Filter(userId: user.userId)
         filter.query = request.query["q"]
         // `channel` is the first API's name of the parameter.
         filter.sourceId = try request.optionalId("source") ?? request.optionalId("channel")
@@ -63,6 +79,9 @@ struct TrackRoutes: RouteCollection {
             filter.rating = value
         }
         filter.trashed = try request.boolean("trashed")
+        if filter.trashed, !user.isAdmin {
+            throw HTTPError(status: 403, code: "forbidden", message: "The trash is for admins; \(user.name) is a listener.")
+        }
         filter.sort = try request.oneOf("sort", TrackLibrary.Sort.self) ?? .newest
         filter.limit = try request.integer("limit", default: 100, in: 1...500)
         filter.after = try request.cursor()
@@ -90,7 +109,7 @@ struct TrackRoutes: RouteCollection {
 
     /// One action on up to 500 selected tracks; each track succeeds or fails on its own
     /// (a read-only folder refuses a delete, a restored file's place may be taken).
-    private func bulk(_ request: HTTPRequest) throws -> HTTPResponse {
+    private func bulk(_ request: HTTPRequest, by user: Principal) throws -> HTTPResponse {
         let body = try request.decodeJSON(BulkRequest.self)
         guard (1...500).contains(body.ids.count) else { throw DomainError.invalid(field: "ids", "must list 1 to 500 track ids.") }
         let actions = ["like": 1, "clear": 0, "dislike": -1]
@@ -102,9 +121,9 @@ struct TrackRoutes: RouteCollection {
         for id in body.ids {
             do {
                 switch body.action {
-                case "delete": done.append(TrackRepresentation(try trash.delete(id).track))
-                case "restore": done.append(TrackRepresentation(try trash.restore(id)))
-                default: done.append(TrackRepresentation(try ratings.setRating(actions[body.action]!, of: id)))
+                case "delete": done.append(TrackRepresentation(try removal.delete(id, by: user).track))
+                case "restore": done.append(TrackRepresentation(try removal.restore(id, by: user)))
+                default: done.append(TrackRepresentation(try listening.setRating(actions[body.action]!, of: id, by: user)))
                 }
             } catch {
                 failed.append(.init(id: id, error: ErrorMapping.httpError(for: error)?.message ?? "internal error"))
@@ -116,6 +135,8 @@ struct TrackRoutes: RouteCollection {
     private struct DeleteReply: Encodable {
         struct Undo: Encodable { let method: String; let url: String }
         let track: TrackRepresentation
+        /// True: the file went to the trash (an admin); false: hidden for the caller only.
+        let trashed: Bool
         let undo: Undo
         let fileWasMissing: Bool
     }

@@ -8,7 +8,7 @@ struct YtDlpRoutes: RouteCollection {
     let domain: Domain
 
     func register(on routes: inout Routes) {
-        routes.post("/api/ytdlp/update") { _ in
+        routes.post("/api/ytdlp/update", .admin) { _ in
             let started = domain.updateYtDlp()
             return .json(Reply(started: started, alreadyRunning: !started, ytdlp: YtDlpRepresentation(domain.ytdlp.status)),
                          status: started ? 202 : 200)

@@ -1,39 +1,36 @@
 import Foundation
 import SpoolHTTP
 
-/// Who may use Spool: runs before every request (the server's request filter).
+/// Runs before every request (the server's request filter), before any route:
 ///
-/// - State-changing requests from a browser page of another site are refused (403), whether or
-///   not a token is set: a page on the internet must not be able to drive a LAN server.
-/// - With `AUTH_TOKEN` set, the API, media, the live feed and metrics need the token: an
-///   `Authorization: Bearer` header (scripts, Prometheus), the `spool_token` cookie the login
-///   page sets (the browser), or `?token=` on `GET` (media players and WebSocket clients that
-///   cannot set headers). The app's pages redirect to `/login`; its scripts and styles are public.
+/// - State-changing requests from a browser page of another site are refused (403), signed in
+///   or not: a page on the internet must not be able to drive a LAN server.
+/// - The live feed (`/ws`) needs a signed-in user (the routes check their own `Access`).
+/// - The app's pages send a visitor who is not signed in to `/login` (or to `/setup` while no
+///   account has a password); its scripts and styles are public.
 struct AccessControl: Sendable {
-    static let cookieName = "spool_token"
-    /// Paths that stay open with a token set: the login page and the call it makes.
-    static let publicPaths: Set<String> = ["/login", "/api/login", "/api/logout"]
-    static let protectedPrefixes = ["/api/", "/media/", "/thumbnails/"]
-    static let protectedPaths: Set<String> = ["/ws", "/metrics"]
+    /// Pages and calls open to a visitor who is not signed in.
+    static let publicPaths: Set<String> = ["/login", "/setup", "/api/login", "/api/logout", "/api/setup"]
 
-    let token: String?
+    let authentication: Authentication
     let origins: OriginPolicy
 
     func check(_ request: HTTPRequest) throws {
         if request.method.isStateChanging {
             try refuseCrossSite(request)
         }
-        guard let token, !Self.publicPaths.contains(request.path), !isAuthenticated(request, token: token) else { return }
-        if Self.protectedPaths.contains(request.path) || Self.protectedPrefixes.contains(where: request.path.hasPrefix) {
-            throw HTTPError(
-                status: 401, code: "unauthorized",
-                message: "This server needs its access token: sign in at /login, or send 'Authorization: Bearer <AUTH_TOKEN>'.",
-                headers: ["WWW-Authenticate": "Bearer realm=\"spool\""])
+        if request.path == "/ws" {
+            guard try authentication.principal(for: request) != nil else { throw HTTPError.signInRequired }
+            return
         }
-        if isPage(request.path) {
-            let next = request.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/_-"))) ?? "/"
-            throw HTTPError(status: 303, code: "login_required", message: "Sign in first.", headers: ["Location": "/login?next=\(next)"])
-        }
+        guard isPage(request.path), !request.path.hasPrefix("/api/"), !request.path.hasPrefix("/media/"),
+              request.path != "/metrics", !Self.publicPaths.contains(request.path),
+              try authentication.principal(for: request) == nil else { return }
+        let next = request.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/_-"))) ?? "/"
+        // Before the first account exists, the way in is the first-start page, unless the
+        // owner can sign in with AUTH_TOKEN on the login page.
+        let page = try authentication.authToken == nil && authentication.accounts.needsOwnerPassword() ? "/setup" : "/login"
+        throw HTTPError(status: 303, code: "login_required", message: "Sign in first.", headers: ["Location": "\(page)?next=\(next)"])
     }
 
     /// Whether `candidate` is the token, in time independent of where they differ.
@@ -53,19 +50,6 @@ struct AccessControl: Sendable {
         throw HTTPError(
             status: 403, code: "cross_origin",
             message: "Requests that change data must come from Spool's own pages (Origin \(origin ?? "cross-site") is not allowed; see ALLOWED_ORIGINS).")
-    }
-
-    private func isAuthenticated(_ request: HTTPRequest, token: String) -> Bool {
-        if let header = request.headers["Authorization"], header.lowercased().hasPrefix("bearer ") {
-            return Self.matches(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), token)
-        }
-        if let cookie = Self.cookie(Self.cookieName, in: request.headers["Cookie"]), Self.matches(cookie, token) {
-            return true
-        }
-        if request.method == .GET || request.method == .HEAD, let query = request.query["token"] {
-            return Self.matches(query, token)
-        }
-        return false
     }
 
     /// The app's HTML pages: paths without a file extension outside the API.

@@ -49,7 +49,7 @@ enum TestJobs {
     }
 
     static func register(on routes: inout Routes, queue: JobQueue, settings: Settings) {
-        routes.post("/api/test/jobs", maximumBodySize: 8 << 20) { request in
+        routes.post("/api/test/jobs", .admin, maximumBodySize: 8 << 20) { request in
             let body = try request.decodeJSON(EnqueueRequest.self)
             let jobs = try body.jobs.map { payload in
                 try NewJob(kind: kind, payload: payload, title: "Test job", maxAttempts: settings.maxAttempts)

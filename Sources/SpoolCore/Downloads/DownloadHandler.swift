@@ -19,6 +19,8 @@ struct DownloadHandler: JobHandler {
     /// How a download of a source runs (its profile, filters, tagging), read when it starts.
     let plan: @Sendable (_ sourceId: Int64?) throws -> DownloadPlan
     let library: Library
+    /// Read only: which names other tracks hold.
+    let database: SpoolDatabase
     let brake: DownloadBrake
     let hub: EventHub
     /// ffmpeg and ffprobe, for tags, covers and durations; nil when ffmpeg is missing.
@@ -79,12 +81,15 @@ struct DownloadHandler: JobHandler {
         // Tags and cover go in while the file is still in `.partial/` (never in place), and a
         // stop can still kill ffmpeg; a failed tagging keeps the file untagged.
         var duration = payload.duration
+        var tags: TrackTags?
         if let reportedPath, let file = LibraryPaths.resolved(reportedPath, inside: partial) {
             ThumbnailFetch.fetchIfMissing(payload.thumbnail, beside: file, in: partial)
+            tags = Self.tags(of: file, partial: partial, payload: payload, plan: plan)
         }
-        if let reportedPath, let media, let file = LibraryPaths.resolved(reportedPath, inside: partial) {
+        if let reportedPath, let media, let tags, let file = LibraryPaths.resolved(reportedPath, inside: partial) {
             do {
-                let probed = try finish(file, partial: partial, payload: payload, plan: plan, tools: media, cancellation: cancellation)
+                let probed = try finish(file, tags: tags, partial: partial, payload: payload, plan: plan, tools: media,
+                                        cancellation: cancellation)
                 duration = duration ?? probed
             } catch let error as MediaToolError {
                 if case .cancelled = error { throw JobFailure(.cancelled, "Stopped") }
@@ -116,8 +121,13 @@ struct DownloadHandler: JobHandler {
         do {
             var known = payload
             known.duration = duration
+            let values = NameTemplate.Values(
+                source: plan.sourceTitle ?? payload.sourceTitle, artist: tags?.artist, album: tags?.album, title: payload.title,
+                track: tags?.trackNumber, id: payload.videoId, uploader: payload.channel ?? payload.uploader,
+                uploadedAt: payload.uploadedAt.map(Date.init(timeIntervalSince1970:)), ext: "")
             track = try library.adoptDownload(
-                reportedMedia: reportedPath, partialFolder: partial, payload: known, sourceId: context.job.sourceId)
+                reportedMedia: reportedPath, partialFolder: partial, payload: known, sourceId: context.job.sourceId,
+                name: plan.template, values: values, tags: tags, isTaken: isTaken(byOtherThan: payload.videoId))
         } catch let error as DomainError {
             brake.downloadEnded(jobId: context.jobId)
             if case .invalid = error { throw JobFailure(.permanent, "The download was refused: \(error)") }
@@ -136,21 +146,30 @@ struct DownloadHandler: JobHandler {
 }
 
 extension DownloadHandler {
-    /// Writes the tags (and the cover) into the downloaded file when the profile says so,
-    /// and returns its duration as the file tells it (for sources whose listing had none).
-    /// yt-dlp's info JSON is the base; the listing's title, channel and date win where a
-    /// download lost them (a feed entry's URL downloaded on its own is named by its file).
-    func finish(_ file: String, partial: String, payload: DownloadPayload, plan: DownloadPlan, tools: MediaTools,
-                cancellation: ProcessCancellation) throws -> Double? {
-        guard plan.tagMetadata else {
-            return payload.duration == nil ? try MediaProbe(tools: tools).probe(file, checkEnd: false, cancellation: cancellation).duration : nil
+    /// Whether a library path belongs to another track's row (one in the trash too: its files
+    /// come back to that path on restore), so a new download must take another name.
+    func isTaken(byOtherThan videoId: String) -> @Sendable (String) -> Bool {
+        { [database] path in
+            (try? database.read { db in
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM tracks WHERE file_path = ? AND video_id <> ?", arguments: [path, videoId])
+            }) ?? false
         }
+    }
+
+    /// The music tags of a download: yt-dlp's info JSON is the base; the listing's title,
+    /// channel and date win where a download lost them (a feed entry's URL downloaded on its
+    /// own is named by its file).
+    static func tags(of file: String, partial: String, payload: DownloadPayload, plan: DownloadPlan) -> TrackTags {
         let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         var info = FileManager.default.contents(atPath: partial + "/" + stem + ".info.json")
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
         info["id"] = payload.videoId
         info["title"] = payload.title
-        if (info["uploader"] as? String)?.isEmpty ?? true { info["uploader"] = payload.channel ?? payload.uploader }
+        if (info["uploader"] as? String)?.isEmpty ?? true {
+            // A feed's entries name no uploader; a channel's own title is its uploader (not a
+            // playlist's, which collects many).
+            info["uploader"] = payload.channel ?? payload.uploader ?? (plan.sourceKind == .playlist ? nil : plan.sourceTitle ?? payload.sourceTitle)
+        }
         if info["upload_date"] == nil, let uploaded = payload.uploadedAt {
             let formatter = DateFormatter()
             formatter.dateFormat = "yyyyMMdd"
@@ -161,10 +180,21 @@ extension DownloadHandler {
         let context = SourceContext(
             title: plan.sourceTitle ?? payload.sourceTitle, position: plan.sourceKind == .playlist ? payload.position : nil,
             url: plan.sourceURL, kind: plan.sourceKind == .playlist ? .playlist : .channel)
+        return TrackTags(info: info, source: context)
+    }
+
+    /// Writes the tags (and the cover) into the downloaded file when the profile says so,
+    /// and returns its duration as the file tells it (for sources whose listing had none).
+    func finish(_ file: String, tags: TrackTags, partial: String, payload: DownloadPayload, plan: DownloadPlan, tools: MediaTools,
+                cancellation: ProcessCancellation) throws -> Double? {
+        guard plan.tagMetadata else {
+            return payload.duration == nil ? try MediaProbe(tools: tools).probe(file, checkEnd: false, cancellation: cancellation).duration : nil
+        }
+        let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let cover = plan.embedCover
             ? ["jpg", "jpeg", "png", "webp"].map { partial + "/" + stem + "." + $0 }.first { FileManager.default.fileExists(atPath: $0) }
             : nil
-        let result = try MediaTagger(tools: tools).tag(file, with: TrackTags(info: info, source: context), coverImage: cover,
+        let result = try MediaTagger(tools: tools).tag(file, with: tags, coverImage: cover,
                                                        cancellation: cancellation)
         if let problem = result.coverProblem {
             logger.notice("The cover could not be embedded", metadata: ["video": "\(payload.videoId)", "problem": "\(problem)"])

@@ -16,6 +16,8 @@ struct DownloadPlan: Sendable {
     var sourceTitle: String?
     var sourceURL: String?
     var sourceKind: SourceKind?
+    /// File and folder names (the profile's template, else the standard one).
+    var template: NameTemplate
 
     /// The plan of a download of `sourceId` (the default profile's when it has no source).
     static func read(sourceId: Int64?, database: SpoolDatabase, profiles: ProfileService) throws -> DownloadPlan {
@@ -28,6 +30,7 @@ struct DownloadPlan: Sendable {
         return DownloadPlan(
             options: options, filters: SourceFilters.decode(source?.filters),
             tagMetadata: profile?.embedMetadata ?? true, embedCover: profile?.embedThumbnail ?? true,
-            sourceTitle: source?.title, sourceURL: source?.url, sourceKind: source?.kind)
+            sourceTitle: source?.title, sourceURL: source?.url, sourceKind: source?.kind,
+            template: NameTemplate.of(profile))
     }
 }

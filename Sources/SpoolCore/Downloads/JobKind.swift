@@ -4,4 +4,6 @@ public enum JobKind: String, CaseIterable, Sendable {
     case sourceSync = "source_sync"
     /// Downloads one video into the library (`Downloads/DownloadHandler`).
     case download
+    /// Moves a profile's files to the names its template gives (`Library/LibraryRenames`).
+    case libraryRename = "library_rename"
 }

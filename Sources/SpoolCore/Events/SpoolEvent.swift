@@ -15,8 +15,10 @@ public enum SpoolEvent: Sendable {
     /// Finished jobs were cleared: clients refetch.
     case jobsDeleted(JobsDeleted)
     case trackAdded(LibraryTrack)
-    /// Rating or other user-visible fields changed.
+    /// Shared fields changed (the file moved, its tags): every client, without anyone's state.
     case trackUpdated(LibraryTrack)
+    /// One user's state of a track changed (a rating, a hide): that user's clients only.
+    case trackStateChanged(userId: Int64, LibraryTrack)
     case trackDeleted(LibraryTrack)
     case trackRestored(LibraryTrack)
     case trackPurged(trackId: Int64)
@@ -42,6 +44,7 @@ public enum SpoolEvent: Sendable {
         case jobsDeleted = "jobs.deleted"
         case trackAdded = "track.added"
         case trackUpdated = "track.updated"
+        case trackStateChanged = "track.state"
         case trackDeleted = "track.deleted"
         case trackRestored = "track.restored"
         case trackPurged = "track.purged"
@@ -62,6 +65,7 @@ public enum SpoolEvent: Sendable {
         case .jobsDeleted: .jobsDeleted
         case .trackAdded: .trackAdded
         case .trackUpdated: .trackUpdated
+        case .trackStateChanged: .trackStateChanged
         case .trackDeleted: .trackDeleted
         case .trackRestored: .trackRestored
         case .trackPurged: .trackPurged
@@ -72,6 +76,35 @@ public enum SpoolEvent: Sendable {
         case .ytdlpUpdate: .ytdlpUpdate
         case .syncSettled: .syncSettled
         case .backupFinished: .backupFinished
+        }
+    }
+
+    /// Who may receive an event: the queue, sources, the brake and yt-dlp are the admins'
+    /// business; the shared library is everyone's; a user's own state is theirs alone.
+    public enum Audience: Sendable, Equatable {
+        case everyone
+        case admins
+        case user(Int64)
+
+        /// Whether a client signed in as `principal` receives events for this audience.
+        public func includes(_ principal: Principal) -> Bool {
+            switch self {
+            case .everyone: true
+            case .admins: principal.isAdmin
+            case .user(let id): principal.userId == id
+            }
+        }
+    }
+
+    public var audience: Audience {
+        switch self {
+        case .jobStatus, .jobProgress, .jobsEnqueued, .jobsDeleted, .sourceUpdated, .sourceDeleted,
+             .downloadsPaused, .downloadsResumed, .ytdlpUpdate, .syncSettled, .backupFinished:
+            .admins
+        case .trackAdded, .trackUpdated, .trackDeleted, .trackRestored, .trackPurged:
+            .everyone
+        case .trackStateChanged(let userId, _):
+            .user(userId)
         }
     }
 

@@ -19,15 +19,4 @@ public enum LibraryNaming {
         result = result.trimmingCharacters(in: .whitespaces)
         return result.isEmpty ? "untitled" : result
     }
-
-    /// `<channel>/<title> [<video id>]`, relative to the library; each file of the track adds
-    /// its extension.
-    public static func relativeStem(channel: String, title: String, videoId: String) -> String {
-        safeName(channel) + "/" + safeName(title) + " [\(safeName(videoId, limit: 60))]"
-    }
-
-    /// `<channel>/<title> [<video id>].<ext>`, relative to the library.
-    public static func relativePath(channel: String, title: String, videoId: String, fileExtension: String) -> String {
-        relativeStem(channel: channel, title: title, videoId: videoId) + "." + safeName(fileExtension, limit: 10)
-    }
 }

@@ -87,6 +87,42 @@ public struct LibraryPaths: Sendable {
         }
     }
 
+    /// Like ``move(from:to:)``, but fails with `EEXIST` instead of replacing a file at `target`:
+    /// two downloads racing for one name, or a name a user's own file holds, never lose a file.
+    /// `renameat2(RENAME_NOREPLACE)` where the file system has it (ext4, xfs, btrfs, tmpfs,
+    /// overlayfs); else `link` + `unlink`, as atomic; else (a file system without hard links)
+    /// a check and a rename, which only a concurrent writer outside Spool could race.
+    static func moveWithoutReplacing(from source: String, to target: String) throws(FileMoveError) {
+        let folder = (target as NSString).deletingLastPathComponent
+        if let code = makeFolders(folder) {
+            throw FileMoveError(source: source, target: target, code: code)
+        }
+        if let renameat2 = NoReplaceRename.function {
+            if renameat2(AT_FDCWD, source, AT_FDCWD, target, NoReplaceRename.flag) == 0 { return }
+            guard errno == EINVAL || errno == ENOSYS || errno == ENOTSUP else {
+                throw FileMoveError(source: source, target: target, code: errno)
+            }
+        }
+        if link(source, target) == 0 {
+            unlink(source)
+            return
+        }
+        guard errno == EPERM || errno == ENOTSUP || errno == EXDEV || errno == EMLINK else {
+            throw FileMoveError(source: source, target: target, code: errno)
+        }
+        if exists(target) { throw FileMoveError(source: source, target: target, code: EEXIST) }
+        try move(from: source, to: target)
+    }
+
+    /// Removes `folder` and then each parent up to (not including) the library's root, as long
+    /// as they are empty: a renamed track must not leave empty artist and album folders behind.
+    func removeEmptyFolders(from folder: String) {
+        var current = folder
+        while current.hasPrefix(root + "/"), current != root, rmdir(current) == 0 {
+            current = (current as NSString).deletingLastPathComponent
+        }
+    }
+
     /// `mkdir -p` with `mkdir(2)`, so a failure keeps its errno (read-only, full, no access).
     /// Returns nil on success.
     static func makeFolders(_ path: String) -> Int32? {
@@ -104,6 +140,15 @@ public struct LibraryPaths: Sendable {
     }
 }
 
+/// glibc's `renameat2` (2.28+), which Swift's Glibc module does not import (it is a GNU
+/// extension); looked up at run time.
+enum NoReplaceRename {
+    typealias Function = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
+    static let function: Function? = dlsym(nil, "renameat2").map { unsafeBitCast($0, to: Function.self) }
+    /// `RENAME_NOREPLACE` from <linux/fs.h>.
+    static let flag: UInt32 = 1
+}
+
 /// A `rename(2)` that failed, with the errno it failed with.
 struct FileMoveError: Error, CustomStringConvertible {
     let source: String
@@ -113,6 +158,8 @@ struct FileMoveError: Error, CustomStringConvertible {
     /// The library (or its trash) cannot be written: nothing Spool can fix by retrying.
     var isReadOnly: Bool { code == EROFS || code == EACCES || code == EPERM }
     var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
+    /// The target name is taken (``LibraryPaths/moveWithoutReplacing(from:to:)``).
+    var isTaken: Bool { code == EEXIST }
 
     var description: String {
         "Cannot move \(source) to \(target): \(String(cString: strerror(code)))"

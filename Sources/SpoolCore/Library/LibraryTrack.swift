@@ -1,37 +1,89 @@
+import Foundation
 import GRDB
 import SpoolStore
 
-/// A track row as the library shows it: the record plus its channel's title (a LEFT JOIN, so a
-/// track whose channel was removed still shows).
+/// A track row as the library shows it: the record, its source's title (a LEFT JOIN, so a
+/// track whose source was removed still shows) and, when read for a user, that user's state of
+/// it (rating, counts, position; a LEFT JOIN too: no row means "never touched").
 public struct LibraryTrack: Sendable, Equatable {
     public var track: Track
     public var sourceTitle: String?
+    /// The reading user's state; nil when read for nobody (an event every client receives, where
+    /// each user's own state must not leak to the others).
+    public var state: UserTrackState?
 
     /// The columns every library query selects; `LibraryTrack(row:)` reads them.
-    static let selection = "tracks.*, sources.title AS source_title"
-    /// The FROM clause matching `selection`.
-    static let source = "tracks LEFT JOIN sources ON sources.id = tracks.source_id"
+    static let selection = """
+        tracks.*, sources.title AS source_title, ut.user_id AS ut_user, ut.rating AS ut_rating, ut.liked_at AS ut_liked_at,
+        ut.play_count AS ut_play_count, ut.skip_count AS ut_skip_count, ut.last_position AS ut_last_position,
+        ut.last_played_at AS ut_last_played_at, ut.hidden_at AS ut_hidden_at
+        """
 
-    public init(track: Track, sourceTitle: String?) {
-        self.track = track
-        self.sourceTitle = sourceTitle
+    /// The FROM clause matching `selection`, with the state of `userId` (nil: no user's state;
+    /// 0 never matches a row). The id is an integer, written into the SQL so that the clause
+    /// needs no argument ahead of the WHERE clause's.
+    static func source(for userId: Int64?) -> String {
+        "tracks" + joins(for: userId)
     }
 
-    init(row: Row) throws {
+    /// The joins of `source(for:)` after `tracks`, for queries that start from another table.
+    static func joins(for userId: Int64?) -> String {
+        " LEFT JOIN sources ON sources.id = tracks.source_id LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = \(userId ?? 0)"
+    }
+
+    public init(track: Track, sourceTitle: String?, state: UserTrackState? = nil) {
+        self.track = track
+        self.sourceTitle = sourceTitle
+        self.state = state
+    }
+
+    /// Reads a row of `selection`; `forUser` says whether a state belongs in the result (a row
+    /// read for a user who never touched the track has the empty state, not none).
+    init(row: Row, forUser: Bool = true) throws {
         self.track = try Track(row: row)
         self.sourceTitle = row["source_title"]
+        self.state = forUser ? UserTrackState(row: row) : nil
     }
 
     public var id: Int64 { track.id ?? 0 }
 
-    /// Fetches one track by id, trashed or not.
-    static func fetch(_ db: Database, id: Int64) throws -> LibraryTrack? {
-        try Row.fetchOne(db, sql: "SELECT \(selection) FROM \(source) WHERE tracks.id = ?", arguments: [id])
-            .map(LibraryTrack.init(row:))
+    /// The same track without anyone's state, for events every client receives.
+    public var shared: LibraryTrack { LibraryTrack(track: track, sourceTitle: sourceTitle) }
+
+    /// Fetches one track by id, trashed or not, with `userId`'s state (nil: none).
+    static func fetch(_ db: Database, id: Int64, userId: Int64? = nil) throws -> LibraryTrack? {
+        try Row.fetchOne(db, sql: "SELECT \(selection) FROM \(source(for: userId)) WHERE tracks.id = ?", arguments: [id])
+            .map { try LibraryTrack(row: $0, forUser: userId != nil) }
     }
 
-    /// Fetches every row of `sql` (which must select `selection`).
-    static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [LibraryTrack] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map(LibraryTrack.init(row:))
+    /// Fetches every row of `sql` (which must select `selection` from `source(for: userId)`).
+    static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments = [], userId: Int64?) throws -> [LibraryTrack] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { try LibraryTrack(row: $0, forUser: userId != nil) }
+    }
+}
+
+/// One user's state of a track, as the library shows it.
+public struct UserTrackState: Sendable, Equatable {
+    /// −1 dislike, 0 none, +1 like.
+    public var rating = 0
+    public var likedAt: Date?
+    public var playCount = 0
+    public var skipCount = 0
+    public var lastPosition: Double?
+    public var lastPlayedAt: Date?
+    /// The user deleted it for themselves.
+    public var hiddenAt: Date?
+
+    public init() {}
+
+    init(row: Row) {
+        guard (row["ut_user"] as Int64?) != nil else { return }
+        rating = row["ut_rating"]
+        likedAt = (row["ut_liked_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        playCount = row["ut_play_count"]
+        skipCount = row["ut_skip_count"]
+        lastPosition = row["ut_last_position"]
+        lastPlayedAt = (row["ut_last_played_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        hiddenAt = (row["ut_hidden_at"] as Double?).map(Date.init(timeIntervalSince1970:))
     }
 }

@@ -22,6 +22,9 @@ enum TrackStore {
             existing.infoPath = track.infoPath ?? existing.infoPath
             existing.sourceId = track.sourceId ?? existing.sourceId
             existing.uploadedAt = track.uploadedAt ?? existing.uploadedAt
+            existing.artist = track.artist ?? existing.artist
+            existing.album = track.album ?? existing.album
+            existing.trackNumber = track.trackNumber ?? existing.trackNumber
             existing.deletedAt = nil
             existing.trashPath = nil
             try existing.update(db)
@@ -71,37 +74,24 @@ enum TrackStore {
         return tracks.flatMap(Library.files(of:))
     }
 
-    /// Like (+1), clear (0), dislike (−1). A like records when, which orders the likes
-    /// playlist; re-liking keeps the original time so the order is stable. False when the
-    /// track does not exist.
-    static func setRating(_ value: Int, of id: Int64, _ db: Database) throws -> Bool {
-        guard var track = try Track.fetchOne(db, key: id) else { return false }
-        guard track.rating != value else { return true }
-        track.rating = value
-        track.likedAt = value == 1 ? (track.likedAt ?? Date()) : nil
-        try track.update(db)
-        return true
+    /// The first step of a rename (`LibraryRenames`): the row takes its new paths (`renamed`)
+    /// and the journal records the moves the files still need, in one transaction.
+    static func beginMove(_ id: Int64, files renamed: Track, journal: String, _ db: Database) throws {
+        try db.execute(sql: "UPDATE tracks SET file_path = ?, thumbnail_path = ?, info_path = ? WHERE id = ?",
+                       arguments: [renamed.filePath, renamed.thumbnailPath, renamed.infoPath, id])
+        try db.execute(sql: "INSERT OR REPLACE INTO file_moves (track_id, moves, created_at) VALUES (?, ?, ?)",
+                       arguments: [id, journal, Date().timeIntervalSince1970])
     }
 
-    /// Play count, skip count, last position and last played time follow from telemetry.
-    static func applyPlayback(_ type: PlayEventType, position: Double?, to id: Int64, _ db: Database, now: Double) throws {
-        switch type {
-        case .play:
-            try db.cachedStatement(sql: "UPDATE tracks SET play_count = play_count + 1, last_played_at = ? WHERE id = ?")
-                .execute(arguments: [now, id])
-        case .skip:
-            try db.cachedStatement(sql: "UPDATE tracks SET skip_count = skip_count + 1 WHERE id = ?")
-                .execute(arguments: [id])
-        case .pause, .seek:
-            if let position {
-                try db.cachedStatement(sql: "UPDATE tracks SET last_position = ? WHERE id = ?")
-                    .execute(arguments: [position, id])
-            }
-        case .ended:
-            try db.cachedStatement(sql: "UPDATE tracks SET last_position = 0 WHERE id = ?")
-                .execute(arguments: [id])
-        default:
-            break
-        }
+    /// A rename whose files could not move: the row gets its old paths back.
+    static func undoMove(_ id: Int64, files original: Track, _ db: Database) throws {
+        try db.execute(sql: "UPDATE tracks SET file_path = ?, thumbnail_path = ?, info_path = ? WHERE id = ?",
+                       arguments: [original.filePath, original.thumbnailPath, original.infoPath, id])
+        try endMove(id, db)
+    }
+
+    /// The files are where the row says: the journal entry goes.
+    static func endMove(_ id: Int64, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM file_moves WHERE track_id = ?", arguments: [id])
     }
 }

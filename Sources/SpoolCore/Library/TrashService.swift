@@ -31,9 +31,10 @@ public struct TrashService: Sendable {
     }
 
     /// Moves a track to the trash. Deleting a trashed track returns it unchanged.
-    public func delete(_ id: Int64) throws -> Deletion {
+    /// - Parameter userId: whose state the returned track carries (the caller's).
+    public func delete(_ id: Int64, for userId: Int64? = nil) throws -> Deletion {
         try locks.withLock(id) {
-            guard let current = try database.read({ try LibraryTrack.fetch($0, id: id) }) else {
+            guard let current = try database.read({ try LibraryTrack.fetch($0, id: id, userId: userId) }) else {
                 throw DomainError.notFound("No track with id \(id).")
             }
             guard current.track.deletedAt == nil else { return Deletion(track: current, fileWasMissing: false) }
@@ -41,10 +42,10 @@ public struct TrashService: Sendable {
             let trashPath = paths.trashPath(trackId: id, filePath: current.track.filePath)
             let marked = try database.write { db -> LibraryTrack? in
                 guard try TrackStore.markTrashed(id, trashPath: trashPath, db) != nil else { return nil }
-                return try LibraryTrack.fetch(db, id: id)
+                return try LibraryTrack.fetch(db, id: id, userId: userId)
             }
             guard let marked else {
-                return Deletion(track: try database.read { try LibraryTrack.fetch($0, id: id) } ?? current, fileWasMissing: false)
+                return Deletion(track: try database.read { try LibraryTrack.fetch($0, id: id, userId: userId) } ?? current, fileWasMissing: false)
             }
             FaultInjection.crashIfRequested(after: "trash_mark")
             let moved: Bool
@@ -56,15 +57,15 @@ public struct TrashService: Sendable {
                 throw DomainError.unavailable("The track was not deleted: \(error)")
             }
             FaultInjection.crashIfRequested(after: "trash_move")
-            hub.publish(.trackDeleted(marked))
+            hub.publish(.trackDeleted(marked.shared))
             return Deletion(track: marked, fileWasMissing: !moved)
         }
     }
 
     /// Puts a trashed track back. Restoring a track that is not in the trash returns it unchanged.
-    public func restore(_ id: Int64) throws -> LibraryTrack {
+    public func restore(_ id: Int64, for userId: Int64? = nil) throws -> LibraryTrack {
         try locks.withLock(id) {
-            guard let current = try database.read({ try LibraryTrack.fetch($0, id: id) }) else {
+            guard let current = try database.read({ try LibraryTrack.fetch($0, id: id, userId: userId) }) else {
                 throw DomainError.notFound("No track with id \(id).")
             }
             guard current.track.deletedAt != nil else { return current }
@@ -75,9 +76,9 @@ public struct TrashService: Sendable {
             try requireWritable(current.track, toTrash: false)
             let restored = try database.write { db -> LibraryTrack? in
                 guard try TrackStore.unmarkTrashed(id, keep: true, db) != nil else { return nil }
-                return try LibraryTrack.fetch(db, id: id)
+                return try LibraryTrack.fetch(db, id: id, userId: userId)
             }
-            guard let restored else { return try database.read { try LibraryTrack.fetch($0, id: id) } ?? current }
+            guard let restored else { return try database.read { try LibraryTrack.fetch($0, id: id, userId: userId) } ?? current }
             do {
                 try moveFiles(of: restored.track, toTrash: false)
             } catch {
@@ -86,7 +87,7 @@ public struct TrashService: Sendable {
                 throw DomainError.unavailable("The track was not restored: \(error)")
             }
             FaultInjection.crashIfRequested(after: "restore_move")
-            hub.publish(.trackRestored(restored))
+            hub.publish(.trackRestored(restored.shared))
             return restored
         }
     }

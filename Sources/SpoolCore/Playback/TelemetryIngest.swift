@@ -40,22 +40,24 @@ public struct TelemetryIngest: Sendable {
         return events.firstIndex { !known.contains($0.trackId) }
     }
 
-    /// Returns once `events` are committed; throws if their write failed.
-    public func ingest(_ events: [Event]) throws {
+    /// Returns once `events` are committed; throws if their write failed. The counts and the
+    /// position they change are `user`'s alone.
+    public func ingest(_ events: [Event], by user: Principal) throws {
         guard !events.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         // Background: the player sends telemetry in bulk; a click's write goes first.
         try database.write(priority: .background) { db in
             // A track purged since validation loses its events instead of failing the batch.
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO play_events (track_id, session, type, position, value, client_time, received_at)
-                SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tracks WHERE id = ?)
+                INSERT INTO play_events (track_id, session, type, position, value, client_time, received_at, user_id)
+                SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tracks WHERE id = ?)
                 """)
             for event in events {
                 try insert.execute(arguments: [
                     event.trackId, event.session, event.type.rawValue, event.position, event.value,
-                    event.clientTime?.timeIntervalSince1970, now, event.trackId])
-                try TrackStore.applyPlayback(event.type, position: event.position, to: event.trackId, db, now: now)
+                    event.clientTime?.timeIntervalSince1970, now, user.userId, event.trackId])
+                guard db.changesCount > 0 else { continue }
+                try UserTrackStore.applyPlayback(event.type, position: event.position, to: event.trackId, for: user.userId, db, now: now)
             }
         }
     }

@@ -25,6 +25,8 @@ public final class ProfileService: Sendable {
         public var useCookies: Bool?
         public var extraArgs: [String]?
         public var isDefault: Bool?
+        /// File and folder names (`NameTemplate`); "" goes back to the standard one.
+        public var outputTemplate: String?
 
         public init() {}
     }
@@ -188,6 +190,18 @@ public final class ProfileService: Sendable {
                 throw DomainError.invalid(field: "format", "must be a yt-dlp format selection of at most 300 characters.")
             }
             profile.format = trimmed.isEmpty ? nil : trimmed
+        }
+        if let text = input.outputTemplate {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed == NameTemplate.standard {
+                profile.outputTemplate = nil
+            } else {
+                do {
+                    profile.outputTemplate = try NameTemplate(trimmed).text
+                } catch {
+                    throw DomainError.invalid(field: "output_template", error.description)
+                }
+            }
         }
         if let value = input.embedMetadata { profile.embedMetadata = value }
         if let value = input.embedThumbnail { profile.embedThumbnail = value }

@@ -34,7 +34,7 @@ public struct RetentionService: Sendable {
     }
 
     static func candidates(_ db: Database, sourceId: Int64, rules: RetentionRules, now: Date, limit: Int) throws -> [Candidate] {
-        // Liked tracks never leave; the age of a track is its publication, else its download.
+        // Tracks liked by anyone never leave; the age of a track is its publication, else its download.
         let age = "coalesce(tracks.uploaded_at, tracks.created_at)"
         var reasons: [(String, String, StatementArguments)] = []
         if let keep = rules.keepNewest {
@@ -47,18 +47,20 @@ public struct RetentionService: Sendable {
             reasons.append(("Older than \(days) days", "\(age) < ?", [now.timeIntervalSince1970 - Double(days) * 86_400]))
         }
         if rules.removeDisliked ?? true, !rules.isEmpty {
-            reasons.append(("Disliked", "tracks.rating = -1", []))
+            reasons.append(("Disliked", "EXISTS (SELECT 1 FROM user_tracks d WHERE d.track_id = tracks.id AND d.rating = -1)", []))
         }
         if let skips = rules.removeAfterSkips {
-            reasons.append(("Skipped \(skips) times or more", "tracks.skip_count >= ?", [skips]))
+            reasons.append(("Skipped \(skips) times or more",
+                            "(SELECT total(s.skip_count) FROM user_tracks s WHERE s.track_id = tracks.id) >= ?", [skips]))
         }
         var found: [Int64: Candidate] = [:]
         for (reason, condition, arguments) in reasons {
             let rows = try LibraryTrack.fetchAll(db, sql: """
-                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source)
-                WHERE tracks.source_id = ? AND tracks.deleted_at IS NULL AND tracks.rating != 1 AND tracks.kept = 0 AND \(condition)
+                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: nil))
+                WHERE tracks.source_id = ? AND tracks.deleted_at IS NULL AND tracks.kept = 0
+                  AND NOT EXISTS (SELECT 1 FROM user_tracks l WHERE l.track_id = tracks.id AND l.rating = 1) AND \(condition)
                 ORDER BY \(age), tracks.id LIMIT ?
-                """, arguments: [sourceId] + arguments + [limit])
+                """, arguments: [sourceId] + arguments + [limit], userId: nil)
             for track in rows where found[track.id] == nil { found[track.id] = Candidate(track: track, reason: reason) }
         }
         return found.values.sorted { ($0.track.track.uploadedAt ?? $0.track.track.createdAt, $0.track.id) < ($1.track.track.uploadedAt ?? $1.track.track.createdAt, $1.track.id) }

@@ -13,6 +13,8 @@ public struct PlayEvent: SpoolRecord, Identifiable, Equatable {
     public var value: Double?
     public var clientTime: Date?
     public var receivedAt: Date
+    /// Whose play it was.
+    public var userId: Int64?
 
     public init(
         trackId: Int64, session: String, type: PlayEventType, position: Double? = nil,

@@ -27,6 +27,8 @@ public struct Profile: SpoolRecord, Identifiable, Equatable {
     /// The default profile mirrors the environment settings (AUDIO_FORMAT, …) until a user
     /// edits it.
     public var fromSettings: Bool
+    /// File and folder names of its tracks (`NameTemplate`); nil: the standard one.
+    public var outputTemplate: String?
     public var createdAt: Date
     public var updatedAt: Date
 

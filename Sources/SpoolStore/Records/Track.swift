@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 
-/// A downloaded media file in the library. A track in the trash has `deletedAt` and
-/// `trashPath` set; its video is tombstoned so re-syncs skip it.
+/// A downloaded media file in the library, shared by every user (each user's likes, counts and
+/// positions are `UserTrack` rows). A track in the trash has `deletedAt` and `trashPath` set;
+/// its video is tombstoned so re-syncs skip it.
 public struct Track: SpoolRecord, Identifiable, Equatable {
     public static let databaseTableName = "tracks"
 
@@ -18,13 +19,6 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
     public var mimeType: String
     public var thumbnailPath: String?
     public var infoPath: String?
-    /// −1 dislike, 0 none, +1 like.
-    public var rating: Int
-    public var likedAt: Date?
-    public var playCount: Int
-    public var skipCount: Int
-    public var lastPosition: Double?
-    public var lastPlayedAt: Date?
     public var deletedAt: Date?
     /// Relative to the library folder; set while the file sits in the trash.
     public var trashPath: String?
@@ -33,6 +27,11 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
     public var uploadedAt: Date?
     /// The user restored it from the trash: retention leaves it alone.
     public var kept: Bool
+    /// The music tags written into the file (a YouTube Music track's own, else the uploader and
+    /// the source's title); nil for tracks downloaded before tagging.
+    public var artist: String?
+    public var album: String?
+    public var trackNumber: Int?
 
     public init(
         videoId: String, sourceId: Int64?, title: String, uploader: String? = nil,
@@ -49,9 +48,6 @@ public struct Track: SpoolRecord, Identifiable, Equatable {
         self.mimeType = mimeType
         self.thumbnailPath = thumbnailPath
         self.infoPath = infoPath
-        self.rating = 0
-        self.playCount = 0
-        self.skipCount = 0
         self.createdAt = createdAt
         self.uploadedAt = uploadedAt
         self.kept = false

@@ -84,6 +84,16 @@ public enum SourceKind: String, CaseIterable, Codable, Sendable {
     case channel, playlist, video
 }
 
+/// What a user may do. `admin`: sources, profiles, jobs, settings, users, the trash.
+/// `listener`: play, rate, their own history, queue and deletions (which hide a track for them).
+public enum UserRole: String, CaseIterable, Codable, Sendable, Comparable {
+    case listener, admin
+
+    public static func < (lhs: UserRole, rhs: UserRole) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
 /// What a download profile keeps: the sound only (extracted to a codec) or the video.
 public enum ProfileMedia: String, CaseIterable, Codable, Sendable {
     case audio, video

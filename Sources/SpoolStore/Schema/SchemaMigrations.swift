@@ -15,6 +15,8 @@ public enum SchemaMigrations {
         migrator.registerMigration("v3_event_log_rowids", migrate: dropAutoincrementFromEventLogs)
         migrator.registerMigration("v4_sync_guard_and_error_causes", migrate: guardSyncsAndExplainErrors)
         migrator.registerMigration("v5_sources_profiles_entries", migrate: introduceSources)
+        migrator.registerMigration("v6_names_tags_moves", migrate: introduceNamesAndMoves)
+        migrator.registerMigration("v7_accounts", migrate: introduceAccounts)
         return migrator
     }
 
@@ -294,6 +296,132 @@ extension SchemaMigrations {
                 WHERE kind = 'download' AND source_id IS NOT NULL AND video_id IS NOT NULL AND json_valid(payload);
             INSERT OR IGNORE INTO source_entries (source_id, video_id, title, duration, first_seen_at, last_seen_at)
                 SELECT source_id, video_id, title, duration, created_at, created_at FROM tracks WHERE source_id IS NOT NULL;
+            """)
+    }
+}
+
+extension SchemaMigrations {
+    /// Issue 15's schema:
+    /// - `profiles.output_template`: the profile's file name template (NULL: the standard
+    ///   `{source}/{title} [{id}].{ext}`), validated by the domain (`NameTemplate`).
+    /// - `tracks.artist`, `album`, `track_number`: the music tags written into the file, kept so
+    ///   that templates, playlists and Subsonic clients see what other players read.
+    /// - `file_moves`: the journal of a track whose files are being renamed (a template change).
+    ///   The row's new paths and this entry commit together before any file moves; the entry is
+    ///   removed once every file is where the row says. A crash in between leaves the entry, and
+    ///   start-up finishes the move (`LibraryRenames.reconcile`). `moves` is a JSON array of
+    ///   `[from, to]` library-relative pairs.
+    static func introduceNamesAndMoves(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE profiles ADD COLUMN output_template TEXT CHECK (output_template IS NULL OR length(output_template) BETWEEN 1 AND 512);
+            ALTER TABLE tracks ADD COLUMN artist TEXT;
+            ALTER TABLE tracks ADD COLUMN album TEXT;
+            ALTER TABLE tracks ADD COLUMN track_number INTEGER CHECK (track_number IS NULL OR track_number >= 0);
+            CREATE INDEX tracks_file_path ON tracks(file_path);
+            CREATE TABLE file_moves (
+                track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+                moves TEXT NOT NULL CHECK (json_valid(moves)),
+                created_at REAL NOT NULL
+            );
+            """)
+    }
+}
+
+extension SchemaMigrations {
+    /// Issue 17's schema: a household on one server.
+    /// - `users`: a name (unique without regard to case), a role, an Argon2id hash (PHC string,
+    ///   parameters inside; NULL until the owner sets a password at first start) and the sealed
+    ///   Subsonic password.
+    /// - `sessions` and `api_keys`: only SHA-256 digests of the secrets are stored.
+    /// - `user_tracks`: everything that was one person's state on `tracks` (rating, like time,
+    ///   play and skip counts, resume position, last play) is now per user, plus `hidden_at`, a
+    ///   listener's own deletion. `play_events.user_id` says whose play it was; `user_queues`
+    ///   keeps each user's play queue.
+    /// - The state of the single-user Spool moves to user 1, the owner (`admin`, no password
+    ///   yet), and the counts are checked before the old columns go: a migration that would
+    ///   lose a like fails instead, and the database is left as it was (each migration is one
+    ///   transaction, and a backup is taken before migrating).
+    static func introduceAccounts(_ db: Database) throws {
+        let now = Date().timeIntervalSince1970
+        try db.execute(sql: """
+            CREATE TABLE users (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 64),
+                role TEXT NOT NULL CHECK (\(SQLCheck.column("role", in: UserRole.self))),
+                password_hash TEXT CHECK (password_hash IS NULL OR length(password_hash) <= 512),
+                subsonic_password BLOB,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY,
+                digest BLOB NOT NULL UNIQUE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at REAL NOT NULL,
+                expires_at REAL NOT NULL,
+                last_seen_at REAL NOT NULL,
+                address TEXT,
+                user_agent TEXT
+            );
+            CREATE INDEX sessions_user ON sessions(user_id, id);
+            CREATE INDEX sessions_expiry ON sessions(expires_at);
+            CREATE TABLE api_keys (
+                id INTEGER PRIMARY KEY,
+                digest BLOB NOT NULL UNIQUE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                label TEXT NOT NULL CHECK (length(label) BETWEEN 1 AND 100),
+                created_at REAL NOT NULL,
+                last_used_at REAL
+            );
+            CREATE INDEX api_keys_user ON api_keys(user_id, id);
+            CREATE TABLE user_tracks (
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+                rating INTEGER NOT NULL DEFAULT 0 CHECK (rating IN (-1, 0, 1)),
+                liked_at REAL,
+                play_count INTEGER NOT NULL DEFAULT 0 CHECK (play_count >= 0),
+                skip_count INTEGER NOT NULL DEFAULT 0 CHECK (skip_count >= 0),
+                last_position REAL,
+                last_played_at REAL,
+                hidden_at REAL,
+                PRIMARY KEY (user_id, track_id)
+            ) WITHOUT ROWID;
+            CREATE INDEX user_tracks_track ON user_tracks(track_id, rating);
+            CREATE INDEX user_tracks_likes ON user_tracks(user_id, liked_at, track_id) WHERE rating = 1;
+            CREATE INDEX user_tracks_plays ON user_tracks(user_id, play_count, track_id);
+            CREATE TABLE user_queues (
+                user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                queue TEXT NOT NULL CHECK (json_valid(queue)),
+                updated_at REAL NOT NULL
+            );
+            ALTER TABLE play_events ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
+            CREATE INDEX play_events_user_plays ON play_events(user_id, received_at) WHERE type = 'play';
+
+            INSERT INTO users (id, name, role, password_hash, created_at, updated_at) VALUES (1, 'admin', 'admin', NULL, \(now), \(now));
+            INSERT INTO user_tracks (user_id, track_id, rating, liked_at, play_count, skip_count, last_position, last_played_at)
+                SELECT 1, id, rating, liked_at, play_count, skip_count, last_position, last_played_at FROM tracks
+                WHERE rating <> 0 OR play_count > 0 OR skip_count > 0 OR last_position IS NOT NULL OR last_played_at IS NOT NULL;
+            UPDATE play_events SET user_id = 1;
+            """)
+        let before = try Row.fetchOne(db, sql: """
+            SELECT count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = -1), total(play_count), total(skip_count),
+                   count(last_position) FROM tracks
+            """)!
+        let after = try Row.fetchOne(db, sql: """
+            SELECT count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = -1), total(play_count), total(skip_count),
+                   count(last_position) FROM user_tracks WHERE user_id = 1
+            """)!
+        guard before == after else {
+            throw DatabaseError(message: "Moving the listening state to the first account would change it (before: \(before), after: \(after)); nothing was changed.")
+        }
+        try db.execute(sql: """
+            DROP INDEX tracks_likes;
+            ALTER TABLE tracks DROP COLUMN rating;
+            ALTER TABLE tracks DROP COLUMN liked_at;
+            ALTER TABLE tracks DROP COLUMN play_count;
+            ALTER TABLE tracks DROP COLUMN skip_count;
+            ALTER TABLE tracks DROP COLUMN last_position;
+            ALTER TABLE tracks DROP COLUMN last_played_at;
             """)
     }
 }

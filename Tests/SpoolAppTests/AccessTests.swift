@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import SpoolCore
+import SpoolHTTP
+import SpoolStore
+import XCTest
+@testable import SpoolApp
+
+/// Issue 17's "every route declares its role": the route table itself is walked, so a route
+/// added tomorrow is checked too. In process, over a real database.
+final class AccessTests: XCTestCase {
+    private var directory = ""
+    private var app: SpoolApplication!
+    private var routes: Routes!
+    private var listenerKey = ""
+    private var adminKey = ""
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "spool-access-" + UUID().uuidString
+        let fake = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fake_ytdlp.py").path
+        let settings = try Settings.load(environment: [
+            "DB_PATH": directory + "/tracks.db", "LIBRARY_DIR": directory + "/library", "YTDLP_PATH": fake,
+            "YTDLP_UPDATE": "off", "WEB_DIR": directory + "/web", "PASSWORD_HASH_MEMORY_KIB": "8192", "PASSWORD_HASH_ITERATIONS": "1",
+        ], dotEnvPath: nil)
+        app = try SpoolApplication(settings: settings, logger: Logger(label: "test"))
+        try app.database.migrate()
+        routes = app.makeRoutes()
+        let owner = try app.domain.accounts.claimOwner(name: "pat", password: "correct horse")
+        let listener = try app.domain.accounts.create(name: "sam", role: .listener, password: "battery staple")
+        adminKey = try app.domain.credentials.createKey(for: app.domain.accounts.principal(of: owner), label: "test").0
+        listenerKey = try app.domain.credentials.createKey(for: app.domain.accounts.principal(of: listener), label: "test").0
+    }
+
+    override func tearDownWithError() throws {
+        app.domain.stop()
+        try app.database.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A request for `entry` with every path parameter set to 1, as `key`'s owner.
+    private func status(_ entry: Routes.Entry, key: String?) -> (Int, String) {
+        let path = entry.pattern.split(separator: "/").map { $0.hasPrefix("{") ? "1" : String($0) }.joined(separator: "/")
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        if let key { headers.add("Authorization", "Bearer \(key)") }
+        let response = routes.router.respond(to: HTTPRequest(method: entry.method, path: "/" + path, headers: headers, body: Array("{}".utf8)))
+        guard case .bytes(let bytes) = response.body else { return (response.status, "") }
+        return (response.status, String(decoding: bytes, as: UTF8.self))
+    }
+
+    func testAListenerIsRefusedEveryAdminRouteAndAdminsAreRefusedNone() {
+        let admin = routes.table.filter { $0.access == .admin }
+        XCTAssertGreaterThan(admin.count, 30, "the table holds the admin routes")
+        for entry in admin {
+            let (listenerStatus, body) = status(entry, key: listenerKey)
+            XCTAssertEqual(listenerStatus, 403, "\(entry.method.rawValue) \(entry.pattern): \(body)")
+            XCTAssertTrue(body.contains(#""code":"forbidden""#), body)
+            XCTAssertNotEqual(status(entry, key: adminKey).0, 403, "\(entry.method.rawValue) \(entry.pattern)")
+        }
+    }
+
+    func testEveryRouteButTheOpenOnesNeedsACaller() {
+        // Passwords exist now: no single-user mode, so no caller means no access.
+        for entry in routes.table {
+            let (anonymous, body) = status(entry, key: nil)
+            if entry.access == .open {
+                XCTAssertNotEqual(anonymous, 401, "\(entry.method.rawValue) \(entry.pattern)")
+            } else {
+                XCTAssertEqual(anonymous, 401, "\(entry.method.rawValue) \(entry.pattern): \(body)")
+                XCTAssertNotEqual(status(entry, key: listenerKey).0, 401, "\(entry.method.rawValue) \(entry.pattern)")
+            }
+        }
+        let open = Set(routes.table.filter { $0.access == .open }.map(\.pattern))
+        XCTAssertEqual(open, ["/api/meta", "/login", "/setup", "/api/login", "/api/logout", "/api/setup"])
+    }
+
+    func testARevokedKeyIsRefusedAtOnceAndAForeignOneToo() throws {
+        let me = try XCTUnwrap(routes.table.first { $0.pattern == "/api/me" })
+        XCTAssertEqual(status(me, key: listenerKey).0, 200)
+        let sam = try XCTUnwrap(try app.domain.accounts.user(named: "sam"))
+        let key = try XCTUnwrap(try app.domain.credentials.keys(of: sam.id!).first)
+        try app.domain.credentials.revokeKey(key.id!, by: app.domain.accounts.principal(of: sam))
+        XCTAssertEqual(status(me, key: listenerKey).0, 401)
+        XCTAssertEqual(status(me, key: "spool_" + String(repeating: "A", count: 43)).0, 401)
+        XCTAssertEqual(status(me, key: String(repeating: "x", count: 10_000)).0, 401)
+    }
+}
