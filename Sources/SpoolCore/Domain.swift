@@ -84,6 +84,7 @@ public final class Domain: Sendable {
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let imports: ImportService
     public let artwork: ArtworkService
     /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
     let drivers: YtDlpDrivers?
@@ -153,6 +154,9 @@ public final class Domain: Sendable {
         self.sources = SourceService(
             database: database, queue: queue, hub: events, library: files, profiles: profiles, retention: retention,
             previewRunner: runner, previewOptions: { baseOptions }, settings: configuration.sources, logger: logger)
+        self.imports = ImportService(
+            database: database, queue: queue, paths: paths, sources: sources, hub: events, tools: media,
+            maxAttempts: configuration.maxAttempts, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
         self.backups = BackupService(database: database, settings: configuration.backups, hub: events, logger: logger)
         self.syncRounds = SyncRounds(database: database, hub: events, logger: logger)
@@ -210,6 +214,7 @@ public final class Domain: Sendable {
                 try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
             }, library: files, database: database, brake: brake, hub: events, media: media, logger: logger))
         workers.register(JobKind.libraryRename.rawValue, handler: LibraryRenameHandler(renames: renames))
+        workers.register(JobKind.libraryImport.rawValue, limits: ImportService.limits, handler: imports.handler)
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }

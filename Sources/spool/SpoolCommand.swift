@@ -5,14 +5,14 @@ import SpoolApp
 import SpoolCore
 import SpoolStore
 
-/// The `spool` command: `serve`, `settings`, and `db status|migrate|backup|restore`.
+/// The `spool` command: `serve`, `db status|migrate|backup|restore`, `settings`, `user …`, and `library import`.
 @main
 struct Spool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool",
         abstract: "Mirror channels into a local library, download them in a persistent queue, and play them in the browser.",
         version: SpoolVersion.current,
-        subcommands: [Serve.self, DatabaseCommand.self, SettingsCommand.self, UserCommand.self],
+        subcommands: [Serve.self, DatabaseCommand.self, SettingsCommand.self, UserCommand.self, LibraryCommand.self],
         defaultSubcommand: Serve.self)
 }
 

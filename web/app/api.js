@@ -27,7 +27,7 @@ export function setAuthToken(token) {
  * api('/api/jobs', {query: {status: 'failed'}}) → parsed JSON.
  * `body` is sent as JSON; `signal` aborts (aborts are rethrown as AbortError, not reported).
  * `withStatus: true` resolves to {status, data} instead, for replies whose status code says
- * something the body does not (POST /api/channels: 202 added, 200 already there).
+ * something the body does not (POST /api/sources: 202 added, 200 already there).
  */
 export async function api(path, { method = 'GET', body, query, signal, keepalive, withStatus = false } = {}) {
   const url = new URL(path, location.origin);

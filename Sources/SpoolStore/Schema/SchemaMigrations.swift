@@ -17,6 +17,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v5_sources_profiles_entries", migrate: introduceSources)
         migrator.registerMigration("v6_names_tags_moves", migrate: introduceNamesAndMoves)
         migrator.registerMigration("v7_accounts", migrate: introduceAccounts)
+        migrator.registerMigration("v8_library_imports", migrate: createLibraryImports)
         return migrator
     }
 
@@ -422,6 +423,23 @@ extension SchemaMigrations {
             ALTER TABLE tracks DROP COLUMN skip_count;
             ALTER TABLE tracks DROP COLUMN last_position;
             ALTER TABLE tracks DROP COLUMN last_played_at;
+            """)
+    }
+}
+
+extension SchemaMigrations {
+    /// Issue 15's library import: what each `library_import` job found (files examined, adopted,
+    /// already known, unreadable with reasons, sources created), as JSON the domain defines
+    /// (`ImportReport`). Written with each batch of adopted tracks, in the same transaction, so
+    /// the report a client reads while the job runs never counts a track that is not there; its
+    /// final version commits with the job's completion. One row per job, removed with the job.
+    static func createLibraryImports(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE library_imports (
+                job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+                report TEXT NOT NULL CHECK (json_valid(report)),
+                updated_at REAL NOT NULL
+            );
             """)
     }
 }
