@@ -45,6 +45,10 @@ public struct DomainConfiguration: Sendable {
     /// Writes `.m3u8` files of every source and of each user's likes into `LIBRARY_DIR/Playlists/`.
     public var playlistFiles = true
     public var playlistTiming = PlaylistFiles.Timing()
+    /// Scheduled backups (off unless an interval is set; the settings' default is daily).
+    public var backups = BackupService.Settings()
+    /// Notifiers and what they are told (none unless configured).
+    public var notifications = NotificationService.Settings()
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -91,7 +95,10 @@ public final class Domain: Sendable {
     let drivers: YtDlpDrivers?
     /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
     public let media: MediaTools?
+    public let backups: BackupService
+    public let notifications: NotificationService
     public let startedAt = Date()
+    let syncRounds: SyncRounds
     let snapshots: SnapshotThrottle
     private let trackWatch: EventHub.Subscription
     private let logger: Logger
@@ -158,6 +165,9 @@ public final class Domain: Sendable {
             database: database, queue: queue, paths: paths, sources: sources, hub: events, tools: media,
             maxAttempts: configuration.maxAttempts, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
+        self.backups = BackupService(database: database, settings: configuration.backups, hub: events, logger: logger)
+        self.syncRounds = SyncRounds(database: database, hub: events, logger: logger)
+        self.notifications = try NotificationService(settings: configuration.notifications, hub: events, logger: logger)
         // A track leaving or coming back changes its source's counts.
         self.trackWatch = events.subscribe { [snapshots] published in
             switch published.event {
@@ -234,6 +244,12 @@ public final class Domain: Sendable {
         scheduler.add("yt-dlp update check", every: min(interval, 3600), whenIdle: true) { [self] in
             ytdlp.scheduledCheck(every: interval, ytdlpRunning: ytdlpRunning, release: workers.wake)
         }
+        // Not `whenIdle`: the service waits for idle itself, but not for ever (see BackupService).
+        if backups.isEnabled {
+            scheduler.add("backup", every: min(configuration.backups.intervalSeconds, 60)) { [backups, workers] in
+                backups.runIfDue(isIdle: { workers.isIdle() })
+            }
+        }
     }
 
     /// Whether a job that runs yt-dlp runs now.
@@ -257,17 +273,22 @@ public final class Domain: Sendable {
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
         playlists?.start()
+        syncRounds.start()
+        notifications.start()
         try workers.start()
         scheduler.start()
     }
 
     /// Stops the scheduler, then the workers (running jobs get the grace period), then writes
-    /// the playlists their last changes left pending.
+    /// the playlists their last changes left pending, then the notifications (a send under way
+    /// is cut short).
     public func stop() {
         scheduler.stop()
         workers.stop()
         playlists?.stop()
         drivers?.shutdown()
+        syncRounds.stop()
+        notifications.stop()
     }
 }
 

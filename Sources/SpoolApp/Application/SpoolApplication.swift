@@ -20,15 +20,19 @@ public final class SpoolApplication: Sendable {
     let server = ServerReference()
     let authentication: Authentication
     let setupCode = SetupCode()
+    /// Held for the process's life: `spool db restore` and a second server refuse while it is.
+    private let databaseLock: DatabaseLock
     private let logger: Logger
 
     public init(settings: Settings, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
+        // Before the file is opened: a restore swapping it right now must finish first.
+        self.databaseLock = try DatabaseLock.acquire(databasePath: settings.databasePath)
         self.database = try SpoolDatabase(options: DatabaseOptions(
             path: settings.databasePath,
             maximumReaderCount: settings.databaseReaders,
-            busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000))
+            busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000, checkpoints: settings.checkpoints))
         self.domain = try Domain(database: database, configuration: Self.configuration(settings), logger: logger)
         if settings.testJobsEnabled {
             TestJobs.register(on: domain.workers, settings: settings)
@@ -70,6 +74,11 @@ public final class SpoolApplication: Sendable {
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
         configuration.ytdlpUpdateIndexURL = settings.ytdlpUpdateIndexURL
         configuration.ytdlpUpdateCheckSeconds = settings.ytdlpUpdateCheckHours * 3600
+        configuration.backups = BackupService.Settings(
+            directory: settings.backupDirectory, intervalSeconds: settings.backupIntervalHours * 3600, keep: settings.backupKeep)
+        configuration.notifications = NotificationService.Settings(
+            appriseURLs: settings.appriseURLs, appriseExecutable: settings.apprisePath, webhookURL: settings.webhookURL,
+            kinds: settings.notifyOn, timeLimitSeconds: settings.notifyTimeoutSeconds)
         return configuration
     }
 
@@ -150,6 +159,7 @@ public final class SpoolApplication: Sendable {
         signals.cancel()
         domain.stop()
         try database.close()
+        databaseLock.release()
         logger.info("Stopped")
     }
 }

@@ -3,6 +3,7 @@ import SpoolAuth
 import Logging
 import SpoolCore
 import SpoolHTTP
+import SpoolStore
 import SpoolYtDlp
 
 /// Every setting of Spool, read from environment variables and a `.env` file.
@@ -15,6 +16,8 @@ public struct Settings: Sendable {
     public var workers: Int
     public var databaseReaders: Int
     public var busyTimeoutMilliseconds: Int
+    /// Who checkpoints the WAL: Spool, or a replication tool (Litestream).
+    public var checkpoints: DatabaseOptions.CheckpointOwner
     public var httpThreads: Int
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -73,6 +76,16 @@ public struct Settings: Sendable {
     public var httpBodyTimeoutSeconds: Double
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
+    /// Hours between scheduled backups; 0 turns them off.
+    public var backupIntervalHours: Double
+    public var backupKeep: Int
+    public var backupDirectory: String
+    public var appriseURLs: String?
+    public var apprisePath: String
+    public var webhookURL: String?
+    /// What notifications are sent about.
+    public var notifyOn: Set<NotificationKind>
+    public var notifyTimeoutSeconds: Double
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {
@@ -89,6 +102,8 @@ public struct Settings: Sendable {
         case integer(ClosedRange<Int>)
         case number(ClosedRange<Double>)
         case choice([String])
+        /// Several of `values`, comma-separated, or `all` or `none`.
+        case list([String])
 
         var help: String {
             switch self {
@@ -96,6 +111,7 @@ public struct Settings: Sendable {
             case .integer(let range): " (\(range.lowerBound)–\(range.upperBound))"
             case .number(let range): " (\(Self.format(range.lowerBound))–\(Self.format(range.upperBound)))"
             case .choice(let values): " (\(values.joined(separator: ", ")))"
+            case .list(let values): " (all, none, or any of \(values.joined(separator: ", ")))"
             }
         }
 
@@ -136,6 +152,7 @@ public struct Settings: Sendable {
         .init("WORKERS", "3", .integer(1...32), "Download workers running at once."),
         .init("DB_READERS", "8", .integer(1...64), "Read-only SQLite connections in the pool."),
         .init("DB_BUSY_TIMEOUT_MS", "5000", .integer(0...60_000), "How long the writer waits for a lock held by another process."),
+        .init("DB_CHECKPOINTS", "spool", .choice(DatabaseOptions.CheckpointOwner.allCases.map(\.rawValue)), "Who copies the WAL into the database file: spool, or external when Litestream replicates it (Spool then never checkpoints; see docs/operations.md)."),
         .init("HTTP_THREADS", "8", .integer(1...256), "Request handlers running at once on the work queue; two are kept for interactive requests, so bulk telemetry never holds them all."),
         .init("LOG_LEVEL", "info", .choice(Logger.Level.allCases.map(\.rawValue)), "How much is logged."),
         .init("LOG_FORMAT", "text", .choice(LogFormat.allCases.map(\.rawValue)), "Log lines as readable text or as one JSON object per line."),
@@ -186,6 +203,14 @@ public struct Settings: Sendable {
         .init("HTTP_BODY_TIMEOUT_SECONDS", "60", .number(1...3600), "A request's body must arrive within this many seconds of its headers; else 408 and close."),
         .init("ALLOWED_HOSTS", "", .text, "Host names besides localhost, IP addresses and HOST that requests may name (Host header), comma-separated: a reverse proxy's public name, a LAN name; *.example.org matches subdomains, * any (only behind a proxy that checks Host). Other names get 421 (DNS rebinding)."),
         .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
+        .init("BACKUP_INTERVAL_HOURS", "24", .number(0...8760), "Hours between automatic online backups of the database (0 = off); taken while no download runs, or anyway once a whole interval overdue."),
+        .init("BACKUP_KEEP", "7", .integer(1...10_000), "Automatic backups kept; the oldest beyond this are deleted after each good backup."),
+        .init("BACKUP_DIR", "", .path, "Folder of the automatic backups; empty: backups/ beside the database."),
+        .init("APPRISE_URLS", "", .text, "Apprise URLs to notify (tgram://…, ntfy://…, json://…), separated by spaces or commas; needs the apprise CLI (scripts/setup.sh installs it)."),
+        .init("APPRISE_PATH", "", .path, "apprise executable; empty: .venv/bin/apprise of the working directory, else apprise on PATH."),
+        .init("WEBHOOK_URL", "", .text, "http:// URL that receives every notification as a JSON POST."),
+        .init("NOTIFY_ON", "all", .list(NotificationKind.allCases.map(\.rawValue)), "What notifications are sent about, comma-separated."),
+        .init("NOTIFY_TIMEOUT_SECONDS", "30", .number(1...600), "Longest one notification may take to send; a slower service is given up on, logged and shown in /api/health."),
     ]
 
     /// Every setting as a Markdown table: `spool settings` prints it and the README holds it.
@@ -217,6 +242,7 @@ public struct Settings: Sendable {
             workers: try reader.integer("WORKERS"),
             databaseReaders: try reader.integer("DB_READERS"),
             busyTimeoutMilliseconds: try reader.integer("DB_BUSY_TIMEOUT_MS"),
+            checkpoints: DatabaseOptions.CheckpointOwner(rawValue: try reader.choice("DB_CHECKPOINTS"))!,
             httpThreads: try reader.integer("HTTP_THREADS"),
             logLevel: Logger.Level(rawValue: try reader.choice("LOG_LEVEL"))!,
             logFormat: LogFormat(rawValue: try reader.choice("LOG_FORMAT"))!,
@@ -265,7 +291,15 @@ public struct Settings: Sendable {
             allowedHosts: try reader.allowedHosts(),
             httpHeaderTimeoutSeconds: try reader.number("HTTP_HEADER_TIMEOUT_SECONDS"),
             httpBodyTimeoutSeconds: try reader.number("HTTP_BODY_TIMEOUT_SECONDS"),
-            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1)
+            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1,
+            backupIntervalHours: try reader.number("BACKUP_INTERVAL_HOURS"),
+            backupKeep: try reader.integer("BACKUP_KEEP"),
+            backupDirectory: reader.optional("BACKUP_DIR") ?? BackupFiles.defaultDirectory(databasePath: databasePath),
+            appriseURLs: reader.optional("APPRISE_URLS"),
+            apprisePath: reader.optional("APPRISE_PATH") ?? ExecutableLocator.defaultApprise(),
+            webhookURL: try reader.webhookURL(),
+            notifyOn: Set(try reader.list("NOTIFY_ON").map { NotificationKind(rawValue: $0)! }),
+            notifyTimeoutSeconds: try reader.number("NOTIFY_TIMEOUT_SECONDS"))
         // A heartbeat as slow as the lease would let every running job expire into a zombie.
         guard settings.jobHeartbeatSeconds < settings.jobLeaseSeconds else {
             throw SettingsError(
@@ -358,6 +392,27 @@ private struct SettingsReader {
             throw SettingsError(setting: name, message: "'\(text)' is not one of \(values.joined(separator: ", "))")
         }
         return text
+    }
+
+    /// The chosen values of a list setting: `all`, `none`, or some of its values.
+    func list(_ name: String) throws(SettingsError) -> [String] {
+        guard case .list(let values) = descriptor(name).kind else { preconditionFailure("\(name) is not a list setting") }
+        let items = raw(name).lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if items.contains("all") { return values }
+        if items == ["none"] { return [] }
+        if let unknown = items.first(where: { !values.contains($0) }) {
+            throw SettingsError(setting: name, message: "'\(unknown)' is not one of all, none, \(values.joined(separator: ", "))")
+        }
+        return values.filter(items.contains)
+    }
+
+    /// `WEBHOOK_URL`, when set: an http:// URL.
+    func webhookURL() throws(SettingsError) -> String? {
+        guard let url = optional("WEBHOOK_URL") else { return nil }
+        if let problem = NotificationService.problem(webhookURL: url) {
+            throw SettingsError(setting: "WEBHOOK_URL", message: problem)
+        }
+        return url
     }
 
     /// `AUTH_TOKEN`, which a server reachable from other machines must have.
