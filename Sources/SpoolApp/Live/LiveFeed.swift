@@ -24,7 +24,8 @@ final class LiveFeed: Sendable {
         self.hub = hub
         let socket = WebSocketHub(
             path: "/ws", allowedOrigins: allowedOrigins,
-            greeting: { [hub] query, viewer in Self.greeting(query: query, viewer: viewer, hub: hub) },
+            greeting: { [hub] query, viewer in Self.replay(since: query["since"].flatMap(Int64.init), viewer: viewer, hub: hub) },
+            topUp: { [hub] through, viewer in Self.replay(since: through, viewer: viewer, hub: hub) },
             identify: { request in try identify(request).map(Self.viewer(of:)) })
         self.webSocket = socket
         self.subscription = hub.subscribe { event in
@@ -33,16 +34,20 @@ final class LiveFeed: Sendable {
             // moment later (its `?since=` replay comes from the hub's ring).
             guard socket.statistics.clients > 0 else { return }
             socket.broadcast(Self.message(for: event), coalescingKey: event.event.coalescingKey,
-                             audience: Self.audience(of: event.event))
+                             audience: Self.audience(of: event.event), sequence: event.sequence)
         }
     }
 
-    static func greeting(query: [String: String], viewer: WebSocketViewer, hub: EventHub) -> [String] {
-        guard let since = query["since"].flatMap(Int64.init) else { return [] }
-        guard since <= hub.lastSequence, let missed = hub.events(after: since) else {
-            return [#"{"type":"reset","seq":\#(hub.lastSequence)}"#]
+    /// The events after `since` that `viewer` may see, and the number they run through; a
+    /// `reset` when some have left the ring (or the numbering began again at a restart).
+    static func replay(since: Int64?, viewer: WebSocketViewer, hub: EventHub) -> WebSocketReplay {
+        guard let since else { return .none }
+        let last = hub.lastSequence
+        guard since <= last, let missed = hub.events(after: since) else {
+            return WebSocketReplay(messages: [#"{"type":"reset","seq":\#(last)}"#], through: last)
         }
-        return missed.filter { audience(of: $0.event).includes(viewer) }.map(message(for:))
+        return WebSocketReplay(messages: missed.filter { audience(of: $0.event).includes(viewer) }.map(message(for:)),
+                               through: missed.last?.sequence ?? since)
     }
 
     static func viewer(of principal: Principal) -> WebSocketViewer {

@@ -99,19 +99,21 @@ extension HTTPServer {
         let filter = requestFilter
         let accepted = work.submit(priority: .interactive) { [self, request] in
             var refused = refusal(by: filter, of: request)
-            var viewer = WebSocketViewer.everything
+            var viewer = WebSocketViewer.unidentified
+            var replay = WebSocketReplay.none
             if refused == nil {
                 do {
-                    viewer = try hub.identify(request) ?? .everything
+                    viewer = try hub.identify(request) ?? .unidentified
+                    replay = hub.greeting(request.query, viewer)
                 } catch {
                     refused = error as? HTTPError ?? internalError(for: request, detail: "identifying a WebSocket client: \(error)")
                 }
             }
-            loop.execute { [self, refused, viewer] in
+            loop.execute { [self, refused, viewer, replay] in
                 guard let refused else {
                     requestsInFlight -= 1
                     watcher.requestsInFlight -= 1
-                    upgrade(reference.pointer, request: request, hub: hub, watcher: watcher, viewer: viewer, start: start)
+                    upgrade(reference.pointer, request: request, hub: hub, watcher: watcher, viewer: viewer, replay: replay, start: start)
                     if isDraining && requestsInFlight == 0 { finish() }
                     return
                 }
@@ -130,12 +132,12 @@ extension HTTPServer {
     }
 
     private func upgrade(_ raw: OpaquePointer, request: HTTPRequest, hub: WebSocketHub, watcher: ConnectionGuard,
-                         viewer: WebSocketViewer, start: UInt64) {
+                         viewer: WebSocketViewer, replay: WebSocketReplay, start: UInt64) {
         // The hub owns an upgraded socket; the guard stops reading it as HTTP.
         watcher.detachForUpgrade()
         upgradedConnections += 1
         publishConnectionCounts()
-        let status = hub.upgrade(raw, method: request.method, headers: request.headers, query: request.query, viewer: viewer)
+        let status = hub.upgrade(raw, method: request.method, headers: request.headers, viewer: viewer, replay: replay)
         exchangeObserver?(Exchange(
             method: request.method.rawValue, path: request.path, route: hub.path, status: status, bytes: 0,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))

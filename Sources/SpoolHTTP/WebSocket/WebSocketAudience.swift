@@ -17,6 +17,22 @@ public enum WebSocketAudience: Sendable, Hashable {
     }
 }
 
+/// What a connecting client is sent before the broadcasts: the events it missed, and the
+/// number of the last event they cover (broadcasts numbered up to it are then skipped, so an
+/// event is never sent twice nor lost between the replay and the live broadcasts).
+public struct WebSocketReplay: Sendable {
+    public var messages: [String]
+    /// The sequence number the replay covers through; nil when the client asked for none.
+    public var through: Int64?
+
+    public init(messages: [String], through: Int64?) {
+        self.messages = messages
+        self.through = through
+    }
+
+    public static let none = WebSocketReplay(messages: [], through: nil)
+}
+
 /// Who is on the other end of a session, as the server's authentication said at the upgrade.
 /// A session keeps the identity it connected with: signing out closes nothing, but a new
 /// session cookie needs a new connection (the web app reconnects on sign-in).
@@ -29,6 +45,7 @@ public struct WebSocketViewer: Sendable, Hashable {
         self.isAdmin = isAdmin
     }
 
-    /// Sees every message: the hub's default when the server names no one (no accounts).
-    public static let everything = WebSocketViewer(userId: nil, isAdmin: true)
+    /// A client the server did not identify (a hub without an `identify` closure): it sees what
+    /// an admin sees, and no user's own events.
+    public static let unidentified = WebSocketViewer(userId: nil, isAdmin: true)
 }

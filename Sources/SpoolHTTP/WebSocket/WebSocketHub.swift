@@ -7,17 +7,22 @@ import Synchronization
 /// keeps the sessions, broadcasts text messages to all of them, and pings them. Knows nothing
 /// of what the messages mean.
 public final class WebSocketHub: @unchecked Sendable {
-    /// Messages a new client receives first (a replay of what it missed, only what its viewer
-    /// may see), from its query.
-    public typealias Greeting = @Sendable (_ query: [String: String], _ viewer: WebSocketViewer) -> [String]
+    /// What a new client receives first: the replay of what it missed (only what its viewer may
+    /// see), from its query. Runs on the work queue: a replay of thousands of events is encoded
+    /// there, never on the loop (4,000 of them once held `/api/health` for 1.8 s: issue 12).
+    public typealias Greeting = @Sendable (_ query: [String: String], _ viewer: WebSocketViewer) -> WebSocketReplay
+    /// The events published after `through` while the replay was built (a few at most): runs on
+    /// the loop when the session starts, so that nothing falls between replay and broadcasts.
+    public typealias TopUp = @Sendable (_ through: Int64, _ viewer: WebSocketViewer) -> WebSocketReplay
     /// Who an upgrade request comes from. Runs on the work queue after the request filter
-    /// admitted it (it may read the database); nil sees what ``WebSocketViewer/everything`` sees.
+    /// admitted it (it may read the database); nil is ``WebSocketViewer/unidentified``.
     public typealias Identify = @Sendable (_ request: HTTPRequest) throws -> WebSocketViewer?
 
     public let path: String
     let originPolicy: OriginPolicy
     let pingSeconds: Double
-    private let greeting: Greeting
+    let greeting: Greeting
+    private let topUp: TopUp
     let identify: Identify
     private var loop: EventLoop?
     // Loop only.
@@ -36,13 +41,15 @@ public final class WebSocketHub: @unchecked Sendable {
     ///   and a browser reads as it goes. The log is held once for all clients: a silent client
     ///   costs its cursor and its socket's buffers (about 200 KiB), whatever this is.
     public init(path: String = "/ws", allowedOrigins: [String] = [], maximumLagBytes: Int = 5 << 19,
-                pingSeconds: Double = 30, greeting: @escaping Greeting = { _, _ in [] },
+                pingSeconds: Double = 30, greeting: @escaping Greeting = { _, _ in .none },
+                topUp: @escaping TopUp = { through, _ in WebSocketReplay(messages: [], through: through) },
                 identify: @escaping Identify = { _ in nil }) {
         self.path = path
         self.originPolicy = OriginPolicy(allowedOrigins: allowedOrigins)
         self.log = BroadcastLog(capacity: maximumLagBytes)
         self.pingSeconds = pingSeconds
         self.greeting = greeting
+        self.topUp = topUp
         self.identify = identify
     }
 
@@ -50,14 +57,16 @@ public final class WebSocketHub: @unchecked Sendable {
     public var statistics: (clients: Int, dropped: Int, sent: Int) { counters.withLock { $0 } }
 
     /// Sends `text` to every client `audience` includes; `key` coalesces queued messages (e.g.
-    /// a job's progress). Safe from any thread.
-    public func broadcast(_ text: String, coalescingKey key: String? = nil, audience: WebSocketAudience = .everyone) {
+    /// a job's progress); `sequence` (increasing) lets a client whose replay already held it
+    /// skip it. Safe from any thread.
+    public func broadcast(_ text: String, coalescingKey key: String? = nil, audience: WebSocketAudience = .everyone,
+                          sequence: Int64? = nil) {
         guard let loop else { return }
         let frame = WebSocketFrameEncoder.textFrame(text)
         loop.execute { [self] in
             loop.assertInEventLoop()
             guard !sessions.isEmpty else { return }
-            log.append(frame, key: key, audience: audience)
+            log.append(frame, key: key, audience: audience, sequence: sequence)
             for session in Array(sessions.values) { flush(session) }
             counters.withLock { $0.sent += sessions.count }
         }
@@ -79,8 +88,8 @@ public final class WebSocketHub: @unchecked Sendable {
     }
 
     /// Completes the upgrade of `request`, or answers it with the handshake's error.
-    func upgrade(_ request: OpaquePointer, method: HTTPMethod, headers: HTTPHeaders, query: [String: String],
-                 viewer: WebSocketViewer = .everything) -> Int {
+    func upgrade(_ request: OpaquePointer, method: HTTPMethod, headers: HTTPHeaders, viewer: WebSocketViewer = .unidentified,
+                 replay: WebSocketReplay = .none) -> Int {
         loop?.assertInEventLoop()
         var fields: [String: String] = [:]
         for (name, value) in headers {
@@ -110,9 +119,17 @@ public final class WebSocketHub: @unchecked Sendable {
         let session = WebSocketSession(id: nextId, loop: loop, connection: connection, bufferEvent: bufferEvent, hub: self,
                                        cursor: log.head, viewer: viewer, maximumMessageSize: 64 * 1024)
         sessions[nextId] = session
+        // Counted before the top-up is read: a broadcaster that still saw no clients published
+        // its event before this point, so the top-up holds it.
         counters.withLock { $0.clients = sessions.count }
         session.attach()
-        session.greet(with: greeting(query, viewer).map(WebSocketFrameEncoder.textFrame))
+        var messages = replay.messages
+        if let through = replay.through {
+            let missed = topUp(through, viewer)
+            messages += missed.messages
+            session.replayedThrough = missed.through ?? through
+        }
+        session.greet(with: messages.map(WebSocketFrameEncoder.textFrame))
         return 101
     }
 

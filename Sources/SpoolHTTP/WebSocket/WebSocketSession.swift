@@ -20,6 +20,8 @@ final class WebSocketSession {
     var cursor: Int
     /// Who the client is: broadcasts for other audiences are stepped over.
     let viewer: WebSocketViewer
+    /// The last sequence number its replay covered: broadcasts up to it are stepped over.
+    var replayedThrough: Int64?
     /// The replay a reconnecting client asked for, sent before any broadcast. Its size was set
     /// by the event ring when the client connected, so it is not held against the log's bound.
     private var greeting = FIFO<[UInt8]>()
@@ -127,7 +129,8 @@ final class WebSocketSession {
                 let index = cursor
                 cursor += 1
                 let entry = log[index]
-                if entry.audience.includes(viewer) && !log.isSuperseded(index) { write(entry.frame) }
+                let replayed = entry.sequence.map { sequence in replayedThrough.map { sequence <= $0 } ?? false } ?? false
+                if !replayed && entry.audience.includes(viewer) && !log.isSuperseded(index) { write(entry.frame) }
             } else {
                 break
             }
