@@ -42,6 +42,9 @@ public struct DomainConfiguration: Sendable {
     public var sessionLifetimeDays = 30.0
     /// Argon2id's parameters for new password hashes (tests use cheaper ones).
     public var passwordHasher = PasswordHasher.standard
+    /// The key that seals each user's Subsonic password (`SECRET_KEY_FILE`); nil: Subsonic
+    /// apps sign in with API keys only.
+    public var serverKey: ServerKey?
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -81,6 +84,15 @@ public final class Domain: Sendable {
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
     public let artwork: ArtworkService
+    /// The library as music apps see it (Subsonic), what they record, users' playlists, the
+    /// Subsonic passwords, and on-the-fly conversions.
+    public let music: MusicLibrary
+    public let annotations: MusicAnnotations
+    public let playlists: UserPlaylists
+    public let subsonicPasswords: SubsonicPasswords
+    public let transcoding: StreamTranscoding
+    /// The podcast feeds' reads.
+    public let podcasts: PodcastLibrary
     /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
     let drivers: YtDlpDrivers?
     /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
@@ -127,6 +139,13 @@ public final class Domain: Sendable {
         self.accounts = AccountService(database: database, hasher: configuration.passwordHasher, logger: logger)
         self.credentials = CredentialService(database: database, sessionLifetime: configuration.sessionLifetimeDays * 86_400)
         self.telemetry = TelemetryIngest(database: database)
+        let music = MusicLibrary(database: database)
+        self.music = music
+        self.annotations = MusicAnnotations(database: database, music: music, listening: listening, telemetry: telemetry)
+        self.playlists = UserPlaylists(database: database, music: music)
+        self.subsonicPasswords = SubsonicPasswords(accounts: accounts, database: database, key: configuration.serverKey, logger: logger)
+        self.transcoding = StreamTranscoding(media: media)
+        self.podcasts = PodcastLibrary(database: database)
         self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
         self.retention = RetentionService(database: database, trash: trash, logger: logger)
         self.brake = DownloadBrake(hub: events, baseSeconds: configuration.rateLimitCooldownSeconds,

@@ -55,6 +55,8 @@ public final class HTTPServer: @unchecked Sendable {
     /// connection limit of its own, so one is kept here through close callbacks).
     private var openConnections = Set<OpaquePointer>()
     private var requestsInFlight = 0
+    /// Streamed bodies being sent, by connection (see `HTTPBodyStream`).
+    private var streams: [OpaquePointer: StreamedReply] = [:]
     private var isDraining = false
     private var hasFinished = false
 
@@ -138,6 +140,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
         boundSockets = []
         webSocketHub?.closeAll()
+        // A streamed body is paced by its client (a player buffering a transcoded track): it
+        // would hold the shutdown for minutes, so it ends now.
+        for connection in Array(streams.keys) { endStream(on: connection, cancelled: true) }
         logger.info("Shutting down: no new connections; waiting for requests in flight", metadata: ["in_flight": "\(requestsInFlight)"])
         loop.schedule(after: configuration.shutdownGraceSeconds) { [self] in finish() }
         if requestsInFlight == 0 { finish() }
@@ -273,7 +278,9 @@ public final class HTTPServer: @unchecked Sendable {
             evhttp_add_header(headers, name, value)
         }
         let length = response.bodyLength
-        if method == .HEAD || response.status == 304 || response.status == 204 {
+        if case .stream(let stream) = response.body, method != .HEAD, response.status != 304, response.status != 204 {
+            startStream(stream, status: response.status, request: request)
+        } else if method == .HEAD || response.status == 304 || response.status == 204 {
             if method == .HEAD && response.headers["Content-Length"] == nil {
                 evhttp_add_header(headers, "Content-Length", String(length))
             }
@@ -286,6 +293,8 @@ public final class HTTPServer: @unchecked Sendable {
                 break
             case .bytes(let bytes):
                 bytes.withUnsafeBytes { _ = evbuffer_add(buffer, $0.baseAddress, $0.count) }
+            case .stream:
+                break   // sent by startStream
             case .file(let descriptor, let offset, let length):
                 // sendfile only happens for buffers that drain to a socket. Not under TLS: the
                 // OpenSSL bufferevent reads the bytes itself, and an unmapped sendfile segment
@@ -336,8 +345,78 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func forgetConnection(_ connection: OpaquePointer?) {
-        guard let connection, openConnections.remove(connection) != nil else { return }
+        guard let connection else { return }
+        // A client that leaves in the middle of a streamed body: its producer stops.
+        if streams[connection] != nil { endStream(on: connection, cancelled: true) }
+        guard openConnections.remove(connection) != nil else { return }
         connectionCounters.withLock { $0.open = openConnections.count }
+    }
+
+    // MARK: - Streamed bodies (loop only)
+
+    /// One streamed reply: its producer, its request, and whether a chunk is on its way out.
+    private final class StreamedReply {
+        let stream: HTTPBodyStream
+        let request: OpaquePointer
+        var chunkInFlight = false
+        init(stream: HTTPBodyStream, request: OpaquePointer) {
+            self.stream = stream
+            self.request = request
+        }
+    }
+
+    /// The most bytes handed to evhttp at once: the next chunk is taken only when this one has
+    /// been written to the socket, so the connection's output buffer never holds more.
+    static let streamChunkSize = 64 << 10
+
+    private func startStream(_ stream: HTTPBodyStream, status: Int, request: OpaquePointer) {
+        guard let connection = evhttp_request_get_connection(request) else {
+            stream.cancel()
+            return
+        }
+        streams[connection] = StreamedReply(stream: stream, request: request)
+        evhttp_send_reply_start(request, Int32(status), nil)
+        relaxTimeoutsWhileSending(request)
+        pumpStream(on: connection)
+    }
+
+    /// Sends what the producer has made, or waits for it (the producer's next write wakes this).
+    private func pumpStream(on connection: OpaquePointer) {
+        guard let reply = streams[connection], !reply.chunkInFlight else { return }
+        let reference = ConnectionReference(connection)
+        let next = reply.stream.take(upTo: Self.streamChunkSize) { [self] in
+            loop.execute { [self] in pumpStream(on: reference.pointer) }
+        }
+        if !next.bytes.isEmpty {
+            let buffer = evbuffer_new()
+            next.bytes.withUnsafeBytes { _ = evbuffer_add(buffer, $0.baseAddress, $0.count) }
+            reply.chunkInFlight = true
+            evhttp_send_reply_chunk_with_cb(reply.request, buffer, { connection, argument in
+                guard let connection, let argument else { return }
+                let server = Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue()
+                guard let reply = server.streams[connection] else { return }
+                reply.chunkInFlight = false
+                server.pumpStream(on: connection)
+            }, Unmanaged.passUnretained(self).toOpaque())
+            evbuffer_free(buffer)
+        } else if next.complete {
+            endStream(on: connection, cancelled: reply.stream.isCancelled)
+        }
+    }
+
+    /// Ends a streamed reply. A cancelled one whose connection is gone has a request evhttp
+    /// detached from it (it was not complete), and `evhttp_send_reply_end` frees that request;
+    /// while the connection still exists (shutdown), the connection frees it.
+    private func endStream(on connection: OpaquePointer, cancelled: Bool) {
+        guard let reply = streams.removeValue(forKey: connection) else { return }
+        if cancelled {
+            reply.stream.cancel()
+            if evhttp_request_get_connection(reply.request) == nil {
+                evhttp_send_reply_end(reply.request)
+            }
+        } else {
+            evhttp_send_reply_end(reply.request)
+        }
     }
 
     /// evhttp has one timeout for reading and writing and keeps reading while it writes, so a
@@ -367,6 +446,7 @@ public final class HTTPServer: @unchecked Sendable {
               let uri = evhttp_request_get_evhttp_uri(raw) else { return nil }
         guard let path = decodePath(evhttp_uri_get_path(uri)) else { return nil }
         var query: [String: String] = [:]
+        let rawQueryText = evhttp_uri_get_query(uri).map { String(cString: $0) }
         if let rawQuery = evhttp_uri_get_query(uri) {
             var pairs = evkeyvalq()
             if evhttp_parse_query_str(rawQuery, &pairs) == 0 {
@@ -391,7 +471,7 @@ public final class HTTPServer: @unchecked Sendable {
         var port: UInt16 = 0
         evhttp_connection_get_peer(evhttp_request_get_connection(raw), &address, &port)
         let remote = address.map { String(cString: $0) } ?? ""
-        return HTTPRequest(method: method, path: path, query: query, headers: headers, body: body, remoteAddress: remote)
+        return HTTPRequest(method: method, path: path, query: query, rawQuery: rawQueryText, headers: headers, body: body, remoteAddress: remote)
     }
 
     /// Percent-decodes the path; `nil` for an embedded NUL or invalid UTF-8.
@@ -440,6 +520,13 @@ public final class HTTPServer: @unchecked Sendable {
 /// An evhttp request pointer that may travel to the work queue and back; only the loop
 /// thread dereferences it.
 struct RequestReference: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+}
+
+/// An evhttp connection pointer that may travel to another thread and back to the loop; only
+/// the loop thread dereferences it.
+struct ConnectionReference: @unchecked Sendable {
     let pointer: OpaquePointer
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 }
