@@ -62,6 +62,8 @@ public struct Settings: Sendable {
     public var tls: TLSFiles?
     public var maximumConnections: Int
     public var httpTimeoutSeconds: Int
+    /// The server key file that seals Subsonic passwords (created at first start).
+    public var secretKeyFile: String
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
 
@@ -171,6 +173,7 @@ public struct Settings: Sendable {
         .init("TLS_KEY", "", .path, "PEM private key of TLS_CERT."),
         .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open HTTP connections at most (WebSocket clients not counted); more get 503."),
         .init("HTTP_TIMEOUT_SECONDS", "60", .integer(1...3600), "Idle and read timeout of a connection; a long media reply only times out when the client stops reading."),
+        .init("SECRET_KEY_FILE", "", .path, "The server key (64 hex digits, mode 0600) that seals each user's Subsonic password; empty: spool.key beside DB_PATH, created at first start. Keep it out of database backups; losing it only means users make new Subsonic passwords."),
         .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
 
@@ -247,6 +250,8 @@ public struct Settings: Sendable {
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS"),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
+            secretKeyFile: reader.optional("SECRET_KEY_FILE")
+                ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("spool.key").path,
             testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1)
         // A heartbeat as slow as the lease would let every running job expire into a zombie.
         guard settings.jobHeartbeatSeconds < settings.jobLeaseSeconds else {

@@ -54,10 +54,12 @@ public final class StreamTranscoding: Sendable {
     }
 
     /// Starts converting the file at `path`; `output` receives ffmpeg's bytes and may block
-    /// (returning false stops ffmpeg). Refused while `maximumRuns` conversions run.
+    /// (returning false stops ffmpeg); `finished` runs once ffmpeg is gone. Refused while
+    /// `maximumRuns` conversions run.
     public func start(
         _ track: Track, path: String, plan: Plan, offsetSeconds: Int?,
-        output: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool
+        output: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool,
+        finished: @escaping @Sendable () -> Void
     ) throws -> TranscodeRun {
         guard let media else {
             throw DomainError.unavailable("ffmpeg is not installed, so Spool cannot convert tracks; ask for format=raw.")
@@ -77,7 +79,10 @@ public final class StreamTranscoding: Sendable {
         return TranscodeRun.start(
             tools: media, input: path, format: plan.format, bitRate: plan.bitRate, offsetSeconds: offsetSeconds,
             timeLimit: .seconds(seconds), output: output,
-            finished: { [self] _ in running.withLock { $0 -= 1 } })
+            finished: { [self] _ in
+                running.withLock { $0 -= 1 }
+                finished()
+            })
     }
 
     /// Conversions running now.
