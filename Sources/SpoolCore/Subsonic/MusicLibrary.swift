@@ -186,8 +186,15 @@ public struct MusicLibrary: Sendable {
             yearArguments = [low, high]
         }
         return try database.read { db in
-            guard let bounds = try Row.fetchOne(db, sql: "SELECT min(id) AS low, max(id) AS high FROM tracks"),
+            guard let bounds = try Row.fetchOne(db, sql: "SELECT min(id) AS low, max(id) AS high, count(*) AS total FROM tracks"),
                   let low = bounds["low"] as Int64?, let high = bounds["high"] as Int64? else { return [] }
+            // A library not much bigger than the request is read whole and shuffled: random
+            // seeks would mostly find songs already picked.
+            if (bounds["total"] as Int) <= count * 2 {
+                return Array(try LibraryTrack.fetchAll(db, sql: """
+                    SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId)) WHERE \(condition)
+                    """, arguments: yearArguments, userId: userId).shuffled().prefix(count))
+            }
             let statement = """
                 SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
                 WHERE tracks.id >= ? AND \(condition) ORDER BY tracks.id LIMIT 1
@@ -195,7 +202,7 @@ public struct MusicLibrary: Sendable {
             var picked: [Int64: LibraryTrack] = [:]
             var order: [Int64] = []
             // A few misses are expected (repeats, a filter that thins the library); the
-            // attempts are bounded, so a tiny library answers with what it has.
+            // attempts are bounded, so a thinly matching library answers with what it found.
             for _ in 0..<(count * 4 + 8) where order.count < count {
                 let start = Int64.random(in: low...high)
                 var candidates = try LibraryTrack.fetchAll(db, sql: statement, arguments: [start] + yearArguments, userId: userId)
