@@ -73,11 +73,13 @@ let package = Package(
         .target(name: "SpoolSubsonic"),
         // Podcast RSS (iTunes namespace) and OPML documents. Foundation only.
         .target(name: "SpoolFeeds"),
-        // The evhttp server: loop thread, router, work queue, static files.
+        // The WebSocket codec without I/O (frames, handshake, UTF-8, close codes), as NIOWebSocket.
+        .target(name: "SpoolWebSocket"),
+        // The evhttp server: loop thread, connection guard, router, work queue, static files.
         .target(
             name: "SpoolHTTP",
             dependencies: [
-                "CLibEvent",
+                "CLibEvent", "SpoolWebSocket",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -102,6 +104,11 @@ let package = Package(
             name: "spool-bench",
             dependencies: ["SpoolJobs", "SpoolStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Playlist files of a 20,000-track source beside a plain SELECT and write (docs/benchmarks.md).
+        .executableTarget(
+            name: "spool-playlist-bench",
+            dependencies: ["SpoolCore", "SpoolStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+        ),
         // Argon2id cost of the default parameters beside an independent implementation (docs/features/accounts.md).
         .executableTarget(name: "spool-auth-bench", dependencies: ["SpoolAuth"]),
         .testTarget(name: "SpoolAuthTests", dependencies: ["SpoolAuth"]),
@@ -112,7 +119,8 @@ let package = Package(
         .testTarget(name: "SpoolAppTests", dependencies: ["SpoolApp"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
         .testTarget(name: "SpoolMediaTests", dependencies: ["SpoolMedia", "SpoolProcess"], exclude: ["read_tags.py"]),
-        .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP"]),
+        .testTarget(name: "SpoolHTTPTests", dependencies: ["SpoolHTTP", "SpoolWebSocket"]),
+        .testTarget(name: "SpoolWebSocketTests", dependencies: ["SpoolWebSocket"]),
         .testTarget(name: "SpoolSubsonicTests", dependencies: ["SpoolSubsonic"], exclude: ["Clients"]),
         .testTarget(name: "SpoolFeedsTests", dependencies: ["SpoolFeeds"], exclude: ["Clients"]),
     ],

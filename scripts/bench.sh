@@ -4,6 +4,7 @@
 #   2. telemetry events/s over HTTP and user-action latency   (beside raw SQLite rows/s)
 #   3. WebSocket broadcast latency to 1,000 clients          (beside Python's websockets server)
 #   4. HTTP: /api/health, a static file and a media file      (wrk: Spool beside nginx, same files)
+#   5. playlist files of a 20,000-track source                (spool-playlist-bench, beside a plain SELECT + write)
 # Needs wrk and nginx (apt-get install wrk nginx-light). Usage: scripts/bench.sh [seconds per wrk run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ for tool in wrk nginx; do
 done
 swift build -c release --product spool >/dev/null
 swift build -c release --product spool-bench >/dev/null
+swift build -c release --product spool-playlist-bench >/dev/null
 
 echo "== 1. Queue and writer (spool-bench)"
 .build/release/spool-bench
@@ -77,3 +79,7 @@ for pair in "/api/health|JSON health (Spool: the live report, reused while uncha
   echo "  ($label)"
   kill -0 "$spool_pid" 2>/dev/null || { echo "Spool stopped during the run:"; tail -40 "$work/spool.out"; exit 1; }
 done
+
+echo
+echo "== 5. Playlist files of a 20,000-track source (spool-playlist-bench) beside a plain SELECT and write"
+.build/release/spool-playlist-bench 2>/dev/null

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what Spool needs on Debian/Ubuntu, only what is missing:
 #   system packages (apt) and a project-local Python environment in .venv holding yt-dlp with
-#   its default extras (yt-dlp-ejs among them) and Deno, the JavaScript runtime YouTube needs.
-# Usage: scripts/setup.sh [runtime|test]   ("test" adds the browser and test clients)
+#   its default extras (yt-dlp-ejs among them), Deno, the JavaScript runtime YouTube needs, and
+#   the apprise CLI that sends notifications (APPRISE_URLS).
+# Usage: scripts/setup.sh [runtime|test]   ("test" adds the browser, mpv and test clients)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-runtime}"
 
 packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev libargon2-dev ffmpeg python3)
 if [ "$profile" = "test" ]; then
-  packages+=(chromium chromium-driver sox)
+  packages+=(chromium chromium-driver sox mpv)
 fi
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 
@@ -38,10 +39,14 @@ fi
 # once everything is there; Spool keeps yt-dlp current itself (docs/operations.md). The floors
 # upgrade an older .venv once: yt-dlp 2025.11.12 is the first with JS runtime support, and it
 # refuses Deno below 2.3.0 (yt_dlp/utils/_jsruntime.py, MIN_SUPPORTED_VERSION).
-requirements=('yt-dlp[default]>=2025.11.12' 'deno>=2.3')
+# apprise sends the notifications of APPRISE_URLS (docs/operations.md); Spool finds it in
+# .venv/bin like yt-dlp and hands it the URLs in its environment, which keeps their tokens off
+# the command line (readable by every user in /proc): 0.8.8 is the first CLI that reads them.
+requirements=('yt-dlp[default]>=2025.11.12' 'deno>=2.3' 'apprise>=0.8.8')
 if [ "$profile" = "test" ]; then
   requirements+=(-r Tests/e2e/requirements.txt)
 fi
 .venv/bin/pip install -q --disable-pip-version-check "${requirements[@]}"
 echo "==> yt-dlp $(.venv/bin/yt-dlp --version)"
 echo "==> $(.venv/bin/deno --version | head -n 1)"
+echo "==> apprise $(.venv/bin/apprise --version | head -n 1 | awk '{print $NF}')"

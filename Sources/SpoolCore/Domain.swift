@@ -45,6 +45,13 @@ public struct DomainConfiguration: Sendable {
     /// The key that seals each user's Subsonic password (`SECRET_KEY_FILE`); nil: Subsonic
     /// apps sign in with API keys only.
     public var serverKey: ServerKey?
+    /// Writes `.m3u8` files of every source and of each user's likes into `LIBRARY_DIR/Playlists/`.
+    public var playlistFiles = true
+    public var playlistTiming = PlaylistFiles.Timing()
+    /// Scheduled backups (off unless an interval is set; the settings' default is daily).
+    public var backups = BackupService.Settings()
+    /// Notifiers and what they are told (none unless configured).
+    public var notifications = NotificationService.Settings()
 
     public init(libraryDirectory: String, ytdlpExecutable: String) {
         self.libraryDirectory = libraryDirectory
@@ -83,21 +90,27 @@ public final class Domain: Sendable {
     public let telemetry: TelemetryIngest
     public let brake: DownloadBrake
     public let ytdlp: YtDlpService
+    public let imports: ImportService
     public let artwork: ArtworkService
     /// The library as music apps see it (Subsonic), what they record, users' playlists, the
     /// Subsonic passwords, and on-the-fly conversions.
     public let music: MusicLibrary
     public let annotations: MusicAnnotations
-    public let playlists: UserPlaylists
+    public let userPlaylists: UserPlaylists
     public let subsonicPasswords: SubsonicPasswords
     public let transcoding: StreamTranscoding
     /// The podcast feeds' reads.
     public let podcasts: PodcastLibrary
+    /// The `.m3u8` files of the sources and of each user's likes; nil when turned off (`PLAYLIST_FILES=0`).
+    public let playlists: PlaylistFiles?
     /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
     let drivers: YtDlpDrivers?
     /// ffmpeg and ffprobe (tags, covers, durations, artwork); nil when ffmpeg is missing.
     public let media: MediaTools?
+    public let backups: BackupService
+    public let notifications: NotificationService
     public let startedAt = Date()
+    let syncRounds: SyncRounds
     let snapshots: SnapshotThrottle
     private let trackWatch: EventHub.Subscription
     private let logger: Logger
@@ -138,11 +151,13 @@ public final class Domain: Sendable {
         self.removal = TrackRemoval(trash: trash, listening: listening)
         self.accounts = AccountService(database: database, hasher: configuration.passwordHasher, logger: logger)
         self.credentials = CredentialService(database: database, sessionLifetime: configuration.sessionLifetimeDays * 86_400)
+        self.playlists = configuration.playlistFiles
+            ? PlaylistFiles(database: database, paths: paths, hub: events, timing: configuration.playlistTiming, logger: logger) : nil
         self.telemetry = TelemetryIngest(database: database)
         let music = MusicLibrary(database: database)
         self.music = music
         self.annotations = MusicAnnotations(database: database, music: music, listening: listening, telemetry: telemetry)
-        self.playlists = UserPlaylists(database: database, music: music)
+        self.userPlaylists = UserPlaylists(database: database, music: music)
         self.subsonicPasswords = SubsonicPasswords(accounts: accounts, database: database, key: configuration.serverKey, logger: logger)
         self.transcoding = StreamTranscoding(media: media)
         self.podcasts = PodcastLibrary(database: database)
@@ -165,7 +180,13 @@ public final class Domain: Sendable {
         self.sources = SourceService(
             database: database, queue: queue, hub: events, library: files, profiles: profiles, retention: retention,
             previewRunner: runner, previewOptions: { baseOptions }, settings: configuration.sources, logger: logger)
+        self.imports = ImportService(
+            database: database, queue: queue, paths: paths, sources: sources, hub: events, tools: media,
+            maxAttempts: configuration.maxAttempts, logger: logger)
         self.scheduler = Scheduler(isIdle: { [workers] in workers.isIdle() }, logger: logger)
+        self.backups = BackupService(database: database, settings: configuration.backups, hub: events, logger: logger)
+        self.syncRounds = SyncRounds(database: database, hub: events, logger: logger)
+        self.notifications = try NotificationService(settings: configuration.notifications, hub: events, logger: logger)
         // A track leaving or coming back changes its source's counts.
         self.trackWatch = events.subscribe { [snapshots] published in
             switch published.event {
@@ -219,6 +240,7 @@ public final class Domain: Sendable {
                 try DownloadPlan.read(sourceId: sourceId, database: database, profiles: profiles)
             }, library: files, database: database, brake: brake, hub: events, media: media, logger: logger))
         workers.register(JobKind.libraryRename.rawValue, handler: LibraryRenameHandler(renames: renames))
+        workers.register(JobKind.libraryImport.rawValue, limits: ImportService.limits, handler: imports.handler)
         workers.setClaimGate(DomainClaimGate(brake: brake, ytdlp: ytdlp))
         brake.onRelease { [workers] in workers.wake() }
     }
@@ -240,6 +262,12 @@ public final class Domain: Sendable {
         let interval = configuration.ytdlpUpdateCheckSeconds
         scheduler.add("yt-dlp update check", every: min(interval, 3600), whenIdle: true) { [self] in
             ytdlp.scheduledCheck(every: interval, ytdlpRunning: ytdlpRunning, release: workers.wake)
+        }
+        // Not `whenIdle`: the service waits for idle itself, but not for ever (see BackupService).
+        if backups.isEnabled {
+            scheduler.add("backup", every: min(configuration.backups.intervalSeconds, 60)) { [backups, workers] in
+                backups.runIfDue(isIdle: { workers.isIdle() })
+            }
         }
     }
 
@@ -263,15 +291,23 @@ public final class Domain: Sendable {
         try renames.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)
         if removed > 0 { logger.info("Removed unfinished downloads", metadata: ["folders": "\(removed)"]) }
+        playlists?.start()
+        syncRounds.start()
+        notifications.start()
         try workers.start()
         scheduler.start()
     }
 
-    /// Stops the scheduler, then the workers (running jobs get the grace period).
+    /// Stops the scheduler, then the workers (running jobs get the grace period), then writes
+    /// the playlists their last changes left pending, then the notifications (a send under way
+    /// is cut short).
     public func stop() {
         scheduler.stop()
         workers.stop()
+        playlists?.stop()
         drivers?.shutdown()
+        syncRounds.stop()
+        notifications.stop()
     }
 }
 

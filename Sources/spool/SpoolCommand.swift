@@ -2,16 +2,17 @@ import ArgumentParser
 import Foundation
 import Logging
 import SpoolApp
+import SpoolCore
 import SpoolStore
 
-/// The `spool` command: `serve`, and `db status|migrate|backup`.
+/// The `spool` command: `serve`, `db status|migrate|backup|restore`, `settings`, `user …`, and `library import`.
 @main
 struct Spool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool",
         abstract: "Mirror channels into a local library, download them in a persistent queue, and play them in the browser.",
         version: SpoolVersion.current,
-        subcommands: [Serve.self, DatabaseCommand.self, SettingsCommand.self, UserCommand.self],
+        subcommands: [Serve.self, DatabaseCommand.self, SettingsCommand.self, UserCommand.self, LibraryCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -64,8 +65,8 @@ struct SettingsCommand: ParsableCommand {
 struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Inspect, migrate or back up the database (DB_PATH).",
-        subcommands: [Status.self, Migrate.self, Backup.self])
+        abstract: "Inspect, migrate, back up or restore the database (DB_PATH).",
+        subcommands: [Status.self, Migrate.self, Backup.self, Restore.self])
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the database's schema version, journal mode, sizes and job counts as JSON.")
@@ -105,10 +106,40 @@ struct DatabaseCommand: ParsableCommand {
             print("Backup written to \(path)")
         }
     }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the database with a backup (the server must be stopped).",
+            discussion: "Checks the backup first (PRAGMA integrity_check, and a Spool schema this version knows) and "
+                + "refuses while a server holds the database. The current database is kept as "
+                + "<DB_PATH>.before-restore-<time> (with its -wal, if any): restore that file to undo.")
+        @Argument(help: "The backup to restore (a file of BACKUP_DIR, or one `spool db backup` wrote).") var path: String
+        func run() throws {
+            let settings = try loadSettings()
+            let outcome: DatabaseRestore.Outcome
+            do {
+                outcome = try DatabaseRestore.restore(backupPath: path, databasePath: settings.databasePath)
+            } catch {
+                FileHandle.standardError.write(Data("spool: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            let contents = outcome.contents
+            print("Restored \(settings.databasePath) from \(path): schema \(contents.schemaVersion), "
+                + "\(contents.sources) sources, \(contents.tracks) tracks, \(contents.jobs) jobs.")
+            if !contents.pendingMigrations.isEmpty {
+                print("The next start migrates it (\(contents.pendingMigrations.joined(separator: ", "))).")
+            }
+            if let aside = outcome.keptAside { print("The previous database is kept as \(aside).") }
+            if let state = outcome.litestreamState {
+                print("Litestream's state for the replaced database is in \(state): delete it before Litestream starts again, "
+                    + "so that it replicates the restored database from a new snapshot.")
+            }
+        }
+    }
 }
 
 func openDatabase(_ settings: Settings) throws -> SpoolDatabase {
     try SpoolDatabase(options: DatabaseOptions(
         path: settings.databasePath, maximumReaderCount: settings.databaseReaders,
-        busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000))
+        busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000, checkpoints: settings.checkpoints))
 }

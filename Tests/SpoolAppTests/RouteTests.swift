@@ -285,4 +285,32 @@ final class SourceRouteTests: XCTestCase {
         XCTAssertEqual((reply["counts"] as? [String: Int])?["completed"], 0)
         XCTAssertEqual(try count("SELECT count(*) FROM jobs"), 2)
     }
+
+    func testALibraryImportIsQueuedOnceAndItsJobCarriesItsReport() throws {
+        let library = directory + "/library"
+        for folder in ["old", "other"] {
+            try FileManager.default.createDirectory(atPath: library + "/" + folder, withIntermediateDirectories: true)
+        }
+        for (body, words) in [(#"{"path": "old"}"#, "absolute"), (#"{"path": "\#(directory)"}"#, "outside the library"),
+                              (#"{"path": "\#(library)/.partial", "move": true}"#, "does not exist")] {
+            let (status, reply) = call(.POST, "/api/library/import", json: body)
+            XCTAssertEqual(status, 400, body)
+            XCTAssertTrue(message(reply).hasPrefix("'path'") && message(reply).contains(words), message(reply))
+        }
+        let (created, job) = call(.POST, "/api/library/import", json: #"{"path": "\#(library)/old"}"#)
+        XCTAssertEqual(created, 202)
+        XCTAssertEqual(job["kind"] as? String, "library_import")
+        let (again, same) = call(.POST, "/api/library/import", json: #"{"path": "\#(library)/old/", "move": false}"#)
+        XCTAssertEqual(again, 200)
+        XCTAssertEqual(same["id"] as? Int, job["id"] as? Int)
+        let (conflict, reply) = call(.POST, "/api/library/import", json: #"{"path": "\#(library)/other"}"#)
+        XCTAssertEqual(conflict, 409)
+        XCTAssertTrue(message(reply).contains("job \(job["id"] as! Int)"), message(reply))
+        let (_, detail) = call(.GET, "/api/jobs/\(job["id"] as! Int)")
+        XCTAssertTrue(detail.keys.contains("report"), "an import's detail has its report (null until the job writes it)")
+        XCTAssertTrue(detail["report"] is NSNull)
+        _ = call(.POST, "/api/channels", json: #"{"url": "https://fixture.test/c"}"#)
+        let sync = try XCTUnwrap(try app.database.read { try Int.fetchOne($0, sql: "SELECT id FROM jobs WHERE kind = 'source_sync'") })
+        XCTAssertFalse(call(.GET, "/api/jobs/\(sync)").1.keys.contains("report"), "other kinds have none")
+    }
 }

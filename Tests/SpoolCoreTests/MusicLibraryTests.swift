@@ -158,7 +158,7 @@ final class MusicLibraryTests: XCTestCase {
     }
 
     func testPlaylistsKeepOrderRepeatsAndIndexesCountWhatTheUserSees() throws {
-        let lists = h.domain.playlists
+        let lists = h.domain.userPlaylists
         let id = try lists.create(name: "  Road trip ", trackIds: [tracks[0], tracks[1], tracks[0], tracks[2]], by: ann)
         _ = try h.domain.listening.setHidden(true, tracks[1], by: ann)
         var (list, songs) = try XCTUnwrap(try lists.playlist(id, for: ann))

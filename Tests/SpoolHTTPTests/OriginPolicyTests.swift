@@ -1,5 +1,6 @@
 import XCTest
 import SpoolHTTP
+import SpoolWebSocket
 
 final class OriginPolicyTests: XCTestCase {
     private let sameHostOnly = OriginPolicy()
@@ -53,7 +54,7 @@ final class OriginPolicyTests: XCTestCase {
             "Upgrade": "websocket", "Connection": "Upgrade",
             "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13",
         ]
-        XCTAssertThrowsError(try WebSocketHandshake.acceptUpgrade(method: "GET", headers: headers)) { error in
+        XCTAssertThrowsError(try WebSocketHandshake.acceptUpgrade(method: "GET", headers: headers, allowsOrigin: sameHostOnly.allows)) { error in
             XCTAssertEqual((error as? WebSocketHandshakeRejection)?.status, 403)
         }
     }

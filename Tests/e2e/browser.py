@@ -80,7 +80,12 @@ class Browser:
         """Emulates prefers-color-scheme (light/dark) on the open page, without a reload."""
         features = [{"name": "prefers-color-scheme", "value": scheme}] if scheme else []
         self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": features})
-        time.sleep(0.3)  # buttons fade their colours in 0.15 s: measure the end, not the middle
+        # Buttons fade their colours in 0.15 s: measure the end, not the middle. A fixed pause was
+        # not enough on a loaded machine (axe once read a dark-theme button at 1.17:1, white on
+        # white), so wait until no CSS transition runs (spinners are animations, not transitions).
+        time.sleep(0.2)
+        self.wait(lambda: self.js("return document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== 'running')"),
+                  3, "the theme's colour transitions to end")
 
     # ---- navigation ----
     def open(self, base_url: str, path: str, ready_testid: str | None = "main", timeout: float = 15):
@@ -302,6 +307,18 @@ def make_tone(path: Path, seconds: int, freq: int) -> int:
     return path.stat().st_size
 
 
+def prefill_site(directory: Path, episodes: int) -> None:
+    """The fixture site's media for `episodes` entries (and its flaky one) before it starts: one real
+    tone and thumbnail, copied for every entry (the site reuses files it finds; an ffmpeg run per
+    entry takes longer than the sync it feeds)."""
+    make_tone(directory / "tone.m4a", 2, 440)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x5151cc:s=64x64",
+                    "-frames:v", "1", str(directory / "thumb.jpg")], check=True)
+    for entry in [f"ep-{i:03d}" for i in range(1, episodes + 1)] + ["flaky"]:
+        shutil.copyfile(directory / "tone.m4a", directory / f"{entry}.m4a")
+        shutil.copyfile(directory / "thumb.jpg", directory / f"{entry}.jpg")
+
+
 def migrate(server) -> None:
     """Creates the schema in the server's (not yet started) database with `spool db migrate`."""
     from conftest import spool_binary
@@ -401,17 +418,36 @@ def shot_on_failure(request):
                 pass
 
 
-def seed_channel(server, url: str, title: str, state: str = "idle", last_error: str | None = None) -> int:
-    """A channel row (before the server starts) that is not due for a sync for a day."""
+def seed_source(server, url: str, title: str, state: str = "idle", last_error: str | None = None,
+                last_error_class: str | None = None, last_error_detail: str | None = None, kind: str = "channel") -> int:
+    """A source row (before the server starts, default profile) that is not due for a sync for a day."""
     now = time.time()
     db = sqlite3.connect(server.db_path)
     try:
         with db:
-            cur = db.execute("INSERT INTO channels (url, title, state, added_at, last_synced_at, next_sync_at, last_error)"
-                             " VALUES (?,?,?,?,?,?,?)", (url, title, state, now - 3600, now - 3000, now + 86400, last_error))
+            cur = db.execute("INSERT INTO sources (url, title, state, added_at, last_synced_at, next_sync_at, last_error,"
+                             " last_error_class, last_error_detail, kind) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                             (url, title, state, now - 3600, now - 3000, now + 86400, last_error,
+                              last_error_class, last_error_detail, kind))
             return cur.lastrowid
     finally:
         db.close()
+
+
+def add_source(b: Browser, url: str, filters: dict[str, str] | None = None) -> int:
+    """Adds a source the way a user does on /sources: the URL, Preview, (filter fields typed in),
+    Add. Returns the new source's id (from its card)."""
+    b.find("add-source-url").clear()
+    b.find("add-source-url").send_keys(url)
+    b.click("add-source-check")
+    b.find("add-source-submit", timeout=60)
+    for name, value in (filters or {}).items():
+        if not b.js("return document.querySelector('[data-testid=add-source-filters]').open"):
+            b.js("document.querySelector('[data-testid=add-source-filters]').open = true")
+        b.find(f"add-source-filters-{name}").send_keys(value)
+    b.click("add-source-submit")
+    link = b.find("add-source-open", timeout=15)
+    return int(link.get_attribute("href").rstrip("/").rsplit("/", 1)[1])
 
 
 def media_state(b: Browser) -> dict | None:

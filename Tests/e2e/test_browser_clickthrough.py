@@ -1,5 +1,5 @@
 """The original bug report, clicked through in a real browser against the real `spool serve`
-and the real yt-dlp: add a channel on /channels, watch its downloads live on /jobs, listen on
+and the real yt-dlp: add a source on /sources, watch its downloads live on /jobs, listen on
 /likes_player/0, and *while the downloads run* delete the playing track, undo it, press Retry on
 failed jobs (double clicks), seek and change the volume rapidly. The Python app this replaces
 answered that with `database is locked`; here nothing may fail, and the database afterwards must
@@ -15,7 +15,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from browser import (  # noqa: F401  (fixtures are used by name)
-    DESKTOP, PHONE, Browser, browser, browser_factory, db_query, seed_liked_tracks)
+    DESKTOP, PHONE, Browser, add_source, browser, browser_factory, db_query, seed_liked_tracks)
 from conftest import spool_binary
 from fixture_site import FixtureSite
 
@@ -84,20 +84,16 @@ def test_original_click_through_while_downloads_run(spool_factory, browser_facto
         b = browser_factory(size=DESKTOP)
         dashboard = b.driver.current_window_handle
 
-        # ---- 1. Add the channel on /channels by typing its URL ----
-        b.open(server.base_url, "/channels")
+        # ---- 1. Add the source on /sources by typing its URL (Preview, then Add) ----
+        b.open(server.base_url, "/sources")
         b.install_notice_recorder()
         b.wait(lambda: b.attr("live-status", "data-state") == "open", 10, "live connection")
-        field = b.find("add-channel-url")
-        field.click()
-        field.send_keys(feed)
-        b.find("add-channel-submit").click()
-        # Read through JS: the card re-renders as the sync's events arrive.
-        channel_id = int(b.wait(lambda: b.js("""return document.querySelector('[data-testid^="channel-row-"]')
-                                                  ?.dataset.channelId"""), 10, "the new channel's card"))
-        assert b.text(f"channel-state-{channel_id}").lower() in ("syncing", "idle"), b.text(f"channel-state-{channel_id}")
-        assert b.text("add-channel-error") == ""
-        b.screenshot("clickthrough-1-channel-added")
+        b.find("add-source-url").click()
+        source_id = add_source(b, feed)
+        b.find(f"source-row-{source_id}")
+        assert b.text(f"source-state-{source_id}").lower() in ("syncing", "idle"), b.text(f"source-state-{source_id}")
+        assert b.text("add-source-url-error") == ""
+        b.screenshot("clickthrough-1-source-added")
 
         # ---- 2. /jobs: the sync's downloads appear and progress live, without a reload ----
         b.find("nav-jobs").click()
@@ -248,7 +244,8 @@ def test_original_click_through_while_downloads_run(spool_factory, browser_facto
 
         # With real data (a 293-character title, long URLs) nothing scrolls sideways on a phone.
         b.set_size(*PHONE)
-        for path, ready in (("/jobs", "job-list"), ("/channels", f"channel-row-{channel_id}"), ("/library", "track-list"), ("/", "overview-channels")):
+        for path, ready in (("/jobs", "job-list"), ("/sources", f"source-row-{source_id}"), (f"/sources/{source_id}", "source-tracks"),
+                            ("/library", "track-list"), ("/", "overview-sources")):
             b.open(server.base_url, path)
             b.find(ready)
             time.sleep(1)

@@ -1,24 +1,23 @@
-"""The jobs dashboard and the channel cards during a real sync: the real `spool serve`, the real
+"""The jobs dashboard and the source cards during a real sync: the real `spool serve`, the real
 yt-dlp, and the fixture site's feed of 40 episodes (plus its 404 and flaky entries).
 
-- the channel card follows the sync live ("Downloading N of 42"), without a reload;
+- the source card follows the sync live ("Downloading N of 42"), without a reload;
 - on /jobs the running downloads are above the fold (desktop and phone), not under the waiting;
-- every count on the page equals `GET /api/jobs` after the sync, after a bulk retry, after cancels;
-- adding a channel that exists, or one that cannot be listed, says so.
+- every count on the page equals `GET /api/jobs` after the sync, after a bulk retry, after cancels,
+  for one source (`?source=`), and after "Clear finished";
+- adding a source that exists, or one that cannot be listed, says so before anything is added.
 
 One server and one browser for the module.
 """
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from browser import (  # noqa: F401  (fixtures are used by name)
-    DESKTOP, PHONE, WIDE, Browser, db_query, make_tone, module_browser, module_server, nav, shot_on_failure)
+    DESKTOP, PHONE, WIDE, Browser, add_source, db_query, module_browser, module_server, nav, prefill_site, shot_on_failure)
 from fixture_site import FixtureSite
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,20 +28,9 @@ STATUSES = ["pending", "running", "completed", "failed", "cancelled", "timeout",
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     directory = tmp_path_factory.mktemp("site")
-    prefill(directory, [f"ep-{i:03d}" for i in range(1, EPISODES + 1)] + ["flaky"])
+    prefill_site(directory, EPISODES)
     with FixtureSite(directory, count=EPISODES, flaky_failures=2, flaky_status=429) as s:
         yield s
-
-
-def prefill(directory: Path, ids: list[str]) -> None:
-    """One real tone and thumbnail, copied for every entry: the site reuses files it finds, and 82
-    ffmpeg runs would take longer than the sync they feed."""
-    make_tone(directory / "tone.m4a", 2, 440)
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x5151cc:s=64x64",
-                    "-frames:v", "1", str(directory / "thumb.jpg")], check=True)
-    for entry in ids:
-        shutil.copyfile(directory / "tone.m4a", directory / f"{entry}.m4a")
-        shutil.copyfile(directory / "thumb.jpg", directory / f"{entry}.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +54,8 @@ def b(shared, shot_on_failure):
     return shared
 
 
-def server_counts(server) -> dict[str, int]:
-    return server.get("/api/jobs?limit=1").json()["counts"]
+def server_counts(server, source: int | None = None) -> dict[str, int]:
+    return server.get("/api/jobs?limit=1" + (f"&source={source}" if source else "")).json()["counts"]
 
 
 def page_counts(b: Browser) -> dict[str, int]:
@@ -79,10 +67,11 @@ def page_counts(b: Browser) -> dict[str, int]:
     return found
 
 
-def assert_counts_equal(b: Browser, server, when: str) -> None:
-    """The page's counts equal the server's. The page refetches after each change (debounced
-    0.4 s), so it is given a moment; it must then match exactly, the total included."""
-    expected = server_counts(server)
+def assert_counts_equal(b: Browser, server, when: str, source: int | None = None) -> None:
+    """The page's counts equal the server's (of one source with `source`). The page refetches
+    after each change (debounced 0.4 s), so it is given a moment; it must then match exactly,
+    the total included."""
+    expected = server_counts(server, source)
     expected_all = sum(expected.values())
 
     def same():
@@ -110,28 +99,29 @@ def in_view(b: Browser, testid_prefix: str) -> list[str]:
           .map(e => e.dataset.testid);""", testid_prefix)
 
 
-def test_a_sync_of_40_on_the_dashboard_and_the_channel_card(server, site, b):
-    b.open(server.base_url, "/channels", "add-channel-url")
+def test_a_sync_of_40_on_the_dashboard_and_the_source_card(server, site, b):
+    # An old bookmark still works: /channels leads to /sources.
+    b.open(server.base_url, "/channels", "add-source-url")
+    assert b.js("return location.pathname") == "/sources"
     b.wait(lambda: b.attr("live-status", "data-state") == "open", 10, "live connection")
     b.js("window.__sameDocument = true")
-    b.find("add-channel-url").send_keys(site.feed_url)
-    b.find("add-channel-submit").click()
-    channel_id = int(b.wait(lambda: b.js("return document.querySelector('[data-testid^=\"channel-row-\"]')?.dataset.channelId"), 10, "the card"))
-    assert "listing its videos" in b.text("add-channel-result")
+    source_id = add_source(b, site.feed_url)
+    b.find(f"source-row-{source_id}")
+    assert "listing its videos" in b.text("add-source-result")
 
     # ---- the card follows the downloads live ----
     def downloaded():
-        text = b.js("return document.querySelector(arguments[0])?.textContent", f'[data-testid="channel-downloaded-{channel_id}"] .stat-value')
+        text = b.js("return document.querySelector(arguments[0])?.textContent", f'[data-testid="source-downloaded-{source_id}"] .stat-value')
         return int(text.replace(",", "")) if text else 0
-    activity = b.wait(lambda: re.match(r"Downloading (\d+) of (\d+)", b.text(f"channel-activity-{channel_id}") or ""), 90,
+    activity = b.wait(lambda: re.match(r"Downloading (\d+) of (\d+)", b.text(f"source-activity-{source_id}") or ""), 90,
                       "the card to say 'Downloading N of M'")
     assert int(activity.group(2)) == EPISODES + 2, activity.group(0)
     seen = {downloaded()}
     b.wait(lambda: seen.add(downloaded()) or len(seen) >= 3, 90, "the downloaded count to grow live (twice)")
-    assert re.match(r"Downloading \d+ of 42", b.text(f"channel-activity-{channel_id}") or "") or "Up to date" in (b.text(f"channel-activity-{channel_id}") or "")
+    assert re.match(r"Downloading \d+ of 42", b.text(f"source-activity-{source_id}") or "") or "Up to date" in (b.text(f"source-activity-{source_id}") or "")
     # The result line next to the form reports the first listing.
-    b.wait(lambda: "videos found" in (b.text("add-channel-result") or ""), 30, "the first listing reported")
-    b.screenshot("channels-syncing-desktop")
+    b.wait(lambda: "queued for download" in (b.text("add-source-result") or ""), 30, "the first listing reported")
+    b.screenshot("sources-syncing-desktop")
 
     # ---- /jobs during the sync: the running downloads come first, above the fold ----
     nav(b, "nav-jobs", "/jobs")
@@ -184,31 +174,68 @@ def test_a_sync_of_40_on_the_dashboard_and_the_channel_card(server, site, b):
     assert b.js("return window.__sameDocument === true"), "the page reloaded"
     assert b.severe() == [], b.severe()
 
-    # ---- filter by channel: only this channel's jobs, with its own counts from the server ----
-    b.open(server.base_url, f"/jobs?channel={channel_id}&status=completed", "job-flat-list")
-    b.wait(lambda: b.query("jobs-channel-counts") and "downloaded" in b.text("jobs-channel-counts"), 10, "the channel's counts")
+    # ---- filter by source (an old ?channel= link): its jobs only, with its own counts ----
+    b.open(server.base_url, f"/jobs?channel={source_id}&status=completed", "job-flat-list")
+    assert b.js("return location.search") == f"?source={source_id}&status=completed" or \
+        b.js("return location.search") == f"?status=completed&source={source_id}", b.js("return location.search")
+    b.wait(lambda: b.query("jobs-source-counts") and "downloaded" in b.text("jobs-source-counts"), 10, "the source's counts")
+    source_jobs = {j["id"] for j in server.get(f"/api/jobs?status=completed&limit=500&source={source_id}").json()["jobs"]}
+    b.wait(lambda: len(b.find_all('[data-testid=job-flat-list] [data-testid^=job-row-]')) == min(100, len(source_jobs)), 10,
+           "the source's completed jobs")
     shown = b.js("return [...document.querySelectorAll('[data-testid=job-flat-list] [data-testid^=job-row-]')].map(e => +e.dataset.jobId)")
-    assert shown, "no completed jobs of the channel listed"
-    channel_jobs = {j["id"] for j in server.get("/api/jobs?status=completed&limit=500").json()["jobs"] if j["channel_id"] == channel_id}
-    assert set(shown) <= channel_jobs, "a job of another channel (or none) is listed"
+    assert set(shown) <= source_jobs, "a job of another source is listed"
+    assert_counts_equal(b, server, "filtered by the source", source=source_id)
+    assert server_counts(server, source_id) != server_counts(server), "the test jobs belong to no source: the counts must differ"
 
+    # "Retry all failed" on one source's page retries that source's failed jobs, not another's.
+    other = server.post("/api/test/jobs", {"jobs": [{"seconds": 0.1, "outcome": "permanent"}]}).json()["ids"][0]
+    server.wait_for(lambda: server.get(f"/api/jobs/{other}").json()["status"] == "failed", 15, message="a failed job of no source")
+    b.open(server.base_url, f"/jobs?source={source_id}", "bulk-retry-failed")
+    b.wait(lambda: b.js("return !document.querySelector('[data-testid=bulk-retry-failed]').disabled"), 10, "the bulk retry")
+    before = requeues()
+    b.click("bulk-retry-failed")
+    server.wait_for(lambda: requeues() > before, 10, message="the source's failed job requeued")
+    assert server.get(f"/api/jobs/{other}").json()["status"] == "failed", "another source's failed job was retried"
+    server.wait_for(lambda: drained(server), 60, interval=0.5, message="the retried job to fail again")
 
-def test_adding_a_channel_says_what_happened(server, site, b):
-    b.open(server.base_url, "/channels", "add-channel-url")
+    # ---- "Clear finished": gone on the server and on the page, counts from the reply ----
+    b.open(server.base_url, "/jobs", "jobs-finished")
     b.wait(lambda: b.attr("live-status", "data-state") == "open", 10, "live connection")
-    # The same URL again: the server answers 200 with the existing channel, and the page says so.
-    if not any(c["url"] == site.feed_url for c in server.get("/api/channels").json()["channels"]):
-        assert server.post("/api/channels", {"url": site.feed_url}).status == 202
-    before = len(server.get("/api/channels").json()["channels"])
-    b.find("add-channel-url").send_keys(site.feed_url)
-    b.find("add-channel-submit").click()
-    b.wait(lambda: "already in your library" in (b.text("add-channel-result") or ""), 10, "'already in your library'")
-    assert len(server.get("/api/channels").json()["channels"]) == before
-    # A URL that cannot be listed: said in plain words once the listing fails.
-    b.find("add-channel-url").send_keys(site.url("/nothing-here.xml"))
-    b.find("add-channel-submit").click()
-    b.wait(lambda: "could not be listed" in (b.text("add-channel-result") or ""), 60, "'could not be listed'")
-    broken = next(c for c in server.get("/api/channels").json()["channels"] if c["url"].endswith("/nothing-here.xml"))
-    assert broken["last_error"] and broken["last_error"] in b.text("add-channel-result"), b.text("add-channel-result")
-    assert b.js("return document.querySelector('[data-testid=add-channel-result]').dataset.kind") == "error"
-    b.screenshot("channels-add-error-desktop")
+    b.js("document.querySelector('[data-testid=jobs-finished]').open = true")
+    b.wait(lambda: len(b.find_all('[data-testid=jobs-finished-list] [data-testid^=job-row-]')) > 0, 10, "finished rows")
+    b.click("jobs-clear-finished")
+    b.wait(lambda: len(b.find_all('[data-testid=jobs-finished-list] [data-testid^=job-row-]')) == 0, 10, "the finished rows gone")
+    after = server_counts(server)
+    assert after["completed"] == 0 and after["cancelled"] == 0, after
+    assert_counts_equal(b, server, "after Clear finished")
+    assert server.get(f"/api/tracks?source={source_id}&limit=1").json()["total"] >= EPISODES, "clearing jobs took tracks with it"
+
+
+def test_adding_a_source_says_what_happened_before_adding(server, site, b):
+    b.open(server.base_url, "/sources", "add-source-url")
+    b.wait(lambda: b.attr("live-status", "data-state") == "open", 10, "live connection")
+    # The same URL again: the preview says it is there already, with a link to it, and offers no Add.
+    existing = next((s for s in server.get("/api/sources").json()["sources"] if s["url"] == site.feed_url), None)
+    if existing is None:
+        assert server.post("/api/sources", {"url": site.feed_url}).status == 202
+        existing = next(s for s in server.get("/api/sources").json()["sources"] if s["url"] == site.feed_url)
+    before = len(server.get("/api/sources").json()["sources"])
+    b.find("add-source-url").send_keys(site.feed_url)
+    b.click("add-source-check")
+    b.wait(lambda: "already in your library" in (b.text("add-source-existing") or ""), 30, "'already in your library'")
+    link = b.js("return document.querySelector('[data-testid=add-source-existing] a').getAttribute('href')")
+    assert link == f"/sources/{existing['id']}", link
+    assert b.query("add-source-submit") is None, "an Add button for a source that exists"
+    # A URL that cannot be listed: the server's sentence next to the URL, and nothing added.
+    b.find("add-source-url").clear()
+    b.find("add-source-url").send_keys(site.url("/nothing-here.xml"))
+    b.click("add-source-check")
+    error = b.wait(lambda: b.text("add-source-url-error"), 60, "the URL's error")
+    reply = server.post("/api/sources/preview", {"url": site.url("/nothing-here.xml")})
+    assert reply.status == 400
+    sentence = reply.json()["error"]["message"].split("': ", 1)[1].split(" (", 1)[0]
+    assert sentence[1:] in error, (sentence, error)
+    assert b.attr("add-source-url", "aria-invalid") == "true"
+    assert b.query("add-source-submit") is None
+    assert len(server.get("/api/sources").json()["sources"]) == before, "a source was added"
+    b.screenshot("sources-add-error-desktop")

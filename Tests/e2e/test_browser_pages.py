@@ -1,6 +1,7 @@
 """Every page of the web app, at a phone's 390×844 and a desktop's 1440×900, in the light and the
 dark theme, against the real `spool serve` with data on every page (liked, disliked and trashed
-tracks, plays, a healthy and a broken channel, failed and running jobs):
+tracks, plays, a source with rules, a last sync, skipped entries and tracks retention will remove,
+a broken source, two profiles, failed and running jobs):
 
 - the page shows its heading and its data, the live connection opens, no error notice, no
   console error, nothing scrolls sideways;
@@ -13,25 +14,30 @@ player keeps playing and its bar is part of every check.
 """
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
 from browser import (  # noqa: F401  (fixtures are used by name)
-    PHONE, WIDE, Browser, media_state, module_browser, module_server, seed_channel, shot_on_failure)
+    PHONE, WIDE, Browser, media_state, module_browser, module_server, seed_source, shot_on_failure)
 
 REPO = Path(__file__).resolve().parents[2]
 
-# path, the page's <h1>, a data-testid present once the page has its data, screenshot name
+# path ({source}: the seeded source's id), the page's <h1>, a data-testid present once the page
+# has its data, screenshot name
 PAGES = [
     ("/likes_player/0", "Likes", "player-queue", "player"),
-    ("/", "Overview", "overview-channels", "overview"),
+    ("/", "Overview", "overview-sources", "overview"),
     ("/library", "Library", "track-list", "library"),
     ("/library?view=history", "History", "track-list", "history"),
     ("/library?view=trash", "Trash", "track-list", "trash"),
     ("/player", "Now playing", "player-queue", "queue"),
-    ("/channels", "Channels", "channel-list", "channels"),
+    ("/sources", "Sources", "source-list", "sources"),
+    ("/sources/{source}", "Some Artist", "source-retention-count", "source"),
+    ("/settings", "Settings", "profile-name-2", "settings"),
     ("/jobs", "Jobs", "jobs-running-list", "jobs"),
     ("/jobs?status=failed", "Jobs", "job-flat-list", "jobs-failed"),
     ("/health", "Health", "health-journal-mode", "health"),
@@ -39,9 +45,33 @@ PAGES = [
 
 
 def seed(server) -> None:
-    seed_channel(server, "https://www.youtube.com/@SomeArtist/videos", "Some Artist")
-    seed_channel(server, "https://example.org/gone/feed.xml", "A broken feed", state="error",
-                 last_error="The listing failed: the address answered 404 (not found).")
+    """A source the seeded tracks belong to, with filters, retention (keep the newest 2: the
+    disliked track leaves next), a last sync that skipped two entries; a broken source; and a
+    second profile."""
+    source = seed_source(server, "https://www.youtube.com/@SomeArtist/videos", "Some Artist")
+    seed_source(server, "https://example.org/gone/feed.xml", "A broken feed", state="error",
+                last_error="Listing the source failed: the site says this channel or playlist does not exist, is private, or cannot be listed.",
+                last_error_class="permanent", last_error_detail="ERROR: [generic] feed: Unable to download webpage: HTTP Error 404: Not Found")
+    now = time.time()
+    summary = {"read": 6, "new": 4, "known": 0, "skipped": {"Title matches 'teaser'": 2}, "unreadable": 0,
+               "full": True, "stoppedEarly": False, "seconds": 1.5}
+    db = sqlite3.connect(server.db_path)
+    try:
+        with db:
+            db.execute("UPDATE tracks SET source_id = ?", (source,))
+            db.execute("UPDATE sources SET filters = ?, retention = ?, last_sync_summary = ?, video_count = 6 WHERE id = ?",
+                       (json.dumps({"title_exclude": "teaser"}), json.dumps({"keep_newest": 2, "remove_disliked": True}),
+                        json.dumps(summary), source))
+            for i in (1, 2):
+                db.execute("INSERT INTO source_entries (source_id, video_id, url, position, title, duration, first_seen_at,"
+                           " last_seen_at, skip_reason) VALUES (?,?,?,?,?,?,?,?,?)",
+                           (source, f"teaser{i}", f"https://www.youtube.com/watch?v=teaser{i}", 4 + i, f"Album teaser {i}", 30,
+                            now - 60, now - 60, "Title matches 'teaser'"))
+            db.execute("INSERT INTO profiles (name, media, audio_codec, audio_quality, created_at, updated_at)"
+                       " VALUES ('MP3 for the car', 'audio', 'mp3', '192K', ?, ?)", (now, now))
+    finally:
+        db.close()
+    server.source_id = source
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +127,7 @@ def test_every_page_in_both_themes(server, data, shared, shot_on_failure, size_n
     b.clear_console()
     problems = []
     for path, heading, ready, shot in PAGES:
+        path = path.format(source=server.source_id)
         go(b, path)
         try:
             settle(b, heading, ready)
@@ -107,6 +138,8 @@ def test_every_page_in_both_themes(server, data, shared, shot_on_failure, size_n
             problems.append(f"{path}: the player bar is gone")
         if path == "/library" and len(b.find_all('[data-testid^="track-row-"]')) != 3:
             problems.append(f"/library: {len(b.find_all('[data-testid^=track-row-]'))} rows, not the 3 untrashed tracks")
+        if path.startswith("/sources/") and b.attr("source-retention-count", "data-count") != "1":
+            problems.append(f"{path}: retention says {b.text('source-retention-count')!r}, not that the disliked track leaves")
         if path == "/health" and b.text("health-journal-mode") != "wal":
             problems.append(f"/health: journal mode shows {b.text('health-journal-mode')!r}, not 'wal'")
         errors = b.notices("error")
@@ -146,13 +179,28 @@ def test_dialogs_and_menus_are_accessible(server, data, shared, shot_on_failure)
     b.find("job-details-close").click()
 
     b.set_color_scheme(None)
-    b.open(server.base_url, "/channels", "channel-list")
-    b.find_all('[data-testid^="channel-remove-"]')[0].click()
-    b.find("remove-channel-dialog-confirm")
+    b.open(server.base_url, "/sources", "source-list")
+    b.find_all('[data-testid^="source-remove-"]')[0].click()
+    b.find("remove-source-dialog-confirm")
     for scheme in ("light", "dark"):
         b.set_color_scheme(scheme)
         problems += [f"remove dialog ({scheme}): {v['id']} {v['help']} {v['nodes'][:3]}" for v in b.axe()]
-    b.find("remove-channel-dialog-cancel").click()
+    b.find("remove-source-dialog-cancel").click()
+
+    # The profile editor with a refused field (the server's error next to it).
+    b.set_color_scheme(None)
+    b.open(server.base_url, "/settings", "profile-list")
+    b.click("profile-new")
+    b.find("profile-name").send_keys("Broken")
+    b.find("profile-extra_args").send_keys("--exec")
+    b.click("profile-save")
+    b.wait(lambda: b.text("profile-extra_args-error"), 10, "the extra options' error")
+    for scheme in ("light", "dark"):
+        b.set_color_scheme(scheme)
+        problems += [f"profile editor ({scheme}): {v['id']} {v['help']} {v['nodes'][:3]}" for v in b.axe()]
+    b.screenshot("profile-editor-error-desktop")
+    b.click("profile-cancel")
+    b.clear_console()  # the refused POST is logged as a failed request
 
     b.set_color_scheme(None)
     b.open(server.base_url, "/library", "track-list")

@@ -73,7 +73,7 @@ def test_playback_continues_across_pages(server, b):
     last = m["time"]
     title = b.text("player-title")
     assert title
-    for testid, path in (("nav-jobs", "/jobs"), ("nav-library", "/library"), ("nav-channels", "/channels"),
+    for testid, path in (("nav-jobs", "/jobs"), ("nav-library", "/library"), ("nav-sources", "/sources"),
                          ("nav-overview", "/"), ("nav-health", "/health")):
         nav(b, testid, path)
         time.sleep(1.2)
@@ -231,9 +231,12 @@ def test_library_multi_select(server, b):
     # Add to queue: nothing was playing, so the first one starts.
     b.find("bulk-enqueue").click()
     wait_playing(b, ids[0])
-    # Dislike all three, then like them again.
+    # Dislike all three (one request for the three, not one per track), then like them again.
+    requests = lambda part: b.js("return performance.getEntriesByType('resource').filter(e => e.name.includes(arguments[0])).length", part)
+    ratings_before = requests("/rating")
     b.find("bulk-dislike").click()
     server.wait_for(lambda: all(server.get(f"/api/tracks/{i}").json()["rating"] == -1 for i in ids[:3]), 10, message="disliked")
+    assert requests("/api/tracks/bulk") == 1 and requests("/rating") == ratings_before, "not one bulk request"
     b.wait(lambda: all(b.attr(f"track-row-{i}", "data-rating") == "-1" for i in ids[:3]), 5, "rows show the dislike")
     b.find("bulk-like").click()
     server.wait_for(lambda: all(server.get(f"/api/tracks/{i}").json()["rating"] == 1 for i in ids[:3]), 10, message="liked")

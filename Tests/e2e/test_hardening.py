@@ -50,7 +50,7 @@ def test_a_lan_address_without_an_account_serves_only_the_first_start_page(spool
     code = link.split("code=")[1].strip()
     assert server.get("/api/health").status == 401
     assert server.get("/api/tracks").status == 401
-    page = raw_request(server.port, "GET /library HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    page = raw_request(server.port, "GET /library HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert page.startswith(b"HTTP/1.1 303") and b"Location: /setup?next=/library" in page
     wrong = server.post("/api/setup", {"code": "x" * 24, "name": "Pat", "password": "correct horse"})
     assert wrong.status == 403 and wrong.json()["error"]["code"] == "invalid_code"
@@ -87,7 +87,7 @@ def test_the_token_guards_api_media_feed_and_metrics(spool_factory):
     assert server.post("/api/test/none", {}, headers=bearer).status in (404, 405)
 
     # The browser: pages go to the login page, assets stay public, the login sets the cookie.
-    page = raw_request(server.port, "GET /likes_player/0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    page = raw_request(server.port, "GET /likes_player/0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert page.startswith(b"HTTP/1.1 303") and b"Location: /login?next=/likes_player/0" in page
     assert server.get("/login").status == 200 and b'id="login-form"' in server.get("/login").body
     assert server.get("/styles.css").status == 200
@@ -174,13 +174,13 @@ def test_connection_limit_refuses_extra_connections_and_recovers(spool_factory):
         c.request("GET", "/api/health")
         assert c.getresponse().read() and True
         held.append(c)
-    extra = raw_request(server.port, "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    extra = raw_request(server.port, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert extra.startswith(b"HTTP/1.1 503") and b"too_many_connections" in extra
     for c in held:  # the held connections still work
         c.request("GET", "/api/health")
         assert c.getresponse().status == 200
     held.pop().close()
-    server.wait_for(lambda: raw_request(server.port, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    server.wait_for(lambda: raw_request(server.port, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                     .startswith(b"HTTP/1.1 200"), timeout=5, message="a free slot")
     for c in held:
         c.close()
@@ -206,7 +206,7 @@ def test_a_long_media_reply_to_a_slow_reader_is_not_cut_off(spool_factory):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
         s.settimeout(10)
         s.connect(("127.0.0.1", server.port))
-        s.sendall(f"GET /media/{track['id']} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        s.sendall(f"GET /media/{track['id']} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
         received, started = bytearray(), time.time()
         while True:
             chunk = s.recv(32 << 10)
@@ -231,7 +231,7 @@ def test_clients_that_vanish_mid_reply_do_not_take_the_server_down(spool_factory
         sockets = []
         for _ in range(20):
             s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-            s.sendall(f"GET /media/{track['id']} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            s.sendall(f"GET /media/{track['id']} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
             sockets.append(s)
         for s in sockets:
             s.recv(1024)
@@ -281,7 +281,7 @@ def test_https_serves_api_media_and_the_live_feed(spool_factory, certificate):
     assert "Secure" in login.getresponse().headers["Set-Cookie"]
     # Plain HTTP on the TLS port is not answered as if it were fine.
     try:
-        plain = raw_request(server.port, "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n", timeout=3)
+        plain = raw_request(server.port, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout=3)
     except socket.timeout:
         plain = b""
     assert not plain.startswith(b"HTTP/1.1 200")

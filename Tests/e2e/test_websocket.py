@@ -176,17 +176,35 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(spool
         stalled = socket.socket()
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a tiny window
         stalled.connect(("127.0.0.1", server.port))
-        stalled.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        stalled.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        ids = []
-        for _ in range(50):  # batches of 50 are announced job by job
-            ids += enqueue(server, *[{"seconds": 0.001, "outcome": "permanent"} for _ in range(50)])
-        async def until_last(ws):
+        # The readers read from the start (the enqueuing runs on a thread, so it never blocks
+        # this event loop): only the stalled client falls behind.
+        failed = [set() for _ in readers]
+
+        async def read(ws, seen):
             while True:
                 m = json.loads(await ws.recv())
-                if m["type"] == "job.status" and m["data"]["id"] == ids[-1] and m["data"]["status"] == "failed":
-                    return True
-        assert all(await asyncio.wait_for(asyncio.gather(*(until_last(ws) for ws in readers)), timeout=120))
+                if m["type"] == "job.status" and m["data"]["status"] == "failed":
+                    seen.add(m["data"]["id"])
+
+        def enqueue_all():
+            ids = []
+            for _ in range(50):  # batches of 50 are announced job by job
+                ids += enqueue(server, *[{"seconds": 0.001, "outcome": "permanent"} for _ in range(50)])
+            return ids
+
+        reading = [asyncio.create_task(read(ws, seen)) for ws, seen in zip(readers, failed)]
+        ids = await asyncio.to_thread(enqueue_all)
+        deadline = time.monotonic() + 120
+        while not all(ids[-1] in seen for seen in failed):
+            assert time.monotonic() < deadline, [len(seen) for seen in failed]
+            for task in reading:
+                if task.done():
+                    task.result()  # a reader that was dropped raises here
+            await asyncio.sleep(0.1)
+        for task in reading:
+            task.cancel()
         for ws in readers:
             await ws.close()
         stalled.close()

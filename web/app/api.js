@@ -1,7 +1,9 @@
 // Fetch wrapper: JSON in, JSON out, and every server error `{"error": {"code", "message"}}`
 // becomes a thrown ApiError whose message can be shown to the user as is.
 
-const TOKEN_KEY = 'spool.token';
+// Signing in sets an HttpOnly cookie the page never sees; a token once kept here by older
+// versions (readable by any script on the page) is removed.
+try { localStorage.removeItem('spool.token'); } catch { /* storage disabled */ }
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -12,22 +14,11 @@ export class ApiError extends Error {
   }
 }
 
-/** An optional AUTH_TOKEN, stored once by the user after a 401 (see main.js). */
-export function authToken() {
-  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
-}
-
-export function setAuthToken(token) {
-  try {
-    if (token) localStorage.setItem(TOKEN_KEY, token); else localStorage.removeItem(TOKEN_KEY);
-  } catch { /* private mode: the token simply is not remembered */ }
-}
-
 /**
  * api('/api/jobs', {query: {status: 'failed'}}) → parsed JSON.
  * `body` is sent as JSON; `signal` aborts (aborts are rethrown as AbortError, not reported).
  * `withStatus: true` resolves to {status, data} instead, for replies whose status code says
- * something the body does not (POST /api/channels: 202 added, 200 already there).
+ * something the body does not (POST /api/sources: 202 added, 200 already there).
  */
 export async function api(path, { method = 'GET', body, query, signal, keepalive, withStatus = false } = {}) {
   const url = new URL(path, location.origin);
@@ -36,8 +27,6 @@ export async function api(path, { method = 'GET', body, query, signal, keepalive
   }
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const token = authToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
 
   let response;
   try {

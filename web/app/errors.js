@@ -4,7 +4,8 @@
 // The server owns the words (it classifies every failure by cause): a job's `last_error` is
 // already a plain sentence, `error_class` names the class whose remedy `GET /api/meta` gives,
 // and `error_detail` is the tool's own line. This module only puts them together, the same way
-// on every page, and words the failures of requests (the network, a busy server).
+// on every page, and words the failures of requests (the network, a busy server) and which
+// field of a form a refused request is about.
 import { ERROR_CLASSES } from './meta.js';
 import { h } from './ui.js';
 
@@ -25,15 +26,40 @@ export function explainJob(job) {
   return explain({ errorClass: job.error_class, message: job.last_error, detail: job.error_detail });
 }
 
-/** A channel whose last listing failed (its `last_error` is the server's sentence). */
-export function explainChannel(channel) {
-  if (!channel || !channel.last_error) return null;
-  return {
-    summary: channel.last_error,
-    remedy: 'Check that the URL opens a channel or playlist in a browser, then press Sync now.',
-    details: '',
-    errorClass: null,
-  };
+/**
+ * A source whose last sync failed: the server's sentence, the remedy of its error class, and
+ * the raw line under "Details". A problem without a class (a cancelled sync) gets the one
+ * thing that always applies.
+ */
+export function explainSource(source) {
+  if (!source || !source.last_error) return null;
+  const problem = explain({ errorClass: source.last_error_class || null, message: source.last_error, detail: source.last_error_detail });
+  if (!problem.remedy) problem.remedy = 'Check that the URL opens in a browser, then press Sync now.';
+  return problem;
+}
+
+/**
+ * The field a refused request names, e.g. "filters.title_include" for
+ * `'filters.title_include': '(' is not a valid regular expression.` (the server starts every
+ * `invalid_field` message with the field in quotes, and names it in `invalid_json` messages
+ * too), or null when the error is not about one field.
+ */
+export function fieldOf(error) {
+  if (!error || !['invalid_field', 'invalid_json'].includes(error.code)) return null;
+  const found = String(error.message || '').match(/'([a-z][a-z0-9_]*(?:\.[a-z0-9_]+|\[\d+\])*)'/);
+  return found ? found[1].replace(/\[\d+\]$/, '') : null;
+}
+
+/**
+ * A refused request's message as {summary, details}: the server puts the raw line of the tool
+ * behind a plain sentence in parentheses (`Listing the URL failed: … (ERROR: [generic] …)`,
+ * see POST /api/sources/preview), and the raw line belongs under "Details".
+ */
+export function splitDetail(message) {
+  const text = String(message || '');
+  const at = text.indexOf('. (');
+  if (at < 0 || !text.endsWith(')')) return { summary: text, details: '' };
+  return { summary: text.slice(0, at + 1), details: text.slice(at + 3, -1) };
 }
 
 /** The sentence shown for a failed request (ApiError or anything thrown). */

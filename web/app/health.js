@@ -1,10 +1,10 @@
 // /health — GET /api/health as a readable panel. Refreshes every 5 s, but only while the tab
 // is visible: a background tab should not keep the server's readers busy.
-import { get, post } from './api.js';
+import { get } from './api.js';
 import { icon } from './icons.js';
-import { notify, notifyError } from './notices.js';
-import * as live from './live.js';
+import { notifyError } from './notices.js';
 import { requestMessage } from './errors.js';
+import { updateButton, onUpdate } from './ytdlp.js';
 import { h, setChildren, withBusy, formatBytes, formatSpan, timeEl, badge, placeholder } from './ui.js';
 import { JOB_STATUSES, statusLabel } from './meta.js';
 
@@ -28,23 +28,6 @@ export function mount(root) {
   const warnings = h('div', { class: 'health-warnings', dataset: { testid: 'health-warnings' } });
   panel.before(warnings);
 
-  function updateButton(yt) {
-    const update = yt.update || {};
-    if (!update.updatable) return update.not_updatable_reason ? h('span', { class: 'small muted' }, update.not_updatable_reason) : null;
-    return h('button', {
-      type: 'button', class: 'btn btn-small', disabled: Boolean(update.updating), dataset: { testid: 'health-ytdlp-update' },
-      onclick: (e) => withBusy(e.currentTarget, async () => {
-        try {
-          const reply = await post('/api/ytdlp/update');
-          notify(reply && reply.already_running ? 'An update of yt-dlp is already running.' : 'Updating yt-dlp; the result shows here when it is done.', { key: 'ytdlp' });
-          refresh();
-        } catch (err) {
-          notifyError(err, 'Could not start the yt-dlp update');
-        }
-      }),
-    }, update.updating ? 'Updating…' : 'Update yt-dlp');
-  }
-
   function render(data) {
     const db = data.database || {};
     const writer = db.writer || {};
@@ -67,7 +50,7 @@ export function mount(root) {
       card('yt-dlp',
         row('Version', [yt.version || 'does not run', yt.path ? h('div', { class: 'small muted' }, yt.path) : null], 'health-ytdlp'),
         row('JavaScript runtime', yt.js_runtime ? `${yt.js_runtime.name} ${yt.js_runtime.version || ''}` : 'none'),
-        row('Updates', [yt.update && yt.update.channel ? yt.update.channel : '—', ' ', updateButton(yt)], 'health-ytdlp-updates'),
+        row('Updates', [yt.update && yt.update.channel ? yt.update.channel : '—', ' ', updateButton(yt, refresh)], 'health-ytdlp-updates'),
         row('Last update', last ? [last.message || last.result, ' · ', timeEl(last.at)] : '—', 'health-ytdlp-last')),
       card('Database',
         db.problem ? row('Problem', h('span', { class: 'error-text' }, db.problem), 'health-db-problem') : null,
@@ -123,10 +106,7 @@ export function mount(root) {
   }
   document.addEventListener('visibilitychange', onVisibility);
   // The outcome of a yt-dlp update (started here or by the daily check) arrives live.
-  const off = live.on('ytdlp.update', (record) => {
-    if (record && record.message) notify(record.message, { key: 'ytdlp', kind: ['failed', 'refused'].includes(record.result) ? 'error' : 'success' });
-    refresh();
-  });
+  const off = onUpdate(refresh);
   refresh();
   schedule();
 

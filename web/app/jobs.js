@@ -1,25 +1,26 @@
 // /jobs — the live download dashboard, ordered by what matters: "Now downloading" (progress,
 // speed, ETA), "Needs attention" (failures in plain words with a remedy), "Waiting" (position
 // in line and when each job runs), and the finished jobs folded away. `?status=` shows one
-// status as a flat list instead; `?channel=` narrows either view to one channel.
+// status as a flat list instead; `?source=` narrows either view to one source.
 //
 // Counts are the server's: every `/api/jobs` reply carries all nine, and every change is
 // followed by a cheap refetch (`limit=1`), never by local arithmetic that could drift.
 // Rows change over the WebSocket (job.status, job.progress), never by polling.
-import { get, post } from './api.js';
+import { get, post, api } from './api.js';
 import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
+import { jobTitle, progressText } from './jobview.js';
 import * as live from './live.js';
 import { JOB_STATUSES, jobGroups, isRetryable, isCancellable, statusLabel } from './meta.js';
 import { notify, notifyError } from './notices.js';
 import { pausedUntilTime } from './ratelimit.js';
 import {
   h, setChildren, setBusy, withBusy, badge, placeholder, timeEl, reconcile,
-  formatBytes, formatDuration, formatAbsolute, debounce,
+  formatAbsolute, debounce,
 } from './ui.js';
 
 const PAGE = 100;
-const WAITING_PAGE = 500; // all waiting jobs up to this many, so positions in line are exact
+const WAITING_PAGE = 500; // the first this many in line (order=due): their positions are exact
 const WAITING_SHOWN = 10; // the next ten in line; the rest behind "Show all"
 const FINISHED_PAGE = 50;
 const number = new Intl.NumberFormat();
@@ -27,7 +28,7 @@ const number = new Intl.NumberFormat();
 export function mount(root) {
   const params = new URLSearchParams(location.search);
   let filter = JOB_STATUSES.includes(params.get('status')) ? params.get('status') : '';
-  let channelFilter = params.get('channel') || '';
+  let sourceFilter = /^\d+$/.test(params.get('source') || '') ? params.get('source') : '';
   const jobs = new Map(); // id → Job this page knows
   const inFlight = new Set(); // "retry-17": actions awaiting the server, shown as busy buttons
   let counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0]));
@@ -38,16 +39,16 @@ export function mount(root) {
   let loadFailed = false;
   let showAllWaiting = false;
   let finishedLoaded = false;
-  const loaded = new Set(); // statuses whose jobs are all loaded (sections view), for exact positions
-  const channels = new Map();
+  let waitingEdge = null; // the last waiting job loaded when more wait (positions beyond it are unknown)
+  const sources = new Map(); // id → Source, for names and the filter's counts
 
   // ---- header: summary, filters ----
   const summary = h('p', { class: 'jobs-summary', dataset: { testid: 'jobs-summary' }, 'aria-live': 'polite' });
   const chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Filter jobs by status', dataset: { testid: 'status-chips' } });
   const statusSelect = h('select', { id: 'jobs-status', dataset: { testid: 'status-select' }, onchange: (e) => setFilter(e.target.value) });
-  const channelSelect = h('select', { id: 'jobs-channel', dataset: { testid: 'jobs-channel' }, onchange: (e) => setChannel(e.target.value) },
-    h('option', { value: '' }, 'All channels'));
-  const channelCounts = h('p', { class: 'small muted', dataset: { testid: 'jobs-channel-counts' } });
+  const sourceSelect = h('select', { id: 'jobs-source', dataset: { testid: 'jobs-source' }, onchange: (e) => setSource(e.target.value) },
+    h('option', { value: '' }, 'All sources'));
+  const sourceCounts = h('p', { class: 'small muted', dataset: { testid: 'jobs-source-counts' } });
   const bulkFailed = bulkButton('failed', 'Retry all failed');
   const bulkDead = bulkButton('dead_letter', 'Retry all dead-letter');
 
@@ -69,9 +70,15 @@ export function mount(root) {
   waiting.head.after(brakeNote);
   const finishedList = h('ul', { class: 'job-list', dataset: { testid: 'jobs-finished-list' } });
   const finishedCount = h('span', { class: 'section-count', dataset: { testid: 'jobs-finished-count' } });
+  const clearFinished = h('button', {
+    type: 'button', class: 'btn btn-small', dataset: { testid: 'jobs-clear-finished' },
+    onclick: (e) => withBusy(e.currentTarget, clearTheFinished),
+  }, 'Clear finished');
   const finished = h('details', { class: 'jobs-section jobs-finished', dataset: { testid: 'jobs-finished' } },
     h('summary', {}, h('h2', {}, 'Finished ', finishedCount)),
-    h('p', { class: 'small muted' }, 'Completed jobs are removed by themselves after JOB_RETENTION_DAYS (30 days unless set).'),
+    h('div', { class: 'section-head' },
+      h('p', { class: 'small muted' }, 'Completed jobs are also removed by themselves after JOB_RETENTION_DAYS (30 days unless set). Clearing keeps the tracks.'),
+      clearFinished),
     finishedList);
   finished.addEventListener('toggle', () => { if (finished.open && !finishedLoaded) loadFinished(); });
 
@@ -87,15 +94,20 @@ export function mount(root) {
     h('div', { class: 'jobs-filters' },
       chips,
       h('div', { class: 'field status-field' }, h('label', { for: 'jobs-status' }, 'Status'), statusSelect),
-      h('div', { class: 'field' }, h('label', { for: 'jobs-channel' }, 'Channel'), channelSelect)),
-    channelCounts, sections, flat, details));
+      h('div', { class: 'field' }, h('label', { for: 'jobs-source' }, 'Source'), sourceSelect)),
+    sourceCounts, sections, flat, details));
 
   function bulkButton(status, label) {
     return h('button', {
       type: 'button', class: 'btn btn-small', dataset: { testid: `bulk-retry-${status}` },
       onclick: (event) => withBusy(event.currentTarget, async () => {
         try {
-          const result = await post('/api/jobs/retry', { status });
+          // One source's: its jobs by id (the status alone would retry every source's).
+          const body = sourceFilter
+            ? { ids: ((await get('/api/jobs', { status, source: sourceFilter, limit: 500 })).jobs || []).map((j) => j.id) }
+            : { status };
+          if (body.ids && !body.ids.length) return;
+          const result = await post('/api/jobs/retry', body);
           for (const job of (result && result.jobs) || []) applyJob(job);
           notify(`Retried ${result ? result.retried : 0} ${statusLabel(status)} job(s).`, { kind: 'success', key: 'bulk-retry' });
         } catch (err) {
@@ -135,6 +147,7 @@ export function mount(root) {
     attention.count.textContent = number.format(sum(group('attention').statuses));
     waiting.count.textContent = number.format(sum(group('waiting').statuses));
     finishedCount.textContent = `${number.format(counts.completed || 0)} completed · ${number.format(counts.cancelled || 0)} cancelled`;
+    if (clearFinished.dataset.busy !== 'true') clearFinished.disabled = !sum(group('finished').statuses);
     const parts = [
       `${number.format(counts.running || 0)} downloading`,
       `${number.format(sum(group('waiting').statuses))} waiting`,
@@ -153,41 +166,34 @@ export function mount(root) {
     reload();
   }
 
-  function setChannel(id) {
-    channelFilter = id;
+  function setSource(id) {
+    sourceFilter = id;
     syncUrl();
-    renderChannelCounts();
-    render();
+    renderSourceCounts();
+    reload();
   }
 
   function syncUrl() {
     const query = new URLSearchParams();
     if (filter) query.set('status', filter);
-    if (channelFilter) query.set('channel', channelFilter);
+    if (sourceFilter) query.set('source', sourceFilter);
     const qs = query.toString();
     history.replaceState({}, '', qs ? `/jobs?${qs}` : '/jobs');
   }
 
-  function renderChannelCounts() {
-    const channel = channels.get(Number(channelFilter));
-    if (!channelFilter || !channel) { channelCounts.hidden = true; return; }
-    const c = channel.counts || {};
-    channelCounts.hidden = false;
-    setChildren(channelCounts, `${channel.title || channel.url}: ${number.format(c.queued || 0)} queued or running, ${number.format(c.failed || 0)} failed, ${number.format(c.downloaded || 0)} downloaded. `,
-      'Only jobs loaded on this page are filtered. ', h('a', { href: '/jobs' }, 'Show every channel'), '.');
+  function renderSourceCounts() {
+    const source = sources.get(Number(sourceFilter));
+    if (!sourceFilter || !source) { sourceCounts.hidden = true; return; }
+    const c = source.counts || {};
+    sourceCounts.hidden = false;
+    setChildren(sourceCounts, 'Only the jobs of ', h('a', { href: `/sources/${source.id}` }, source.title || source.url),
+      ` (${number.format(c.downloaded || 0)} downloaded). `, h('a', { href: '/jobs' }, 'Show every source'), '.');
   }
 
-  const matchesChannel = (job) => !channelFilter || String(job.channel_id) === channelFilter;
+  /** Live events bring every source's jobs; a filtered page keeps its own. */
+  const matchesSource = (job) => !sourceFilter || String(job.source_id) === sourceFilter;
 
   // ---- rows ----
-  function progressText(progress) {
-    const parts = [`${(progress.percent ?? 0).toFixed(1)}%`];
-    if (progress.total_bytes) parts.push(`${formatBytes(progress.downloaded_bytes)} of ${formatBytes(progress.total_bytes)}`);
-    if (progress.speed) parts.push(`${formatBytes(progress.speed)}/s`);
-    if (progress.eta !== null && progress.eta !== undefined) parts.push(`ETA ${formatDuration(progress.eta)}`);
-    return parts.join(' · ');
-  }
-
   function renderProgress(job) {
     const p = job.progress;
     if (job.status !== 'running') return [];
@@ -211,25 +217,28 @@ export function mount(root) {
     return button;
   }
 
-  /** "3rd in line · runs now" / "retry in 4 min" / "held by the rate-limit brake until 12:05". */
+  const heldBySource = (job) => Boolean(job.source_id && sources.get(job.source_id)?.paused);
+
+  /** "#3 in line · runs when a worker is free" / "next try in 4 min" / "held: downloads paused until 12:05" / "held: its source is paused". */
   function waitingText(job, position) {
     const parts = [];
     if (position) parts.push(`#${number.format(position)} in line`);
     const due = Date.parse(job.run_after);
     const brake = pausedUntilTime();
-    if (brake) parts.push(['held: downloads paused until ', timeEl(brake, { absolute: true })]);
+    if (heldBySource(job)) parts.push(['held: ', h('a', { href: `/sources/${job.source_id}` }, 'its source is paused')]);
+    else if (brake) parts.push(['held: downloads paused until ', timeEl(brake, { absolute: true })]);
     else if (due > Date.now() + 1000) parts.push([job.status === 'retrying' ? 'next try ' : 'runs ', timeEl(job.run_after)]);
     else parts.push('runs when a worker is free');
     return parts.flatMap((p, i) => (i ? [' · ', p] : [p]));
   }
 
-  const channelName = (job) => (job.channel_id && channels.get(job.channel_id)?.title) || null;
+  const sourceName = (job) => (job.source_id && sources.get(job.source_id)?.title) || null;
 
   function renderRow(job, { position = null } = {}) {
-    const title = job.title || job.video_id || `${statusLabel(job.kind)} #${job.id}`;
+    const title = jobTitle(job);
     // A problem is shown where it matters: on jobs that need attention or wait for a retry.
     const problem = ['attention', 'waiting'].includes(groupOf(job.status)) ? explainJob(job) : null;
-    const sub = [channelName(job), job.kind === 'download' ? null : statusLabel(job.kind),
+    const sub = [sourceName(job), job.kind === 'download' ? null : statusLabel(job.kind),
       job.attempts > 1 ? `attempt ${job.attempts} of ${job.max_attempts}` : null].filter(Boolean).join(' · ');
     return h('li', { class: `job job-${job.status}`, dataset: { testid: `job-row-${job.id}`, jobId: job.id, status: job.status } },
       h('div', { class: 'job-status' }, badge(job.status, `job-status-${job.id}`)),
@@ -253,7 +262,7 @@ export function mount(root) {
    * release straddle the swap, so nothing that changes often belongs here.
    */
   const sign = (job, position = null) => [job.status, job.updated_at, job.attempts, job.run_after, job.last_error, job.error_class,
-    position, channelName(job), ['pending', 'retrying'].includes(job.status) ? pausedUntilTime() : '',
+    position, sourceName(job), ['pending', 'retrying'].includes(job.status) ? [pausedUntilTime(), heldBySource(job)] : '',
     job.status === 'running' && !job.progress].join('|');
 
   // Claim order (the server's): priority first, then due time, then age.
@@ -272,32 +281,34 @@ export function mount(root) {
       if (!items.length && empty) sec.list.append(h('li', { class: 'placeholder small' }, empty));
     };
     const runningJobs = of('running').sort((a, b) => (a.started_at || '').localeCompare(b.started_at || '') || a.id - b.id);
-    show(running, runningJobs.filter(matchesChannel), { empty: counts.running || channelFilter ? 'Nothing of this channel is downloading.' : 'Nothing is downloading right now.' });
-    const problems = of('attention').sort(byRecent).filter(matchesChannel);
+    show(running, runningJobs.filter(matchesSource), { empty: counts.running || sourceFilter ? 'Nothing of this source is downloading.' : 'Nothing is downloading right now.' });
+    const problems = of('attention').sort(byRecent).filter(matchesSource);
     show(attention, problems);
     attention.el.hidden = !problems.length && !sum(group('attention').statuses);
 
     const line = of('waiting').sort(byClaimOrder);
-    const exact = group('waiting').statuses.every((s) => loaded.has(s) || !counts[s]);
-    const positions = exact ? new Map(line.map((j, i) => [j.id, i + 1])) : null;
-    const mine = line.filter(matchesChannel);
+    // Positions in the whole line, as the server orders it (order=due): exact for the jobs up to
+    // the last one loaded; one source's share of the line has no positions of its own.
+    const known = waitingEdge ? line.filter((j) => byClaimOrder(j, waitingEdge) <= 0) : line;
+    const positions = sourceFilter ? null : new Map(known.map((j, i) => [j.id, i + 1]));
+    const mine = line.filter(matchesSource);
     const shown = showAllWaiting ? mine : mine.slice(0, WAITING_SHOWN);
     show(waiting, shown, { positions, empty: 'No downloads are waiting.' });
     waitingMore.hidden = mine.length <= WAITING_SHOWN;
     waitingMore.textContent = showAllWaiting ? 'Show the next ten only' : `Show all ${number.format(mine.length)} waiting`;
     const brake = pausedUntilTime();
     brakeNote.hidden = !brake || !line.length;
-    if (brake) setChildren(brakeNote, icon('clock', 16), ' The source is rate-limiting Spool: waiting downloads start at ', timeEl(brake, { absolute: true }), '.');
+    if (brake) setChildren(brakeNote, icon('clock', 16), ' The site is rate-limiting Spool: waiting downloads start at ', timeEl(brake, { absolute: true }), '.');
 
-    const done = of('finished').sort(byRecent).filter(matchesChannel);
+    const done = of('finished').sort(byRecent).filter(matchesSource);
     reconcile(finishedList, done, { key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j) });
     if (finishedLoaded && !done.length) finishedList.append(h('li', { class: 'placeholder small' }, 'No finished jobs.'));
   }
 
   function renderFlat() {
-    const items = [...jobs.values()].filter((j) => j.status === filter && matchesChannel(j)).sort((a, b) => b.id - a.id);
+    const items = [...jobs.values()].filter((j) => j.status === filter && matchesSource(j)).sort((a, b) => b.id - a.id);
     reconcile(flatList, items, { key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j) });
-    if (!items.length) flatList.append(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${channelFilter ? ' of this channel' : ''}.`));
+    if (!items.length) flatList.append(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${sourceFilter ? ' of this source' : ''}.`));
     loadMore.hidden = nextBefore === null || nextBefore === undefined;
   }
 
@@ -318,7 +329,7 @@ export function mount(root) {
   /** Any fresh Job (from an action or a live event): list, counts (refetched) and details. */
   function applyJob(job) {
     keep(job);
-    if (filter && job.status !== filter) jobs.delete(job.id);
+    if ((filter && job.status !== filter) || !matchesSource(job)) jobs.delete(job.id);
     render();
     refreshCountsSoon();
     if (detailsId === job.id) loadDetails(job.id);
@@ -364,27 +375,38 @@ export function mount(root) {
     }
   }
 
-  async function fetchStatus(status, limit, signal) {
-    const data = await get('/api/jobs', { status, limit }, { signal });
-    if (signal.aborted) return;
+  /** One section's jobs in one request (its statuses, comma-separated), with the counts. */
+  async function fetchGroup(key, query, signal) {
+    const data = await get('/api/jobs', { status: group(key).statuses.join(','), source: sourceFilter, ...query }, { signal });
+    if (signal.aborted) return null;
     for (const job of data.jobs || []) keep(job);
-    if (data.next_before === null || data.next_before === undefined) loaded.add(status); else loaded.delete(status);
     takeCounts(data);
+    return data;
+  }
+
+  /** The waiting jobs in the order workers will claim them, the first WAITING_PAGE of them. */
+  async function loadWaiting(signal) {
+    const data = await fetchGroup('waiting', { limit: WAITING_PAGE, order: 'due' }, signal);
+    if (!data) return;
+    const list = data.jobs || [];
+    waitingEdge = data.next_before !== null && data.next_before !== undefined && list.length ? list[list.length - 1] : null;
   }
 
   async function loadSections() {
     const { signal } = controller;
-    // The running jobs first (and the counts with them), then only the statuses that have jobs.
-    await fetchStatus('running', PAGE, signal);
-    const rest = [...group('attention').statuses, ...group('waiting').statuses].filter((s) => counts[s] > 0);
-    await Promise.all(rest.map((s) => fetchStatus(s, group('waiting').statuses.includes(s) ? WAITING_PAGE : PAGE, signal)));
+    // The running jobs first (and the counts with them), then only the sections that have jobs.
+    await fetchGroup('running', { limit: PAGE }, signal);
+    await Promise.all([
+      sum(group('attention').statuses) ? fetchGroup('attention', { limit: PAGE }, signal) : null,
+      sum(group('waiting').statuses) ? loadWaiting(signal) : null,
+    ]);
     if (finished.open) await loadFinished();
   }
 
   async function loadFinished() {
     const { signal } = controller;
     try {
-      await Promise.all(group('finished').statuses.map((s) => fetchStatus(s, FINISHED_PAGE, signal)));
+      await fetchGroup('finished', { limit: FINISHED_PAGE }, signal);
       finishedLoaded = true;
       render();
     } catch (err) {
@@ -392,9 +414,27 @@ export function mount(root) {
     }
   }
 
+  /** Forgets the finished jobs of `statuses` (cleared here or in another tab). */
+  function dropFinished(statuses) {
+    for (const job of [...jobs.values()]) if (statuses.includes(job.status)) jobs.delete(job.id);
+    render();
+  }
+
+  async function clearTheFinished() {
+    const statuses = group('finished').statuses;
+    try {
+      const reply = await api('/api/jobs', { method: 'DELETE', query: { status: statuses.join(','), source: sourceFilter } });
+      takeCounts(reply);
+      dropFinished(statuses);
+      notify(`Cleared ${number.format(reply ? reply.deleted : 0)} finished job(s).`, { kind: 'success', key: 'clear-finished' });
+    } catch (err) {
+      notifyError(err, 'Could not clear the finished jobs');
+    }
+  }
+
   async function fetchFlat(more = false) {
     const { signal } = controller;
-    const data = await get('/api/jobs', { status: filter, limit: PAGE, before: more ? nextBefore : null }, { signal });
+    const data = await get('/api/jobs', { status: filter, limit: PAGE, before: more ? nextBefore : null, source: sourceFilter }, { signal });
     if (signal.aborted) return;
     nextBefore = data.next_before ?? null;
     for (const job of data.jobs || []) keep(job);
@@ -406,7 +446,7 @@ export function mount(root) {
     controller.abort();
     controller = new AbortController();
     jobs.clear();
-    loaded.clear();
+    waitingEdge = null;
     nextBefore = null;
     finishedLoaded = false;
     const target = filter ? flatList : running.list;
@@ -425,7 +465,7 @@ export function mount(root) {
 
   async function refreshCounts() {
     try {
-      takeCounts(await get('/api/jobs', { limit: 1 }));
+      takeCounts(await get('/api/jobs', { limit: 1, source: sourceFilter }));
       if (!filter) render();
     } catch (err) {
       if (err.name !== 'AbortError') console.warn('job counts could not be refreshed', err);
@@ -439,28 +479,28 @@ export function mount(root) {
     const { signal } = controller;
     try {
       if (filter) await fetchFlat(false);
-      else await Promise.all(group('waiting').statuses.map((s) => fetchStatus(s, WAITING_PAGE, signal)));
+      else await loadWaiting(signal);
       render();
     } catch (err) {
       if (err.name !== 'AbortError') notifyError(err, 'Could not load the new jobs');
     }
   }, 500, 2000);
 
-  async function loadChannels() {
+  async function loadSources() {
     try {
-      const data = await get('/api/channels');
-      channels.clear();
-      for (const c of (data && data.channels) || []) channels.set(c.id, c);
-      setChildren(channelSelect, h('option', { value: '' }, 'All channels'),
-        [...channels.values()].map((c) => h('option', { value: String(c.id) }, c.title || c.url)));
-      channelSelect.value = channelFilter;
-      renderChannelCounts();
+      const data = await get('/api/sources');
+      sources.clear();
+      for (const s of (data && data.sources) || []) sources.set(s.id, s);
+      setChildren(sourceSelect, h('option', { value: '' }, 'All sources'),
+        [...sources.values()].map((s) => h('option', { value: String(s.id) }, s.title || s.url)));
+      sourceSelect.value = sourceFilter;
+      renderSourceCounts();
       render();
     } catch (err) {
-      if (err.name !== 'AbortError') console.warn('channel names unavailable', err);
+      if (err.name !== 'AbortError') console.warn('source names unavailable', err);
     }
   }
-  const loadChannelsSoon = debounce(loadChannels, 1000, 3000);
+  const loadSourcesSoon = debounce(loadSources, 1000, 3000);
 
   // ---- details dialog: facts in absolute times, the timeline, the log tail ----
   async function openDetails(id) {
@@ -494,7 +534,7 @@ export function mount(root) {
         h('dl', { class: 'facts' },
           field('Status', badge(job.status, 'job-details-status')),
           field('Kind', statusLabel(job.kind)),
-          field('Channel', channelName(job)),
+          field('Source', sourceName(job)),
           field('Job id', String(job.id)),
           field('Video', job.video_id),
           field('Attempts', `${job.attempts} of ${job.max_attempts}`),
@@ -530,25 +570,27 @@ export function mount(root) {
   const off = live.onMany({
     'job.status': (job) => job && job.id !== undefined && applyJob(job),
     'job.progress': (data) => data && applyProgress(data),
-    // A big batch (a channel's first sync) arrives as one event: refetch the waiting jobs once.
+    // A big batch (a source's first sync) arrives as one event: refetch the waiting jobs once.
     'jobs.enqueued': () => { reloadWaitingSoon(); refreshCountsSoon(); },
-    'channel.updated': () => loadChannelsSoon(),
+    // Finished jobs cleared (here or in another tab): their rows go, the counts are refetched.
+    'jobs.deleted': (data) => { dropFinished((data && data.statuses) || group('finished').statuses); refreshCountsSoon(); },
+    'source.updated': () => loadSourcesSoon(),
     'ratelimit.paused': () => setTimeout(render),
     'ratelimit.resumed': () => setTimeout(render),
-    reset: () => { reload(); loadChannels(); },
+    reset: () => { reload(); loadSources(); },
     // Back after an outage: a page that failed to load loads now.
-    open: () => { if (loadFailed) { reload(); loadChannels(); } },
+    open: () => { if (loadFailed) { reload(); loadSources(); } },
   });
 
   renderCounts();
-  loadChannels();
+  loadSources();
   reload();
 
   return () => {
     controller.abort();
     refreshCountsSoon.cancel();
     reloadWaitingSoon.cancel();
-    loadChannelsSoon.cancel();
+    loadSourcesSoon.cancel();
     off();
     if (details.open) details.close();
   };

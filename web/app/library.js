@@ -1,23 +1,22 @@
 // /library — the library as a music app's list: search and filters (kept in the URL), the
-// real count, every list playable as a queue (the library with its filters, a channel's
+// real count, every list playable as a queue (the library with its filters, a source's
 // tracks, a search result, the history), likes and dislikes visible at a glance, multi-select
 // (like, dislike, add to queue, delete), and the views History (?view=history) and Trash
 // (?view=trash, restore and "Empty trash").
+import { isAdmin } from './session.js';
 import { get, del } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
 import * as player from './player.js';
 import {
-  rate, trashTrack, restore, registerUndo, ratingButtons, artwork, inBatches, toggledRating, UNDO_MS,
+  rate, trashTrack, restore, registerUndo, ratingButtons, artwork, bulk, toggledRating, UNDO_MS,
 } from './tracks.js';
 import {
   h, setChildren, withBusy, debounce, confirmDialog, placeholder, replaceKeepingFocus, formatDuration, timeEl,
 } from './ui.js';
 
 const PAGE = 200;
-const COUNT_PAGE = 500; // the count walks the list in pages this big (see countAll)
-const COUNT_PAGES_MAX = 20; // … at most this many: beyond 10,000 tracks it says "10,000+"
 
 const number = new Intl.NumberFormat();
 
@@ -27,22 +26,22 @@ export function mount(root) {
   const state = {
     view,
     q: params.get('q') || '',
-    channel: params.get('channel') || '',
+    source: params.get('source') || '',
     rating: params.get('rating') || '',
     sort: params.get('sort') || 'newest',
   };
   const tracks = new Map(); // id → Track, in list order (Map keeps insertion order)
-  const channels = new Map(); // id → Channel (for names and the per-channel count)
+  const sources = new Map(); // id → Source, for names
   let nextBefore = null;
   let controller = new AbortController();
   let loadFailed = false;
-  let total = null; // the real count of the current list, or null while unknown
+  let total = null; // the server's count of the current list, or null while unknown
   let selecting = false;
   const selected = new Set();
 
   // ---- controls ----
-  const search = h('input', { id: 'library-search', type: 'search', value: state.q, placeholder: 'Search titles and channels', autocomplete: 'off', enterkeyhint: 'search', dataset: { testid: 'library-search' } });
-  const channelSelect = h('select', { id: 'library-channel', dataset: { testid: 'library-channel' } }, h('option', { value: '' }, 'All channels'));
+  const search = h('input', { id: 'library-search', type: 'search', value: state.q, placeholder: 'Search titles and uploaders', autocomplete: 'off', enterkeyhint: 'search', dataset: { testid: 'library-search' } });
+  const sourceSelect = h('select', { id: 'library-source', dataset: { testid: 'library-source' } }, h('option', { value: '' }, 'All sources'));
   const ratingSelect = h('select', { id: 'library-rating', dataset: { testid: 'library-rating' } },
     h('option', { value: '' }, 'Any rating'), h('option', { value: '1' }, 'Liked'), h('option', { value: '-1' }, 'Disliked'));
   ratingSelect.value = state.rating;
@@ -73,7 +72,7 @@ export function mount(root) {
   };
   const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); applyFilters(); } },
     field('library-search', 'Search', search, 'field grow'),
-    field('library-channel', 'Channel', channelSelect),
+    field('library-source', 'Source', sourceSelect),
     field('library-rating', 'Rating', ratingSelect),
     field('library-sort', 'Sort', sortSelect));
 
@@ -109,7 +108,7 @@ export function mount(root) {
   function syncUrl() {
     const query = new URLSearchParams();
     if (state.view !== 'library') query.set('view', state.view);
-    for (const key of ['q', 'channel', 'rating']) if (state[key]) query.set(key, state[key]);
+    for (const key of ['q', 'source', 'rating']) if (state[key]) query.set(key, state[key]);
     if (state.sort !== 'newest') query.set('sort', state.sort);
     const qs = query.toString();
     history.replaceState({}, '', qs ? `/library?${qs}` : '/library');
@@ -117,7 +116,7 @@ export function mount(root) {
 
   function applyFilters() {
     state.q = search.value.trim();
-    state.channel = channelSelect.value;
+    state.source = sourceSelect.value;
     state.rating = ratingSelect.value;
     state.sort = sortSelect.value;
     syncUrl();
@@ -125,15 +124,15 @@ export function mount(root) {
   }
   const applySoon = debounce(applyFilters, 300);
   search.addEventListener('input', applySoon);
-  for (const select of [channelSelect, ratingSelect, sortSelect]) select.addEventListener('change', applyFilters);
+  for (const select of [sourceSelect, ratingSelect, sortSelect]) select.addEventListener('change', applyFilters);
 
-  const filtered = () => Boolean(state.q || state.channel || state.rating);
+  const filtered = () => Boolean(state.q || state.source || state.rating);
 
   /** What the list is, in words: for the queue's "Playing from …" and the Media Session album. */
   function describe() {
     if (state.view === 'history') return 'History';
     const parts = [];
-    if (state.channel) parts.push(channels.get(Number(state.channel))?.title || 'Channel');
+    if (state.source) parts.push(sources.get(Number(state.source))?.title || 'Source');
     if (state.rating === '1') parts.push('Liked');
     if (state.rating === '-1') parts.push('Disliked');
     if (state.q) parts.push(`“${state.q}”`);
@@ -157,7 +156,7 @@ export function mount(root) {
           type: 'button', class: 'play-art', 'aria-label': `Play “${track.title}”`, dataset: { testid: `track-play-${track.id}` },
           onclick: () => playTrack(track.id),
         }, artwork(track, 44), h('span', { class: 'play-icon' }, icon(isPlaying ? 'note' : 'play')));
-    const metaParts = [track.channel_title || track.uploader];
+    const metaParts = [track.source_title || track.uploader];
     const played = state.view === 'history' && track.played_at;
     return h('li', {
       class: `track${isPlaying ? ' is-playing' : ''}${isSelected ? ' is-selected' : ''}${track.rating === -1 ? ' is-disliked' : ''}`,
@@ -202,7 +201,8 @@ export function mount(root) {
       }),
       // On a phone the row shows Like only; Dislike is here.
       item(`track-menu-dislike-${track.id}`, track.rating === -1 ? 'Remove dislike' : 'Dislike', 'dislike', () => rateRow(track, toggledRating(track, -1)), 'phone-only'),
-      item(`track-delete-${track.id}`, 'Move to trash', 'trash', () => deleteRow(track), 'danger'));
+      // A listener's delete hides the track for them; an admin's moves the file to the trash.
+      item(`track-delete-${track.id}`, isAdmin() ? 'Move to trash' : 'Hide for me', 'trash', () => deleteRow(track), 'danger'));
     const button = h('button', {
       type: 'button', class: 'btn btn-icon btn-quiet', popovertarget: id, 'aria-haspopup': 'menu',
       'aria-label': `More actions for “${track.title}”`, title: 'More', dataset: { testid: `track-more-${track.id}` },
@@ -236,7 +236,7 @@ export function mount(root) {
     }
     list.querySelector('.placeholder')?.remove();
     list.insertBefore(row, index === null ? list.firstChild : list.children[index] || null);
-    if (total !== null) total += 1;
+    refreshTotalSoon();
     renderSummary();
   }
 
@@ -246,7 +246,7 @@ export function mount(root) {
     // Keep keyboard focus in the list: move it to the next row's first control.
     const nextFocus = row && row.contains(document.activeElement) && !replaceWith ? (row.nextElementSibling || row.previousElementSibling) : null;
     if (row && replaceWith) row.replaceWith(replaceWith); else row?.remove();
-    if (tracks.delete(id) && total !== null) total = Math.max(0, total - 1);
+    if (tracks.delete(id)) refreshTotalSoon();
     selected.delete(id);
     nextFocus?.querySelector('button')?.focus();
     renderSummary();
@@ -265,7 +265,7 @@ export function mount(root) {
       if (restored && state.view === 'library' && !tracks.has(restored.id)) upsert(restored, { index: Math.max(0, index) });
     }, dismiss);
     undoRow = h('li', { class: 'track track-undo', dataset: { testid: `track-undo-row-${track.id}` } },
-      h('span', { class: 'track-main small' }, `Moved “${track.title}” to the trash.`),
+      h('span', { class: 'track-main small' }, result.trashed ? `Moved “${track.title}” to the trash.` : `Hid “${track.title}” from your library.`),
       h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: `track-undo-${track.id}` }, onclick: run }, 'Undo'));
     const index = removeRow(track.id, { replaceWith: undoRow });
     if (index < 0) undoRow = null;
@@ -322,11 +322,10 @@ export function mount(root) {
   const chosen = () => [...selected].map((id) => tracks.get(id)).filter(Boolean);
 
   async function bulkRate(value) {
-    const items = chosen();
-    const results = await inBatches(items, (track) => rate(track, value));
-    let changed = 0;
-    for (const updated of results) if (updated) { changed += 1; upsert(updated); player.updateTrack(updated); }
-    notify(`${value > 0 ? 'Liked' : 'Disliked'} ${changed} track(s).`, { kind: 'success', key: 'bulk' });
+    const reply = await bulk(value > 0 ? 'like' : 'dislike', [...selected]);
+    if (!reply) return;
+    for (const updated of reply.tracks) { upsert(updated); player.updateTrack(updated); }
+    notify(`${value > 0 ? 'Liked' : 'Disliked'} ${reply.tracks.length} track(s).`, { kind: 'success', key: 'bulk' });
   }
 
   function bulkEnqueue() {
@@ -337,16 +336,17 @@ export function mount(root) {
   async function bulkDelete() {
     const items = chosen();
     const positions = new Map(items.map((t) => [t.id, [...list.children].indexOf(rowOf(t.id))]));
-    const results = await inBatches(items, (track) => trashTrack(track));
-    const done = items.filter((_, i) => results[i]);
+    const reply = await bulk('delete', items.map((t) => t.id));
+    if (!reply || !reply.tracks.length) return;
+    const done = reply.tracks;
     for (const track of done) { player.forgetTrack(track.id, { skipCurrent: true }); removeRow(track.id); }
-    if (!done.length) return;
     let notice = null;
     const run = registerUndo(done.map((t) => t.id), async () => {
-      const back = (await inBatches(done, (track) => restore(track, results[items.indexOf(track)].undo, { quiet: true }))).filter(Boolean);
-      back.sort((a, b) => positions.get(a.id) - positions.get(b.id));
-      for (const track of back) if (state.view === 'library' && !tracks.has(track.id)) upsert(track, { index: Math.max(0, positions.get(track.id)) });
-      notify(`Restored ${back.length} track(s).`, { kind: 'success', key: 'bulk' });
+      const back = await bulk('restore', done.map((t) => t.id));
+      if (!back) return;
+      const restored = back.tracks.slice().sort((a, b) => positions.get(a.id) - positions.get(b.id));
+      for (const track of restored) if (state.view === 'library' && !tracks.has(track.id)) upsert(track, { index: Math.max(0, positions.get(track.id)) });
+      notify(`Restored ${restored.length} track(s).`, { kind: 'success', key: 'bulk' });
     }, () => notice && notice.close());
     notice = notify(`Moved ${done.length} track(s) to the trash.`, { timeout: UNDO_MS, key: 'bulk', action: { label: 'Undo', testid: 'notice-undo', onClick: run } });
     renderBulk();
@@ -355,11 +355,11 @@ export function mount(root) {
   // ---- playing the list ----
   function pagedSource() {
     // The queue continues with the next pages of this very list (same filters and sort).
-    const query = { q: state.q, channel: state.channel, rating: state.rating, sort: state.sort };
+    const query = { q: state.q, source: state.source, rating: state.rating, sort: state.sort };
     let cursor = nextBefore;
     const href = location.pathname + location.search;
     return {
-      kind: state.view === 'history' ? 'history' : state.channel && !state.q && !state.rating ? 'channel' : 'library',
+      kind: state.view === 'history' ? 'history' : state.source && !state.q && !state.rating ? 'source' : 'library',
       label: describe(),
       href,
       more: state.view !== 'library' || cursor === null || cursor === undefined ? null : async () => {
@@ -397,8 +397,8 @@ export function mount(root) {
     const more = nextBefore !== null && nextBefore !== undefined;
     loadMore.hidden = !more;
     const noun = state.view === 'trash' ? 'in the trash' : state.view === 'history' ? 'recently played' : 'tracks';
-    if (!more) total = tracks.size; // everything is loaded: the count is exact
-    const count = total === null || countCapped ? `${number.format(Math.max(total ?? 0, tracks.size))}+` : number.format(total);
+    if (state.view === 'history') total = tracks.size; // the list is the count
+    const count = number.format(total ?? tracks.size);
     summary.textContent = tracks.size ? `${count} ${noun}${more ? ` · showing ${number.format(tracks.size)}` : ''}` : '';
     summary.dataset.total = total === null ? '' : String(total);
     playAll.disabled = !tracks.size;
@@ -406,37 +406,27 @@ export function mount(root) {
     if (!tracks.size && !list.querySelector('.placeholder') && !list.querySelector('.track-undo')) {
       list.append(placeholder(state.view === 'trash' ? 'The trash is empty.'
         : state.view === 'history' ? 'Nothing played yet.'
-          : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a channel to fill it.'));
+          : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a source to fill it.', 'li'));
     }
     if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !tracks.size;
   }
 
-  let countCapped = false;
   /**
-   * The real size of a list longer than one page. The API has no total yet (see the roadmap),
-   * so a channel-only filter takes the channel's own count and anything else walks the list in
-   * pages of 500, at most 20.
+   * The list's count is the server's (`total` in every reply): after a change it is asked again
+   * (one small request per burst), never worked out here.
    */
-  async function countAll(signal) {
-    if (state.view !== 'library') return;
-    if (state.channel && !state.q && !state.rating && channels.has(Number(state.channel))) {
-      total = channels.get(Number(state.channel)).counts?.downloaded ?? null;
+  async function refreshTotal() {
+    if (state.view === 'history') return;
+    try {
+      const data = state.view === 'trash' ? await get('/api/trash')
+        : await get('/api/tracks', { q: state.q, source: state.source, rating: state.rating, sort: state.sort, limit: 1 });
+      if (typeof data.total === 'number') total = data.total;
       renderSummary();
-      return;
+    } catch (err) {
+      if (err.name !== 'AbortError') console.warn('the count could not be refreshed', err);
     }
-    let count = 0;
-    let cursor = 0;
-    for (let page = 0; page < COUNT_PAGES_MAX; page++) {
-      const data = await get('/api/tracks', { q: state.q, channel: state.channel, rating: state.rating, sort: state.sort, limit: COUNT_PAGE, before: cursor || null }, { signal });
-      count += (data.tracks || []).length;
-      cursor = data.next_before;
-      if (cursor === null || cursor === undefined) break;
-    }
-    if (signal.aborted) return;
-    countCapped = cursor !== null && cursor !== undefined;
-    total = count;
-    renderSummary();
   }
+  const refreshTotalSoon = debounce(refreshTotal, 400, 1500);
 
   async function fetchPage(more = false) {
     const { signal } = controller;
@@ -451,13 +441,14 @@ export function mount(root) {
         data = { tracks: ((plays && plays.plays) || []).filter((p) => p.track && !seen.has(p.track.id) && seen.add(p.track.id) && !p.track.deleted_at).map((p) => ({ ...p.track, played_at: p.played_at })), next_before: null };
       } else {
         data = await get('/api/tracks', {
-          q: state.q, channel: state.channel, rating: state.rating, sort: state.sort,
+          q: state.q, source: state.source, rating: state.rating, sort: state.sort,
           limit: PAGE, before: more ? nextBefore : null,
         }, { signal });
       }
       if (signal.aborted) return;
       loadFailed = false;
       nextBefore = state.view === 'library' ? data.next_before ?? null : null;
+      if (typeof data.total === 'number') total = data.total;
       if (!more) setChildren(list);
       for (const track of data.tracks || []) {
         if (tracks.has(track.id)) continue;
@@ -465,11 +456,10 @@ export function mount(root) {
         list.append(renderRow(track));
       }
       renderSummary();
-      if (!more && nextBefore !== null) countAll(signal).catch((err) => { if (err.name !== 'AbortError') console.warn('count failed', err); });
     } catch (err) {
       if (err.name === 'AbortError') return;
       loadFailed = true;
-      if (!more) setChildren(list, placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.'));
+      if (!more) setChildren(list, placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.', 'li'));
       notifyError(err, 'Could not load the library');
     }
   }
@@ -481,23 +471,22 @@ export function mount(root) {
     selected.clear();
     nextBefore = null;
     total = null;
-    countCapped = false;
-    setChildren(list, placeholder('Loading…'));
+    setChildren(list, placeholder('Loading…', 'li'));
     return fetchPage(false);
   }
 
-  async function loadChannels() {
+  async function loadSources() {
     try {
-      const data = await get('/api/channels');
-      setChildren(channelSelect, h('option', { value: '' }, 'All channels'));
-      for (const channel of (data && data.channels) || []) {
-        channels.set(channel.id, channel);
-        channelSelect.append(h('option', { value: String(channel.id) }, channel.title || channel.url));
+      const data = await get('/api/sources');
+      setChildren(sourceSelect, h('option', { value: '' }, 'All sources'));
+      for (const source of (data && data.sources) || []) {
+        sources.set(source.id, source);
+        sourceSelect.append(h('option', { value: String(source.id) }, source.title || source.url));
       }
-      channelSelect.value = state.channel;
+      sourceSelect.value = state.source;
       return true;
     } catch (err) {
-      notifyError(err, 'Could not load the channel list');
+      notifyError(err, 'Could not load the list of sources');
       return false;
     }
   }
@@ -507,9 +496,11 @@ export function mount(root) {
     'track.added': (track) => {
       // Only where it certainly belongs: the unfiltered, newest-first library view.
       if (state.view === 'library' && !filtered() && state.sort === 'newest') upsert(track);
-      else if (state.view === 'library' && total !== null && (!state.channel || String(track.channel_id) === state.channel) && !state.q && !state.rating) { total += 1; renderSummary(); }
+      else if (state.view === 'library') refreshTotalSoon();
     },
-    'track.updated': (track) => { if (tracks.has(track.id)) upsert(track); },
+    // A shared change leaves out the user's own fields (rating, counts): merge, never replace.
+    'track.updated': (track) => { if (tracks.has(track.id)) upsert({ ...tracks.get(track.id), ...track }); },
+    'track.state': (track) => { if (tracks.has(track.id)) upsert({ ...tracks.get(track.id), ...track }); },
     'track.deleted': (track) => {
       if (state.view !== 'trash' && tracks.has(track.id)) removeRow(track.id);
       if (state.view === 'trash') upsert(track);
@@ -521,17 +512,18 @@ export function mount(root) {
     'track.purged': (data) => { if (data && tracks.has(data.id)) removeRow(data.id); },
     reset: () => reload(),
     // Back after an outage: a list that failed to load loads now.
-    open: async () => { if (loadFailed) { if (!channels.size) await loadChannels(); reload(); } },
+    open: async () => { if (loadFailed) { if (!sources.size) await loadSources(); reload(); } },
   });
 
   renderBulk();
-  loadChannels();
+  loadSources();
   reload();
 
   return () => {
     controller.abort();
     applySoon.cancel();
     reloadSoon.cancel();
+    refreshTotalSoon.cancel();
     off();
     offPlayer();
     for (const menu of root.querySelectorAll('.menu:popover-open')) menu.hidePopover();

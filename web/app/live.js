@@ -1,7 +1,6 @@
 // The one WebSocket to /ws, shared by all pages. It reconnects by itself with
 // `?since=<last seq>` so no event is lost across a network blip; when the server cannot replay
 // that far back it sends `reset` and subscribers refetch their state.
-import { authToken } from './api.js';
 
 const listeners = new Map(); // type → Set<fn>; besides the server's types, 'reset' and 'open' are ours
 let socket = null;
@@ -53,9 +52,6 @@ function socketUrl() {
   const url = new URL('/ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   if (lastSeq !== null) url.searchParams.set('since', String(lastSeq));
-  // Browsers cannot set headers on a WebSocket; a query token is the only way to pass one.
-  const token = authToken();
-  if (token) url.searchParams.set('token', token);
   return url.toString();
 }
 

@@ -1,13 +1,13 @@
 // Entry point: History API router, navigation state, and the app-wide pieces that outlive
 // page views (the player, the live connection, the rate-limit banner, the sign-in redirect).
 import { h, setChildren } from './ui.js';
-import { setAuthToken } from './api.js';
 import { fillIcons } from './icons.js';
 import { notify, closeNotice } from './notices.js';
 import * as live from './live.js';
 import * as meta from './meta.js';
 import * as player from './player.js';
 import * as ratelimit from './ratelimit.js';
+import * as session from './session.js';
 
 // Pages load lazily so the first page does not wait for the others' code; once it is shown,
 // the rest are fetched in the background, so moving between pages works during an outage.
@@ -17,10 +17,31 @@ const routes = [
   { key: 'library', pattern: /^\/library\/?$/, title: 'Library', load: page('library') },
   { key: 'likes', route: 'player', pattern: /^\/likes_player(?:\/(\d+))?\/?$/, title: 'Likes', load: page('nowplaying') },
   { key: 'player', route: 'player', pattern: /^\/player\/?$/, title: 'Now playing', load: page('nowplaying') },
-  { key: 'channels', pattern: /^\/channels\/?$/, title: 'Channels', load: page('channels') },
+  { key: 'sources', pattern: /^\/sources\/?$/, title: 'Sources', load: page('sources') },
+  { key: 'source', pattern: /^\/sources\/(\d+)\/?$/, title: 'Source', load: page('source') },
   { key: 'jobs', pattern: /^\/jobs\/?$/, title: 'Jobs', load: page('jobs') },
   { key: 'health', pattern: /^\/health\/?$/, title: 'Health', load: page('health') },
+  { key: 'settings', pattern: /^\/settings\/?$/, title: 'Settings', load: page('settings') },
+  { key: 'users', pattern: /^\/users\/?$/, title: 'Users', load: page('users') },
+  { key: 'account', pattern: /^\/account\/?$/, title: 'My account', load: page('account') },
 ];
+
+/**
+ * Links of the first API's days: /channels and /channels/7 became /sources and /sources/7, and
+ * `?channel=` became `?source=`. Old bookmarks lead to the new pages (the URL is rewritten in
+ * place, so Back does not bounce).
+ */
+function renamed(pathname, search) {
+  const path = pathname.replace(/^\/channels(?=\/|$)/, '/sources');
+  const query = new URLSearchParams(search);
+  if (query.has('channel') && !query.has('source')) {
+    query.set('source', query.get('channel'));
+    query.delete('channel');
+  }
+  const qs = query.toString();
+  const next = path + (qs ? `?${qs}` : '');
+  return next === pathname + search ? null : next;
+}
 // A failed import() stays failed for that URL until the page reloads; a retry asks for the same
 // file under a new query (its own imports resolve to the modules already loaded).
 let importAttempt = 0;
@@ -59,6 +80,8 @@ function syncLikesLinks() {
 
 async function render({ focus = false } = {}) {
   const token = ++renderToken;
+  const moved = renamed(location.pathname, location.search);
+  if (moved) history.replaceState(history.state, '', moved + location.hash);
   const { pathname } = location;
   if (cleanup) {
     try { cleanup(); } catch (error) { console.error('page cleanup failed', error); }
@@ -93,6 +116,7 @@ async function render({ focus = false } = {}) {
   setChildren(main);
   main.scrollTop = 0;
   cleanup = module.mount(main, found.params, { route: found.route.key }) || null;
+  if (location.hash && showTarget()) return;
   if (focus) {
     // Move focus to the new page's heading so keyboard and screen-reader users land there.
     const heading = main.querySelector('h1');
@@ -100,10 +124,21 @@ async function render({ focus = false } = {}) {
     (heading || main).focus({ preventScroll: true });
   }
 }
+
+/** A link to a part of a page (/sources/7#skipped): scroll there and put focus on it. */
+function showTarget() {
+  let target = null;
+  try { target = main.querySelector(`#${CSS.escape(decodeURIComponent(location.hash.slice(1)))}`); } catch { return false; }
+  if (!target) return false;
+  if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+  target.scrollIntoView({ block: 'start' });
+  target.focus({ preventScroll: true });
+  return true;
+}
 let failedRoute = false;
 
 export function navigate(path, { replace = false } = {}) {
-  if (path === location.pathname + location.search) return;
+  if (path === location.pathname + location.search + location.hash) return;
   if (replace) history.replaceState({}, '', path); else history.pushState({}, '', path);
   render({ focus: true });
 }
@@ -124,9 +159,14 @@ document.addEventListener('click', (event) => {
   if (link.getAttribute('href').startsWith('#')) return;
   const url = new URL(link.href, location.href);
   if (url.origin !== location.origin || /^\/(api|media|ws|metrics|login)(\/|$)/.test(url.pathname)) return;
-  if (!match(url.pathname)) return;
+  if (!match(url.pathname) && !match(renamed(url.pathname, '') || url.pathname)) return;
   event.preventDefault();
-  navigate(url.pathname + url.search);
+  if (url.hash && url.pathname + url.search === location.pathname + location.search) {
+    history.replaceState(history.state, '', url.hash);
+    showTarget();
+    return;
+  }
+  navigate(url.pathname + url.search + url.hash);
 });
 
 window.addEventListener('popstate', () => render({ focus: true }));
@@ -135,7 +175,6 @@ window.addEventListener('popstate', () => render({ focus: true }));
 // a new token): go to the login page, which comes back here afterwards.
 window.addEventListener('spool:api-error', (event) => {
   if (event.detail.status !== 401) return;
-  setAuthToken('');
   location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
 });
 
@@ -152,9 +191,11 @@ fillIcons();
 player.init(document.getElementById('player-root'));
 player.subscribe((what) => { if (what === 'queue' || what === 'track') syncLikesLinks(); });
 live.connect();
-ratelimit.init();
+// Who is signed in decides what the shell shows (a listener has no brake banner, no admin tabs).
+const signedIn = session.load();
+signedIn.then(() => ratelimit.init());
 // The server's lists first (statuses, error classes), so no page renders without them; a
 // server that is down does not hold the page up (meta.load resolves false at once).
-meta.load().then(() => render()).then(() => {
+Promise.all([meta.load(), signedIn]).then(() => render()).then(() => {
   setTimeout(() => { for (const route of routes) route.load().catch(() => {}); }, 1000);
 });

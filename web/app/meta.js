@@ -1,5 +1,6 @@
 // The server's vocabulary, from `GET /api/meta`: job statuses and the sets the server acts on,
-// error classes with their plain-language summary and remedy, channel states. Every page reads
+// error classes with their plain-language summary and remedy, source states and kinds, the
+// audio codecs a profile can take. Every page reads
 // them from here; none keeps a copy (an earlier copy lacked `zombie` in Cancel, which hid the
 // button where the server allows it).
 //
@@ -16,7 +17,19 @@ export const STATUS_SETS = {};
 /** `{class: {summary, remedy}}`. */
 export const ERROR_CLASSES = {};
 
-export const CHANNEL_STATES = [];
+export const SOURCE_STATES = [];
+
+/** channel, playlist, video. */
+export const SOURCE_KINDS = [];
+
+/** What a profile's `audio_codec` may be (yt-dlp's --audio-format). */
+export const AUDIO_CODECS = [];
+
+/** The fields a profile's name template may use ({name, meaning}), and the standard template. */
+const NAME_TEMPLATE_FIELDS = [];
+let standardTemplate = '{source}/{title} [{id}].{ext}';
+export const nameTemplateFields = () => NAME_TEMPLATE_FIELDS;
+export const standardNameTemplate = () => standardTemplate;
 
 let loaded = false;
 export const isLoaded = () => loaded;
@@ -41,7 +54,11 @@ function adopt(meta) {
     if (Array.isArray(list)) STATUS_SETS[name] = list;
   }
   Object.assign(ERROR_CLASSES, meta.error_classes || {});
-  if (Array.isArray(meta.channel_states)) CHANNEL_STATES.splice(0, CHANNEL_STATES.length, ...meta.channel_states);
+  if (Array.isArray(meta.name_template_fields)) NAME_TEMPLATE_FIELDS.splice(0, NAME_TEMPLATE_FIELDS.length, ...meta.name_template_fields);
+  if (meta.standard_name_template) standardTemplate = meta.standard_name_template;
+  for (const [list, values] of [[SOURCE_STATES, meta.source_states], [SOURCE_KINDS, meta.source_kinds], [AUDIO_CODECS, meta.audio_codecs]]) {
+    if (Array.isArray(values)) list.splice(0, list.length, ...values);
+  }
 }
 
 const inSet = (name, status) => (STATUS_SETS[name] || []).includes(status);

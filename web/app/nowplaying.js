@@ -63,7 +63,7 @@ export function mount(root, params, { route }) {
     if (!giveBackStage) giveBackStage = player.lendStage(stage);
     if (!stage.querySelector('video')) setChildren(stage, artwork(track, 240));
     setChildren(nowTitle, track.title);
-    nowMeta.textContent = [track.channel_title || track.uploader, formatDuration(track.duration)].filter(Boolean).join(' · ');
+    nowMeta.textContent = [track.source_title || track.uploader, formatDuration(track.duration)].filter(Boolean).join(' · ');
     position.textContent = `Track ${index + 1} of ${queue.length}`;
     setChildren(sourceLine, 'Playing from ', source && source.href
       ? h('a', { href: source.href }, source.label || 'the library') : (source && source.label) || 'your queue');

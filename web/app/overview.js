@@ -1,4 +1,5 @@
 // / — a landing overview: what is downloading, a way into the music, and recent plays.
+import { isAdmin } from './session.js';
 import { get } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
@@ -19,7 +20,7 @@ export function mount(root) {
     h('header', { class: 'page-head' }, h('h1', {}, 'Overview'),
       h('div', { class: 'actions' },
         h('a', { class: 'btn btn-primary', href: '/likes_player/0', dataset: { testid: 'overview-play-likes' } }, icon('heart', 18), 'Play likes'),
-        h('a', { class: 'btn', href: '/channels' }, 'Add a channel'))),
+        h('a', { class: 'btn', href: '/sources' }, 'Add a source'))),
     stats,
     h('section', { class: 'card' },
       h('div', { class: 'section-head' }, h('h2', {}, 'Recently played'),
@@ -30,14 +31,19 @@ export function mount(root) {
     h('span', { class: 'tile-value' }, number.format(value ?? 0)), h('span', { class: 'tile-label' }, label));
 
   async function loadStats() {
+    if (!isAdmin()) {
+      // A listener's overview is their listening: the queue and the sources are the admins'.
+      setChildren(stats);
+      return;
+    }
     try {
-      const [health, channels] = await Promise.all([get('/api/health'), get('/api/channels')]);
+      const [health, sources] = await Promise.all([get('/api/health'), get('/api/sources')]);
       const counts = (health.jobs && health.jobs.counts) || {};
-      const list = channels.channels || [];
+      const list = sources.sources || [];
       const problems = (counts.failed || 0) + (counts.dead_letter || 0) + (counts.zombie || 0) + (counts.timeout || 0);
       setChildren(stats,
-        tile('channels', list.length, '/channels', 'overview-channels'),
-        tile('downloaded from channels', list.reduce((sum, c) => sum + ((c.counts && c.counts.downloaded) || 0), 0), '/library', 'overview-tracks'),
+        tile('sources', list.length, '/sources', 'overview-sources'),
+        tile('downloaded from sources', list.reduce((sum, c) => sum + ((c.counts && c.counts.downloaded) || 0), 0), '/library', 'overview-tracks'),
         tile('downloading now', counts.running, '/jobs', 'overview-running'),
         tile('waiting', (counts.pending || 0) + (counts.retrying || 0), '/jobs', 'overview-pending'),
         tile('need attention', problems, '/jobs', 'overview-problems'));
@@ -62,7 +68,7 @@ export function mount(root) {
           onclick: () => player.playList(recent, i, { kind: 'history', label: 'History', href: '/library?view=history' }),
         }, artwork(track, 40), h('span', { class: 'play-icon' }, icon('play'))),
         h('div', { class: 'track-main' }, h('div', { class: 'track-title' }, track.title),
-          h('div', { class: 'small muted' }, [track.channel_title, formatDuration(track.duration)].filter(Boolean).join(' · '), ' · ', timeEl(playedAt))))));
+          h('div', { class: 'small muted' }, [track.source_title, formatDuration(track.duration)].filter(Boolean).join(' · '), ' · ', timeEl(playedAt))))));
     } catch (err) {
       failed = true;
       setChildren(plays, placeholder('History could not be loaded.'));
@@ -74,7 +80,7 @@ export function mount(root) {
   const refreshSoon = debounce(loadStats, 2000, 10000);
   const off = live.onMany({
     'job.status': refreshSoon,
-    'channel.updated': refreshSoon,
+    'source.updated': refreshSoon,
     reset: () => { loadStats(); loadHistory(); },
     open: () => { if (failed) { loadStats(); loadHistory(); } },
   });

@@ -30,7 +30,7 @@ const prefs = {
 // ---- state ----
 let queue = []; // Track[] in play order
 let index = -1; // the current track's position in `queue`
-/** Where the queue came from: {kind: 'likes'|'library'|'history'|'channel'|'custom', label, href, more?} */
+/** Where the queue came from: {kind: 'likes'|'library'|'history'|'source'|'custom', label, href, more?} */
 let source = null;
 let shuffle = Boolean(prefs.read('shuffle', false));
 let repeat = ['off', 'all', 'one'].includes(prefs.read('repeat', 'off')) ? prefs.read('repeat', 'off') : 'off';
@@ -114,7 +114,7 @@ function renderBar(what) {
     if (!videoInSlot) setChildren(art, artwork(track, 48));
     title.textContent = track.title;
     title.title = track.title;
-    meta.textContent = [track.channel_title || track.uploader, source && source.label].filter(Boolean).join(' · ');
+    meta.textContent = [track.source_title || track.uploader, source && source.label].filter(Boolean).join(' · ');
   }
   const liked = isLiked(track);
   likeButton.setAttribute('aria-pressed', String(liked));
@@ -375,7 +375,8 @@ export function updateTrack(track) {
     return;
   }
   // Keep our local resume position; the server copy may lag behind the last events.
-  queue[i] = { ...track, last_position: queue[i].last_position };
+  // An event every client gets leaves out the user's own fields (rating, counts): keep ours.
+  queue[i] = { ...queue[i], ...track, last_position: queue[i].last_position };
   emit(i === index ? 'track' : 'queue');
 }
 
@@ -547,7 +548,7 @@ export async function deleteCurrent() {
   const at = index;
   const result = await trashTrack(track);
   if (!result) return;
-  offerUndo(track, result.undo, { onRestored: (restored) => reinsert(restored, at) });
+  offerUndo(track, result.undo, { onRestored: (restored) => reinsert(restored, at), trashed: result.trashed });
   forgetTrack(track.id, { skipCurrent: true });
 }
 
@@ -605,9 +606,9 @@ function setMediaSession(track) {
   try {
     navigator.mediaSession.metadata = new MediaMetadata({
       title: track.title,
-      artist: track.channel_title || track.uploader || '',
-      album: `Spool · ${source && source.label ? source.label : 'Queue'}`,
-      artwork: track.has_thumbnail && track.thumbnail_url ? [{ src: new URL(track.thumbnail_url, location.href).href }] : [],
+      artist: track.artist || track.source_title || track.uploader || '',
+      album: track.album || `Spool · ${source && source.label ? source.label : 'Queue'}`,
+      artwork: track.has_thumbnail && track.artwork_url ? [{ src: new URL(track.artwork_url, location.href).href, sizes: '1200x1200', type: 'image/jpeg' }] : [],
     });
     for (const [action, fn] of Object.entries(sessionActions)) {
       try { navigator.mediaSession.setActionHandler(action, fn); } catch { /* action unsupported here */ }
@@ -649,6 +650,8 @@ export function init(root) {
   document.addEventListener('keydown', onKey);
   live.onMany({
     'track.updated': (track) => track && updateTrack(track),
+    // This user's own rating or hide, from another of their tabs or apps.
+    'track.state': (track) => track && updateTrack(track),
     // Deleted elsewhere: leave the queue (the playing one finishes first).
     'track.deleted': (track) => track && forgetTrack(track.id),
     'track.purged': (data) => data && forgetTrack(data.id),

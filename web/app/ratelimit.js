@@ -1,6 +1,7 @@
 // The app-wide banner shown while the download brake holds every download (after a rate limit
 // or a bot check). Its state (the server's Brake: paused_until, cause, probing, remedy) comes
 // from /api/health on load and from `ratelimit.paused` / `ratelimit.resumed` events afterwards.
+import { isAdmin } from './session.js';
 import { get } from './api.js';
 import * as live from './live.js';
 import { ERROR_CLASSES } from './meta.js';
@@ -54,6 +55,8 @@ export function init() {
 const pausedOf = (data) => data.paused_until && Date.parse(data.paused_until) > Date.now();
 
 function refresh() {
+  // The brake is the admins' business (a listener's health call would be refused).
+  if (!isAdmin()) return;
   get('/api/health')
     .then((health) => setBrake(health && health.rate_limit))
     // Not reported here: the page's own requests already tell the user the server is down.

@@ -1,6 +1,6 @@
 // Track actions shared by the library, the player and the overview, so rating, delete with
 // undo and artwork behave (and report failures) the same everywhere.
-import { api, put, del } from './api.js';
+import { api, put, del, post } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
@@ -32,6 +32,8 @@ export async function trashTrack(track) {
     return {
       track: (result && result.track) || track,
       undo: (result && result.undo) || { method: 'POST', url: `/api/tracks/${track.id}/restore` },
+      // A listener's delete hides the track for them; an admin's moves the file to the trash.
+      trashed: !result || result.trashed !== false,
     };
   } catch (error) {
     notifyError(error, `Could not delete “${track.title}”`);
@@ -101,31 +103,36 @@ export function undoLastDelete() {
  * A notice "Moved … to the trash" with Undo for 10 s. `onRestored(track)` runs after a
  * successful undo.
  */
-export function offerUndo(track, undo, { onRestored } = {}) {
+export function offerUndo(track, undo, { onRestored, trashed = true } = {}) {
   let notice = null;
   const run = registerUndo([track.id], async () => {
     const restored = await restore(track, undo);
     if (restored && onRestored) onRestored(restored);
   }, () => notice && notice.close());
-  notice = notify(`Moved “${track.title}” to the trash.`, {
+  notice = notify(trashed ? `Moved “${track.title}” to the trash.` : `Hid “${track.title}” from your library.`, {
     timeout: UNDO_MS, key: `undo-${track.id}`,
     action: { label: 'Undo', testid: 'notice-undo', onClick: run },
   });
   return run;
 }
 
-/** Runs `fn` over `items` with at most `limit` requests in flight; resolves to the results. */
-export async function inBatches(items, fn, limit = 4) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i], i);
+/**
+ * One action on many tracks in one request (`POST /api/tracks/bulk`): like, dislike, clear,
+ * delete or restore. Resolves to `{tracks, failed}` (the tracks as they are now, and the ones
+ * that failed with why, which are reported here), or undefined after reporting a refused request.
+ */
+export async function bulk(action, ids) {
+  try {
+    const reply = await post('/api/tracks/bulk', { action, ids });
+    const failed = (reply && reply.failed) || [];
+    if (failed.length) {
+      notify(`${failed.length} of ${ids.length} track(s) could not be changed: ${failed[0].error}`, { kind: 'error', key: 'bulk-failed' });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+    return { tracks: (reply && reply.tracks) || [], failed };
+  } catch (error) {
+    notifyError(error, 'Could not change the selected tracks');
+    return undefined;
+  }
 }
 
 /** Like and dislike toggle buttons with aria-pressed reflecting the current rating. */
@@ -144,13 +151,14 @@ export function ratingButtons(track, onChange) {
 }
 
 /**
- * Artwork slot: the thumbnail, or a neutral placeholder. Decorative (the title is next to it).
- * The one place that knows where artwork comes from (today `thumbnail_url`; the tagging
- * issue's `/api/tracks/{id}/artwork` replaces it here).
+ * Artwork slot: the track's square artwork, or a neutral placeholder. Decorative (the title is
+ * next to it). The one place that knows where artwork comes from: the server's square JPEG
+ * (`artwork_url`), 96 px for rows and the full cover for the player, cached by ETag.
  */
 export function artwork(track, size = 48) {
-  if (track.has_thumbnail && track.thumbnail_url) {
-    const img = h('img', { class: 'art', src: track.thumbnail_url, alt: '', width: size, height: size, loading: 'lazy', decoding: 'async' });
+  if (track.has_thumbnail && track.artwork_url) {
+    const src = `${track.artwork_url}?size=${size <= 96 ? 'list' : 'cover'}`;
+    const img = h('img', { class: 'art', src, alt: '', width: size, height: size, loading: 'lazy', decoding: 'async' });
     // A missing image falls back to the placeholder instead of a broken-image icon.
     img.addEventListener('error', () => img.replaceWith(placeholderArt(size)), { once: true });
     return img;

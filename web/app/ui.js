@@ -267,9 +267,9 @@ export function badge(status, testid) {
   return h('span', { class: `badge badge-${status}`, dataset: { testid } }, String(status).replace(/_/g, ' '));
 }
 
-/** Empty-state / loading placeholder. */
-export function placeholder(text) {
-  return h('p', { class: 'placeholder' }, text);
+/** Empty-state / loading placeholder; `tag` 'li' inside a list (a list holds only items). */
+export function placeholder(text, tag = 'p') {
+  return h(tag, { class: 'placeholder' }, text);
 }
 
 export function escapeSelector(value) {

@@ -13,6 +13,10 @@ import SpoolStore
 ///   holds everything the single-user Spool recorded) gets its name and password; the one-time
 ///   code is printed at start-up, so only someone who can read the server's output can claim it.
 /// - `/api/me…`: who I am, my password, my sessions and my API keys.
+///
+/// Wrong tokens and passwords are throttled (`LoginThrottle`) per client address and per user
+/// name: each wrong answer is delayed by the loop, not by a sleeping thread, and a run of them
+/// locks the address (or the name) out with 429 — before the password is even hashed.
 struct LoginAPI: RouteCollection {
     let accounts: AccountService
     let credentials: CredentialService
@@ -22,6 +26,7 @@ struct LoginAPI: RouteCollection {
     let secureCookies: Bool
     let site: StaticSite
     let sessionLifetime: TimeInterval
+    var throttle = LoginThrottle()
 
     struct Login: Decodable {
         let name: String?
@@ -95,25 +100,43 @@ struct LoginAPI: RouteCollection {
 
     private func login(_ request: HTTPRequest) throws -> HTTPResponse {
         let body = try request.decodeJSON(Login.self)
+        var subjects = [LoginThrottle.Subject.client(request.remoteAddress)]
+        if body.token == nil, let name = body.name { subjects.append(.user(named: name)) }
+        if case .lockedOut(let seconds) = throttle.verdict(for: subjects) {
+            throw Self.lockedOut(seconds)
+        }
         if let token = body.token {
             guard let owner = try authentication.principalForToken(token) else {
-                // A pause makes guessing slow; the hardening work replaces it with a throttle
-                // that holds no thread.
-                Thread.sleep(forTimeInterval: 0.25)
-                throw HTTPError(status: 401, code: "unauthorized", message: "That is not this server's access token.")
+                return try wrong(subjects, message: "That is not this server's access token.")
             }
+            throttle.recordSuccess(for: subjects)
             return try signedIn(owner, request, status: 200)
         }
         guard let name = body.name, let password = body.password else {
             throw DomainError.invalid(field: "name", "and 'password' are required.")
         }
-        guard name.utf8.count <= 256, password.utf8.count <= 4096 else {
-            throw HTTPError(status: 401, code: "unauthorized", message: "Wrong name or password.")
+        guard name.utf8.count <= 256, password.utf8.count <= 4096,
+              let user = try accounts.signIn(name: name, password: password) else {
+            return try wrong(subjects, message: "Wrong name or password.")
         }
-        guard let user = try accounts.signIn(name: name, password: password) else {
-            throw HTTPError(status: 401, code: "unauthorized", message: "Wrong name or password.")
-        }
+        throttle.recordSuccess(for: subjects)
         return try signedIn(user, request, status: 200)
+    }
+
+    /// A wrong token or password: answered later by the loop, or refused as a lock-out.
+    private func wrong(_ subjects: [LoginThrottle.Subject], message: String) throws -> HTTPResponse {
+        switch throttle.recordFailure(for: subjects) {
+        case .lockedOut(let seconds):
+            throw Self.lockedOut(seconds)
+        case .delay(let seconds):
+            return HTTPError(status: 401, code: "unauthorized", message: message).response.delayed(by: seconds)
+        }
+    }
+
+    private static func lockedOut(_ seconds: Int) -> HTTPError {
+        HTTPError(status: 429, code: "too_many_attempts",
+                  message: "Too many wrong sign-ins; try again in \(seconds) s.",
+                  headers: ["Retry-After": String(seconds)])
     }
 
     private func signedIn(_ user: Principal, _ request: HTTPRequest, status: Int) throws -> HTTPResponse {

@@ -21,15 +21,19 @@ public final class SpoolApplication: Sendable {
     let server = ServerReference()
     let authentication: Authentication
     let setupCode = SetupCode()
+    /// Held for the process's life: `spool db restore` and a second server refuse while it is.
+    private let databaseLock: DatabaseLock
     private let logger: Logger
 
     public init(settings: Settings, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
+        // Before the file is opened: a restore swapping it right now must finish first.
+        self.databaseLock = try DatabaseLock.acquire(databasePath: settings.databasePath)
         self.database = try SpoolDatabase(options: DatabaseOptions(
             path: settings.databasePath,
             maximumReaderCount: settings.databaseReaders,
-            busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000))
+            busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000, checkpoints: settings.checkpoints))
         var configuration = Self.configuration(settings)
         // The key must exist before anything can seal or open a Subsonic password; a key file
         // that cannot be read or made stops the start with its path and the reason.
@@ -60,6 +64,7 @@ public final class SpoolApplication: Sendable {
         configuration.trashRetentionDays = settings.trashRetentionDays
         configuration.trashPurgeIntervalSeconds = Double(settings.trashPurgeIntervalSeconds)
         configuration.retentionIntervalSeconds = settings.retentionIntervalSeconds
+        configuration.playlistFiles = settings.playlistFiles
         configuration.sources = SourceService.Settings(
             syncInterval: max(1, settings.syncIntervalHours * 3600), fullSyncInterval: settings.fullSyncIntervalHours * 3600,
             maxAttempts: settings.maxAttempts)
@@ -78,6 +83,11 @@ public final class SpoolApplication: Sendable {
         configuration.ytdlpUpdateChannel = settings.ytdlpUpdate
         configuration.ytdlpUpdateIndexURL = settings.ytdlpUpdateIndexURL
         configuration.ytdlpUpdateCheckSeconds = settings.ytdlpUpdateCheckHours * 3600
+        configuration.backups = BackupService.Settings(
+            directory: settings.backupDirectory, intervalSeconds: settings.backupIntervalHours * 3600, keep: settings.backupKeep)
+        configuration.notifications = NotificationService.Settings(
+            appriseURLs: settings.appriseURLs, appriseExecutable: settings.apprisePath, webhookURL: settings.webhookURL,
+            kinds: settings.notifyOn, timeLimitSeconds: settings.notifyTimeoutSeconds)
         return configuration
     }
 
@@ -93,11 +103,14 @@ public final class SpoolApplication: Sendable {
     func makeRoutes() -> Routes {
         var routes = Routes(Router(), authenticate: { [authentication] request in try authentication.principal(for: request) })
         let site = StaticSite(root: settings.webDirectory)
+        // One throttle for every door that takes a secret: the web sign-in and Subsonic apps.
+        let throttle = LoginThrottle()
         let collections: [any RouteCollection] = [
             HealthRoutes(domain: domain, live: live),
             MetricsRoutes(domain: domain, live: live, http: httpMetrics, connections: { [server] in server.connections }),
             MetaRoutes(),
-            JobRoutes(queue: domain.queue),
+            JobRoutes(queue: domain.queue, imports: domain.imports),
+            LibraryImportRoutes(imports: domain.imports),
             TrackRoutes(library: domain.library, trash: domain.trash, listening: domain.listening, removal: domain.removal),
             TelemetryRoutes(ingest: domain.telemetry),
             MediaRoutes(library: domain.library, paths: domain.files.paths, artwork: domain.artwork),
@@ -106,12 +119,13 @@ public final class SpoolApplication: Sendable {
             YtDlpRoutes(domain: domain),
             UserRoutes(accounts: domain.accounts, credentials: domain.credentials),
             SubsonicRoutes(domain: domain, renderer: SubsonicRenderer(server: SubsonicServerIdentity(serverVersion: SpoolVersion.current)),
-                           logger: logger),
+                           throttle: throttle, logger: logger),
             SubsonicAccountRoutes(passwords: domain.subsonicPasswords),
             FeedRoutes(podcasts: domain.podcasts, credentials: domain.credentials, artwork: domain.artwork,
                        paths: domain.files.paths, servesHTTPS: settings.tls != nil),
             LoginAPI(accounts: domain.accounts, credentials: domain.credentials, authentication: authentication, setupCode: setupCode,
-                     secureCookies: settings.tls != nil, site: site, sessionLifetime: settings.sessionDays * 86_400),
+                     secureCookies: settings.tls != nil, site: site, sessionLifetime: settings.sessionDays * 86_400,
+                     throttle: throttle),
         ]
         for collection in collections { collection.register(on: &routes) }
         if settings.testJobsEnabled {
@@ -128,8 +142,11 @@ public final class SpoolApplication: Sendable {
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: settings.host, port: settings.port, timeoutSeconds: settings.httpTimeoutSeconds,
+                headerTimeoutSeconds: settings.httpHeaderTimeoutSeconds, bodyTimeoutSeconds: settings.httpBodyTimeoutSeconds,
+                allowedHosts: settings.allowedHosts,
                 workQueueWidth: settings.httpThreads, maximumConnections: settings.maximumConnections, tls: settings.tls),
             router: makeRouter(), logger: logger,
+            headFilter: { request in try access.checkHead(request) },
             requestFilter: { request in try access.check(request) },
             exchangeObserver: { [httpMetrics] exchange in httpMetrics.record(exchange) },
             webSocketHub: live.webSocket)
@@ -160,6 +177,7 @@ public final class SpoolApplication: Sendable {
         signals.cancel()
         domain.stop()
         try database.close()
+        databaseLock.release()
         logger.info("Stopped")
     }
 }

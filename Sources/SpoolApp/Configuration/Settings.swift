@@ -3,6 +3,7 @@ import SpoolAuth
 import Logging
 import SpoolCore
 import SpoolHTTP
+import SpoolStore
 import SpoolYtDlp
 
 /// Every setting of Spool, read from environment variables and a `.env` file.
@@ -15,6 +16,8 @@ public struct Settings: Sendable {
     public var workers: Int
     public var databaseReaders: Int
     public var busyTimeoutMilliseconds: Int
+    /// Who checkpoints the WAL: Spool, or a replication tool (Litestream).
+    public var checkpoints: DatabaseOptions.CheckpointOwner
     public var httpThreads: Int
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -28,6 +31,8 @@ public struct Settings: Sendable {
     public var maxAttempts: Int
     public var jobRetentionDays: Int
     public var housekeepingIntervalSeconds: Double
+    /// Keep `.m3u8` files of every source and of Likes in `LIBRARY_DIR/Playlists/`.
+    public var playlistFiles: Bool
     public var ytdlpPath: String
     public var ytdlpUpdate: YtDlpUpdater.Channel
     public var ytdlpUpdateDirectory: String
@@ -64,8 +69,25 @@ public struct Settings: Sendable {
     public var httpTimeoutSeconds: Int
     /// The server key file that seals Subsonic passwords (created at first start).
     public var secretKeyFile: String
+    // Hardening, round 2 (docs/features/hardening-round-2.md).
+    /// Names besides loopback names, IP addresses and HOST that a request's Host may give.
+    public var allowedHosts: [String]
+    /// A request head must be complete this long after its first byte.
+    public var httpHeaderTimeoutSeconds: Double
+    /// A request body must be complete this long after its head.
+    public var httpBodyTimeoutSeconds: Double
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
+    /// Hours between scheduled backups; 0 turns them off.
+    public var backupIntervalHours: Double
+    public var backupKeep: Int
+    public var backupDirectory: String
+    public var appriseURLs: String?
+    public var apprisePath: String
+    public var webhookURL: String?
+    /// What notifications are sent about.
+    public var notifyOn: Set<NotificationKind>
+    public var notifyTimeoutSeconds: Double
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {
@@ -82,6 +104,8 @@ public struct Settings: Sendable {
         case integer(ClosedRange<Int>)
         case number(ClosedRange<Double>)
         case choice([String])
+        /// Several of `values`, comma-separated, or `all` or `none`.
+        case list([String])
 
         var help: String {
             switch self {
@@ -89,6 +113,7 @@ public struct Settings: Sendable {
             case .integer(let range): " (\(range.lowerBound)–\(range.upperBound))"
             case .number(let range): " (\(Self.format(range.lowerBound))–\(Self.format(range.upperBound)))"
             case .choice(let values): " (\(values.joined(separator: ", ")))"
+            case .list(let values): " (all, none, or any of \(values.joined(separator: ", ")))"
             }
         }
 
@@ -129,6 +154,7 @@ public struct Settings: Sendable {
         .init("WORKERS", "3", .integer(1...32), "Download workers running at once."),
         .init("DB_READERS", "8", .integer(1...64), "Read-only SQLite connections in the pool."),
         .init("DB_BUSY_TIMEOUT_MS", "5000", .integer(0...60_000), "How long the writer waits for a lock held by another process."),
+        .init("DB_CHECKPOINTS", "spool", .choice(DatabaseOptions.CheckpointOwner.allCases.map(\.rawValue)), "Who copies the WAL into the database file: spool, or external when Litestream replicates it (Spool then never checkpoints; see docs/operations.md)."),
         .init("HTTP_THREADS", "8", .integer(1...256), "Request handlers running at once on the work queue; two are kept for interactive requests, so bulk telemetry never holds them all."),
         .init("LOG_LEVEL", "info", .choice(Logger.Level.allCases.map(\.rawValue)), "How much is logged."),
         .init("LOG_FORMAT", "text", .choice(LogFormat.allCases.map(\.rawValue)), "Log lines as readable text or as one JSON object per line."),
@@ -142,6 +168,7 @@ public struct Settings: Sendable {
         .init("MAX_ATTEMPTS", "5", .integer(1...100), "Attempts of a job before it is dead-lettered."),
         .init("JOB_RETENTION_DAYS", "30", .integer(0...36_500), "Completed jobs older than this are pruned while the queue is idle."),
         .init("HOUSEKEEPING_INTERVAL_SECONDS", "600", .number(0.1...86_400), "How often idle housekeeping runs."),
+        .init("PLAYLIST_FILES", "1", .integer(0...1), "1 keeps an .m3u8 file of every source and of each user's likes in LIBRARY_DIR/Playlists/ for other players and media servers; 0 writes none and leaves those already there."),
         .init("ALLOWED_ORIGINS", "", .text, "Other origins allowed to open the live feed, comma-separated (e.g. https://spool.example.org)."),
         .init("YTDLP_PATH", "", .path, "yt-dlp executable; empty: .venv/bin/yt-dlp of the working directory, else yt-dlp on PATH."),
         .init("YTDLP_UPDATE", "stable", .choice(YtDlpUpdater.Channel.allCases.map(\.rawValue)), "Keep yt-dlp current: check for a new release at most daily, while no download runs."),
@@ -171,10 +198,22 @@ public struct Settings: Sendable {
         .init("PASSWORD_HASH_ITERATIONS", "3", .integer(1...10), "Argon2id passes per password hash."),
         .init("TLS_CERT", "", .path, "PEM certificate chain; with TLS_KEY, Spool serves HTTPS."),
         .init("TLS_KEY", "", .path, "PEM private key of TLS_CERT."),
-        .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open HTTP connections at most (WebSocket clients not counted); more get 503."),
+        .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open client connections at most, counted from the accept (WebSocket clients included); more get 503. Lowered at start-up to fit the descriptor limit."),
         .init("HTTP_TIMEOUT_SECONDS", "60", .integer(1...3600), "Idle and read timeout of a connection; a long media reply only times out when the client stops reading."),
         .init("SECRET_KEY_FILE", "", .path, "The server key (64 hex digits, mode 0600) that seals each user's Subsonic password; empty: spool.key beside DB_PATH, created at first start. Keep it out of database backups; losing it only means users make new Subsonic passwords."),
+        // Hardening, round 2 (docs/features/hardening-round-2.md).
+        .init("HTTP_HEADER_TIMEOUT_SECONDS", "10", .number(1...600), "A request's headers must arrive within this many seconds of its first byte (of the connection, for its first request), however slowly they trickle; else 408 and close."),
+        .init("HTTP_BODY_TIMEOUT_SECONDS", "60", .number(1...3600), "A request's body must arrive within this many seconds of its headers; else 408 and close."),
+        .init("ALLOWED_HOSTS", "", .text, "Host names besides localhost, IP addresses and HOST that requests may name (Host header), comma-separated: a reverse proxy's public name, a LAN name; *.example.org matches subdomains, * any (only behind a proxy that checks Host). Other names get 421 (DNS rebinding)."),
         .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
+        .init("BACKUP_INTERVAL_HOURS", "24", .number(0...8760), "Hours between automatic online backups of the database (0 = off); taken while no download runs, or anyway once a whole interval overdue."),
+        .init("BACKUP_KEEP", "7", .integer(1...10_000), "Automatic backups kept; the oldest beyond this are deleted after each good backup."),
+        .init("BACKUP_DIR", "", .path, "Folder of the automatic backups; empty: backups/ beside the database."),
+        .init("APPRISE_URLS", "", .text, "Apprise URLs to notify (tgram://…, ntfy://…, json://…), separated by spaces or commas; needs the apprise CLI (scripts/setup.sh installs it)."),
+        .init("APPRISE_PATH", "", .path, "apprise executable; empty: .venv/bin/apprise of the working directory, else apprise on PATH."),
+        .init("WEBHOOK_URL", "", .text, "http:// URL that receives every notification as a JSON POST."),
+        .init("NOTIFY_ON", "all", .list(NotificationKind.allCases.map(\.rawValue)), "What notifications are sent about, comma-separated."),
+        .init("NOTIFY_TIMEOUT_SECONDS", "30", .number(1...600), "Longest one notification may take to send; a slower service is given up on, logged and shown in /api/health."),
     ]
 
     /// Every setting as a Markdown table: `spool settings` prints it and the README holds it.
@@ -206,6 +245,7 @@ public struct Settings: Sendable {
             workers: try reader.integer("WORKERS"),
             databaseReaders: try reader.integer("DB_READERS"),
             busyTimeoutMilliseconds: try reader.integer("DB_BUSY_TIMEOUT_MS"),
+            checkpoints: DatabaseOptions.CheckpointOwner(rawValue: try reader.choice("DB_CHECKPOINTS"))!,
             httpThreads: try reader.integer("HTTP_THREADS"),
             logLevel: Logger.Level(rawValue: try reader.choice("LOG_LEVEL"))!,
             logFormat: LogFormat(rawValue: try reader.choice("LOG_FORMAT"))!,
@@ -219,6 +259,7 @@ public struct Settings: Sendable {
             maxAttempts: try reader.integer("MAX_ATTEMPTS"),
             jobRetentionDays: try reader.integer("JOB_RETENTION_DAYS"),
             housekeepingIntervalSeconds: try reader.number("HOUSEKEEPING_INTERVAL_SECONDS"),
+            playlistFiles: try reader.integer("PLAYLIST_FILES") == 1,
             ytdlpPath: reader.optional("YTDLP_PATH") ?? ExecutableLocator.defaultYtDlp(),
             ytdlpUpdate: YtDlpUpdater.Channel(rawValue: try reader.choice("YTDLP_UPDATE"))!,
             ytdlpUpdateDirectory: reader.optional("YTDLP_UPDATE_DIR")
@@ -252,7 +293,18 @@ public struct Settings: Sendable {
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
             secretKeyFile: reader.optional("SECRET_KEY_FILE")
                 ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("spool.key").path,
-            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1)
+            allowedHosts: try reader.allowedHosts(),
+            httpHeaderTimeoutSeconds: try reader.number("HTTP_HEADER_TIMEOUT_SECONDS"),
+            httpBodyTimeoutSeconds: try reader.number("HTTP_BODY_TIMEOUT_SECONDS"),
+            testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1,
+            backupIntervalHours: try reader.number("BACKUP_INTERVAL_HOURS"),
+            backupKeep: try reader.integer("BACKUP_KEEP"),
+            backupDirectory: reader.optional("BACKUP_DIR") ?? BackupFiles.defaultDirectory(databasePath: databasePath),
+            appriseURLs: reader.optional("APPRISE_URLS"),
+            apprisePath: reader.optional("APPRISE_PATH") ?? ExecutableLocator.defaultApprise(),
+            webhookURL: try reader.webhookURL(),
+            notifyOn: Set(try reader.list("NOTIFY_ON").map { NotificationKind(rawValue: $0)! }),
+            notifyTimeoutSeconds: try reader.number("NOTIFY_TIMEOUT_SECONDS"))
         // A heartbeat as slow as the lease would let every running job expire into a zombie.
         guard settings.jobHeartbeatSeconds < settings.jobLeaseSeconds else {
             throw SettingsError(
@@ -273,10 +325,11 @@ public struct Settings: Sendable {
     /// password: only loopback clients can reach the server, or a proxy in front authenticates.
     public var singleUserModeAllowed: Bool { Self.isLoopback(host) || allowNoAuth }
 
-    /// Whether `host` only accepts connections from this machine.
+    /// Whether `host` only accepts connections from this machine: a loopback address, parsed
+    /// (`127.invalid` is a name, not an address), or `localhost`.
     public static func isLoopback(_ host: String) -> Bool {
-        let host = host.lowercased()
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if let address = IPAddress(host) { return address.isLoopback }
+        return HostPolicy.isLoopbackName(host)
     }
 }
 
@@ -346,6 +399,27 @@ private struct SettingsReader {
         return text
     }
 
+    /// The chosen values of a list setting: `all`, `none`, or some of its values.
+    func list(_ name: String) throws(SettingsError) -> [String] {
+        guard case .list(let values) = descriptor(name).kind else { preconditionFailure("\(name) is not a list setting") }
+        let items = raw(name).lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if items.contains("all") { return values }
+        if items == ["none"] { return [] }
+        if let unknown = items.first(where: { !values.contains($0) }) {
+            throw SettingsError(setting: name, message: "'\(unknown)' is not one of all, none, \(values.joined(separator: ", "))")
+        }
+        return values.filter(items.contains)
+    }
+
+    /// `WEBHOOK_URL`, when set: an http:// URL.
+    func webhookURL() throws(SettingsError) -> String? {
+        guard let url = optional("WEBHOOK_URL") else { return nil }
+        if let problem = NotificationService.problem(webhookURL: url) {
+            throw SettingsError(setting: "WEBHOOK_URL", message: problem)
+        }
+        return url
+    }
+
     /// `AUTH_TOKEN`, which a server reachable from other machines must have.
     func authToken() throws(SettingsError) -> String? {
         let token = optional("AUTH_TOKEN")
@@ -356,6 +430,16 @@ private struct SettingsReader {
             return token
         }
         return nil
+    }
+
+    /// `ALLOWED_HOSTS`: names, `*.name` wildcards or `*`, comma-separated.
+    func allowedHosts() throws(SettingsError) -> [String] {
+        let entries = (optional("ALLOWED_HOSTS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let policy = HostPolicy(listeningHost: "127.0.0.1", allowedHosts: entries)
+        guard policy.allowedHosts.count == entries.filter({ !$0.isEmpty }).count else {
+            throw SettingsError(setting: "ALLOWED_HOSTS", message: "must list host names (e.g. spool.example.org, *.example.org), comma-separated")
+        }
+        return policy.allowedHosts
     }
 
     /// `TLS_CERT` and `TLS_KEY`: both or neither, and readable.

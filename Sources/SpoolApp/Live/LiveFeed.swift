@@ -66,6 +66,8 @@ final class LiveFeed: Sendable {
         case .sourceDeleted(let id): return encode(["id": id])
         case .downloadsPaused(let state), .downloadsResumed(let state): return encode(BrakeRepresentation(state))
         case .ytdlpUpdate(let record): return encode(record)
+        case .syncSettled(let round): return encode(round)
+        case .backupFinished(let run): return encode(run)
         }
     }
 }

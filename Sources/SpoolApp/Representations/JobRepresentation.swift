@@ -140,18 +140,22 @@ struct JobEventRepresentation: Encodable, Sendable {
     }
 }
 
-/// A job with its timeline and log tail (`GET /api/jobs/{id}`).
+/// A job with its timeline and log tail (`GET /api/jobs/{id}`); a library import's also with
+/// its report (`null` until the job first wrote it).
 struct JobDetailRepresentation: Encodable, Sendable {
     let job: JobRepresentation
     let events: [JobEventRepresentation]
     let logTail: String?
+    /// Set for `library_import` jobs only; other kinds have no `report` key.
+    var report: ImportReportRepresentation?? = nil
 
-    private enum CodingKeys: String, CodingKey { case events, logTail }
+    private enum CodingKeys: String, CodingKey { case events, logTail, report }
 
     func encode(to encoder: any Encoder) throws {
         try job.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(events, forKey: .events)
         try container.encode(logTail, forKey: .logTail)
+        if let report { try container.encode(report, forKey: .report) }
     }
 }

@@ -25,6 +25,8 @@ final class HealthReportCache: Sendable {
         let housekeepingRunAt: Date?
         let ytdlpUpdating: Bool
         let storageErrors: [String: Int]
+        /// Notifier statuses change without an event (a send failing must not publish one).
+        let notificationsVersion: Int
     }
 
     private struct Entry {

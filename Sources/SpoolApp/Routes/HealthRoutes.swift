@@ -6,8 +6,9 @@ import SpoolYtDlp
 
 /// `GET /api/health`: what an operator needs to see at a glance, with real figures read from
 /// the live database (journal mode, synchronous, WAL size, writer waits, job counts), yt-dlp
-/// and its JavaScript runtime, the download brake with its remedy, and whether the database
-/// file is still the one being written. Polling it is cheap: an unchanged report is answered
+/// and its JavaScript runtime, the download brake with its remedy, the last backup and the
+/// last failure, each notifier's last error, and whether the database file is still the one
+/// being written. Polling it is cheap: an unchanged report is answered
 /// from `HealthReportCache` on the loop.
 struct HealthRoutes: RouteCollection {
     let domain: Domain
@@ -36,7 +37,8 @@ struct HealthRoutes: RouteCollection {
             brake: domain.brake.current,
             housekeepingRunAt: domain.housekeeper.lastRun?.at,
             ytdlpUpdating: ytdlp.updating,
-            storageErrors: StorageErrors.shared.snapshot)
+            storageErrors: StorageErrors.shared.snapshot,
+            notificationsVersion: domain.notifications.version)
     }
 
     struct Report: Encodable {
@@ -91,7 +93,93 @@ struct HealthRoutes: RouteCollection {
         let housekeeping: Housekeeping
         let ytdlp: YtDlpRepresentation
         let rateLimit: BrakeRepresentation
+        let backups: Backups
+        let notifications: Notifications
         let live: Live
+        /// The `.m3u8` files for other players; null when `PLAYLIST_FILES=0`.
+        let playlists: Playlists?
+    }
+    struct Playlists: Encodable {
+        let folder: String
+        let files: Int
+        let written: Int
+        let lastPassAt: Date?
+        let problem: String?
+    }
+    /// Scheduled backups: where, how often, the last good one and the last failure.
+    struct Backups: Encodable {
+        struct Last: Encodable {
+            let at: Date
+            let path: String?
+            let sizeBytes: Int64?
+            let durationSeconds: Double?
+        }
+        struct Failure: Encodable {
+            let at: Date
+            let message: String
+        }
+        let enabled: Bool
+        let directory: String
+        let intervalHours: Double
+        let keep: Int
+        let files: Int
+        let last: Last?
+        let lastFailure: Failure?
+        let nextDueAt: Date?
+
+        init(_ status: BackupService.Status) {
+            enabled = status.enabled
+            directory = status.directory
+            intervalHours = status.intervalSeconds / 3600
+            keep = status.keep
+            files = status.files
+            last = status.last.map { Last(at: $0.at, path: $0.path, sizeBytes: $0.sizeBytes, durationSeconds: $0.durationSeconds) }
+            lastFailure = status.lastFailure.map { Failure(at: $0.at, message: $0.error ?? "") }
+            nextDueAt = status.nextDueAt
+        }
+
+        /// A failure newer than the last good backup needs the operator.
+        var warning: String? {
+            guard let failure = lastFailure, failure.at > (last?.at ?? .distantPast) else { return nil }
+            return "The last backup failed: \(failure.message)."
+        }
+    }
+    /// The notifiers and what they are told; each notifier's counts and last error.
+    struct Notifications: Encodable {
+        struct Notifier: Encodable {
+            struct LastError: Encodable {
+                let at: Date
+                let kind: String
+                let message: String
+            }
+            let name: String
+            let target: String
+            let sent: Int
+            let failed: Int
+            let dropped: Int
+            let queued: Int
+            let lastSentAt: Date?
+            let lastError: LastError?
+        }
+        let kinds: [String]
+        let notifiers: [Notifier]
+
+        init(_ service: NotificationService) {
+            kinds = service.isEnabled ? NotificationKind.allCases.filter(service.settings.kinds.contains).map(\.rawValue) : []
+            notifiers = service.status.map { status in
+                Notifier(name: status.name, target: status.target, sent: status.sent, failed: status.failed, dropped: status.dropped,
+                         queued: status.queued, lastSentAt: status.lastSentAt,
+                         lastError: status.lastError.map { .init(at: $0.at, kind: $0.kind.rawValue, message: $0.message) })
+            }
+        }
+
+        /// A notifier whose last send failed (and none succeeded since) needs the operator.
+        var warnings: [String] {
+            notifiers.compactMap { notifier in
+                guard let error = notifier.lastError, error.at > (notifier.lastSentAt ?? .distantPast) else { return nil }
+                return "Notifications through \(notifier.name) fail: \(error.message)."
+            }
+        }
     }
     struct Live: Encodable {
         let clients: Int
@@ -109,10 +197,16 @@ struct HealthRoutes: RouteCollection {
         let socket = live.webSocket.statistics
         let ytdlp = YtDlpRepresentation(domain.ytdlp.status)
         let brake = BrakeRepresentation(domain.brake.current)
+        let backups = Backups(domain.backups.status)
+        let notifications = Notifications(domain.notifications)
         var warnings: [String] = []
         if let problem { warnings.append(problem) }
         warnings += ytdlp.warnings
         if let remedy = brake.remedy, brake.pausedUntil != nil || brake.probing { warnings.append(remedy) }
+        let playlists = domain.playlists?.status
+        if let problem = playlists?.problem { warnings.append("Playlist files are not up to date: \(problem)") }
+        if let warning = backups.warning { warnings.append(warning) }
+        warnings += notifications.warnings
         return Report(
             // `error` when writes are refused; everything else that needs the operator is a
             // warning beside an `ok`.
@@ -140,7 +234,12 @@ struct HealthRoutes: RouteCollection {
                 lastCheckpointed: housekeeping?.checkpointed),
             ytdlp: ytdlp,
             rateLimit: brake,
+            backups: backups,
+            notifications: notifications,
             live: .init(clients: socket.clients, clientsDropped: socket.dropped, messagesSent: socket.sent,
-                        lastSequence: domain.events.lastSequence))
+                        lastSequence: domain.events.lastSequence),
+            playlists: playlists.map {
+                Playlists(folder: $0.folder, files: $0.files, written: $0.written, lastPassAt: $0.lastPassAt, problem: $0.problem)
+            })
     }
 }

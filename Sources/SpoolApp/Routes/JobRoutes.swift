@@ -8,6 +8,8 @@ import SpoolStore
 /// bulk retry. User actions are idempotent; a senseless one is a 409 with the reason.
 struct JobRoutes: RouteCollection {
     let queue: JobQueue
+    /// A library import's job shows its report.
+    let imports: ImportService
 
     func register(on routes: inout Routes) {
         routes.get("/api/jobs", .admin) { request in try list(request) }
@@ -101,8 +103,12 @@ struct JobRoutes: RouteCollection {
     private func detail(_ id: Int64) throws -> HTTPResponse {
         guard let job = try queue.job(id) else { throw DomainError.notFound("No job with id \(id).") }
         let events = try queue.timeline(of: id)
-        return .json(JobDetailRepresentation(
-            job: JobRepresentation(job), events: events.map(JobEventRepresentation.init), logTail: job.logTail))
+        var detail = JobDetailRepresentation(
+            job: JobRepresentation(job), events: events.map(JobEventRepresentation.init), logTail: job.logTail)
+        if job.kind == JobKind.libraryImport.rawValue {
+            detail.report = .some(try imports.report(jobId: id).map(ImportReportRepresentation.init))
+        }
+        return .json(detail)
     }
 
     private struct BulkRetryRequest: Decodable {

@@ -6,7 +6,7 @@ import Synchronization
 
 /// `GET /metrics`: the Prometheus text format — HTTP requests by route and status with a
 /// latency histogram, connections, WebSocket clients and drops, the writer's transactions and
-/// lock waits, jobs per status, workers and the rate-limit brake.
+/// lock waits, jobs per status, workers, the rate-limit brake, backups and notifications.
 struct MetricsRoutes: RouteCollection {
     let domain: Domain
     let live: LiveFeed
@@ -65,7 +65,36 @@ struct MetricsRoutes: RouteCollection {
         for (kind, count) in StorageErrors.shared.snapshot.sorted(by: { $0.key < $1.key }) {
             text.sample("spool_storage_refusals_total", ["kind": kind], Double(count))
         }
+        writeBackups(to: &text)
+        writeNotifications(to: &text)
         return text.text
+    }
+
+    /// The last good backup's time (an alert: older than two intervals), size and duration.
+    private func writeBackups(to text: inout PrometheusText) {
+        let backups = domain.backups.status
+        text.single("spool_backup_enabled", .gauge, help: "1 when scheduled backups are on (BACKUP_INTERVAL_HOURS > 0).", backups.enabled ? 1 : 0)
+        text.single("spool_backup_files", .gauge, help: "Backups in BACKUP_DIR.", Double(backups.files))
+        text.single("spool_backup_last_success_timestamp_seconds", .gauge, help: "When the newest backup was taken (Unix seconds; 0 for none).",
+                    backups.last?.at.timeIntervalSince1970 ?? 0)
+        text.single("spool_backup_last_size_bytes", .gauge, help: "Size of the newest backup.", Double(backups.last?.sizeBytes ?? 0))
+        text.single("spool_backup_last_duration_seconds", .gauge, help: "How long the newest backup made since start-up took.",
+                    backups.last?.durationSeconds ?? 0)
+        text.single("spool_backups_total", .counter, help: "Backups made since start-up.", Double(backups.succeeded))
+        text.single("spool_backup_failures_total", .counter, help: "Backups that failed since start-up.", Double(backups.failed))
+    }
+
+    /// Messages per notifier: sent, failed (not retried), dropped (outbox full).
+    private func writeNotifications(to text: inout PrometheusText) {
+        let notifiers = domain.notifications.status
+        for (name, help, value) in [
+            ("spool_notifications_sent_total", "Notifications delivered, per notifier.", \NotificationService.NotifierStatus.sent),
+            ("spool_notifications_failed_total", "Notifications that failed or timed out, per notifier.", \.failed),
+            ("spool_notifications_dropped_total", "Notifications dropped because the notifier's queue was full.", \.dropped),
+        ] {
+            text.family(name, .counter, help: help)
+            for notifier in notifiers { text.sample(name, ["notifier": notifier.name], Double(notifier[keyPath: value])) }
+        }
     }
 }
 

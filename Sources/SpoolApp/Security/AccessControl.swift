@@ -32,11 +32,28 @@ struct AccessControl: Sendable {
         guard isPage(request.path), !request.path.hasPrefix("/api/"), !request.path.hasPrefix("/media/"),
               request.path != "/metrics", !Self.publicPaths.contains(request.path),
               try authentication.principal(for: request) == nil else { return }
-        let next = request.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/_-"))) ?? "/"
+        let next = Self.nextParameter(for: request.path)
         // Before the first account exists, the way in is the first-start page, unless the
         // owner can sign in with AUTH_TOKEN on the login page.
         let page = try authentication.authToken == nil && authentication.accounts.needsOwnerPassword() ? "/setup" : "/login"
         throw HTTPError(status: 303, code: "login_required", message: "Sign in first.", headers: ["Location": "\(page)?next=\(next)"])
+    }
+
+    /// The cheap part of the check, on a request's head before its body is read (on the event
+    /// loop: no database): cross-site writes are refused before a byte of their body is kept.
+    func checkHead(_ request: HTTPRequest) throws {
+        if request.method.isStateChanging {
+            try refuseCrossSite(request)
+        }
+    }
+
+    /// The page to come back to after signing in, as a `next` value that can only name a path
+    /// of this server: one leading `/` (a `//host` path would be read as another site), and
+    /// everything but letters, digits and `/_-` percent-encoded. The login page resolves it
+    /// against its own origin all the same.
+    static func nextParameter(for path: String) -> String {
+        let single = "/" + path.drop { $0 == "/" || $0 == "\\" }
+        return single.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/_-"))) ?? "/"
     }
 
     /// Whether `candidate` is the token, in time independent of where they differ.

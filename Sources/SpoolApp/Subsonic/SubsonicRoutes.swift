@@ -18,6 +18,8 @@ struct SubsonicRoutes: RouteCollection {
     let renderer: SubsonicRenderer
     let authenticator: SubsonicAuthenticator<Principal>
     let media: SubsonicMedia
+    /// The sign-in throttle `LoginAPI` uses too (one per server).
+    let throttle: LoginThrottle
     let logger: Logger
 
     /// The one music folder: the library.
@@ -25,8 +27,9 @@ struct SubsonicRoutes: RouteCollection {
     /// What Spool implements beyond the Subsonic API.
     static let extensions = OpenSubsonicExtension.spoolSupported + [OpenSubsonicExtension(name: "transcodeOffset", versions: [1])]
 
-    init(domain: Domain, renderer: SubsonicRenderer, logger: Logger) {
+    init(domain: Domain, renderer: SubsonicRenderer, throttle: LoginThrottle, logger: Logger) {
         self.domain = domain
+        self.throttle = throttle
         self.renderer = renderer
         self.authenticator = domain.subsonicPasswords.authenticator(credentials: domain.credentials)
         self.media = SubsonicMedia(domain: domain, logger: logger)
@@ -52,14 +55,42 @@ struct SubsonicRoutes: RouteCollection {
         }
         do {
             try call.requireClientIdentification()
-            let user = call.endpoint.requiresAuthentication ? try authenticate(call) : Principal.anonymous
-            return try answer(call, for: user, request: request)
+            guard call.endpoint.requiresAuthentication else { return try answer(call, for: .anonymous, request: request) }
+            // The sign-in's throttle, shared with `POST /api/login`: the client's address and
+            // the name tried, so ten wrong guesses a minute is the most either gets, whichever
+            // door they knock on.
+            var subjects = [LoginThrottle.Subject.client(request.remoteAddress)]
+            if let name = call.parameters.first("u") { subjects.append(.user(named: String(name.prefix(256)))) }
+            if case .lockedOut(let seconds) = throttle.verdict(for: subjects) {
+                return lockedOut(seconds, call: call)
+            }
+            switch try authenticate(call) {
+            case .success(let user):
+                throttle.recordSuccess(for: subjects)
+                return try answer(call, for: user, request: request)
+            case .failure(let refusal):
+                guard refusal.isGuess else { throw refusal.error }
+                switch throttle.recordFailure(for: subjects) {
+                case .delay(let seconds):
+                    return Self.reply(renderer.render(refusal.error, as: call.format)).delayed(by: seconds)
+                case .lockedOut(let seconds):
+                    return lockedOut(seconds, call: call)
+                }
+            }
         } catch {
             return Self.reply(renderer.render(subsonicError(for: error, call: call), as: call.format))
         }
     }
 
-    private func authenticate(_ call: SubsonicRequest) throws -> Principal {
+    /// A refused sign-in: the Subsonic error, and whether it was a guess at a secret (a wrong
+    /// password, token or API key), which the throttle counts; a missing parameter or a
+    /// mix of mechanisms is a client's mistake, not a guess.
+    struct Refusal: Error {
+        let error: SubsonicError
+        let isGuess: Bool
+    }
+
+    private func authenticate(_ call: SubsonicRequest) throws -> Result<Principal, Refusal> {
         let result: Result<SubsonicAuthentication<Principal>, SubsonicAuthError>
         do {
             result = try authenticator.authenticate { call.parameters.first($0) }
@@ -70,11 +101,22 @@ struct SubsonicRoutes: RouteCollection {
         }
         switch result {
         case .success(let authentication):
-            return authentication.account
+            return .success(authentication.account)
         case .failure(let refusal):
-            throw SubsonicError(SubsonicErrorCode(rawValue: refusal.code) ?? .generic, refusal.message,
-                                helpURL: refusal.code == 44 || refusal.code == 40 ? "https://opensubsonic.netlify.app/docs/extensions/apikeyauth/" : nil)
+            let error = SubsonicError(SubsonicErrorCode(rawValue: refusal.code) ?? .generic, refusal.message,
+                                      helpURL: refusal.code == 44 || refusal.code == 40 ? "https://opensubsonic.netlify.app/docs/extensions/apikeyauth/" : nil)
+            return .failure(Refusal(error: error, isGuess: refusal.code == 40 || refusal.code == 44))
         }
+    }
+
+    /// Locked out by the throttle: the credentials are not even looked at. Error 0 rather than
+    /// 40, so that an app with the right password says why it is refused; `Retry-After` as on
+    /// `POST /api/login`'s 429 (the envelope keeps HTTP 200, as every Subsonic answer).
+    private func lockedOut(_ seconds: Int, call: SubsonicRequest) -> HTTPResponse {
+        let error = SubsonicError(.generic, "Too many wrong sign-ins from this address or for this user; try again in \(seconds) s.")
+        var response = Self.reply(renderer.render(error, as: call.format))
+        response.headers.add("Retry-After", String(seconds))
+        return response
     }
 
     /// The domain's errors as Subsonic codes: an unknown id is 70, someone else's playlist 50,
@@ -190,12 +232,12 @@ struct SubsonicRoutes: RouteCollection {
         case .updatePlaylist:
             let parameters = try UpdatePlaylistParameters(p)
             let id = try Self.ownPlaylist(parameters.playlistID)
-            try domain.playlists.update(id, name: parameters.name, comment: parameters.comment, isPublic: parameters.isPublic,
+            try domain.userPlaylists.update(id, name: parameters.name, comment: parameters.comment, isPublic: parameters.isPublic,
                                         adding: try parameters.songIDsToAdd.map(SubsonicID.song),
                                         removingIndexes: parameters.songIndexesToRemove, by: user)
             payload = .empty
         case .deletePlaylist:
-            try domain.playlists.delete(try Self.ownPlaylist(try p.requiredString("id")), by: user)
+            try domain.userPlaylists.delete(try Self.ownPlaylist(try p.requiredString("id")), by: user)
             payload = .empty
         case .getBookmarks:
             payload = .bookmarks(try domain.music.songsWithPositions(for: user.userId).map { song in
@@ -376,7 +418,7 @@ struct SubsonicRoutes: RouteCollection {
     private func playlists(_ user: Principal) throws -> [Playlist] {
         var lists = [SubsonicRepresentation.likesPlaylist(songs: try domain.music.likedSongs(for: user.userId), owner: user.name)]
         lists += try domain.music.albums(for: user.userId).map { SubsonicRepresentation.sourcePlaylist($0, owner: user.name) }
-        lists += try domain.playlists.playlists(for: user).map { SubsonicRepresentation.playlist($0, readerId: user.userId) }
+        lists += try domain.userPlaylists.playlists(for: user).map { SubsonicRepresentation.playlist($0, readerId: user.userId) }
         return lists
     }
 
@@ -391,7 +433,7 @@ struct SubsonicRoutes: RouteCollection {
             return PlaylistWithSongs(playlist: SubsonicRepresentation.sourcePlaylist(album, owner: user.name),
                                      entries: try domain.music.songs(ofSource: id, for: user.userId).map(SubsonicRepresentation.song))
         case .playlist(let id)?:
-            guard let (playlist, songs) = try domain.playlists.playlist(id, for: user) else { break }
+            guard let (playlist, songs) = try domain.userPlaylists.playlist(id, for: user) else { break }
             return PlaylistWithSongs(playlist: SubsonicRepresentation.playlist(playlist, readerId: user.userId),
                                      entries: songs.map(SubsonicRepresentation.song))
         default:
@@ -404,11 +446,11 @@ struct SubsonicRoutes: RouteCollection {
         let songs = try parameters.songIDs.map(SubsonicID.song)
         switch parameters.target {
         case .create(let name):
-            let id = try domain.playlists.create(name: name, trackIds: songs, by: user)
+            let id = try domain.userPlaylists.create(name: name, trackIds: songs, by: user)
             return try playlist(SubsonicID.playlist(id).description, user)
         case .replace(let text, let name):
             let id = try Self.ownPlaylist(text)
-            try domain.playlists.replace(id, name: name, trackIds: songs, by: user)
+            try domain.userPlaylists.replace(id, name: name, trackIds: songs, by: user)
             return try playlist(text, user)
         }
     }

@@ -6,4 +6,6 @@ public enum JobKind: String, CaseIterable, Sendable {
     case download
     /// Moves a profile's files to the names its template gives (`Library/LibraryRenames`).
     case libraryRename = "library_rename"
+    /// Adopts the media files of a folder into the library (`Import/LibraryImportHandler`).
+    case libraryImport = "library_import"
 }

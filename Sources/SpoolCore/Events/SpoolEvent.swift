@@ -31,6 +31,10 @@ public enum SpoolEvent: Sendable {
     case downloadsResumed(DownloadBrake.State)
     /// An update of yt-dlp ran (whatever its outcome).
     case ytdlpUpdate(YtDlpService.UpdateRecord)
+    /// Every download a sync queued has ended: what the sync brought (`SyncRounds`).
+    case syncSettled(SyncRound)
+    /// A backup of the database ran (whatever its outcome).
+    case backupFinished(BackupService.Run)
 
     /// The wire names, in one place.
     public enum Name: String, CaseIterable, Sendable {
@@ -49,6 +53,8 @@ public enum SpoolEvent: Sendable {
         case downloadsPaused = "ratelimit.paused"
         case downloadsResumed = "ratelimit.resumed"
         case ytdlpUpdate = "ytdlp.update"
+        case syncSettled = "source.sync_settled"
+        case backupFinished = "backup.finished"
     }
 
     public var name: Name {
@@ -68,6 +74,8 @@ public enum SpoolEvent: Sendable {
         case .downloadsPaused: .downloadsPaused
         case .downloadsResumed: .downloadsResumed
         case .ytdlpUpdate: .ytdlpUpdate
+        case .syncSettled: .syncSettled
+        case .backupFinished: .backupFinished
         }
     }
 
@@ -91,7 +99,7 @@ public enum SpoolEvent: Sendable {
     public var audience: Audience {
         switch self {
         case .jobStatus, .jobProgress, .jobsEnqueued, .jobsDeleted, .sourceUpdated, .sourceDeleted,
-             .downloadsPaused, .downloadsResumed, .ytdlpUpdate:
+             .downloadsPaused, .downloadsResumed, .ytdlpUpdate, .syncSettled, .backupFinished:
             .admins
         case .trackAdded, .trackUpdated, .trackDeleted, .trackRestored, .trackPurged:
             .everyone

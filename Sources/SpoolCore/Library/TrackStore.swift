@@ -36,6 +36,17 @@ enum TrackStore {
         return row
     }
 
+    /// Inserts a track adopted from a file that was already on disk (a library import), unless
+    /// Spool knows the video: a row (in the trash too) or a tombstone (the user deleted it).
+    /// Returns nil then, and changes nothing: an import never revives or overwrites a track.
+    static func insertAdopted(_ track: Track, _ db: Database) throws -> Track? {
+        guard try Track.filter(Column("video_id") == track.videoId).fetchCount(db) == 0,
+              try !Tombstone.exists(db, key: track.videoId) else { return nil }
+        var row = track
+        try row.insert(db)
+        return row
+    }
+
     /// Marks a track as deleted (its files are moved by the caller, after the commit) and
     /// tombstones its video so re-syncs skip it. Nil when it is missing or already trashed.
     static func markTrashed(_ id: Int64, trashPath: String, _ db: Database, now: Date = Date()) throws -> Track? {

@@ -50,6 +50,11 @@ public final class SourceService: Sendable {
         public var retention: RetentionRules?
         /// "Only new from now on": the first sync records what is listed without downloading it.
         public var onlyNew = false
+        /// Added paused: no first sync and no download until the user resumes it (a library
+        /// import creates its sources so, and never starts downloading a back catalogue).
+        public var paused = false
+        /// A title known before the first sync (a library import reads it from the files).
+        public var title: String?
 
         public init() {}
     }
@@ -257,14 +262,19 @@ public final class SourceService: Sendable {
             source.filters = filters?.json
             source.retention = rules?.json
             source.baselinePending = options.onlyNew
+            source.paused = options.paused
+            source.title = options.title.flatMap { $0.isEmpty ? nil : String($0.prefix(500)) }
             // Due at once: if the sync below cannot be queued, the scheduler queues it.
             source.nextSyncAt = now
             try source.insert(db)
             return (source.id!, true)
         }
         if created {
-            logger.info("Source added", metadata: ["source": "\(id)", "url": "\(url)", "only_new": "\(options.onlyNew)"])
-            try requestSync(of: id, full: true)
+            logger.info("Source added", metadata: [
+                "source": "\(id)", "url": "\(url)", "only_new": "\(options.onlyNew)", "paused": "\(options.paused)",
+            ])
+            // A paused source syncs once it is resumed (its next sync is due already).
+            if !options.paused { try requestSync(of: id, full: true) }
         }
         return (try publishSnapshot(of: id), created)
     }
@@ -457,6 +467,20 @@ public final class SourceService: Sendable {
         if result.summary.full { row.lastFullSyncAt = now }
         row.nextSyncAt = row.kind == .video ? nil : now.addingTimeInterval(Double(row.syncIntervalSeconds))
         try row.update(db)
+    }
+
+    /// Records that a video is in the library for a source (a library import adopted its file),
+    /// inside the caller's transaction: the source's syncs then count it as known and never
+    /// queue its download. An entry the source listed before keeps what it has.
+    static func recordKnownEntry(
+        _ db: Database, sourceId: Int64, videoId: String, url: String?, title: String, duration: Double?,
+        uploadedAt: Date?, now: Date
+    ) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO source_entries (source_id, video_id, url, title, duration, uploaded_at, first_seen_at, last_seen_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+            ON CONFLICT (source_id, video_id) DO NOTHING
+            """).execute(arguments: [sourceId, videoId, url, title, duration, uploadedAt?.timeIntervalSince1970, now.timeIntervalSince1970])
     }
 
     /// The state machine (see the type's documentation), run by the queue inside the

@@ -1,6 +1,7 @@
 import CLibEvent
 
-/// The request methods Spool's server accepts; anything else gets 501 from evhttp.
+/// The request methods Spool's routes can serve. Other tokens (TRACE, CONNECT, anything) reach
+/// the router too and get a 405 naming the methods that are served.
 public enum HTTPMethod: String, Sendable, CaseIterable {
     case GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH
 
@@ -15,13 +16,6 @@ public enum HTTPMethod: String, Sendable, CaseIterable {
         case EVHTTP_REQ_PATCH: self = .PATCH
         default: return nil
         }
-    }
-
-    /// The evhttp bit mask of every accepted method.
-    static var allowedMask: UInt16 {
-        UInt16(EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_HEAD.rawValue | EVHTTP_REQ_POST.rawValue
-            | EVHTTP_REQ_PUT.rawValue | EVHTTP_REQ_DELETE.rawValue | EVHTTP_REQ_OPTIONS.rawValue
-            | EVHTTP_REQ_PATCH.rawValue)
     }
 
     /// True for methods that change server state (and so need origin checks).

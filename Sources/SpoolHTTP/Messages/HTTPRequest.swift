@@ -12,7 +12,8 @@ public struct HTTPRequest: Sendable {
     /// names (Subsonic's `id=1&id=2`); nil when the URL has none.
     public let rawQuery: String?
     public let headers: HTTPHeaders
-    public let body: [UInt8]
+    /// The body; filled in once evhttp has read it (the head is decided on before that).
+    public internal(set) var body: [UInt8]
     public let remoteAddress: String
     /// Values of the route pattern's `{name}` segments.
     public internal(set) var pathParameters: [String: String] = [:]

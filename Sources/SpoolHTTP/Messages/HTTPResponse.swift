@@ -16,11 +16,21 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: Body
+    /// Seconds the loop waits before sending the response (a libevent timer; no thread waits).
+    /// For answers that must be slow without costing anything, such as a wrong password.
+    public var delay: Double = 0
 
     public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), body: Body = .empty) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// This response, sent `seconds` later by the loop.
+    public func delayed(by seconds: Double) -> HTTPResponse {
+        var response = self
+        response.delay = max(0, seconds)
+        return response
     }
 
     /// The number of body bytes.
@@ -39,7 +49,8 @@ public struct HTTPResponse: Sendable {
             let data = try JSONCoding.encoder.encode(value)
             return jsonBytes(Array(data), status: status)
         } catch {
-            return HTTPError(status: 500, code: "internal", message: "The response could not be encoded.").response
+            // The server turns any 500 into the opaque internal error and logs this text.
+            return .text("The response could not be encoded: \(error)", status: 500)
         }
     }
 

@@ -26,7 +26,7 @@ public final class HTTPMetrics: Sendable {
     /// Records one finished request. Paths that matched no route count as `unmatched`, so a
     /// scanner probing random URLs cannot grow the label set.
     public func record(_ exchange: HTTPServer.Exchange) {
-        let key = Key(method: exchange.method.rawValue, route: exchange.route ?? "unmatched", status: exchange.status)
+        let key = Key(method: exchange.method, route: exchange.route ?? "unmatched", status: exchange.status)
         state.withLock { state in
             state.requests[key, default: 0] += 1
             state.latencyCount += 1

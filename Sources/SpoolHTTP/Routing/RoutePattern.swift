@@ -22,15 +22,27 @@ struct RoutePattern: Sendable {
     /// The parameters when `pathSegments` fits the pattern.
     func match(_ pathSegments: [Substring]) -> [String: String]? {
         guard pathSegments.count == segments.count else { return nil }
+        // Literals first, so a path that does not fit costs no dictionary.
+        for (segment, part) in zip(segments, pathSegments) {
+            if case .literal(let literal) = segment, literal != part { return nil }
+        }
         var parameters: [String: String] = [:]
         for (segment, part) in zip(segments, pathSegments) {
-            switch segment {
-            case .literal(let literal):
-                guard literal == part else { return nil }
-            case .parameter(let name):
-                parameters[name] = String(part)
-            }
+            if case .parameter(let name) = segment { parameters[name] = String(part) }
         }
         return parameters
+    }
+
+    /// Whether this pattern wins over `other` for a path both fit: at the first segment where
+    /// one has a literal and the other a parameter, the literal wins.
+    func isMoreSpecific(than other: RoutePattern) -> Bool {
+        for (mine, theirs) in zip(segments, other.segments) {
+            switch (mine, theirs) {
+            case (.literal, .parameter): return true
+            case (.parameter, .literal): return false
+            default: continue
+            }
+        }
+        return false
     }
 }

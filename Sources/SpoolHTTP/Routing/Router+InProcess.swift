@@ -10,7 +10,7 @@ extension Router {
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         var routed = request
         let handler: Handler
-        switch match(method: request.method, path: request.path) {
+        switch match(method: request.method.rawValue, path: request.path) {
         case .handler(let route, let parameters):
             guard request.body.count <= route.maximumBodySize else {
                 return HTTPError.payloadTooLarge(

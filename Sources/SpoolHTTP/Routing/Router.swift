@@ -1,4 +1,5 @@
-/// Maps a method and path to a handler. Handlers run on the work queue, never on the loop.
+/// Maps a method and path to a handler. Matching runs on the loop, on a request's head;
+/// handlers run on the work queue, never on the loop.
 public struct Router: Sendable {
     /// The blocking part of a request: may read or write the database, touch files, wait.
     public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
@@ -23,6 +24,9 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Indices of `routes` by their number of segments, in registration order: a path is only
+    /// compared with the patterns that can fit it.
+    private var routesBySegmentCount: [Int: [Int]] = [:]
     /// Serves GET/HEAD requests no route matched (static files and the app's deep links).
     var fallback: Handler?
     /// The body limit of routes that don't set their own.
@@ -32,14 +36,21 @@ public struct Router: Sendable {
         self.defaultMaximumBodySize = defaultMaximumBodySize
     }
 
+    /// The largest body any route accepts (evhttp's own limit is set above it).
+    var largestBodyLimit: Int {
+        routes.map(\.maximumBodySize).max() ?? defaultMaximumBodySize
+    }
+
     /// Adds a route; `{name}` segments become path parameters.
     public mutating func add(
         _ method: HTTPMethod, _ pattern: String, maximumBodySize: Int? = nil, priority: WorkPriority = .interactive,
         immediate: ImmediateAnswer? = nil, _ handler: @escaping Handler
     ) {
-        routes.append(Route(
+        let route = Route(
             method: method, pattern: RoutePattern(pattern), maximumBodySize: maximumBodySize ?? defaultMaximumBodySize,
-            priority: priority, immediate: immediate, handler: handler))
+            priority: priority, immediate: immediate, handler: handler)
+        routesBySegmentCount[route.pattern.segments.count, default: []].append(routes.count)
+        routes.append(route)
     }
 
     /// A GET route; `immediate`, when given, is tried first on the loop thread (see `ImmediateAnswer`).
@@ -59,16 +70,35 @@ public struct Router: Sendable {
         fallback = handler
     }
 
-    func match(method: HTTPMethod, path: String) -> Match {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var allowed: [HTTPMethod] = []
-        for route in routes {
-            guard let parameters = route.pattern.match(segments) else { continue }
-            if route.method == method || (method == .HEAD && route.method == .GET) {
-                return .handler(route, parameters: parameters)
+    /// The route for `method` (any token, known or not) on `path`.
+    ///
+    /// When several patterns fit a path, the most specific wins: a literal segment beats a
+    /// parameter at the first place they differ, so `/api/jobs/retry` is never read as the job
+    /// with id "retry". A 405's `Allow` lists the methods of that pattern only, not of every
+    /// pattern that happens to fit.
+    func match(method: String, path: String) -> Match {
+        // Split on the bytes: `String.split` walks grapheme clusters, several times slower.
+        let segments = path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
+        // Indices, not copies: a `Route` copy retains its closures, and every route is looked at.
+        var best: Int?
+        var candidates: [(index: Int, parameters: [String: String])] = []
+        for index in routesBySegmentCount[segments.count] ?? [] {
+            guard let parameters = routes[index].pattern.match(segments) else { continue }
+            if let current = best, routes[current].pattern.text != routes[index].pattern.text {
+                guard routes[index].pattern.isMoreSpecific(than: routes[current].pattern) else { continue }
+                candidates.removeAll()
             }
-            allowed.append(route.method)
+            best = index
+            candidates.append((index, parameters))
         }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+        guard !candidates.isEmpty else { return .notFound }
+        if let found = candidates.first(where: { routes[$0.index].method.rawValue == method })
+            ?? candidates.first(where: { method == "HEAD" && routes[$0.index].method == .GET }) {
+            return .handler(routes[found.index], parameters: found.parameters)
+        }
+        // HEAD is served wherever GET is, but not listed: the API document declares the
+        // methods a client should use, and `Allow` repeats exactly those.
+        let allowed = Set(candidates.map { routes[$0.index].method })
+        return .methodNotAllowed(allowed: HTTPMethod.allCases.filter(allowed.contains))
     }
 }

@@ -1,3 +1,5 @@
+import SpoolWebSocket
+
 /// Decides whether a browser page from a given `Origin` may open a WebSocket or send a
 /// state-changing request.
 ///
@@ -26,13 +28,13 @@ public struct OriginPolicy: Sendable {
         let normalizedOrigin = Self.normalize(origin)
         if allowedOrigins.contains(where: { Self.normalize($0) == normalizedOrigin }) { return true }
         guard let host, let originAuthority = Self.authority(ofOrigin: normalizedOrigin) else { return false }
-        guard let hostAuthority = Self.authority(hostHeader: host.lowercased(), defaultPort: originAuthority.defaultPort)
-        else { return false }
-        return originAuthority.host == hostAuthority.host && originAuthority.port == hostAuthority.port
+        guard let hostAuthority = Authority(host) else { return false }
+        return originAuthority.host == hostAuthority.host
+            && originAuthority.port == (hostAuthority.port ?? originAuthority.defaultPort)
     }
 
     private static func normalize(_ origin: String) -> String {
-        var value = WebSocketHeaderSyntax.trimmingWhitespace(origin).lowercased()
+        var value = HTTPHeaderSyntax.trimmingWhitespace(origin).lowercased()
         if value.hasSuffix("/") { value.removeLast() }
         return value
     }
@@ -47,39 +49,10 @@ public struct OriginPolicy: Sendable {
         case "https", "wss": defaultPort = 443
         default: return nil
         }
-        let rest = String(origin[separator.upperBound...])
+        let rest = origin[separator.upperBound...]
         // An origin never has a path, query or userinfo; anything like that is not a real origin.
-        guard !rest.contains("/"), !rest.contains("@"), !rest.contains("?"), !rest.contains("#") else { return nil }
-        guard let parsed = authority(hostHeader: rest, defaultPort: defaultPort) else { return nil }
-        return (parsed.host, parsed.port, defaultPort)
-    }
-
-    /// Parses `host`, `host:port`, `[v6]` or `[v6]:port`; a missing port becomes `defaultPort`.
-    private static func authority(hostHeader: String, defaultPort: Int) -> (host: String, port: Int)? {
-        let value = WebSocketHeaderSyntax.trimmingWhitespace(hostHeader)
-        let hostPart: Substring
-        let portPart: Substring?
-        if value.hasPrefix("[") {
-            guard let close = value.firstIndex(of: "]") else { return nil }
-            hostPart = value[...close]
-            let after = value[value.index(after: close)...]
-            if after.isEmpty {
-                portPart = nil
-            } else if after.hasPrefix(":") {
-                portPart = after.dropFirst()
-            } else {
-                return nil
-            }
-        } else if let colon = value.lastIndex(of: ":") {
-            hostPart = value[..<colon]
-            portPart = value[value.index(after: colon)...]
-        } else {
-            hostPart = value[...]
-            portPart = nil
-        }
-        guard !hostPart.isEmpty else { return nil }
-        guard let portPart else { return (String(hostPart), defaultPort) }
-        guard let port = Int(portPart), (1...65535).contains(port) else { return nil }
-        return (String(hostPart), port)
+        guard !rest.contains("/"), !rest.contains("@"), !rest.contains("?"), !rest.contains("#"),
+              let parsed = Authority(rest) else { return nil }
+        return (parsed.host, parsed.port ?? defaultPort, defaultPort)
     }
 }

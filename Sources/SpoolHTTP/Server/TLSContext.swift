@@ -22,18 +22,14 @@ final class TLSContext: @unchecked Sendable {
 
     deinit { SSL_CTX_free(context) }
 
-    /// Makes evhttp wrap every accepted socket in a TLS bufferevent of this context.
-    func install(on http: OpaquePointer) {
-        evhttp_set_bevcb(http, { base, argument in
-            guard let base, let argument else { return nil }
-            let context = Unmanaged<TLSContext>.fromOpaque(argument).takeUnretainedValue().context
-            guard let ssl = SSL_new(context) else { return nil }
-            let event = bufferevent_openssl_socket_new(
-                base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
-            // Browsers and curl often close without a TLS close_notify; that is not an error.
-            if let event { bufferevent_openssl_set_allow_dirty_shutdown(event, 1) }
-            return event
-        }, Unmanaged.passUnretained(self).toOpaque())
+    /// A TLS bufferevent for one accepted socket (evhttp sets its descriptor next).
+    func makeBufferEvent(base: OpaquePointer) -> OpaquePointer? {
+        guard let ssl = SSL_new(context) else { return nil }
+        let event = bufferevent_openssl_socket_new(
+            base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
+        // Browsers and curl often close without a TLS close_notify; that is not an error.
+        if let event { bufferevent_openssl_set_allow_dirty_shutdown(event, 1) }
+        return event
     }
 
     private static func lastError() -> String {

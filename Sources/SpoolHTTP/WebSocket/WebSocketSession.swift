@@ -1,37 +1,55 @@
 import CLibEvent
 import Foundation
+import SpoolWebSocket
 
 /// One upgraded connection. Loop only: created, fed, written and closed on the loop thread.
 ///
-/// Outgoing messages wait in a bounded queue and move into the socket's buffer only while it
-/// holds less than `highWater` bytes; a queued message with the same coalescing key (the
-/// progress of one job) is replaced rather than appended; a client whose queue still
-/// overflows is closed with 1008 so one slow reader never holds memory or slows the others.
+/// Everything a client has not read yet is bounded in bytes: the broadcasts after its cursor in
+/// the hub's `BroadcastLog` (dropped with 1008 when it falls off the log's end, so one slow
+/// reader never holds memory or slows the others; it reconnects with `?since=`), what sits in
+/// the socket's output buffer (refilled only below `highWater`), its greeting, and the control
+/// frames it provoked: pongs are coalesced into one (RFC 6455 §5.5.3 allows answering only the
+/// most recent ping), so a client that sends a million pings and never reads costs one pong.
 final class WebSocketSession {
     let id: Int
+    private let loop: EventLoop
     private let connection: OpaquePointer
     private let bufferEvent: OpaquePointer
     private var decoder: WebSocketFrameDecoder
-    private var queue = OutgoingQueue()
-    private let maximumQueue: Int
-    private let highWater = 512 * 1024
+    /// The next broadcast to send: an absolute index into the hub's log.
+    var cursor: Int
+    /// The replay a reconnecting client asked for, sent before any broadcast. Its size was set
+    /// by the event ring when the client connected, so it is not held against the log's bound.
+    private var greeting = FIFO<[UInt8]>()
+    private var greetingBytes = 0
+    /// The payload of the newest ping not answered yet.
+    private var pendingPong: [UInt8]?
+    /// The output buffer is refilled only below this. It is what a client that never reads
+    /// holds in copies of its own (with libevent's chain overhead, about twice that), next to
+    /// the kernel's 128 KiB: at 64 KiB, 500 silent clients cost 50 MiB; at 16 KiB, 44 feed
+    /// messages per refill, a reading client is still refilled at once when it drains.
+    static let highWater = 16 * 1024
     private(set) var isClosing = false
     private var freed = false
     private weak var hub: WebSocketHub?
     /// Whether the client answered since the last ping.
     var sawPong = true
 
-    init(id: Int, connection: OpaquePointer, bufferEvent: OpaquePointer, hub: WebSocketHub, maximumQueue: Int, maximumMessageSize: Int) {
+    init(id: Int, loop: EventLoop, connection: OpaquePointer, bufferEvent: OpaquePointer, hub: WebSocketHub,
+         cursor: Int, maximumMessageSize: Int) {
         self.id = id
+        self.loop = loop
         self.connection = connection
         self.bufferEvent = bufferEvent
         self.hub = hub
-        self.maximumQueue = maximumQueue
+        self.cursor = cursor
         self.decoder = WebSocketFrameDecoder(maximumMessageSize: maximumMessageSize)
     }
 
     /// Takes over the connection's buffer event (steps 5–8 of the upgrade in notes-libevent.md).
+    /// evhttp's close callback stays: the server counts the connection until it is freed.
     func attach() {
+        loop.assertInEventLoop()
         let context = Unmanaged.passUnretained(self).toOpaque()
         bufferevent_setcb(bufferEvent, { _, context in
             Unmanaged<WebSocketSession>.fromOpaque(context!).takeUnretainedValue().readAvailable()
@@ -47,24 +65,21 @@ final class WebSocketSession {
         // reader then shows up in our own queue, where it is counted and dropped.
         var sendBuffer: Int32 = 128 * 1024
         setsockopt(bufferevent_getfd(bufferEvent), SOL_SOCKET, SO_SNDBUF, &sendBuffer, socklen_t(MemoryLayout<Int32>.size))
-        evhttp_connection_set_closecb(connection, nil, nil)
         // A frame that arrived with the handshake fires no read callback: read it now.
         readAvailable()
     }
 
-    /// Queues a text message; `key` coalesces with an unsent message of the same key.
-    func send(_ frame: [UInt8], key: String?) {
-        guard !isClosing else { return }
-        queue.append(frame, key: key)
-        if queue.count > maximumQueue {
-            hub?.noteDropped()
-            close(code: .policyViolation, reason: "Too slow: events dropped")
-            return
+    /// Queues the replay a reconnecting client asked for.
+    func greet(with frames: [[UInt8]]) {
+        for frame in frames where !isClosing {
+            greetingBytes += frame.count
+            greeting.append(frame)
         }
-        flush()
+        hub?.flush(self)
     }
 
     func ping() {
+        loop.assertInEventLoop()
         guard !isClosing else { return }
         if !sawPong {
             close(code: .goingAway, reason: "No pong")
@@ -76,9 +91,12 @@ final class WebSocketSession {
 
     /// Sends a close frame and frees the connection once it has drained.
     func close(code: WebSocketCloseCode, reason: String) {
+        loop.assertInEventLoop()
         guard !isClosing else { return }
         isClosing = true
-        queue = OutgoingQueue()
+        greeting = FIFO()
+        pendingPong = nil
+        greetingBytes = 0
         write(WebSocketFrameEncoder.closeFrame(code: code, reason: reason))
         bufferevent_disable(bufferEvent, Int16(EV_READ))
         // Don't wait forever for a client that stopped reading.
@@ -87,11 +105,30 @@ final class WebSocketSession {
         if evbuffer_get_length(bufferevent_get_output(bufferEvent)) == 0 { free() }
     }
 
-    private func flush() {
+    /// Moves frames into the output buffer while it is below `highWater`: the pong first, then
+    /// the greeting, then the broadcasts from the cursor on (skipping those a later one with the
+    /// same key supersedes). False when the client is more than the log behind: it must go.
+    func flush(from log: borrowing BroadcastLog) -> Bool {
+        guard !isClosing else { return true }
+        if cursor < log.tail { return false }
         let output = bufferevent_get_output(bufferEvent)
-        while evbuffer_get_length(output) < highWater, let frame = queue.popFirst() {
-            write(frame)
+        if let pong = pendingPong, evbuffer_get_length(output) < Self.highWater {
+            pendingPong = nil
+            write(WebSocketFrameEncoder.pongFrame(payload: pong))
         }
+        while evbuffer_get_length(output) < Self.highWater {
+            if let frame = greeting.popFirst() {
+                greetingBytes -= frame.count
+                write(frame)
+            } else if cursor < log.head {
+                let index = cursor
+                cursor += 1
+                if !log.isSuperseded(index) { write(log[index].frame) }
+            } else {
+                break
+            }
+        }
+        return true
     }
 
     private func write(_ frame: [UInt8]) {
@@ -99,6 +136,7 @@ final class WebSocketSession {
     }
 
     private func readAvailable() {
+        loop.assertInEventLoop()
         guard !freed else { return }
         let input = bufferevent_get_input(bufferEvent)
         let length = evbuffer_get_length(input)
@@ -108,10 +146,12 @@ final class WebSocketSession {
             decoder.append(bytes)
         }
         do {
+            var answered = false
             while let event = try decoder.nextEvent() {
                 switch event {
                 case .ping(let payload):
-                    write(WebSocketFrameEncoder.pongFrame(payload: payload))
+                    pendingPong = payload
+                    answered = true
                 case .pong:
                     sawPong = true
                 case .close(let code, _):
@@ -123,6 +163,7 @@ final class WebSocketSession {
                     break  // the feed is one-way; client messages are ignored
                 }
             }
+            if answered { hub?.flush(self) }
         } catch {
             close(code: error.closeCode, reason: error.reason)
         }
@@ -132,7 +173,7 @@ final class WebSocketSession {
         if isClosing {
             free()
         } else {
-            flush()
+            hub?.flush(self)
         }
     }
 
@@ -145,6 +186,7 @@ final class WebSocketSession {
         guard !freed else { return }
         freed = true
         bufferevent_setcb(bufferEvent, nil, nil, nil, nil)
+        // evhttp's close callback tells the server the connection is gone.
         evhttp_connection_free(connection)
         hub?.sessionDidClose(id)
     }

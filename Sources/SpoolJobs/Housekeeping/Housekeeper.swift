@@ -6,7 +6,8 @@ import Synchronization
 
 /// Maintenance that must never compete with downloads, so it runs only when the queue is
 /// idle: prunes old completed jobs in small batches, `PRAGMA optimize`, and
-/// `wal_checkpoint(TRUNCATE)` so the WAL file shrinks back.
+/// `wal_checkpoint(TRUNCATE)` so the WAL file shrinks back (unless another program owns
+/// checkpoints, `DatabaseOptions.checkpoints`).
 public final class Housekeeper: Sendable {
     /// One run, for `/api/health`.
     public struct Run: Sendable, Codable {
@@ -57,11 +58,14 @@ public final class Housekeeper: Sendable {
         }
         var checkpointed = false
         if isIdle() {
+            // Not when another program owns checkpoints (Litestream): its read lock would hold
+            // the TRUNCATE, and the writer with it, for the whole busy timeout.
+            let truncate = database.options.checkpoints == .spool
             try database.maintain { db in
                 try db.execute(sql: "PRAGMA optimize")
-                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                if truncate { _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             }
-            checkpointed = true
+            checkpointed = truncate
         }
         let run = Run(at: started, prunedJobs: pruned, checkpointed: checkpointed, seconds: Date().timeIntervalSince(started))
         last.withLock { $0 = run }

@@ -14,18 +14,35 @@ public struct DatabaseOptions: Sendable {
     /// WAL pages after which the background checkpointer copies the WAL into the database
     /// (SQLite's own auto-checkpoint default, which Spool replaces; see `WALCheckpointer`).
     public var checkpointPages: Int
+    /// Who copies the WAL back into the database file (`DB_CHECKPOINTS`).
+    public var checkpoints: CheckpointOwner
+
+    /// Who checkpoints the WAL.
+    public enum CheckpointOwner: String, Sendable, CaseIterable {
+        /// Spool: the background PASSIVE checkpointer (`WALCheckpointer`), and
+        /// `wal_checkpoint(TRUNCATE)` when idle and at shutdown.
+        case spool
+        /// Another program that must be the only one to checkpoint (Litestream, which keeps
+        /// a read transaction open and checkpoints after copying the WAL): Spool never
+        /// checkpoints and turns SQLite's auto-checkpoint off. A TRUNCATE against Litestream's
+        /// read lock waited `busyTimeout` (5 s) holding Spool's writer, every idle
+        /// housekeeping run and at every stop (docs/operations.md, "Litestream").
+        case external
+    }
 
     public init(
         path: String,
         maximumReaderCount: Int = 8,
         busyTimeout: TimeInterval = 5,
         journalSizeLimit: Int = 64 * 1024 * 1024,
-        checkpointPages: Int = 1000
+        checkpointPages: Int = 1000,
+        checkpoints: CheckpointOwner = .spool
     ) {
         self.path = path
         self.maximumReaderCount = maximumReaderCount
         self.busyTimeout = busyTimeout
         self.journalSizeLimit = journalSizeLimit
         self.checkpointPages = checkpointPages
+        self.checkpoints = checkpoints
     }
 }

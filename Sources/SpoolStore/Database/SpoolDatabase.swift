@@ -41,7 +41,12 @@ public final class SpoolDatabase: Sendable {
         self.writerStatistics = statistics
         self.checkpointer = WALCheckpointer(path: options.path, thresholdPages: options.checkpointPages, logger: logger)
         self.groupCommit = GroupCommit(pool: pool, statistics: statistics, checkpointer: checkpointer)
-        pool.writeWithoutTransaction { [checkpointer] db in checkpointer.start(writer: db) }
+        switch options.checkpoints {
+        case .spool:
+            pool.writeWithoutTransaction { [checkpointer] db in checkpointer.start(writer: db) }
+        case .external:
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        }
         self.fileIdentity = DatabaseFileIdentity(path: options.path, logger: logger)
         groupCommit.fileCheck = { [fileIdentity] in fileIdentity.problem() }
     }
@@ -134,11 +139,14 @@ public final class SpoolDatabase: Sendable {
 
     /// Checkpoints the WAL into the database file and closes every connection; later accesses
     /// throw. (The last connection to close may be a read-only one, which cannot checkpoint,
-    /// so the writer does it first: a stopped Spool leaves an empty WAL behind.)
+    /// so the writer does it first: a stopped Spool leaves an empty WAL behind.) With
+    /// external checkpoints the WAL is left to their owner.
     public func close() throws {
         checkpointer.stop()
-        try pool.writeWithoutTransaction { db in
-            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        if options.checkpoints == .spool {
+            try pool.writeWithoutTransaction { db in
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
         }
         try pool.close()
     }

@@ -17,7 +17,10 @@ public enum SchemaMigrations {
         migrator.registerMigration("v5_sources_profiles_entries", migrate: introduceSources)
         migrator.registerMigration("v6_names_tags_moves", migrate: introduceNamesAndMoves)
         migrator.registerMigration("v7_accounts", migrate: introduceAccounts)
-        migrator.registerMigration("v8_subsonic", migrate: introduceSubsonic)
+        migrator.registerMigration("v8_library_imports", migrate: createLibraryImports)
+        // v9_list_indexes_counters comes from another branch; v10 does not depend on it, so
+        // the two register in the order v8, v9, v10 once both are merged.
+        migrator.registerMigration("v10_subsonic", migrate: introduceSubsonic)
         return migrator
     }
 
@@ -428,6 +431,21 @@ extension SchemaMigrations {
 }
 
 extension SchemaMigrations {
+    /// Issue 15's library import: what each `library_import` job found (files examined, adopted,
+    /// already known, unreadable with reasons, sources created), as JSON the domain defines
+    /// (`ImportReport`). Written with each batch of adopted tracks, in the same transaction, so
+    /// the report a client reads while the job runs never counts a track that is not there; its
+    /// final version commits with the job's completion. One row per job, removed with the job.
+    static func createLibraryImports(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE library_imports (
+                job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+                report TEXT NOT NULL CHECK (json_valid(report)),
+                updated_at REAL NOT NULL
+            );
+            """)
+    }
+
     /// Issue 18's schema: the library in music and podcast apps.
     /// - `server_values`: facts the server keeps about itself; today the fingerprint of the server
     ///   key file, compared at start so a replaced key is reported instead of every Subsonic app
