@@ -71,11 +71,12 @@ final class SubsonicRouteTests: XCTestCase {
 
     /// One call: the raw query as a client sends it, optionally a form body.
     private func call(_ path: String, _ query: String, method: HTTPMethod = .GET, form: String? = nil,
-                      headers extra: [(String, String)] = []) -> HTTPResponse {
+                      headers extra: [(String, String)] = [], from address: String = "") -> HTTPResponse {
         var headers = HTTPHeaders()
         if form != nil { headers.add("Content-Type", "application/x-www-form-urlencoded") }
         for (name, value) in extra { headers.add(name, value) }
-        return router.respond(to: HTTPRequest(method: method, path: path, rawQuery: query, headers: headers, body: Array((form ?? "").utf8)))
+        return router.respond(to: HTTPRequest(method: method, path: path, rawQuery: query, headers: headers,
+                                              body: Array((form ?? "").utf8), remoteAddress: address))
     }
 
     private func json(_ response: HTTPResponse, file: StaticString = #filePath, line: UInt = #line) -> [String: Any] {
@@ -127,6 +128,44 @@ final class SubsonicRouteTests: XCTestCase {
         // A session cookie or an API key in the header is not a Subsonic credential.
         XCTAssertEqual(code(json(call("/rest/ping", "v=1&c=t&f=json", headers: [("Authorization", "Bearer \(key)")]))), 10)
         XCTAssertEqual(json(call("/rest/getOpenSubsonicExtensions", "v=1&c=t&f=json"))["status"] as? String, "ok", "no credentials needed")
+    }
+
+    func testWrongSubsonicCredentialsShareTheSignInThrottlePerNameAndPerAddress() throws {
+        // Per name, from ten addresses: each wrong answer waits longer, the tenth locks ann out.
+        var delays: [Double] = []
+        for attempt in 1...9 {
+            let wrong = call("/rest/ping", credentials("ann", "wrong") + "&f=json", from: "10.0.0.\(attempt)")
+            XCTAssertEqual(code(json(wrong)), 40)
+            delays.append(wrong.delay)
+        }
+        XCTAssertEqual(delays, [0.25, 0.5, 1, 2, 4, 4, 4, 4, 4])
+        let tenth = call("/rest/ping", credentials("ann", "wrong") + "&f=json", from: "10.0.0.10")
+        XCTAssertEqual(code(json(tenth)), 0)
+        XCTAssertEqual(tenth.headers["Retry-After"], "60")
+        XCTAssertEqual(tenth.delay, 0)
+        // Locked: even the right password is not looked at, from a fresh address, over either door.
+        let right = json(call("/rest/ping", credentials() + "&f=json", from: "10.0.1.1"))
+        XCTAssertEqual(code(right), 0)
+        XCTAssertTrue("\((right["error"] as? [String: Any])?["message"] ?? "")".contains("Too many wrong sign-ins"), "\(right)")
+        var jsonHeaders = HTTPHeaders()
+        jsonHeaders.add("Content-Type", "application/json")
+        let login = router.respond(to: HTTPRequest(method: .POST, path: "/api/login", headers: jsonHeaders,
+                                                   body: Array(#"{"name": "ann", "password": "ann password"}"#.utf8), remoteAddress: "10.0.2.2"))
+        XCTAssertEqual(login.status, 429, "the web sign-in shares the throttle")
+        XCTAssertEqual(json(call("/rest/ping", credentials("bob") + "&f=json", from: "10.0.3.3"))["status"] as? String, "ok")
+
+        // Per address: wrong API keys name no user, and lock the address they come from.
+        for _ in 1...9 {
+            XCTAssertEqual(code(json(call("/rest/ping", "apiKey=spool_guess&v=1&c=t&f=json", from: "192.0.2.7"))), 44)
+        }
+        XCTAssertEqual(call("/rest/ping", "apiKey=spool_guess&v=1&c=t&f=json", from: "192.0.2.7").headers["Retry-After"], "60")
+        XCTAssertEqual(code(json(call("/rest/ping", credentials("bob") + "&f=json", from: "192.0.2.7"))), 0, "bob from the locked address")
+        // A client's mistakes that guess nothing are not counted.
+        for _ in 1...12 {
+            XCTAssertEqual(code(json(call("/rest/ping", "v=1&c=t&f=json", from: "192.0.2.8"))), 10)
+            XCTAssertEqual(code(json(call("/rest/ping", credentials("bob") + "&apiKey=spool_x&f=json", from: "192.0.2.8"))), 43)
+        }
+        XCTAssertEqual(json(call("/rest/ping", credentials("bob") + "&f=json", from: "192.0.2.8"))["status"] as? String, "ok")
     }
 
     func testRepeatedIdsFromTheQueryAndFromAFormBody() throws {
