@@ -23,9 +23,9 @@ import requests
 from browser import db_query, make_tone, migrate
 from conftest import SpoolServer
 from fixture_site import FixtureSite
-from test_accounts import CHEAP_HASHES, cli, sign_in
+from test_accounts import CHEAP_HASHES
 from test_sources import FAST
-from test_subsonic import settle
+from test_subsonic import start_household_with_source
 
 SEEDED_LIKES = 120  # more than one page of 100
 
@@ -55,14 +55,7 @@ def feeds(tmp_path_factory):
     server = SpoolServer(tmp, env={**FAST, **CHEAP_HASHES})
     try:
         seed_likes(server)
-        made = cli(server, "user", "add", "pat", "--role", "admin", "--password-stdin", stdin="owner password\n")
-        assert made.returncode == 0, made.stderr
-        server.start()
-        pat = sign_in(server, "pat", "owner password")
-        assert server.post("/api/users", {"name": "ann", "password": "ann password"}, headers=pat).status == 201
-        ann = sign_in(server, "ann", "ann password")
-        source = server.post("/api/sources", {"url": site.feed_url, "filters": {"max_items": 3}}, headers=pat).json()
-        settle(server, pat, source["id"])
+        pat, ann, source = start_household_with_source(server, site)
         tracks = server.get(f"/api/tracks?limit=100&source={source['id']}", headers=pat).json()["tracks"]
         assert len(tracks) == 3
         for track in tracks:

@@ -66,6 +66,22 @@ def seed_long_track(server) -> dict:
     return {"id": cursor.lastrowid, "file_path": relative, "size": size}
 
 
+def start_household_with_source(server, site):
+    """Starts `server` with pat (admin, the owner) and ann (listener) signed in, and the fixture
+    site's three entries downloaded as one source. Returns pat's and ann's headers and the source."""
+    made = cli(server, "user", "add", "pat", "--role", "admin", "--password-stdin", stdin="owner password\n")
+    assert made.returncode == 0, made.stderr
+    server.start()
+    pat = sign_in(server, "pat", "owner password")
+    assert server.post("/api/users", {"name": "ann", "password": "ann password"}, headers=pat).status == 201
+    ann = sign_in(server, "ann", "ann password")
+    source = server.post("/api/sources", {"url": site.feed_url, "filters": {"max_items": 3}}, headers=pat)
+    assert source.status == 202, source.text
+    source = source.json()
+    settle(server, pat, source["id"])
+    return pat, ann, source
+
+
 @pytest.fixture(scope="module")
 def music(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("subsonic")
@@ -75,16 +91,7 @@ def music(tmp_path_factory):
     server = SpoolServer(tmp, env={**FAST, **CHEAP_HASHES})
     try:
         long_track = seed_long_track(server)
-        made = cli(server, "user", "add", "pat", "--role", "admin", "--password-stdin", stdin="owner password\n")
-        assert made.returncode == 0, made.stderr
-        server.start()
-        pat = sign_in(server, "pat", "owner password")
-        assert server.post("/api/users", {"name": "ann", "password": "ann password"}, headers=pat).status == 201
-        ann = sign_in(server, "ann", "ann password")
-        source = server.post("/api/sources", {"url": site.feed_url, "filters": {"max_items": 3}}, headers=pat)
-        assert source.status == 202, source.text
-        source = source.json()
-        settle(server, pat, source["id"])
+        pat, ann, source = start_household_with_source(server, site)
         tracks = {t["video_id"]: t for t in server.get(f"/api/tracks?limit=100&source={source['id']}", headers=pat).json()["tracks"]}
         assert set(tracks) == {"ep-001", "ep-002", "ep-003"}, tracks.keys()
         for track in tracks.values():
