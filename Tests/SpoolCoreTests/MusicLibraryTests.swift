@@ -66,6 +66,31 @@ final class MusicLibraryTests: XCTestCase {
         XCTAssertNil(try music.album(999, for: ann.userId))
     }
 
+    func testAlbumsByNameMatchEveryWordWithoutCaseOrAccentsAndOnlyWhatTheUserSees() throws {
+        let music = h.domain.music
+        try h.database.write { db in
+            try db.execute(sql: "INSERT INTO sources (url, title, added_at) VALUES ('https://a.test/e', 'Zébra Crossing', 1)")
+        }
+        XCTAssertEqual(try music.albums(named: ["zebra"], first: 10, for: ann.userId).map(\.name), ["The Zebras"],
+                       "a source with no track is no album")
+        XCTAssertEqual(try music.albums(named: ["ZEBRAS", "the"], first: 10, for: ann.userId).map(\.sourceId), [channel])
+        XCTAssertEqual(try music.albums(named: [], first: 10, for: ann.userId).map(\.name), ["Aardvark Mix", "The Zebras"])
+        XCTAssertEqual(try music.albums(named: [], first: 1, for: ann.userId).map(\.name), ["Aardvark Mix"])
+        let same = try XCTUnwrap(try music.albums(named: ["mix"], first: 10, for: ann.userId).first)
+        XCTAssertEqual(same.songCount, try XCTUnwrap(try music.album(playlistSource, for: ann.userId)).songCount)
+        for track in tracks[5...] { _ = try h.domain.listening.setHidden(true, track, by: ann) }
+        XCTAssertEqual(try music.albums(named: ["mix"], first: 10, for: ann.userId).count, 0, "ann hid all of it")
+        XCTAssertEqual(try music.albums(named: ["mix"], first: 10, for: bob.userId).count, 1)
+        try h.database.write { db in
+            try db.execute(sql: "INSERT INTO sources (url, title, added_at) VALUES ('https://a.test/z', 'Zébra Two', 1)")
+            try db.execute(sql: """
+                INSERT INTO tracks (video_id, source_id, title, duration, file_path, size, mime_type, created_at)
+                VALUES ('vz', ?, 'Z', 1, 'fz.m4a', 1, 'audio/mp4', 1)
+                """, arguments: [db.lastInsertedRowID])
+        }
+        XCTAssertEqual(try music.albums(named: ["zebra"], first: 10, for: ann.userId).map(\.name), ["The Zebras", "Zébra Two"])
+    }
+
     func testRandomSongsAreDistinctVisibleAndBoundedAndSearchPagesThroughEverything() throws {
         let music = h.domain.music
         _ = try h.domain.listening.setHidden(true, tracks[3], by: ann)

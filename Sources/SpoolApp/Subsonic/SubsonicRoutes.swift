@@ -365,9 +365,9 @@ struct SubsonicRoutes: RouteCollection {
     private func search(_ parameters: Search3Parameters, _ user: Principal) throws -> SearchResult3 {
         try Self.requireFolder(parameters.musicFolderID)
         let words = parameters.query.split(whereSeparator: \.isWhitespace).map(String.init)
-        let albums = try domain.music.albums(for: user.userId).filter { album in
-            words.allSatisfy { album.name.range(of: $0, options: [.caseInsensitive, .diacriticInsensitive]) != nil }
-        }
+        let albums = try domain.music.albums(
+            named: words, first: max(parameters.artistOffset + parameters.artistCount, parameters.albumOffset + parameters.albumCount),
+            for: user.userId)
         let songs = try domain.music.searchSongs(parameters.query, offset: parameters.songOffset, limit: parameters.songCount, for: user.userId)
         return SearchResult3(
             artists: albums.dropFirst(parameters.artistOffset).prefix(parameters.artistCount).map(SubsonicRepresentation.artist),
