@@ -46,10 +46,12 @@ public final class SpoolApplication: Sendable {
         if settings.testJobsEnabled {
             TestJobs.register(on: domain.workers, settings: settings)
         }
-        self.live = LiveFeed(hub: domain.events, allowedOrigins: settings.allowedOrigins)
-        self.authentication = Authentication(
+        let authentication = Authentication(
             accounts: domain.accounts, credentials: domain.credentials, authToken: settings.authToken,
             singleUserAllowed: settings.singleUserModeAllowed)
+        self.authentication = authentication
+        self.live = LiveFeed(hub: domain.events, allowedOrigins: settings.allowedOrigins,
+                             identify: { request in try authentication.principal(for: request) })
     }
 
     /// The domain's configuration from the settings.

@@ -98,12 +98,22 @@ extension HTTPServer {
         let reference = RequestReference(raw)
         let filter = requestFilter
         let accepted = work.submit(priority: .interactive) { [self, request] in
-            let refused = refusal(by: filter, of: request)
-            loop.execute { [self] in
+            var refused = refusal(by: filter, of: request)
+            var viewer = WebSocketViewer.unidentified
+            var replay = WebSocketReplay.none
+            if refused == nil {
+                do {
+                    viewer = try hub.identify(request) ?? .unidentified
+                    replay = hub.greeting(request.query, viewer)
+                } catch {
+                    refused = error as? HTTPError ?? internalError(for: request, detail: "identifying a WebSocket client: \(error)")
+                }
+            }
+            loop.execute { [self, refused, viewer, replay] in
                 guard let refused else {
                     requestsInFlight -= 1
                     watcher.requestsInFlight -= 1
-                    upgrade(reference.pointer, request: request, hub: hub, watcher: watcher, start: start)
+                    upgrade(reference.pointer, request: request, hub: hub, watcher: watcher, viewer: viewer, replay: replay, start: start)
                     if isDraining && requestsInFlight == 0 { finish() }
                     return
                 }
@@ -121,12 +131,13 @@ extension HTTPServer {
         }
     }
 
-    private func upgrade(_ raw: OpaquePointer, request: HTTPRequest, hub: WebSocketHub, watcher: ConnectionGuard, start: UInt64) {
+    private func upgrade(_ raw: OpaquePointer, request: HTTPRequest, hub: WebSocketHub, watcher: ConnectionGuard,
+                         viewer: WebSocketViewer, replay: WebSocketReplay, start: UInt64) {
         // The hub owns an upgraded socket; the guard stops reading it as HTTP.
         watcher.detachForUpgrade()
         upgradedConnections += 1
         publishConnectionCounts()
-        let status = hub.upgrade(raw, method: request.method, headers: request.headers, query: request.query)
+        let status = hub.upgrade(raw, method: request.method, headers: request.headers, viewer: viewer, replay: replay)
         exchangeObserver?(Exchange(
             method: request.method.rawValue, path: request.path, route: hub.path, status: status, bytes: 0,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
