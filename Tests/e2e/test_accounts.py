@@ -3,6 +3,8 @@ line, sign-in with server-side sessions, per-user likes, history, positions and 
 one shared library, listener deletions that only hide, keys and sessions that are refused at
 once when revoked, and bad input that changes nothing."""
 import asyncio
+import concurrent.futures
+import http.client
 import json
 import sqlite3
 import subprocess
@@ -218,3 +220,30 @@ def test_the_live_feed_tells_each_member_only_what_is_theirs(spool_factory):
         assert not any(kind.startswith(("job.", "jobs.", "source.", "downloads.")) for kind in types[name]), types[name]
         assert not any(kind.startswith(("job.", "jobs.", "source.", "downloads.")) for kind, _ in replay[name]), replay[name]
     assert ("track.state", a) in replay["ann"] and not any(kind == "track.state" for kind, _ in replay["bob"])
+
+
+def test_guessing_a_password_locks_the_guesser_out_but_not_the_user_at_home(spool_factory):
+    """Ten wrong passwords for ann from one address lock that address and the name out for a
+    while; ann, signing in from another address (127.0.0.2: another device), gets in."""
+    server, _, who = household(spool_factory, tracks=1)
+
+    def login(password, source="127.0.0.1"):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30, source_address=(source, 0))
+        connection.request("POST", "/api/login", json.dumps({"name": "ann", "password": password}),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        status, body = response.status, response.read()
+        connection.close()
+        return status, body
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:  # 16 at once, as a guesser would
+        statuses = list(pool.map(lambda n: login(f"guess {n}")[0], range(16)))
+    assert statuses.count(401) >= 9 and 429 in statuses, statuses
+    # While one user is guessed at, the others' requests are served at once (no thread waits).
+    assert server.get("/api/tracks", headers=who["bob"]).status == 200
+    # The guesser's address is locked out, even with the right password.
+    status, body = login("ann password")
+    assert status == 429 and b"too_many_attempts" in body, body
+    # Ann at home, from another address, signs in.
+    status, body = login("ann password", source="127.0.0.2")
+    assert status == 200, body

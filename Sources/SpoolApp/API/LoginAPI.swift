@@ -100,9 +100,14 @@ struct LoginAPI: RouteCollection {
 
     private func login(_ request: HTTPRequest) throws -> HTTPResponse {
         let body = try request.decodeJSON(Login.self)
-        var subjects = [LoginThrottle.Subject.client(request.remoteAddress)]
+        let address = LoginThrottle.Subject.client(request.remoteAddress)
+        var subjects = [address]
         if body.token == nil, let name = body.name { subjects.append(.user(named: name)) }
-        if case .lockedOut(let seconds) = throttle.verdict(for: subjects) {
+        // A name locked out by guesses stays open to addresses that have not guessed wrong
+        // themselves: the right user still signs in from home while someone hammers the
+        // account from elsewhere (issue 17). An address that guessed is held by both.
+        let checked = throttle.hasRecentFailures(address) ? subjects : [address]
+        if case .lockedOut(let seconds) = throttle.verdict(for: checked) {
             throw Self.lockedOut(seconds)
         }
         if let token = body.token {

@@ -58,10 +58,13 @@ struct SubsonicRoutes: RouteCollection {
             guard call.endpoint.requiresAuthentication else { return try answer(call, for: .anonymous, request: request) }
             // The sign-in's throttle, shared with `POST /api/login`: the client's address and
             // the name tried, so ten wrong guesses a minute is the most either gets, whichever
-            // door they knock on.
-            var subjects = [LoginThrottle.Subject.client(request.remoteAddress)]
+            // door they knock on. As there, a name locked out by guesses stays open to
+            // addresses that have not guessed wrong: the user's own phone keeps playing.
+            let address = LoginThrottle.Subject.client(request.remoteAddress)
+            var subjects = [address]
             if let name = call.parameters.first("u") { subjects.append(.user(named: String(name.prefix(256)))) }
-            if case .lockedOut(let seconds) = throttle.verdict(for: subjects) {
+            let checked = throttle.hasRecentFailures(address) ? subjects : [address]
+            if case .lockedOut(let seconds) = throttle.verdict(for: checked) {
                 return lockedOut(seconds, call: call)
             }
             switch try authenticate(call) {
