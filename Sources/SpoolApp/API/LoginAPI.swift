@@ -85,7 +85,7 @@ struct LoginAPI: RouteCollection {
         }
         routes.post("/api/me/keys", .listener) { request, user in
             let body = try request.decodeJSON(KeyRequest.self)
-            let (secret, key) = try credentials.createKey(for: user, label: body.label)
+            let (secret, key) = try credentials.createKey(for: user, label: body.label, scope: body.scope ?? .all)
             return .json(KeyRepresentation(key, secret: secret), status: 201)
         }
         routes.delete("/api/me/keys/{id}", .listener) { request, user in
@@ -162,6 +162,8 @@ struct LoginAPI: RouteCollection {
 
     private struct KeyRequest: Decodable {
         let label: String
+        /// `feeds`: a key for podcast feed URLs only (issue 18).
+        let scope: ApiKeyScope?
     }
 }
 
@@ -206,11 +208,13 @@ struct KeyRepresentation: Encodable, Sendable {
     let label: String
     let createdAt: Date
     let lastUsedAt: Date?
+    let scope: String
     let key: String?
 
     init(_ key: ApiKey, secret: String?) {
         id = key.id ?? 0
         label = key.label
+        scope = key.scope.rawValue
         createdAt = key.createdAt
         lastUsedAt = key.lastUsedAt
         self.key = secret

@@ -167,8 +167,14 @@ extension HTTPServer {
             response = internalError(for: request, detail: detail).response
         }
         requestsInFlight -= 1
-        watcher.requestsInFlight -= 1
-        send(response, to: reference, method: request.method.rawValue, path: request.path, route: route, start: start)
+        if case .stream(let stream) = response.body, response.sendsBody(to: request.method.rawValue) {
+            // Still in flight for the guard until the stream's last chunk (`endStream`).
+            send(response, to: reference, method: request.method.rawValue, path: request.path, route: route, start: start)
+            startStream(stream, status: response.status, request: reference.pointer, watcher: watcher)
+        } else {
+            watcher.requestsInFlight -= 1
+            send(response, to: reference, method: request.method.rawValue, path: request.path, route: route, start: start)
+        }
         if isDraining && requestsInFlight == 0 { finish() }
     }
 
@@ -182,7 +188,9 @@ extension HTTPServer {
             evhttp_add_header(headers, name, value)
         }
         let length = response.bodyLength
-        if method == "HEAD" || response.status == 304 || response.status == 204 {
+        if case .stream = response.body, response.sendsBody(to: method) {
+            // Status, headers and chunks are sent by `startStream`, which the caller runs next.
+        } else if !response.sendsBody(to: method) {
             if method == "HEAD" && response.headers["Content-Length"] == nil {
                 evhttp_add_header(headers, "Content-Length", String(length))
             }
@@ -195,6 +203,8 @@ extension HTTPServer {
                 break
             case .bytes(let bytes):
                 bytes.withUnsafeBytes { _ = evbuffer_add(buffer, $0.baseAddress, $0.count) }
+            case .stream:
+                break   // sent by startStream
             case .file(let descriptor, let offset, let length):
                 // sendfile only happens for buffers that drain to a socket. Not under TLS: the
                 // OpenSSL bufferevent reads the bytes itself, and an unmapped sendfile segment
@@ -252,7 +262,7 @@ extension HTTPServer {
     /// client fetching a long file slower than the timeout would be cut off mid-body. While a
     /// large body is sent, only a write timeout applies (it fires only when the client stops
     /// taking bytes); the usual timeouts come back when the reply is complete.
-    private func relaxTimeoutsWhileSending(_ request: OpaquePointer) {
+    func relaxTimeoutsWhileSending(_ request: OpaquePointer) {
         guard let connection = evhttp_request_get_connection(request),
               let event = evhttp_connection_get_bufferevent(connection) else { return }
         var write = timeval(tv_sec: configuration.timeoutSeconds, tv_usec: 0)
@@ -270,6 +280,11 @@ extension HTTPServer {
 }
 
 extension HTTPResponse {
+    /// Whether a body goes out at all: never to HEAD, never with 304 or 204.
+    func sendsBody(to method: String) -> Bool {
+        method != "HEAD" && status != 304 && status != 204
+    }
+
     /// The body as text, when it is bytes (for logging a response that is replaced).
     var bodyText: String? {
         if case .bytes(let bytes) = body { return String(decoding: bytes, as: UTF8.self) }
