@@ -199,15 +199,22 @@ enum YtDlpOptionsFromSettings {
 final class ShutdownSignals: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
 
+    /// Returns once both sources are registered: `resume()` registers a source later, on
+    /// Dispatch's manager thread, and a SIGTERM arriving in between met `SIG_IGN` and was lost
+    /// (a server stopped right after its "listening" line ran on; seen under load in CI).
     init(handler: @escaping @Sendable (String) -> Void) {
         let queue = DispatchQueue(label: "spool.signals")
+        let registered = DispatchGroup()
         sources = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")].map { number, name in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { handler(name) }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
             return source
         }
+        _ = registered.wait(timeout: .now() + 10)
     }
 
     func cancel() {
