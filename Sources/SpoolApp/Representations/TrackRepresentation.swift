@@ -100,12 +100,19 @@ struct TrackRepresentation: Encodable, Sendable {
     }
 }
 
-/// A page of tracks; `next_before` is an opaque cursor (null on the last page).
+/// A page of tracks (the library, the trash, the likes); `next_before` is an opaque cursor
+/// (null on the last page).
 struct TrackPage: Encodable {
     let tracks: [TrackRepresentation]
-    /// How many tracks match the filters in all.
+    /// How many tracks the list holds in all (matching the filters).
     let total: Int
     let nextBefore: String?
+
+    init(_ page: ListPage<LibraryTrack>) {
+        tracks = page.items.map(TrackRepresentation.init)
+        total = page.total ?? page.items.count
+        nextBefore = page.next?.token
+    }
 
     private enum CodingKeys: String, CodingKey { case tracks, total, nextBefore }
 

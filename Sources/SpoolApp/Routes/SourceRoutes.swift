@@ -16,8 +16,9 @@ struct SourceRoutes: RouteCollection {
     func register(on routes: inout Routes) {
         for collection in ["sources", "channels"] {
             let base = "/api/\(collection)"
-            routes.get(base) { _ in
-                .json([collection: try sources.list().map(SourceRepresentation.init)])
+            routes.get(base) { request in
+                let page = try sources.list(after: try request.cursor(), limit: try request.pageLimit())
+                return .json(SourcesReply(key: collection, sources: page.items.map(SourceRepresentation.init), nextBefore: page.next?.token))
             }
             routes.post(base) { request in try add(request) }
             routes.get(base + "/{id}") { request in
@@ -44,7 +45,7 @@ struct SourceRoutes: RouteCollection {
         routes.get("/api/sources/{id}/entries") { request in
             let page = try sources.entries(
                 of: try request.idParameter(), skippedOnly: try request.boolean("skipped"),
-                after: try request.cursor(), limit: try request.integer("limit", default: 100, in: 1...500))
+                after: try request.cursor(), limit: try request.pageLimit())
             return .json(EntriesReply(entries: page.items.map(SourceEntryRepresentation.init), nextBefore: page.next?.token))
         }
         routes.post("/api/sources/{id}/redownload") { request in
@@ -157,6 +158,26 @@ struct SourceRoutes: RouteCollection {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(entries, forKey: .entries)
             try container.encode(nextBefore, forKey: .nextBefore)
+        }
+    }
+
+    /// A page of sources under `sources` (or `channels`, the first API's key).
+    private struct SourcesReply: Encodable {
+        let key: String
+        let sources: [SourceRepresentation]
+        let nextBefore: String?
+
+        private struct Key: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(sources, forKey: Key(stringValue: key))
+            try container.encode(nextBefore, forKey: Key(stringValue: "nextBefore"))
         }
     }
 

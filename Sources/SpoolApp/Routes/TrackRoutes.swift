@@ -33,21 +33,20 @@ struct TrackRoutes: RouteCollection {
         routes.post("/api/tracks/{id}/restore") { request in
             .json(TrackRepresentation(try trash.restore(try request.idParameter())))
         }
-        routes.get("/api/trash") { _ in
-            let tracks = try library.trash()
-            return .json(TrashReply(tracks: tracks.map(TrackRepresentation.init), total: tracks.count))
+        routes.get("/api/trash") { request in
+            let page = try library.trash(after: try request.cursor(), limit: try request.pageLimit())
+            return .json(TrackPage(page))
         }
         routes.post("/api/tracks/bulk") { request in try bulk(request) }
         routes.delete("/api/trash") { _ in .json(["purged": try trash.purgeAll()]) }
-        routes.get("/api/playlists/likes") { _ in
-            .json(["tracks": try library.likes().map(TrackRepresentation.init)])
+        routes.get("/api/playlists/likes") { request in
+            .json(TrackPage(try library.likes(after: try request.cursor(), limit: try request.pageLimit())))
         }
         routes.get("/api/history") { request in
-            let limit = try request.integer("limit", default: 50, in: 1...500)
-            let plays = try library.history(limit: limit)
-            return .json(HistoryReply(plays: plays.map {
+            let page = try library.history(after: try request.cursor(), limit: try request.pageLimit())
+            return .json(HistoryReply(plays: page.items.map {
                 .init(track: TrackRepresentation($0.track), playedAt: $0.playedAt, position: $0.position)
-            }))
+            }, nextBefore: page.next?.token))
         }
     }
 
@@ -64,18 +63,12 @@ struct TrackRoutes: RouteCollection {
         }
         filter.trashed = try request.boolean("trashed")
         filter.sort = try request.oneOf("sort", TrackLibrary.Sort.self) ?? .newest
-        filter.limit = try request.integer("limit", default: 100, in: 1...500)
+        filter.limit = try request.pageLimit()
         filter.after = try request.cursor()
-        let page = try library.tracks(filter)
-        return .json(TrackPage(tracks: page.tracks.map(TrackRepresentation.init), total: page.total, nextBefore: page.next?.token))
+        return .json(TrackPage(try library.tracks(filter)))
     }
 
     private struct RatingRequest: Decodable { let value: Int }
-
-    private struct TrashReply: Encodable {
-        let tracks: [TrackRepresentation]
-        let total: Int
-    }
 
     private struct BulkRequest: Decodable {
         let action: String
@@ -123,5 +116,15 @@ struct TrackRoutes: RouteCollection {
     private struct HistoryReply: Encodable {
         struct Play: Encodable { let track: TrackRepresentation; let playedAt: Date; let position: Double? }
         let plays: [Play]
+        let nextBefore: String?
+
+        private enum CodingKeys: String, CodingKey { case plays, nextBefore }
+
+        /// `next_before` is `null` on the last page rather than missing.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(plays, forKey: .plays)
+            try container.encode(nextBefore, forKey: .nextBefore)
+        }
     }
 }

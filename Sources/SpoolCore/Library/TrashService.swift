@@ -95,11 +95,8 @@ public struct TrashService: Sendable {
     /// most `limit` per call. Tombstones stay, so channel re-syncs still skip the videos.
     @discardableResult
     public func purge(deletedBefore cutoff: Date? = nil, limit: Int = 500) throws -> Int {
-        let victims = try database.read { db in
-            try Int64.fetchAll(db, sql: """
-                SELECT id FROM tracks WHERE deleted_at IS NOT NULL AND deleted_at <= ? ORDER BY deleted_at LIMIT ?
-                """, arguments: [(cutoff ?? Date.distantFuture).timeIntervalSince1970, limit])
-        }
+        let query = Self.purgeQuery(deletedBefore: cutoff, limit: limit)
+        let victims = try database.read { db in try Int64.fetchAll(db, sql: query.sql, arguments: query.arguments) }
         guard !victims.isEmpty else { return 0 }
         let purged = try locks.withLocks(victims) {
             try database.write(priority: .background) { db in try TrackStore.deleteTrashed(victims, db) }
@@ -110,6 +107,12 @@ public struct TrashService: Sendable {
             hub.publish(.trackPurged(trackId: track.id!))
         }
         return purged.count
+    }
+
+    /// The oldest trashed tracks, deleted before `cutoff`: a range of `tracks_trash`.
+    static func purgeQuery(deletedBefore cutoff: Date?, limit: Int) -> ListQuery {
+        ListQuery("SELECT id FROM tracks WHERE deleted_at IS NOT NULL AND deleted_at <= ? ORDER BY deleted_at LIMIT ?",
+                  [(cutoff ?? Date.distantFuture).timeIntervalSince1970, limit])
     }
 
     /// Purges everything in the trash, in batches.
