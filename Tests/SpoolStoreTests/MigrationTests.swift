@@ -224,6 +224,50 @@ final class MigrationTests: XCTestCase {
         }, "one active sync per source, under its new name")
     }
 
+    /// v7 on a populated v6 database: the counters start equal to a count of the rows, and the
+    /// triggers keep them so from the first write on — also through a table rebuild, which
+    /// used to drop a table's triggers with it (the search index's would have gone too).
+    func testV7CountsWhatIsThereAndKeepsCountingThroughARebuild() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        do {
+            let old = try SpoolDatabase(options: DatabaseOptions(path: path))
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v4_sync_guard_and_error_causes")
+            try old.pool.write { db in try Self.populate(db) }
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v6_names_tags_moves")
+            try old.pool.write { db in
+                try db.execute(sql: """
+                    UPDATE tracks SET deleted_at = 1, rating = 1 WHERE id <= 3;
+                    UPDATE jobs SET status = 'failed' WHERE id <= 5;
+                    UPDATE source_entries SET skip_reason = 'Filtered' WHERE video_id IN ('v1', 'v2');
+                    """)
+            }
+            try old.close()
+        }
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path))
+        try database.migrate()
+        try assertIntegrity(database)
+        func assertCounted(_ moment: String) throws {
+            let (stored, recounted) = try database.read { db in (try StoredCounts.stored(db), try StoredCounts.recounted(db)) }
+            XCTAssertEqual(stored, recounted, moment)
+        }
+        try assertCounted("after the migration")
+        try database.read { db in
+            XCTAssertEqual(try StoredCounts.tracks(db, trashed: false), 47)
+            XCTAssertEqual(try StoredCounts.tracks(db, owner: 1, trashed: true, rating: 1), 3)
+            XCTAssertEqual(try StoredCounts.jobsByStatus(db, owner: 1)[.failed], 5)
+            XCTAssertEqual(try StoredCounts.owners(db, [1])[1]?["skipped/"], 2)
+        }
+        try database.write { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'pending' WHERE id = 10")
+            // A later migration that rebuilds `jobs` (a new status, say) keeps its triggers.
+            try TableRebuild.rebuild("jobs", in: db) { $0 }
+            try db.execute(sql: "UPDATE jobs SET status = 'cancelled' WHERE id = 11; DELETE FROM jobs WHERE id = 12")
+        }
+        try assertCounted("after writes around a rebuild of jobs")
+        XCTAssertEqual(try database.read { try StoredCounts.jobsByStatus($0)[.cancelled] }, 1)
+    }
+
     // MARK: - Helpers
 
     /// Rows as a v1 database holds them, written with SQL of that schema (today's records have

@@ -31,7 +31,8 @@ public struct TrashService: Sendable {
     }
 
     /// Moves a track to the trash. Deleting a trashed track returns it unchanged.
-    public func delete(_ id: Int64) throws -> Deletion {
+    /// - Parameter work: the housekeeping doing it (retention), whose writer hold is measured.
+    public func delete(_ id: Int64, work: HousekeepingWork? = nil) throws -> Deletion {
         try locks.withLock(id) {
             guard let current = try database.read({ try LibraryTrack.fetch($0, id: id) }) else {
                 throw DomainError.notFound("No track with id \(id).")
@@ -39,7 +40,7 @@ public struct TrashService: Sendable {
             guard current.track.deletedAt == nil else { return Deletion(track: current, fileWasMissing: false) }
             try requireWritable(current.track, toTrash: true)
             let trashPath = paths.trashPath(trackId: id, filePath: current.track.filePath)
-            let marked = try database.write { db -> LibraryTrack? in
+            let marked = try database.write(work: work) { db -> LibraryTrack? in
                 guard try TrackStore.markTrashed(id, trashPath: trashPath, db) != nil else { return nil }
                 return try LibraryTrack.fetch(db, id: id)
             }
@@ -99,7 +100,7 @@ public struct TrashService: Sendable {
         let victims = try database.read { db in try Int64.fetchAll(db, sql: query.sql, arguments: query.arguments) }
         guard !victims.isEmpty else { return 0 }
         let purged = try locks.withLocks(victims) {
-            try database.write(priority: .background) { db in try TrackStore.deleteTrashed(victims, db) }
+            try database.write(priority: .background, work: .purgeTrash) { db in try TrackStore.deleteTrashed(victims, db) }
         }
         FaultInjection.crashIfRequested(after: "purge_rows")
         for track in purged {

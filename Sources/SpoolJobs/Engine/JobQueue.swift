@@ -653,7 +653,7 @@ public final class JobQueue: Sendable {
         var total = 0
         while true {
             let batch = Self.clearQuery(statuses, sourceId: sourceId, limit: 500)
-            let deleted = try database.write(priority: .background) { db -> Int in
+            let deleted = try database.write(priority: .background, work: .clearJobs) { db -> Int in
                 try db.execute(sql: "DELETE FROM jobs WHERE id IN (\(batch.sql))", arguments: batch.arguments)
                 return db.changesCount
             }

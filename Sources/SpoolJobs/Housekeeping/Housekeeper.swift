@@ -53,7 +53,7 @@ public final class Housekeeper: Sendable {
         var pruned = 0
         while isIdle() {
             let batch = Self.pruneQuery(finishedBefore: cutoff, limit: batchSize)
-            let deleted = try database.write(priority: .background) { db -> Int in
+            let deleted = try database.write(priority: .background, work: .pruneJobs) { db -> Int in
                 try db.execute(sql: "DELETE FROM jobs WHERE id IN (\(batch.sql))", arguments: batch.arguments)
                 return db.changesCount
             }
