@@ -31,6 +31,7 @@ public final class SpoolApplication: Sendable {
             TestJobs.register(on: domain.workers, settings: settings)
         }
         self.live = LiveFeed(hub: domain.events, allowedOrigins: settings.allowedOrigins)
+        JSONCoding.writer.store(settings.jsonWriter, ordering: .relaxed)
     }
 
     /// The domain's configuration from the settings.

@@ -58,6 +58,9 @@ public struct Settings: Sendable {
     public var tls: TLSFiles?
     public var maximumConnections: Int
     public var httpTimeoutSeconds: Int
+    /// List replies write their own JSON (`JSONWritable`); false sends every reply through
+    /// `JSONEncoder` (the scale benchmark's reference).
+    public var jsonWriter: Bool
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
 
@@ -164,6 +167,7 @@ public struct Settings: Sendable {
         .init("TLS_KEY", "", .path, "PEM private key of TLS_CERT."),
         .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open HTTP connections at most (WebSocket clients not counted); more get 503."),
         .init("HTTP_TIMEOUT_SECONDS", "60", .integer(1...3600), "Idle and read timeout of a connection; a long media reply only times out when the client stops reading."),
+        .init("JSON_WRITER", "1", .integer(0...1), "0 encodes every reply with Foundation's JSONEncoder instead of the list replies' own writer (the same bytes, about 4x the CPU; the reference of scripts/bench/scale.py)."),
         .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
     ]
 
@@ -237,6 +241,7 @@ public struct Settings: Sendable {
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS"),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
+            jsonWriter: try reader.integer("JSON_WRITER") == 1,
             testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1)
         // A heartbeat as slow as the lease would let every running job expire into a zombie.
         guard settings.jobHeartbeatSeconds < settings.jobLeaseSeconds else {

@@ -22,7 +22,7 @@ struct JobRoutes: RouteCollection {
         routes.post("/api/jobs/retry") { request in try bulkRetry(request) }
     }
 
-    private struct ListReply: Encodable {
+    struct ListReply: Encodable, JSONWritable {
         let jobs: [JobRepresentation]
         let nextBefore: String?
         let counts: [String: Int]
@@ -35,6 +35,20 @@ struct JobRoutes: RouteCollection {
             try container.encode(jobs, forKey: .jobs)
             try container.encode(nextBefore, forKey: .nextBefore)
             try container.encode(counts, forKey: .counts)
+        }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("counts")
+                w.object { w in
+                    for status in JobStatus.allCases.map(\.rawValue).sorted() {
+                        guard let count = counts[status] else { continue }
+                        w.key(status); w.int(count)
+                    }
+                }
+                w.key("jobs"); w.array(jobs)
+                w.key("next_before"); w.string(nextBefore)
+            }
         }
     }
 

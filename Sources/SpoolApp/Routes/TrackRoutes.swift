@@ -113,7 +113,7 @@ struct TrackRoutes: RouteCollection {
         let fileWasMissing: Bool
     }
 
-    private struct HistoryReply: Encodable {
+    struct HistoryReply: Encodable, JSONWritable {
         struct Play: Encodable { let track: TrackRepresentation; let playedAt: Date; let position: Double? }
         let plays: [Play]
         let nextBefore: String?
@@ -125,6 +125,21 @@ struct TrackRoutes: RouteCollection {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(plays, forKey: .plays)
             try container.encode(nextBefore, forKey: .nextBefore)
+        }
+
+        /// A play without a position leaves it out, as the synthesized `Encodable` does.
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("next_before"); w.string(nextBefore)
+                w.key("plays")
+                w.array(plays) { w, play in
+                    w.object { w in
+                        w.key("played_at"); w.date(play.playedAt)
+                        if let position = play.position { w.key("position"); w.double(position) }
+                        w.key("track"); play.track.write(to: &w)
+                    }
+                }
+            }
         }
     }
 }
