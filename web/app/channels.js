@@ -1,7 +1,7 @@
 // /channels — add a channel (saying honestly when it is already there or cannot be listed),
 // and each channel as a card that follows its sync live: "Downloading 37 of 120", counts that
 // link to the tracks and jobs behind them, play, sync now, remove.
-import { get, api, post, del } from './api.js';
+import { get, api, post, del, getAll } from './api.js';
 import { explainChannel, problemView, requestMessage } from './errors.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
@@ -265,9 +265,8 @@ export function mount(root) {
     controller.abort();
     controller = new AbortController();
     try {
-      const data = await get('/api/channels', null, { signal: controller.signal });
+      const items = await getAll('/api/channels', 'channels', {}, { signal: controller.signal });
       loadFailed = false;
-      const items = (data && data.channels) || [];
       const ids = new Set(items.map((c) => c.id));
       for (const id of [...channels.keys()]) if (!ids.has(id)) remove(id);
       if (!items.length) { setChildren(list, placeholder('No channels yet. Add one above.')); return; }

@@ -6,7 +6,7 @@
 // Counts are the server's: every `/api/jobs` reply carries all nine, and every change is
 // followed by a cheap refetch (`limit=1`), never by local arithmetic that could drift.
 // Rows change over the WebSocket (job.status, job.progress), never by polling.
-import { get, post } from './api.js';
+import { get, post, getAll } from './api.js';
 import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
@@ -17,6 +17,7 @@ import {
   h, setChildren, setBusy, withBusy, badge, placeholder, timeEl, reconcile,
   formatBytes, formatDuration, formatAbsolute, debounce,
 } from './ui.js';
+import { windowed } from './windowed.js';
 
 const PAGE = 100;
 const WAITING_PAGE = 500; // all waiting jobs up to this many, so positions in line are exact
@@ -79,6 +80,13 @@ export function mount(root) {
   const flatList = h('ul', { class: 'job-list', dataset: { testid: 'job-flat-list' } });
   const loadMore = h('button', { type: 'button', class: 'btn', hidden: true, dataset: { testid: 'jobs-load-more' }, onclick: (e) => withBusy(e.currentTarget, () => fetchFlat(true)) }, 'Load more');
   const flat = h('div', { class: 'job-flat' }, flatList, h('div', { class: 'load-more' }, loadMore));
+  // One status can hold 300,000 jobs: its list is windowed and loads the next page as the
+  // user scrolls toward the end (the button stays for the keyboard).
+  let flatFetching = null;
+  const flatRows = windowed(flatList, {
+    key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j),
+    nearEnd: () => { if (filter && nextBefore !== null && nextBefore !== undefined && !flatFetching && !loadFailed) fetchFlat(true).catch(() => {}); },
+  });
   const details = h('dialog', { class: 'dialog dialog-wide', 'aria-labelledby': 'job-details-title', dataset: { testid: 'job-details' } });
   details.addEventListener('close', () => { detailsId = null; });
 
@@ -296,8 +304,8 @@ export function mount(root) {
 
   function renderFlat() {
     const items = [...jobs.values()].filter((j) => j.status === filter && matchesChannel(j)).sort((a, b) => b.id - a.id);
-    reconcile(flatList, items, { key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j) });
-    if (!items.length) flatList.append(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${channelFilter ? ' of this channel' : ''}.`));
+    flatRows.setEmpty(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${channelFilter ? ' of this channel' : ''}.`));
+    flatRows.set(items);
     loadMore.hidden = nextBefore === null || nextBefore === undefined;
   }
 
@@ -392,7 +400,13 @@ export function mount(root) {
     }
   }
 
-  async function fetchFlat(more = false) {
+  function fetchFlat(more = false) {
+    if (more && flatFetching) return flatFetching;
+    flatFetching = loadFlat(more).finally(() => { flatFetching = null; });
+    return flatFetching;
+  }
+
+  async function loadFlat(more) {
     const { signal } = controller;
     const data = await get('/api/jobs', { status: filter, limit: PAGE, before: more ? nextBefore : null }, { signal });
     if (signal.aborted) return;
@@ -410,6 +424,7 @@ export function mount(root) {
     nextBefore = null;
     finishedLoaded = false;
     const target = filter ? flatList : running.list;
+    if (filter) flatRows.set([]);
     setChildren(target, h('li', { class: 'placeholder' }, 'Loading jobs…'));
     try {
       if (filter) await fetchFlat(false); else await loadSections();
@@ -448,9 +463,9 @@ export function mount(root) {
 
   async function loadChannels() {
     try {
-      const data = await get('/api/channels');
+      const all = await getAll('/api/channels', 'channels');
       channels.clear();
-      for (const c of (data && data.channels) || []) channels.set(c.id, c);
+      for (const c of all) channels.set(c.id, c);
       setChildren(channelSelect, h('option', { value: '' }, 'All channels'),
         [...channels.values()].map((c) => h('option', { value: String(c.id) }, c.title || c.url)));
       channelSelect.value = channelFilter;
@@ -550,6 +565,7 @@ export function mount(root) {
     reloadWaitingSoon.cancel();
     loadChannelsSoon.cancel();
     off();
+    flatRows.destroy();
     if (details.open) details.close();
   };
 }

@@ -3,7 +3,11 @@
 // tracks, a search result, the history), likes and dislikes visible at a glance, multi-select
 // (like, dislike, add to queue, delete), and the views History (?view=history) and Trash
 // (?view=trash, restore and "Empty trash").
-import { get, del } from './api.js';
+//
+// Every view is windowed (windowed.js): however many tracks are loaded, only the rows near the
+// viewport are in the DOM, and the next page (by cursor) loads as the user scrolls toward the
+// end. The count is the server's (`total`, kept by the database).
+import { get, del, getAll } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
@@ -14,10 +18,9 @@ import {
 import {
   h, setChildren, withBusy, debounce, confirmDialog, placeholder, replaceKeepingFocus, formatDuration, timeEl,
 } from './ui.js';
+import { windowed } from './windowed.js';
 
 const PAGE = 200;
-const COUNT_PAGE = 500; // the count walks the list in pages this big (see countAll)
-const COUNT_PAGES_MAX = 20; // … at most this many: beyond 10,000 tracks it says "10,000+"
 
 const number = new Intl.NumberFormat();
 
@@ -31,9 +34,10 @@ export function mount(root) {
     rating: params.get('rating') || '',
     sort: params.get('sort') || 'newest',
   };
-  const tracks = new Map(); // id → Track, in list order (Map keeps insertion order)
   const channels = new Map(); // id → Channel (for names and the per-channel count)
   let nextBefore = null;
+  let fetching = null; // the page being loaded, if any
+  const historySeen = new Set(); // history: one row per track, at its latest play
   let controller = new AbortController();
   let loadFailed = false;
   let total = null; // the real count of the current list, or null while unknown
@@ -78,7 +82,20 @@ export function mount(root) {
     field('library-sort', 'Sort', sortSelect));
 
   const summary = h('p', { class: 'small muted', dataset: { testid: 'library-summary' }, 'aria-live': 'polite' });
-  const list = h('ul', { class: 'track-list', dataset: { testid: 'track-list' }, 'aria-label': 'Tracks' });
+  const list = h('ul', { id: 'track-list', class: 'track-list', dataset: { testid: 'track-list' }, 'aria-label': 'Tracks' });
+  // The loaded tracks in list order (and "moved to the trash" rows in their place); `tracks`
+  // reads them by id.
+  const rows = windowed(list, {
+    render: (item) => item.undoRow || renderRow(item),
+    key: (item) => (item.undoRow ? `undo-${item.id}` : item.id),
+    nearEnd: () => { if (nextBefore !== null && nextBefore !== undefined && !fetching && !loadFailed) fetchPage(true); },
+  });
+  const tracks = {
+    get: (id) => rows.get(id),
+    has: (id) => rows.has(id),
+    get size() { return rows.items().filter((item) => !item.undoRow).length; },
+    values: () => rows.items().filter((item) => !item.undoRow),
+  };
   const loadMore = h('button', { type: 'button', class: 'btn', hidden: true, dataset: { testid: 'library-load-more' }, onclick: (e) => withBusy(e.currentTarget, () => fetchPage(true)) }, 'Load more');
 
   // ---- multi-select bar ----
@@ -221,34 +238,30 @@ export function mount(root) {
   }
 
   function rowOf(id) {
-    return list.querySelector(`[data-track-id="${id}"]`);
+    return rows.rowOf(id);
   }
 
   function upsert(track, { index = null } = {}) {
     const old = tracks.get(track.id);
     if (old && old.played_at && !track.played_at) track = { ...track, played_at: old.played_at };
-    tracks.set(track.id, track);
-    const existing = rowOf(track.id);
-    const row = renderRow(track);
-    if (existing) {
-      replaceKeepingFocus(existing, row);
-      return;
-    }
-    list.querySelector('.placeholder')?.remove();
-    list.insertBefore(row, index === null ? list.firstChild : list.children[index] || null);
+    if (rows.update(track, replaceKeepingFocus)) return;
+    rows.insert(index === null ? 0 : index, track);
     if (total !== null) total += 1;
     renderSummary();
   }
 
   function removeRow(id, { replaceWith = null } = {}) {
     const row = rowOf(id);
-    const index = row ? [...list.children].indexOf(row) : -1;
     // Keep keyboard focus in the list: move it to the next row's first control.
     const nextFocus = row && row.contains(document.activeElement) && !replaceWith ? (row.nextElementSibling || row.previousElementSibling) : null;
-    if (row && replaceWith) row.replaceWith(replaceWith); else row?.remove();
-    if (tracks.delete(id) && total !== null) total = Math.max(0, total - 1);
+    const index = rows.indexOf(id);
+    if (index >= 0) {
+      rows.remove(id);
+      if (replaceWith) rows.insert(index, { id, undoRow: replaceWith });
+      if (total !== null) total = Math.max(0, total - 1);
+    }
     selected.delete(id);
-    nextFocus?.querySelector('button')?.focus();
+    if (nextFocus?.isConnected) nextFocus.querySelector('button')?.focus();
     renderSummary();
     return index;
   }
@@ -259,7 +272,7 @@ export function mount(root) {
     if (!result) return;
     player.forgetTrack(track.id, { skipCurrent: true });
     let undoRow = null;
-    const dismiss = () => { clearTimeout(timer); undoRow?.remove(); };
+    const dismiss = () => { clearTimeout(timer); if (undoRow) rows.remove(`undo-${track.id}`); };
     const run = registerUndo([track.id], async () => {
       const restored = await restore(track, result.undo, { quiet: true });
       if (restored && state.view === 'library' && !tracks.has(restored.id)) upsert(restored, { index: Math.max(0, index) });
@@ -269,7 +282,7 @@ export function mount(root) {
       h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: `track-undo-${track.id}` }, onclick: run }, 'Undo'));
     const index = removeRow(track.id, { replaceWith: undoRow });
     if (index < 0) undoRow = null;
-    else undoRow.querySelector('button').focus({ preventScroll: true });
+    else if (undoRow.isConnected) undoRow.querySelector('button').focus({ preventScroll: true });
     const timer = setTimeout(dismiss, UNDO_MS);
   }
 
@@ -301,7 +314,7 @@ export function mount(root) {
     selecting = on;
     if (!on) selected.clear();
     selectToggle.setAttribute('aria-pressed', String(on));
-    for (const track of tracks.values()) { const row = rowOf(track.id); if (row) row.replaceWith(renderRow(track)); }
+    rows.refresh();
     renderBulk();
     if (on) bulkBar.querySelector('button')?.focus();
   }
@@ -315,7 +328,7 @@ export function mount(root) {
   }
 
   function selectAll() {
-    for (const id of tracks.keys()) selected.add(id);
+    for (const track of tracks.values()) selected.add(track.id);
     setSelecting(true);
   }
 
@@ -336,7 +349,7 @@ export function mount(root) {
 
   async function bulkDelete() {
     const items = chosen();
-    const positions = new Map(items.map((t) => [t.id, [...list.children].indexOf(rowOf(t.id))]));
+    const positions = new Map(items.map((t) => [t.id, rows.indexOf(t.id)]));
     const results = await inBatches(items, (track) => trashTrack(track));
     const done = items.filter((_, i) => results[i]);
     for (const track of done) { player.forgetTrack(track.id, { skipCurrent: true }); removeRow(track.id); }
@@ -356,13 +369,18 @@ export function mount(root) {
   function pagedSource() {
     // The queue continues with the next pages of this very list (same filters and sort).
     const query = { q: state.q, channel: state.channel, rating: state.rating, sort: state.sort };
-    let cursor = nextBefore;
     const href = location.pathname + location.search;
+    // Continues where the list has loaded to: the pages this view loads meanwhile are taken
+    // from it, later ones fetched by the queue itself.
+    let cursor = nextBefore;
+    let taken = tracks.size;
     return {
       kind: state.view === 'history' ? 'history' : state.channel && !state.q && !state.rating ? 'channel' : 'library',
       label: describe(),
       href,
       more: state.view !== 'library' || cursor === null || cursor === undefined ? null : async () => {
+        const loaded = tracks.values();
+        if (loaded.length > taken) { const fresh = loaded.slice(taken); taken = loaded.length; cursor = nextBefore; return fresh; }
         if (cursor === null || cursor === undefined) return [];
         const data = await get('/api/tracks', { ...query, limit: PAGE, before: cursor });
         cursor = data.next_before ?? null;
@@ -372,13 +390,13 @@ export function mount(root) {
   }
 
   function playFrom(i) {
-    const all = [...tracks.values()];
+    const all = tracks.values();
     if (!all.length) return;
     player.playList(all, i, pagedSource());
   }
 
   function playTrack(id) {
-    playFrom([...tracks.keys()].indexOf(id));
+    playFrom(tracks.values().findIndex((track) => track.id === id));
   }
 
   const offPlayer = player.subscribe((what) => {
@@ -392,84 +410,62 @@ export function mount(root) {
     if (playingId !== undefined && tracks.has(playingId) && !rowOf(playingId)?.classList.contains('is-playing')) upsert(tracks.get(playingId));
   });
 
-  // ---- loading and counting ----
+  // ---- loading ----
   function renderSummary() {
     const more = nextBefore !== null && nextBefore !== undefined;
     loadMore.hidden = !more;
     const noun = state.view === 'trash' ? 'in the trash' : state.view === 'history' ? 'recently played' : 'tracks';
-    if (!more) total = tracks.size; // everything is loaded: the count is exact
-    const count = total === null || countCapped ? `${number.format(Math.max(total ?? 0, tracks.size))}+` : number.format(total);
-    summary.textContent = tracks.size ? `${count} ${noun}${more ? ` · showing ${number.format(tracks.size)}` : ''}` : '';
+    if (!more && state.view === 'history') total = tracks.size; // everything is loaded: the count is exact
+    const shown = tracks.size;
+    const count = total === null ? `${number.format(shown)}+` : number.format(Math.max(total, shown));
+    summary.textContent = shown ? `${count} ${noun}${more ? ` · showing ${number.format(shown)}` : ''}` : '';
     summary.dataset.total = total === null ? '' : String(total);
-    playAll.disabled = !tracks.size;
-    selectToggle.disabled = !tracks.size && !selecting;
-    if (!tracks.size && !list.querySelector('.placeholder') && !list.querySelector('.track-undo')) {
-      list.append(placeholder(state.view === 'trash' ? 'The trash is empty.'
+    playAll.disabled = !shown;
+    selectToggle.disabled = !shown && !selecting;
+    if (!rows.length) {
+      rows.setEmpty(placeholder(state.view === 'trash' ? 'The trash is empty.'
         : state.view === 'history' ? 'Nothing played yet.'
           : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a channel to fill it.'));
     }
-    if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !tracks.size;
+    if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !shown;
   }
 
-  let countCapped = false;
-  /**
-   * The real size of a list longer than one page. The API has no total yet (see the roadmap),
-   * so a channel-only filter takes the channel's own count and anything else walks the list in
-   * pages of 500, at most 20.
-   */
-  async function countAll(signal) {
-    if (state.view !== 'library') return;
-    if (state.channel && !state.q && !state.rating && channels.has(Number(state.channel))) {
-      total = channels.get(Number(state.channel)).counts?.downloaded ?? null;
-      renderSummary();
-      return;
-    }
-    let count = 0;
-    let cursor = 0;
-    for (let page = 0; page < COUNT_PAGES_MAX; page++) {
-      const data = await get('/api/tracks', { q: state.q, channel: state.channel, rating: state.rating, sort: state.sort, limit: COUNT_PAGE, before: cursor || null }, { signal });
-      count += (data.tracks || []).length;
-      cursor = data.next_before;
-      if (cursor === null || cursor === undefined) break;
-    }
-    if (signal.aborted) return;
-    countCapped = cursor !== null && cursor !== undefined;
-    total = count;
-    renderSummary();
+  /** Loads the first page (`more` false) or the next one, by cursor. */
+  function fetchPage(more = false) {
+    if (more && fetching) return fetching;
+    fetching = loadPage(more).finally(() => { fetching = null; });
+    return fetching;
   }
 
-  async function fetchPage(more = false) {
+  async function loadPage(more) {
     const { signal } = controller;
+    const before = more ? nextBefore : null;
     try {
       let data;
       if (state.view === 'trash') {
-        data = await get('/api/trash', null, { signal });
+        data = await get('/api/trash', { limit: PAGE, before }, { signal });
       } else if (state.view === 'history') {
-        const plays = await get('/api/history', { limit: 200 }, { signal });
+        const plays = await get('/api/history', { limit: PAGE, before }, { signal });
         // One row per track, at its latest play: the list is also the queue.
-        const seen = new Set();
-        data = { tracks: ((plays && plays.plays) || []).filter((p) => p.track && !seen.has(p.track.id) && seen.add(p.track.id) && !p.track.deleted_at).map((p) => ({ ...p.track, played_at: p.played_at })), next_before: null };
+        const fresh = ((plays && plays.plays) || [])
+          .filter((p) => p.track && !historySeen.has(p.track.id) && historySeen.add(p.track.id) && !p.track.deleted_at)
+          .map((p) => ({ ...p.track, played_at: p.played_at }));
+        data = { tracks: fresh, next_before: plays && plays.next_before };
       } else {
         data = await get('/api/tracks', {
-          q: state.q, channel: state.channel, rating: state.rating, sort: state.sort,
-          limit: PAGE, before: more ? nextBefore : null,
+          q: state.q, channel: state.channel, rating: state.rating, sort: state.sort, limit: PAGE, before,
         }, { signal });
       }
       if (signal.aborted) return;
       loadFailed = false;
-      nextBefore = state.view === 'library' ? data.next_before ?? null : null;
-      if (!more) setChildren(list);
-      for (const track of data.tracks || []) {
-        if (tracks.has(track.id)) continue;
-        tracks.set(track.id, track);
-        list.append(renderRow(track));
-      }
+      nextBefore = data.next_before ?? null;
+      if (typeof data.total === 'number') total = data.total;
+      if (more) rows.append(data.tracks || []); else rows.set(data.tracks || []);
       renderSummary();
-      if (!more && nextBefore !== null) countAll(signal).catch((err) => { if (err.name !== 'AbortError') console.warn('count failed', err); });
     } catch (err) {
       if (err.name === 'AbortError') return;
       loadFailed = true;
-      if (!more) setChildren(list, placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.'));
+      if (!more) { rows.set([]); rows.setEmpty(placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.')); }
       notifyError(err, 'Could not load the library');
     }
   }
@@ -477,20 +473,21 @@ export function mount(root) {
   function reload() {
     controller.abort();
     controller = new AbortController();
-    tracks.clear();
+    fetching = null;
     selected.clear();
+    historySeen.clear();
     nextBefore = null;
     total = null;
-    countCapped = false;
-    setChildren(list, placeholder('Loading…'));
+    rows.set([]);
+    rows.setEmpty(placeholder('Loading…'));
     return fetchPage(false);
   }
 
   async function loadChannels() {
     try {
-      const data = await get('/api/channels');
+      const all = await getAll('/api/channels', 'channels');
       setChildren(channelSelect, h('option', { value: '' }, 'All channels'));
-      for (const channel of (data && data.channels) || []) {
+      for (const channel of all) {
         channels.set(channel.id, channel);
         channelSelect.append(h('option', { value: String(channel.id) }, channel.title || channel.url));
       }
@@ -534,6 +531,7 @@ export function mount(root) {
     reloadSoon.cancel();
     off();
     offPlayer();
+    rows.destroy();
     for (const menu of root.querySelectorAll('.menu:popover-open')) menu.hidePopover();
   };
 }

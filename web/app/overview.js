@@ -31,13 +31,14 @@ export function mount(root) {
 
   async function loadStats() {
     try {
-      const [health, channels] = await Promise.all([get('/api/health'), get('/api/channels')]);
+      // Totals the server keeps: one small page of each list says how long it is.
+      const [health, channels, library] = await Promise.all([
+        get('/api/health'), get('/api/channels', { limit: 1 }), get('/api/tracks', { limit: 1 })]);
       const counts = (health.jobs && health.jobs.counts) || {};
-      const list = channels.channels || [];
       const problems = (counts.failed || 0) + (counts.dead_letter || 0) + (counts.zombie || 0) + (counts.timeout || 0);
       setChildren(stats,
-        tile('channels', list.length, '/channels', 'overview-channels'),
-        tile('downloaded from channels', list.reduce((sum, c) => sum + ((c.counts && c.counts.downloaded) || 0), 0), '/library', 'overview-tracks'),
+        tile('channels', channels.total, '/channels', 'overview-channels'),
+        tile('tracks in the library', library.total, '/library', 'overview-tracks'),
         tile('downloading now', counts.running, '/jobs', 'overview-running'),
         tile('waiting', (counts.pending || 0) + (counts.retrying || 0), '/jobs', 'overview-pending'),
         tile('need attention', problems, '/jobs', 'overview-problems'));

@@ -18,7 +18,8 @@ struct SourceRoutes: RouteCollection {
             let base = "/api/\(collection)"
             routes.get(base) { request in
                 let page = try sources.list(after: try request.cursor(), limit: try request.pageLimit())
-                return .json(SourcesReply(key: collection, sources: page.items.map(SourceRepresentation.init), nextBefore: page.next?.token))
+                return .json(SourcesReply(key: collection, sources: page.items.map(SourceRepresentation.init), total: page.total ?? 0,
+                                          nextBefore: page.next?.token))
             }
             routes.post(base) { request in try add(request) }
             routes.get(base + "/{id}") { request in
@@ -165,6 +166,8 @@ struct SourceRoutes: RouteCollection {
     private struct SourcesReply: Encodable {
         let key: String
         let sources: [SourceRepresentation]
+        /// How many sources there are in all.
+        let total: Int
         let nextBefore: String?
 
         private struct Key: CodingKey {
@@ -177,6 +180,7 @@ struct SourceRoutes: RouteCollection {
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Key.self)
             try container.encode(sources, forKey: Key(stringValue: key))
+            try container.encode(total, forKey: Key(stringValue: "total"))
             try container.encode(nextBefore, forKey: Key(stringValue: "nextBefore"))
         }
     }

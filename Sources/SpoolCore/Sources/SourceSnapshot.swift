@@ -75,7 +75,9 @@ public struct SourceSnapshot: Sendable, Equatable {
         let snapshots = sources.map { source in
             SourceSnapshot(source: source, counts: SourceCounts(counters: counters[source.id ?? 0] ?? [:], videoCount: source.videoCount))
         }
-        return ListPage(snapshots, limit: limit, total: nil) { PageCursor(id: $0.source.id ?? 0) }
+        // Sources are few (hundreds): counting them is cheap, unlike tracks or jobs.
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM sources") ?? 0
+        return ListPage(snapshots, limit: limit, total: total) { PageCursor(id: $0.source.id ?? 0) }
     }
 
     static func pageQuery(after cursor: PageCursor?, limit: Int) -> ListQuery {
