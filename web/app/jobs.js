@@ -6,7 +6,7 @@
 // Counts are the server's: every `/api/jobs` reply carries all nine, and every change is
 // followed by a cheap refetch (`limit=1`), never by local arithmetic that could drift.
 // Rows change over the WebSocket (job.status, job.progress), never by polling.
-import { get, post, api } from './api.js';
+import { get, post, api, getAll } from './api.js';
 import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
 import { jobTitle, progressText } from './jobview.js';
@@ -18,6 +18,7 @@ import {
   h, setChildren, setBusy, withBusy, badge, placeholder, timeEl, reconcile,
   formatAbsolute, debounce,
 } from './ui.js';
+import { windowed } from './windowed.js';
 
 const PAGE = 100;
 const WAITING_PAGE = 500; // the first this many in line (order=due): their positions are exact
@@ -86,6 +87,13 @@ export function mount(root) {
   const flatList = h('ul', { class: 'job-list', dataset: { testid: 'job-flat-list' } });
   const loadMore = h('button', { type: 'button', class: 'btn', hidden: true, dataset: { testid: 'jobs-load-more' }, onclick: (e) => withBusy(e.currentTarget, () => fetchFlat(true)) }, 'Load more');
   const flat = h('div', { class: 'job-flat' }, flatList, h('div', { class: 'load-more' }, loadMore));
+  // One status can hold 300,000 jobs: its list is windowed and loads the next page as the
+  // user scrolls toward the end (the button stays for the keyboard).
+  let flatFetching = null;
+  const flatRows = windowed(flatList, {
+    key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j),
+    nearEnd: () => { if (filter && nextBefore !== null && nextBefore !== undefined && !flatFetching && !loadFailed) fetchFlat(true).catch(() => {}); },
+  });
   const details = h('dialog', { class: 'dialog dialog-wide', 'aria-labelledby': 'job-details-title', dataset: { testid: 'job-details' } });
   details.addEventListener('close', () => { detailsId = null; });
 
@@ -307,8 +315,8 @@ export function mount(root) {
 
   function renderFlat() {
     const items = [...jobs.values()].filter((j) => j.status === filter && matchesSource(j)).sort((a, b) => b.id - a.id);
-    reconcile(flatList, items, { key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j) });
-    if (!items.length) flatList.append(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${sourceFilter ? ' of this source' : ''}.`));
+    flatRows.setEmpty(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${sourceFilter ? ' of this source' : ''}.`));
+    flatRows.set(items);
     loadMore.hidden = nextBefore === null || nextBefore === undefined;
   }
 
@@ -432,7 +440,13 @@ export function mount(root) {
     }
   }
 
-  async function fetchFlat(more = false) {
+  function fetchFlat(more = false) {
+    if (more && flatFetching) return flatFetching;
+    flatFetching = loadFlat(more).finally(() => { flatFetching = null; });
+    return flatFetching;
+  }
+
+  async function loadFlat(more) {
     const { signal } = controller;
     const data = await get('/api/jobs', { status: filter, limit: PAGE, before: more ? nextBefore : null, source: sourceFilter }, { signal });
     if (signal.aborted) return;
@@ -450,6 +464,7 @@ export function mount(root) {
     nextBefore = null;
     finishedLoaded = false;
     const target = filter ? flatList : running.list;
+    if (filter) flatRows.set([]);
     setChildren(target, h('li', { class: 'placeholder' }, 'Loading jobs…'));
     try {
       if (filter) await fetchFlat(false); else await loadSections();
@@ -488,9 +503,9 @@ export function mount(root) {
 
   async function loadSources() {
     try {
-      const data = await get('/api/sources');
+      const all = await getAll('/api/sources', 'sources');
       sources.clear();
-      for (const s of (data && data.sources) || []) sources.set(s.id, s);
+      for (const s of all) sources.set(s.id, s);
       setChildren(sourceSelect, h('option', { value: '' }, 'All sources'),
         [...sources.values()].map((s) => h('option', { value: String(s.id) }, s.title || s.url)));
       sourceSelect.value = sourceFilter;
@@ -592,6 +607,7 @@ export function mount(root) {
     reloadWaitingSoon.cancel();
     loadSourcesSoon.cancel();
     off();
+    flatRows.destroy();
     if (details.open) details.close();
   };
 }

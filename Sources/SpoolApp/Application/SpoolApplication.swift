@@ -41,6 +41,7 @@ public final class SpoolApplication: Sendable {
         self.authentication = Authentication(
             accounts: domain.accounts, credentials: domain.credentials, authToken: settings.authToken,
             singleUserAllowed: settings.singleUserModeAllowed)
+        JSONCoding.writer.store(settings.jsonWriter, ordering: .relaxed)
     }
 
     /// The domain's configuration from the settings.
