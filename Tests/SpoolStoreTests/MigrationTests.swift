@@ -307,10 +307,10 @@ final class MigrationTests: XCTestCase {
             XCTAssertEqual(try StoredCounts.tracks(db, owner: 1, trashed: true), 3)
             // The counters are the household's; a user's hidden tracks are their own rows, read
             // through the index v9 adds for them.
-            let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT count(*) FROM user_tracks WHERE user_id = 1 AND hidden_at IS NOT NULL")
-                .map { $0["detail"] as String }.joined(separator: " / ")
-            XCTAssert(plan.contains("user_tracks_hidden"), plan)
-            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM user_tracks WHERE user_id = 1 AND hidden_at IS NOT NULL"), 3)
+            // (INDEXED BY fails the statement if the index cannot serve the query.)
+            XCTAssertEqual(try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM user_tracks INDEXED BY user_tracks_hidden WHERE user_id = 1 AND hidden_at IS NOT NULL
+                """), 3)
             XCTAssertEqual(try StoredCounts.jobsByStatus(db, owner: 1)[.failed], 5)
             XCTAssertEqual(try StoredCounts.owners(db, [1])[1]?["skipped/"], 2)
         }

@@ -147,8 +147,12 @@ public struct TrackLibrary: Sendable {
         if case .number(let plays)? = filter.after?.key, plays <= 0 {
             return [query(from: everyTrack, [unplayed], [], orderBy: filter.sort.orderBy)]
         }
+        // CROSS JOIN keeps `user_tracks_plays` the outer loop: with statistics, the planner
+        // would start a trash page from the trash's index and sort it (a sort of the whole
+        // trash per page); this way a page reads the user's played tracks in order until it is
+        // full.
         let played = query(
-            from: "user_tracks ut JOIN tracks ON tracks.id = ut.track_id LEFT JOIN sources ON sources.id = tracks.source_id",
+            from: "user_tracks ut CROSS JOIN tracks ON tracks.id = ut.track_id LEFT JOIN sources ON sources.id = tracks.source_id",
             ["ut.user_id = ?", "ut.play_count > 0"], [filter.userId], orderBy: "ut.play_count DESC, ut.track_id DESC")
         cursorCondition = nil
         return [played, query(from: everyTrack, [unplayed], [], orderBy: filter.sort.orderBy)]
