@@ -143,6 +143,7 @@ def test_the_library_page_keeps_a_window_of_rows_while_it_loads_more(seeded):
             rows = b.js("return document.querySelectorAll('[data-testid=track-list] li.track').length")
             assert 0 < rows <= 150, f"{rows} rows in the DOM with {loaded[-1]} loaded"
         assert loaded[-1] > 400, f"scrolling loaded more pages: {loaded}"
-        assert b.severe() == []
+        # The seed writes rows, not files: their artwork answers 404, which is not under test.
+        assert b.severe(ignore=("/artwork", "/thumbnail")) == []
     finally:
         b.quit()
