@@ -11,7 +11,7 @@ import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
 import { jobTitle, progressText } from './jobview.js';
 import * as live from './live.js';
-import { JOB_STATUSES, jobGroups, isRetryable, isCancellable, statusLabel } from './meta.js';
+import { JOB_STATUSES, STATUS_SETS, jobGroups, isRetryable, isCancellable, statusLabel } from './meta.js';
 import { notify, notifyError } from './notices.js';
 import { pausedUntilTime } from './ratelimit.js';
 import {
@@ -384,17 +384,31 @@ export function mount(root) {
   }
 
   /** One section's jobs in one request (its statuses, comma-separated), with the counts. */
-  async function fetchGroup(key, query, signal) {
-    const data = await get('/api/jobs', { status: group(key).statuses.join(','), source: sourceFilter, ...query }, { signal });
+  function fetchGroup(key, query, signal) {
+    return fetchStatuses(group(key).statuses, query, signal);
+  }
+
+  async function fetchStatuses(statuses, query, signal) {
+    const data = await get('/api/jobs', { status: statuses.join(','), source: sourceFilter, ...query }, { signal });
     if (signal.aborted) return null;
     for (const job of data.jobs || []) keep(job);
     takeCounts(data);
     return data;
   }
 
-  /** The waiting jobs in the order workers will claim them, the first WAITING_PAGE of them. */
+  /**
+   * The waiting jobs in the order workers will claim them, the first WAITING_PAGE of them. Due
+   * order is an index walk of the jobs that wait (pending, retrying), which the server keeps it
+   * to; the section's other jobs (a zombie about to be recovered) come newest first.
+   */
   async function loadWaiting(signal) {
-    const data = await fetchGroup('waiting', { limit: WAITING_PAGE, order: 'due' }, signal);
+    const statuses = group('waiting').statuses;
+    const due = statuses.filter((s) => (STATUS_SETS.waiting || []).includes(s));
+    const others = statuses.filter((s) => !due.includes(s));
+    const [data] = await Promise.all([
+      fetchStatuses(due, { limit: WAITING_PAGE, order: 'due' }, signal),
+      others.length && sum(others) ? fetchStatuses(others, { limit: PAGE }, signal) : null,
+    ]);
     if (!data) return;
     const list = data.jobs || [];
     waitingEdge = data.next_before !== null && data.next_before !== undefined && list.length ? list[list.length - 1] : null;
