@@ -21,6 +21,22 @@ FIXTURES = REPO / "Tests" / "Fixtures"
 sys.path.insert(0, str(FIXTURES))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "long: a slow scenario (real sizes, many restarts); runs only in the long mode, SPOOL_LONG=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The default run stays well inside CI's 15 minutes; `SPOOL_LONG=1 scripts/test.sh` runs
+    every test (docs/operations.md, "Tests")."""
+    if os.environ.get("SPOOL_LONG") == "1":
+        return
+    skip = pytest.mark.skip(reason="a long test: SPOOL_LONG=1 runs it")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
 def spool_binary() -> str:
     return os.environ.get("SPOOL_BIN", str(REPO / ".build" / "debug" / "spool"))
 
