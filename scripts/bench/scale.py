@@ -48,7 +48,13 @@ class Server:
                "LOG_LEVEL": "warning", "WEB_DIR": str(REPO / "web"), "YTDLP_PATH": "/bin/false",
                "YTDLP_UPDATE": "off", **{k: str(v) for k, v in settings.items()}}
         self.process = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.port = int(self.process.stdout.readline().decode().rsplit(":", 1)[1])
+        # The first start prints the owner's setup link before the address (accounts, v7).
+        line = ""
+        while "listening on" not in line:
+            line = self.process.stdout.readline().decode()
+            if not line and self.process.poll() is not None:
+                raise RuntimeError(f"spool serve exited with {self.process.returncode}")
+        self.port = int(line.strip().rsplit(":", 1)[1].split("/")[0])
         self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         for _ in range(200):
             try:
