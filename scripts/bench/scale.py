@@ -47,13 +47,15 @@ class Server:
         env = {**os.environ, "DB_PATH": str(db), "LIBRARY_DIR": str(self.work / "library"), "PORT": "0",
                "LOG_LEVEL": "warning", "WEB_DIR": str(REPO / "web"), "YTDLP_PATH": "/bin/false",
                "YTDLP_UPDATE": "off", **{k: str(v) for k, v in settings.items()}}
-        self.process = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.stderr = open(self.work / "stderr.log", "wb")
+        self.process = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, stderr=self.stderr)
         # The first start prints the owner's setup link before the address (accounts, v7).
         line = ""
         while "listening on" not in line:
             line = self.process.stdout.readline().decode()
             if not line and self.process.poll() is not None:
-                raise RuntimeError(f"spool serve exited with {self.process.returncode}")
+                log = (self.work / "stderr.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"spool serve exited with {self.process.returncode}: {log}")
         self.port = int(line.strip().rsplit(":", 1)[1].split("/")[0])
         self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         for _ in range(200):
@@ -95,6 +97,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.stderr.close()
         shutil.rmtree(self.work, ignore_errors=True)
 
 
@@ -113,7 +116,9 @@ def seed(bench: str, data: Path, name: str, flags: list[str]) -> Path:
 
 
 def copy(db: Path, work: Path) -> Path:
-    target = work / db.name
+    """A fresh copy for one phase (its own name: a phase's server may leave a WAL behind)."""
+    copies = len(list(work.glob(f"*-{db.name}")))
+    target = work / f"{copies}-{db.name}"
     shutil.copyfile(db, target)
     return target
 
