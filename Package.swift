@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "SpoolApp",
             dependencies: [
-                "SpoolCore", "SpoolHTTP", "SpoolAuth",
+                "SpoolCore", "SpoolHTTP", "SpoolAuth", "SpoolSubsonic", "SpoolFeeds",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

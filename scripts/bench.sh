@@ -5,6 +5,7 @@
 #   3. WebSocket broadcast latency to 1,000 clients          (beside Python's websockets server)
 #   4. HTTP: /api/health, a static file and a media file      (wrk: Spool beside nginx, same files)
 #   5. playlist files of a 20,000-track source                (spool-playlist-bench, beside a plain SELECT + write)
+#   6. OpenSubsonic calls on a 100,000-track library          (beside the JSON API's same reads)
 # Needs wrk and nginx (apt-get install wrk nginx-light). Usage: scripts/bench.sh [seconds per wrk run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,3 +84,7 @@ done
 echo
 echo "== 5. Playlist files of a 20,000-track source (spool-playlist-bench) beside a plain SELECT and write"
 .build/release/spool-playlist-bench 2>/dev/null
+
+echo
+echo "== 6. OpenSubsonic on a 100,000-track library beside the JSON API's same reads"
+.venv/bin/python scripts/bench/subsonic.py --spool .build/release/spool

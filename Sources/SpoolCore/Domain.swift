@@ -42,6 +42,9 @@ public struct DomainConfiguration: Sendable {
     public var sessionLifetimeDays = 30.0
     /// Argon2id's parameters for new password hashes (tests use cheaper ones).
     public var passwordHasher = PasswordHasher.standard
+    /// The key that seals each user's Subsonic password (`SECRET_KEY_FILE`); nil: Subsonic
+    /// apps sign in with API keys only.
+    public var serverKey: ServerKey?
     /// Writes `.m3u8` files of every source and of each user's likes into `LIBRARY_DIR/Playlists/`.
     public var playlistFiles = true
     public var playlistTiming = PlaylistFiles.Timing()
@@ -89,6 +92,15 @@ public final class Domain: Sendable {
     public let ytdlp: YtDlpService
     public let imports: ImportService
     public let artwork: ArtworkService
+    /// The library as music apps see it (Subsonic), what they record, users' playlists, the
+    /// Subsonic passwords, and on-the-fly conversions.
+    public let music: MusicLibrary
+    public let annotations: MusicAnnotations
+    public let userPlaylists: UserPlaylists
+    public let subsonicPasswords: SubsonicPasswords
+    public let transcoding: StreamTranscoding
+    /// The podcast feeds' reads.
+    public let podcasts: PodcastLibrary
     /// The `.m3u8` files of the sources and of each user's likes; nil when turned off (`PLAYLIST_FILES=0`).
     public let playlists: PlaylistFiles?
     /// Long-lived yt-dlp processes for downloads; nil runs one process per download.
@@ -142,6 +154,13 @@ public final class Domain: Sendable {
         self.playlists = configuration.playlistFiles
             ? PlaylistFiles(database: database, paths: paths, hub: events, timing: configuration.playlistTiming, logger: logger) : nil
         self.telemetry = TelemetryIngest(database: database)
+        let music = MusicLibrary(database: database)
+        self.music = music
+        self.annotations = MusicAnnotations(database: database, music: music, listening: listening, telemetry: telemetry)
+        self.userPlaylists = UserPlaylists(database: database, music: music)
+        self.subsonicPasswords = SubsonicPasswords(accounts: accounts, database: database, key: configuration.serverKey, logger: logger)
+        self.transcoding = StreamTranscoding(media: media)
+        self.podcasts = PodcastLibrary(database: database)
         self.profiles = ProfileService(database: database, base: configuration.downloadOptions, logger: logger)
         self.retention = RetentionService(database: database, trash: trash, logger: logger)
         self.brake = DownloadBrake(hub: events, baseSeconds: configuration.rateLimitCooldownSeconds,

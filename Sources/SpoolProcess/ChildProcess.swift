@@ -43,18 +43,50 @@ public enum ChildProcess {
                 Watch.Limits(timeLimit: spec.timeLimit, stallTimeout: spec.stallTimeout,
                              cancellation: cancellation, wakeDescriptor: wakeDescriptor),
                 onLine: onLine)
-            guard case .ended(let termination, let cause) = phase.ending else {
-                preconditionFailure("a phase without an end marker ends with the child")
-            }
-            let reason: ProcessOutcome.Reason = switch cause {
-            case nil, .inputClosed?: .finished   // no input is written to a one-shot child
-            case .timedOut?: .timedOut
-            case .stalled?: .stalled
-            case .cancelled?: .cancelled
-            }
-            return ProcessOutcome(processID: watch.pid, termination: termination, reason: reason,
-                                  tail: phase.tail, duration: phase.duration)
+            return outcome(of: phase, watch: watch)
         }
+    }
+
+    /// Runs `spec` to its end, handing its standard output over as raw bytes rather than lines:
+    /// for a child whose stdout is binary data (ffmpeg writing a transcoded stream to `pipe:1`).
+    /// Standard error still arrives as lines and fills the outcome's tail.
+    ///
+    /// `onStdout` runs on the calling thread for each read (at most 64 KiB); while it runs,
+    /// nothing more is read, so a handler that waits for its consumer holds the child back
+    /// through the pipe (it blocks writing once the pipe's 64 KiB are full) instead of letting
+    /// its output pile up in memory. Cancelling still stops the child once the handler returns.
+    public static func run(
+        _ spec: ProcessSpec,
+        cancellation: ProcessCancellation? = nil,
+        onStdout: (UnsafeRawBufferPointer) -> Void,
+        onStderrLine: (String) -> Void = { _ in }
+    ) throws -> ProcessOutcome {
+        try withWakePipe(for: cancellation, path: spec.executablePath) { wakeDescriptor in
+            let watch = Watch(spec: spec, child: try Spawn.start(spec))
+            // The watch keeps the handler only while the phase runs.
+            let phase = withoutActuallyEscaping(onStdout) { onStdout in
+                watch.watch(
+                    Watch.Limits(timeLimit: spec.timeLimit, stallTimeout: spec.stallTimeout,
+                                 cancellation: cancellation, wakeDescriptor: wakeDescriptor),
+                    onStdoutBytes: onStdout,
+                    onLine: { stream, line in if stream == .stderr { onStderrLine(line) } })
+            }
+            return outcome(of: phase, watch: watch)
+        }
+    }
+
+    private static func outcome(of phase: Watch.PhaseResult, watch: Watch) -> ProcessOutcome {
+        guard case .ended(let termination, let cause) = phase.ending else {
+            preconditionFailure("a phase without an end marker ends with the child")
+        }
+        let reason: ProcessOutcome.Reason = switch cause {
+        case nil, .inputClosed?: .finished   // no input is written to a one-shot child
+        case .timedOut?: .timedOut
+        case .stalled?: .stalled
+        case .cancelled?: .cancelled
+        }
+        return ProcessOutcome(processID: watch.pid, termination: termination, reason: reason,
+                              tail: phase.tail, duration: phase.duration)
     }
 
     /// Runs `body` with the read end of a wake-up pipe registered with `cancellation` (nil

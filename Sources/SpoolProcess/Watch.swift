@@ -63,6 +63,9 @@ final class Watch {
     private let clock = ContinuousClock()
     private let buffer: UnsafeMutableBufferPointer<UInt8>
     private(set) var isReaped = false
+    /// During a phase that asked for it: stdout's bytes as they are read, not split into lines
+    /// (a child that writes binary data, such as ffmpeg writing audio to its stdout).
+    private var stdoutBytes: ((UnsafeRawBufferPointer) -> Void)?
 
     init(spec: ProcessSpec, child: SpawnedChild) {
         self.spec = spec
@@ -97,9 +100,22 @@ final class Watch {
         _ limits: Limits,
         input: [UInt8] = [],
         endMarker: ((String) -> Bool)? = nil,
+        onStdoutBytes: ((UnsafeRawBufferPointer) -> Void)? = nil,
         onLine: (StandardStream, String) -> Void
     ) -> PhaseResult {
         precondition(!isReaped, "the child of this watch is already reaped")
+        // Kept for this phase only (callers pass a closure made escapable for the call).
+        stdoutBytes = onStdoutBytes
+        defer { stdoutBytes = nil }
+        return watchPhase(limits, input: input, endMarker: endMarker, onLine: onLine)
+    }
+
+    private func watchPhase(
+        _ limits: Limits,
+        input: [UInt8],
+        endMarker: ((String) -> Bool)?,
+        onLine: (StandardStream, String) -> Void
+    ) -> PhaseResult {
         let started = clock.now
         let timeDeadline = limits.timeLimit.map { started + $0 }
         var lastOutput = started
@@ -303,6 +319,10 @@ final class Watch {
             let count = Glibc.read(readers[index].descriptor, buffer.baseAddress, buffer.count)
             if count > 0 {
                 let stream = readers[index].stream
+                if stream == .stdout, let stdoutBytes {
+                    stdoutBytes(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
+                    return .data(count)
+                }
                 readers[index].splitter.feed(UnsafeBufferPointer(rebasing: buffer[..<count])) { deliver(stream, $0) }
                 return .data(count)
             }

@@ -100,6 +100,25 @@ final class RawClient {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// Everything until `marker` has arrived (or the server closes, or the timeout passes).
+    func read(until marker: String) -> String {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while !String(decoding: received, as: UTF8.self).contains(marker) {
+            let count = recv(descriptor, &chunk, chunk.count, 0)
+            guard count > 0 else { break }
+            received += chunk[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Reads at most `count` bytes of what has arrived.
+    func read(atMost count: Int) -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: count)
+        let got = recv(descriptor, &chunk, count, 0)
+        return got > 0 ? Array(chunk[0..<got]) : []
+    }
+
     /// One response: its head and a body of `Content-Length` bytes.
     func readResponse() -> (head: String, body: String)? {
         var received: [UInt8] = []

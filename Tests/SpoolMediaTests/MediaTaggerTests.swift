@@ -81,6 +81,8 @@ final class MediaTaggerTests: MediaTestCase {
     }
 
     func testVideoContainersGetTagsAndTheCoverWhereTheyCanHoldOne() throws {
+        // About 18 s of ffmpeg video encoding; e2e test_tagging covers the download path.
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["SPOOL_LONG"] == "1", "a long test: SPOOL_LONG=1 runs it")
         let thumbnail = try make.image(width: 640, height: 360, format: "jpg")
         for (container, holdsCover) in [("mp4", true), ("mkv", true), ("webm", false)] {
             let file = try make.video(container)
@@ -113,6 +115,8 @@ final class MediaTaggerTests: MediaTestCase {
     }
 
     func testTaggingAgainReplacesTagsAndCoverInsteadOfAddingThem() throws {
+        // About 18 s: every codec tagged twice.
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["SPOOL_LONG"] == "1", "a long test: SPOOL_LONG=1 runs it")
         let first = try make.image(width: 640, height: 360, format: "png", name: "first")
         let second = try make.image(width: 300, height: 500, format: "jpg", name: "second")
         for codec in AudioCodec.allCases {

@@ -2,8 +2,14 @@
 line, sign-in with server-side sessions, per-user likes, history, positions and counts over
 one shared library, listener deletions that only hide, keys and sessions that are refused at
 once when revoked, and bad input that changes nothing."""
+import asyncio
+import concurrent.futures
+import http.client
+import json
 import sqlite3
 import subprocess
+
+import websockets
 
 from browser import db_query, seed_liked_tracks
 from conftest import spool_binary
@@ -141,8 +147,10 @@ def test_bad_input_gets_the_right_error_and_changes_nothing(spool_factory):
     assert server.post("/api/login", {"name": "ann", "password": "wrong password"}).status == 401
     assert server.post("/api/login", {"name": "nobody", "password": "wrong password"}).json()["error"]["message"] == \
         server.post("/api/login", {"name": "ann", "password": "wrong password"}).json()["error"]["message"]
-    for cookie in ["spool_session=", "spool_session=garbage", "spool_session=" + "A" * 43, "spool_session=\x00\x01"]:
+    for cookie in ["spool_session=", "spool_session=garbage", "spool_session=" + "A" * 43]:
         assert server.get("/api/me", headers={"Cookie": cookie}).status == 401, cookie
+    # Control bytes in a header never reach the sign-in: the request framer refuses them.
+    assert server.get("/api/me", headers={"Cookie": "spool_session=\x00\x01"}).status == 400
     assert server.post("/api/login", raw=b'{"name": 1}').status == 400
     # A session past its expiry is refused.
     expired = sign_in(server, "ann", "ann password")
@@ -171,3 +179,71 @@ def test_a_password_change_ends_the_other_sessions_and_old_hashes_are_upgraded(s
     sign_in(server, "bob", "bob password")
     [(after,)] = db_query(server, "SELECT password_hash FROM users WHERE name = 'bob'")
     assert "m=16384,t=2" in after and after != before
+
+
+def test_the_live_feed_tells_each_member_only_what_is_theirs(spool_factory):
+    """The queue and sources are the admins' business, a like is its owner's alone, the shared
+    library is everyone's: the same holds for a replay after a reconnect."""
+    server, tracks, who = household(spool_factory)
+    url = f"ws://127.0.0.1:{server.port}/ws"
+    a, last = tracks[0]["id"], tracks[2]["id"]
+
+    async def scenario():
+        sockets = {name: await websockets.connect(url, additional_headers=headers) for name, headers in who.items()}
+        assert server.put(f"/api/tracks/{a}/rating", {"value": 1}, headers=who["ann"]).status == 200
+        assert server.post("/api/sources", {"url": "http://127.0.0.1:9/feed.xml"}, headers=who["pat"]).status == 202
+        assert server.delete(f"/api/tracks/{last}", headers=who["pat"]).json()["trashed"] is True  # for everyone
+        seen = {}
+        for name, ws in sockets.items():
+            seen[name] = []
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                seen[name].append((message["type"], message["data"].get("id"), message["seq"]))
+                if message["type"] == "track.deleted" and message["data"]["id"] == last:
+                    break
+            await ws.close()
+        replay = {}
+        for name in ("ann", "bob"):  # a reconnect asks for everything since the start
+            async with websockets.connect(url + "?since=0", additional_headers=who[name]) as ws:
+                replay[name] = []
+                while not replay[name] or replay[name][-1] != ("track.deleted", last):
+                    message = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                    replay[name].append((message["type"], message["data"].get("id")))
+        return seen, replay
+
+    seen, replay = asyncio.run(scenario())
+    types = {name: {kind for kind, _, _ in events} for name, events in seen.items()}
+    assert ("track.state", a) in [(kind, id) for kind, id, _ in seen["ann"]]
+    assert "track.state" not in types["bob"] and "track.state" not in types["pat"], types
+    assert {"source.updated", "job.status"} <= types["pat"], types
+    for name in ("ann", "bob"):
+        assert not any(kind.startswith(("job.", "jobs.", "source.", "downloads.")) for kind in types[name]), types[name]
+        assert not any(kind.startswith(("job.", "jobs.", "source.", "downloads.")) for kind, _ in replay[name]), replay[name]
+    assert ("track.state", a) in replay["ann"] and not any(kind == "track.state" for kind, _ in replay["bob"])
+
+
+def test_guessing_a_password_locks_the_guesser_out_but_not_the_user_at_home(spool_factory):
+    """Ten wrong passwords for ann from one address lock that address and the name out for a
+    while; ann, signing in from another address (127.0.0.2: another device), gets in."""
+    server, _, who = household(spool_factory, tracks=1)
+
+    def login(password, source="127.0.0.1"):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30, source_address=(source, 0))
+        connection.request("POST", "/api/login", json.dumps({"name": "ann", "password": password}),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        status, body = response.status, response.read()
+        connection.close()
+        return status, body
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:  # 16 at once, as a guesser would
+        statuses = list(pool.map(lambda n: login(f"guess {n}")[0], range(16)))
+    assert statuses.count(401) >= 9 and 429 in statuses, statuses
+    # While one user is guessed at, the others' requests are served at once (no thread waits).
+    assert server.get("/api/tracks", headers=who["bob"]).status == 200
+    # The guesser's address is locked out, even with the right password.
+    status, body = login("ann password")
+    assert status == 429 and b"too_many_attempts" in body, body
+    # Ann at home, from another address, signs in.
+    status, body = login("ann password", source="127.0.0.2")
+    assert status == 200, body

@@ -99,6 +99,7 @@ def in_view(b: Browser, testid_prefix: str) -> list[str]:
           .map(e => e.dataset.testid);""", testid_prefix)
 
 
+@pytest.mark.long  # about 50 s; test_browser_sources watches a sync live in the default run
 def test_a_sync_of_40_on_the_dashboard_and_the_source_card(server, site, b):
     # An old bookmark still works: /channels leads to /sources.
     b.open(server.base_url, "/channels", "add-source-url")

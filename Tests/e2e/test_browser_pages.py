@@ -116,7 +116,9 @@ def settle(b: Browser, heading: str, ready: str, timeout: float = 15) -> None:
     time.sleep(0.4)  # late requests (thumbnails, counts) report their failures by now
 
 
-@pytest.mark.parametrize("size_name,size", [("phone", PHONE), ("desktop", WIDE)])
+# The phone size doubles the time (about 25 s): the long mode runs it; the default run checks
+# the phone layout in the player, sources and click-through tests.
+@pytest.mark.parametrize("size_name,size", [pytest.param("phone", PHONE, marks=pytest.mark.long), ("desktop", WIDE)])
 def test_every_page_in_both_themes(server, data, shared, shot_on_failure, size_name, size):
     b = shared
     shot_on_failure(b)

@@ -314,6 +314,7 @@ def test_cli_sends_the_import_to_a_running_server(spool_factory, site):
     assert len(server.get("/api/jobs?kind=library_import", headers=headers).json()["jobs"]) == 1
 
 
+@pytest.mark.long  # about 20 s; the plain-lines output is tested in the default run
 def test_cli_draws_a_progress_bar_on_a_terminal(spool_factory, site):
     server = spool_factory(env=FAST, start=False)
     folder = server.library / "old"
@@ -374,6 +375,7 @@ def test_move_killed_at_each_step_finishes_after_a_restart_with_nothing_lost(spo
     assert not (server.library / ".partial" / f"import-{job['id']}").exists()
 
 
+@pytest.mark.long  # about 35 s; the crash points at each step are tested in the default run
 def test_move_survives_a_real_kill_in_the_middle(spool_factory, site, tmp_path):
     server = spool_factory(env=FAST, start=False)
     folder = tmp_path / "old downloads"

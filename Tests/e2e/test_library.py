@@ -170,7 +170,7 @@ def test_telemetry_validation_and_counters(seeded):
         assert abs(stored - expected) < 1e-6, (stamp, stored)
 
     cases = [
-        ({"events": [ev()] * 501}, 413, "at most 500"),
+        ({"events": [ev()] * 501}, 400, "at most 500"),
         ({"events": [ev(), ev(type="dance")]}, 400, "events[1]"),
         ({"events": [ev(), ev(track_id=999999)]}, 422, "events[1]: no track with id 999999"),
         ({"events": [ev(position=-1)]}, 400, "'position'"),

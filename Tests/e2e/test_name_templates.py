@@ -3,6 +3,8 @@ site; names at download time with collisions, bad templates refused with the fie
 template change that moves files and rows together, and a kill -9 in the middle of that move."""
 import os
 
+import pytest
+
 from browser import db_query
 from fixture_site import FixtureSite
 from test_sources import FAST, add, settle, tracks_of
@@ -81,6 +83,7 @@ def test_colliding_names_get_suffixes_and_a_template_change_moves_files_and_rows
     assert server.get("/api/profiles/1/renames").json()["to_move"] == 0
 
 
+@pytest.mark.long  # about 20 s; SpoolCoreTests stop a rename at each crash point in the default run
 def test_a_kill_in_the_middle_of_a_move_is_finished_after_restart(spool_factory, tmp_path):
     with FixtureSite(tmp_path / "site", count=3, flaky_failures=0) as site:
         server = spool_factory(env={**FAST, "JOB_LEASE_SECONDS": "2", "JOB_HEARTBEAT_SECONDS": "0.5"})

@@ -85,7 +85,7 @@ struct LoginAPI: RouteCollection {
         }
         routes.post("/api/me/keys", .listener) { request, user in
             let body = try request.decodeJSON(KeyRequest.self)
-            let (secret, key) = try credentials.createKey(for: user, label: body.label)
+            let (secret, key) = try credentials.createKey(for: user, label: body.label, scope: body.scope ?? .all)
             return .json(KeyRepresentation(key, secret: secret), status: 201)
         }
         routes.delete("/api/me/keys/{id}", .listener) { request, user in
@@ -100,9 +100,14 @@ struct LoginAPI: RouteCollection {
 
     private func login(_ request: HTTPRequest) throws -> HTTPResponse {
         let body = try request.decodeJSON(Login.self)
-        var subjects = [LoginThrottle.Subject.client(request.remoteAddress)]
+        let address = LoginThrottle.Subject.client(request.remoteAddress)
+        var subjects = [address]
         if body.token == nil, let name = body.name { subjects.append(.user(named: name)) }
-        if case .lockedOut(let seconds) = throttle.verdict(for: subjects) {
+        // A name locked out by guesses stays open to addresses that have not guessed wrong
+        // themselves: the right user still signs in from home while someone hammers the
+        // account from elsewhere (issue 17). An address that guessed is held by both.
+        let checked = throttle.hasRecentFailures(address) ? subjects : [address]
+        if case .lockedOut(let seconds) = throttle.verdict(for: checked) {
             throw Self.lockedOut(seconds)
         }
         if let token = body.token {
@@ -157,6 +162,8 @@ struct LoginAPI: RouteCollection {
 
     private struct KeyRequest: Decodable {
         let label: String
+        /// `feeds`: a key for podcast feed URLs only (issue 18).
+        let scope: ApiKeyScope?
     }
 }
 
@@ -201,11 +208,13 @@ struct KeyRepresentation: Encodable, Sendable {
     let label: String
     let createdAt: Date
     let lastUsedAt: Date?
+    let scope: String
     let key: String?
 
     init(_ key: ApiKey, secret: String?) {
         id = key.id ?? 0
         label = key.label
+        scope = key.scope.rawValue
         createdAt = key.createdAt
         lastUsedAt = key.lastUsedAt
         self.key = secret

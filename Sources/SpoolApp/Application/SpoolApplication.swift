@@ -6,6 +6,7 @@ import SpoolCore
 import SpoolHTTP
 import SpoolJobs
 import SpoolStore
+import SpoolSubsonic
 import SpoolYtDlp
 
 /// Wires the process together: opens the one database, assembles the domain, builds the
@@ -33,14 +34,24 @@ public final class SpoolApplication: Sendable {
             path: settings.databasePath,
             maximumReaderCount: settings.databaseReaders,
             busyTimeout: Double(settings.busyTimeoutMilliseconds) / 1000, checkpoints: settings.checkpoints))
-        self.domain = try Domain(database: database, configuration: Self.configuration(settings), logger: logger)
+        var configuration = Self.configuration(settings)
+        // The key must exist before anything can seal or open a Subsonic password; a key file
+        // that cannot be read or made stops the start with its path and the reason.
+        do {
+            configuration.serverKey = try ServerKey.loadOrCreate(at: settings.secretKeyFile)
+        } catch {
+            throw SettingsError(setting: "SECRET_KEY_FILE", message: error.description)
+        }
+        self.domain = try Domain(database: database, configuration: configuration, logger: logger)
         if settings.testJobsEnabled {
             TestJobs.register(on: domain.workers, settings: settings)
         }
-        self.live = LiveFeed(hub: domain.events, allowedOrigins: settings.allowedOrigins)
-        self.authentication = Authentication(
+        let authentication = Authentication(
             accounts: domain.accounts, credentials: domain.credentials, authToken: settings.authToken,
             singleUserAllowed: settings.singleUserModeAllowed)
+        self.authentication = authentication
+        self.live = LiveFeed(hub: domain.events, allowedOrigins: settings.allowedOrigins,
+                             identify: { request in try authentication.principal(for: request) })
         JSONCoding.writer.store(settings.jsonWriter, ordering: .relaxed)
     }
 
@@ -95,6 +106,8 @@ public final class SpoolApplication: Sendable {
     func makeRoutes() -> Routes {
         var routes = Routes(Router(), authenticate: { [authentication] request in try authentication.principal(for: request) })
         let site = StaticSite(root: settings.webDirectory)
+        // One throttle for every door that takes a secret: the web sign-in and Subsonic apps.
+        let throttle = LoginThrottle()
         let collections: [any RouteCollection] = [
             HealthRoutes(domain: domain, live: live),
             MetricsRoutes(domain: domain, live: live, http: httpMetrics, connections: { [server] in server.connections }),
@@ -108,8 +121,14 @@ public final class SpoolApplication: Sendable {
             ProfileRoutes(profiles: domain.profiles, renames: domain.renames),
             YtDlpRoutes(domain: domain),
             UserRoutes(accounts: domain.accounts, credentials: domain.credentials),
+            SubsonicRoutes(domain: domain, renderer: SubsonicRenderer(server: SubsonicServerIdentity(serverVersion: SpoolVersion.current)),
+                           throttle: throttle, logger: logger),
+            SubsonicAccountRoutes(passwords: domain.subsonicPasswords),
+            FeedRoutes(podcasts: domain.podcasts, credentials: domain.credentials, artwork: domain.artwork,
+                       paths: domain.files.paths, servesHTTPS: settings.tls != nil),
             LoginAPI(accounts: domain.accounts, credentials: domain.credentials, authentication: authentication, setupCode: setupCode,
-                     secureCookies: settings.tls != nil, site: site, sessionLifetime: settings.sessionDays * 86_400),
+                     secureCookies: settings.tls != nil, site: site, sessionLifetime: settings.sessionDays * 86_400,
+                     throttle: throttle),
         ]
         for collection in collections { collection.register(on: &routes) }
         if settings.testJobsEnabled {
@@ -121,6 +140,7 @@ public final class SpoolApplication: Sendable {
     /// Migrates, serves until SIGINT or SIGTERM, then shuts down gracefully.
     public func serve() throws {
         try database.migrate(logger: logger)
+        try domain.subsonicPasswords.checkServerKey()
         let access = AccessControl(authentication: authentication, origins: OriginPolicy(allowedOrigins: settings.allowedOrigins))
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(

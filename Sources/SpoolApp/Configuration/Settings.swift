@@ -67,6 +67,8 @@ public struct Settings: Sendable {
     public var tls: TLSFiles?
     public var maximumConnections: Int
     public var httpTimeoutSeconds: Int
+    /// The server key file that seals Subsonic passwords (created at first start).
+    public var secretKeyFile: String
     // Hardening, round 2 (docs/features/hardening-round-2.md).
     /// Names besides loopback names, IP addresses and HOST that a request's Host may give.
     public var allowedHosts: [String]
@@ -201,6 +203,7 @@ public struct Settings: Sendable {
         .init("TLS_KEY", "", .path, "PEM private key of TLS_CERT."),
         .init("MAX_CONNECTIONS", "1024", .integer(1...100_000), "Open client connections at most, counted from the accept (WebSocket clients included); more get 503. Lowered at start-up to fit the descriptor limit."),
         .init("HTTP_TIMEOUT_SECONDS", "60", .integer(1...3600), "Idle and read timeout of a connection; a long media reply only times out when the client stops reading."),
+        .init("SECRET_KEY_FILE", "", .path, "The server key (64 hex digits, mode 0600) that seals each user's Subsonic password; empty: spool.key beside DB_PATH, created at first start. Keep it out of database backups; losing it only means users make new Subsonic passwords."),
         // Hardening, round 2 (docs/features/hardening-round-2.md).
         .init("HTTP_HEADER_TIMEOUT_SECONDS", "10", .number(1...600), "A request's headers must arrive within this many seconds of its first byte (of the connection, for its first request), however slowly they trickle; else 408 and close."),
         .init("HTTP_BODY_TIMEOUT_SECONDS", "60", .number(1...3600), "A request's body must arrive within this many seconds of its headers; else 408 and close."),
@@ -292,6 +295,8 @@ public struct Settings: Sendable {
             tls: try reader.tlsFiles(),
             maximumConnections: try reader.integer("MAX_CONNECTIONS"),
             httpTimeoutSeconds: try reader.integer("HTTP_TIMEOUT_SECONDS"),
+            secretKeyFile: reader.optional("SECRET_KEY_FILE")
+                ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("spool.key").path,
             allowedHosts: try reader.allowedHosts(),
             httpHeaderTimeoutSeconds: try reader.number("HTTP_HEADER_TIMEOUT_SECONDS"),
             httpBodyTimeoutSeconds: try reader.number("HTTP_BODY_TIMEOUT_SECONDS"),

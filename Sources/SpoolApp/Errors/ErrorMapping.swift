@@ -94,6 +94,14 @@ enum Access: String, Sendable, CaseIterable {
     case listener
     /// Admins: sources, profiles, jobs, settings, users, the trash, health and metrics.
     case admin
+    /// Routes that carry credentials of their own protocol and check them themselves: the
+    /// Subsonic API (`/rest/*`: `u`/`t`/`s`, `p` or `apiKey` in every request, answered with
+    /// Subsonic error codes in a 200 envelope as clients expect) and podcast feeds (a feed key
+    /// in the path, since podcast apps cannot sign in; a wrong key is a 404). Neither may
+    /// demand a session or be answered with the API's 401, so `Routes` passes them through
+    /// without a caller, and `AccessTests` checks that each refuses a request without its own
+    /// credentials.
+    case ownCredentials
 }
 
 /// A route collection's way to register handlers: the router's methods, with the caller's
@@ -134,10 +142,14 @@ struct Routes {
     private func guarded(_ access: Access, _ handler: @escaping UserHandler) -> Router.Handler {
         let authenticate = self.authenticate
         return Self.mapped { request in
-            let principal = try authenticate(request)
+            // A route with credentials of its own never looks at the session, the bearer
+            // header or `?key=`: a Subsonic app's `?key=` is not Spool's.
+            let principal = access == .ownCredentials ? nil : try authenticate(request)
             switch access {
             case .open:
                 return try handler(request, principal ?? Principal.anonymous)
+            case .ownCredentials:
+                return try handler(request, Principal.anonymous)
             case .listener, .admin:
                 guard let principal else { throw HTTPError.signInRequired }
                 guard access == .listener || principal.isAdmin else {

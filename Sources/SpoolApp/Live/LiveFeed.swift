@@ -16,27 +16,50 @@ final class LiveFeed: Sendable {
     private let subscription: EventHub.Subscription?
     let webSocket: WebSocketHub
 
-    init(hub: EventHub, allowedOrigins: [String]) {
+    /// - Parameter identify: who an upgrade request comes from (its session, API key or the
+    ///   token); each client then receives only the events of its audience
+    ///   (`SpoolEvent.audience`): a listener sees the shared library and its own likes, not the
+    ///   queue or another member's likes.
+    init(hub: EventHub, allowedOrigins: [String], identify: @escaping @Sendable (HTTPRequest) throws -> Principal?) {
         self.hub = hub
-        let socket = WebSocketHub(path: "/ws", allowedOrigins: allowedOrigins) { [hub] query in
-            Self.greeting(query: query, hub: hub)
-        }
+        let socket = WebSocketHub(
+            path: "/ws", allowedOrigins: allowedOrigins,
+            greeting: { [hub] query, viewer in Self.replay(since: query["since"].flatMap(Int64.init), viewer: viewer, hub: hub) },
+            topUp: { [hub] through, viewer in Self.replay(since: through, viewer: viewer, hub: hub) },
+            identify: { request in try identify(request).map(Self.viewer(of:)) })
         self.webSocket = socket
         self.subscription = hub.subscribe { event in
             // Encoding runs on the publisher's thread: skip it when nobody listens. A client
             // connecting meanwhile starts from the next event, as if it had connected a
             // moment later (its `?since=` replay comes from the hub's ring).
             guard socket.statistics.clients > 0 else { return }
-            socket.broadcast(Self.message(for: event), coalescingKey: event.event.coalescingKey)
+            socket.broadcast(Self.message(for: event), coalescingKey: event.event.coalescingKey,
+                             audience: Self.audience(of: event.event), sequence: event.sequence)
         }
     }
 
-    static func greeting(query: [String: String], hub: EventHub) -> [String] {
-        guard let since = query["since"].flatMap(Int64.init) else { return [] }
-        guard since <= hub.lastSequence, let missed = hub.events(after: since) else {
-            return [#"{"type":"reset","seq":\#(hub.lastSequence)}"#]
+    /// The events after `since` that `viewer` may see, and the number they run through; a
+    /// `reset` when some have left the ring (or the numbering began again at a restart).
+    static func replay(since: Int64?, viewer: WebSocketViewer, hub: EventHub) -> WebSocketReplay {
+        guard let since else { return .none }
+        let last = hub.lastSequence
+        guard since <= last, let missed = hub.events(after: since) else {
+            return WebSocketReplay(messages: [#"{"type":"reset","seq":\#(last)}"#], through: last)
         }
-        return missed.map(message(for:))
+        return WebSocketReplay(messages: missed.filter { audience(of: $0.event).includes(viewer) }.map(message(for:)),
+                               through: missed.last?.sequence ?? since)
+    }
+
+    static func viewer(of principal: Principal) -> WebSocketViewer {
+        WebSocketViewer(userId: principal.userId, isAdmin: principal.isAdmin)
+    }
+
+    static func audience(of event: SpoolEvent) -> WebSocketAudience {
+        switch event.audience {
+        case .everyone: .everyone
+        case .admins: .admins
+        case .user(let id): .user(id)
+        }
     }
 
     private struct Envelope<Data: Encodable>: Encodable {

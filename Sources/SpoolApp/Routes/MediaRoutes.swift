@@ -46,7 +46,7 @@ struct MediaRoutes: RouteCollection {
               let real = LibraryPaths.resolved(path, inside: paths.root), let file = FileResponder.open(real) else {
             throw DomainError.notFound(thumbnail ? "Track \(id) has no thumbnail." : "The file of track \(id) is missing.")
         }
-        let type = thumbnail ? SpoolCore.MediaTypes.contentType(forFileName: relative) : item.track.mimeType
+        let type = thumbnail ? MediaTypes.contentType(forFileName: relative) : item.track.mimeType
         return FileResponder.respond(with: file, to: request, contentType: type, cacheControl: "private, max-age=0, must-revalidate")
     }
 }

@@ -38,8 +38,11 @@ struct TelemetryRoutes: RouteCollection {
         } else {
             throw HTTPError.badRequest("Send one event object or {\"events\": [...]}.", code: "invalid_field")
         }
+        // A list longer than the schema's `maxItems` is invalid input (400), not a body too
+        // large (413 stays for bodies over the route's byte limit).
         guard items.count <= Self.maximumBatch else {
-            throw HTTPError.payloadTooLarge("A batch holds at most \(Self.maximumBatch) events; this one has \(items.count).")
+            throw HTTPError.badRequest("'events': a batch holds at most \(Self.maximumBatch) events; this one has \(items.count).",
+                                       code: "invalid_field")
         }
         guard !items.isEmpty else { return .json(["accepted": 0], status: 202) }
         var events: [TelemetryIngest.Event] = []
@@ -48,12 +51,12 @@ struct TelemetryRoutes: RouteCollection {
             do {
                 events.append(try Self.parse(item))
             } catch let message as InvalidEvent {
-                let which = batched ? "events[\(index)]" : "the event"
+                let which = batched ? "events[\(index)]" : "event"
                 throw HTTPError.badRequest("Invalid \(which): \(message.text)", code: "invalid_event")
             }
         }
         if let index = try ingest.firstUnknownTrack(in: events) {
-            let which = batched ? "events[\(index)]" : "the event"
+            let which = batched ? "events[\(index)]" : "event"
             throw HTTPError(status: 422, code: "unknown_track",
                             message: "Invalid \(which): no track with id \(events[index].trackId); nothing in this batch was recorded.")
         }

@@ -15,7 +15,13 @@ struct AccessControl: Sendable {
     let authentication: Authentication
     let origins: OriginPolicy
 
+    /// Paths whose requests carry their own credentials (Subsonic parameters, a feed key in the
+    /// path) and never a cookie: a cross-site page gains nothing by sending them, and browser
+    /// Subsonic players on other origins must be able to POST.
+    static let ownCredentialPrefixes = ["/rest/", "/feeds/"]
+
     func check(_ request: HTTPRequest) throws {
+        if Self.ownCredentialPrefixes.contains(where: { request.path.hasPrefix($0) }) { return }
         if request.method.isStateChanging {
             try refuseCrossSite(request)
         }

@@ -109,6 +109,15 @@ final class LoginThrottle: Sendable {
         }
     }
 
+    /// Whether `subject` failed within `forgetAfterSeconds` (or is locked out).
+    func hasRecentFailures(_ subject: Subject, now: Date = Date()) -> Bool {
+        let time = now.timeIntervalSince1970
+        return records.withLock { records in
+            guard let record = records[subject] else { return false }
+            return record.lockedUntil > time || (record.failures > 0 && time - record.lastFailure <= policy.forgetAfterSeconds)
+        }
+    }
+
     /// Subjects remembered (at most `policy.maximumTracked`).
     var trackedCount: Int { records.withLock { $0.count } }
 

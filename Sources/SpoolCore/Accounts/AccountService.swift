@@ -88,6 +88,16 @@ public final class AccountService: Sendable {
         }
     }
 
+    /// Stores a user's Subsonic password as sealed by the server key (nil removes it); only
+    /// `SubsonicPasswords` seals and opens it.
+    func setSealedSubsonicPassword(of id: Int64, to sealed: Data?) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE users SET subsonic_password = ?, updated_at = ? WHERE id = ?",
+                           arguments: [sealed, Date().timeIntervalSince1970, id])
+            guard db.changesCount > 0 else { throw DomainError.notFound("No user with id \(id).") }
+        }
+    }
+
     /// Changes a name or a role. The last admin cannot become a listener.
     public func update(_ id: Int64, name: String?, role: UserRole?) throws -> User {
         let name = try name.map(Self.validName)

@@ -101,14 +101,15 @@ public struct CredentialService: Sendable {
 
     // MARK: - API keys
 
-    /// Creates a key; the key itself is returned once and never stored.
-    public func createKey(for user: Principal, label: String) throws -> (String, ApiKey) {
+    /// Creates a key; the key itself is returned once and never stored. A `feeds` key opens
+    /// only the user's podcast feeds (`principal(forFeedKey:)`), never the API.
+    public func createKey(for user: Principal, label: String, scope: ApiKeyScope = .all) throws -> (String, ApiKey) {
         let label = label.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(label.count), !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw DomainError.invalid(field: "label", "must be 1 to 100 characters without control characters.")
         }
         let secret = Secrets.newAPIKey()
-        var key = ApiKey(digest: Data(TokenDigest(of: secret).bytes), userId: user.userId, label: label, createdAt: Date())
+        var key = ApiKey(digest: Data(TokenDigest(of: secret).bytes), userId: user.userId, label: label, createdAt: Date(), scope: scope)
         try database.write { db in
             let count = try ApiKey.filter(Column("user_id") == user.userId).fetchCount(db)
             guard count < Self.maximumKeysPerUser else {
@@ -125,15 +126,28 @@ public struct CredentialService: Sendable {
         return try principal(forKeyDigest: TokenDigest(of: secret), now: now)
     }
 
-    /// Who the key with this digest belongs to (Subsonic's `apiKey` arrives as a digest).
+    /// Who the key with this digest belongs to (Subsonic's `apiKey` arrives as a digest); nil
+    /// for a `feeds` key, which opens nothing but feeds.
     public func principal(forKeyDigest digest: TokenDigest, now: Date = Date()) throws -> Principal? {
+        try principal(forKeyDigest: digest, scopes: [.all], now: now)
+    }
+
+    /// Who a podcast feed URL's key belongs to: a `feeds` key or a full one; nil when it is
+    /// malformed, unknown or revoked (the feed answers 404).
+    public func principal(forFeedKey secret: String, now: Date = Date()) throws -> Principal? {
+        guard Secrets.isWellFormedAPIKey(secret) else { return nil }
+        return try principal(forKeyDigest: TokenDigest(of: secret), scopes: [.all, .feeds], now: now)
+    }
+
+    private func principal(forKeyDigest digest: TokenDigest, scopes: Set<ApiKeyScope>, now: Date) throws -> Principal? {
         let bytes = Data(digest.bytes)
         guard let row = try database.read({ db in
             try Row.fetchOne(db, sql: """
-                SELECT api_keys.id, api_keys.last_used_at, users.id AS user_id, users.name, users.role
+                SELECT api_keys.id, api_keys.last_used_at, api_keys.scope, users.id AS user_id, users.name, users.role
                 FROM api_keys JOIN users ON users.id = api_keys.user_id WHERE api_keys.digest = ?
                 """, arguments: [bytes])
         }) else { return nil }
+        guard let scope = ApiKeyScope(rawValue: row["scope"]), scopes.contains(scope) else { return nil }
         let lastUsed: Double? = row["last_used_at"]
         if lastUsed.map({ now.timeIntervalSince1970 - $0 > Self.touchInterval }) ?? true {
             let id: Int64 = row["id"]

@@ -48,6 +48,38 @@ public struct ArtworkService: Sendable {
         return nil
     }
 
+    /// Sides of the scaled copies made for players that ask for a size (Subsonic's
+    /// `getCoverArt?size=`): a request is served the smallest copy at least as big, and anything
+    /// above the last one gets the cover itself, so a track has at most four extra files
+    /// whatever sizes clients ask for.
+    public static let scaledSides = [96, 160, 320, 640]
+
+    /// The track's artwork at about `side` pixels (nil: the cover); nil when it has none.
+    public func artwork(ofTrack id: Int64, side: Int?) throws -> String? {
+        try scaled(try artwork(ofTrack: id, size: .cover), side: side)
+    }
+
+    /// The source's artwork at about `side` pixels (nil: the cover); nil when it has none.
+    public func artwork(ofSource id: Int64, side: Int?) throws -> String? {
+        try scaled(try artwork(ofSource: id, size: .cover), side: side)
+    }
+
+    /// A copy of `cover` scaled to the bucket of `side`, made once and remade when the cover
+    /// changes.
+    private func scaled(_ cover: String?, side: Int?) throws -> String? {
+        guard let cover, let side, let media,
+              let bucket = Self.scaledSides.first(where: { $0 >= side }), cover.hasSuffix("-cover.jpg") else { return cover }
+        let copy = String(cover.dropLast("-cover.jpg".count)) + "-\(bucket).jpg"
+        if let made = Self.modified(copy), made >= Self.modified(cover) ?? 0 { return copy }
+        guard let image = try? Artwork(tools: media).image(fromFile: cover, side: bucket) else { return cover }
+        let temporary = copy + ".partial-\(UUID().uuidString.prefix(8))"
+        guard FileManager.default.createFile(atPath: temporary, contents: image.data), rename(temporary, copy) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            return cover
+        }
+        return copy
+    }
+
     private func artwork(of track: Track, size: Size) throws -> String? {
         guard let media, let id = track.id else { return nil }
         let origin = track.thumbnailPath.flatMap(paths.absolute) ?? paths.absolute(track.filePath)

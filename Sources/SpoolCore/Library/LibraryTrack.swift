@@ -16,7 +16,7 @@ public struct LibraryTrack: Sendable, Equatable {
     static let selection = """
         tracks.*, sources.title AS source_title, ut.user_id AS ut_user, ut.rating AS ut_rating, ut.liked_at AS ut_liked_at,
         ut.play_count AS ut_play_count, ut.skip_count AS ut_skip_count, ut.last_position AS ut_last_position,
-        ut.last_played_at AS ut_last_played_at, ut.hidden_at AS ut_hidden_at
+        ut.last_played_at AS ut_last_played_at, ut.hidden_at AS ut_hidden_at, ut.stars AS ut_stars, ut.position_at AS ut_position_at
         """
 
     /// The FROM clause matching `selection`, with the state of `userId` (nil: no user's state;
@@ -73,6 +73,10 @@ public struct UserTrackState: Sendable, Equatable {
     public var lastPlayedAt: Date?
     /// The user deleted it for themselves.
     public var hiddenAt: Date?
+    /// A 1–5 star rating (Subsonic's `setRating`), beside the like/dislike `rating`.
+    public var stars: Int?
+    /// When `lastPosition` last changed (a Subsonic bookmark's date).
+    public var positionAt: Date?
 
     public init() {}
 
@@ -85,5 +89,7 @@ public struct UserTrackState: Sendable, Equatable {
         lastPosition = row["ut_last_position"]
         lastPlayedAt = (row["ut_last_played_at"] as Double?).map(Date.init(timeIntervalSince1970:))
         hiddenAt = (row["ut_hidden_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        stars = row["ut_stars"]
+        positionAt = (row["ut_position_at"] as Double?).map(Date.init(timeIntervalSince1970:))
     }
 }

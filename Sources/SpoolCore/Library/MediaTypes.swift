@@ -9,7 +9,7 @@ public enum MediaTypes {
     static let byExtension: [String: String] = [
         "m4a": "audio/mp4", "mp4a": "audio/mp4", "aac": "audio/aac", "mp3": "audio/mpeg",
         "opus": "audio/ogg", "ogg": "audio/ogg", "oga": "audio/ogg", "flac": "audio/flac", "wav": "audio/wav",
-        "webm": "video/webm", "mp4": "video/mp4", "m4v": "video/mp4", "mkv": "video/x-matroska", "mov": "video/quicktime",
+        "weba": "audio/webm", "webm": "video/webm", "mp4": "video/mp4", "m4v": "video/mp4", "mkv": "video/x-matroska", "mov": "video/quicktime",
         "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
         "json": "application/json",
     ]

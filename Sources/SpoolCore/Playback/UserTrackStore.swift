@@ -30,6 +30,25 @@ enum UserTrackStore {
         return true
     }
 
+    /// A 1–5 star rating (Subsonic's `setRating`), or nil to clear it. Independent of the
+    /// like/dislike `rating`. False when the track does not exist.
+    static func setStars(_ stars: Int?, of trackId: Int64, for userId: Int64, _ db: Database) throws -> Bool {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tracks WHERE id = ?", arguments: [trackId]) == true else { return false }
+        try ensureRow(trackId, userId, db)
+        try db.execute(sql: "UPDATE user_tracks SET stars = ? WHERE user_id = ? AND track_id = ?", arguments: [stars, userId, trackId])
+        return true
+    }
+
+    /// Sets the resume position (a Subsonic bookmark), or clears it with nil. False when the
+    /// track does not exist.
+    static func setPosition(_ seconds: Double?, of trackId: Int64, for userId: Int64, _ db: Database, now: Date = Date()) throws -> Bool {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tracks WHERE id = ?", arguments: [trackId]) == true else { return false }
+        try ensureRow(trackId, userId, db)
+        try db.execute(sql: "UPDATE user_tracks SET last_position = ?, position_at = ? WHERE user_id = ? AND track_id = ?",
+                       arguments: [seconds, seconds == nil ? nil : now.timeIntervalSince1970, userId, trackId])
+        return true
+    }
+
     /// Hides a track from one user's lists (a listener's delete), or shows it again.
     static func setHidden(_ hidden: Bool, _ trackId: Int64, for userId: Int64, _ db: Database, now: Date = Date()) throws -> Bool {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tracks WHERE id = ?", arguments: [trackId]) == true else { return false }
@@ -52,11 +71,11 @@ enum UserTrackStore {
             arguments = []
         case .pause, .seek:
             guard let position else { return }
-            sql = "UPDATE user_tracks SET last_position = ? WHERE user_id = ? AND track_id = ?"
-            arguments = [position]
+            sql = "UPDATE user_tracks SET last_position = ?, position_at = ? WHERE user_id = ? AND track_id = ?"
+            arguments = [position, now]
         case .ended:
-            sql = "UPDATE user_tracks SET last_position = 0 WHERE user_id = ? AND track_id = ?"
-            arguments = []
+            sql = "UPDATE user_tracks SET last_position = 0, position_at = ? WHERE user_id = ? AND track_id = ?"
+            arguments = [now]
         default:
             return
         }

@@ -91,6 +91,7 @@ extension HTTPServer {
     /// evhttp is freeing a connection (also an upgraded one, when its session ends).
     private func connectionClosed(_ connection: OpaquePointer) {
         loop.assertInEventLoop()
+        cancelStream(on: connection)
         guard let watcher = guards.removeValue(forKey: connection) else { return }
         if watcher.phase == .upgraded { upgradedConnections -= 1 }
         watcher.connectionClosed()

@@ -8,6 +8,9 @@ public struct HTTPRequest: Sendable {
     public let path: String
     /// The decoded query parameters (the last value wins for a repeated name).
     public let query: [String: String]
+    /// The query string as sent (still percent-encoded, without `?`), for protocols that repeat
+    /// names (Subsonic's `id=1&id=2`); nil when the URL has none.
+    public let rawQuery: String?
     public let headers: HTTPHeaders
     /// The body; filled in once evhttp has read it (the head is decided on before that).
     public internal(set) var body: [UInt8]
@@ -18,12 +21,13 @@ public struct HTTPRequest: Sendable {
     public internal(set) var routePattern: String?
 
     public init(
-        method: HTTPMethod, path: String, query: [String: String] = [:],
+        method: HTTPMethod, path: String, query: [String: String] = [:], rawQuery: String? = nil,
         headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], remoteAddress: String = ""
     ) {
         self.method = method
         self.path = path
         self.query = query
+        self.rawQuery = rawQuery
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress

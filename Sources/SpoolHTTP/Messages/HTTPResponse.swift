@@ -8,6 +8,9 @@ public struct HTTPResponse: Sendable {
         case bytes([UInt8])
         /// A range of an open file, sent with sendfile; the descriptor is closed after sending.
         case file(descriptor: Int32, offset: Int64, length: Int64)
+        /// Bytes a producer makes while they are sent (chunked transfer encoding unless the
+        /// headers carry a `Content-Length`); see `HTTPBodyStream`.
+        case stream(HTTPBodyStream)
     }
 
     public var status: Int
@@ -36,6 +39,7 @@ public struct HTTPResponse: Sendable {
         case .empty: 0
         case .bytes(let bytes): Int64(bytes.count)
         case .file(_, _, let length): length
+        case .stream: 0
         }
     }
 
@@ -69,10 +73,13 @@ public struct HTTPResponse: Sendable {
         return HTTPResponse(status: status, headers: headers, body: .bytes(Array(text.utf8)))
     }
 
-    /// Closes a file body that will not be sent (a HEAD request, a failed hand-off).
+    /// Closes a file body that will not be sent (a HEAD request, a failed hand-off), and stops
+    /// the producer of a stream.
     func discardBody() {
-        if case .file(let descriptor, _, _) = body {
-            close(descriptor)
+        switch body {
+        case .file(let descriptor, _, _): close(descriptor)
+        case .stream(let stream): stream.cancel()
+        case .empty, .bytes: break
         }
     }
 }

@@ -9,6 +9,8 @@ struct RequestTarget {
     let path: String
     /// Decoded query parameters; the last value wins for a repeated name.
     let query: [String: String]
+    /// The query as sent (still percent-encoded, without `?`); nil when the target has none.
+    let rawQuery: String?
 
     /// Nil when the path decodes to an embedded NUL or to invalid UTF-8.
     init?(_ target: String) {
@@ -17,6 +19,7 @@ struct RequestTarget {
         guard let path = Self.decodePath(String(target[..<(mark ?? target.endIndex)])) else { return nil }
         self.path = path
         var query: [String: String] = [:]
+        rawQuery = mark.map { String(target[target.utf8.index(after: $0)...]) }
         if let mark {
             var pairs = evkeyvalq()
             if evhttp_parse_query_str(String(target[target.utf8.index(after: mark)...]), &pairs) == 0 {

@@ -42,7 +42,7 @@ extension HTTPServer {
         }
         let method = HTTPMethod(rawValue: head.method)
         var request = HTTPRequest(
-            method: method ?? .GET, path: target.path, query: target.query, headers: head.headers,
+            method: method ?? .GET, path: target.path, query: target.query, rawQuery: target.rawQuery, headers: head.headers,
             remoteAddress: remoteAddress)
 
         if let hub = webSocketHub, target.path == hub.path {

@@ -98,12 +98,22 @@ extension HTTPServer {
         let reference = RequestReference(raw)
         let filter = requestFilter
         let accepted = work.submit(priority: .interactive) { [self, request] in
-            let refused = refusal(by: filter, of: request)
-            loop.execute { [self] in
+            var refused = refusal(by: filter, of: request)
+            var viewer = WebSocketViewer.unidentified
+            var replay = WebSocketReplay.none
+            if refused == nil {
+                do {
+                    viewer = try hub.identify(request) ?? .unidentified
+                    replay = hub.greeting(request.query, viewer)
+                } catch {
+                    refused = error as? HTTPError ?? internalError(for: request, detail: "identifying a WebSocket client: \(error)")
+                }
+            }
+            loop.execute { [self, refused, viewer, replay] in
                 guard let refused else {
                     requestsInFlight -= 1
                     watcher.requestsInFlight -= 1
-                    upgrade(reference.pointer, request: request, hub: hub, watcher: watcher, start: start)
+                    upgrade(reference.pointer, request: request, hub: hub, watcher: watcher, viewer: viewer, replay: replay, start: start)
                     if isDraining && requestsInFlight == 0 { finish() }
                     return
                 }
@@ -121,12 +131,13 @@ extension HTTPServer {
         }
     }
 
-    private func upgrade(_ raw: OpaquePointer, request: HTTPRequest, hub: WebSocketHub, watcher: ConnectionGuard, start: UInt64) {
+    private func upgrade(_ raw: OpaquePointer, request: HTTPRequest, hub: WebSocketHub, watcher: ConnectionGuard,
+                         viewer: WebSocketViewer, replay: WebSocketReplay, start: UInt64) {
         // The hub owns an upgraded socket; the guard stops reading it as HTTP.
         watcher.detachForUpgrade()
         upgradedConnections += 1
         publishConnectionCounts()
-        let status = hub.upgrade(raw, method: request.method, headers: request.headers, query: request.query)
+        let status = hub.upgrade(raw, method: request.method, headers: request.headers, viewer: viewer, replay: replay)
         exchangeObserver?(Exchange(
             method: request.method.rawValue, path: request.path, route: hub.path, status: status, bytes: 0,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
@@ -156,8 +167,14 @@ extension HTTPServer {
             response = internalError(for: request, detail: detail).response
         }
         requestsInFlight -= 1
-        watcher.requestsInFlight -= 1
-        send(response, to: reference, method: request.method.rawValue, path: request.path, route: route, start: start)
+        if case .stream(let stream) = response.body, response.sendsBody(to: request.method.rawValue) {
+            // Still in flight for the guard until the stream's last chunk (`endStream`).
+            send(response, to: reference, method: request.method.rawValue, path: request.path, route: route, start: start)
+            startStream(stream, status: response.status, request: reference.pointer, watcher: watcher)
+        } else {
+            watcher.requestsInFlight -= 1
+            send(response, to: reference, method: request.method.rawValue, path: request.path, route: route, start: start)
+        }
         if isDraining && requestsInFlight == 0 { finish() }
     }
 
@@ -171,7 +188,9 @@ extension HTTPServer {
             evhttp_add_header(headers, name, value)
         }
         let length = response.bodyLength
-        if method == "HEAD" || response.status == 304 || response.status == 204 {
+        if case .stream = response.body, response.sendsBody(to: method) {
+            // Status, headers and chunks are sent by `startStream`, which the caller runs next.
+        } else if !response.sendsBody(to: method) {
             if method == "HEAD" && response.headers["Content-Length"] == nil {
                 evhttp_add_header(headers, "Content-Length", String(length))
             }
@@ -184,6 +203,8 @@ extension HTTPServer {
                 break
             case .bytes(let bytes):
                 bytes.withUnsafeBytes { _ = evbuffer_add(buffer, $0.baseAddress, $0.count) }
+            case .stream:
+                break   // sent by startStream
             case .file(let descriptor, let offset, let length):
                 // sendfile only happens for buffers that drain to a socket. Not under TLS: the
                 // OpenSSL bufferevent reads the bytes itself, and an unmapped sendfile segment
@@ -241,7 +262,7 @@ extension HTTPServer {
     /// client fetching a long file slower than the timeout would be cut off mid-body. While a
     /// large body is sent, only a write timeout applies (it fires only when the client stops
     /// taking bytes); the usual timeouts come back when the reply is complete.
-    private func relaxTimeoutsWhileSending(_ request: OpaquePointer) {
+    func relaxTimeoutsWhileSending(_ request: OpaquePointer) {
         guard let connection = evhttp_request_get_connection(request),
               let event = evhttp_connection_get_bufferevent(connection) else { return }
         var write = timeval(tv_sec: configuration.timeoutSeconds, tv_usec: 0)
@@ -259,6 +280,11 @@ extension HTTPServer {
 }
 
 extension HTTPResponse {
+    /// Whether a body goes out at all: never to HEAD, never with 304 or 204.
+    func sendsBody(to method: String) -> Bool {
+        method != "HEAD" && status != 304 && status != 204
+    }
+
     /// The body as text, when it is bytes (for logging a response that is replaced).
     var bodyText: String? {
         if case .bytes(let bytes) = body { return String(decoding: bytes, as: UTF8.self) }

@@ -85,6 +85,8 @@ public final class HTTPServer: @unchecked Sendable {
     var accepting = AcceptState()
     var hostVerdicts: [String: HostPolicy.Verdict] = [:]
     var requestsInFlight = 0
+    /// Streamed bodies being sent, by connection (see `HTTPBodyStream`, `HTTPServer+Streams`).
+    var streams: [OpaquePointer: StreamedReply] = [:]
     var isDraining = false
     var hasFinished = false
 
@@ -186,6 +188,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
         boundSockets = []
         webSocketHub?.closeAll()
+        // A streamed body is paced by its client (a player buffering a transcoded track): it
+        // would hold the shutdown for minutes, so it ends now.
+        for connection in Array(streams.keys) { endStream(on: connection, cancelled: true) }
         logger.info("Shutting down: no new connections; waiting for requests in flight", metadata: ["in_flight": "\(requestsInFlight)"])
         loop.schedule(after: configuration.shutdownGraceSeconds) { [self] in finish() }
         if requestsInFlight == 0 { finish() }
@@ -226,6 +231,13 @@ public final class HTTPServer: @unchecked Sendable {
 /// An evhttp request pointer that may travel to the work queue and back; only the loop
 /// thread dereferences it.
 struct RequestReference: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+}
+
+/// An evhttp connection pointer that may travel to another thread and back to the loop; only
+/// the loop thread dereferences it.
+struct ConnectionReference: @unchecked Sendable {
     let pointer: OpaquePointer
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 }

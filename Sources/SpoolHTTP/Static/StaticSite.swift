@@ -24,7 +24,7 @@ public struct StaticSite: Sendable {
             throw HTTPError.notFound("No file at \(request.path).")
         }
         if let file = resolve(segments), let open = FileResponder.open(file) {
-            return FileResponder.respond(with: open, to: request, contentType: MediaTypes.contentType(forFileName: file))
+            return FileResponder.respond(with: open, to: request, contentType: StaticFileTypes.contentType(forFileName: file))
         }
         if reservedPrefixes.contains(where: { request.path.hasPrefix($0) }) {
             throw HTTPError.notFound("No route for \(request.method.rawValue) \(request.path).")

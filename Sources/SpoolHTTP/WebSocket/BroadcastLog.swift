@@ -15,6 +15,10 @@ struct BroadcastLog {
     struct Entry {
         let frame: [UInt8]
         let key: String?
+        /// Who may receive it: sessions of other viewers step over it.
+        let audience: WebSocketAudience
+        /// The broadcaster's number for it; a session whose replay covered it skips it.
+        let sequence: Int64?
     }
 
     /// Bytes of frames kept at most (the oldest go first).
@@ -37,8 +41,8 @@ struct BroadcastLog {
         self.capacity = capacity
     }
 
-    mutating func append(_ frame: [UInt8], key: String?) {
-        storage.append(Entry(frame: frame, key: key))
+    mutating func append(_ frame: [UInt8], key: String?, audience: WebSocketAudience = .everyone, sequence: Int64? = nil) {
+        storage.append(Entry(frame: frame, key: key, audience: audience, sequence: sequence))
         offsets.append(appendedBytes)
         appendedBytes += frame.count
         byteCount += frame.count
@@ -67,7 +71,7 @@ struct BroadcastLog {
         let entry = self[tail]
         byteCount -= entry.frame.count
         if let key = entry.key, latestByKey[key] == tail { latestByKey.removeValue(forKey: key) }
-        storage[tail - storageStart] = Entry(frame: [], key: nil)  // the frame's memory goes now
+        storage[tail - storageStart] = Entry(frame: [], key: nil, audience: .everyone, sequence: nil)  // the frame's memory goes now
         tail += 1
         // Drop the evicted prefix once it is half the storage: amortized O(1), bounded memory.
         let evicted = tail - storageStart

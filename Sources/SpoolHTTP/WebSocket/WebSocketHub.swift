@@ -7,13 +7,23 @@ import Synchronization
 /// keeps the sessions, broadcasts text messages to all of them, and pings them. Knows nothing
 /// of what the messages mean.
 public final class WebSocketHub: @unchecked Sendable {
-    /// Messages a new client receives first (a replay of what it missed), from its query.
-    public typealias Greeting = @Sendable (_ query: [String: String]) -> [String]
+    /// What a new client receives first: the replay of what it missed (only what its viewer may
+    /// see), from its query. Runs on the work queue: a replay of thousands of events is encoded
+    /// there, never on the loop (4,000 of them once held `/api/health` for 1.8 s: issue 12).
+    public typealias Greeting = @Sendable (_ query: [String: String], _ viewer: WebSocketViewer) -> WebSocketReplay
+    /// The events published after `through` while the replay was built (a few at most): runs on
+    /// the loop when the session starts, so that nothing falls between replay and broadcasts.
+    public typealias TopUp = @Sendable (_ through: Int64, _ viewer: WebSocketViewer) -> WebSocketReplay
+    /// Who an upgrade request comes from. Runs on the work queue after the request filter
+    /// admitted it (it may read the database); nil is ``WebSocketViewer/unidentified``.
+    public typealias Identify = @Sendable (_ request: HTTPRequest) throws -> WebSocketViewer?
 
     public let path: String
     let originPolicy: OriginPolicy
     let pingSeconds: Double
-    private let greeting: Greeting
+    let greeting: Greeting
+    private let topUp: TopUp
+    let identify: Identify
     private var loop: EventLoop?
     // Loop only.
     private var sessions: [Int: WebSocketSession] = [:]
@@ -31,26 +41,32 @@ public final class WebSocketHub: @unchecked Sendable {
     ///   and a browser reads as it goes. The log is held once for all clients: a silent client
     ///   costs its cursor and its socket's buffers (about 200 KiB), whatever this is.
     public init(path: String = "/ws", allowedOrigins: [String] = [], maximumLagBytes: Int = 5 << 19,
-                pingSeconds: Double = 30, greeting: @escaping Greeting = { _ in [] }) {
+                pingSeconds: Double = 30, greeting: @escaping Greeting = { _, _ in .none },
+                topUp: @escaping TopUp = { through, _ in WebSocketReplay(messages: [], through: through) },
+                identify: @escaping Identify = { _ in nil }) {
         self.path = path
         self.originPolicy = OriginPolicy(allowedOrigins: allowedOrigins)
         self.log = BroadcastLog(capacity: maximumLagBytes)
         self.pingSeconds = pingSeconds
         self.greeting = greeting
+        self.topUp = topUp
+        self.identify = identify
     }
 
     /// Connected clients, clients dropped for being too slow, messages handed to sockets.
     public var statistics: (clients: Int, dropped: Int, sent: Int) { counters.withLock { $0 } }
 
-    /// Sends `text` to every client; `key` coalesces queued messages (e.g. a job's progress).
-    /// Safe from any thread.
-    public func broadcast(_ text: String, coalescingKey key: String? = nil) {
+    /// Sends `text` to every client `audience` includes; `key` coalesces queued messages (e.g.
+    /// a job's progress); `sequence` (increasing) lets a client whose replay already held it
+    /// skip it. Safe from any thread.
+    public func broadcast(_ text: String, coalescingKey key: String? = nil, audience: WebSocketAudience = .everyone,
+                          sequence: Int64? = nil) {
         guard let loop else { return }
         let frame = WebSocketFrameEncoder.textFrame(text)
         loop.execute { [self] in
             loop.assertInEventLoop()
             guard !sessions.isEmpty else { return }
-            log.append(frame, key: key)
+            log.append(frame, key: key, audience: audience, sequence: sequence)
             for session in Array(sessions.values) { flush(session) }
             counters.withLock { $0.sent += sessions.count }
         }
@@ -72,7 +88,8 @@ public final class WebSocketHub: @unchecked Sendable {
     }
 
     /// Completes the upgrade of `request`, or answers it with the handshake's error.
-    func upgrade(_ request: OpaquePointer, method: HTTPMethod, headers: HTTPHeaders, query: [String: String]) -> Int {
+    func upgrade(_ request: OpaquePointer, method: HTTPMethod, headers: HTTPHeaders, viewer: WebSocketViewer = .unidentified,
+                 replay: WebSocketReplay = .none) -> Int {
         loop?.assertInEventLoop()
         var fields: [String: String] = [:]
         for (name, value) in headers {
@@ -100,11 +117,19 @@ public final class WebSocketHub: @unchecked Sendable {
               let bufferEvent = evhttp_connection_get_bufferevent(connection), let loop else { return 500 }
         nextId += 1
         let session = WebSocketSession(id: nextId, loop: loop, connection: connection, bufferEvent: bufferEvent, hub: self,
-                                       cursor: log.head, maximumMessageSize: 64 * 1024)
+                                       cursor: log.head, viewer: viewer, maximumMessageSize: 64 * 1024)
         sessions[nextId] = session
+        // Counted before the top-up is read: a broadcaster that still saw no clients published
+        // its event before this point, so the top-up holds it.
         counters.withLock { $0.clients = sessions.count }
         session.attach()
-        session.greet(with: greeting(query).map(WebSocketFrameEncoder.textFrame))
+        var messages = replay.messages
+        if let through = replay.through {
+            let missed = topUp(through, viewer)
+            messages += missed.messages
+            session.replayedThrough = missed.through ?? through
+        }
+        session.greet(with: messages.map(WebSocketFrameEncoder.textFrame))
         return 101
     }
 

@@ -18,6 +18,10 @@ final class WebSocketSession {
     private var decoder: WebSocketFrameDecoder
     /// The next broadcast to send: an absolute index into the hub's log.
     var cursor: Int
+    /// Who the client is: broadcasts for other audiences are stepped over.
+    let viewer: WebSocketViewer
+    /// The last sequence number its replay covered: broadcasts up to it are stepped over.
+    var replayedThrough: Int64?
     /// The replay a reconnecting client asked for, sent before any broadcast. Its size was set
     /// by the event ring when the client connected, so it is not held against the log's bound.
     private var greeting = FIFO<[UInt8]>()
@@ -36,8 +40,9 @@ final class WebSocketSession {
     var sawPong = true
 
     init(id: Int, loop: EventLoop, connection: OpaquePointer, bufferEvent: OpaquePointer, hub: WebSocketHub,
-         cursor: Int, maximumMessageSize: Int) {
+         cursor: Int, viewer: WebSocketViewer, maximumMessageSize: Int) {
         self.id = id
+        self.viewer = viewer
         self.loop = loop
         self.connection = connection
         self.bufferEvent = bufferEvent
@@ -123,7 +128,9 @@ final class WebSocketSession {
             } else if cursor < log.head {
                 let index = cursor
                 cursor += 1
-                if !log.isSuperseded(index) { write(log[index].frame) }
+                let entry = log[index]
+                let replayed = entry.sequence.map { sequence in replayedThrough.map { sequence <= $0 } ?? false } ?? false
+                if !replayed && entry.audience.includes(viewer) && !log.isSuperseded(index) { write(entry.frame) }
             } else {
                 break
             }

@@ -56,11 +56,26 @@ public struct Artwork: Sendable {
         }
     }
 
+    /// Scales a square image (a ``Variant/cover`` made before) to `side` × `side` pixels, for a
+    /// player that asks for one size (Subsonic's `getCoverArt?size=`). Never enlarges: a side
+    /// beyond the image's gives the image's own size.
+    public func image(fromFile imagePath: String, side: Int, cancellation: ProcessCancellation? = nil) throws -> CoverImage {
+        let side = max(1, side)
+        let filter = "\(Self.squareCrop),scale=w='min(iw,\(side))':h='min(ih,\(side))':\(Self.scaleFlags),setsar=1"
+        return try withScratchDirectory { directory in
+            try render(input: MediaProbe.absolute(imagePath), streamIndex: nil, filter: filter,
+                       output: directory + "/image.jpg", cancellation: cancellation)
+        }
+    }
+
+    private static let scaleFlags = "flags=lanczos+accurate_rnd+full_chroma_int+bitexact"
+    private static let squareCrop = "crop=w='min(iw,ih)':h='min(iw,ih)'"
+
     /// The filter chain of `variant`. `lanczos` keeps a downscaled cover sharp; `accurate_rnd`
     /// and `bitexact` make swscale take the same code path on every CPU.
     static func filter(_ variant: Variant) -> String {
-        let scaleFlags = "flags=lanczos+accurate_rnd+full_chroma_int+bitexact"
-        let square = "crop=w='min(iw,ih)':h='min(iw,ih)'"
+        let scaleFlags = Self.scaleFlags
+        let square = Self.squareCrop
         switch variant {
         case .cover:
             return "\(square),scale=w='min(iw,\(coverSide))':h='min(ih,\(coverSide))':\(scaleFlags),setsar=1"
@@ -75,11 +90,15 @@ public struct Artwork: Sendable {
     /// Renders one JPEG from `input` (stream `streamIndex`, or its first video stream) into
     /// `output`, and returns it. Used by the tagger too, which keeps the file for ffmpeg.
     func render(input: String, streamIndex: Int?, variant: Variant, output: String, cancellation: ProcessCancellation?) throws -> CoverImage {
+        try render(input: input, streamIndex: streamIndex, filter: Self.filter(variant), output: output, cancellation: cancellation)
+    }
+
+    private func render(input: String, streamIndex: Int?, filter: String, output: String, cancellation: ProcessCancellation?) throws -> CoverImage {
         let arguments = [
             "-nostdin", "-hide_banner", "-v", "error", "-y", "-threads", "1", "-flags", "+bitexact",
             "-i", "file:" + input,
             "-map", streamIndex.map { "0:\($0)" } ?? "0:v:0", "-frames:v", "1",
-            "-filter_threads", "1", "-vf", Self.filter(variant),
+            "-filter_threads", "1", "-vf", filter,
             "-c:v", "mjpeg", "-q:v", Self.jpegQuality, "-pix_fmt", "yuvj420p", "-threads", "1",
             "-flags:v", "+bitexact", "-fflags", "+bitexact", "-map_metadata", "-1",
             "-f", "mjpeg", "file:" + output,

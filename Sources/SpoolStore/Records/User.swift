@@ -67,12 +67,15 @@ public struct ApiKey: SpoolRecord, Identifiable, Equatable {
     public var label: String
     public var createdAt: Date
     public var lastUsedAt: Date?
+    /// What the key opens.
+    public var scope: ApiKeyScope
 
-    public init(digest: Data, userId: Int64, label: String, createdAt: Date) {
+    public init(digest: Data, userId: Int64, label: String, createdAt: Date, scope: ApiKeyScope = .all) {
         self.digest = digest
         self.userId = userId
         self.label = label
         self.createdAt = createdAt
+        self.scope = scope
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -7,3 +7,4 @@ extension PlayEventType: DatabaseValueConvertible {}
 extension SourceState: DatabaseValueConvertible {}
 extension SourceKind: DatabaseValueConvertible {}
 extension ProfileMedia: DatabaseValueConvertible {}
+extension ApiKeyScope: DatabaseValueConvertible {}

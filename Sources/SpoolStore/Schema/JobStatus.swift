@@ -94,6 +94,13 @@ public enum UserRole: String, CaseIterable, Codable, Sendable, Comparable {
     }
 }
 
+/// What an API key opens. `all`: the API as its user (scripts, Subsonic apps). `feeds`: only
+/// that user's podcast feeds, whose URLs carry the key into podcast apps and the servers they
+/// sync subscriptions to, so such a key must not open anything else.
+public enum ApiKeyScope: String, CaseIterable, Codable, Sendable {
+    case all, feeds
+}
+
 /// What a download profile keeps: the sound only (extracted to a codec) or the video.
 public enum ProfileMedia: String, CaseIterable, Codable, Sendable {
     case audio, video

@@ -19,6 +19,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v7_accounts", migrate: introduceAccounts)
         migrator.registerMigration("v8_library_imports", migrate: createLibraryImports)
         migrator.registerMigration("v9_list_indexes_counters", migrate: indexAndCountForScale)
+        migrator.registerMigration("v10_subsonic", migrate: introduceSubsonic)
         return migrator
     }
 
@@ -441,6 +442,56 @@ extension SchemaMigrations {
                 report TEXT NOT NULL CHECK (json_valid(report)),
                 updated_at REAL NOT NULL
             );
+            """)
+    }
+
+    /// Issue 18's schema: the library in music and podcast apps.
+    /// - `server_values`: facts the server keeps about itself; today the fingerprint of the server
+    ///   key file, compared at start so a replaced key is reported instead of every Subsonic app
+    ///   failing without a word.
+    /// - `user_tracks.stars` (a 1–5 rating, Subsonic's `setRating`, beside the like/dislike
+    ///   `rating`) and `position_at` (when the resume position last changed: a bookmark's date).
+    /// - `user_annotations`: a user's stars and ratings of albums and artists (`item` is
+    ///   `album:<id>` or `artist:<id>`); songs keep theirs in `user_tracks`.
+    /// - `playlists` and `playlist_entries`: each user's own playlists, in order, a track at most
+    ///   once per position; a purged track leaves its playlists with it.
+    /// - `api_keys.scope`: `feeds` keys open only the podcast feeds, because feed URLs travel
+    ///   into podcast apps that sync subscriptions to their own servers; `all` keys open the API.
+    static func introduceSubsonic(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE server_values (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            ) WITHOUT ROWID;
+            ALTER TABLE user_tracks ADD COLUMN stars INTEGER CHECK (stars IS NULL OR stars BETWEEN 1 AND 5);
+            ALTER TABLE user_tracks ADD COLUMN position_at REAL;
+            CREATE INDEX user_tracks_positions ON user_tracks(user_id, position_at) WHERE last_position > 0;
+            CREATE TABLE user_annotations (
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                item TEXT NOT NULL CHECK (length(item) BETWEEN 1 AND 64),
+                starred_at REAL,
+                rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+                PRIMARY KEY (user_id, item)
+            ) WITHOUT ROWID;
+            CREATE INDEX user_annotations_starred ON user_annotations(user_id, starred_at) WHERE starred_at IS NOT NULL;
+            CREATE TABLE playlists (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+                comment TEXT CHECK (comment IS NULL OR length(comment) <= 2000),
+                public INTEGER NOT NULL DEFAULT 0 CHECK (public IN (0, 1)),
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE INDEX playlists_user ON playlists(user_id, id);
+            CREATE TABLE playlist_entries (
+                playlist_id INTEGER NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL CHECK (position >= 0),
+                track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+                PRIMARY KEY (playlist_id, position)
+            ) WITHOUT ROWID;
+            CREATE INDEX playlist_entries_track ON playlist_entries(track_id);
+            ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'all' CHECK (\(SQLCheck.column("scope", in: ApiKeyScope.self)));
             """)
     }
 }

@@ -1,5 +1,8 @@
-/// Content types by file extension, for static files and media.
-public enum MediaTypes {
+/// Content types of the web app's own files (pages, scripts, styles, icons, fonts), by
+/// extension. Library files (media and artwork) have their one table in the domain
+/// (`SpoolCore.MediaTypes`); a track's type is stored with its row and served from there, so
+/// the two can never disagree about a download (they once did: issue 13).
+public enum StaticFileTypes {
     private static let byExtension: [String: String] = [
         "html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8",
         "js": "text/javascript; charset=utf-8", "mjs": "text/javascript; charset=utf-8",
@@ -8,10 +11,6 @@ public enum MediaTypes {
         "webp": "image/webp", "gif": "image/gif", "ico": "image/x-icon",
         "woff2": "font/woff2", "woff": "font/woff", "txt": "text/plain; charset=utf-8",
         "webmanifest": "application/manifest+json",
-        "m4a": "audio/mp4", "mp3": "audio/mpeg", "opus": "audio/ogg", "ogg": "audio/ogg",
-        "oga": "audio/ogg", "flac": "audio/flac", "wav": "audio/wav", "aac": "audio/aac",
-        "weba": "audio/webm", "mp4": "video/mp4", "m4v": "video/mp4", "webm": "video/webm",
-        "mkv": "video/x-matroska", "mov": "video/quicktime",
     ]
 
     /// The content type for a file name, `application/octet-stream` when unknown.

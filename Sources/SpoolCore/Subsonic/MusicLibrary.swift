@@ -1,0 +1,281 @@
+import Foundation
+import GRDB
+import SpoolStore
+
+/// One source as music apps see it: an artist with one album (until sources have tabs), made
+/// of the tracks a user may see — not in the trash, not hidden by that user. Tracks whose
+/// source was removed form source 0.
+public struct MusicAlbum: Sendable, Equatable {
+    /// The source's id; 0 for tracks whose source was removed.
+    public var sourceId: Int64
+    /// The source's title (its artist's and its album's name).
+    public var name: String
+    public var kind: SourceKind?
+    public var songCount: Int
+    /// Seconds, summed over the songs.
+    public var duration: Double
+    /// The user's plays of its songs.
+    public var playCount: Int
+    /// When its first track arrived.
+    public var createdAt: Date
+    /// When its newest track arrived.
+    public var newestAt: Date
+    /// Its newest upload (falling back to arrival).
+    public var newestUpload: Date
+    public var lastPlayedAt: Date?
+    /// The user's star and 1–5 rating of the album, and of the artist.
+    public var starredAt: Date?
+    public var stars: Int?
+    public var artistStarredAt: Date?
+    public var artistStars: Int?
+    /// The mean of the user's star ratings of its songs (nil: none rated).
+    public var meanSongStars: Double?
+
+    /// The name of source 0.
+    public static let unknownSourceName = "Unknown source"
+}
+
+/// The reads behind the Subsonic API: sources as artists and albums, tracks as songs, all for
+/// one user (their state; nothing they hid; nothing in the trash). Every list is bounded; the
+/// whole-library aggregate (`albums(for:)`) is one indexed pass over the tracks, grouped by
+/// source, and the app sorts and pages its few hundred rows in memory.
+public struct MusicLibrary: Sendable {
+    let database: SpoolDatabase
+
+    /// The most songs one album or generated playlist lists: a channel of 20,000 uploads would
+    /// otherwise be a 10 MB answer that phones choke on. `search3` with an empty query pages
+    /// through everything.
+    public static let maximumSongsPerList = 5_000
+
+    public init(database: SpoolDatabase) {
+        self.database = database
+    }
+
+    /// The condition (on `tracks` joined with the user's `ut`) of a track the user may see.
+    static let visible = "tracks.deleted_at IS NULL AND ut.hidden_at IS NULL"
+
+    // MARK: - Albums and artists
+
+    /// Every source with at least one track the user may see, by name.
+    public func albums(for userId: Int64) throws -> [MusicAlbum] {
+        try database.read { db in try Self.albums(db, userId: userId, sourceId: nil) }
+    }
+
+    /// One source's album; nil when the user can see none of its tracks (or it does not exist).
+    public func album(_ sourceId: Int64, for userId: Int64) throws -> MusicAlbum? {
+        try database.read { db in try Self.albums(db, userId: userId, sourceId: sourceId).first }
+    }
+
+    /// The albums whose name holds every word of `words` (case and diacritics ignored), by name,
+    /// at most `limit`: `search3`'s albums and artists. The names are matched on the sources'
+    /// titles (one row per source) and only the matches are aggregated, each over its own
+    /// index range: `albums(for:)` reads every track (170 ms at 100,000 tracks, release build,
+    /// `scripts/bench/subsonic.py`), which a search of one album need not.
+    public func albums(named words: [String], first limit: Int, for userId: Int64) throws -> [MusicAlbum] {
+        guard limit > 0 else { return [] }
+        return try database.read { db in
+            var names = try Row.fetchAll(db, sql: "SELECT id, title FROM sources").map { row in
+                (id: row["id"] as Int64, name: Self.albumName(sourceId: row["id"], title: row["title"]))
+            }
+            names.append((id: 0, name: Self.albumName(sourceId: 0, title: nil)))
+            let matching = names
+                .filter { entry in words.allSatisfy { entry.name.range(of: $0, options: [.caseInsensitive, .diacriticInsensitive]) != nil } }
+                .sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+            var found: [MusicAlbum] = []
+            for entry in matching where found.count < limit {
+                // Nil when the user can see none of its tracks.
+                if let album = try Self.albums(db, userId: userId, sourceId: entry.id).first { found.append(album) }
+            }
+            return found
+        }
+    }
+
+    /// What music apps call a source: its title, or a stand-in when it has none.
+    static func albumName(sourceId: Int64, title: String?) -> String {
+        title.flatMap { $0.isEmpty ? nil : $0 } ?? (sourceId == 0 ? MusicAlbum.unknownSourceName : "Source \(sourceId)")
+    }
+
+    static func albums(_ db: Database, userId: Int64, sourceId: Int64?) throws -> [MusicAlbum] {
+        var condition = visible
+        var arguments: StatementArguments = [userId]
+        if let sourceId {
+            condition += sourceId == 0 ? " AND tracks.source_id IS NULL" : " AND tracks.source_id = ?"
+            if sourceId != 0 { arguments += [sourceId] }
+        }
+        arguments += [userId, userId]
+        let rows = try Row.fetchAll(db, sql: """
+            WITH albums AS (
+                SELECT coalesce(tracks.source_id, 0) AS source_id, count(*) AS songs, total(tracks.duration) AS duration,
+                       total(ut.play_count) AS plays, min(tracks.created_at) AS created, max(tracks.created_at) AS newest,
+                       max(coalesce(tracks.uploaded_at, tracks.created_at)) AS newest_upload, max(ut.last_played_at) AS last_played,
+                       avg(ut.stars) AS mean_stars
+                FROM tracks LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = ?
+                WHERE \(condition)
+                GROUP BY coalesce(tracks.source_id, 0)
+            )
+            SELECT albums.*, sources.title, sources.kind, al.starred_at AS album_starred, al.rating AS album_rating,
+                   ar.starred_at AS artist_starred, ar.rating AS artist_rating
+            FROM albums LEFT JOIN sources ON sources.id = albums.source_id
+            LEFT JOIN user_annotations al ON al.user_id = ? AND al.item = 'album:' || albums.source_id
+            LEFT JOIN user_annotations ar ON ar.user_id = ? AND ar.item = 'artist:' || albums.source_id
+            """, arguments: arguments)
+        return rows.map { row in
+            let sourceId: Int64 = row["source_id"]
+            return MusicAlbum(
+                sourceId: sourceId,
+                name: albumName(sourceId: sourceId, title: row["title"]),
+                kind: (row["kind"] as String?).flatMap(SourceKind.init(rawValue:)),
+                songCount: row["songs"], duration: row["duration"], playCount: Int(row["plays"] as Double),
+                createdAt: date(row["created"])!, newestAt: date(row["newest"])!, newestUpload: date(row["newest_upload"])!,
+                lastPlayedAt: date(row["last_played"]), starredAt: date(row["album_starred"]), stars: row["album_rating"],
+                artistStarredAt: date(row["artist_starred"]), artistStars: row["artist_rating"], meanSongStars: row["mean_stars"])
+        }.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+    }
+
+    private static func date(_ seconds: Double?) -> Date? {
+        seconds.map(Date.init(timeIntervalSince1970:))
+    }
+
+    // MARK: - Songs
+
+    /// The songs of a source's album in album order: a playlist's position (its track numbers)
+    /// first, then the newest upload first; at most `maximumSongsPerList`.
+    public func songs(ofSource sourceId: Int64, for userId: Int64) throws -> [LibraryTrack] {
+        try database.read { db in
+            try LibraryTrack.fetchAll(db, sql: """
+                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
+                WHERE \(Self.visible) AND \(sourceId == 0 ? "tracks.source_id IS NULL" : "tracks.source_id = ?")
+                ORDER BY tracks.track_number IS NULL, tracks.track_number, coalesce(tracks.uploaded_at, tracks.created_at) DESC, tracks.id DESC
+                LIMIT ?
+                """, arguments: sourceId == 0 ? [Self.maximumSongsPerList] : [sourceId, Self.maximumSongsPerList], userId: userId)
+        }
+    }
+
+    /// One song the user may see, or nil.
+    public func song(_ id: Int64, for userId: Int64) throws -> LibraryTrack? {
+        try database.read { db in
+            try LibraryTrack.fetchAll(db, sql: """
+                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId)) WHERE tracks.id = ? AND \(Self.visible)
+                """, arguments: [id], userId: userId).first
+        }
+    }
+
+    /// The songs of `ids` the user may see, in the order of `ids` (repeats kept), with the ids
+    /// that name no such song.
+    public func songs(_ ids: [Int64], for userId: Int64) throws -> (songs: [LibraryTrack], missing: [Int64]) {
+        let unique = Array(Set(ids))
+        var found: [Int64: LibraryTrack] = [:]
+        try database.read { db in
+            // SQLite allows 32,766 parameters; stay far below.
+            for start in stride(from: 0, to: unique.count, by: 500) {
+                let chunk = Array(unique[start..<min(start + 500, unique.count)])
+                for song in try LibraryTrack.fetchAll(db, sql: """
+                    SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
+                    WHERE tracks.id IN (\(chunk.map { _ in "?" }.joined(separator: ","))) AND \(Self.visible)
+                    """, arguments: StatementArguments(chunk), userId: userId) {
+                    found[song.id] = song
+                }
+            }
+        }
+        return (ids.compactMap { found[$0] }, ids.filter { found[$0] == nil })
+    }
+
+    /// The user's liked songs, the newest like first, at most `maximumSongsPerList`.
+    public func likedSongs(for userId: Int64) throws -> [LibraryTrack] {
+        try database.read { db in
+            try LibraryTrack.fetchAll(db, sql: """
+                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
+                WHERE ut.rating = 1 AND \(Self.visible) ORDER BY ut.liked_at DESC, tracks.id DESC LIMIT ?
+                """, arguments: [Self.maximumSongsPerList], userId: userId)
+        }
+    }
+
+    /// Songs with a resume position, the most recently changed first (Subsonic bookmarks).
+    public func songsWithPositions(for userId: Int64, limit: Int = 500) throws -> [LibraryTrack] {
+        try database.read { db in
+            try LibraryTrack.fetchAll(db, sql: """
+                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
+                WHERE ut.last_position > 0 AND \(Self.visible) ORDER BY ut.position_at DESC, tracks.id DESC LIMIT ?
+                """, arguments: [limit], userId: userId)
+        }
+    }
+
+    /// Up to `count` different songs picked at random among those the user may see, uploaded
+    /// between the years when given. Never `ORDER BY random()` (a sort of the whole library):
+    /// each pick takes the first visible song at or after a random id, one index seek; gaps in
+    /// the ids make songs after a gap a little likelier, which no listener notices.
+    public func randomSongs(count: Int, fromYear: Int? = nil, toYear: Int? = nil, for userId: Int64) throws -> [LibraryTrack] {
+        guard count > 0 else { return [] }
+        var condition = Self.visible
+        var yearArguments: StatementArguments = []
+        if fromYear != nil || toYear != nil {
+            let (low, high) = (min(fromYear ?? 0, toYear ?? 9999), max(fromYear ?? 0, toYear ?? 9999))
+            condition += " AND CAST(strftime('%Y', coalesce(tracks.uploaded_at, tracks.created_at), 'unixepoch') AS INTEGER) BETWEEN ? AND ?"
+            yearArguments = [low, high]
+        }
+        return try database.read { db in
+            guard let bounds = try Row.fetchOne(db, sql: "SELECT min(id) AS low, max(id) AS high, count(*) AS total FROM tracks"),
+                  let low = bounds["low"] as Int64?, let high = bounds["high"] as Int64? else { return [] }
+            // A library not much bigger than the request is read whole and shuffled: random
+            // seeks would mostly find songs already picked.
+            if (bounds["total"] as Int) <= count * 2 {
+                return Array(try LibraryTrack.fetchAll(db, sql: """
+                    SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId)) WHERE \(condition)
+                    """, arguments: yearArguments, userId: userId).shuffled().prefix(count))
+            }
+            let statement = """
+                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
+                WHERE tracks.id >= ? AND \(condition) ORDER BY tracks.id LIMIT 1
+                """
+            var picked: [Int64: LibraryTrack] = [:]
+            var order: [Int64] = []
+            // A few misses are expected (repeats, a filter that thins the library); the
+            // attempts are bounded, so a thinly matching library answers with what it found.
+            for _ in 0..<(count * 4 + 8) where order.count < count {
+                let start = Int64.random(in: low...high)
+                var candidates = try LibraryTrack.fetchAll(db, sql: statement, arguments: [start] + yearArguments, userId: userId)
+                if candidates.isEmpty {
+                    candidates = try LibraryTrack.fetchAll(db, sql: statement, arguments: [low] + yearArguments, userId: userId)
+                }
+                guard let song = candidates.first else { break }
+                if picked[song.id] == nil {
+                    picked[song.id] = song
+                    order.append(song.id)
+                }
+            }
+            return order.compactMap { picked[$0] }
+        }
+    }
+
+    /// Songs matching `query` (FTS5 over titles and uploaders, every word required, the last as
+    /// a prefix), best match first; an empty query lists every song, newest first, so apps can
+    /// page through the library for offline sync.
+    public func searchSongs(_ query: String, offset: Int, limit: Int, for userId: Int64) throws -> [LibraryTrack] {
+        guard limit > 0 else { return [] }
+        return try database.read { db in
+            if let match = TrackLibrary.matchExpression(query) {
+                return try LibraryTrack.fetchAll(db, sql: """
+                    SELECT \(LibraryTrack.selection) FROM tracks_search JOIN tracks ON tracks.id = tracks_search.rowid\(LibraryTrack.joins(for: userId))
+                    WHERE tracks_search MATCH ? AND \(Self.visible) ORDER BY tracks_search.rank, tracks.id DESC LIMIT ? OFFSET ?
+                    """, arguments: [match, limit, offset], userId: userId)
+            }
+            return try LibraryTrack.fetchAll(db, sql: """
+                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
+                WHERE \(Self.visible) ORDER BY tracks.id DESC LIMIT ? OFFSET ?
+                """, arguments: [limit, offset], userId: userId)
+        }
+    }
+
+    /// When anything in the library last changed for listing purposes: the newest source or
+    /// track (Subsonic's `lastModified` of the indexes).
+    public func lastModified() throws -> Date {
+        try database.read { db in
+            let seconds = try Double.fetchOne(db, sql: """
+                SELECT max(coalesce((SELECT max(added_at) FROM sources), 0),
+                           coalesce((SELECT created_at FROM tracks ORDER BY id DESC LIMIT 1), 0),
+                           coalesce((SELECT max(deleted_at) FROM tracks WHERE deleted_at IS NOT NULL), 0))
+                """) ?? 0
+            return Date(timeIntervalSince1970: seconds)
+        }
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+import GRDB
+import SpoolAuth
+import SpoolMedia
+import SpoolStore
+import XCTest
+@testable import SpoolCore
+
+/// The domain behind the Subsonic API and the podcast feeds (issue 18), on a real database:
+/// what each user sees (nothing hidden by them, nothing in the trash), the lists' bounds and
+/// orders, the writes that land in the web app's state, playlists, Subsonic passwords and the
+/// server key's fingerprint, and when a stream is converted.
+final class MusicLibraryTests: XCTestCase {
+    private var h: DomainHarness!
+    private var ann: Principal!
+    private var bob: Principal!
+    private var channel: Int64 = 0
+    private var playlistSource: Int64 = 0
+    private var tracks: [Int64] = []
+
+    override func setUpWithError() throws {
+        h = try DomainHarness(configure: { $0.serverKey = ServerKey.generate() })
+        let accounts = h.domain.accounts
+        ann = accounts.principal(of: try accounts.create(name: "ann", role: .listener, password: "ann password"))
+        bob = accounts.principal(of: try accounts.create(name: "bob", role: .listener, password: "bob password"))
+        (channel, playlistSource, tracks) = try h.database.write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(sql: "INSERT INTO sources (url, title, added_at, kind) VALUES ('https://a.test/c', 'The Zebras', ?, 'channel')", arguments: [now])
+            let channel = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO sources (url, title, added_at, kind) VALUES ('https://a.test/p', 'Aardvark Mix', ?, 'playlist')", arguments: [now])
+            let playlist = db.lastInsertedRowID
+            var ids: [Int64] = []
+            // Five channel uploads a year apart (from 2021), two playlist entries with positions.
+            for index in 0..<7 {
+                let source = index < 5 ? channel : playlist
+                let uploaded = Date(timeIntervalSince1970: 1_609_459_200 + Double(index) * 365 * 86_400).timeIntervalSince1970
+                try db.execute(sql: """
+                    INSERT INTO tracks (video_id, source_id, title, duration, file_path, size, mime_type, created_at, uploaded_at, track_number)
+                    VALUES (?, ?, ?, 100, ?, 1000, 'audio/mp4', ?, ?, ?)
+                    """, arguments: ["v\(index)", source, index == 2 ? "Quiet Sine Song" : "Song \(index)", "f\(index).m4a",
+                                     now + Double(index), uploaded, index < 5 ? nil : 7 - index])
+                ids.append(db.lastInsertedRowID)
+            }
+            return (channel, playlist, ids)
+        }
+    }
+
+    override func tearDownWithError() throws {
+        h = nil
+    }
+
+    func testAlbumsCountWhatEachUserSeesHidingIsPersonalAndTheTrashIsEveryones() throws {
+        let music = h.domain.music
+        XCTAssertEqual(try music.albums(for: ann.userId).map(\.name), ["Aardvark Mix", "The Zebras"], "by name")
+        _ = try h.domain.listening.setHidden(true, tracks[0], by: ann)
+        try h.database.write { db in try db.execute(sql: "UPDATE tracks SET deleted_at = 1 WHERE id = ?", arguments: [self.tracks[1]]) }
+        let annZebras = try XCTUnwrap(try music.album(channel, for: ann.userId))
+        let bobZebras = try XCTUnwrap(try music.album(channel, for: bob.userId))
+        XCTAssertEqual(annZebras.songCount, 3, "ann hid one, one is in the trash")
+        XCTAssertEqual(bobZebras.songCount, 4, "the trash is everyone's, the hiding only ann's")
+        XCTAssertEqual(annZebras.duration, 300)
+        XCTAssertEqual(try music.songs(ofSource: channel, for: ann.userId).map(\.id), [tracks[4], tracks[3], tracks[2]], "newest upload first")
+        XCTAssertEqual(try music.songs(ofSource: playlistSource, for: ann.userId).map(\.id), [tracks[6], tracks[5]], "a playlist by position")
+        XCTAssertNil(try music.song(tracks[0], for: ann.userId))
+        XCTAssertNotNil(try music.song(tracks[0], for: bob.userId))
+        XCTAssertNil(try music.album(999, for: ann.userId))
+    }
+
+    func testAlbumsByNameMatchEveryWordWithoutCaseOrAccentsAndOnlyWhatTheUserSees() throws {
+        let music = h.domain.music
+        try h.database.write { db in
+            try db.execute(sql: "INSERT INTO sources (url, title, added_at) VALUES ('https://a.test/e', 'Zébra Crossing', 1)")
+        }
+        XCTAssertEqual(try music.albums(named: ["zebra"], first: 10, for: ann.userId).map(\.name), ["The Zebras"],
+                       "a source with no track is no album")
+        XCTAssertEqual(try music.albums(named: ["ZEBRAS", "the"], first: 10, for: ann.userId).map(\.sourceId), [channel])
+        XCTAssertEqual(try music.albums(named: [], first: 10, for: ann.userId).map(\.name), ["Aardvark Mix", "The Zebras"])
+        XCTAssertEqual(try music.albums(named: [], first: 1, for: ann.userId).map(\.name), ["Aardvark Mix"])
+        let same = try XCTUnwrap(try music.albums(named: ["mix"], first: 10, for: ann.userId).first)
+        XCTAssertEqual(same.songCount, try XCTUnwrap(try music.album(playlistSource, for: ann.userId)).songCount)
+        for track in tracks[5...] { _ = try h.domain.listening.setHidden(true, track, by: ann) }
+        XCTAssertEqual(try music.albums(named: ["mix"], first: 10, for: ann.userId).count, 0, "ann hid all of it")
+        XCTAssertEqual(try music.albums(named: ["mix"], first: 10, for: bob.userId).count, 1)
+        try h.database.write { db in
+            try db.execute(sql: "INSERT INTO sources (url, title, added_at) VALUES ('https://a.test/z', 'Zébra Two', 1)")
+            try db.execute(sql: """
+                INSERT INTO tracks (video_id, source_id, title, duration, file_path, size, mime_type, created_at)
+                VALUES ('vz', ?, 'Z', 1, 'fz.m4a', 1, 'audio/mp4', 1)
+                """, arguments: [db.lastInsertedRowID])
+        }
+        XCTAssertEqual(try music.albums(named: ["zebra"], first: 10, for: ann.userId).map(\.name), ["The Zebras", "Zébra Two"])
+    }
+
+    func testRandomSongsAreDistinctVisibleAndBoundedAndSearchPagesThroughEverything() throws {
+        let music = h.domain.music
+        _ = try h.domain.listening.setHidden(true, tracks[3], by: ann)
+        for _ in 0..<20 {
+            let picked = try music.randomSongs(count: 50, for: ann.userId).map(\.id)
+            XCTAssertEqual(picked.count, Set(picked).count, "no song twice")
+            XCTAssertFalse(picked.contains(tracks[3]), "never a song ann hid")
+            XCTAssertLessThanOrEqual(picked.count, 6)
+        }
+        // Fewer than half the library asked: random seeks, still distinct and visible.
+        var seen = Set<Int64>()
+        for _ in 0..<40 {
+            let two = try music.randomSongs(count: 2, for: ann.userId).map(\.id)
+            XCTAssertEqual(two.count, 2)
+            XCTAssertNotEqual(two.first, two.last)
+            XCTAssertFalse(two.contains(tracks[3]))
+            seen.formUnion(two)
+        }
+        XCTAssertGreaterThanOrEqual(seen.count, 4, "the picks spread over the library")
+        let inYears = try music.randomSongs(count: 10, fromYear: 2022, toYear: 2023, for: ann.userId).map(\.id)
+        XCTAssertEqual(Set(inYears), [tracks[1], tracks[2]], "uploads of 2022 and 2023")
+        XCTAssertEqual(try music.searchSongs("sine", offset: 0, limit: 10, for: ann.userId).map(\.id), [tracks[2]])
+        XCTAssertEqual(try music.searchSongs("qui", offset: 0, limit: 10, for: ann.userId).map(\.id), [tracks[2]], "the last word is a prefix")
+        let all = try music.searchSongs("", offset: 0, limit: 4, for: ann.userId).map(\.id)
+        let rest = try music.searchSongs("", offset: 4, limit: 4, for: ann.userId).map(\.id)
+        XCTAssertEqual(all + rest, tracks.reversed().filter { $0 != tracks[3] }, "the empty query pages newest first")
+    }
+
+    func testStarsRatingsScrobblesAndBookmarksLandInTheWebAppsState() throws {
+        let annotations = h.domain.annotations
+        let music = h.domain.music
+        try annotations.star([.song(tracks[2]), .album(channel), .artist(playlistSource)], by: ann)
+        let liked = try XCTUnwrap(try h.domain.library.track(tracks[2], for: ann.userId))
+        XCTAssertEqual(liked.state?.rating, 1, "a star is a like")
+        XCTAssertEqual(try h.domain.library.likes(of: ann.userId).items.map(\.id), [tracks[2]])
+        XCTAssertTrue(try h.domain.library.likes(of: bob.userId).items.isEmpty)
+        let albums = try music.albums(for: ann.userId)
+        XCTAssertNotNil(albums.first { $0.sourceId == channel }?.starredAt)
+        XCTAssertNotNil(albums.first { $0.sourceId == playlistSource }?.artistStarredAt)
+        XCTAssertNil(try music.albums(for: bob.userId).first { $0.sourceId == channel }?.starredAt)
+
+        // One unknown id and nothing changes.
+        XCTAssertThrowsError(try annotations.star([.song(tracks[3]), .song(999_999)], by: ann))
+        XCTAssertEqual(try h.domain.library.track(tracks[3], for: ann.userId)?.state?.rating ?? 0, 0)
+
+        _ = try h.domain.listening.setRating(-1, of: tracks[4], by: ann)
+        try annotations.unstar([.song(tracks[2]), .song(tracks[4]), .album(channel)], by: ann)
+        XCTAssertEqual(try h.domain.library.track(tracks[2], for: ann.userId)?.state?.rating, 0)
+        XCTAssertEqual(try h.domain.library.track(tracks[4], for: ann.userId)?.state?.rating, -1, "unstarring leaves a dislike alone")
+        XCTAssertNil(try music.albums(for: ann.userId).first { $0.sourceId == channel }?.starredAt)
+
+        try annotations.rate(.song(tracks[2]), stars: 4, by: ann)
+        try annotations.rate(.album(channel), stars: 5, by: ann)
+        XCTAssertEqual(try music.song(tracks[2], for: ann.userId)?.state?.stars, 4)
+        XCTAssertEqual(try music.album(channel, for: ann.userId)?.stars, 5)
+        XCTAssertEqual(try music.album(channel, for: ann.userId)?.meanSongStars, 4)
+        try annotations.rate(.song(tracks[2]), stars: 0, by: ann)
+        XCTAssertNil(try music.song(tracks[2], for: ann.userId)?.state?.stars)
+        XCTAssertThrowsError(try annotations.rate(.song(tracks[2]), stars: 6, by: ann))
+
+        let heard = Date(timeIntervalSince1970: 1_700_000_000)
+        try annotations.scrobble([(trackId: tracks[0], time: heard)], client: "DSub", by: ann)
+        let history = try h.domain.library.history(of: ann.userId, limit: 10).items
+        XCTAssertEqual(history.map(\.track.id), [tracks[0]])
+        XCTAssertEqual(history.first?.track.state?.playCount, 1)
+        let session = try h.database.read { try String.fetchOne($0, sql: "SELECT session || '|' || client_time FROM play_events") }
+        XCTAssertEqual(session, "subsonic:DSub|1700000000.0")
+
+        try annotations.setPosition(42.5, of: tracks[1], by: ann)
+        Thread.sleep(forTimeInterval: 0.01)
+        try annotations.setPosition(7, of: tracks[0], by: ann)
+        XCTAssertEqual(try music.songsWithPositions(for: ann.userId).map(\.id), [tracks[0], tracks[1]], "the newest bookmark first")
+        XCTAssertEqual(try h.domain.library.track(tracks[1], for: ann.userId)?.state?.lastPosition, 42.5)
+        try annotations.clearPosition(of: tracks[1], by: ann)
+        XCTAssertEqual(try music.songsWithPositions(for: ann.userId).map(\.id), [tracks[0]])
+        XCTAssertTrue(try music.songsWithPositions(for: bob.userId).isEmpty)
+    }
+
+    func testTheQueueIsTheUsersQueueInTheWebAppsShape() throws {
+        let annotations = h.domain.annotations
+        try annotations.saveQueue(SavedQueue(ids: [tracks[2], tracks[0]], index: 1, position: 12.5, changedBy: "Tempo", changedAt: Date()), by: ann)
+        let json = try XCTUnwrap(try h.domain.listening.queue(of: ann))
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(object["ids"] as? [Int64], [tracks[2], tracks[0]])
+        XCTAssertEqual(object["index"] as? Int, 1)
+        XCTAssertEqual(try annotations.queue(of: ann)?.changedBy, "Tempo")
+        XCTAssertNil(try annotations.queue(of: bob))
+        XCTAssertThrowsError(try annotations.saveQueue(SavedQueue(ids: [999_999], index: 0, position: 0, changedBy: nil, changedAt: Date()), by: ann))
+        XCTAssertEqual(try annotations.queue(of: ann)?.ids, [tracks[2], tracks[0]], "a refused save changes nothing")
+    }
+
+    func testPlaylistsKeepOrderRepeatsAndIndexesCountWhatTheUserSees() throws {
+        let lists = h.domain.userPlaylists
+        let id = try lists.create(name: "  Road trip ", trackIds: [tracks[0], tracks[1], tracks[0], tracks[2]], by: ann)
+        _ = try h.domain.listening.setHidden(true, tracks[1], by: ann)
+        var (list, songs) = try XCTUnwrap(try lists.playlist(id, for: ann))
+        XCTAssertEqual(list.name, "Road trip")
+        XCTAssertEqual(songs.map(\.id), [tracks[0], tracks[0], tracks[2]], "the hidden one is left out")
+        XCTAssertEqual(list.songCount, 3)
+        // Index 1 is the second song ann sees (the repeated one), not the hidden track.
+        try lists.update(id, name: nil, comment: "for the car", isPublic: true, adding: [tracks[4]], removingIndexes: [1], by: ann)
+        (list, songs) = try XCTUnwrap(try lists.playlist(id, for: ann))
+        XCTAssertEqual(songs.map(\.id), [tracks[0], tracks[2], tracks[4]])
+        XCTAssertEqual(list.comment, "for the car")
+        _ = try h.domain.listening.setHidden(false, tracks[1], by: ann)
+        XCTAssertEqual(try lists.playlist(id, for: ann)?.1.map(\.id), [tracks[0], tracks[1], tracks[2], tracks[4]], "kept while hidden")
+
+        XCTAssertEqual(try lists.playlist(id, for: bob)?.1.count, 4, "public: bob reads it")
+        XCTAssertThrowsError(try lists.delete(id, by: bob)) { XCTAssertTrue($0 is NotYours, "\($0)") }
+        XCTAssertThrowsError(try lists.update(id, name: nil, comment: nil, isPublic: nil, adding: [], removingIndexes: [9], by: ann))
+        XCTAssertThrowsError(try lists.create(name: "", trackIds: [], by: ann))
+        XCTAssertThrowsError(try lists.create(name: "x", trackIds: [999_999], by: ann))
+        try lists.update(id, name: nil, comment: nil, isPublic: false, adding: [], removingIndexes: [], by: ann)
+        XCTAssertNil(try lists.playlist(id, for: bob), "private again")
+        try lists.delete(id, by: ann)
+        XCTAssertNil(try lists.playlist(id, for: ann))
+    }
+
+    func testSubsonicPasswordsOpenOnlyWithTheirKeyAndAReplacedKeyIsReported() throws {
+        let passwords = h.domain.subsonicPasswords
+        XCTAssertFalse(try passwords.hasPassword(ann))
+        let password = try passwords.generate(for: ann)
+        XCTAssertTrue(try passwords.hasPassword(ann))
+        let check = passwords.authenticator(credentials: h.domain.credentials)
+        let salt = "5a1t"
+        let token = Hex.encode(Digest.md5(Array((password + salt).utf8)))
+        let parameters = ["u": "ann", "t": token, "s": salt]
+        guard case .success(let who) = try check.authenticate({ parameters[$0] }) else { return XCTFail("the token is refused") }
+        XCTAssertEqual(who.account, ann)
+        guard case .failure(let refusal) = try check.authenticate({ ["u": "ann", "p": "ann password"][$0] }) else {
+            return XCTFail("the account password must not sign a Subsonic app in")
+        }
+        XCTAssertEqual(refusal.code, 40)
+        let stored = try XCTUnwrap(try h.domain.accounts.user(ann.userId).subsonicPassword)
+        XCTAssertNil(String(data: stored, encoding: .utf8)?.range(of: password), "sealed at rest")
+
+        XCTAssertEqual(try passwords.checkServerKey(), 0, "the first start stores the fingerprint")
+        XCTAssertEqual(try passwords.checkServerKey(), 0, "the same key: nothing to say")
+        // The key file replaced: ann's password no longer opens, and that is counted once.
+        let replaced = SubsonicPasswords(accounts: h.domain.accounts, database: h.database, key: ServerKey.generate(), logger: .init(label: "test"))
+        XCTAssertFalse(try replaced.hasPassword(ann))
+        XCTAssertEqual(try replaced.checkServerKey(), 1)
+        XCTAssertEqual(try replaced.checkServerKey(), 0)
+        guard case .failure = try replaced.authenticator(credentials: h.domain.credentials).authenticate({ parameters[$0] }) else {
+            return XCTFail("a password sealed with another key must not open")
+        }
+    }
+
+    func testAStreamIsConvertedOnlyWhenTheFileIsNotWhatThePlayerAsked() throws {
+        let transcoding = h.domain.transcoding
+        var track = Track(videoId: "x", sourceId: nil, title: "t", duration: 100, filePath: "a/t.m4a", size: 1_600_000, mimeType: "audio/mp4")
+        // 1.6 MB over 100 s is 128 kbit/s.
+        XCTAssertNil(try transcoding.plan(for: track, format: nil, maxBitRate: nil))
+        XCTAssertNil(try transcoding.plan(for: track, format: "raw", maxBitRate: 64))
+        XCTAssertNil(try transcoding.plan(for: track, format: nil, maxBitRate: 128), "the file keeps the limit")
+        XCTAssertNil(try transcoding.plan(for: track, format: "m4a", maxBitRate: 0), "already AAC in MP4")
+        XCTAssertEqual(try transcoding.plan(for: track, format: nil, maxBitRate: 96), .init(format: .mp3, bitRate: 96))
+        XCTAssertEqual(try transcoding.plan(for: track, format: "mp3", maxBitRate: 128), .init(format: .mp3, bitRate: 128))
+        XCTAssertEqual(try transcoding.plan(for: track, format: "opus", maxBitRate: nil), .init(format: .opus, bitRate: 128))
+        XCTAssertEqual(try transcoding.plan(for: track, format: "mp3", maxBitRate: 8), .init(format: .mp3, bitRate: 32), "within the encoder's range")
+        XCTAssertThrowsError(try transcoding.plan(for: track, format: "wav9", maxBitRate: nil))
+        track.duration = nil
+        XCTAssertEqual(try transcoding.plan(for: track, format: nil, maxBitRate: 320), .init(format: .mp3, bitRate: 192),
+                       "a file of unknown rate is converted, never above the format's default")
+    }
+}
