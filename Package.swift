@@ -99,10 +99,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Queue and writer benchmarks against bare SQLite (docs/benchmarks.md).
+        // A database filled to a given size through Spool's own schema (issue 19): for the
+        // benchmarks, the list-query plan tests, and users who want to try a big library.
+        .target(name: "SpoolSeed", dependencies: ["SpoolStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Queue and writer benchmarks against bare SQLite, and `spool-bench seed` (docs/benchmarks.md).
         .executableTarget(
             name: "spool-bench",
-            dependencies: ["SpoolJobs", "SpoolStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SpoolJobs", "SpoolStore", "SpoolSeed", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Playlist files of a 20,000-track source beside a plain SELECT and write (docs/benchmarks.md).
         .executableTarget(
@@ -115,7 +118,7 @@ let package = Package(
         .testTarget(name: "SpoolStoreTests", dependencies: ["SpoolStore"]),
         .testTarget(name: "SpoolJobsTests", dependencies: ["SpoolJobs"]),
         .testTarget(name: "SpoolYtDlpTests", dependencies: ["SpoolYtDlp"]),
-        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore"]),
+        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "SpoolSeed"]),
         .testTarget(name: "SpoolAppTests", dependencies: ["SpoolApp"]),
         .testTarget(name: "SpoolProcessTests", dependencies: ["SpoolProcess"]),
         .testTarget(name: "SpoolMediaTests", dependencies: ["SpoolMedia", "SpoolProcess"], exclude: ["read_tags.py"]),

@@ -1,191 +1,21 @@
-// Queue and writer benchmarks, each printed beside a reference measured in the same run on the
-// same disk: the same SQL through a bare prepared statement, without Spool's queue logic.
+// Benchmarks of the queue and the writer, and the tools the scale benchmarks use
+// (docs/benchmarks.md has the results and the commands):
 //
-//   swift run -c release spool-bench [--jobs N] [--batch N] [--dir PATH]
-//
-// Results and the command go in docs/benchmarks.md.
+//   spool-bench [--jobs N] [--batch N] [--workers N] [--dir PATH]   the queue and the writer, beside bare SQLite
+//   spool-bench seed --db PATH [--small] [--tracks N --jobs N --plays N --sources N --tombstones N] [--seed N]
+//                                                                   fill a new database to a given size
+//   spool-bench triggers [--rounds N] [--jobs N]                    what the counters' triggers cost the writer
 import Foundation
-import GRDB
-import SpoolJobs
-import SpoolStore
 
-struct Options {
-    var batch = 10_000
-    var jobs = 10_000
-    var workers = 3
-    var directory = NSTemporaryDirectory() + "spool-bench-" + UUID().uuidString
-
-    init(_ arguments: [String]) {
-        var iterator = arguments.dropFirst().makeIterator()
-        while let flag = iterator.next() {
-            let value = iterator.next() ?? ""
-            switch flag {
-            case "--batch": batch = Int(value) ?? batch
-            case "--jobs": jobs = Int(value) ?? jobs
-            case "--workers": workers = Int(value) ?? workers
-            case "--dir": directory = value
-            default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
-            }
-        }
+let arguments = CommandLine.arguments
+do {
+    switch arguments.dropFirst().first {
+    case "seed": try SeedCommand.run(Array(arguments.dropFirst(2)))
+    case "triggers": try TriggerCost.run(Array(arguments.dropFirst(2)))
+    case "-h", "--help", "help": say(usage)
+    default: try QueueBenchmark.run(Options(Array(arguments.dropFirst())))
     }
+} catch {
+    FileHandle.standardError.write(Data("spool-bench: \(error)\n".utf8))
+    exit(1)
 }
-
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-/// Unbuffered, so figures are out even if a later step fails.
-func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
-func percentile(_ values: [Double], _ p: Double) -> Double {
-    guard !values.isEmpty else { return .nan }
-    let sorted = values.sorted()
-    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
-}
-
-func row(_ name: String, _ spool: String, _ reference: String) {
-    say(name.padding(toLength: 46, withPad: " ", startingAt: 0) + spool.padding(toLength: 24, withPad: " ", startingAt: 0) + reference)
-}
-
-/// A plain WAL database with the jobs table's columns: the reference side.
-func referenceDatabase(_ path: String) throws -> DatabaseQueue {
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in
-        try db.execute(sql: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
-    }
-    let queue = try DatabaseQueue(path: path, configuration: configuration)
-    try queue.write { db in
-        try db.execute(sql: """
-            CREATE TABLE jobs (id INTEGER PRIMARY KEY, kind TEXT, status TEXT, payload TEXT, priority INT,
-                               video_id TEXT, title TEXT, attempts INT, max_attempts INT, run_after REAL, created_at REAL)
-            """)
-    }
-    return queue
-}
-
-let options = Options(CommandLine.arguments)
-try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: options.directory) }
-
-let database = try SpoolDatabase(options: DatabaseOptions(path: options.directory + "/spool.db"))
-try database.migrate()
-let finished = NSCondition()
-nonisolated(unsafe) var counting = false
-nonisolated(unsafe) var completed = 0
-// Completions are counted from the queue's own events, so measuring adds no database reads.
-let queue = JobQueue(database: database, events: { event in
-    guard case .status(let job) = event, job.status == .completed else { return }
-    finished.lock()
-    if counting {
-        completed += 1
-        if completed >= options.jobs { finished.broadcast() }
-    }
-    finished.unlock()
-})
-let reference = try referenceDatabase(options.directory + "/reference.db")
-
-say("Spool queue benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(try DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?")")
-row("", "Spool", "reference (bare SQL)")
-
-// 1. A channel of `batch` videos enqueued in one commit (uniqueness check and RETURNING included).
-let batch = (0..<options.batch).map { index in
-    NewJob(kind: "download", payload: #"{"url":"https://example.com/v/\#(index)"}"#, videoId: "video-\(index)", title: "Video \(index)")
-}
-var inserted = 0
-let enqueueSeconds = try seconds { inserted = try queue.enqueue(batch).insertedIds.count }
-precondition(inserted == options.batch)
-let referenceEnqueueSeconds = try seconds {
-    try reference.write { db in
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO jobs (kind, status, payload, priority, video_id, title, attempts, max_attempts, run_after, created_at)
-            VALUES ('download', 'pending', ?, 0, ?, ?, 0, 5, ?, ?)
-            """)
-        let now = Date().timeIntervalSince1970
-        for index in 0..<options.batch {
-            try statement.execute(arguments: [#"{"url":"https://example.com/v/\#(index)"}"#, "video-\(index)", "Video \(index)", now, now])
-        }
-    }
-}
-row("enqueue \(options.batch) jobs, one commit", String(format: "%.0f ms", enqueueSeconds * 1000),
-    String(format: "%.0f ms (plain INSERTs)", referenceEnqueueSeconds * 1000))
-let again = try queue.enqueue(batch)
-row("  same batch again (all duplicates)", "\(again.skippedDuplicates) skipped", "")
-
-// 2. Claim + complete through the worker pool: each job is a claim commit and a finish commit.
-try database.write { db in try db.execute(sql: "DELETE FROM job_events; DELETE FROM jobs") }
-let pool = WorkerPool(queue: queue, options: WorkerPoolOptions(workers: options.workers, supervisionSeconds: 0.5))
-struct NoOp: JobHandler { func run(_ context: JobContext) throws -> JobCompletion { .done } }
-pool.register("bench.noop", handler: NoOp())
-
-// A user's write (a rating) every 10 ms while the queue runs flat out: its latency is what the
-// old app lost to "database is locked".
-try database.write { db in
-    try db.execute(sql: "INSERT INTO tracks (video_id, title, file_path, mime_type, created_at) VALUES ('t1', 'Track', 'x/t1.m4a', 'audio/mp4', 0)")
-}
-func measureUserWrites(while running: () -> Bool) -> [Double] {
-    var latencies: [Double] = []
-    var value = 0
-    repeat {
-        value = 1 - value
-        let elapsed = try? seconds {
-            try database.write { db in try db.execute(sql: "UPDATE tracks SET rating = ? WHERE video_id = 't1'", arguments: [value]) }
-        }
-        if let elapsed { latencies.append(elapsed * 1000) }
-        Thread.sleep(forTimeInterval: 0.01)
-    } while running()
-    return latencies
-}
-let idleDeadline = Date().addingTimeInterval(2)
-let idleLatencies = measureUserWrites { Date() < idleDeadline }
-
-_ = try queue.enqueue((0..<options.jobs).map { NewJob(kind: "bench.noop", videoId: "noop-\($0)") })
-nonisolated(unsafe) var busyLatencies: [Double] = []
-finished.lock()
-counting = true
-finished.unlock()
-let commitsBefore = database.writerStatistics.snapshot.commits
-let start = DispatchTime.now().uptimeNanoseconds
-try pool.start()
-let sampler = Thread {
-    busyLatencies = measureUserWrites {
-        finished.lock(); defer { finished.unlock() }
-        return completed < options.jobs
-    }
-}
-sampler.start()
-finished.lock()
-while completed < options.jobs { finished.wait() }
-counting = false
-finished.unlock()
-let queueSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-pool.stop()
-while sampler.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
-
-// Reference: single-row commits, one after another (the ceiling of any one-commit-per-step queue).
-let referenceCommits = options.jobs * 2
-let referenceSeconds = try seconds {
-    for index in 0..<referenceCommits {
-        try reference.write { db in
-            try db.execute(sql: "UPDATE jobs SET status = ?, attempts = attempts + 1 WHERE id = ?",
-                           arguments: [index % 2 == 0 ? "running" : "completed", index / 2 + 1])
-        }
-    }
-}
-let queueCommits = database.writerStatistics.snapshot.commits - commitsBefore
-row("claim + complete, \(options.workers) workers", String(format: "%.0f jobs/s", Double(options.jobs) / queueSeconds),
-    String(format: "%.0f single-row commits/s", Double(referenceCommits) / referenceSeconds))
-row("  commits per job (group commit)", String(format: "%.2f", Double(queueCommits) / Double(options.jobs)), "")
-let events = try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM job_events") ?? 0 }
-row("  job_events rows written (timeline)", "\(events)", "")
-row("user write latency, idle (p50/p99/max)",
-    String(format: "%.2f/%.2f/%.2f ms", percentile(idleLatencies, 0.5), percentile(idleLatencies, 0.99), idleLatencies.max() ?? 0), "")
-row("user write latency, queue flat out", String(format: "%.2f/%.2f/%.2f ms", percentile(busyLatencies, 0.5),
-    percentile(busyLatencies, 0.99), busyLatencies.max() ?? 0), "\(busyLatencies.count) writes, 0 failed")
-let writer = database.writerStatistics.snapshot
-row("writer: transactions / commits / failed / busy waits",
-    "\(writer.transactions) / \(writer.commits) / \(writer.failedTransactions) / \(writer.busyWaits)", "")
-try database.close()

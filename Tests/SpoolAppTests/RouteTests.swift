@@ -264,7 +264,7 @@ final class SourceRouteTests: XCTestCase {
 
     func testJobListsTakeSeveralStatusesTheDueOrderASourceAndClearFinished() throws {
         try app.database.write { db in
-            for (index, status) in ["completed", "completed", "cancelled", "pending", "failed"].enumerated() {
+            for (index, status) in ["completed", "completed", "cancelled", "pending", "failed", "retrying", "pending"].enumerated() {
                 try db.execute(sql: """
                     INSERT INTO jobs (kind, status, priority, video_id, run_after, created_at, updated_at)
                     VALUES ('download', ?, ?, ?, ?, 0, 0)
@@ -272,18 +272,25 @@ final class SourceRouteTests: XCTestCase {
             }
         }
         let (_, some) = call(.GET, "/api/jobs", query: ["status": "completed,failed"])
-        XCTAssertEqual((some["jobs"] as? [[String: Any]])?.count, 3)
+        XCTAssertEqual((some["jobs"] as? [[String: Any]])?.compactMap { $0["video_id"] as? String }, ["v4", "v1", "v0"], "newest first across the statuses")
         XCTAssertEqual(call(.GET, "/api/jobs", query: ["status": "completed,exploded"]).0, 400)
         XCTAssertEqual(call(.GET, "/api/jobs", query: ["order": "sideways"]).0, 400)
+        // Due order: the waiting jobs as workers will claim them, priority first, then run_after.
         let (_, due) = call(.GET, "/api/jobs", query: ["order": "due", "limit": "2"])
-        XCTAssertEqual((due["jobs"] as? [[String: Any]])?.compactMap { $0["video_id"] as? String }, ["v4", "v2"], "priority first, then run_after")
+        XCTAssertEqual((due["jobs"] as? [[String: Any]])?.compactMap { $0["video_id"] as? String }, ["v6", "v5"], "priority first, then run_after")
+        let (_, rest) = call(.GET, "/api/jobs", query: ["order": "due", "limit": "2", "before": try XCTUnwrap(due["next_before"] as? String)])
+        XCTAssertEqual((rest["jobs"] as? [[String: Any]])?.compactMap { $0["video_id"] as? String }, ["v3"])
+        let (notWaiting, refusal) = call(.GET, "/api/jobs", query: ["order": "due", "status": "completed"])
+        XCTAssertEqual(notWaiting, 400)
+        XCTAssertEqual((refusal["error"] as? [String: Any])?["code"] as? String, "invalid_field")
+        XCTAssertTrue(((refusal["error"] as? [String: Any])?["message"] as? String ?? "").contains("'order'"))
         let (refused, _) = call(.DELETE, "/api/jobs", query: ["status": "pending"])
         XCTAssertEqual(refused, 409, "only finished jobs are cleared")
         let (status, reply) = call(.DELETE, "/api/jobs", query: ["status": "completed,cancelled"])
         XCTAssertEqual(status, 200)
         XCTAssertEqual(reply["deleted"] as? Int, 3)
         XCTAssertEqual((reply["counts"] as? [String: Int])?["completed"], 0)
-        XCTAssertEqual(try count("SELECT count(*) FROM jobs"), 2)
+        XCTAssertEqual(try count("SELECT count(*) FROM jobs"), 4)
     }
 
     func testALibraryImportIsQueuedOnceAndItsJobCarriesItsReport() throws {

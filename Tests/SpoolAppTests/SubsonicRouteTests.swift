@@ -174,7 +174,7 @@ final class SubsonicRouteTests: XCTestCase {
     func testRepeatedIdsFromTheQueryAndFromAFormBody() throws {
         let stars = call("/rest/star.view", credentials() + "&f=json&id=tr-\(tracks[0])&id=tr-\(tracks[2])")
         XCTAssertEqual(json(stars)["status"] as? String, "ok")
-        XCTAssertEqual(Set(try app.domain.library.likes(of: ann.userId).map(\.id)), [tracks[0], tracks[2]])
+        XCTAssertEqual(Set(try app.domain.library.likes(of: ann.userId).items.map(\.id)), [tracks[0], tracks[2]])
         let form = "id=tr-\(tracks[2])&id=tr-\(tracks[0])&id=tr-\(tracks[2])&current=tr-\(tracks[0])&position=1500&" + credentials()
         XCTAssertEqual(json(call("/rest/savePlayQueue.view", "f=json", method: .POST, form: form))["status"] as? String, "ok")
         let queue = try XCTUnwrap(json(call("/rest/getPlayQueue", credentials() + "&f=json"))["playQueue"] as? [String: Any])

@@ -125,8 +125,8 @@ final class MusicLibraryTests: XCTestCase {
         try annotations.star([.song(tracks[2]), .album(channel), .artist(playlistSource)], by: ann)
         let liked = try XCTUnwrap(try h.domain.library.track(tracks[2], for: ann.userId))
         XCTAssertEqual(liked.state?.rating, 1, "a star is a like")
-        XCTAssertEqual(try h.domain.library.likes(of: ann.userId).map(\.id), [tracks[2]])
-        XCTAssertTrue(try h.domain.library.likes(of: bob.userId).isEmpty)
+        XCTAssertEqual(try h.domain.library.likes(of: ann.userId).items.map(\.id), [tracks[2]])
+        XCTAssertTrue(try h.domain.library.likes(of: bob.userId).items.isEmpty)
         let albums = try music.albums(for: ann.userId)
         XCTAssertNotNil(albums.first { $0.sourceId == channel }?.starredAt)
         XCTAssertNotNil(albums.first { $0.sourceId == playlistSource }?.artistStarredAt)
@@ -153,7 +153,7 @@ final class MusicLibraryTests: XCTestCase {
 
         let heard = Date(timeIntervalSince1970: 1_700_000_000)
         try annotations.scrobble([(trackId: tracks[0], time: heard)], client: "DSub", by: ann)
-        let history = try h.domain.library.history(of: ann.userId, limit: 10)
+        let history = try h.domain.library.history(of: ann.userId, limit: 10).items
         XCTAssertEqual(history.map(\.track.id), [tracks[0]])
         XCTAssertEqual(history.first?.track.state?.playCount, 1)
         let session = try h.database.read { try String.fetchOne($0, sql: "SELECT session || '|' || client_time FROM play_events") }

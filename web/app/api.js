@@ -63,3 +63,39 @@ export const get = (path, query, options = {}) => api(path, { ...options, query 
 export const post = (path, body, options = {}) => api(path, { ...options, method: 'POST', body });
 export const put = (path, body, options = {}) => api(path, { ...options, method: 'PUT', body });
 export const del = (path, query, options = {}) => api(path, { ...options, method: 'DELETE', query });
+
+/**
+ * Every item of a paged list (`{<key>: [...], next_before}`), page by page, for the short lists
+ * a page needs whole (the sources of a filter menu): `getAll('/api/sources', 'sources')`.
+ * At most `maxPages` pages of 500.
+ */
+export async function getAll(path, key, query = {}, { signal, maxPages = 20 } = {}) {
+  const items = [];
+  let before = null;
+  for (let page = 0; page < maxPages; page++) {
+    const data = await get(path, { ...query, limit: 500, before }, { signal });
+    items.push(...((data && data[key]) || []));
+    before = data && data.next_before;
+    if (before === null || before === undefined) break;
+  }
+  return items;
+}
+
+/**
+ * A cursor over a paged list: `next()` resolves to the next page's items ([] at the end).
+ * `pager('/api/playlists/likes', 'tracks')` is what the player pulls more of as it plays.
+ */
+export function pager(path, key, query = {}, { limit = 100, before = null } = {}) {
+  let cursor = before;
+  let done = false;
+  return {
+    get done() { return done; },
+    async next() {
+      if (done) return [];
+      const data = await get(path, { ...query, limit, before: cursor });
+      cursor = data && data.next_before;
+      if (cursor === null || cursor === undefined) done = true;
+      return (data && data[key]) || [];
+    },
+  };
+}

@@ -6,18 +6,19 @@
 // Counts are the server's: every `/api/jobs` reply carries all nine, and every change is
 // followed by a cheap refetch (`limit=1`), never by local arithmetic that could drift.
 // Rows change over the WebSocket (job.status, job.progress), never by polling.
-import { get, post, api } from './api.js';
+import { get, post, api, getAll } from './api.js';
 import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
 import { jobTitle, progressText } from './jobview.js';
 import * as live from './live.js';
-import { JOB_STATUSES, jobGroups, isRetryable, isCancellable, statusLabel } from './meta.js';
+import { JOB_STATUSES, STATUS_SETS, jobGroups, isRetryable, isCancellable, statusLabel } from './meta.js';
 import { notify, notifyError } from './notices.js';
 import { pausedUntilTime } from './ratelimit.js';
 import {
   h, setChildren, setBusy, withBusy, badge, placeholder, timeEl, reconcile,
   formatAbsolute, debounce,
 } from './ui.js';
+import { windowed } from './windowed.js';
 
 const PAGE = 100;
 const WAITING_PAGE = 500; // the first this many in line (order=due): their positions are exact
@@ -86,6 +87,13 @@ export function mount(root) {
   const flatList = h('ul', { class: 'job-list', dataset: { testid: 'job-flat-list' } });
   const loadMore = h('button', { type: 'button', class: 'btn', hidden: true, dataset: { testid: 'jobs-load-more' }, onclick: (e) => withBusy(e.currentTarget, () => fetchFlat(true)) }, 'Load more');
   const flat = h('div', { class: 'job-flat' }, flatList, h('div', { class: 'load-more' }, loadMore));
+  // One status can hold 300,000 jobs: its list is windowed and loads the next page as the
+  // user scrolls toward the end (the button stays for the keyboard).
+  let flatFetching = null;
+  const flatRows = windowed(flatList, {
+    key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j),
+    nearEnd: () => { if (filter && nextBefore !== null && nextBefore !== undefined && !flatFetching && !loadFailed) fetchFlat(true).catch(() => {}); },
+  });
   const details = h('dialog', { class: 'dialog dialog-wide', 'aria-labelledby': 'job-details-title', dataset: { testid: 'job-details' } });
   details.addEventListener('close', () => { detailsId = null; });
 
@@ -307,8 +315,8 @@ export function mount(root) {
 
   function renderFlat() {
     const items = [...jobs.values()].filter((j) => j.status === filter && matchesSource(j)).sort((a, b) => b.id - a.id);
-    reconcile(flatList, items, { key: (j) => j.id, sign: (j) => sign(j), render: (j) => renderRow(j) });
-    if (!items.length) flatList.append(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${sourceFilter ? ' of this source' : ''}.`));
+    flatRows.setEmpty(h('li', { class: 'placeholder' }, `No ${statusLabel(filter)} jobs${sourceFilter ? ' of this source' : ''}.`));
+    flatRows.set(items);
     loadMore.hidden = nextBefore === null || nextBefore === undefined;
   }
 
@@ -376,17 +384,31 @@ export function mount(root) {
   }
 
   /** One section's jobs in one request (its statuses, comma-separated), with the counts. */
-  async function fetchGroup(key, query, signal) {
-    const data = await get('/api/jobs', { status: group(key).statuses.join(','), source: sourceFilter, ...query }, { signal });
+  function fetchGroup(key, query, signal) {
+    return fetchStatuses(group(key).statuses, query, signal);
+  }
+
+  async function fetchStatuses(statuses, query, signal) {
+    const data = await get('/api/jobs', { status: statuses.join(','), source: sourceFilter, ...query }, { signal });
     if (signal.aborted) return null;
     for (const job of data.jobs || []) keep(job);
     takeCounts(data);
     return data;
   }
 
-  /** The waiting jobs in the order workers will claim them, the first WAITING_PAGE of them. */
+  /**
+   * The waiting jobs in the order workers will claim them, the first WAITING_PAGE of them. Due
+   * order is an index walk of the jobs that wait (pending, retrying), which the server keeps it
+   * to; the section's other jobs (a zombie about to be recovered) come newest first.
+   */
   async function loadWaiting(signal) {
-    const data = await fetchGroup('waiting', { limit: WAITING_PAGE, order: 'due' }, signal);
+    const statuses = group('waiting').statuses;
+    const due = statuses.filter((s) => (STATUS_SETS.waiting || []).includes(s));
+    const others = statuses.filter((s) => !due.includes(s));
+    const [data] = await Promise.all([
+      fetchStatuses(due, { limit: WAITING_PAGE, order: 'due' }, signal),
+      others.length && sum(others) ? fetchStatuses(others, { limit: PAGE }, signal) : null,
+    ]);
     if (!data) return;
     const list = data.jobs || [];
     waitingEdge = data.next_before !== null && data.next_before !== undefined && list.length ? list[list.length - 1] : null;
@@ -432,7 +454,13 @@ export function mount(root) {
     }
   }
 
-  async function fetchFlat(more = false) {
+  function fetchFlat(more = false) {
+    if (more && flatFetching) return flatFetching;
+    flatFetching = loadFlat(more).finally(() => { flatFetching = null; });
+    return flatFetching;
+  }
+
+  async function loadFlat(more) {
     const { signal } = controller;
     const data = await get('/api/jobs', { status: filter, limit: PAGE, before: more ? nextBefore : null, source: sourceFilter }, { signal });
     if (signal.aborted) return;
@@ -450,6 +478,7 @@ export function mount(root) {
     nextBefore = null;
     finishedLoaded = false;
     const target = filter ? flatList : running.list;
+    if (filter) flatRows.set([]);
     setChildren(target, h('li', { class: 'placeholder' }, 'Loading jobs…'));
     try {
       if (filter) await fetchFlat(false); else await loadSections();
@@ -488,9 +517,9 @@ export function mount(root) {
 
   async function loadSources() {
     try {
-      const data = await get('/api/sources');
+      const all = await getAll('/api/sources', 'sources');
       sources.clear();
-      for (const s of (data && data.sources) || []) sources.set(s.id, s);
+      for (const s of all) sources.set(s.id, s);
       setChildren(sourceSelect, h('option', { value: '' }, 'All sources'),
         [...sources.values()].map((s) => h('option', { value: String(s.id) }, s.title || s.url)));
       sourceSelect.value = sourceFilter;
@@ -592,6 +621,7 @@ export function mount(root) {
     reloadWaitingSoon.cancel();
     loadSourcesSoon.cancel();
     off();
+    flatRows.destroy();
     if (details.open) details.close();
   };
 }

@@ -3,8 +3,12 @@
 // tracks, a search result, the history), likes and dislikes visible at a glance, multi-select
 // (like, dislike, add to queue, delete), and the views History (?view=history) and Trash
 // (?view=trash, restore and "Empty trash").
+//
+// Every view is windowed (windowed.js): however many tracks are loaded, only the rows near the
+// viewport are in the DOM, and the next page (by cursor) loads as the user scrolls toward the
+// end. The count is the server's (`total`, kept by the database).
 import { isAdmin } from './session.js';
-import { get, del } from './api.js';
+import { get, del, getAll } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
@@ -15,6 +19,7 @@ import {
 import {
   h, setChildren, withBusy, debounce, confirmDialog, placeholder, replaceKeepingFocus, formatDuration, timeEl,
 } from './ui.js';
+import { windowed } from './windowed.js';
 
 const PAGE = 200;
 
@@ -30,9 +35,10 @@ export function mount(root) {
     rating: params.get('rating') || '',
     sort: params.get('sort') || 'newest',
   };
-  const tracks = new Map(); // id → Track, in list order (Map keeps insertion order)
   const sources = new Map(); // id → Source, for names
   let nextBefore = null;
+  let fetching = null; // the page being loaded, if any
+  const historySeen = new Set(); // history: one row per track, at its latest play
   let controller = new AbortController();
   let loadFailed = false;
   let total = null; // the server's count of the current list, or null while unknown
@@ -77,7 +83,20 @@ export function mount(root) {
     field('library-sort', 'Sort', sortSelect));
 
   const summary = h('p', { class: 'small muted', dataset: { testid: 'library-summary' }, 'aria-live': 'polite' });
-  const list = h('ul', { class: 'track-list', dataset: { testid: 'track-list' }, 'aria-label': 'Tracks' });
+  const list = h('ul', { id: 'track-list', class: 'track-list', dataset: { testid: 'track-list' }, 'aria-label': 'Tracks' });
+  // The loaded tracks in list order (and "moved to the trash" rows in their place); `tracks`
+  // reads them by id.
+  const rows = windowed(list, {
+    render: (item) => item.undoRow || renderRow(item),
+    key: (item) => (item.undoRow ? `undo-${item.id}` : item.id),
+    nearEnd: () => { if (nextBefore !== null && nextBefore !== undefined && !fetching && !loadFailed) fetchPage(true); },
+  });
+  const tracks = {
+    get: (id) => rows.get(id),
+    has: (id) => rows.has(id),
+    get size() { return rows.items().filter((item) => !item.undoRow).length; },
+    values: () => rows.items().filter((item) => !item.undoRow),
+  };
   const loadMore = h('button', { type: 'button', class: 'btn', hidden: true, dataset: { testid: 'library-load-more' }, onclick: (e) => withBusy(e.currentTarget, () => fetchPage(true)) }, 'Load more');
 
   // ---- multi-select bar ----
@@ -221,34 +240,30 @@ export function mount(root) {
   }
 
   function rowOf(id) {
-    return list.querySelector(`[data-track-id="${id}"]`);
+    return rows.rowOf(id);
   }
 
   function upsert(track, { index = null } = {}) {
     const old = tracks.get(track.id);
     if (old && old.played_at && !track.played_at) track = { ...track, played_at: old.played_at };
-    tracks.set(track.id, track);
-    const existing = rowOf(track.id);
-    const row = renderRow(track);
-    if (existing) {
-      replaceKeepingFocus(existing, row);
-      return;
-    }
-    list.querySelector('.placeholder')?.remove();
-    list.insertBefore(row, index === null ? list.firstChild : list.children[index] || null);
+    if (rows.update(track, replaceKeepingFocus)) return;
+    rows.insert(index === null ? 0 : index, track);
     refreshTotalSoon();
     renderSummary();
   }
 
   function removeRow(id, { replaceWith = null } = {}) {
     const row = rowOf(id);
-    const index = row ? [...list.children].indexOf(row) : -1;
     // Keep keyboard focus in the list: move it to the next row's first control.
     const nextFocus = row && row.contains(document.activeElement) && !replaceWith ? (row.nextElementSibling || row.previousElementSibling) : null;
-    if (row && replaceWith) row.replaceWith(replaceWith); else row?.remove();
-    if (tracks.delete(id)) refreshTotalSoon();
+    const index = rows.indexOf(id);
+    if (index >= 0) {
+      rows.remove(id);
+      if (replaceWith) rows.insert(index, { id, undoRow: replaceWith });
+      refreshTotalSoon();
+    }
     selected.delete(id);
-    nextFocus?.querySelector('button')?.focus();
+    if (nextFocus?.isConnected) nextFocus.querySelector('button')?.focus();
     renderSummary();
     return index;
   }
@@ -259,7 +274,7 @@ export function mount(root) {
     if (!result) return;
     player.forgetTrack(track.id, { skipCurrent: true });
     let undoRow = null;
-    const dismiss = () => { clearTimeout(timer); undoRow?.remove(); };
+    const dismiss = () => { clearTimeout(timer); if (undoRow) rows.remove(`undo-${track.id}`); };
     const run = registerUndo([track.id], async () => {
       const restored = await restore(track, result.undo, { quiet: true });
       if (restored && state.view === 'library' && !tracks.has(restored.id)) upsert(restored, { index: Math.max(0, index) });
@@ -269,7 +284,7 @@ export function mount(root) {
       h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: `track-undo-${track.id}` }, onclick: run }, 'Undo'));
     const index = removeRow(track.id, { replaceWith: undoRow });
     if (index < 0) undoRow = null;
-    else undoRow.querySelector('button').focus({ preventScroll: true });
+    else if (undoRow.isConnected) undoRow.querySelector('button').focus({ preventScroll: true });
     const timer = setTimeout(dismiss, UNDO_MS);
   }
 
@@ -301,7 +316,7 @@ export function mount(root) {
     selecting = on;
     if (!on) selected.clear();
     selectToggle.setAttribute('aria-pressed', String(on));
-    for (const track of tracks.values()) { const row = rowOf(track.id); if (row) row.replaceWith(renderRow(track)); }
+    rows.refresh();
     renderBulk();
     if (on) bulkBar.querySelector('button')?.focus();
   }
@@ -315,7 +330,7 @@ export function mount(root) {
   }
 
   function selectAll() {
-    for (const id of tracks.keys()) selected.add(id);
+    for (const track of tracks.values()) selected.add(track.id);
     setSelecting(true);
   }
 
@@ -335,7 +350,7 @@ export function mount(root) {
 
   async function bulkDelete() {
     const items = chosen();
-    const positions = new Map(items.map((t) => [t.id, [...list.children].indexOf(rowOf(t.id))]));
+    const positions = new Map(items.map((t) => [t.id, rows.indexOf(t.id)]));
     const reply = await bulk('delete', items.map((t) => t.id));
     if (!reply || !reply.tracks.length) return;
     const done = reply.tracks;
@@ -356,13 +371,18 @@ export function mount(root) {
   function pagedSource() {
     // The queue continues with the next pages of this very list (same filters and sort).
     const query = { q: state.q, source: state.source, rating: state.rating, sort: state.sort };
-    let cursor = nextBefore;
     const href = location.pathname + location.search;
+    // Continues where the list has loaded to: the pages this view loads meanwhile are taken
+    // from it, later ones fetched by the queue itself.
+    let cursor = nextBefore;
+    let taken = tracks.size;
     return {
       kind: state.view === 'history' ? 'history' : state.source && !state.q && !state.rating ? 'source' : 'library',
       label: describe(),
       href,
       more: state.view !== 'library' || cursor === null || cursor === undefined ? null : async () => {
+        const loaded = tracks.values();
+        if (loaded.length > taken) { const fresh = loaded.slice(taken); taken = loaded.length; cursor = nextBefore; return fresh; }
         if (cursor === null || cursor === undefined) return [];
         const data = await get('/api/tracks', { ...query, limit: PAGE, before: cursor });
         cursor = data.next_before ?? null;
@@ -372,13 +392,13 @@ export function mount(root) {
   }
 
   function playFrom(i) {
-    const all = [...tracks.values()];
+    const all = tracks.values();
     if (!all.length) return;
     player.playList(all, i, pagedSource());
   }
 
   function playTrack(id) {
-    playFrom([...tracks.keys()].indexOf(id));
+    playFrom(tracks.values().findIndex((track) => track.id === id));
   }
 
   const offPlayer = player.subscribe((what) => {
@@ -392,23 +412,24 @@ export function mount(root) {
     if (playingId !== undefined && tracks.has(playingId) && !rowOf(playingId)?.classList.contains('is-playing')) upsert(tracks.get(playingId));
   });
 
-  // ---- loading and counting ----
+  // ---- loading ----
   function renderSummary() {
     const more = nextBefore !== null && nextBefore !== undefined;
     loadMore.hidden = !more;
     const noun = state.view === 'trash' ? 'in the trash' : state.view === 'history' ? 'recently played' : 'tracks';
-    if (state.view === 'history') total = tracks.size; // the list is the count
-    const count = number.format(total ?? tracks.size);
-    summary.textContent = tracks.size ? `${count} ${noun}${more ? ` · showing ${number.format(tracks.size)}` : ''}` : '';
+    if (!more && state.view === 'history') total = tracks.size; // everything is loaded: the count is exact
+    const shown = tracks.size;
+    const count = total === null ? `${number.format(shown)}+` : number.format(Math.max(total, shown));
+    summary.textContent = shown ? `${count} ${noun}${more ? ` · showing ${number.format(shown)}` : ''}` : '';
     summary.dataset.total = total === null ? '' : String(total);
-    playAll.disabled = !tracks.size;
-    selectToggle.disabled = !tracks.size && !selecting;
-    if (!tracks.size && !list.querySelector('.placeholder') && !list.querySelector('.track-undo')) {
-      list.append(placeholder(state.view === 'trash' ? 'The trash is empty.'
+    playAll.disabled = !shown;
+    selectToggle.disabled = !shown && !selecting;
+    if (!rows.length) {
+      rows.setEmpty(placeholder(state.view === 'trash' ? 'The trash is empty.'
         : state.view === 'history' ? 'Nothing played yet.'
           : filtered() ? 'No tracks match these filters.' : 'The library is empty. Add a source to fill it.', 'li'));
     }
-    if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !tracks.size;
+    if (state.view === 'trash') emptyTrash.disabled = emptyTrash.dataset.busy === 'true' || !shown;
   }
 
   /**
@@ -418,7 +439,7 @@ export function mount(root) {
   async function refreshTotal() {
     if (state.view === 'history') return;
     try {
-      const data = state.view === 'trash' ? await get('/api/trash')
+      const data = state.view === 'trash' ? await get('/api/trash', { limit: 1 })
         : await get('/api/tracks', { q: state.q, source: state.source, rating: state.rating, sort: state.sort, limit: 1 });
       if (typeof data.total === 'number') total = data.total;
       renderSummary();
@@ -428,38 +449,42 @@ export function mount(root) {
   }
   const refreshTotalSoon = debounce(refreshTotal, 400, 1500);
 
-  async function fetchPage(more = false) {
+  /** Loads the first page (`more` false) or the next one, by cursor. */
+  function fetchPage(more = false) {
+    if (more && fetching) return fetching;
+    fetching = loadPage(more).finally(() => { fetching = null; });
+    return fetching;
+  }
+
+  async function loadPage(more) {
     const { signal } = controller;
+    const before = more ? nextBefore : null;
     try {
       let data;
       if (state.view === 'trash') {
-        data = await get('/api/trash', null, { signal });
+        data = await get('/api/trash', { limit: PAGE, before }, { signal });
       } else if (state.view === 'history') {
-        const plays = await get('/api/history', { limit: 200 }, { signal });
+        const plays = await get('/api/history', { limit: PAGE, before }, { signal });
         // One row per track, at its latest play: the list is also the queue.
-        const seen = new Set();
-        data = { tracks: ((plays && plays.plays) || []).filter((p) => p.track && !seen.has(p.track.id) && seen.add(p.track.id) && !p.track.deleted_at).map((p) => ({ ...p.track, played_at: p.played_at })), next_before: null };
+        const fresh = ((plays && plays.plays) || [])
+          .filter((p) => p.track && !historySeen.has(p.track.id) && historySeen.add(p.track.id) && !p.track.deleted_at)
+          .map((p) => ({ ...p.track, played_at: p.played_at }));
+        data = { tracks: fresh, next_before: plays && plays.next_before };
       } else {
         data = await get('/api/tracks', {
-          q: state.q, source: state.source, rating: state.rating, sort: state.sort,
-          limit: PAGE, before: more ? nextBefore : null,
+          q: state.q, source: state.source, rating: state.rating, sort: state.sort, limit: PAGE, before,
         }, { signal });
       }
       if (signal.aborted) return;
       loadFailed = false;
-      nextBefore = state.view === 'library' ? data.next_before ?? null : null;
+      nextBefore = data.next_before ?? null;
       if (typeof data.total === 'number') total = data.total;
-      if (!more) setChildren(list);
-      for (const track of data.tracks || []) {
-        if (tracks.has(track.id)) continue;
-        tracks.set(track.id, track);
-        list.append(renderRow(track));
-      }
+      if (more) rows.append(data.tracks || []); else rows.set(data.tracks || []);
       renderSummary();
     } catch (err) {
       if (err.name === 'AbortError') return;
       loadFailed = true;
-      if (!more) setChildren(list, placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.', 'li'));
+      if (!more) { rows.set([]); rows.setEmpty(placeholder('Tracks could not be loaded. This list reloads by itself when Spool is reachable again.', 'li')); }
       notifyError(err, 'Could not load the library');
     }
   }
@@ -467,19 +492,21 @@ export function mount(root) {
   function reload() {
     controller.abort();
     controller = new AbortController();
-    tracks.clear();
+    fetching = null;
     selected.clear();
+    historySeen.clear();
     nextBefore = null;
     total = null;
-    setChildren(list, placeholder('Loading…', 'li'));
+    rows.set([]);
+    rows.setEmpty(placeholder('Loading…', 'li'));
     return fetchPage(false);
   }
 
   async function loadSources() {
     try {
-      const data = await get('/api/sources');
+      const all = await getAll('/api/sources', 'sources');
       setChildren(sourceSelect, h('option', { value: '' }, 'All sources'));
-      for (const source of (data && data.sources) || []) {
+      for (const source of all) {
         sources.set(source.id, source);
         sourceSelect.append(h('option', { value: String(source.id) }, source.title || source.url));
       }
@@ -526,6 +553,7 @@ export function mount(root) {
     refreshTotalSoon.cancel();
     off();
     offPlayer();
+    rows.destroy();
     for (const menu of root.querySelectorAll('.menu:popover-open')) menu.hidePopover();
   };
 }

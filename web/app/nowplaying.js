@@ -4,7 +4,7 @@
 //
 // The transport is the player bar's (one set of controls); this page adds the big artwork (or
 // the video), the queue panel (jump, play next, reorder, remove, clear) and the shortcuts.
-import { get } from './api.js';
+import { pager } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notifyError } from './notices.js';
@@ -141,12 +141,16 @@ export function mount(root, params, { route }) {
   async function loadLikes(start, { autoplay = true } = {}) {
     setChildren(body, placeholder('Loading your likes…'));
     try {
-      const data = await get('/api/playlists/likes');
+      // The Likes a page at a time: enough for the deep-linked position first, the rest as
+      // the queue runs low (the player asks `more`).
+      const likes = pager('/api/playlists/likes', 'tracks', {}, { limit: Math.min(500, Math.max(100, start + 1)) });
+      const tracks = await likes.next();
+      while (tracks.length <= start && !likes.done) tracks.push(...await likes.next());
       if (destroyed) return;
-      const tracks = (data && data.tracks) || [];
       if (!tracks.length) { renderEmpty(); history.replaceState({}, '', '/likes_player/0'); return; }
       offer.hidden = true;
-      player.playList(tracks, Math.min(start, tracks.length - 1), LIKES, { autoplay });
+      const source = { ...LIKES, more: likes.done ? null : () => likes.next() };
+      player.playList(tracks, Math.min(start, tracks.length - 1), source, { autoplay });
       render();
       loadFailed = false;
     } catch (err) {

@@ -37,13 +37,14 @@ export function mount(root) {
       return;
     }
     try {
-      const [health, sources] = await Promise.all([get('/api/health'), get('/api/sources')]);
+      // Totals the server keeps: one small page of each list says how long it is.
+      const [health, sources, library] = await Promise.all([
+        get('/api/health'), get('/api/sources', { limit: 1 }), get('/api/tracks', { limit: 1 })]);
       const counts = (health.jobs && health.jobs.counts) || {};
-      const list = sources.sources || [];
       const problems = (counts.failed || 0) + (counts.dead_letter || 0) + (counts.zombie || 0) + (counts.timeout || 0);
       setChildren(stats,
-        tile('sources', list.length, '/sources', 'overview-sources'),
-        tile('downloaded from sources', list.reduce((sum, c) => sum + ((c.counts && c.counts.downloaded) || 0), 0), '/library', 'overview-tracks'),
+        tile('sources', sources.total, '/sources', 'overview-sources'),
+        tile('tracks in the library', library.total, '/library', 'overview-tracks'),
         tile('downloading now', counts.running, '/jobs', 'overview-running'),
         tile('waiting', (counts.pending || 0) + (counts.retrying || 0), '/jobs', 'overview-pending'),
         tile('need attention', problems, '/jobs', 'overview-problems'));

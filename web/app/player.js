@@ -5,7 +5,7 @@
 //
 // The bar is the only set of controls: the media element has no native controls, and the
 // now-playing page (nowplaying.js) shows artwork and the queue, never a second Play button.
-import { get } from './api.js';
+import { pager } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
@@ -629,9 +629,12 @@ function updatePositionState() {
 async function refetchLikes() {
   if (!source || source.kind !== 'likes') return;
   try {
-    const data = await get('/api/playlists/likes');
+    // As many likes as the queue held (page by page), the rest again as it runs low.
+    const likes = pager('/api/playlists/likes', 'tracks', {}, { limit: 500 });
+    const fresh = await likes.next();
+    while (fresh.length < queue.length && !likes.done) fresh.push(...await likes.next());
+    source = { ...source, more: likes.done ? null : () => likes.next() };
     const playingId = current()?.id;
-    const fresh = (data && data.tracks) || [];
     if (!fresh.length) { stop(); return; }
     const local = new Map(queue.map((t) => [t.id, t]));
     queue = fresh.map((t) => (local.has(t.id) ? { ...t, last_position: local.get(t.id).last_position } : t));

@@ -2,7 +2,7 @@
 // entry count, the first titles), with its profile, filters, retention and "only new from now
 // on"; then every source as a card that follows its sync live ("Downloading 37 of 120"), with
 // counts that link to what they count. The old /channels links lead here (main.js).
-import { api, get, post } from './api.js';
+import { api, getAll, post } from './api.js';
 import { problemView, explainSource } from './errors.js';
 import { Form } from './forms.js';
 import { icon } from './icons.js';
@@ -285,13 +285,14 @@ export function mount(root) {
     controller.abort();
     controller = new AbortController();
     try {
-      const [data, profileList] = await Promise.all([
-        get('/api/sources', null, { signal: controller.signal }),
+      const [items, profileList] = await Promise.all([
+        // The API pages every list; the cards of every source are one page here (hundreds of
+        // sources at most), read page by page.
+        getAll('/api/sources', 'sources', {}, { signal: controller.signal }),
         loadProfiles({ signal: controller.signal }).catch((err) => { if (err.name === 'AbortError') throw err; return profiles; }),
       ]);
       profiles = profileList;
       loadFailed = false;
-      const items = (data && data.sources) || [];
       const ids = new Set(items.map((s) => s.id));
       for (const id of [...sources.keys()]) if (!ids.has(id)) remove(id);
       if (!items.length) { setChildren(list, placeholder('No sources yet. Add one above.')); return; }

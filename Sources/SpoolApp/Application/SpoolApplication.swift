@@ -52,6 +52,7 @@ public final class SpoolApplication: Sendable {
         self.authentication = authentication
         self.live = LiveFeed(hub: domain.events, allowedOrigins: settings.allowedOrigins,
                              identify: { request in try authentication.principal(for: request) })
+        JSONCoding.writer.store(settings.jsonWriter, ordering: .relaxed)
     }
 
     /// The domain's configuration from the settings.

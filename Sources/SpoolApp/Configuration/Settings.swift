@@ -76,6 +76,9 @@ public struct Settings: Sendable {
     public var httpHeaderTimeoutSeconds: Double
     /// A request body must be complete this long after its head.
     public var httpBodyTimeoutSeconds: Double
+    /// List replies write their own JSON (`JSONWritable`); false sends every reply through
+    /// `JSONEncoder` (the scale benchmark's reference).
+    public var jsonWriter: Bool
     /// Registers the `test.sleep` job kind and `POST /api/test/jobs` (a test hook, off by default).
     public var testJobsEnabled: Bool
     /// Hours between scheduled backups; 0 turns them off.
@@ -205,6 +208,7 @@ public struct Settings: Sendable {
         .init("HTTP_HEADER_TIMEOUT_SECONDS", "10", .number(1...600), "A request's headers must arrive within this many seconds of its first byte (of the connection, for its first request), however slowly they trickle; else 408 and close."),
         .init("HTTP_BODY_TIMEOUT_SECONDS", "60", .number(1...3600), "A request's body must arrive within this many seconds of its headers; else 408 and close."),
         .init("ALLOWED_HOSTS", "", .text, "Host names besides localhost, IP addresses and HOST that requests may name (Host header), comma-separated: a reverse proxy's public name, a LAN name; *.example.org matches subdomains, * any (only behind a proxy that checks Host). Other names get 421 (DNS rebinding)."),
+        .init("JSON_WRITER", "1", .integer(0...1), "0 encodes every reply with Foundation's JSONEncoder instead of the list replies' own writer (the same bytes, about 4x the CPU; the reference of scripts/bench/scale.py)."),
         .init("SPOOL_TEST_JOBS", "0", .integer(0...1), "1 enables the test.sleep job kind and POST /api/test/jobs (tests only)."),
         .init("BACKUP_INTERVAL_HOURS", "24", .number(0...8760), "Hours between automatic online backups of the database (0 = off); taken while no download runs, or anyway once a whole interval overdue."),
         .init("BACKUP_KEEP", "7", .integer(1...10_000), "Automatic backups kept; the oldest beyond this are deleted after each good backup."),
@@ -296,6 +300,7 @@ public struct Settings: Sendable {
             allowedHosts: try reader.allowedHosts(),
             httpHeaderTimeoutSeconds: try reader.number("HTTP_HEADER_TIMEOUT_SECONDS"),
             httpBodyTimeoutSeconds: try reader.number("HTTP_BODY_TIMEOUT_SECONDS"),
+            jsonWriter: try reader.integer("JSON_WRITER") == 1,
             testJobsEnabled: try reader.integer("SPOOL_TEST_JOBS") == 1,
             backupIntervalHours: try reader.number("BACKUP_INTERVAL_HOURS"),
             backupKeep: try reader.integer("BACKUP_KEEP"),

@@ -32,6 +32,7 @@ enum ErrorMapping {
             switch error {
             case .notFound: return .notFound(error.description)
             case .conflict: return .conflict(error.description)
+            case .invalid: return HTTPError(status: 400, code: "invalid_field", message: error.description)
             }
         case let error as StoreError:
             StorageErrors.shared.count(.databaseGone)

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolHTTP
 import SpoolJobs
 import SpoolStore
 
@@ -81,6 +82,45 @@ struct JobRepresentation: Encodable, Sendable {
         updatedAt = job.updatedAt
         startedAt = job.startedAt
         finishedAt = job.finishedAt
+    }
+}
+
+extension JobRepresentation: JSONWritable {
+    /// The keys in the wire's sorted order (`JSONWriterTests` compares with `JSONEncoder`).
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("attempts"); w.int(attempts)
+            w.key("created_at"); w.date(createdAt)
+            w.key("error_class"); w.string(errorClass?.rawValue)
+            w.key("error_detail"); w.string(errorDetail)
+            w.key("finished_at"); w.date(finishedAt)
+            w.key("id"); w.int(id)
+            w.key("kind"); w.string(kind)
+            w.key("last_error"); w.string(lastError)
+            w.key("max_attempts"); w.int(maxAttempts)
+            w.key("priority"); w.int(priority)
+            w.key("progress"); w.value(progress)
+            w.key("run_after"); w.date(runAfter)
+            w.key("source_id"); w.int(sourceId)
+            w.key("started_at"); w.date(startedAt)
+            w.key("status"); w.string(status.rawValue)
+            w.key("title"); w.string(title)
+            w.key("updated_at"); w.date(updatedAt)
+            w.key("video_id"); w.string(videoId)
+        }
+    }
+}
+
+extension JobRepresentation.Progress: JSONWritable {
+    /// Absent figures are left out, as the synthesized `Encodable` leaves them.
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            if let downloadedBytes { w.key("downloaded_bytes"); w.int(downloadedBytes) }
+            if let eta { w.key("eta"); w.int(eta) }
+            if let percent { w.key("percent"); w.double(percent) }
+            if let speed { w.key("speed"); w.double(speed) }
+            if let totalBytes { w.key("total_bytes"); w.int(totalBytes) }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SpoolCore
+import SpoolHTTP
 import SpoolStore
 
 /// A track as the API and the live feed show it: no file paths, but the URLs to play it. The
@@ -94,12 +95,61 @@ struct TrackRepresentation: Encodable, Sendable {
     }
 }
 
-/// A page of tracks; `next_before` is an opaque cursor (null on the last page).
+extension TrackRepresentation: JSONWritable {
+    /// The keys in the wire's sorted order (`JSONWriterTests` compares with `JSONEncoder`).
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("album"); w.string(album)
+            w.key("artist"); w.string(artist)
+            w.key("artwork_url"); w.string(artworkUrl)
+            w.key("created_at"); w.date(createdAt)
+            w.key("deleted_at"); w.date(deletedAt)
+            w.key("duration"); w.double(duration)
+            w.key("has_thumbnail"); w.bool(hasThumbnail)
+            w.key("id"); w.int(id)
+            // The caller's own state, only when the track was read for someone (as `encode`).
+            if let state {
+                w.key("last_played_at"); w.date(state.lastPlayedAt)
+                w.key("last_position"); w.double(state.lastPosition)
+                w.key("liked_at"); w.date(state.likedAt)
+            }
+            w.key("media_url"); w.string(mediaUrl)
+            w.key("mime_type"); w.string(mimeType)
+            if let state {
+                w.key("play_count"); w.int(state.playCount)
+                w.key("rating"); w.int(state.rating)
+            }
+            w.key("size"); w.int(size)
+            if let state { w.key("skip_count"); w.int(state.skipCount) }
+            w.key("source_id"); w.int(sourceId)
+            w.key("source_title"); w.string(sourceTitle)
+            w.key("thumbnail_url"); w.string(thumbnailUrl)
+            w.key("title"); w.string(title)
+            w.key("track_number"); w.int(trackNumber)
+            w.key("uploaded_at"); w.date(uploadedAt)
+            w.key("uploader"); w.string(uploader)
+            w.key("video_id"); w.string(videoId)
+        }
+    }
+}
+
+/// A page of tracks (the library, the trash, the likes); `next_before` is an opaque cursor
+/// (null on the last page).
 struct TrackPage: Encodable {
     let tracks: [TrackRepresentation]
-    /// How many tracks match the filters in all.
+    /// How many tracks the list holds in all (matching the filters).
     let total: Int
     let nextBefore: String?
+
+    init(_ page: ListPage<LibraryTrack>) {
+        self.init(tracks: page.items.map(TrackRepresentation.init), total: page.total ?? page.items.count, nextBefore: page.next?.token)
+    }
+
+    init(tracks: [TrackRepresentation], total: Int, nextBefore: String?) {
+        self.tracks = tracks
+        self.total = total
+        self.nextBefore = nextBefore
+    }
 
     private enum CodingKeys: String, CodingKey { case tracks, total, nextBefore }
 
@@ -108,5 +158,15 @@ struct TrackPage: Encodable {
         try container.encode(tracks, forKey: .tracks)
         try container.encode(total, forKey: .total)
         try container.encode(nextBefore, forKey: .nextBefore)
+    }
+}
+
+extension TrackPage: JSONWritable {
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("next_before"); w.string(nextBefore)
+            w.key("total"); w.int(total)
+            w.key("tracks"); w.array(tracks)
+        }
     }
 }

@@ -82,6 +82,9 @@ struct HealthRoutes: RouteCollection {
             let lastRunAt: Date?
             let lastPrunedJobs: Int?
             let lastCheckpointed: Bool?
+            /// The longest time each kind of housekeeping held the writer since start-up (ms;
+            /// null until it ran): each works in small batches, so this stays a few ms.
+            let longestWriterHoldMs: [String: Double?]
         }
         let status: String
         /// What needs the operator, in plain language (empty when all is well).
@@ -231,7 +234,10 @@ struct HealthRoutes: RouteCollection {
                 zombiesRecovered: workers.zombiesRecovered, kinds: domain.workers.kinds),
             housekeeping: .init(
                 lastRunAt: housekeeping?.at, lastPrunedJobs: housekeeping?.prunedJobs,
-                lastCheckpointed: housekeeping?.checkpointed),
+                lastCheckpointed: housekeeping?.checkpointed,
+                longestWriterHoldMs: Dictionary(uniqueKeysWithValues: HousekeepingWork.allCases.map {
+                    ($0.rawValue, writer.longestHoldMilliseconds[$0].map { ($0 * 100).rounded() / 100 })
+                })),
             ytdlp: ytdlp,
             rateLimit: brake,
             backups: backups,

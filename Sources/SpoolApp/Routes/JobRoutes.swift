@@ -24,7 +24,7 @@ struct JobRoutes: RouteCollection {
         routes.post("/api/jobs/retry", .admin) { request in try bulkRetry(request) }
     }
 
-    private struct ListReply: Encodable {
+    struct ListReply: Encodable, JSONWritable {
         let jobs: [JobRepresentation]
         let nextBefore: String?
         let counts: [String: Int]
@@ -37,6 +37,20 @@ struct JobRoutes: RouteCollection {
             try container.encode(jobs, forKey: .jobs)
             try container.encode(nextBefore, forKey: .nextBefore)
             try container.encode(counts, forKey: .counts)
+        }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("counts")
+                w.object { w in
+                    for status in JobStatus.allCases.map(\.rawValue).sorted() {
+                        guard let count = counts[status] else { continue }
+                        w.key(status); w.int(count)
+                    }
+                }
+                w.key("jobs"); w.array(jobs)
+                w.key("next_before"); w.string(nextBefore)
+            }
         }
     }
 
@@ -51,24 +65,30 @@ struct JobRoutes: RouteCollection {
         case "due": dueOrder = true
         default: throw DomainError.invalid(field: "order", "must be newest or due.")
         }
-        let cursor = try request.cursor()
-        let position: JobQueue.ListPosition? = try cursor.map { cursor in
-            if dueOrder {
-                guard case .number(let key)? = cursor.key else {
-                    throw DomainError.invalid(field: "before", "belongs to another order; start from the first page.")
-                }
-                return .due(key: key, afterId: cursor.id)
-            }
-            return .newest(beforeId: cursor.id)
-        }
+        let position = try request.cursor().map { try Self.position($0, dueOrder: dueOrder) }
         let jobs = try queue.jobs(statuses: statuses, kind: kind, sourceId: source, dueOrder: dueOrder, limit: limit, after: position)
         let counts = try queue.counts(sourceId: source)
-        let next = jobs.count == limit ? jobs.last.flatMap { job in
-            job.id.map { dueOrder ? PageCursor(key: .number(JobQueue.dueKey(job)), id: $0).token : PageCursor(id: $0).token }
-        } : nil
+        let next = jobs.count == limit ? jobs.last.map { Self.cursor(after: $0, dueOrder: dueOrder).token } : nil
         return .json(ListReply(
             jobs: jobs.map(JobRepresentation.init), nextBefore: next,
             counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })))
+    }
+
+    /// The cursor after `job`: its id, and in due order its priority and `run_after` as text
+    /// (`"10 1765000000.25"`; both exact, so the next page starts exactly after it).
+    static func cursor(after job: Job, dueOrder: Bool) -> PageCursor {
+        let id = job.id ?? 0
+        guard dueOrder else { return PageCursor(id: id) }
+        return PageCursor(key: .text("\(job.priority) \(job.runAfter.timeIntervalSince1970)"), id: id)
+    }
+
+    static func position(_ cursor: PageCursor, dueOrder: Bool) throws -> JobQueue.ListPosition {
+        guard dueOrder else { return .newest(beforeId: cursor.id) }
+        guard case .text(let text)? = cursor.key, case let parts = text.split(separator: " "), parts.count == 2,
+              let priority = Int(parts[0]), let runAfter = Double(parts[1]) else {
+            throw DomainError.invalid(field: "before", "belongs to another order; start from the first page.")
+        }
+        return .due(priority: priority, runAfter: runAfter, afterId: cursor.id)
     }
 
     /// `status=failed` or `status=failed,dead_letter`.

@@ -45,6 +45,12 @@ struct MetricsRoutes: RouteCollection {
         text.single("spool_db_writer_queue_depth", .gauge, help: "Writes waiting for the writer queue.", Double(writer.queueDepth))
         text.single("spool_db_busy_waits_total", .counter, help: "Times the writer waited for a lock held by another process.", Double(writer.busyWaits))
         text.single("spool_db_busy_timeouts_total", .counter, help: "Lock waits that ran out of time.", Double(writer.busyTimeouts))
+        text.family("spool_db_writer_hold_max_seconds", .gauge, help: "The longest time each kind of housekeeping held the writer since start-up.")
+        for work in HousekeepingWork.allCases {
+            if let milliseconds = writer.longestHoldMilliseconds[work] {
+                text.sample("spool_db_writer_hold_max_seconds", ["work": work.rawValue], milliseconds / 1000)
+            }
+        }
         text.single("spool_db_file_bytes", .gauge, help: "Size of the database file.", Double(status.fileSizeBytes))
         text.single("spool_db_wal_bytes", .gauge, help: "Size of the write-ahead log.", Double(status.walSizeBytes))
 

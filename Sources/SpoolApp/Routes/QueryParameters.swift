@@ -32,6 +32,12 @@ extension HTTPRequest {
         }
     }
 
+    /// The `limit` of a paged list: 100 when absent, at most 500 (every list of the API pages;
+    /// none answers more than 500 items at once).
+    func pageLimit() throws -> Int {
+        try integer("limit", default: 100, in: 1...500)
+    }
+
     /// The `before` cursor of a paged list (the previous page's `next_before`).
     func cursor(_ name: String = "before") throws -> PageCursor? {
         guard let text = query[name], !text.isEmpty else { return nil }

@@ -16,8 +16,10 @@ struct SourceRoutes: RouteCollection {
     func register(on routes: inout Routes) {
         for collection in ["sources", "channels"] {
             let base = "/api/\(collection)"
-            routes.get(base, .listener) { _ in
-                .json([collection: try sources.list().map(SourceRepresentation.init)])
+            routes.get(base, .listener) { request in
+                let page = try sources.list(after: try request.cursor(), limit: try request.pageLimit())
+                return .json(SourcesReply(key: collection, sources: page.items.map(SourceRepresentation.init), total: page.total ?? 0,
+                                          nextBefore: page.next?.token))
             }
             routes.post(base, .admin) { request in try add(request) }
             routes.get(base + "/{id}", .listener) { request in
@@ -44,7 +46,7 @@ struct SourceRoutes: RouteCollection {
         routes.get("/api/sources/{id}/entries", .admin) { request in
             let page = try sources.entries(
                 of: try request.idParameter(), skippedOnly: try request.boolean("skipped"),
-                after: try request.cursor(), limit: try request.integer("limit", default: 100, in: 1...500))
+                after: try request.cursor(), limit: try request.pageLimit())
             return .json(EntriesReply(entries: page.items.map(SourceEntryRepresentation.init), nextBefore: page.next?.token))
         }
         routes.post("/api/sources/{id}/redownload", .admin) { request in
@@ -157,6 +159,29 @@ struct SourceRoutes: RouteCollection {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(entries, forKey: .entries)
             try container.encode(nextBefore, forKey: .nextBefore)
+        }
+    }
+
+    /// A page of sources under `sources` (or `channels`, the first API's key).
+    private struct SourcesReply: Encodable {
+        let key: String
+        let sources: [SourceRepresentation]
+        /// How many sources there are in all.
+        let total: Int
+        let nextBefore: String?
+
+        private struct Key: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(sources, forKey: Key(stringValue: key))
+            try container.encode(total, forKey: Key(stringValue: "total"))
+            try container.encode(nextBefore, forKey: Key(stringValue: "nextBefore"))
         }
     }
 

@@ -35,21 +35,19 @@ struct TrackRoutes: RouteCollection {
         routes.post("/api/tracks/{id}/restore", .listener) { request, user in
             .json(TrackRepresentation(try removal.restore(try request.idParameter(), by: user)))
         }
-        routes.get("/api/trash", .admin) { _, user in
-            let tracks = try library.trash(for: user.userId)
-            return .json(TrashReply(tracks: tracks.map(TrackRepresentation.init), total: tracks.count))
+        routes.get("/api/trash", .admin) { request, user in
+            .json(TrackPage(try library.trash(for: user.userId, after: try request.cursor(), limit: try request.pageLimit())))
         }
         routes.post("/api/tracks/bulk", .listener) { request, user in try bulk(request, by: user) }
         routes.delete("/api/trash", .admin) { _ in .json(["purged": try trash.purgeAll()]) }
-        routes.get("/api/playlists/likes", .listener) { _, user in
-            .json(["tracks": try library.likes(of: user.userId).map(TrackRepresentation.init)])
+        routes.get("/api/playlists/likes", .listener) { request, user in
+            .json(TrackPage(try library.likes(of: user.userId, after: try request.cursor(), limit: try request.pageLimit())))
         }
         routes.get("/api/history", .listener) { request, user in
-            let limit = try request.integer("limit", default: 50, in: 1...500)
-            let plays = try library.history(of: user.userId, limit: limit)
-            return .json(HistoryReply(plays: plays.map {
+            let page = try library.history(of: user.userId, after: try request.cursor(), limit: try request.pageLimit())
+            return .json(HistoryReply(plays: page.items.map {
                 .init(track: TrackRepresentation($0.track), playedAt: $0.playedAt, position: $0.position)
-            }))
+            }, nextBefore: page.next?.token))
         }
         routes.get("/api/queue", .listener) { _, user in
             // The queue is stored as the player sent it; it goes back verbatim.
@@ -83,18 +81,12 @@ struct TrackRoutes: RouteCollection {
             throw HTTPError(status: 403, code: "forbidden", message: "The trash is for admins; \(user.name) is a listener.")
         }
         filter.sort = try request.oneOf("sort", TrackLibrary.Sort.self) ?? .newest
-        filter.limit = try request.integer("limit", default: 100, in: 1...500)
+        filter.limit = try request.pageLimit()
         filter.after = try request.cursor()
-        let page = try library.tracks(filter)
-        return .json(TrackPage(tracks: page.tracks.map(TrackRepresentation.init), total: page.total, nextBefore: page.next?.token))
+        return .json(TrackPage(try library.tracks(filter)))
     }
 
     private struct RatingRequest: Decodable { let value: Int }
-
-    private struct TrashReply: Encodable {
-        let tracks: [TrackRepresentation]
-        let total: Int
-    }
 
     private struct BulkRequest: Decodable {
         let action: String
@@ -141,8 +133,33 @@ struct TrackRoutes: RouteCollection {
         let fileWasMissing: Bool
     }
 
-    private struct HistoryReply: Encodable {
+    struct HistoryReply: Encodable, JSONWritable {
         struct Play: Encodable { let track: TrackRepresentation; let playedAt: Date; let position: Double? }
         let plays: [Play]
+        let nextBefore: String?
+
+        private enum CodingKeys: String, CodingKey { case plays, nextBefore }
+
+        /// `next_before` is `null` on the last page rather than missing.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(plays, forKey: .plays)
+            try container.encode(nextBefore, forKey: .nextBefore)
+        }
+
+        /// A play without a position leaves it out, as the synthesized `Encodable` does.
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("next_before"); w.string(nextBefore)
+                w.key("plays")
+                w.array(plays) { w, play in
+                    w.object { w in
+                        w.key("played_at"); w.date(play.playedAt)
+                        if let position = play.position { w.key("position"); w.double(position) }
+                        w.key("track"); play.track.write(to: &w)
+                    }
+                }
+            }
+        }
     }
 }

@@ -104,8 +104,9 @@ public struct LibraryRenames: Sendable {
     /// cancelled. Returns how many moved and how many were already in place.
     func run(profileId: Int64, context: JobContext?) throws -> (moved: Int, inPlace: Int) {
         let template = try template(of: profileId)
-        let total = try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(Self.tracksOfProfile))",
-                                                                arguments: [profileId, profileId, 0, Int64.max]) ?? 0 }
+        let total = try database.read { db in
+            try owners(of: profileId, db).reduce(0) { $0 + (try StoredCounts.tracks(db, owner: $1 ?? StoredCounts.noSource, trashed: false)) }
+        }
         var moved = 0, inPlace = 0, done = 0
         try forEachBatch(profileId: profileId) { batch in
             for candidate in batch {
@@ -268,33 +269,46 @@ public struct LibraryRenames: Sendable {
         var values: NameTemplate.Values
     }
 
-    /// The tracks of a profile: those of its sources, and (for the default profile) those
-    /// without a source. Arguments: profile id, profile id again, after id, limit.
-    static let tracksOfProfile = """
-        SELECT tracks.*, sources.title AS source_title FROM tracks
-        LEFT JOIN sources ON sources.id = tracks.source_id
-        WHERE tracks.deleted_at IS NULL
-          AND (sources.profile_id = ? OR (sources.id IS NULL AND ? = (SELECT id FROM profiles WHERE is_default = 1)))
-          AND tracks.id > ?
-        ORDER BY tracks.id LIMIT ?
-        """
+    /// The sources whose tracks follow `profileId`'s template, and nil (the tracks without a
+    /// source) for the default profile.
+    private func owners(of profileId: Int64, _ db: Database) throws -> [Int64?] {
+        let sources: [Int64?] = try Int64.fetchAll(db, sql: "SELECT id FROM sources WHERE profile_id = ? ORDER BY id", arguments: [profileId])
+        let isDefault = try Bool.fetchOne(db, sql: "SELECT is_default FROM profiles WHERE id = ?", arguments: [profileId]) ?? false
+        return isDefault ? sources + [nil] : sources
+    }
 
+    /// One batch of a source's tracks (nil: the tracks without a source), by id after
+    /// `after`: a seek in `tracks_channel`. (The profile's tracks as one query walked the whole
+    /// library by id and kept those whose source had the profile.)
+    static func batchQuery(source: Int64?, after: Int64, limit: Int) -> ListQuery {
+        ListQuery("""
+            SELECT tracks.*, sources.title AS source_title FROM tracks
+            LEFT JOIN sources ON sources.id = tracks.source_id
+            WHERE tracks.source_id IS ? AND tracks.deleted_at IS NULL AND tracks.id > ?
+            ORDER BY tracks.id LIMIT ?
+            """, [source, after, limit])
+    }
+
+    /// Calls `body` with each batch of the profile's tracks until it returns false.
     private func forEachBatch(profileId: Int64, _ body: ([Candidate]) throws -> Bool) throws {
-        var after: Int64 = 0
-        while true {
-            let batch = try database.read { db in
-                try Row.fetchAll(db, sql: Self.tracksOfProfile, arguments: [profileId, profileId, after, Self.batchSize]).map { row in
-                    let track = try Track(row: row)
-                    let sourceTitle: String? = row["source_title"]
-                    return Candidate(track: track, values: NameTemplate.Values(
-                        source: sourceTitle, artist: track.artist, album: track.album, title: track.title,
-                        track: track.trackNumber, id: track.videoId, uploader: track.uploader, uploadedAt: track.uploadedAt,
-                        ext: (track.filePath as NSString).pathExtension))
+        for owner in try database.read({ try owners(of: profileId, $0) }) {
+            var after: Int64 = 0
+            while true {
+                let query = Self.batchQuery(source: owner, after: after, limit: Self.batchSize)
+                let batch = try database.read { db in
+                    try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { row in
+                        let track = try Track(row: row)
+                        let sourceTitle: String? = row["source_title"]
+                        return Candidate(track: track, values: NameTemplate.Values(
+                            source: sourceTitle, artist: track.artist, album: track.album, title: track.title,
+                            track: track.trackNumber, id: track.videoId, uploader: track.uploader, uploadedAt: track.uploadedAt,
+                            ext: (track.filePath as NSString).pathExtension))
+                    }
                 }
+                guard let last = batch.last else { break }
+                after = last.track.id!
+                guard try body(batch) else { return }
             }
-            guard let last = batch.last else { return }
-            after = last.track.id!
-            guard try body(batch) else { return }
         }
     }
 

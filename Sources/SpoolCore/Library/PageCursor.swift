@@ -30,13 +30,18 @@ public struct PageCursor: Sendable, Equatable {
 
     /// The wire form.
     public var token: String {
-        var parts: [Any] = [id]
+        let data: Data
         switch key {
-        case .number(let value): parts.append(value)
-        case .text(let value): parts.append(value)
-        case nil: break
+        case .number(let value) where value.isFinite:
+            // Swift's shortest round-trip digits: JSONSerialization writes 15 significant digits,
+            // which rounds a timestamp (10 integer digits) to 10 µs — a cursor rounded up
+            // repeated the last rows of the page (history, likes, trash, by time).
+            data = Data("[\(id),\(value)]".utf8)
+        case .text(let value):
+            data = (try? JSONSerialization.data(withJSONObject: [id, value] as [Any])) ?? Data()
+        case .number, nil:
+            data = Data("[\(id)]".utf8)
         }
-        let data = (try? JSONSerialization.data(withJSONObject: parts)) ?? Data()
         return data.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
@@ -47,8 +52,23 @@ public struct PageCursor: Sendable, Equatable {
         guard !token.isEmpty, token.count <= 1024 else { return nil }
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64),
-              let parts = try? JSONSerialization.jsonObject(with: data) as? [Any], !parts.isEmpty,
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        // Numbers are read by Swift, digit for digit: JSONSerialization's reading, like its
+        // writing, can be off in the last digits of a timestamp.
+        if let text = String(data: data, encoding: .utf8), !text.contains("\""), text.hasPrefix("["), text.hasSuffix("]") {
+            let parts = text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            guard (1...2).contains(parts.count), let id = Int64(parts[0]) ?? Double(parts[0]).flatMap({ Int64(exactly: $0) }) else {
+                return nil
+            }
+            self.id = id
+            if parts.count == 2 {
+                guard let value = Double(parts[1]), value.isFinite else { return nil }
+                key = .number(value)
+            }
+            return
+        }
+        guard let parts = try? JSONSerialization.jsonObject(with: data) as? [Any], !parts.isEmpty,
               let number = parts[0] as? NSNumber, let id = Int64(exactly: number.doubleValue) else { return nil }
         self.id = id
         if parts.count > 1 {
@@ -60,5 +80,27 @@ public struct PageCursor: Sendable, Equatable {
                 return nil
             }
         }
+    }
+}
+
+/// One page of a list: its items, where the next page starts (nil on the last page), and how
+/// many items the list holds in all when that is known without counting them.
+public struct ListPage<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let next: PageCursor?
+    public let total: Int?
+
+    public init(items: [Item], next: PageCursor?, total: Int?) {
+        self.items = items
+        self.next = next
+        self.total = total
+    }
+
+    /// A page from the rows of a query that asked for `limit + 1`: the extra row only says that
+    /// another page exists, and the cursor points after the last row shown.
+    init(_ rows: [Item], limit: Int, total: Int?, cursor: (Item) -> PageCursor) {
+        items = Array(rows.prefix(limit))
+        next = rows.count > limit ? items.last.map(cursor) : nil
+        self.total = total
     }
 }

@@ -5,32 +5,44 @@ import SpoolStore
 /// Reads of the library: search, filters, sort and keyset paging; the likes playlist; the
 /// trash; playback history. Every read is for one user: their ratings, counts and positions,
 /// without the tracks they hid. Every read runs on a WAL reader, so none of them waits for the
-/// writer.
+/// writer, and every list is a page: an index seek to where the last page ended, then `limit`
+/// rows (`ListQueryPlanTests` checks each query's plan), with totals from the counters less
+/// the user's own rows (hidden, rated), which only that user's rows are read for.
 public struct TrackLibrary: Sendable {
     let database: SpoolDatabase
 
-    /// How the library list is ordered.
+    /// How the library list is ordered. Each order has an index that delivers it (within a
+    /// source too): the rowid, `tracks_title` and its `source`/`trashed` twins; plays are each
+    /// user's own (`user_tracks`), so that order is two walks: the user's played tracks by
+    /// `user_tracks_plays`, then the never played ones newest first (`pageQueries`).
     public enum Sort: String, CaseIterable, Sendable {
         case newest, oldest, title, plays
 
+        /// The order of the one query of newest, oldest and title, and of the second walk of
+        /// plays (whose tracks all have 0 plays).
         var orderBy: String {
             switch self {
-            case .newest: "tracks.id DESC"
+            case .newest, .plays: "tracks.id DESC"
             case .oldest: "tracks.id ASC"
             case .title: "tracks.title COLLATE NOCASE ASC, tracks.id ASC"
-            case .plays: "coalesce(ut.play_count, 0) DESC, tracks.id DESC"
             }
         }
 
-        /// Rows after `cursor` in this order.
+        /// Rows after `cursor` in this order (for plays: in the walk the cursor is in). The sort
+        /// key's bound comes first and alone (`>=`), so it is the index range; the tie on the
+        /// key is settled by the id. (The row-value form `(title COLLATE NOCASE, id) > (?, ?)`
+        /// reads the same but SQLite does not seek with it: page 900 then walked 90,000 index
+        /// entries.)
         func after(_ cursor: PageCursor) -> (String, StatementArguments)? {
             switch (self, cursor.key) {
             case (.newest, _): ("tracks.id < ?", [cursor.id])
             case (.oldest, _): ("tracks.id > ?", [cursor.id])
             case (.title, .text(let title)?):
-                ("(tracks.title COLLATE NOCASE > ? OR (tracks.title COLLATE NOCASE = ? AND tracks.id > ?))", [title, title, cursor.id])
-            case (.plays, .number(let plays)?):
-                ("(coalesce(ut.play_count, 0) < ? OR (coalesce(ut.play_count, 0) = ? AND tracks.id < ?))", [plays, plays, cursor.id])
+                ("tracks.title COLLATE NOCASE >= ? AND (tracks.title COLLATE NOCASE > ? OR tracks.id > ?)", [title, title, cursor.id])
+            case (.plays, .number(let plays)?) where plays > 0:
+                ("ut.play_count <= ? AND (ut.play_count < ? OR ut.track_id < ?)", [plays, plays, cursor.id])
+            case (.plays, .number):
+                ("tracks.id < ?", [cursor.id])
             default: nil
             }
         }
@@ -50,6 +62,7 @@ public struct TrackLibrary: Sendable {
         public var userId: Int64
         public var query: String?
         public var sourceId: Int64?
+        /// −1, 0 or 1 (the routes check it).
         public var rating: Int?
         public var trashed = false
         public var sort = Sort.newest
@@ -64,17 +77,26 @@ public struct TrackLibrary: Sendable {
 
     /// A page of tracks, how many match in all, and where the next page starts (nil on the
     /// last page).
-    public struct Page: Sendable {
-        public let tracks: [LibraryTrack]
-        public let total: Int
-        public let next: PageCursor?
-    }
+    public typealias Page = ListPage<LibraryTrack>
 
     public init(database: SpoolDatabase) {
         self.database = database
     }
 
     public func tracks(_ filter: Filter) throws -> Page {
+        let queries = try pageQueries(filter)
+        let (rows, total) = try database.read { db in
+            var rows: [LibraryTrack] = []
+            for query in queries where rows.count <= filter.limit {
+                rows += try LibraryTrack.fetchAll(db, sql: query.sql, arguments: query.arguments, userId: filter.userId)
+            }
+            return (rows, try matching(db, filter))
+        }
+        return Page(rows, limit: filter.limit, total: total) { filter.sort.cursor(after: $0) }
+    }
+
+    /// The conditions of `filter` without the cursor, and their arguments.
+    private func conditions(_ filter: Filter) -> ([String], StatementArguments) {
         var conditions = [filter.trashed ? "tracks.deleted_at IS NOT NULL" : "tracks.deleted_at IS NULL AND ut.hidden_at IS NULL"]
         var arguments: StatementArguments = []
         if let match = filter.query.flatMap(Self.matchExpression) {
@@ -89,29 +111,113 @@ public struct TrackLibrary: Sendable {
             conditions.append("coalesce(ut.rating, 0) = ?")
             arguments += [rating]
         }
-        let matching = conditions.joined(separator: " AND ")
-        let matchingArguments = arguments
+        return (conditions, arguments)
+    }
+
+    /// The queries of one page of `filter`, run in order until a page is full (what
+    /// `tracks(_:)` runs): one, or for plays the walk of the user's played tracks (unless the
+    /// cursor is already past them) and then the walk of the others.
+    func pageQueries(_ filter: Filter) throws -> [ListQuery] {
+        let (conditions, arguments) = conditions(filter)
+        var cursorCondition: (String, StatementArguments)?
         if let cursor = filter.after {
-            guard let (condition, values) = filter.sort.after(cursor) else {
+            guard let condition = filter.sort.after(cursor) else {
                 throw DomainError.invalid(field: "before", "This cursor belongs to another sort order; start from the first page.")
             }
-            conditions.append(condition)
-            arguments += values
+            cursorCondition = condition
         }
-        arguments += [filter.limit + 1]
-        let from = LibraryTrack.source(for: filter.userId)
-        let (rows, total) = try database.read { db in
-            let rows = try LibraryTrack.fetchAll(db, sql: """
+        func query(from: String, _ extra: [String], _ extraArguments: StatementArguments, orderBy: String) -> ListQuery {
+            var all = conditions + extra
+            var values = arguments + extraArguments
+            if let (condition, conditionArguments) = cursorCondition {
+                all.append(condition)
+                values += conditionArguments
+            }
+            return ListQuery("""
                 SELECT \(LibraryTrack.selection) FROM \(from)
-                WHERE \(conditions.joined(separator: " AND "))
-                ORDER BY \(filter.sort.orderBy) LIMIT ?
-                """, arguments: arguments, userId: filter.userId)
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(matching)", arguments: matchingArguments) ?? 0
-            return (rows, total)
+                WHERE \(all.joined(separator: " AND "))
+                ORDER BY \(orderBy) LIMIT ?
+                """, values + [filter.limit + 1])
         }
-        let page = Array(rows.prefix(filter.limit))
-        let next = rows.count > filter.limit ? page.last.map { filter.sort.cursor(after: $0) } : nil
-        return Page(tracks: page, total: total, next: next)
+        let everyTrack = LibraryTrack.source(for: filter.userId)
+        guard filter.sort == .plays else {
+            return [query(from: everyTrack, [], [], orderBy: filter.sort.orderBy)]
+        }
+        let unplayed = "coalesce(ut.play_count, 0) = 0"
+        if case .number(let plays)? = filter.after?.key, plays <= 0 {
+            return [query(from: everyTrack, [unplayed], [], orderBy: filter.sort.orderBy)]
+        }
+        // CROSS JOIN keeps `user_tracks_plays` the outer loop: with statistics, the planner
+        // would start a trash page from the trash's index and sort it (a sort of the whole
+        // trash per page); this way a page reads the user's played tracks in order until it is
+        // full.
+        let played = query(
+            from: "user_tracks ut CROSS JOIN tracks ON tracks.id = ut.track_id LEFT JOIN sources ON sources.id = tracks.source_id",
+            ["ut.user_id = ?", "ut.play_count > 0"], [filter.userId], orderBy: "ut.play_count DESC, ut.track_id DESC")
+        cursorCondition = nil
+        return [played, query(from: everyTrack, [unplayed], [], orderBy: filter.sort.orderBy)]
+    }
+
+    /// How the total of a filter is found.
+    enum Total {
+        /// A count of the matching rows: a search (FTS5 lists every match anyway), or a rating
+        /// of ±1 (only the user's rated rows are read).
+        case counted(ListQuery)
+        /// The library's counter (`StoredCounts`), less what a count of the user's own rows
+        /// says does not match (hidden tracks, rated ones when the filter asks for unrated).
+        case counter(owner: Int64, trashed: Bool, less: ListQuery?)
+    }
+
+    func total(_ filter: Filter) -> Total {
+        if filter.query.flatMap(Self.matchExpression) != nil {
+            let (conditions, arguments) = conditions(filter)
+            return .counted(ListQuery(
+                "SELECT count(*) FROM \(LibraryTrack.source(for: filter.userId)) WHERE \(conditions.joined(separator: " AND "))", arguments))
+        }
+        /// A count of the user's rows of the filter's tracks (trash or not, source) meeting `condition`.
+        func userRows(_ condition: String) -> ListQuery {
+            var sql = """
+                SELECT count(*) FROM user_tracks ut JOIN tracks ON tracks.id = ut.track_id
+                WHERE ut.user_id = ? AND \(condition) AND tracks.deleted_at IS \(filter.trashed ? "NOT NULL" : "NULL")
+                """
+            var arguments: StatementArguments = [filter.userId]
+            if let sourceId = filter.sourceId {
+                sql += " AND tracks.source_id = ?"
+                arguments += [sourceId]
+            }
+            return ListQuery(sql, arguments)
+        }
+        let owner = filter.sourceId ?? StoredCounts.everyOwner
+        let visible = filter.trashed ? "" : " AND ut.hidden_at IS NULL"
+        switch filter.rating {
+        case let rating? where rating != 0:
+            // The literal lets the planner read `user_tracks_likes` (a partial index on rating = 1).
+            return .counted(userRows("ut.rating = \(rating == 1 ? 1 : -1)\(visible)"))
+        case 0?:
+            return .counter(owner: owner, trashed: filter.trashed,
+                            less: userRows(filter.trashed ? "ut.rating <> 0" : "(ut.hidden_at IS NOT NULL OR ut.rating <> 0)"))
+        default:
+            return .counter(owner: owner, trashed: filter.trashed, less: filter.trashed ? nil : userRows("ut.hidden_at IS NOT NULL"))
+        }
+    }
+
+    /// How many tracks match `filter` in all (see `Total`).
+    private func matching(_ db: Database, _ filter: Filter) throws -> Int {
+        switch total(filter) {
+        case .counted(let query):
+            return try Int.fetchOne(db, sql: query.sql, arguments: query.arguments) ?? 0
+        case .counter(let owner, let trashed, let less):
+            let excluded = try less.map { try Int.fetchOne(db, sql: $0.sql, arguments: $0.arguments) ?? 0 } ?? 0
+            return max(0, try StoredCounts.tracks(db, owner: owner, trashed: trashed) - excluded)
+        }
+    }
+
+    /// The count query of `filter`'s total, if it has one (for the plan test).
+    func countQuery(_ filter: Filter) -> ListQuery? {
+        switch total(filter) {
+        case .counted(let query): query
+        case .counter(_, _, let less): less
+        }
     }
 
     /// One track with `userId`'s state (nil: no one's).
@@ -120,25 +226,69 @@ public struct TrackLibrary: Sendable {
     }
 
     /// The user's liked tracks not in the trash and not hidden, in a stable play order: when
-    /// they were liked, then id.
-    public func likes(of userId: Int64) throws -> [LibraryTrack] {
-        try database.read { db in
-            try LibraryTrack.fetchAll(db, sql: """
-                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
-                WHERE ut.rating = 1 AND ut.hidden_at IS NULL AND tracks.deleted_at IS NULL
-                ORDER BY ut.liked_at, tracks.id
-                """, userId: userId)
+    /// they were liked, then id; a page at a time (the player loads the next page as it plays).
+    public func likes(of userId: Int64, after cursor: PageCursor? = nil, limit: Int = 100) throws -> ListPage<LibraryTrack> {
+        let query = likesQuery(of: userId, after: cursor, limit: limit)
+        var filter = Filter(userId: userId)
+        filter.rating = 1
+        let count = countQuery(filter)!
+        return try database.read { db in
+            ListPage(try LibraryTrack.fetchAll(db, sql: query.sql, arguments: query.arguments, userId: userId), limit: limit,
+                     total: try Int.fetchOne(db, sql: count.sql, arguments: count.arguments) ?? 0) { liked in
+                PageCursor(key: liked.state?.likedAt.map { .number($0.timeIntervalSince1970) }, id: liked.id)
+            }
         }
     }
 
-    /// The trash, newest deletion first, with `userId`'s state.
-    public func trash(for userId: Int64) throws -> [LibraryTrack] {
-        try database.read { db in
-            try LibraryTrack.fetchAll(db, sql: """
-                SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
-                WHERE tracks.deleted_at IS NOT NULL ORDER BY tracks.deleted_at DESC, tracks.id DESC
-                """, userId: userId)
+    /// One page of likes, walking `user_tracks_likes` (user, liked_at, track). A like without
+    /// its time (none is written so) sorts first and pages by id.
+    func likesQuery(of userId: Int64, after cursor: PageCursor?, limit: Int) -> ListQuery {
+        var condition = ""
+        var arguments: StatementArguments = [userId]
+        if let cursor {
+            if case .number(let likedAt)? = cursor.key {
+                condition = "AND ut.liked_at >= ? AND (ut.liked_at > ? OR ut.track_id > ?)"
+                arguments += [likedAt, likedAt, cursor.id]
+            } else {
+                condition = "AND (ut.liked_at IS NOT NULL OR ut.track_id > ?)"
+                arguments += [cursor.id]
+            }
         }
+        return ListQuery("""
+            SELECT \(LibraryTrack.selection)
+            FROM user_tracks ut JOIN tracks ON tracks.id = ut.track_id LEFT JOIN sources ON sources.id = tracks.source_id
+            WHERE ut.user_id = ? AND ut.rating = 1 AND ut.hidden_at IS NULL AND tracks.deleted_at IS NULL \(condition)
+            ORDER BY ut.liked_at, ut.track_id LIMIT ?
+            """, arguments + [limit + 1])
+    }
+
+    /// The trash, newest deletion first, with `userId`'s state, a page at a time.
+    public func trash(for userId: Int64, after cursor: PageCursor? = nil, limit: Int = 100) throws -> ListPage<LibraryTrack> {
+        let query = try trashQuery(for: userId, after: cursor, limit: limit)
+        return try database.read { db in
+            ListPage(try LibraryTrack.fetchAll(db, sql: query.sql, arguments: query.arguments, userId: userId), limit: limit,
+                     total: try StoredCounts.tracks(db, trashed: true)) { trashed in
+                PageCursor(key: .number(trashed.track.deletedAt?.timeIntervalSince1970 ?? 0), id: trashed.id)
+            }
+        }
+    }
+
+    /// One page of the trash, walking `tracks_trash` (deleted_at) backwards.
+    func trashQuery(for userId: Int64, after cursor: PageCursor?, limit: Int) throws -> ListQuery {
+        var condition = ""
+        var arguments: StatementArguments = []
+        if let cursor {
+            guard case .number(let deletedAt)? = cursor.key else {
+                throw DomainError.invalid(field: "before", "is not a cursor from the trash's next_before.")
+            }
+            condition = "AND tracks.deleted_at <= ? AND (tracks.deleted_at < ? OR tracks.id < ?)"
+            arguments = [deletedAt, deletedAt, cursor.id]
+        }
+        return ListQuery("""
+            SELECT \(LibraryTrack.selection) FROM \(LibraryTrack.source(for: userId))
+            WHERE tracks.deleted_at IS NOT NULL \(condition)
+            ORDER BY tracks.deleted_at DESC, tracks.id DESC LIMIT ?
+            """, arguments + [limit + 1])
     }
 
     /// One past play.
@@ -146,22 +296,43 @@ public struct TrackLibrary: Sendable {
         public let track: LibraryTrack
         public let playedAt: Date
         public let position: Double?
+        /// The play event's id (the cursor's tie-breaker).
+        let eventId: Int64
     }
 
-    /// The user's most recent `play` events, newest first.
-    public func history(of userId: Int64, limit: Int) throws -> [Play] {
-        try database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT \(LibraryTrack.selection), play_events.received_at AS played_at, play_events.position AS play_position
-                FROM play_events JOIN tracks ON tracks.id = play_events.track_id\(LibraryTrack.joins(for: userId))
-                WHERE play_events.user_id = ? AND play_events.type = 'play'
-                ORDER BY play_events.received_at DESC, play_events.id DESC LIMIT ?
-                """, arguments: [userId, limit]).map { row in
-                Play(track: try LibraryTrack(row: row),
-                     playedAt: Date(timeIntervalSince1970: row["played_at"]),
-                     position: row["play_position"])
+    /// The user's most recent `play` events, newest first, a page at a time.
+    public func history(of userId: Int64, after cursor: PageCursor? = nil, limit: Int) throws -> ListPage<Play> {
+        let query = try historyQuery(of: userId, after: cursor, limit: limit)
+        return try database.read { db in
+            let plays = try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { row in
+                Play(track: try LibraryTrack(row: row), playedAt: Date(timeIntervalSince1970: row["played_at"]),
+                     position: row["play_position"], eventId: row["play_id"])
+            }
+            return ListPage(plays, limit: limit, total: nil) { play in
+                PageCursor(key: .number(play.playedAt.timeIntervalSince1970), id: play.eventId)
             }
         }
+    }
+
+    /// One page of the user's history, walking `play_events_user_plays` (user, received_at)
+    /// backwards.
+    func historyQuery(of userId: Int64, after cursor: PageCursor?, limit: Int) throws -> ListQuery {
+        var condition = ""
+        var arguments: StatementArguments = [userId]
+        if let cursor {
+            guard case .number(let playedAt)? = cursor.key else {
+                throw DomainError.invalid(field: "before", "is not a cursor from the history's next_before.")
+            }
+            condition = "AND play_events.received_at <= ? AND (play_events.received_at < ? OR play_events.id < ?)"
+            arguments += [playedAt, playedAt, cursor.id]
+        }
+        return ListQuery("""
+            SELECT \(LibraryTrack.selection), play_events.received_at AS played_at, play_events.position AS play_position,
+                   play_events.id AS play_id
+            FROM play_events JOIN tracks ON tracks.id = play_events.track_id\(LibraryTrack.joins(for: userId))
+            WHERE play_events.user_id = ? AND play_events.type = 'play' \(condition)
+            ORDER BY play_events.received_at DESC, play_events.id DESC LIMIT ?
+            """, arguments + [limit + 1])
     }
 
     /// User text as an FTS5 expression: every word quoted (so `"`, `*`, `-`, `OR`, `NEAR` are

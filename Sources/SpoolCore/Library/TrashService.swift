@@ -31,8 +31,10 @@ public struct TrashService: Sendable {
     }
 
     /// Moves a track to the trash. Deleting a trashed track returns it unchanged.
-    /// - Parameter userId: whose state the returned track carries (the caller's).
-    public func delete(_ id: Int64, for userId: Int64? = nil) throws -> Deletion {
+    /// - Parameters:
+    ///   - userId: whose state the returned track carries (the caller's).
+    ///   - work: the housekeeping doing it (retention), whose writer hold is measured.
+    public func delete(_ id: Int64, for userId: Int64? = nil, work: HousekeepingWork? = nil) throws -> Deletion {
         try locks.withLock(id) {
             guard let current = try database.read({ try LibraryTrack.fetch($0, id: id, userId: userId) }) else {
                 throw DomainError.notFound("No track with id \(id).")
@@ -40,7 +42,7 @@ public struct TrashService: Sendable {
             guard current.track.deletedAt == nil else { return Deletion(track: current, fileWasMissing: false) }
             try requireWritable(current.track, toTrash: true)
             let trashPath = paths.trashPath(trackId: id, filePath: current.track.filePath)
-            let marked = try database.write { db -> LibraryTrack? in
+            let marked = try database.write(work: work) { db -> LibraryTrack? in
                 guard try TrackStore.markTrashed(id, trashPath: trashPath, db) != nil else { return nil }
                 return try LibraryTrack.fetch(db, id: id, userId: userId)
             }
@@ -96,14 +98,11 @@ public struct TrashService: Sendable {
     /// most `limit` per call. Tombstones stay, so channel re-syncs still skip the videos.
     @discardableResult
     public func purge(deletedBefore cutoff: Date? = nil, limit: Int = 500) throws -> Int {
-        let victims = try database.read { db in
-            try Int64.fetchAll(db, sql: """
-                SELECT id FROM tracks WHERE deleted_at IS NOT NULL AND deleted_at <= ? ORDER BY deleted_at LIMIT ?
-                """, arguments: [(cutoff ?? Date.distantFuture).timeIntervalSince1970, limit])
-        }
+        let query = Self.purgeQuery(deletedBefore: cutoff, limit: limit)
+        let victims = try database.read { db in try Int64.fetchAll(db, sql: query.sql, arguments: query.arguments) }
         guard !victims.isEmpty else { return 0 }
         let purged = try locks.withLocks(victims) {
-            try database.write(priority: .background) { db in try TrackStore.deleteTrashed(victims, db) }
+            try database.write(priority: .background, work: .purgeTrash) { db in try TrackStore.deleteTrashed(victims, db) }
         }
         FaultInjection.crashIfRequested(after: "purge_rows")
         for track in purged {
@@ -111,6 +110,12 @@ public struct TrashService: Sendable {
             hub.publish(.trackPurged(trackId: track.id!))
         }
         return purged.count
+    }
+
+    /// The oldest trashed tracks, deleted before `cutoff`: a range of `tracks_trash`.
+    static func purgeQuery(deletedBefore cutoff: Date?, limit: Int) -> ListQuery {
+        ListQuery("SELECT id FROM tracks WHERE deleted_at IS NOT NULL AND deleted_at <= ? ORDER BY deleted_at LIMIT ?",
+                  [(cutoff ?? Date.distantFuture).timeIntervalSince1970, limit])
     }
 
     /// Purges everything in the trash, in batches.

@@ -79,7 +79,7 @@ public struct RetentionService: Sendable {
             guard isIdle() else { break }
             for candidate in try candidates(of: source, limit: batchSize) {
                 do {
-                    _ = try trash.delete(candidate.track.id)
+                    _ = try trash.delete(candidate.track.id, work: .retention)
                     moved += 1
                     logger.info("Retention removed a track", metadata: [
                         "source": "\(source)", "track": "\(candidate.track.id)", "video": "\(candidate.track.track.videoId)",

@@ -107,8 +107,9 @@ public final class SourceService: Sendable {
 
     // MARK: - Reading
 
-    public func list() throws -> [SourceSnapshot] {
-        try database.read { try SourceSnapshot.readAll($0) }
+    /// Sources newest first, a page at a time, with their counts.
+    public func list(after cursor: PageCursor? = nil, limit: Int = 100) throws -> ListPage<SourceSnapshot> {
+        try database.read { try SourceSnapshot.page($0, after: cursor, limit: limit) }
     }
 
     public func snapshot(_ id: Int64) throws -> SourceSnapshot {
@@ -149,26 +150,9 @@ public final class SourceService: Sendable {
 
     public func entries(of sourceId: Int64, skippedOnly: Bool, after cursor: PageCursor?, limit: Int) throws -> EntryPage {
         _ = try snapshot(sourceId)
+        let query = Self.entriesQuery(of: sourceId, skippedOnly: skippedOnly, after: cursor, limit: limit)
         return try database.read { db in
-            var conditions = ["e.source_id = ?"]
-            var arguments: StatementArguments = [sourceId]
-            // Skips newest first; the whole listing in the source's order.
-            let order = skippedOnly ? "e.last_seen_at DESC, e.id DESC" : "coalesce(e.position, 1e12), e.id"
-            if skippedOnly { conditions.append("e.skip_reason IS NOT NULL") }
-            if let cursor, case .number(let key)? = cursor.key {
-                conditions.append(skippedOnly
-                    ? "(e.last_seen_at < ? OR (e.last_seen_at = ? AND e.id < ?))"
-                    : "(coalesce(e.position, 1e12) > ? OR (coalesce(e.position, 1e12) = ? AND e.id > ?))")
-                arguments += [key, key, cursor.id]
-            }
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT e.*, tracks.id AS track_id, tracks.deleted_at AS track_deleted,
-                  (SELECT status FROM jobs WHERE jobs.kind = 'download' AND jobs.video_id = e.video_id ORDER BY jobs.id DESC LIMIT 1) AS job_status
-                FROM source_entries e LEFT JOIN tracks ON tracks.video_id = e.video_id
-                WHERE \(conditions.joined(separator: " AND "))
-                ORDER BY \(order)
-                LIMIT ?
-                """, arguments: arguments + [limit + 1])
+            let rows = try Row.fetchAll(db, sql: query.sql, arguments: query.arguments)
             let items = try rows.prefix(limit).map { row -> EntryPage.Item in
                 let entry = try SourceEntry(row: row)
                 let job: String? = row["job_status"]
@@ -190,6 +174,32 @@ public final class SourceService: Sendable {
             }
             return EntryPage(items: items, next: next)
         }
+    }
+
+    /// The query of one page of entries: the listing walks `source_entries_listing` (source,
+    /// position with unplaced entries last, id), the skips `source_entries_skipped`; each
+    /// entry's last download is a seek in `jobs_video`.
+    static func entriesQuery(of sourceId: Int64, skippedOnly: Bool, after cursor: PageCursor?, limit: Int) -> ListQuery {
+        var conditions = ["e.source_id = ?"]
+        var arguments: StatementArguments = [sourceId]
+        // Skips newest first; the whole listing in the source's order.
+        let order = skippedOnly ? "e.last_seen_at DESC, e.id DESC" : "coalesce(e.position, 1e12), e.id"
+        if skippedOnly { conditions.append("e.skip_reason IS NOT NULL") }
+        if let cursor, case .number(let key)? = cursor.key {
+            conditions.append(skippedOnly
+                ? "e.last_seen_at <= ? AND (e.last_seen_at < ? OR e.id < ?)"
+                : "coalesce(e.position, 1e12) >= ? AND (coalesce(e.position, 1e12) > ? OR e.id > ?)")
+            arguments += [key, key, cursor.id]
+        }
+        return ListQuery("""
+            SELECT e.*, tracks.id AS track_id, tracks.deleted_at AS track_deleted,
+              (SELECT status FROM jobs WHERE jobs.video_id = e.video_id AND jobs.kind = '\(JobKind.download.rawValue)'
+               ORDER BY jobs.id DESC LIMIT 1) AS job_status
+            FROM source_entries e LEFT JOIN tracks ON tracks.video_id = e.video_id
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(order)
+            LIMIT ?
+            """, arguments + [limit + 1])
     }
 
     // MARK: - Adding, previewing

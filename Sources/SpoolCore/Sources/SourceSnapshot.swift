@@ -24,21 +24,22 @@ public struct SourceCounts: Sendable, Equatable, Codable {
         self.skipped = skipped
     }
 
-    /// The counts of one source. Index-only work: `tracks_channel`, `jobs_channel` and
-    /// `source_entries_skipped`.
+    /// The counts of one source, from the counters the triggers keep (`StoredCounts`): a
+    /// few primary-key rows instead of counting its jobs, tracks and entries (the sources list
+    /// did that for every source on every call: 75 ms, 879 ms p99, at 500 sources and 300,000
+    /// jobs).
     static func read(_ db: Database, sourceId: Int64, videoCount: Int) throws -> SourceCounts {
-        let row = try Row.fetchOne(db, sql: """
-            SELECT
-              (SELECT count(*) FROM tracks WHERE source_id = ?1 AND deleted_at IS NULL) AS downloaded,
-              (SELECT count(*) FROM jobs WHERE source_id = ?1 AND kind = '\(JobKind.download.rawValue)'
-                 AND status IN \(JobStatus.active.sql)) AS queued,
-              (SELECT count(*) FROM jobs WHERE source_id = ?1 AND kind = '\(JobKind.download.rawValue)'
-                 AND status IN \(JobStatus.needsAttention.sql)) AS failed,
-              (SELECT count(*) FROM source_entries WHERE source_id = ?1 AND skip_reason IS NOT NULL) AS skipped
-            """, arguments: [sourceId])
-        let downloaded: Int = row?["downloaded"] ?? 0
-        return SourceCounts(videos: max(videoCount, downloaded), downloaded: downloaded,
-                            queued: row?["queued"] ?? 0, failed: row?["failed"] ?? 0, skipped: row?["skipped"] ?? 0)
+        SourceCounts(counters: try StoredCounts.owners(db, [sourceId])[sourceId] ?? [:], videoCount: videoCount)
+    }
+
+    /// The counts from a source's counter rows (`scope/key` → n, see `StoredCounts`).
+    init(counters: [String: Int], videoCount: Int) {
+        func jobs(_ statuses: Set<JobStatus>) -> Int {
+            statuses.reduce(0) { $0 + (counters["jobs/\(JobKind.download.rawValue):\($1.rawValue)"] ?? 0) }
+        }
+        let downloaded = counters["tracks/live"] ?? 0
+        self.init(videos: max(videoCount, downloaded), downloaded: downloaded, queued: jobs(JobStatus.active),
+                  failed: jobs(JobStatus.needsAttention), skipped: counters["skipped/"] ?? 0)
     }
 }
 
@@ -65,10 +66,23 @@ public struct SourceSnapshot: Sendable, Equatable {
         return SourceSnapshot(source: source, counts: try SourceCounts.read(db, sourceId: id, videoCount: source.videoCount))
     }
 
-    static func readAll(_ db: Database) throws -> [SourceSnapshot] {
-        try Source.order(Column("id").desc).fetchAll(db).map { source in
-            SourceSnapshot(source: source, counts: try SourceCounts.read(db, sourceId: source.id!, videoCount: source.videoCount))
+    /// One page of sources, newest first, with their counts (one read of the counters for the
+    /// whole page).
+    static func page(_ db: Database, after cursor: PageCursor?, limit: Int) throws -> ListPage<SourceSnapshot> {
+        let query = pageQuery(after: cursor, limit: limit)
+        let sources = try Source.fetchAll(db, sql: query.sql, arguments: query.arguments)
+        let counters = try StoredCounts.owners(db, sources.compactMap(\.id))
+        let snapshots = sources.map { source in
+            SourceSnapshot(source: source, counts: SourceCounts(counters: counters[source.id ?? 0] ?? [:], videoCount: source.videoCount))
         }
+        // Sources are few (hundreds): counting them is cheap, unlike tracks or jobs.
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM sources") ?? 0
+        return ListPage(snapshots, limit: limit, total: total) { PageCursor(id: $0.source.id ?? 0) }
+    }
+
+    static func pageQuery(after cursor: PageCursor?, limit: Int) -> ListQuery {
+        ListQuery("SELECT * FROM sources \(cursor == nil ? "" : "WHERE id < ?") ORDER BY id DESC LIMIT ?",
+                  (cursor.map { [$0.id] } ?? []) + [limit + 1])
     }
 }
 

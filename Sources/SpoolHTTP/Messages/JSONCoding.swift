@@ -1,7 +1,13 @@
 import Foundation
+import Synchronization
 
 /// The one JSON configuration of the API: snake_case keys and ISO 8601 UTC dates.
 public enum JSONCoding {
+    /// Whether replies that write themselves (`JSONWritable`) do so (the default); off, every
+    /// reply goes through `encoder`: the reference `scripts/bench/scale.py` compares with
+    /// (`JSON_WRITER=false`).
+    public static let writer = Atomic<Bool>(true)
+
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -37,6 +37,13 @@ public final class Housekeeper: Sendable {
 
     public var lastRun: Run? { last.withLock { $0 } }
 
+    /// The next batch of completed jobs to prune: a range of `jobs_finished` (status,
+    /// finished_at). Without it, the last batch of each run read every completed job that was
+    /// still young enough to keep, inside the write transaction.
+    public static func pruneQuery(finishedBefore cutoff: Double, limit: Int) -> ListQuery {
+        ListQuery("SELECT id FROM jobs WHERE status = 'completed' AND finished_at < ? LIMIT ?", [cutoff, limit])
+    }
+
     /// One pass (the scheduler runs it every `intervalSeconds` while the queue is idle);
     /// `isIdle` is asked again before every batch, so a job enqueued meanwhile stops the
     /// pruning at once.
@@ -46,11 +53,9 @@ public final class Housekeeper: Sendable {
         let cutoff = started.timeIntervalSince1970 - retentionSeconds
         var pruned = 0
         while isIdle() {
-            let deleted = try database.write(priority: .background) { db -> Int in
-                try db.execute(sql: """
-                    DELETE FROM jobs WHERE id IN (
-                        SELECT id FROM jobs WHERE status = 'completed' AND finished_at < ? LIMIT ?)
-                    """, arguments: [cutoff, batchSize])
+            let batch = Self.pruneQuery(finishedBefore: cutoff, limit: batchSize)
+            let deleted = try database.write(priority: .background, work: .pruneJobs) { db -> Int in
+                try db.execute(sql: "DELETE FROM jobs WHERE id IN (\(batch.sql))", arguments: batch.arguments)
                 return db.changesCount
             }
             pruned += deleted

@@ -24,11 +24,14 @@ final class GroupCommit: @unchecked Sendable {
     private final class Entry {
         /// Runs the write (in a savepoint when the batch is shared); false when it threw.
         let run: (_ db: Database, _ isShared: Bool) -> Bool
+        /// The housekeeping the write does, when its writer hold is measured (`WriterStatistics`).
+        let label: HousekeepingWork?
         var isDone = false
         /// Set when the batch's transaction did not commit.
         var batchError: Error?
 
-        init(run: @escaping (Database, Bool) -> Bool) {
+        init(label: HousekeepingWork?, run: @escaping (Database, Bool) -> Bool) {
+            self.label = label
             self.run = run
         }
     }
@@ -70,27 +73,27 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     /// Runs `updates` in the next group transaction and returns once that has committed.
-    func write<T>(priority: WritePriority, _ updates: (Database) throws -> T) throws -> T {
-        try submit(.grouped(priority), updates)
+    func write<T>(priority: WritePriority, label: HousekeepingWork?, _ updates: (Database) throws -> T) throws -> T {
+        try submit(.grouped(priority), label: label, updates)
     }
 
     /// Runs `work` on the writer connection outside any transaction (`PRAGMA optimize`,
     /// `wal_checkpoint(TRUNCATE)`), alone, when no transaction is waiting, at most
     /// `maximumMaintenanceWait` batches later: housekeeping goes through the one writer, its
     /// order and its statistics like every other write, and never ahead of a click.
-    func maintain<T>(_ work: (Database) throws -> T) throws -> T {
-        try submit(.maintenance, work)
+    func maintain<T>(label: HousekeepingWork?, _ work: (Database) throws -> T) throws -> T {
+        try submit(.maintenance, label: label, work)
     }
 
     /// Where a submitted write waits.
     private enum Lane { case grouped(WritePriority), maintenance }
 
-    private func submit<T>(_ lane: Lane, _ updates: (Database) throws -> T) throws -> T {
+    private func submit<T>(_ lane: Lane, label: HousekeepingWork?, _ updates: (Database) throws -> T) throws -> T {
         let enqueuedAt = DispatchTime.now().uptimeNanoseconds
         statistics.writeDidEnqueue()
         var outcome: Result<T, Error>?
         return try withoutActuallyEscaping(updates) { updates in
-            let entry = Entry { [statistics] db, isShared in
+            let entry = Entry(label: label) { [statistics] db, isShared in
                 statistics.writeDidStart(
                     waitedSeconds: Double(DispatchTime.now().uptimeNanoseconds - enqueuedAt) / 1e9)
                 let result = Result { try Self.run(updates, in: db, isolated: isShared) }
@@ -191,6 +194,7 @@ final class GroupCommit: @unchecked Sendable {
         }
         condition.unlock()
         var batchError: Error?
+        let began = DispatchTime.now().uptimeNanoseconds
         if let problem = fileCheck?() {
             batchError = StoreError.databaseFileGone(problem)
         } else { do {
@@ -210,6 +214,8 @@ final class GroupCommit: @unchecked Sendable {
                 }
             }
             statistics.groupDidCommit()
+            let held = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+            for label in Set(batch.compactMap(\.label)) { statistics.writerWasHeld(by: label, seconds: held) }
         } catch {
             batchError = error
         } }
@@ -230,7 +236,11 @@ final class GroupCommit: @unchecked Sendable {
         // The work's own error reaches its caller through the entry's outcome.
         pool.writeWithoutTransaction { db in
             checkpointer.finishOnWriter(db)
+            let began = DispatchTime.now().uptimeNanoseconds
             _ = entry.run(db, false)
+            if let label = entry.label {
+                statistics.writerWasHeld(by: label, seconds: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9)
+            }
         }
         condition.lock()
         entry.isDone = true

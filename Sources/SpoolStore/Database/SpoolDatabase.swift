@@ -63,10 +63,11 @@ public final class SpoolDatabase: Sendable {
     ///
     /// Keep the block short and free of slow work (no network, no file moves, no sleeping):
     /// every other write in the process waits for it. Do not call `write` from inside it.
-    /// `.background` writes yield to interactive ones (see `WritePriority`).
+    /// `.background` writes yield to interactive ones (see `WritePriority`). `work` names the
+    /// housekeeping a write does, whose longest writer hold `/api/health` shows.
     @discardableResult
-    public func write<T>(priority: WritePriority = .interactive, _ updates: (Database) throws -> T) throws -> T {
-        try groupCommit.write(priority: priority, updates)
+    public func write<T>(priority: WritePriority = .interactive, work: HousekeepingWork? = nil, _ updates: (Database) throws -> T) throws -> T {
+        try groupCommit.write(priority: priority, label: work, updates)
     }
 
     /// Runs `work` on the writer connection outside a transaction, for what SQLite refuses to
@@ -79,7 +80,7 @@ public final class SpoolDatabase: Sendable {
     /// ```
     @discardableResult
     public func maintain<T>(_ work: (Database) throws -> T) throws -> T {
-        try groupCommit.maintain(work)
+        try groupCommit.maintain(label: .maintenance, work)
     }
 
     /// Background checkpoints run so far (see `WALCheckpointer`).

@@ -1,6 +1,22 @@
 import Foundation
 import Synchronization
 
+/// Housekeeping whose writes are measured: the longest time each held the writer is in
+/// `/api/health` (`housekeeping.longest_writer_hold_ms`) and `/metrics`. Each works in small
+/// batches, so a click waits behind at most one of them.
+public enum HousekeepingWork: String, CaseIterable, Sendable, Codable, CodingKeyRepresentable {
+    /// Completed jobs past `JOB_RETENTION_DAYS`, 500 per transaction.
+    case pruneJobs = "prune_jobs"
+    /// "Clear finished" on the jobs page, 500 per transaction.
+    case clearJobs = "clear_jobs"
+    /// The trash emptied or swept past `TRASH_RETENTION_DAYS`, in batches.
+    case purgeTrash = "purge_trash"
+    /// A source's retention rules moving a track to the trash (one track per write).
+    case retention
+    /// `PRAGMA optimize` and `wal_checkpoint(TRUNCATE)` outside a transaction.
+    case maintenance
+}
+
 /// Counts what the writer queue does, for `/api/health` and `/metrics`: how many write
 /// transactions ran, how long callers waited for the writer, and every lock wait caused by
 /// another process.
@@ -18,6 +34,9 @@ public final class WriterStatistics: Sendable {
         public var waitP50Milliseconds: Double
         public var waitP99Milliseconds: Double
         public var waitMaxMilliseconds: Double
+        /// The longest time each kind of housekeeping (`SpoolDatabase.write(work:)`) held the
+        /// writer, from `BEGIN` to the end of `COMMIT`, in ms; absent until it ran.
+        public var longestHoldMilliseconds: [HousekeepingWork: Double]
     }
 
     private struct State {
@@ -30,6 +49,7 @@ public final class WriterStatistics: Sendable {
         /// The most recent queue waits, in a ring, for percentiles.
         var recentWaits = [Double](repeating: 0, count: 1024)
         var recentWaitCount = 0
+        var longestHolds: [HousekeepingWork: Double] = [:]
         /// Bumped by every change of any counter.
         var version = 0
     }
@@ -69,6 +89,17 @@ public final class WriterStatistics: Sendable {
         }
     }
 
+    /// A transaction carrying `work` held the writer for `seconds`.
+    func writerWasHeld(by work: HousekeepingWork, seconds: Double) {
+        state.withLock {
+            let milliseconds = seconds * 1000
+            if milliseconds > $0.longestHolds[work] ?? -1 {
+                $0.longestHolds[work] = milliseconds
+                $0.version += 1
+            }
+        }
+    }
+
     func busyWaitDidHappen() {
         state.withLock {
             $0.busyWaits += 1
@@ -105,7 +136,8 @@ public final class WriterStatistics: Sendable {
                 busyTimeouts: state.busyTimeouts,
                 waitP50Milliseconds: percentile(0.5),
                 waitP99Milliseconds: percentile(0.99),
-                waitMaxMilliseconds: waits.last ?? 0)
+                waitMaxMilliseconds: waits.last ?? 0,
+                longestHoldMilliseconds: state.longestHolds)
         }
     }
 }

@@ -26,9 +26,12 @@ extension SpoolDatabase {
             let synchronousNames = ["off", "normal", "full", "extra"]
             let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
             let applied = try migrator.appliedIdentifiers(db)
-            let hasJobs = try db.tableExists("jobs")
+            // The counters (`StoredCounts`): nine rows, whatever the number of jobs. A database
+            // not migrated yet has none, and its jobs are counted.
             var counts = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0.rawValue, 0) })
-            if hasJobs {
+            if try db.tableExists("counts") {
+                for (status, count) in try StoredCounts.jobsByStatus(db) { counts[status.rawValue] = count }
+            } else if try db.tableExists("jobs") {
                 for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs GROUP BY status") {
                     counts[row["status"]] = row["n"]
                 }

@@ -18,8 +18,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v6_names_tags_moves", migrate: introduceNamesAndMoves)
         migrator.registerMigration("v7_accounts", migrate: introduceAccounts)
         migrator.registerMigration("v8_library_imports", migrate: createLibraryImports)
-        // v9_list_indexes_counters comes from another branch; v10 does not depend on it, so
-        // the two register in the order v8, v9, v10 once both are merged.
+        migrator.registerMigration("v9_list_indexes_counters", migrate: indexAndCountForScale)
         migrator.registerMigration("v10_subsonic", migrate: introduceSubsonic)
         return migrator
     }
@@ -497,6 +496,43 @@ extension SchemaMigrations {
     }
 }
 
+extension SchemaMigrations {
+    /// Issue 19's schema: a library of 100,000 tracks, 300,000 jobs and 1,000,000 play events
+    /// read with costs that do not grow with the data (`docs/features/scale.md`).
+    /// - **An index for every sort and filter the API offers**, so each page is an index seek
+    ///   of `limit` rows (the test `ListQueryPlanTests` runs `EXPLAIN QUERY PLAN` on every list
+    ///   query): the library by title, alone and within a source, twice as a partial index —
+    ///   the live tracks and the trash (a row is in one of each pair, so the pair costs what one
+    ///   full index would, and neither list walks past the other's rows; with one index, a trash
+    ///   sorted by title was a sort of the whole trash); the trash by id, alone and within a
+    ///   source (the newest and oldest orders); each user's hidden tracks (a user's total is the
+    ///   library's counter minus these, and their count reads only them); plays are each user's
+    ///   own since v7 and sort by `user_tracks_plays` (v7); jobs of one
+    ///   source newest first, by video (a source's entries show each video's last job; a sync
+    ///   checks what is known), and finished jobs by age (pruning); a source's entries in
+    ///   listing order (the expression the list sorts by).
+    /// - **Counters** kept by triggers (`StoredCounts`), filled from the rows once here.
+    static func indexAndCountForScale(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX tracks_title ON tracks(title COLLATE NOCASE, id) WHERE deleted_at IS NULL;
+            CREATE INDEX tracks_source_title ON tracks(source_id, title COLLATE NOCASE, id) WHERE deleted_at IS NULL;
+            CREATE INDEX tracks_trashed ON tracks(id) WHERE deleted_at IS NOT NULL;
+            CREATE INDEX tracks_trashed_title ON tracks(title COLLATE NOCASE, id) WHERE deleted_at IS NOT NULL;
+            CREATE INDEX tracks_trashed_source ON tracks(source_id, id) WHERE deleted_at IS NOT NULL;
+            CREATE INDEX tracks_trashed_source_title ON tracks(source_id, title COLLATE NOCASE, id) WHERE deleted_at IS NOT NULL;
+            CREATE INDEX user_tracks_hidden ON user_tracks(user_id, track_id) WHERE hidden_at IS NOT NULL;
+            CREATE INDEX jobs_source ON jobs(source_id, id);
+            CREATE INDEX jobs_source_due ON jobs(source_id, priority DESC, run_after, id) WHERE status IN \(JobStatus.waiting.sql);
+            CREATE INDEX jobs_video ON jobs(video_id, id) WHERE video_id IS NOT NULL;
+            CREATE INDEX jobs_finished ON jobs(status, finished_at) WHERE finished_at IS NOT NULL;
+            CREATE INDEX source_entries_listing ON source_entries(source_id, coalesce(position, 1e12), id);
+            """)
+        try db.execute(sql: StoredCounts.table)
+        try db.execute(sql: StoredCounts.triggers)
+        try StoredCounts.rebuild(db)
+    }
+}
+
 /// Rebuilds a table whose column definitions must change (SQLite cannot alter a column or a
 /// CHECK constraint): creates a copy from the table's own stored `CREATE TABLE` text as
 /// `transform` changes it, copies every row, swaps the two, and re-creates the table's indexes.
@@ -518,8 +554,15 @@ enum TableRebuild {
         }
         try db.execute(sql: rebuilt)
         try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
+        // Dropping the table drops its triggers (the search index's, the counters'): they are
+        // made again on the new one, like its indexes. (Triggers do not fire on DROP TABLE or on
+        // the copy into the new table, so the counters stay true.)
+        let triggers = try String.fetchAll(
+            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL",
+            arguments: [table])
         try db.execute(sql: "DROP TABLE \(table)")
         try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
         for index in indexes { try db.execute(sql: index) }
+        for trigger in triggers { try db.execute(sql: trigger) }
     }
 }
