@@ -143,7 +143,7 @@ def test_audio_extraction_reports_final_path(site, tmp_path):
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 1), (signal.SIGTERM, -signal.SIGTERM)])
 def test_cancel_mid_download_leaves_part_file(site, tmp_path, sig, code):
     cmd = [YTDLP, "--no-colors", "--quiet", "--newline", "--progress", "--progress-template", PROGRESS,
-           "-o", f"{tmp_path}/%(id)s.%(ext)s", "--", site.media_url("ep-002", rate=2000)]
+           "-o", f"{tmp_path}/%(id)s.%(ext)s", "--", site.media_url("ep-002", rate=500)]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert PROGRESS_RE.match(p.stdout.readline().rstrip("\n"))
     p.send_signal(sig)
