@@ -14,6 +14,6 @@ echo "==> swift test"
 swift test --skip-build || status=1
 
 echo "==> pytest"
-SPOOL_BIN="$PWD/.build/debug/spool" .venv/bin/pytest -q -p no:cacheprovider Tests/Fixtures Tests/ytdlp_driver Tests/e2e "$@" || status=1
+SPOOL_BIN="$PWD/.build/debug/spool" .venv/bin/pytest -q -p no:cacheprovider --durations=40 Tests/Fixtures Tests/ytdlp_driver Tests/e2e "$@" || status=1
 
 exit $status
