@@ -35,10 +35,13 @@ Special entries (always present, so a listing has count + 2 items):
                --flaky-failures requests, then serves the file
 """
 import argparse
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -74,21 +77,38 @@ def _ffmpeg(*args):
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
+# ffmpeg's output depends only on its arguments, so each tone and thumbnail is made once per
+# machine and copied from there (a copy, not a link: some tests damage their site's files).
+# The suite builds about a hundred sites; making their files took some 100 s of every run.
+CACHE = os.environ.get("SPOOL_FIXTURE_CACHE") or os.path.join(tempfile.gettempdir(), f"spool-fixture-cache-{os.getuid()}")
+
+
+def made_once(target, suffix, *args):
+    """Writes ffmpeg's output for `args` to `target`, from the cache when it was made before."""
+    key = hashlib.sha256(json.dumps([DURATION, *args]).encode()).hexdigest()[:24]
+    cached = os.path.join(CACHE, key + suffix)
+    if not os.path.exists(cached):
+        os.makedirs(CACHE, exist_ok=True)
+        tmp = f"{cached}.{os.getpid()}.{threading.get_ident()}.tmp{suffix}"
+        _ffmpeg(*args, tmp)
+        os.replace(tmp, cached)
+    tmp = target + ".tmp" + suffix
+    shutil.copyfile(cached, tmp)
+    os.replace(tmp, target)
+
+
 def generate_entry_files(directory, entry):
     """Create the entry's tone and thumbnail once; reruns reuse them."""
     media = os.path.join(directory, entry.file_stem + ".m4a")
     if not os.path.exists(media):
         freq = 220 + 55 * entry.index  # distinct tone per entry
-        tmp = media + ".tmp.m4a"
-        _ffmpeg("-f", "lavfi", "-i", f"sine=frequency={freq}:duration={DURATION}",
-                "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart", tmp)
-        os.replace(tmp, media)
+        made_once(media, ".m4a", "-f", "lavfi", "-i", f"sine=frequency={freq}:duration={DURATION}",
+                   "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart")
     thumb = os.path.join(directory, f"{entry.file_stem}.jpg")
     if not os.path.exists(thumb):
-        tmp = thumb + ".tmp.jpg"
-        _ffmpeg("-f", "lavfi", "-i", f"color=c=0x{(entry.index * 2654435761) & 0xFFFFFF:06x}:s=320x180",  # 16:9 like YouTube thumbnails
-                "-frames:v", "1", tmp)
-        os.replace(tmp, thumb)
+        made_once(thumb, ".jpg", "-f", "lavfi", "-i",
+                   f"color=c=0x{(entry.index * 2654435761) & 0xFFFFFF:06x}:s=320x180",  # 16:9 like YouTube thumbnails
+                   "-frames:v", "1")
 
 
 class FixtureSite:

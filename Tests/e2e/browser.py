@@ -21,6 +21,7 @@ from selenium.common.exceptions import (
     NoSuchElementException, StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from fixture_site import made_once  # Tests/Fixtures is on the path (conftest.py)
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -301,9 +302,8 @@ def browser(browser_factory) -> Browser:
 def make_tone(path: Path, seconds: int, freq: int) -> int:
     """An AAC tone made by the real ffmpeg; returns its size."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-                    "-i", f"sine=frequency={freq}:duration={seconds}",
-                    "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart", str(path)], check=True)
+    made_once(str(path), ".m4a", "-f", "lavfi", "-i", f"sine=frequency={freq}:duration={seconds}",
+              "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart")
     return path.stat().st_size
 
 
@@ -312,8 +312,7 @@ def prefill_site(directory: Path, episodes: int) -> None:
     tone and thumbnail, copied for every entry (the site reuses files it finds; an ffmpeg run per
     entry takes longer than the sync it feeds)."""
     make_tone(directory / "tone.m4a", 2, 440)
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x5151cc:s=64x64",
-                    "-frames:v", "1", str(directory / "thumb.jpg")], check=True)
+    made_once(str(directory / "thumb.jpg"), ".jpg", "-f", "lavfi", "-i", "color=c=0x5151cc:s=64x64", "-frames:v", "1")
     for entry in [f"ep-{i:03d}" for i in range(1, episodes + 1)] + ["flaky"]:
         shutil.copyfile(directory / "tone.m4a", directory / f"{entry}.m4a")
         shutil.copyfile(directory / "thumb.jpg", directory / f"{entry}.jpg")

@@ -1,6 +1,7 @@
-"""Issue 11: a channel of 20,000 entries listed by the real yt-dlp streams into the queue in
+"""Issue 11: a channel of 20,000 entries (5,000 outside the long mode) listed by the real yt-dlp streams into the queue in
 bounded memory; a re-sync reads only the head of the listing. Downloads are played by the
 stand-in (hanging), since what is under test is the listing and the queue, not 20,000 downloads."""
+import os
 import threading
 import time
 
@@ -12,7 +13,9 @@ from fixture_site import FixtureSite
 
 YTDLP = str(REPO / ".venv" / "bin" / "yt-dlp")
 FAKE = str(FIXTURES / "fake_ytdlp.py")
-ENTRIES = 20_000
+# The issue's 20,000 in the long mode (about 70 s); 5,000 by default, five times the listing that
+# broke the old line reader, in a quarter of the time.
+ENTRIES = 20_000 if os.environ.get("SPOOL_LONG") == "1" else 5_000
 
 
 def rss_kib(pid: int) -> int:
@@ -45,7 +48,7 @@ def big_site(tmp_path):
         yield site
 
 
-def test_a_20000_entry_channel_streams_into_the_queue_and_a_resync_reads_only_the_head(spool_factory, big_site):
+def test_a_big_channel_streams_into_the_queue_and_a_resync_reads_only_the_head(spool_factory, big_site):
     server = spool_factory(env={
         "YTDLP_PATH": FAKE, "FAKE_YTDLP_REAL": YTDLP, "FAKE_YTDLP_MODE": "hang",
         "WORKERS": "2", "LISTING_STALL_SECONDS": "600", "DOWNLOAD_TIME_LIMIT_SECONDS": "2"})
@@ -78,7 +81,7 @@ def test_a_20000_entry_channel_streams_into_the_queue_and_a_resync_reads_only_th
     assert summary["state"] == "idle" and summary["title"] == big_site.title
     assert summary["last_sync"]["read"] == ENTRIES + 2 and summary["last_sync"]["new"] == ENTRIES + 2
     assert summary["last_sync"]["full"] is True
-    print(f"\n20,000 entries: first download after {first:.1f} s, all queued after {queued:.1f} s, peak RSS {sampler.peak // 1024} MB")
+    print(f"\n{ENTRIES:,} entries: first download after {first:.1f} s, all queued after {queued:.1f} s, peak RSS {sampler.peak // 1024} MB")
 
     # Three new videos at the head of the listing: a re-sync reads the head only.
     big_site.add(3)
