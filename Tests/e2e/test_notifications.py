@@ -180,6 +180,7 @@ def mirror_time(tmp_path, name, env, site) -> tuple[SpoolServer, float]:
     return server, time.monotonic() - started
 
 
+@pytest.mark.long  # two syncs timed against each other, about 40 s; NotificationTests bound a slow notifier in the default run
 def test_a_hanging_or_failing_notifier_never_delays_a_download(tmp_path):
     failing, hung = Receiver(status=500), Blackhole()
     servers = []
