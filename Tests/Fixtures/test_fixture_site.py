@@ -144,7 +144,11 @@ def test_audio_extraction_reports_final_path(site, tmp_path):
 def test_cancel_mid_download_leaves_part_file(site, tmp_path, sig, code):
     cmd = [YTDLP, "--no-colors", "--quiet", "--newline", "--progress", "--progress-template", PROGRESS,
            "-o", f"{tmp_path}/%(id)s.%(ext)s", "--", site.media_url("ep-002", rate=500)]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # SIGINT's default disposition for the child: a run started in the background by a
+    # non-interactive shell (as CI may start this suite) ignores SIGINT, and Python keeps an
+    # ignored SIGINT ignored, so yt-dlp would never see the Ctrl-C this test sends.
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert PROGRESS_RE.match(p.stdout.readline().rstrip("\n"))
     p.send_signal(sig)
     _, err = p.communicate(timeout=10)

@@ -215,6 +215,7 @@ def test_a_sync_of_40_on_the_dashboard_and_the_source_card(server, site, b):
     assert server.get(f"/api/tracks?source={source_id}&limit=1").json()["total"] >= EPISODES, "clearing jobs took tracks with it"
 
 
+@pytest.mark.long  # about 11 s; test_browser_sources adds a source with its preview in the default run
 def test_adding_a_source_says_what_happened_before_adding(server, site, b):
     b.open(server.base_url, "/sources", "add-source-url")
     b.wait(lambda: b.attr("live-status", "data-state") == "open", 10, "live connection")

@@ -302,6 +302,7 @@ def test_profiles_create_delete_in_use_and_default(server, source, b):
     assert b.severe(ignore=("the server responded with a status of 400", "the server responded with a status of 409")) == [], b.severe()
 
 
+@pytest.mark.long  # about 10 s; axe checks every page in test_browser_pages in the default run
 def test_axe_on_the_preview_and_a_refused_field(server, source, feed, site, b):
     problems = []
 

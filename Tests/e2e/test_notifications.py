@@ -145,6 +145,7 @@ def test_apprise_and_the_webhook_tell_of_new_tracks_failures_and_pauses(spool_fa
         assert "s3cret-token" not in health.text and "s3cret-token" not in server.log(), "URLs' secrets stay out"
 
 
+@pytest.mark.long  # about 10 s; NotificationTests checks the kinds in the default run
 def test_each_kind_can_be_turned_off(spool_factory, receiver, tmp_path):
     with FixtureSite(tmp_path / "site", count=2, flaky_failures=1, flaky_status=429) as site:
         server = spool_factory(env={**FAST, "WEBHOOK_URL": f"http://127.0.0.1:{receiver.port}/hook",

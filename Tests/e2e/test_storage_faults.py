@@ -70,6 +70,7 @@ def library_files(server) -> set[str]:
 FLOOD_LINES = "3000000" if os.environ.get("SPOOL_LONG") == "1" else "600000"
 
 
+@pytest.mark.long  # about 10 s; BoundedOutputTests flood the runner and a driver session in the default run
 def test_a_stdout_flood_does_not_grow_memory(spool_factory, site):
     server = spool_factory(env={**FAST, "YTDLP_PATH": FAKE, "FAKE_YTDLP_REAL": YTDLP, "FAKE_YTDLP_MODE": "flood",
                                 "FAKE_YTDLP_LINES": FLOOD_LINES, "MAX_ATTEMPTS": "1"})
@@ -110,6 +111,7 @@ def test_a_link_in_the_library_that_points_outside_is_not_served(spool_factory, 
     assert r.status == 404 and b"private" not in r.body
 
 
+@pytest.mark.long  # about 12 s of random cancels; the one decision (commitToFinish) is unit-tested in SpoolJobsTests
 def test_cancels_around_the_end_of_a_download_never_leave_files_without_rows(spool_factory, tmp_path):
     """Twelve downloads, each cancelled at a random moment around its end: every one either
     completes with its track and file, or is cancelled with no file left behind."""

@@ -248,7 +248,7 @@ export function mount(root) {
     const problem = ['attention', 'waiting'].includes(groupOf(job.status)) ? explainJob(job) : null;
     const sub = [sourceName(job), job.kind === 'download' ? null : statusLabel(job.kind),
       job.attempts > 1 ? `attempt ${job.attempts} of ${job.max_attempts}` : null].filter(Boolean).join(' · ');
-    return h('li', { class: `job job-${job.status}`, dataset: { testid: `job-row-${job.id}`, jobId: job.id, status: job.status } },
+    return h('li', { class: `job job-${job.status}`, dataset: { testid: `job-row-${job.id}`, jobId: job.id, status: job.status, updated: job.updated_at } },
       h('div', { class: 'job-status' }, badge(job.status, `job-status-${job.id}`)),
       h('div', { class: 'job-main' },
         h('button', { type: 'button', class: 'link-button job-title', title, dataset: { testid: `job-open-${job.id}` }, onclick: () => openDetails(job.id), 'aria-haspopup': 'dialog' }, title),

@@ -278,7 +278,12 @@ public final class WorkerPool: Sendable {
     private func supervisorLoop() {
         var lastHeartbeat = Date().timeIntervalSince1970
         while !isStopping {
-            Thread.sleep(forTimeInterval: options.supervisionSeconds)
+            // A wait that `stop` ends at once (a plain sleep made every shutdown take up to
+            // the whole interval: 0.5 s per server stop).
+            wakeUp.lock()
+            if !isStopping { _ = wakeUp.wait(until: Date().addingTimeInterval(options.supervisionSeconds)) }
+            wakeUp.unlock()
+            if isStopping { break }
             let now = Date().timeIntervalSince1970
             let contexts = running.withLock { Array($0.contexts.values) }
             for context in contexts {
