@@ -287,6 +287,7 @@ public final class Domain: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.libraryDirectory, withIntermediateDirectories: true)
         let settings = configuration.downloadOptions
         try profiles.followSettings(audioFormat: settings.audioFormat, format: settings.format, extraArguments: settings.extraArguments)
+        try sources.fillURLKeys()
         try trash.reconcile()
         try renames.reconcile()
         let removed = PartialCleanup.removeLeftovers(in: files.paths)

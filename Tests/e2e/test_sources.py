@@ -62,44 +62,78 @@ def test_two_sources_with_different_profiles_get_their_own_formats(spool_factory
     assert profiles["MP3 for the car"]["sources"] == 1 and profiles["Default"]["is_default"] is True
 
 
+def test_a_profile_change_applies_to_new_downloads_and_a_redownload_replaces_files_keeping_likes(spool_factory, tmp_path):
+    with FixtureSite(tmp_path / "site", count=1, flaky_failures=0) as site:
+        server = spool_factory(env=FAST)
+        source = add(server, {"url": site.feed_url})
+        settle(server, source["id"])
+        [track] = [t for t in tracks_of(server, source["id"]).values() if t["video_id"] == "ep-001"]
+        server.put(f"/api/tracks/{track['id']}/rating", {"value": 1})
+        mp3 = server.post("/api/profiles", {"name": "MP3", "audio_codec": "mp3"}).json()
+        server.request("PATCH", f"/api/sources/{source['id']}", body={"profile_id": mp3["id"]})
+        assert server.get(f"/api/jobs?source={source['id']}&kind=download&status=pending").json()["jobs"] == [], "no re-download unasked"
+        new = site.add(1)[0]  # published after the change: downloaded with the new profile
+        server.post(f"/api/sources/{source['id']}/sync")
+        server.wait_for(lambda: new in tracks_of(server, source["id"]), timeout=60, message="the new video")
+        redo = server.post(f"/api/sources/{source['id']}/redownload")
+        assert redo.status == 202 and redo.json()["queued"] == 3, redo.text  # ep-001, flaky and the new one
+        settle(server, source["id"])
+
+        def files():
+            return {video: (track_id, path) for track_id, video, path in
+                    db_query(server, "SELECT id, video_id, file_path FROM tracks WHERE source_id = ? AND deleted_at IS NULL", (source["id"],))}
+        server.wait_for(lambda: len(files()) == 3 and all(path.endswith(".mp3") for _, path in files().values()),
+                        timeout=60, message="mp3 files")
+        for video_id, (_, path) in files().items():
+            assert codec(Path(server.library) / path) == "mp3", video_id
+        assert files()["ep-001"][0] == track["id"]
+        assert server.get(f"/api/tracks/{track['id']}").json()["rating"] == 1, "the like survives the new file"
+
+
 def test_each_filter_skips_exactly_its_entries_with_the_reason_and_none_is_retried(spool_factory, tmp_path):
     with FixtureSite(tmp_path / "site", count=8, flaky_failures=0) as site:
         for index in range(1, 9):
-            site.reported_durations[f"ep-{index:03d}"] = 5 if index == 4 else 120
+            site.reported_durations[f"ep-{index:03d}"] = {4: 5, 6: 300}.get(index, 120)
         site.find("ep-005").title = "Episode 5"
+        site.find("ep-007").title = "Bonus 7"
         server = spool_factory(env=FAST)
         day = time.strftime("%Y-%m-%d", time.gmtime(BASE_TIME + 86400 * 3))  # ep-003's day
+        include = "^(episode|a very|ünïcødé)"
         source = add(server, {"url": site.feed_url, "filters": {
-            "title_exclude": "^episode 5$", "min_duration": 60, "uploaded_after": day, "max_items": 7}})
+            "title_include": include, "title_exclude": "^episode 5$", "min_duration": 60, "max_duration": 200,
+            "uploaded_after": day, "max_items": 7}})
         settle(server, source["id"])
         downloads = server.get(f"/api/jobs?limit=500&source={source['id']}&kind=download").json()["jobs"]
-        assert {j["video_id"] for j in downloads} == {"ep-008", "ep-007", "ep-006", "ep-003"}
+        assert {j["video_id"] for j in downloads} == {"ep-008", "ep-003"}
         assert all(j["status"] == "completed" and j["attempts"] == 1 for j in downloads), downloads
         skipped = {e["video_id"]: e["skip_reason"] for e in
                    server.get(f"/api/sources/{source['id']}/entries?skipped=true").json()["entries"]}
         assert skipped == {
+            "ep-007": f"Title does not match '{include}'", "ep-006": "Longer than 200 s",
             "ep-005": "Title matches '^episode 5$'", "ep-004": "Shorter than 60 s", "ep-002": f"Published before {day}",
             "ep-001": "Beyond the newest 7", "missing": "Beyond the newest 7", "flaky": "Beyond the newest 7"}, skipped
         detail = server.get(f"/api/sources/{source['id']}").json()
-        assert detail["counts"]["skipped"] == 6 and detail["counts"]["failed"] == 0
-        assert sum(detail["last_sync"]["skipped"].values()) == 6
+        assert detail["counts"]["skipped"] == 8 and detail["counts"]["failed"] == 0
+        assert sum(detail["last_sync"]["skipped"].values()) == 8
 
         # A full re-sync queues nothing again; loosening a filter queues what now passes.
         assert server.post(f"/api/sources/{source['id']}/sync?full=true").status == 202
         server.wait_for(lambda: len(server.get(f"/api/jobs?source={source['id']}&kind=source_sync&status=completed").json()["jobs"]) == 2,
                         timeout=60, message="the re-sync")
-        assert len(server.get(f"/api/jobs?limit=500&source={source['id']}&kind=download").json()["jobs"]) == 4
+        assert len(server.get(f"/api/jobs?limit=500&source={source['id']}&kind=download").json()["jobs"]) == 2
         server.request("PATCH", f"/api/sources/{source['id']}", body={"filters": {"min_duration": 60, "uploaded_after": day}})
         server.post(f"/api/sources/{source['id']}/sync?full=true")
         server.wait_for(lambda: {j["video_id"] for j in server.get(f"/api/jobs?limit=500&source={source['id']}&kind=download&status=completed").json()["jobs"]}
-                        >= {"ep-005"}, timeout=90, message="ep-005 once the title filter is gone")
+                        >= {"ep-005", "ep-006", "ep-007"}, timeout=90, message="ep-005, 6 and 7 once the title and length filters are gone")
 
 
 def test_a_filter_the_listing_cannot_apply_skips_at_download_time(spool_factory, tmp_path):
     with FixtureSite(tmp_path / "site", count=2, flaky_failures=0) as site:
         site.reported_durations["ep-002"] = ""  # the feed says nothing of its length
         server = spool_factory(env=FAST)
-        source = add(server, {"url": site.feed_url, "filters": {"min_duration": 1, "max_items": 2}})
+        # Not YouTube: a short is a minute or less. ep-001's 2 s are in the feed (a listing-time
+        # skip); ep-002's are not (yt-dlp's match filter skips it once it knows them).
+        source = add(server, {"url": site.feed_url, "filters": {"min_duration": 1, "max_items": 2, "include_shorts": False}})
         settle(server, source["id"])
         job = [j for j in server.get(f"/api/jobs?source={source['id']}&kind=download").json()["jobs"] if j["video_id"] == "ep-002"][0]
         detail = server.get(f"/api/jobs/{job['id']}").json()
@@ -108,6 +142,9 @@ def test_a_filter_the_listing_cannot_apply_skips_at_download_time(spool_factory,
         assert detail["events"][-1]["message"].startswith("Skipped: Does not pass the filter"), detail["events"]
         skipped = server.get(f"/api/sources/{source['id']}/entries?skipped=true").json()["entries"]
         assert [e["video_id"] for e in skipped if e["skip_reason"].startswith("Does not pass")] == ["ep-002"]
+        assert "duration>60" in detail["events"][-1]["message"], detail["events"][-1]
+        assert {e["video_id"]: e["skip_reason"] for e in skipped}["ep-001"] == "A short"
+        assert tracks_of(server, source["id"]) == {}
 
 
 def test_only_new_from_now_on_downloads_nothing_first_then_exactly_the_new_ones(spool_factory, tmp_path):
@@ -135,17 +172,46 @@ def test_a_single_video_url_downloads_one_track_without_a_subscription(spool_fac
         assert len(tracks_of(server, source["id"])) == 1
         again = server.post("/api/sources", {"url": site.media_url("ep-002")})
         assert again.status == 200 and again.json()["id"] == source["id"]  # "already added", honestly
+        spelled = server.post("/api/sources", {"url": site.media_url("ep-002").replace("http://", "HTTP://") + "?utm_source=share"})
+        error = spelled.json()["error"]
+        assert spelled.status == 409 and error["field"] == "url" and error["existing_source_id"] == source["id"], spelled.text
+
+        # Its channel becomes a source (the newest entry only: ep-001 is skipped there); the
+        # single video ep-001 added next is downloaded as a track of the channel's source.
+        channel = add(server, {"url": site.feed_url, "filters": {"max_items": 1}})
+        settle(server, channel["id"])
+        other = add(server, {"url": site.media_url("ep-001")})
+        settle(server, channel["id"])
+        server.wait_for(lambda: "ep-001" in tracks_of(server, channel["id"]), timeout=60, message="ep-001 under the channel")
+        assert tracks_of(server, other["id"]) == {}
+        entries = {e["video_id"]: e for e in server.get(f"/api/sources/{channel['id']}/entries").json()["entries"]}
+        assert entries["ep-001"]["state"] == "downloaded" and entries["ep-001"]["skip_reason"] is None, entries["ep-001"]
 
 
 def test_a_playlist_keeps_its_order(spool_factory, tmp_path):
     with FixtureSite(tmp_path / "site", count=4, flaky_failures=0) as site:
-        server = spool_factory(env={**FAST, "WORKERS": "1"})
-        source = add(server, {"url": site.feed_url})
+        server = spool_factory(env={**FAST, "WORKERS": "2"})
+        # `list=` makes the feed a playlist (its kind comes from the URL's shape).
+        source = add(server, {"url": site.feed_url + "?list=fixture", "filters": {"max_items": 5}})
+        assert source["kind"] == "playlist"
         settle(server, source["id"])
         entries = server.get(f"/api/sources/{source['id']}/entries").json()["entries"]
-    assert [e["video_id"] for e in entries] == ["ep-004", "ep-003", "ep-002", "ep-001", "missing", "flaky"]
-    assert [e["position"] for e in entries] == [1, 2, 3, 4, 5, 6]
-    assert {e["video_id"]: e["state"] for e in entries}["missing"] == "failed"
+        assert [e["video_id"] for e in entries] == ["ep-004", "ep-003", "ep-002", "ep-001", "missing", "flaky"]
+        assert [e["position"] for e in entries] == [1, 2, 3, 4, 5, 6]
+        states = {e["video_id"]: (e["state"], e["skip_reason"]) for e in entries}
+        assert states["missing"][0] == "failed" and states["flaky"] == ("skipped", "Beyond the first 5 of the playlist")
+
+        # Its page plays it in its order, page by page; by newest it would be download order.
+        order, cursor = [], None
+        while True:
+            page = server.get(f"/api/tracks?source={source['id']}&sort=position&limit=3" + (f"&before={cursor}" if cursor else "")).json()
+            order += [t["video_id"] for t in page["tracks"]]
+            cursor = page.get("next_before")
+            if not cursor:
+                break
+        assert order == ["ep-004", "ep-003", "ep-002", "ep-001"]
+        bad = server.get("/api/tracks?sort=position")
+        assert bad.status == 400 and "'sort'" in bad.json()["error"]["message"]
 
 
 def test_retention_follows_listening_spares_likes_and_restores_and_is_never_fetched_again(spool_factory, tmp_path):

@@ -72,8 +72,11 @@ export function countLinks(source) {
     stat('Listed', c.videos, 'videos', `/sources/${id}#tracks`));
 }
 
-/** The query of a source's tracks as its page lists them and the player plays them: newest first. */
-export const trackQuery = (source) => ({ source: source.id, sort: 'newest', limit: 200 });
+/**
+ * The query of a source's tracks as its page lists them and the player plays them: a playlist
+ * in its own order (`sort=position`, the order its curator chose), anything else newest first.
+ */
+export const trackQuery = (source) => ({ source: source.id, sort: source.kind === 'playlist' ? 'position' : 'newest', limit: 200 });
 
 /**
  * The player's description of a source's tracks as a queue ("Playing from …" links back to
@@ -92,7 +95,7 @@ export function queueFrom(source, cursor) {
   };
 }
 
-/** Plays the source's tracks as a queue, from the newest. */
+/** Plays the source's tracks as a queue, from the first a playlist lists or the newest. */
 export async function playSource(source) {
   try {
     const data = await get('/api/tracks', trackQuery(source));

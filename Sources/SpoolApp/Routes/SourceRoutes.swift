@@ -69,9 +69,29 @@ struct SourceRoutes: RouteCollection {
         options.filters = body.filters
         options.retention = body.retention
         options.onlyNew = body.onlyNew ?? false
-        let (snapshot, created) = try sources.add(url: body.url, options: options)
-        // The same URL again answers with the existing source, not a second one.
-        return .json(SourceRepresentation(snapshot), status: created ? 202 : 200)
+        do {
+            let (snapshot, created) = try sources.add(url: body.url, options: options)
+            // The same URL again answers with the existing source, not a second one.
+            return .json(SourceRepresentation(snapshot), status: created ? 202 : 200)
+        } catch let already as SourceService.AlreadyAdded {
+            // Another spelling of a source that is there: 409 naming it, so a client can open it.
+            return .json(AlreadyAddedReply(error: .init(
+                code: "already_added", field: "url", existingSourceId: already.existingId, existingUrl: already.existingURL,
+                message: "'url': this source is already added as \(already.existingURL) (source \(already.existingId)).")),
+                status: 409)
+        }
+    }
+
+    /// The error envelope with what a client needs to open the existing source.
+    private struct AlreadyAddedReply: Encodable {
+        struct Body: Encodable {
+            let code: String
+            let field: String
+            let existingSourceId: Int64
+            let existingUrl: String
+            let message: String
+        }
+        let error: Body
     }
 
     /// A PATCH body: every field optional; `filters` or `retention` set to null removes them.

@@ -80,7 +80,12 @@ struct TrackRoutes: RouteCollection {
         if filter.trashed, !user.isAdmin {
             throw HTTPError(status: 403, code: "forbidden", message: "The trash is for admins; \(user.name) is a listener.")
         }
-        filter.sort = try request.oneOf("sort", TrackLibrary.Sort.self) ?? .newest
+        // `position`: the source's own order (a playlist's), beside the library's sorts.
+        if request.query["sort"] == "position" {
+            filter.inSourceOrder = true
+        } else {
+            filter.sort = try request.oneOf("sort", TrackLibrary.Sort.self) ?? .newest
+        }
         filter.limit = try request.pageLimit()
         filter.after = try request.cursor()
         return .json(TrackPage(try library.tracks(filter)))

@@ -11,6 +11,15 @@ public struct LibraryTrack: Sendable, Equatable {
     /// The reading user's state; nil when read for nobody (an event every client receives, where
     /// each user's own state must not leak to the others).
     public var state: UserTrackState?
+    /// Where the track stands in its source's listing, when the query read it (a source's
+    /// order, `TrackLibrary.Filter.inSourceOrder`): the key of the next page's cursor.
+    public var sourceOrder: SourceOrder?
+
+    public struct SourceOrder: Sendable, Equatable {
+        /// `source_entries.position`, or `TrackLibrary.unplaced` for an entry without one.
+        public let position: Double
+        public let entryId: Int64
+    }
 
     /// The columns every library query selects; `LibraryTrack(row:)` reads them.
     static let selection = """
@@ -43,6 +52,9 @@ public struct LibraryTrack: Sendable, Equatable {
         self.track = try Track(row: row)
         self.sourceTitle = row["source_title"]
         self.state = forUser ? UserTrackState(row: row) : nil
+        if let entryId = row["entry_id"] as Int64?, let position = row["entry_order"] as Double? {
+            sourceOrder = SourceOrder(position: position, entryId: entryId)
+        }
     }
 
     public var id: Int64 { track.id ?? 0 }

@@ -66,6 +66,10 @@ public struct TrackLibrary: Sendable {
         public var rating: Int?
         public var trashed = false
         public var sort = Sort.newest
+        /// The source's own order instead of `sort` (`source_entries.position`: a playlist as
+        /// its curator ordered it, a channel newest first); needs `sourceId`. Kept out of
+        /// `Sort`, whose orders all work on the whole library.
+        public var inSourceOrder = false
         public var limit = 100
         /// Continue after this row (the previous page's `next`).
         public var after: PageCursor?
@@ -84,6 +88,9 @@ public struct TrackLibrary: Sendable {
     }
 
     public func tracks(_ filter: Filter) throws -> Page {
+        if filter.inSourceOrder && filter.sourceId == nil {
+            throw DomainError.invalid(field: "sort", "position is a source's order; give the source too (source=ID).")
+        }
         let queries = try pageQueries(filter)
         let (rows, total) = try database.read { db in
             var rows: [LibraryTrack] = []
@@ -92,7 +99,43 @@ public struct TrackLibrary: Sendable {
             }
             return (rows, try matching(db, filter))
         }
+        if filter.inSourceOrder {
+            return Page(rows, limit: filter.limit, total: total) {
+                PageCursor(key: .number($0.sourceOrder?.position ?? Self.unplaced), id: $0.sourceOrder?.entryId ?? 0)
+            }
+        }
         return Page(rows, limit: filter.limit, total: total) { filter.sort.cursor(after: $0) }
+    }
+
+    /// Where entries without a position sort in a source's order: last (as on its entries page).
+    static let unplaced = 1e12
+
+    /// One page of a source's tracks in the source's order: a walk of `source_entries_listing`
+    /// (source, position with unplaced entries last, id) from the cursor, each entry's track
+    /// found by `tracks.video_id`; the CROSS JOIN keeps the entries the outer loop, so a page
+    /// of a 5,000-entry playlist reads its 100 entries instead of sorting the source's tracks.
+    /// A track with no entry in its source (none is written so: a sync and an import both
+    /// record one) would not be listed in this order.
+    func sourceOrderQuery(_ filter: Filter, sourceId: Int64) throws -> ListQuery {
+        var (conditions, arguments) = conditions(filter)
+        conditions.insert("e.source_id = ?", at: 0)
+        arguments = [sourceId] + arguments
+        // The index's expression, written as it is (`1e12`, not Swift's `1000000000000.0`),
+        // or SQLite does not see that the index delivers the order.
+        let order = "coalesce(e.position, 1e12)"
+        if let cursor = filter.after {
+            guard case .number(let position)? = cursor.key else {
+                throw DomainError.invalid(field: "before", "This cursor belongs to another sort order; start from the first page.")
+            }
+            conditions.append("\(order) >= ? AND (\(order) > ? OR e.id > ?)")
+            arguments += [position, position, cursor.id]
+        }
+        return ListQuery("""
+            SELECT \(LibraryTrack.selection), e.id AS entry_id, \(order) AS entry_order
+            FROM source_entries e CROSS JOIN tracks ON tracks.video_id = e.video_id AND tracks.source_id = e.source_id\(LibraryTrack.joins(for: filter.userId))
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(order), e.id LIMIT ?
+            """, arguments + [filter.limit + 1])
     }
 
     /// The conditions of `filter` without the cursor, and their arguments.
@@ -118,6 +161,7 @@ public struct TrackLibrary: Sendable {
     /// `tracks(_:)` runs): one, or for plays the walk of the user's played tracks (unless the
     /// cursor is already past them) and then the walk of the others.
     func pageQueries(_ filter: Filter) throws -> [ListQuery] {
+        if filter.inSourceOrder, let sourceId = filter.sourceId { return [try sourceOrderQuery(filter, sourceId: sourceId)] }
         let (conditions, arguments) = conditions(filter)
         var cursorCondition: (String, StatementArguments)?
         if let cursor = filter.after {

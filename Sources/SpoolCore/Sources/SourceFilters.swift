@@ -1,4 +1,5 @@
 import Foundation
+import SpoolStore
 import SpoolYtDlp
 
 /// Which of a source's entries are downloaded. Applied when the source is listed, for every
@@ -18,7 +19,8 @@ public struct SourceFilters: Codable, Sendable, Equatable {
     public var includeShorts: Bool?
     /// Include live streams and their recordings; default true.
     public var includeLivestreams: Bool?
-    /// Only the newest N entries of the listing ("keep the newest N").
+    /// At most N entries: of a channel or feed (listed newest first) the newest N; of a
+    /// playlist the first N in the playlist's own order (see `Compiled.skipReason`).
     public var maxItems: Int?
 
     public init() {}
@@ -66,12 +68,13 @@ public struct SourceFilters: Codable, Sendable, Equatable {
         return ListingEntry.date(fromYYYYMMDD: text.replacingOccurrences(of: "-", with: "")).map(Date.init(timeIntervalSince1970:))
     }
 
-    /// The filters ready to run on many entries (the expressions compiled once).
-    func compiled() -> Compiled {
+    /// The filters ready to run on many entries of a source of `kind` (the expressions
+    /// compiled once).
+    func compiled(for kind: SourceKind = .channel) -> Compiled {
         Compiled(filters: self,
                  include: titleInclude.flatMap { try? NSRegularExpression(pattern: $0, options: [.caseInsensitive]) },
                  exclude: titleExclude.flatMap { try? NSRegularExpression(pattern: $0, options: [.caseInsensitive]) },
-                 after: uploadedAfter.flatMap(Self.day))
+                 after: uploadedAfter.flatMap(Self.day), playlist: kind == .playlist)
     }
 
     struct Compiled: @unchecked Sendable {
@@ -79,10 +82,18 @@ public struct SourceFilters: Codable, Sendable, Equatable {
         let include: NSRegularExpression?
         let exclude: NSRegularExpression?
         let after: Date?
+        /// The source is a playlist: its order is its curator's (a course, an album, a mix), not
+        /// newest first, so `maxItems` keeps its first N. "The newest N" of a playlist would
+        /// need each entry's date added, which a flat listing of a YouTube playlist does not
+        /// give, or the playlist's length before its first entry, which a lazy listing does not
+        /// know; a guess from positions would download the wrong end of an album.
+        var playlist = false
 
         /// Why the entry at 1-based `index` of the listing is skipped, or nil to download it.
         func skipReason(for entry: ListingEntry, index: Int) -> String? {
-            if let limit = filters.maxItems, index > limit { return "Beyond the newest \(limit)" }
+            if let limit = filters.maxItems, index > limit {
+                return playlist ? "Beyond the first \(limit) of the playlist" : "Beyond the newest \(limit)"
+            }
             let range = NSRange(entry.title.startIndex..., in: entry.title)
             if let include, include.firstMatch(in: entry.title, range: range) == nil {
                 return "Title does not match '\(filters.titleInclude ?? "")'"

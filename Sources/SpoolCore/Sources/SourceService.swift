@@ -220,7 +220,7 @@ public final class SourceService: Sendable {
     /// what they add before saving. Says honestly when the URL cannot be listed.
     public func preview(url text: String, limit: Int = 5) throws -> Preview {
         let url = try Self.validated(text)
-        let existing = try database.read { try Int64.fetchOne($0, sql: "SELECT id FROM sources WHERE url = ?", arguments: [url]) }
+        let existing = try database.read { try Self.existing(url, $0)?.id }
         var reader = ListingReader()
         var entries: [ListingEntry] = []
         var count: Int?
@@ -252,16 +252,33 @@ public final class SourceService: Sendable {
                        entryCount: kind == .video ? 1 : count, firstEntries: entries, existingId: existing)
     }
 
+    /// A source is there already under another spelling of its URL (`SourceURL.key`): the
+    /// answer names it instead of adding a second source that would download the same videos.
+    public struct AlreadyAdded: Error, Sendable, Equatable {
+        public let existingId: Int64
+        public let existingURL: String
+    }
+
+    /// The source `url` names, if it is there: the same text, or the same key.
+    static func existing(_ url: String, _ db: Database) throws -> (id: Int64, url: String)? {
+        let key = SourceURL.key(of: url)
+        return try Row.fetchOne(db, sql: "SELECT id, url FROM sources WHERE url = ? OR url_key = ? ORDER BY url = ? DESC LIMIT 1",
+                                arguments: [url, key, url]).map { ($0["id"], $0["url"]) }
+    }
+
     /// Adds a source by URL and queues its first sync. The same URL again is no error: the
     /// existing source comes back with `created == false` (a double click, a second tab).
+    /// Another spelling of a source that is there (`…/@x/videos` for `…/@x`) throws
+    /// `AlreadyAdded` naming it.
     public func add(url text: String, options: AddOptions = AddOptions()) throws -> (snapshot: SourceSnapshot, created: Bool) {
         let url = try Self.validated(text)
         let filters = try options.filters?.validate()
         let rules = try options.retention?.validate()
         let now = Date()
         let (id, created) = try database.write { db -> (Int64, Bool) in
-            if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE url = ?", arguments: [url]) {
-                return (existing, false)
+            if let existing = try Self.existing(url, db) {
+                guard existing.url == url else { throw AlreadyAdded(existingId: existing.id, existingURL: existing.url) }
+                return (existing.id, false)
             }
             let profileId = try options.profileId ?? profiles.defaultProfileId(db)
             guard try Profile.exists(db, key: profileId) else {
@@ -276,6 +293,7 @@ public final class SourceService: Sendable {
             source.title = options.title.flatMap { $0.isEmpty ? nil : String($0.prefix(500)) }
             // Due at once: if the sync below cannot be queued, the scheduler queues it.
             source.nextSyncAt = now
+            source.urlKey = SourceURL.key(of: url)
             try source.insert(db)
             return (source.id!, true)
         }
@@ -323,6 +341,32 @@ public final class SourceService: Sendable {
             logger.info(paused ? "Source paused" : "Source resumed", metadata: ["source": "\(id)"])
         }
         return try publishSnapshot(of: id)
+    }
+
+    /// Gives every source written before migration v12 its URL key (at start-up; a no-op once
+    /// done). When two old sources share a key, the older keeps it and the other stays without
+    /// one (it is still listed and synced; only "already added" cannot point at it).
+    func fillURLKeys() throws {
+        let rows = try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, url FROM sources WHERE url_key IS NULL ORDER BY id")
+        }
+        guard !rows.isEmpty else { return }
+        let clashes = try database.write { db -> [Int64] in
+            var clashes: [Int64] = []
+            for row in rows {
+                guard let key = SourceURL.key(of: row["url"]) else { continue }
+                if try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE url_key = ?", arguments: [key]) != nil {
+                    clashes.append(row["id"])
+                } else {
+                    try db.execute(sql: "UPDATE sources SET url_key = ? WHERE id = ?", arguments: [key, row["id"] as Int64])
+                }
+            }
+            return clashes
+        }
+        if !clashes.isEmpty {
+            logger.warning("Sources whose URL names a source added before them keep no URL key",
+                           metadata: ["sources": "\(clashes)"])
+        }
     }
 
     static func validated(_ text: String) throws -> String {

@@ -51,7 +51,7 @@ struct SourceSyncHandler: JobHandler {
             throw JobFailure(.permanent, "The source was removed.")
         }
         let full = payload.full == true || source.lastFullSyncAt == nil || source.baselinePending
-        let batch = Batch(source: source, filters: SourceFilters.decode(source.filters)?.compiled(),
+        let batch = Batch(source: source, filters: SourceFilters.decode(source.filters)?.compiled(for: source.kind),
                           baseline: source.baselinePending, maxAttempts: settings.maxAttempts)
         let cancellation = ProcessCancellation()
         context.onCancel { cancellation.cancel() }
@@ -169,7 +169,19 @@ struct SourceSyncHandler: JobHandler {
         guard let sourceId = batch.source.id else { return }
         let ids = entries.map(\.0.id)
         let marks = ids.map { _ in "?" }.joined(separator: ",")
-        let (ownEntries, elsewhere) = try database.read { db -> ([String: String?], Set<String>) in
+        // A video listed on its own (no playlist around it) that another source lists too: its
+        // track belongs to that source (the channel it came from), not to a source of one video.
+        let single = entries.filter { $0.0.sourceId == nil && $0.0.sourceTitle == nil }.map(\.0.id)
+        let (ownEntries, elsewhere, owners) = try database.read { db -> ([String: String?], Set<String>, [String: (id: Int64, title: String?)]) in
+            var owners: [String: (id: Int64, title: String?)] = [:]
+            for videoId in single {
+                if let row = try Row.fetchOne(db, sql: """
+                    SELECT s.id, s.title FROM source_entries e JOIN sources s ON s.id = e.source_id
+                    WHERE e.video_id = ? AND e.source_id <> ? AND s.kind <> '\(SourceKind.video.rawValue)' ORDER BY s.id LIMIT 1
+                    """, arguments: [videoId, sourceId]) {
+                    owners[videoId] = (row["id"], row["title"])
+                }
+            }
             var own: [String: String?] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT video_id, skip_reason FROM source_entries WHERE source_id = ? AND video_id IN (\(marks))",
                                         arguments: [sourceId] + StatementArguments(ids)) {
@@ -180,7 +192,7 @@ struct SourceSyncHandler: JobHandler {
                 UNION SELECT video_id FROM tombstones WHERE video_id IN (\(marks))
                 UNION SELECT video_id FROM jobs WHERE kind = '\(JobKind.download.rawValue)' AND video_id IN (\(marks))
                 """, arguments: StatementArguments(ids + ids + ids)))
-            return (own, known)
+            return (own, known, owners)
         }
         let sourceTitle = batch.source.title ?? learned.title ?? batch.source.url
         let now = Date()
@@ -212,12 +224,13 @@ struct SourceSyncHandler: JobHandler {
                 progress.known += 1
                 continue
             }
+            let owner = owners[entry.id]
             let payload = DownloadPayload(
                 url: entry.url, videoId: entry.id, title: entry.title, duration: entry.duration,
-                uploader: entry.uploader, sourceTitle: sourceTitle, extractor: entry.extractor,
+                uploader: entry.uploader, sourceTitle: owner.map { $0.title ?? sourceTitle } ?? sourceTitle, extractor: entry.extractor,
                 position: position, uploadedAt: entry.uploadedAt, channel: entry.channel, thumbnail: entry.thumbnail)
             jobs.append(try NewJob(
-                kind: JobKind.download.rawValue, payload: payload, sourceId: sourceId, videoId: entry.id, title: entry.title,
+                kind: JobKind.download.rawValue, payload: payload, sourceId: owner?.id ?? sourceId, videoId: entry.id, title: entry.title,
                 maxAttempts: batch.maxAttempts, runAfter: batch.source.paused ? SourceService.heldUntil : nil))
         }
         let result = try queue.enqueue(jobs) { db in
@@ -234,9 +247,16 @@ struct SourceSyncHandler: JobHandler {
                     record.sourceId, record.videoId, record.url, record.position, record.title, record.duration,
                     record.uploadedAt?.timeIntervalSince1970, now.timeIntervalSince1970, record.skipReason])
             }
+            // The owner's entry was skipped (by its filters or "only new"); the user asked for it.
+            let claimed = jobs.compactMap { job in job.videoId.flatMap { owners[$0] != nil ? $0 : nil } }
+            for videoId in claimed {
+                try db.execute(sql: "UPDATE source_entries SET skip_reason = NULL WHERE source_id = ? AND video_id = ?",
+                               arguments: [owners[videoId]!.id, videoId])
+            }
         }
         progress.new += result.insertedIds.count
         progress.known += result.skippedDuplicates
         if !result.insertedIds.isEmpty || !progress.skipped.isEmpty { onBatch(sourceId) }
+        for owner in Set(owners.values.map(\.id)) where !result.insertedIds.isEmpty { onBatch(owner) }
     }
 }

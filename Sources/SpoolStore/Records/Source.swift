@@ -35,6 +35,9 @@ public struct Source: SpoolRecord, Identifiable, Equatable {
     /// The class and raw line of the last sync's failure (beside the plain `lastError`).
     public var lastErrorClass: JobErrorClass?
     public var lastErrorDetail: String?
+    /// The one key of the source its URL names, whatever the spelling (`SourceURL.key`); nil
+    /// only on a row from before v12 that another source's key already took.
+    public var urlKey: String?
 
     public init(url: String, kind: SourceKind = .channel, profileId: Int64 = 1, addedAt: Date = Date(), syncIntervalSeconds: Int = 86_400) {
         self.url = url

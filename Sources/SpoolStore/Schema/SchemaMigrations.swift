@@ -20,6 +20,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v8_library_imports", migrate: createLibraryImports)
         migrator.registerMigration("v9_list_indexes_counters", migrate: indexAndCountForScale)
         migrator.registerMigration("v10_subsonic", migrate: introduceSubsonic)
+        migrator.registerMigration("v12_source_url_keys", migrate: keySourcesByURL)
         return migrator
     }
 
@@ -530,6 +531,18 @@ extension SchemaMigrations {
         try db.execute(sql: StoredCounts.table)
         try db.execute(sql: StoredCounts.triggers)
         try StoredCounts.rebuild(db)
+    }
+
+    /// v12 (issue 14, "already added" whatever the spelling): `sources.url_key`, the one key of
+    /// the source a URL names (`SourceURL.key`: `youtube.com/@x` for `https://m.youtube.com/@x/videos?si=…`),
+    /// unique where set. The key is computed by the domain, which is above this target: rows
+    /// written before v12 get theirs when the domain starts (`SourceService.fillURLKeys`); two
+    /// old sources with one key keep the second without one rather than losing a row.
+    static func keySourcesByURL(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE sources ADD COLUMN url_key TEXT;
+            CREATE UNIQUE INDEX sources_url_key ON sources(url_key);
+            """)
     }
 }
 
