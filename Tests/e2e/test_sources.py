@@ -44,6 +44,10 @@ def codec(path: Path) -> str:
 
 
 def test_two_sources_with_different_profiles_get_their_own_formats(spool_factory, tmp_path):
+    def files(source_id):
+        return {video: (track_id, path) for track_id, video, path in
+                db_query(server, "SELECT id, video_id, file_path FROM tracks WHERE source_id = ? AND deleted_at IS NULL", (source_id,))}
+
     with FixtureSite(tmp_path / "a", count=2, flaky_failures=0) as first, \
             FixtureSite(tmp_path / "b", count=2, flaky_failures=0, title="Second Channel", prefix="b-") as second:
         server = spool_factory(env=FAST)
@@ -52,42 +56,27 @@ def test_two_sources_with_different_profiles_get_their_own_formats(spool_factory
         b = add(server, {"url": second.feed_url, "profile_id": mp3["id"]})
         settle(server, a["id"])
         settle(server, b["id"])
-    for source, expected, suffix, prefix in ((a, "aac", ".m4a", ""), (b, "mp3", ".mp3", "b-")):
-        tracks = tracks_of(server, source["id"])
-        assert set(tracks) == {prefix + "ep-001", prefix + "ep-002", prefix + "flaky"}, tracks.keys()
-        for video_id in tracks:
-            [(path,)] = db_query(server, "SELECT file_path FROM tracks WHERE video_id = ?", (video_id,))
-            assert path.endswith(suffix) and codec(Path(server.library) / path) == expected, (path, expected)
-    profiles = {p["name"]: p for p in server.get("/api/profiles").json()["profiles"]}
-    assert profiles["MP3 for the car"]["sources"] == 1 and profiles["Default"]["is_default"] is True
+        for source, expected, suffix, prefix in ((a, "aac", ".m4a", ""), (b, "mp3", ".mp3", "b-")):
+            tracks = files(source["id"])
+            assert set(tracks) == {prefix + "ep-001", prefix + "ep-002", prefix + "flaky"}, tracks.keys()
+            for _, path in tracks.values():
+                assert path.endswith(suffix) and codec(Path(server.library) / path) == expected, (path, expected)
+        profiles = {p["name"]: p for p in server.get("/api/profiles").json()["profiles"]}
+        assert profiles["MP3 for the car"]["sources"] == 1 and profiles["Default"]["is_default"] is True
 
-
-def test_a_profile_change_applies_to_new_downloads_and_a_redownload_replaces_files_keeping_likes(spool_factory, tmp_path):
-    with FixtureSite(tmp_path / "site", count=1, flaky_failures=0) as site:
-        server = spool_factory(env=FAST)
-        source = add(server, {"url": site.feed_url})
-        settle(server, source["id"])
-        [track] = [t for t in tracks_of(server, source["id"]).values() if t["video_id"] == "ep-001"]
-        server.put(f"/api/tracks/{track['id']}/rating", {"value": 1})
-        mp3 = server.post("/api/profiles", {"name": "MP3", "audio_codec": "mp3"}).json()
-        server.request("PATCH", f"/api/sources/{source['id']}", body={"profile_id": mp3["id"]})
-        assert server.get(f"/api/jobs?source={source['id']}&kind=download&status=pending").json()["jobs"] == [], "no re-download unasked"
-        new = site.add(1)[0]  # published after the change: downloaded with the new profile
-        server.post(f"/api/sources/{source['id']}/sync")
-        server.wait_for(lambda: new in tracks_of(server, source["id"]), timeout=60, message="the new video")
-        redo = server.post(f"/api/sources/{source['id']}/redownload")
-        assert redo.status == 202 and redo.json()["queued"] == 3, redo.text  # ep-001, flaky and the new one
-        settle(server, source["id"])
-
-        def files():
-            return {video: (track_id, path) for track_id, video, path in
-                    db_query(server, "SELECT id, video_id, file_path FROM tracks WHERE source_id = ? AND deleted_at IS NULL", (source["id"],))}
-        server.wait_for(lambda: len(files()) == 3 and all(path.endswith(".mp3") for _, path in files().values()),
-                        timeout=60, message="mp3 files")
-        for video_id, (_, path) in files().items():
+        # A profile change is offered, not forced; the re-download replaces the files in the
+        # new format and keeps each track (its id, its like).
+        liked = files(a["id"])["ep-001"][0]
+        server.put(f"/api/tracks/{liked}/rating", {"value": 1})
+        server.request("PATCH", f"/api/sources/{a['id']}", body={"profile_id": mp3["id"]})
+        assert server.get(f"/api/jobs?source={a['id']}&kind=download&status=pending").json()["jobs"] == [], "no re-download unasked"
+        redo = server.post(f"/api/sources/{a['id']}/redownload")
+        assert redo.status == 202 and redo.json()["queued"] == 3, redo.text
+        server.wait_for(lambda: all(path.endswith(".mp3") for _, path in files(a["id"]).values()), timeout=60, message="mp3 files")
+        for video_id, (_, path) in files(a["id"]).items():
             assert codec(Path(server.library) / path) == "mp3", video_id
-        assert files()["ep-001"][0] == track["id"]
-        assert server.get(f"/api/tracks/{track['id']}").json()["rating"] == 1, "the like survives the new file"
+        assert files(a["id"])["ep-001"][0] == liked
+        assert server.get(f"/api/tracks/{liked}").json()["rating"] == 1, "the like survives the new file"
 
 
 def test_each_filter_skips_exactly_its_entries_with_the_reason_and_none_is_retried(spool_factory, tmp_path):
