@@ -159,6 +159,22 @@ final class ImportLibraryTests: XCTestCase {
         XCTAssertEqual(try h.domain.queue.jobs(kind: JobKind.sourceSync.rawValue).count, 1)
     }
 
+    /// A sidecar naming a source Spool has under another spelling (a handle's case: YouTube
+    /// ignores it, `SourceURL.key` too) files the track there instead of failing on "already added".
+    func testAFileOfASourceAddedUnderAnotherSpellingGoesToThatSource() throws {
+        let h = try DomainHarness()
+        var paused = SourceService.AddOptions()
+        paused.paused = true
+        let existing = try h.domain.sources.add(url: "https://www.youtube.com/@newchannel/videos", options: paused).snapshot.source.id!
+        let old = h.domain.files.paths.root + "/old"
+        try tone(old + "/one.m4a")
+        try write(#"{"id": "v1", "title": "One", "channel": "New channel", "channel_url": "https://www.youtube.com/@NewChannel"}"#,
+                  to: old + "/one.info.json")
+        let (_, report) = try run(h, old)
+        XCTAssertEqual(report.sourcesCreated.count, 0)
+        XCTAssertEqual(try tracks(h)["v1"]?.sourceId, existing)
+    }
+
     func testMoveAcrossFileSystemsCopiesIntoTheLayoutThenRemovesTheOriginals() throws {
         let shm = "/dev/shm"
         var shmInfo = stat(), tmpInfo = stat()

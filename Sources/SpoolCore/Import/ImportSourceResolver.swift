@@ -67,7 +67,13 @@ final class ImportSourceResolver {
             var options = SourceService.AddOptions()
             options.paused = true
             options.title = candidate.title
-            let (snapshot, wasCreated) = try sources.add(url: url, options: options)
+            let snapshot: SourceSnapshot, wasCreated: Bool
+            do {
+                (snapshot, wasCreated) = try sources.add(url: url, options: options)
+            } catch let already as SourceService.AlreadyAdded {
+                // Another spelling of a source Spool has (`SourceURL.key`): that one is the file's.
+                (snapshot, wasCreated) = (try sources.snapshot(already.existingId), false)
+            }
             let known = Known(id: snapshot.source.id!, title: snapshot.source.title)
             remember(known, url: snapshot.source.url, remoteId: snapshot.source.remoteId)
             // The sidecar's ids name the new source too (its first sync learns them as well).
