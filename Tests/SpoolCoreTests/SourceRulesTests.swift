@@ -318,6 +318,27 @@ final class SourceRulesTests: XCTestCase {
         XCTAssertEqual(try h.domain.sources.snapshot(video).source.kind, .video)
     }
 
+    /// A video its channel's source has not listed yet (newer than its last sync) goes there by
+    /// the channel's id: the listing's `channel_id` is the channel source's `remote_id`.
+    func testASingleVideoGoesUnderTheSourceOfItsChannelById() throws {
+        let h = try DomainHarness()
+        var paused = SourceService.AddOptions()
+        paused.paused = true
+        let channel = try h.domain.sources.add(url: "https://www.youtube.com/@fixture", options: paused).snapshot.source.id!
+        try h.database.write { db in
+            try db.execute(sql: "UPDATE sources SET remote_id = 'UCfixture', title = 'Fixture' WHERE id = ?", arguments: [channel])
+        }
+        let line = #"{"_type":"url","id":"n1","url":"https://fixture.test/n1","title":"New","duration":200,"channel":"Fixture","channel_id":"UCfixture"}"#
+        DomainHarness.fake("listing", ["FAKE_YTDLP_LISTING": directoryFile(h, line)])
+        let video = try h.domain.sources.add(url: "https://fixture.test/n1", options: paused).snapshot.source.id!
+        let sync = try h.domain.sources.requestSync(of: video, full: true)
+        try h.domain.start()
+        _ = try h.waitForJob(sync.id!, in: [.completed])
+        h.domain.stop()
+        let download = try XCTUnwrap(try h.domain.queue.jobs(kind: JobKind.download.rawValue).first { $0.videoId == "n1" })
+        XCTAssertEqual(download.sourceId, channel)
+    }
+
     private func directoryFile(_ h: DomainHarness, _ line: String) -> String {
         let path = h.directory + "/single-\(UUID().uuidString).jsonl"
         FileManager.default.createFile(atPath: path, contents: Data((line + "\n").utf8))

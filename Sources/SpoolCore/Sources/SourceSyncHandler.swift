@@ -169,18 +169,24 @@ struct SourceSyncHandler: JobHandler {
         guard let sourceId = batch.source.id else { return }
         let ids = entries.map(\.0.id)
         let marks = ids.map { _ in "?" }.joined(separator: ",")
-        // A video listed on its own (no playlist around it) that another source lists too: its
-        // track belongs to that source (the channel it came from), not to a source of one video.
-        let single = entries.filter { $0.0.sourceId == nil && $0.0.sourceTitle == nil }.map(\.0.id)
+        // A video listed on its own (no playlist around it) that another source lists too, or
+        // whose channel (YouTube's `channel_id`, a channel source's `remote_id`) is a source: its
+        // track belongs to that source, not to a source of one video.
+        let single = entries.map(\.0).filter { $0.sourceId == nil && $0.sourceTitle == nil }
         let (ownEntries, elsewhere, owners) = try database.read { db -> ([String: String?], Set<String>, [String: (id: Int64, title: String?)]) in
             var owners: [String: (id: Int64, title: String?)] = [:]
-            for videoId in single {
-                if let row = try Row.fetchOne(db, sql: """
+            for entry in single {
+                let row = try Row.fetchOne(db, sql: """
                     SELECT s.id, s.title FROM source_entries e JOIN sources s ON s.id = e.source_id
                     WHERE e.video_id = ? AND e.source_id <> ? AND s.kind <> '\(SourceKind.video.rawValue)' ORDER BY s.id LIMIT 1
-                    """, arguments: [videoId, sourceId]) {
-                    owners[videoId] = (row["id"], row["title"])
-                }
+                    """, arguments: [entry.id, sourceId])
+                    ?? entry.channelId.flatMap { channelId in
+                        try Row.fetchOne(db, sql: """
+                            SELECT id, title FROM sources WHERE remote_id = ? AND kind = '\(SourceKind.channel.rawValue)' AND id <> ?
+                            ORDER BY id LIMIT 1
+                            """, arguments: [channelId, sourceId])
+                    }
+                if let row { owners[entry.id] = (row["id"], row["title"]) }
             }
             var own: [String: String?] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT video_id, skip_reason FROM source_entries WHERE source_id = ? AND video_id IN (\(marks))",
