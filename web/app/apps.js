@@ -58,7 +58,7 @@ async function copy(input, label) {
 export function musicAppsCard() {
   const errors = new Form('subsonic');
   const status = h('p', { dataset: { testid: 'subsonic-status' } }, 'Loading…');
-  const shown = h('div', { class: 'shown-secret', role: 'status', dataset: { testid: 'subsonic-new-password' } });
+  const shown = h('div', { class: 'shown-secret app-fields', role: 'status', dataset: { testid: 'subsonic-new-password' } });
   const username = h('div', {}, copyable('User name', '', 'subsonic-username'));
   let exists = false;
   const make = h('button', { type: 'button', class: 'btn btn-primary', dataset: { testid: 'subsonic-make' },
@@ -70,10 +70,12 @@ export function musicAppsCard() {
     h('h2', { id: 'subsonic-title' }, 'Music apps'),
     h('p', { class: 'small muted' }, 'Subsonic and OpenSubsonic apps (Symfonium, DSub, Ultrasonic, Tempo, Amperfy, Feishin, Supersonic, Strawberry…) sign in with these three. ',
       'The password is made by Spool and is never your account password; apps that take an API key can use one of your API keys instead.'),
-    copyable('Server address', location.origin, 'subsonic-server'),
-    username, status,
-    h('div', { class: 'inline-form' }, make, remove),
-    errors.general, shown);
+    h('div', { class: 'app-fields' },
+      copyable('Server address', location.origin, 'subsonic-server'),
+      username, status,
+      h('div', { class: 'inline-form' }, make, remove),
+      errors.general),
+    shown);
 
   function showState(state) {
     exists = state.exists;
@@ -122,9 +124,9 @@ export function musicAppsCard() {
  */
 export function podcastFeedsCard(onChange) {
   const form = new Form('feeds');
-  const shown = h('div', { class: 'shown-secret', role: 'status', dataset: { testid: 'feeds-new' } });
-  const keys = h('ul', { class: 'plain-list', dataset: { testid: 'feeds-keys' } }, placeholder('Loading…', 'li'));
-  const formEl = h('form', { class: 'form', dataset: { testid: 'feeds-form' }, onsubmit: (event) => { event.preventDefault(); create(event.submitter); } },
+  const shown = h('div', { class: 'shown-secret app-fields', role: 'status', dataset: { testid: 'feeds-new' } });
+  const keys = h('ul', { class: 'plain-list app-fields', dataset: { testid: 'feeds-keys' } }, placeholder('Loading…', 'li'));
+  const formEl = h('form', { class: 'form app-fields', dataset: { testid: 'feeds-form' }, onsubmit: (event) => { event.preventDefault(); create(event.submitter); } },
     form.field('label', { label: 'New feed key for', value: 'Podcasts', required: true, hint: 'The app or device the feeds are for, so you know which key to revoke.' }),
     form.general,
     h('button', { type: 'submit', class: 'btn', dataset: { testid: 'feeds-create' } }, icon('plus', 18), 'Make feed key'));
@@ -148,7 +150,7 @@ export function podcastFeedsCard(onChange) {
 
   function showFeeds(secret) {
     const base = `${location.origin}/feeds/${encodeURIComponent(secret)}`;
-    const perSource = h('div', { dataset: { testid: 'feeds-sources' } }, placeholder('Loading…'));
+    const perSource = h('div', { class: 'app-fields', dataset: { testid: 'feeds-sources' } }, placeholder('Loading…'));
     const more = h('details', { class: 'feed-sources' }, h('summary', {}, 'One feed per source'), perSource);
     more.addEventListener('toggle', () => { if (more.open && !perSource.dataset.loaded) loadSources(perSource, base); });
     setChildren(shown, h('p', {}, 'Subscribe now; these URLs are not shown again (make another key to see new ones):'),
