@@ -85,6 +85,9 @@ final class RenderingTests: XCTestCase {
         XCTAssertEqual(renderer.render(.nowPlaying([entry]), as: .json).text,
                        envelopeJSON + #","nowPlaying":{"entry":[{"id":"tr-1","isDir":false,"title":"A","username":"ann","minutesAgo":3,"playerId":2,"playerName":"DSub","artists":[{"id":"ar-1","name":"X"}]}]}}}"#)
         XCTAssertEqual(renderer.render(.nowPlaying([]), as: .json).text, envelopeJSON + #","nowPlaying":{"entry":[]}}}"#)
+        XCTAssertEqual(renderer.render(.genres([]), as: .json).text, envelopeJSON + #","genres":{"genre":[]}}}"#)
+        XCTAssertEqual(renderer.render(.genres([Genre(name: "Rock & Roll", songCount: 2, albumCount: 1)]), as: .xml).text,
+                       envelopeXML + #"><genres><genre songCount="2" albumCount="1">Rock &amp; Roll</genre></genres></subsonic-response>"#)
     }
 
     func testFileStructureViewsNestFoldersAndSongsAsChildren() {

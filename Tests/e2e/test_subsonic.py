@@ -360,6 +360,7 @@ def test_bad_input_gets_subsonic_errors_and_bounded_answers(music):
         ("setRating", {"id": track, "rating": "9"}, 0), ("stream", {"id": track, "format": "wav9"}, 0),
         ("getArtists", {"musicFolderId": "7"}, 70), ("noSuchMethod", {}, 0),
         ("createBookmark", {"id": track, "position": "-3"}, 0),
+        ("getSongsByGenre", {}, 10), ("getSongsByGenre", {"genre": "Rock", "offset": "-1"}, 0),
     ]
     for method, params, code in cases:
         answer = envelope(rest(music, method, **params))
@@ -469,7 +470,7 @@ def test_now_playing_lists_what_the_users_own_apps_announce_or_stream(music):
         phone.cleanup()
 
 
-def test_folder_browsing_search2_get_starred_and_get_album_list_map_the_same_library(music):
+def test_folder_browsing_search2_get_starred_get_album_list_and_genres_map_the_same_library(music):
     """The file-structure views (DSub and Ultrasonic browse this way unless told to use tags):
     getIndexes → a source's folder → its album's folder → the songs, with the ID3 views' ids."""
     conn = opensonic(music)
@@ -496,6 +497,8 @@ def test_folder_browsing_search2_get_starred_and_get_album_list_map_the_same_lib
             assert conn.get_music_directory(album.id).starred is not None
         finally:
             conn.unstar(sids=[album.id])
+        # Spool stores no genres: none listed, no song in any (knuckles reads both lists as arrays).
+        assert knuckles(music).browsing.get_genres() == [] and knuckles(music).lists.get_songs_by_genre("Rock") == []
         with pytest.raises(sonic_errors.DataNotFoundError):
             conn.get_music_directory("al-999999")
         with pytest.raises(sonic_errors.DataNotFoundError):

@@ -301,6 +301,13 @@ struct SubsonicRoutes: RouteCollection {
             }
         case .getNowPlaying:
             payload = .nowPlaying(try nowPlayingEntries(user))
+        case .getGenres:
+            // Spool stores no genres (the tagging of issue 15 reads none): the library's genres
+            // are none, as getAlbumList2's byGenre and getRandomSongs' genre filter answer.
+            payload = .genres([])
+        case .getSongsByGenre:
+            try Self.requireFolder(try SongsByGenreParameters(p).musicFolderID)
+            payload = .songsByGenre([])
         case .stream:
             let (response, song) = try media.stream(StreamParameters(p), for: user, request: request)
             nowPlaying.streamed(song.id, duration: song.track.duration, userId: user.userId, player: call.clientName)

@@ -80,3 +80,23 @@ public struct NowPlayingEntry: Sendable, Hashable {
         song.writeElements(to: &w)
     }
 }
+
+/// One entry of `getGenres`: the genre's name as the element's text (`"value"` in JSON) and how
+/// many songs and albums carry it.
+public struct Genre: Sendable, Hashable {
+    public var name: String
+    public var songCount: Int
+    public var albumCount: Int
+
+    public init(name: String, songCount: Int, albumCount: Int) {
+        self.name = name
+        self.songCount = songCount
+        self.albumCount = albumCount
+    }
+
+    func write(to w: inout SubsonicWriter) {
+        w.attribute("songCount", songCount)
+        w.attribute("albumCount", albumCount)
+        w.text(name)
+    }
+}

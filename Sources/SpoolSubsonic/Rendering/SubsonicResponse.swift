@@ -22,6 +22,8 @@ public enum SubsonicPayload: Sendable, Hashable {
     case searchResult2(SearchResult2)
     case starred(Starred)
     case nowPlaying([NowPlayingEntry])
+    case genres([Genre])
+    case songsByGenre([Child])
     case randomSongs([Child])
     case searchResult3(SearchResult3)
     case starred2(Starred2)
@@ -66,6 +68,11 @@ public enum SubsonicPayload: Sendable, Hashable {
         case .nowPlaying(let entries):
             // `[]` in JSON when nobody plays: knuckles reads `nowPlaying.entry` unconditionally.
             w.element("nowPlaying") { $0.list("entry", entries, emptyInJSON: .emptyArray) { $1.write(to: &$0) } }
+        case .genres(let genres):
+            // `[]` in JSON when there are none: knuckles reads `genres.genre` unconditionally.
+            w.element("genres") { $0.list("genre", genres, emptyInJSON: .emptyArray) { $1.write(to: &$0) } }
+        case .songsByGenre(let songs):
+            w.element("songsByGenre") { $0.list("song", songs, emptyInJSON: .emptyArray) { $1.write(to: &$0) } }
         case .randomSongs(let songs):
             w.element("randomSongs") { $0.list("song", songs) { $1.write(to: &$0) } }
         case .searchResult3(let result):

@@ -9,7 +9,7 @@ public enum SubsonicEndpoint: String, Sendable, Hashable, CaseIterable {
     // browse by tags): a source's folder holds its album's folder, which holds the songs
     case getMusicDirectory, getAlbumList, search2, getStarred
     // Lists and search
-    case getAlbumList2, getRandomSongs, getStarred2, search3, getNowPlaying
+    case getAlbumList2, getRandomSongs, getStarred2, search3, getNowPlaying, getGenres, getSongsByGenre
     // Media retrieval (binary answers; errors still use the envelope)
     case stream, download, getCoverArt
     // Annotation
