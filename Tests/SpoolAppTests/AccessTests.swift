@@ -9,23 +9,14 @@ import XCTest
 /// Issue 17's "every route declares its role": the route table itself is walked, so a route
 /// added tomorrow is checked too. In process, over a real database.
 final class AccessTests: XCTestCase {
-    private var directory = ""
-    private var app: SpoolApplication!
-    private var routes: Routes!
+    private var fixture: InProcessApp!
+    private var app: SpoolApplication { fixture.app }
+    private var routes: Routes { fixture.routes }
     private var listenerKey = ""
     private var adminKey = ""
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "spool-access-" + UUID().uuidString
-        let fake = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake_ytdlp.py").path
-        let settings = try Settings.load(environment: [
-            "DB_PATH": directory + "/tracks.db", "LIBRARY_DIR": directory + "/library", "YTDLP_PATH": fake,
-            "YTDLP_UPDATE": "off", "WEB_DIR": directory + "/web", "PASSWORD_HASH_MEMORY_KIB": "8192", "PASSWORD_HASH_ITERATIONS": "1",
-        ], dotEnvPath: nil)
-        app = try SpoolApplication(settings: settings, logger: Logger(label: "test"))
-        try app.database.migrate()
-        routes = app.makeRoutes()
+        fixture = try InProcessApp("access")
         let owner = try app.domain.accounts.claimOwner(name: "pat", password: "correct horse")
         let listener = try app.domain.accounts.create(name: "sam", role: .listener, password: "battery staple")
         adminKey = try app.domain.credentials.createKey(for: app.domain.accounts.principal(of: owner), label: "test").0
@@ -33,9 +24,7 @@ final class AccessTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        app.domain.stop()
-        try app.database.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        try fixture.close()
     }
 
     /// A request for `entry` with every path parameter set to 1, as `key`'s owner.

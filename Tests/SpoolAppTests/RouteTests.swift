@@ -10,40 +10,24 @@ import XCTest
 /// The HTTP face driven in process: the real router of `SpoolApplication` over a real
 /// database in a temporary folder, no socket, no binary.
 final class RouteTests: XCTestCase {
-    private var directory = ""
-    private var app: SpoolApplication!
-    private var router: Router!
+    private var fixture: InProcessApp!
+    private var app: SpoolApplication { fixture.app }
+    private var directory: String { fixture.directory }
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "spool-app-" + UUID().uuidString
-        let fake = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake_ytdlp.py").path
-        let settings = try Settings.load(environment: [
-            "DB_PATH": directory + "/tracks.db", "LIBRARY_DIR": directory + "/library", "YTDLP_PATH": fake,
-            "YTDLP_UPDATE": "off", "WEB_DIR": directory + "/web",
-        ], dotEnvPath: nil)
-        app = try SpoolApplication(settings: settings, logger: Logger(label: "test"))
-        try app.database.migrate()
-        router = app.makeRouter()
+        fixture = try InProcessApp("app")
     }
 
     override func tearDownWithError() throws {
-        app.domain.stop()
-        try app.database.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        try fixture.close()
     }
 
     private func call(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], json: String? = nil) -> (Int, [String: Any]) {
-        var headers = HTTPHeaders()
-        if json != nil { headers.add("Content-Type", "application/json") }
-        let response = router.respond(to: HTTPRequest(method: method, path: path, query: query, headers: headers, body: Array((json ?? "").utf8)))
-        guard case .bytes(let bytes) = response.body,
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return (response.status, [:]) }
-        return (response.status, object)
+        fixture.call(method, path, query: query, json: json)
     }
 
     private func message(_ reply: [String: Any]) -> String {
-        ((reply["error"] as? [String: Any])?["message"] as? String) ?? ""
+        InProcessApp.message(reply)
     }
 
     func testMetaGivesTheServersOwnListsSoTheWebAppKeepsNoCopies() {
@@ -158,37 +142,24 @@ final class SettingsDocumentationTests: XCTestCase {
 
 /// Sources, profiles and the calls the web app needs, in process.
 final class SourceRouteTests: XCTestCase {
-    private var directory = ""
-    private var app: SpoolApplication!
-    private var router: Router!
+    private var fixture: InProcessApp!
+    private var app: SpoolApplication { fixture.app }
+    private var directory: String { fixture.directory }
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "spool-sources-" + UUID().uuidString
-        let fake = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake_ytdlp.py").path
-        let settings = try Settings.load(environment: [
-            "DB_PATH": directory + "/tracks.db", "LIBRARY_DIR": directory + "/library", "YTDLP_PATH": fake, "YTDLP_UPDATE": "off",
-        ], dotEnvPath: nil)
-        app = try SpoolApplication(settings: settings, logger: Logger(label: "test"))
-        try app.database.migrate()
-        router = app.makeRouter()
+        fixture = try InProcessApp("sources")
     }
 
     override func tearDownWithError() throws {
-        app.domain.stop()
-        try app.database.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        try fixture.close()
     }
 
     private func call(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], json: String? = nil) -> (Int, [String: Any]) {
-        let response = router.respond(to: HTTPRequest(method: method, path: path, query: query, body: Array((json ?? "").utf8)))
-        guard case .bytes(let bytes) = response.body,
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return (response.status, [:]) }
-        return (response.status, object)
+        fixture.call(method, path, query: query, json: json)
     }
 
     private func message(_ reply: [String: Any]) -> String {
-        ((reply["error"] as? [String: Any])?["message"] as? String) ?? ""
+        InProcessApp.message(reply)
     }
 
     private func count(_ sql: String) throws -> Int {

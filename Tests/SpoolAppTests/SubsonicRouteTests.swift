@@ -13,25 +13,17 @@ import XCTest
 /// both methods, the three formats, every way to sign in and to be refused, repeated
 /// parameters from the raw query and from a form body, bounds, and no call that ends in a 500.
 final class SubsonicRouteTests: XCTestCase {
-    private var directory = ""
-    private var app: SpoolApplication!
-    private var router: Router!
+    private var fixture: InProcessApp!
+    private var app: SpoolApplication { fixture.app }
+    private var directory: String { fixture.directory }
+    private var router: Router { fixture.routes.router }
     private var password = ""
     private var bobPassword = ""
     private var tracks: [Int64] = []
     private var ann: Principal!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "spool-subsonic-" + UUID().uuidString
-        let fake = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake_ytdlp.py").path
-        let settings = try Settings.load(environment: [
-            "DB_PATH": directory + "/tracks.db", "LIBRARY_DIR": directory + "/library", "YTDLP_PATH": fake,
-            "YTDLP_UPDATE": "off", "WEB_DIR": directory + "/web", "PASSWORD_HASH_MEMORY_KIB": "8192", "PASSWORD_HASH_ITERATIONS": "1",
-        ], dotEnvPath: nil)
-        app = try SpoolApplication(settings: settings, logger: Logger(label: "test"))
-        try app.database.migrate()
-        router = app.makeRoutes().router
+        fixture = try InProcessApp("subsonic")
         let accounts = app.domain.accounts
         _ = try accounts.claimOwner(name: "pat", password: "owner password")
         ann = accounts.principal(of: try accounts.create(name: "ann", role: .listener, password: "ann password"))
@@ -58,9 +50,7 @@ final class SubsonicRouteTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        app.domain.stop()
-        try app.database.close()
-        try? FileManager.default.removeItem(atPath: directory)
+        try fixture.close()
     }
 
     private func credentials(_ user: String = "ann", _ secret: String? = nil) -> String {

@@ -77,6 +77,31 @@ final class RenderingTests: XCTestCase {
         XCTAssertTrue(renderer.render(.bookmarks([bookmark]), as: .json).text.contains(#""bookmark":[{"position":5000,"username":"ann","created":"2023-11-14T22:13:20Z","changed":"2023-11-14T22:13:20Z","entry":{"id":"tr-1","isDir":false,"title":"A"}}]"#))
     }
 
+    func testNowPlayingEntriesAddTheirAttributesBeforeTheSongsElements() {
+        let entry = NowPlayingEntry(song: Child(id: "tr-1", title: "A", artists: [ArtistReference(id: "ar-1", name: "X")]),
+                                    username: "ann", minutesAgo: 3, playerID: 2, playerName: "DSub")
+        XCTAssertEqual(renderer.render(.nowPlaying([entry]), as: .xml).text,
+                       envelopeXML + #"><nowPlaying><entry id="tr-1" isDir="false" title="A" username="ann" minutesAgo="3" playerId="2" playerName="DSub"><artists id="ar-1" name="X"/></entry></nowPlaying></subsonic-response>"#)
+        XCTAssertEqual(renderer.render(.nowPlaying([entry]), as: .json).text,
+                       envelopeJSON + #","nowPlaying":{"entry":[{"id":"tr-1","isDir":false,"title":"A","username":"ann","minutesAgo":3,"playerId":2,"playerName":"DSub","artists":[{"id":"ar-1","name":"X"}]}]}}}"#)
+        XCTAssertEqual(renderer.render(.nowPlaying([]), as: .json).text, envelopeJSON + #","nowPlaying":{"entry":[]}}}"#)
+        XCTAssertEqual(renderer.render(.genres([]), as: .json).text, envelopeJSON + #","genres":{"genre":[]}}}"#)
+        XCTAssertEqual(renderer.render(.genres([Genre(name: "Rock & Roll", songCount: 2, albumCount: 1)]), as: .xml).text,
+                       envelopeXML + #"><genres><genre songCount="2" albumCount="1">Rock &amp; Roll</genre></genres></subsonic-response>"#)
+    }
+
+    func testFileStructureViewsNestFoldersAndSongsAsChildren() {
+        let folder = Child(id: "al-1", parent: "ar-1", isDir: true, title: "Chan", duration: 61, name: "Chan", songCount: 2)
+        XCTAssertEqual(renderer.render(.directory(Directory(id: "ar-1", name: "Chan", children: [folder])), as: .xml).text,
+                       envelopeXML + #"><directory id="ar-1" name="Chan"><child id="al-1" parent="ar-1" isDir="true" title="Chan" name="Chan" duration="61" songCount="2"/></directory></subsonic-response>"#)
+        let found = SearchResult2(artists: [Artist(id: "ar-1", name: "Chan")], albums: [folder], songs: [Child(id: "tr-1", title: "A")])
+        XCTAssertEqual(renderer.render(.starred(found), as: .json).text,
+                       envelopeJSON + #","starred":{"artist":[{"id":"ar-1","name":"Chan"}],"album":[{"id":"al-1","parent":"ar-1","isDir":true,"title":"Chan","name":"Chan","duration":61,"songCount":2}],"song":[{"id":"tr-1","isDir":false,"title":"A"}]}}}"#)
+        XCTAssertEqual(renderer.render(.albumList([folder]), as: .xml).text,
+                       envelopeXML + #"><albumList><album id="al-1" parent="ar-1" isDir="true" title="Chan" name="Chan" duration="61" songCount="2"/></albumList></subsonic-response>"#)
+        XCTAssertTrue(renderer.render(.searchResult2(found), as: .xml).text.contains(#"<searchResult2><artist id="ar-1" name="Chan"/>"#))
+    }
+
     func testTextIsEscapedAndControlCharactersDropped() throws {
         let title = "Rock & Roll <Live> \"Best\" 'Of' 🎸\u{0}\u{8}\u{1B}[0m\u{FFFE}é\ttab\nline\r"
         let song = Child(id: "tr-1", title: title)

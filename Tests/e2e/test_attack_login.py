@@ -136,6 +136,13 @@ def test_next_after_signing_in_never_leaves_the_site(spool_factory, browser):  #
         assert landed.startswith(server.base_url + "/"), f"next={value!r} sent the browser to {landed}"
     # Paths of the site still work, with their query.
     assert sign_in(browser, server, "/library?q=x") == f"{server.base_url}/library?q=x"
+    # The first-start page goes on through the same function (web/app/signin.js); it once
+    # checked the text of `next` and let `/\\evil.example` through.
+    targets = browser.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('/app/signin.js').then(m => done(arguments[0].map(m.sameOriginTarget)));", OFF_SITE)
+    assert all(t == "/" or t.startswith(server.base_url + "/") for t in targets), dict(zip(OFF_SITE, targets))
+    assert "signin.js" in server.get("/setup").text
     # The page the server sends an anonymous visitor from comes back after signing in.
     browser.driver.delete_all_cookies()
     browser.driver.get(f"{server.base_url}/jobs")

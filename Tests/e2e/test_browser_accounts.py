@@ -1,10 +1,18 @@
 """Issue 17 in a real browser: the first-start page names the owner, the sign-in page takes a
 name and password, a listener sees only what a listener may use and their delete hides a track
 for them, the account page shows a new API key once, the users page adds a listener and puts
-the server's refusal next to the field; axe finds nothing serious on the new pages."""
+the server's refusal next to the field; axe finds nothing serious on the new pages. Issue 18 on
+the same server: the account page makes a Subsonic password that py-opensonic signs in with,
+and a feed key whose Likes feed podcastparser reads, until the page revokes it."""
 from __future__ import annotations
 
+import io
 import subprocess
+import urllib.parse
+
+import podcastparser
+import requests
+from libopensonic import Connection
 
 from browser import Browser, browser_factory, seed_liked_tracks, shot_on_failure  # noqa: F401  (fixtures by name)
 from conftest import spool_binary
@@ -60,6 +68,8 @@ def test_first_start_sign_in_roles_hiding_keys_and_users(spool_factory, browser_
     b.find("user-add").click()
     b.wait(lambda: "Sam" in (b.text("user-list") or ""), 10, "Sam in the list")
 
+    music_and_podcast_apps_from_the_account_page(b, server, tracks)
+
     # Sam signs in: no admin navigation, their own (empty) likes, and a delete that only hides.
     sam = browser_factory()
     shot_on_failure(sam)
@@ -89,8 +99,53 @@ def test_first_start_sign_in_roles_hiding_keys_and_users(spool_factory, browser_
     sam.wait(lambda: sam.js("return location.pathname") == "/login", 10, "the sign-in page after signing out")
     assert sam.axe() == []
     # The refused password above is the one expected failure; signing out ends in a 401 or two.
-    assert not b.severe(ignore=("/api/users - Failed to load resource: the server responded with a status of 400",)), b.severe()
+    assert not b.severe(ignore=("/api/users - Failed to load resource: the server responded with a status of 400",
+                                "/api/me/keys - Failed to load resource: the server responded with a status of 400")), b.severe()
     assert not sam.severe(ignore=("status of 401",)), sam.severe()
+
+
+def music_and_podcast_apps_from_the_account_page(b: Browser, server, tracks: list[dict]) -> None:
+    """Issue 18 from Pat's account page: the Subsonic password it shows signs a real client in
+    (py-opensonic, with the server address and name the page shows), and the Likes feed of a
+    feed key made there parses in podcastparser with Pat's liked tracks, until the page's
+    Revoke turns it into a 404. A refused label is shown next to its field."""
+    b.open(server.base_url, "/account", "subsonic-card")
+    b.wait(lambda: b.attr("subsonic-username", "value") == "Pat", 10, "the user name to type into an app")
+    b.click("subsonic-make")
+    password = b.wait(lambda: b.attr("subsonic-password-value", "value"), 10, "the new Subsonic password")
+    address = urllib.parse.urlsplit(b.attr("subsonic-server", "value"))
+    assert address.hostname == "127.0.0.1" and address.port == server.port
+    app = Connection(f"{address.scheme}://{address.hostname}", username=b.attr("subsonic-username", "value"),
+                     password=password, port=address.port, app_name="e2e-account-page")
+    try:
+        assert app.ping() is True
+        assert {s.title for s in app.get_starred2().song} == {t["title"] for t in tracks}, "Pat's likes"
+    finally:
+        app.cleanup()
+    assert "You have a Subsonic password" in b.text("subsonic-status")
+
+    b.find("feeds-label").clear()
+    b.find("feeds-label").send_keys("x" * 101)
+    b.click("feeds-create")
+    b.wait(lambda: "100 characters" in (b.text("feeds-label-error") or ""), 10, "the server's refusal next to the label")
+    assert b.js("return document.activeElement.dataset.testid") == "feeds-label"
+    fill(b, "feeds-label", "Podcasts on my phone")
+    b.click("feeds-create")
+    likes_url = b.wait(lambda: b.attr("feeds-likes-url", "value"), 10, "the Likes feed URL")
+    opml = requests.get(b.attr("feeds-opml-url", "value"), timeout=10)
+    assert opml.status_code == 200 and likes_url in opml.text
+    feed = podcastparser.parse(likes_url, io.BytesIO(requests.get(likes_url, timeout=10).content))
+    assert [e["guid"] for e in feed["episodes"]] == [f"spool-track-{t['id']}" for t in reversed(tracks)], "newest like first"
+    b.set_color_scheme("dark")
+    assert b.axe() == []
+    b.set_color_scheme(None)
+
+    revoke = b.wait(lambda: b.find_all('[data-testid=feeds-keys] [data-testid^="key-revoke-"]'), 10, "the feed key in its list")
+    assert len(revoke) == 1 and b.find_all('[data-testid=account-keys] [data-testid^="key-revoke-"]') == [], "a feed key is listed once, under the feeds"
+    revoke[0].click()
+    b.click("confirm-dialog-confirm")
+    b.wait(lambda: "No feed keys yet" in (b.text("feeds-keys") or ""), 10, "the feed key gone")
+    assert requests.get(likes_url, timeout=10).status_code == 404
 
 
 def pat_key(server) -> str:

@@ -3,7 +3,7 @@ with tracks downloaded by the real yt-dlp from the fixture site, two accounts, a
 py-opensonic (`libopensonic`) and knuckles from PyPI speaking OpenSubsonic to it: browsing,
 search, streams with Range compared byte for byte with the files, cover art, stars that are the
 web app's likes, scrobbles that are plays in the history, bookmarks that are resume positions, a
-play queue, playlists, credentials and errors; ffmpeg transcoding checked with ffprobe, and its
+play queue, playlists, what is playing now, browsing by folder, credentials and errors; ffmpeg transcoding checked with ffprobe, and its
 child gone once the listener hangs up. One server for the module."""
 import asyncio
 import hashlib
@@ -106,15 +106,15 @@ def music(tmp_path_factory):
         assert "database is locked" not in server.log().lower()
 
 
-def opensonic(music, name="ann", password=None, **kw) -> Connection:
+def opensonic(music, name="ann", password=None, app_name="e2e-opensonic", **kw) -> Connection:
     """py-opensonic as an app would configure it: POST form requests to /rest/<method>.view."""
     return Connection("http://127.0.0.1", username=name, password=password or music.passwords[name],
-                      port=music.server.port, app_name="e2e-opensonic", **kw)
+                      port=music.server.port, app_name=app_name, **kw)
 
 
-def knuckles(music, name="ann", **kw) -> Knuckles:
+def knuckles(music, name="ann", client="e2e-knuckles", **kw) -> Knuckles:
     return Knuckles(url=f"127.0.0.1:{music.server.port}", user=name, password=music.passwords[name],
-                    client="e2e-knuckles", use_https=False, **kw)
+                    client=client, use_https=False, **kw)
 
 
 def rest(music, method, name="ann", f="json", **params):
@@ -360,6 +360,7 @@ def test_bad_input_gets_subsonic_errors_and_bounded_answers(music):
         ("setRating", {"id": track, "rating": "9"}, 0), ("stream", {"id": track, "format": "wav9"}, 0),
         ("getArtists", {"musicFolderId": "7"}, 70), ("noSuchMethod", {}, 0),
         ("createBookmark", {"id": track, "position": "-3"}, 0),
+        ("getSongsByGenre", {}, 10), ("getSongsByGenre", {"genre": "Rock", "offset": "-1"}, 0),
     ]
     for method, params, code in cases:
         answer = envelope(rest(music, method, **params))
@@ -435,3 +436,72 @@ def test_transcoding_gives_a_valid_mp3_and_its_ffmpeg_ends_when_the_listener_han
     sock.close()
     music.server.wait_for(lambda: not ffmpeg_children(pid), timeout=10, message="ffmpeg to end after the hang-up")
     assert not Path(f"/proc/{children[0]}").exists()
+
+
+def test_now_playing_lists_what_the_users_own_apps_announce_or_stream(music):
+    """getNowPlaying: an app that announces (scrobble submission=false) is believed and its
+    streams are prefetches; an app that never announces is seen by what it streams; another
+    user's apps are theirs."""
+    one, two, three = (f"tr-{music.tracks[v]['id']}" for v in ("ep-001", "ep-002", "ep-003"))
+    phone = opensonic(music, "pat", app_name="e2e-phone")
+    try:
+        assert phone.scrobble(one, submission=False) is True
+        desktop = knuckles(music, "pat", client="e2e-desktop")
+        assert requests.get(desktop.media_retrieval.stream(two), timeout=30).status_code == 200
+        assert opensonic(music, app_name="e2e-ann-phone").scrobble(three, submission=False) is True   # ann's
+
+        entries = desktop.lists.get_now_playing()
+        assert [(e.song.id, e.user.username, e.player_name, e.minutes_ago) for e in entries] == [
+            (two, "pat", "e2e-desktop", 0), (one, "pat", "e2e-phone", 0)], "pat's two players, the latest first"
+        assert entries[0].song.title == music.tracks["ep-002"]["title"] and entries[0].player_id != entries[1].player_id
+
+        # The phone announces, so what it streams is fetched ahead, not played.
+        assert read_body(phone, phone.stream(three)) == file_bytes(music, music.tracks["ep-003"])
+        assert {e.player_name: e.id for e in phone.get_now_playing()} == {"e2e-phone": one, "e2e-desktop": two}
+        # Its next announcement replaces its entry.
+        assert phone.scrobble(three, submission=False) is True
+        assert {e.player_name: e.id for e in phone.get_now_playing()} == {"e2e-phone": three, "e2e-desktop": two}
+        xml = ET.fromstring(rest(music, "getNowPlaying", name="pat", f="xml").content)
+        assert [(e.get("id"), e.get("username"), e.get("playerName")) for e in xml.iter("{http://subsonic.org/restapi}entry")] == [
+            (three, "pat", "e2e-phone"), (two, "pat", "e2e-desktop")]
+        ann_players = {e.player_name for e in opensonic(music).get_now_playing()}
+        assert "e2e-ann-phone" in ann_players and not ann_players & {"e2e-phone", "e2e-desktop"}, "each user sees their own"
+    finally:
+        phone.cleanup()
+
+
+def test_folder_browsing_search2_get_starred_get_album_list_and_genres_map_the_same_library(music):
+    """The file-structure views (DSub and Ultrasonic browse this way unless told to use tags):
+    getIndexes → a source's folder → its album's folder → the songs, with the ID3 views' ids."""
+    conn = opensonic(music)
+    try:
+        fixture = [a for index in conn.get_indexes().index for a in index.artist if a.name == "Fixture Band Channel"][0]
+        folder = conn.get_music_directory(fixture.id)
+        [album] = folder.child
+        assert folder.name == "Fixture Band Channel" and album.is_dir and album.parent == fixture.id
+        assert album.id == conn.get_artist(fixture.id).album[0].id, "the same album id as getArtist's"
+        songs = conn.get_music_directory(album.id)
+        assert songs.parent == fixture.id and not any(s.is_dir for s in songs.child)
+        assert {s.id: s.size for s in songs.child} == {f"tr-{t['id']}": len(file_bytes(music, t)) for t in music.tracks.values()}
+
+        assert [s.id for s in conn.search2("sine").song] == [f"tr-{music.tracks['ep-002']['id']}"]
+        assert [a.name for a in conn.search2("fixture band").artist] == ["Fixture Band Channel"]
+        assert conn.get_album_list("alphabeticalByName", size=10)[0].id == album.id
+        newest = conn.get_album_list("newest")
+        assert newest[0].id == album.id and newest[0].song_count == 3 and newest[0].name == "Fixture Band Channel"
+        assert all(a["isDir"] for a in envelope(rest(music, "getAlbumList", type="newest"))["albumList"]["album"]), "folders"
+
+        assert conn.star(sids=[album.id]) is True   # file-structure apps star a folder with `id`
+        try:
+            assert [a.id for a in conn.get_starred().album] == [album.id]
+            assert conn.get_music_directory(album.id).starred is not None
+        finally:
+            conn.unstar(sids=[album.id])
+        # Spool stores no genres: none listed, no song in any (knuckles reads both lists as arrays).
+        assert knuckles(music).browsing.get_genres() == [] and knuckles(music).lists.get_songs_by_genre("Rock") == []
+        with pytest.raises(sonic_errors.DataNotFoundError):
+            conn.get_music_directory("al-999999")
+        with pytest.raises(sonic_errors.DataNotFoundError):
+            conn.get_music_directory(f"tr-{music.tracks['ep-001']['id']}")   # a song is no folder
+    finally:
+        conn.cleanup()

@@ -1,12 +1,13 @@
 // /account — the signed-in user's own account: password, the browsers signed in as them
-// (each can be signed out), API keys for scripts, Subsonic and podcast apps (a key is shown
-// once, when it is made), and signing out.
+// (each can be signed out), music apps (the Subsonic password) and podcast feeds (feed keys),
+// API keys for scripts and apps (a key is shown once, when it is made), and signing out.
 import { get, post, put, del } from './api.js';
+import { keyItem, musicAppsCard, podcastFeedsCard } from './apps.js';
 import { Form } from './forms.js';
 import { icon } from './icons.js';
 import { notify, notifyError } from './notices.js';
 import { current } from './session.js';
-import { h, setChildren, withBusy, timeEl, placeholder, confirmDialog } from './ui.js';
+import { h, setChildren, withBusy, timeEl, placeholder } from './ui.js';
 
 export function mount(root) {
   const me = current();
@@ -26,6 +27,7 @@ export function mount(root) {
     keyForm.field('label', { label: 'New key for', placeholder: 'Symfonium on my phone', required: true }),
     keyForm.general,
     h('button', { type: 'submit', class: 'btn', dataset: { testid: 'key-create' } }, icon('plus', 18), 'Create key'));
+  const feeds = podcastFeedsCard(() => loadKeys());
 
   root.append(h('section', { class: 'page page-account' },
     h('header', { class: 'page-head' },
@@ -34,9 +36,11 @@ export function mount(root) {
     h('p', { dataset: { testid: 'account-who' } }, me ? [`Signed in as `, h('strong', {}, me.name), ` (${me.role}).`] : ''),
     h('section', { class: 'card', 'aria-labelledby': 'password-title' }, h('h2', { id: 'password-title' }, 'Password'), passwordForm),
     h('section', { class: 'card', 'aria-labelledby': 'sessions-title' }, h('h2', { id: 'sessions-title' }, 'Signed-in browsers'), sessions),
+    musicAppsCard(),
+    feeds.card,
     h('section', { class: 'card', 'aria-labelledby': 'keys-title' },
       h('h2', { id: 'keys-title' }, 'API keys'),
-      h('p', { class: 'small muted' }, 'For scripts (Authorization: Bearer <key>), music apps and podcast feeds. A key is shown once; revoking it stops it at once.'),
+      h('p', { class: 'small muted' }, 'For scripts (Authorization: Bearer <key>) and music apps that sign in with an API key. A key is shown once; revoking it stops it at once.'),
       keyFormEl, shownKey, keys)));
 
   async function loadSessions() {
@@ -52,14 +56,9 @@ export function mount(root) {
   async function loadKeys() {
     try {
       const data = await get('/api/me/keys');
-      setChildren(keys, data.keys.length ? data.keys.map((k) => h('li', { dataset: { testid: `key-${k.id}` } },
-        h('span', {}, h('strong', {}, k.label), ' · made ', timeEl(k.created_at), ' · ', k.last_used_at ? ['last used ', timeEl(k.last_used_at)] : 'never used'),
-        h('button', { type: 'button', class: 'btn btn-small btn-danger', dataset: { testid: `key-revoke-${k.id}` },
-          onclick: (event) => withBusy(event.currentTarget, async () => {
-            if (!await confirmDialog({ title: `Revoke “${k.label}”?`, body: ['Whatever uses it stops working at once.'], confirmLabel: 'Revoke', danger: true })) return;
-            await del(`/api/me/keys/${k.id}`);
-            loadKeys();
-          }) }, 'Revoke'))) : placeholder('No keys yet.', 'li'));
+      const full = data.keys.filter((k) => k.scope !== 'feeds');
+      setChildren(keys, full.length ? full.map((k) => keyItem(k, loadKeys)) : placeholder('No keys yet.', 'li'));
+      feeds.showKeys(data.keys.filter((k) => k.scope === 'feeds'));
     } catch (error) { notifyError(error, 'The keys could not be loaded'); }
   }
 

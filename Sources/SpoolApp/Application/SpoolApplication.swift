@@ -164,7 +164,6 @@ public final class SpoolApplication: Sendable {
         try domain.start()
         logger.info("Listening", metadata: [
             "address": "\(settings.host):\(server.port)", "tls": "\(settings.tls != nil)", "workers": "\(settings.workers)",
-            "ytdlp": "\(domain.ytdlp.status.version ?? "not running")", "js_runtime": "\(domain.ytdlp.status.runtime?.name ?? "none")",
         ])
         if try domain.accounts.needsOwnerPassword() {
             let scheme = settings.tls == nil ? "http" : "https"

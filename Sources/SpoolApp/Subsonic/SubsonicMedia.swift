@@ -14,10 +14,11 @@ struct SubsonicMedia {
     /// How long `stream` waits for ffmpeg's first bytes before it sends the headers anyway.
     static let firstBytesWait: Duration = .seconds(20)
 
-    func stream(_ parameters: StreamParameters, for user: Principal, request: HTTPRequest) throws -> HTTPResponse {
+    /// The file or its conversion, and the song it is (for "now playing").
+    func stream(_ parameters: StreamParameters, for user: Principal, request: HTTPRequest) throws -> (HTTPResponse, LibraryTrack) {
         let (song, path) = try file(of: parameters.id, for: user)
         guard let plan = try domain.transcoding.plan(for: song.track, format: parameters.format, maxBitRate: parameters.maxBitRate) else {
-            return try serveFile(path, contentType: song.track.mimeType, request: request)
+            return (try serveFile(path, contentType: song.track.mimeType, request: request), song)
         }
         let body = HTTPBodyStream()
         let run = try domain.transcoding.start(
@@ -34,7 +35,7 @@ struct SubsonicMedia {
         headers.add("Cache-Control", "no-store")
         // A converted stream has no byte positions to seek to; players seek with timeOffset.
         headers.add("Accept-Ranges", "none")
-        return HTTPResponse(status: 200, headers: headers, body: .stream(body))
+        return (HTTPResponse(status: 200, headers: headers, body: .stream(body)), song)
     }
 
     func download(_ id: String, for user: Principal, request: HTTPRequest) throws -> HTTPResponse {

@@ -95,6 +95,24 @@ enum SubsonicRepresentation {
                   userRating: album.artistStars, sortName: sortName(album.name), roles: ["artist", "albumartist"])
     }
 
+    /// A source as the file-structure views' artist (`getIndexes`, `search2`, `getStarred`).
+    static func indexArtist(_ album: MusicAlbum) -> Artist {
+        Artist(id: SubsonicID.artist(album.sourceId).description, name: album.name, starred: album.artistStarredAt,
+               userRating: album.artistStars, coverArt: SubsonicID.artist(album.sourceId).description)
+    }
+
+    /// A source's album as a folder of the file-structure views (`getMusicDirectory`,
+    /// `getAlbumList`, `search2`, `getStarred`): its `AlbumID3`'s fields on a `Child` with
+    /// `isDir`, inside its artist's folder.
+    static func albumFolder(_ album: MusicAlbum) -> Child {
+        let id3 = self.album(album)
+        return Child(id: id3.id, parent: id3.artistID, isDir: true, title: album.name, album: album.name, artist: album.name,
+                     year: id3.year, coverArt: id3.coverArt, starred: album.starredAt, duration: id3.duration,
+                     playCount: id3.playCount, created: album.createdAt, albumID: id3.id, artistID: id3.artistID,
+                     userRating: album.stars, played: album.lastPlayedAt, sortName: id3.sortName, mediaType: .album,
+                     name: album.name, songCount: album.songCount)
+    }
+
     /// The index letter of a name: its first letter after an ignored article, `#` for anything
     /// that is not a letter.
     static func indexKey(_ name: String) -> String {

@@ -18,6 +18,8 @@ struct SubsonicRoutes: RouteCollection {
     let renderer: SubsonicRenderer
     let authenticator: SubsonicAuthenticator<Principal>
     let media: SubsonicMedia
+    /// What each user's apps play now (`getNowPlaying`), in memory.
+    let nowPlaying = NowPlayingBoard()
     /// The sign-in throttle `LoginAPI` uses too (one per server).
     let throttle: LoginThrottle
     let logger: Logger
@@ -191,7 +193,11 @@ struct SubsonicRoutes: RouteCollection {
             guard let song = try domain.music.song(id, for: user.userId) else { throw SubsonicError.notFound("Song 'tr-\(id)'") }
             payload = .song(SubsonicRepresentation.song(song))
         case .getAlbumList2:
-            payload = .albumList2(try albumList(AlbumListParameters(p), user))
+            payload = .albumList2(try albumList(AlbumListParameters(p), user).map(SubsonicRepresentation.album))
+        case .getAlbumList:
+            payload = .albumList(try albumList(AlbumListParameters(p), user).map(SubsonicRepresentation.albumFolder))
+        case .getMusicDirectory:
+            payload = .directory(try directory(try p.requiredString("id"), user))
         case .getRandomSongs:
             let parameters = try RandomSongsParameters(p)
             try Self.requireFolder(parameters.musicFolderID)
@@ -200,9 +206,26 @@ struct SubsonicRoutes: RouteCollection {
                 count: parameters.size, fromYear: parameters.fromYear, toYear: parameters.toYear, for: user.userId)
             payload = .randomSongs(songs.map(SubsonicRepresentation.song))
         case .search3:
-            payload = .searchResult3(try search(Search3Parameters(p), user))
+            let found = try search(Search3Parameters(p), user)
+            payload = .searchResult3(SearchResult3(artists: found.artists.map(SubsonicRepresentation.artist),
+                                                   albums: found.albums.map(SubsonicRepresentation.album),
+                                                   songs: found.songs.map(SubsonicRepresentation.song)))
+        case .search2:
+            // The same parameters as search3's; the answer in the file-structure shapes.
+            let found = try search(Search3Parameters(p), user)
+            payload = .searchResult2(SearchResult2(artists: found.artists.map(SubsonicRepresentation.indexArtist),
+                                                   albums: found.albums.map(SubsonicRepresentation.albumFolder),
+                                                   songs: found.songs.map(SubsonicRepresentation.song)))
         case .getStarred2:
-            payload = .starred2(try starred(user))
+            let found = try starred(user)
+            payload = .starred2(Starred2(artists: found.artists.map(SubsonicRepresentation.artist),
+                                         albums: found.albums.map(SubsonicRepresentation.album),
+                                         songs: found.songs.map(SubsonicRepresentation.song)))
+        case .getStarred:
+            let found = try starred(user)
+            payload = .starred(Starred(artists: found.artists.map(SubsonicRepresentation.indexArtist),
+                                       albums: found.albums.map(SubsonicRepresentation.albumFolder),
+                                       songs: found.songs.map(SubsonicRepresentation.song)))
         case .star, .unstar:
             let items = try Self.annotationItems(StarParameters(p))
             if call.endpoint == .star { try domain.annotations.star(items, by: user) } else { try domain.annotations.unstar(items, by: user) }
@@ -218,9 +241,12 @@ struct SubsonicRoutes: RouteCollection {
             if parameters.submission {
                 try domain.annotations.scrobble(plays, client: call.clientName, by: user)
             } else {
-                // "Now playing": nothing is kept (no getNowPlaying), but an unknown id is still 70.
-                let missing = try domain.music.songs(plays.map(\.trackId), for: user.userId).missing
-                if let first = missing.first { throw SubsonicError.notFound("Song 'tr-\(first)'") }
+                // "Now playing": the app started this track (with several ids, the last one).
+                let found = try domain.music.songs(plays.map(\.trackId), for: user.userId)
+                if let first = found.missing.first { throw SubsonicError.notFound("Song 'tr-\(first)'") }
+                if let last = plays.last, let song = found.songs.first(where: { $0.id == last.trackId }) {
+                    nowPlaying.announce(song.id, duration: song.track.duration, userId: user.userId, player: call.clientName)
+                }
             }
             payload = .empty
         case .getPlaylists:
@@ -273,8 +299,19 @@ struct SubsonicRoutes: RouteCollection {
                 guard let other = try domain.accounts.user(named: name) else { throw SubsonicError.notFound("User '\(SubsonicID.excerpt(name))'") }
                 payload = .user(SubsonicRepresentation.user(domain.accounts.principal(of: other)))
             }
+        case .getNowPlaying:
+            payload = .nowPlaying(try nowPlayingEntries(user))
+        case .getGenres:
+            // Spool stores no genres (the tagging of issue 15 reads none): the library's genres
+            // are none, as getAlbumList2's byGenre and getRandomSongs' genre filter answer.
+            payload = .genres([])
+        case .getSongsByGenre:
+            try Self.requireFolder(try SongsByGenreParameters(p).musicFolderID)
+            payload = .songsByGenre([])
         case .stream:
-            return try media.stream(StreamParameters(p), for: user, request: request)
+            let (response, song) = try media.stream(StreamParameters(p), for: user, request: request)
+            nowPlaying.streamed(song.id, duration: song.track.duration, userId: user.userId, player: call.clientName)
+            return response
         case .download:
             return try media.download(try p.requiredString("id"), for: user, request: request)
         case .getCoverArt:
@@ -297,10 +334,7 @@ struct SubsonicRoutes: RouteCollection {
         }
         let groups = SubsonicRepresentation.indexed(try domain.music.albums(for: user.userId))
         return Indexes(lastModified: lastModified, ignoredArticles: SubsonicRepresentation.ignoredArticles, indexes: groups.map { group in
-            Indexes.Index(name: group.key, artists: group.albums.map {
-                Artist(id: SubsonicID.artist($0.sourceId).description, name: $0.name, starred: $0.artistStarredAt,
-                       userRating: $0.artistStars, coverArt: SubsonicID.artist($0.sourceId).description)
-            })
+            Indexes.Index(name: group.key, artists: group.albums.map(SubsonicRepresentation.indexArtist))
         })
     }
 
@@ -329,7 +363,8 @@ struct SubsonicRoutes: RouteCollection {
 
     // MARK: Lists and search
 
-    private func albumList(_ parameters: AlbumListParameters, _ user: Principal) throws -> [AlbumID3] {
+    /// A page of `getAlbumList2`'s (and `getAlbumList`'s) albums, in the list's order.
+    private func albumList(_ parameters: AlbumListParameters, _ user: Principal) throws -> ArraySlice<MusicAlbum> {
         try Self.requireFolder(parameters.musicFolderID)
         var albums = try domain.music.albums(for: user.userId)
         func byName(_ a: MusicAlbum, _ b: MusicAlbum) -> Bool {
@@ -362,28 +397,68 @@ struct SubsonicRoutes: RouteCollection {
         case .byGenre:
             albums = []   // no genres in Spool
         }
-        return albums.dropFirst(parameters.offset).prefix(parameters.size).map(SubsonicRepresentation.album)
+        return albums.dropFirst(parameters.offset).prefix(parameters.size)
     }
 
-    private func search(_ parameters: Search3Parameters, _ user: Principal) throws -> SearchResult3 {
+    /// What `search3` and `search2` find, in the domain's shapes: sources (artists and albums) and songs.
+    private func search(_ parameters: Search3Parameters, _ user: Principal) throws -> (artists: ArraySlice<MusicAlbum>, albums: ArraySlice<MusicAlbum>, songs: [LibraryTrack]) {
         try Self.requireFolder(parameters.musicFolderID)
         let words = parameters.query.split(whereSeparator: \.isWhitespace).map(String.init)
         let albums = try domain.music.albums(
             named: words, first: max(parameters.artistOffset + parameters.artistCount, parameters.albumOffset + parameters.albumCount),
             for: user.userId)
         let songs = try domain.music.searchSongs(parameters.query, offset: parameters.songOffset, limit: parameters.songCount, for: user.userId)
-        return SearchResult3(
-            artists: albums.dropFirst(parameters.artistOffset).prefix(parameters.artistCount).map(SubsonicRepresentation.artist),
-            albums: albums.dropFirst(parameters.albumOffset).prefix(parameters.albumCount).map(SubsonicRepresentation.album),
-            songs: songs.map(SubsonicRepresentation.song))
+        return (albums.dropFirst(parameters.artistOffset).prefix(parameters.artistCount),
+                albums.dropFirst(parameters.albumOffset).prefix(parameters.albumCount), songs)
     }
 
-    private func starred(_ user: Principal) throws -> Starred2 {
+    /// What `getStarred2` and `getStarred` list: starred sources (as artists and as albums),
+    /// newest star first, and the liked songs.
+    private func starred(_ user: Principal) throws -> (artists: [MusicAlbum], albums: [MusicAlbum], songs: [LibraryTrack]) {
         let albums = try domain.music.albums(for: user.userId)
-        return Starred2(
-            artists: albums.filter { $0.artistStarredAt != nil }.sorted { $0.artistStarredAt! > $1.artistStarredAt! }.map(SubsonicRepresentation.artist),
-            albums: albums.filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! }.map(SubsonicRepresentation.album),
-            songs: try domain.music.likedSongs(for: user.userId).map(SubsonicRepresentation.song))
+        return (albums.filter { $0.artistStarredAt != nil }.sorted { $0.artistStarredAt! > $1.artistStarredAt! },
+                albums.filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! },
+                try domain.music.likedSongs(for: user.userId))
+    }
+
+    /// `getMusicDirectory`: a source's folder (`ar-`) holds its album's folder; the album's
+    /// folder (`al-`) holds its songs. The ids are the ID3 views', so a star or a cover set in
+    /// one view is the same in the other.
+    private func directory(_ text: String, _ user: Principal) throws -> Directory {
+        switch SubsonicID(text) {
+        case .artist(let id)?:
+            guard let album = try domain.music.album(id, for: user.userId) else { break }
+            return Directory(id: SubsonicID.artist(id).description, name: album.name, starred: album.artistStarredAt,
+                             userRating: album.artistStars, children: [SubsonicRepresentation.albumFolder(album)])
+        case .album(let id)?:
+            guard let album = try domain.music.album(id, for: user.userId) else { break }
+            return Directory(id: SubsonicID.album(id).description, parent: SubsonicID.artist(id).description, name: album.name,
+                             starred: album.starredAt, userRating: album.stars, playCount: Int64(album.playCount),
+                             children: try domain.music.songs(ofSource: id, for: user.userId).map(SubsonicRepresentation.song))
+        default:
+            break
+        }
+        throw SubsonicError.notFound("Directory '\(SubsonicID.excerpt(text))'")
+    }
+
+    // MARK: Now playing
+
+    /// The caller's own players: Spool keeps each user's listening to themselves (history,
+    /// likes), so one user's apps never show what another plays. Songs trashed or hidden
+    /// since are left out.
+    private func nowPlayingEntries(_ user: Principal) throws -> [NowPlayingEntry] {
+        let entries = nowPlaying.entries(userId: user.userId)
+        guard !entries.isEmpty else { return [] }
+        let songs = try domain.music.songs(entries.map(\.trackId), for: user.userId).songs
+        let byId = Dictionary(songs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let now = Date()
+        return entries.compactMap { entry in
+            byId[entry.trackId].map {
+                NowPlayingEntry(song: SubsonicRepresentation.song($0), username: user.name,
+                                minutesAgo: max(0, Int(now.timeIntervalSince(entry.startedAt) / 60)), playerID: entry.playerId,
+                                playerName: entry.playerName.isEmpty ? nil : entry.playerName)
+            }
+        }
     }
 
     // MARK: Annotation

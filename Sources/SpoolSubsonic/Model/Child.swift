@@ -56,6 +56,10 @@ public struct Child: Sendable, Hashable {
     public var replayGain: ReplayGain?
     public var artists: [ArtistReference]?
     public var albumArtists: [ArtistReference]?
+    // An album as a folder (`isDir`) of the file-structure views: its name and song count,
+    // which Navidrome writes and py-opensonic requires of `getAlbumList`'s entries.
+    public var name: String?
+    public var songCount: Int?
 
     public init(
         id: String, parent: String? = nil, isDir: Bool = false, title: String, album: String? = nil,
@@ -71,7 +75,7 @@ public struct Child: Sendable, Hashable {
         bitDepth: Int? = nil, displayArtist: String? = nil, displayAlbumArtist: String? = nil,
         explicitStatus: SubsonicExplicitStatus? = nil, genres: [ItemGenre]? = nil,
         replayGain: ReplayGain? = nil, artists: [ArtistReference]? = nil,
-        albumArtists: [ArtistReference]? = nil
+        albumArtists: [ArtistReference]? = nil, name: String? = nil, songCount: Int? = nil
     ) {
         self.id = id
         self.parent = parent
@@ -118,14 +122,24 @@ public struct Child: Sendable, Hashable {
         self.replayGain = replayGain
         self.artists = artists
         self.albumArtists = albumArtists
+        self.name = name
+        self.songCount = songCount
     }
 
     /// Attributes in the order Navidrome writes them, then the OpenSubsonic child elements.
     func write(to w: inout SubsonicWriter) {
+        writeAttributes(to: &w)
+        writeElements(to: &w)
+    }
+
+    /// The attributes alone, for types that extend a `Child` with attributes of their own
+    /// (`NowPlayingEntry`), which must come before any child element in XML.
+    func writeAttributes(to w: inout SubsonicWriter) {
         w.attribute("id", id)
         w.attribute("parent", parent)
         w.attribute("isDir", isDir)
         w.attribute("title", title)
+        w.attribute("name", name)
         w.attribute("album", album)
         w.attribute("artist", artist)
         w.attribute("track", track)
@@ -139,6 +153,7 @@ public struct Child: Sendable, Hashable {
         w.attribute("transcodedContentType", transcodedContentType)
         w.attribute("transcodedSuffix", transcodedSuffix)
         w.attribute("duration", duration)
+        w.attribute("songCount", songCount)
         w.attribute("bitRate", bitRate)
         w.attribute("path", path)
         w.attribute("playCount", playCount)
@@ -163,6 +178,9 @@ public struct Child: Sendable, Hashable {
         w.attribute("displayArtist", displayArtist)
         w.attribute("displayAlbumArtist", displayAlbumArtist)
         w.attribute("explicitStatus", explicitStatus)
+    }
+
+    func writeElements(to w: inout SubsonicWriter) {
         if let genres { w.list("genres", genres, emptyInJSON: .emptyArray) { $1.write(to: &$0) } }
         if let replayGain { w.element("replayGain") { replayGain.write(to: &$0) } }
         if let artists { w.list("artists", artists, emptyInJSON: .emptyArray) { $1.write(to: &$0) } }

@@ -15,6 +15,15 @@ public enum SubsonicPayload: Sendable, Hashable {
     case album(AlbumWithSongsID3)
     case song(Child)
     case albumList2([AlbumID3])
+    /// `getAlbumList`: albums as folders (`Child` with `isDir`).
+    case albumList([Child])
+    /// `getMusicDirectory`.
+    case directory(Directory)
+    case searchResult2(SearchResult2)
+    case starred(Starred)
+    case nowPlaying([NowPlayingEntry])
+    case genres([Genre])
+    case songsByGenre([Child])
     case randomSongs([Child])
     case searchResult3(SearchResult3)
     case starred2(Starred2)
@@ -48,6 +57,22 @@ public enum SubsonicPayload: Sendable, Hashable {
             w.element("song") { song.write(to: &$0) }
         case .albumList2(let albums):
             w.element("albumList2") { $0.list("album", albums) { $1.write(to: &$0) } }
+        case .albumList(let albums):
+            w.element("albumList") { $0.list("album", albums) { $1.write(to: &$0) } }
+        case .directory(let directory):
+            w.element("directory") { directory.write(to: &$0) }
+        case .searchResult2(let result):
+            w.element("searchResult2") { result.write(to: &$0) }
+        case .starred(let starred):
+            w.element("starred") { starred.write(to: &$0) }
+        case .nowPlaying(let entries):
+            // `[]` in JSON when nobody plays: knuckles reads `nowPlaying.entry` unconditionally.
+            w.element("nowPlaying") { $0.list("entry", entries, emptyInJSON: .emptyArray) { $1.write(to: &$0) } }
+        case .genres(let genres):
+            // `[]` in JSON when there are none: knuckles reads `genres.genre` unconditionally.
+            w.element("genres") { $0.list("genre", genres, emptyInJSON: .emptyArray) { $1.write(to: &$0) } }
+        case .songsByGenre(let songs):
+            w.element("songsByGenre") { $0.list("song", songs, emptyInJSON: .emptyArray) { $1.write(to: &$0) } }
         case .randomSongs(let songs):
             w.element("randomSongs") { $0.list("song", songs) { $1.write(to: &$0) } }
         case .searchResult3(let result):

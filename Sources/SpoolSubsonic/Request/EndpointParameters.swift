@@ -68,6 +68,22 @@ public struct RandomSongsParameters: Sendable, Hashable {
     }
 }
 
+/// `getSongsByGenre`.
+public struct SongsByGenreParameters: Sendable, Hashable {
+    public var genre: String
+    /// 10 by default, at most `maxListSize` (500).
+    public var count: Int
+    public var offset: Int
+    public var musicFolderID: Int?
+
+    public init(_ parameters: SubsonicParameters) throws(SubsonicError) {
+        genre = try parameters.requiredString("genre")
+        count = try parameters.count("count", default: 10)
+        offset = try parameters.offset("offset")
+        musicFolderID = try parameters.optionalInt("musicFolderId", in: folderIDRange)
+    }
+}
+
 /// `search3`.
 public struct Search3Parameters: Sendable, Hashable {
     /// The words to look for, with what old clients wrap them in removed: a `""` query (the

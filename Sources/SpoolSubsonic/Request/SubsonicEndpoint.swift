@@ -5,8 +5,11 @@ public enum SubsonicEndpoint: String, Sendable, Hashable, CaseIterable {
     case ping, getLicense, getOpenSubsonicExtensions, tokenInfo
     // Browsing
     case getMusicFolders, getIndexes, getArtists, getArtist, getAlbum, getSong
+    // Browsing by folder (the file-structure views DSub and Ultrasonic use unless told to
+    // browse by tags): a source's folder holds its album's folder, which holds the songs
+    case getMusicDirectory, getAlbumList, search2, getStarred
     // Lists and search
-    case getAlbumList2, getRandomSongs, getStarred2, search3
+    case getAlbumList2, getRandomSongs, getStarred2, search3, getNowPlaying, getGenres, getSongsByGenre
     // Media retrieval (binary answers; errors still use the envelope)
     case stream, download, getCoverArt
     // Annotation
