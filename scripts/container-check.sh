@@ -80,6 +80,8 @@ missing=()
 for tool in debootstrap:debootstrap podman:podman runc:runc; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
 done
+# The host's release build links libcurl (FoundationNetworking, for thumbnails) dynamically.
+pkg-config --exists libcurl || missing+=(libcurl4-openssl-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
