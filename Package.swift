@@ -30,6 +30,8 @@ let package = Package(
         // (digests, HMAC, AES-GCM, random bytes), so SpoolAuth links neither libevent nor libssl.
         .systemLibrary(name: "CArgon2", path: "Sources/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // OpenSSL's libssl for the domain's one TLS client (the webhook's HTTPS POST), without libevent.
+        .systemLibrary(name: "CLibSSL", path: "Sources/CLibSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         // Accounts' cryptography: password hashes, session ids and API keys, sealed secrets, the
         // Subsonic credential check. No database, no HTTP.
         .target(name: "SpoolAuth", dependencies: ["CArgon2", "COpenSSL"]),
@@ -60,7 +62,7 @@ let package = Package(
         .target(
             name: "SpoolCore",
             dependencies: [
-                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess", "SpoolMedia", "SpoolAuth",
+                "SpoolStore", "SpoolJobs", "SpoolYtDlp", "SpoolProcess", "SpoolMedia", "SpoolAuth", "CLibSSL",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

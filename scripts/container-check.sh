@@ -17,7 +17,11 @@
 #   5. stops it with SIGTERM while downloads run and checks for a clean shutdown ("Stopped",
 #      exit status 0, within compose's grace period), starts it again, waits for the downloads,
 #      checks that every file in the volume belongs to PUID:PGID, stops and starts it once more
-#      and checks that every track, file and the yt-dlp update are still there.
+#      and checks that every track, file and the yt-dlp update are still there;
+#   6. notifications leave the container: APPRISE_URLS=json://127.0.0.1:PORT/ names a listener
+#      on the host (the container shares the host's network), and the image's own apprise
+#      (/opt/venv/bin/apprise, run by Spool as PUID:PGID) delivers the sync's new tracks and the
+#      failed download there.
 #
 # Usage: scripts/container-check.sh [--refresh]   (as root; --refresh rebuilds the cached Debian
 #        root and wheels). CONTAINER_CHECK_MODE=chroot forces the chroot mode.
@@ -76,6 +80,8 @@ missing=()
 for tool in debootstrap:debootstrap podman:podman runc:runc; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
 done
+# The host's release build links libcurl (FoundationNetworking, for thumbnails) dynamically.
+pkg-config --exists libcurl || missing+=(libcurl4-openssl-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -147,15 +153,15 @@ swift build -c release --product spool --static-swift-stdlib --scratch-path "$ca
     > "$cache/swift-build.log" 2>&1 || { tail -n 30 "$cache/swift-build.log" >&2; fail "swift build failed"; }
 
 # Wheels for the image's pip (see the header) and for Spool's yt-dlp update: yt-dlp[default]
-# in two versions, their dependencies, and Deno.
+# in two versions, their dependencies, Deno, and apprise (the Dockerfile installs all three).
 wheels=$cache/wheels
-wheels_key="yt-dlp[default] and yt-dlp[default]==$image_ytdlp with deno"   # what the folder holds
+wheels_key="yt-dlp[default] and yt-dlp[default]==$image_ytdlp with deno and apprise"   # what the folder holds
 if [ "$refresh" = 1 ] || [ "$(cat "$wheels/.complete" 2>/dev/null)" != "$wheels_key" ]; then
     step "Wheels for the image's pip (pip download on the host)"
     rm -rf "$wheels"
     for requirement in 'yt-dlp[default]' "yt-dlp[default]==$image_ytdlp"; do
         python3 -m pip download -q --disable-pip-version-check --only-binary :all: -d "$wheels" \
-            "$requirement" deno || fail "pip download of $requirement failed"
+            "$requirement" deno apprise || fail "pip download of $requirement failed"
     done
     echo "$wheels_key" > "$wheels/.complete"
 fi
@@ -238,6 +244,30 @@ for _ in $(seq 50); do [ -s "$cache/run/index.port" ] && break; sleep 0.1; done
 index_url=http://127.0.0.1:$(cat "$cache/run/index.port")/simple/
 newest_ytdlp=$(basename "$(ls "$index_root"/simple/yt-dlp/yt_dlp-*.whl | sort -V | tail -n 1)" | cut -d- -f2)
 
+# The notification listener: every POST apprise makes (json:// posts one JSON object per
+# message), one line each in notifications.jsonl.
+notifications=$cache/run/notifications.jsonl
+: > "$notifications"
+python3 -c '
+import http.server, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[1], "ab") as out:
+            out.write(body.replace(b"\n", b" ") + b"\n")
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()' "$notifications" > "$cache/run/notify.port" &
+notify_pid=$!
+for _ in $(seq 50); do [ -s "$cache/run/notify.port" ] && break; sleep 0.1; done
+[ -s "$cache/run/notify.port" ] || fail "the notification listener did not start"
+notify_url=json://127.0.0.1:$(cat "$cache/run/notify.port")/container
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export SPOOL_URL=http://127.0.0.1:$port AUTH_TOKEN=$token
@@ -256,7 +286,7 @@ right_ctime=$(stat -c %Z "$data/already-right")
 # after the restart as a zombie with a retry delay (RETRY_BASE_SECONDS, 30 s by default): 2 s
 # keeps the check short.
 run_env=(HOST=127.0.0.1 "PORT=$port" "AUTH_TOKEN=$token" "PUID=$check_uid" "PGID=$check_gid" RETRY_BASE_SECONDS=2
-         "YTDLP_UPDATE_INDEX_URL=$index_url")
+         "YTDLP_UPDATE_INDEX_URL=$index_url" "APPRISE_URLS=$notify_url")
 
 # --- the two ways of running the image, behind one set of functions ---------------------------
 spool_log_file=$cache/run/spool.log
@@ -337,8 +367,8 @@ else
 fi
 cleanup() {
     cleanup_runtime
-    kill -TERM "$fixture_pid" "$index_pid" 2>/dev/null || true
-    wait "$fixture_pid" "$index_pid" 2>/dev/null || true
+    kill -TERM "$fixture_pid" "$index_pid" "$notify_pid" 2>/dev/null || true
+    wait "$fixture_pid" "$index_pid" "$notify_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -490,6 +520,32 @@ media_files=$(find "$data/library" -mindepth 1 -name '.*' -prune -o -type f -nam
 check_ownership
 step "4 tracks downloaded, every file in the volume owned by $check_uid:$check_gid"
 
+step "Notifications through the image's apprise reach the host ($notify_url)"
+python3 - "$notifications" <<'PY' || fail "apprise in the container did not deliver the notifications"
+import json, os, sys, time, urllib.request
+def health():
+    request = urllib.request.Request(os.environ["SPOOL_URL"] + "/api/health", headers={"Authorization": "Bearer " + os.environ["AUTH_TOKEN"]})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["notifications"]
+deadline = time.time() + 60
+while True:
+    messages = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+    titles = [m["title"] for m in messages]
+    # The sync's new tracks (one message, sent when its downloads settled after the restart)
+    # and the 404 that failed for good.
+    if any(t.endswith("new tracks from Spool Fixture Channel") for t in titles) and "A download failed" in titles:
+        break
+    if time.time() > deadline:
+        sys.exit(f"after 60 s the listener has {titles}; Spool's health says {health()}")
+    time.sleep(0.5)
+for m in messages:
+    print(f"    {m['type']}: {m['title']}")
+[apprise] = health()["notifiers"]
+print(f"    /api/health: apprise {apprise['target']}, {apprise['sent']} sent, {apprise['failed']} failed")
+if apprise["target"] != "1 URL (json)" or apprise["failed"] or apprise["sent"] < 2 or "last_error" in apprise:
+    sys.exit(f"health does not show a working apprise: {apprise}")
+PY
+
 step "Stopping with SIGTERM and starting again"
 sigterm
 start_spool
@@ -503,4 +559,4 @@ tracks_after=$(tracks)
 check_ownership
 sigterm
 
-step "PASSED in $(( $(date +%s) - started )) s (mode: $mode): every track, file and the yt-dlp update survived the restarts; image $(( image_bytes / 1000000 )) MB"
+step "PASSED in $(( $(date +%s) - started )) s (mode: $mode): every track, file and the yt-dlp update survived the restarts, notifications left the container; image $(( image_bytes / 1000000 )) MB"

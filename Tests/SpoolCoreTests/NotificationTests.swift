@@ -115,10 +115,10 @@ final class NotificationTests: XCTestCase {
         XCTAssertEqual(try HTTPPost.Endpoint(url: "http://example.org").target, "/")
         XCTAssertEqual(try HTTPPost.Endpoint(url: "http://example.org").hostHeader, "example.org")
         XCTAssertEqual(try HTTPPost.Endpoint(url: "http://[::1]:9/x").displayName, "http://[::1]:9")
-        XCTAssertTrue(NotificationService.problem(webhookURL: "https://example.org/x")?.contains("jsons://") == true)
-        XCTAssertNotNil(NotificationService.problem(webhookURL: "ftp://example.org/x"))
-        XCTAssertNotNil(NotificationService.problem(webhookURL: "http:///nohost"))
-        XCTAssertNil(NotificationService.problem(webhookURL: "http://127.0.0.1:8080/hook"))
+        XCTAssertEqual(NotificationService.problem(webhookURL: "ftp://example.org/x", caFile: nil)?.description,
+                       "WEBHOOK_URL must be an http:// or https:// URL, not ftp://")
+        XCTAssertNotNil(NotificationService.problem(webhookURL: "http:///nohost", caFile: nil))
+        XCTAssertNil(NotificationService.problem(webhookURL: "http://127.0.0.1:8080/hook", caFile: nil))
 
         let apprise = AppriseNotifier(executable: "/bin/apprise", urls: "tgram://123:ABC/456, json://host/x mailto://u:p@mail.example")
         XCTAssertEqual(apprise.target, "3 URLs (tgram, json, mailto)")
@@ -126,10 +126,34 @@ final class NotificationTests: XCTestCase {
         XCTAssertEqual(AppriseNotifier.withoutLogPrefix("Unsupported URL"), "Unsupported URL")
     }
 
-    /// A port that takes the connection and never answers costs the time limit, not more.
-    func testAWebhookThatNeverAnswersIsGivenUpOnAtTheTimeLimit() throws {
+    func testHTTPSWebhooksAreVerifiedAgainstTheSystemOrTheGivenCAFile() throws {
+        let endpoint = try HTTPPost.Endpoint(url: "https://ha.home.arpa/api/webhook/abc")
+        XCTAssertTrue(endpoint.secure)
+        XCTAssertEqual(endpoint.port, 443)
+        XCTAssertEqual(endpoint.hostHeader, "ha.home.arpa")
+        XCTAssertEqual(endpoint.displayName, "https://ha.home.arpa:443")
+        XCTAssertEqual(try HTTPPost.Endpoint(url: "http://example.org:443/").hostHeader, "example.org:443")
+        XCTAssertNil(NotificationService.problem(webhookURL: "https://ha.home.arpa/x", caFile: nil), "the system's store")
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-ca-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let notes = folder.appendingPathComponent("notes.txt").path
+        try "not a certificate\n".write(toFile: notes, atomically: true, encoding: .utf8)
+        let missing = NotificationService.problem(webhookURL: "https://ha.home.arpa/x", caFile: folder.appendingPathComponent("ca.pem").path)
+        XCTAssertEqual(missing?.setting, "WEBHOOK_CA_FILE")
+        XCTAssertEqual(missing?.message, "cannot read '\(folder.path)/ca.pem': No such file or directory")
+        let garbage = NotificationService.problem(webhookURL: "https://ha.home.arpa/x", caFile: notes)
+        XCTAssertEqual(garbage?.setting, "WEBHOOK_CA_FILE")
+        XCTAssertTrue(garbage?.message.hasPrefix("'\(notes)' holds no PEM certificate") == true, "\(String(describing: garbage))")
+        let plain = NotificationService.problem(webhookURL: "http://127.0.0.1/x", caFile: notes)
+        XCTAssertEqual(plain?.setting, "WEBHOOK_CA_FILE")
+        XCTAssertTrue(plain?.message.contains("is set but WEBHOOK_URL is http://") == true)
+    }
+
+    /// A port that takes the connection and never answers: (listener, port).
+    private func silentListener() -> (Int32, Int) {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -141,12 +165,25 @@ final class NotificationTests: XCTestCase {
         withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(listener, $0, &length) }
         }
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        return (listener, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    /// A port that takes the connection and never answers costs the time limit, not more;
+    /// over https://, the handshake is what never ends.
+    func testAWebhookThatNeverAnswersIsGivenUpOnAtTheTimeLimit() throws {
+        let (listener, port) = silentListener()
+        defer { close(listener) }
         let started = Date()
         XCTAssertThrowsError(try HTTPPost.send(Data("{}".utf8), to: try HTTPPost.Endpoint(url: "http://127.0.0.1:\(port)/"), timeLimit: 0.3)) { error in
             XCTAssertEqual("\(error)", "no answer within 0.3 s (NOTIFY_TIMEOUT_SECONDS)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        let tls = try TLSClientContext(caFile: nil)
+        let handshakeStarted = Date()
+        XCTAssertThrowsError(try HTTPPost.send(Data("{}".utf8), to: try HTTPPost.Endpoint(url: "https://127.0.0.1:\(port)/"), tls: tls, timeLimit: 0.3)) { error in
+            XCTAssertEqual("\(error)", "no TLS handshake within 0.3 s (NOTIFY_TIMEOUT_SECONDS)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(handshakeStarted), 5)
         XCTAssertThrowsError(try HTTPPost.send(Data(), to: try HTTPPost.Endpoint(url: "http://127.0.0.1:1/"), timeLimit: 2)) { error in
             XCTAssertTrue("\(error)".hasPrefix("cannot connect: Connection refused"), "\(error)")
         }

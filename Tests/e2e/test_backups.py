@@ -1,6 +1,7 @@
 """Issue 20, backups: scheduled online backups appear and the oldest are pruned; `spool db
 restore` round-trips a real library, refuses while a server holds the database, and refuses a
-damaged or foreign file without changing anything."""
+damaged or foreign file without changing anything; the web app's Health page shows the backups
+and the notifiers that told of a failed one."""
 import calendar
 import hashlib
 import os
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from browser import browser, browser_factory  # noqa: F401  (fixtures are used by name)
 from conftest import REPO, spool_binary
 from fixture_site import FixtureSite
+from test_notifications import APPRISE, Receiver
 from test_storage_faults import Mount
 
 YTDLP = str(REPO / ".venv" / "bin" / "yt-dlp")
@@ -125,11 +128,14 @@ def test_backups_are_daily_by_default_and_a_restart_does_not_take_one_early(spoo
     assert abs(due - (time.time() + 23 * 3600)) < 120, health["next_due_at"]
 
 
-def test_a_failed_backup_keeps_the_previous_ones_and_says_why(spool_factory, tmp_path):
+def test_a_failed_backup_keeps_the_previous_ones_and_says_why(spool_factory, tmp_path, browser):
     mount = Mount(tmp_path / "backups", "1m")
+    # The failure is told through apprise (delivered) and a webhook that answers 500 (fails).
+    delivered, refusing = Receiver(), Receiver(status=500)
     try:
         server = spool_factory(env={**FAST, "BACKUP_INTERVAL_HOURS": EVERY_SECOND, "BACKUP_KEEP": "2",
-                                    "BACKUP_DIR": str(mount.path)})
+                                    "BACKUP_DIR": str(mount.path), "APPRISE_PATH": APPRISE,
+                                    "APPRISE_URLS": f"json://127.0.0.1:{delivered.port}/", "WEBHOOK_URL": f"http://127.0.0.1:{refusing.port}/"})
         server.wait_for(lambda: len(backups(mount.path)) == 2, timeout=20, message="two backups")
         with open(mount.path / "ballast", "wb") as f:  # the disk fills up
             try:
@@ -147,9 +153,30 @@ def test_a_failed_backup_keeps_the_previous_ones_and_says_why(spool_factory, tmp
         assert any("The last backup failed" in w for w in health["warnings"]), health["warnings"]
         assert "Backup failed; the previous backups are kept" in server.log()
         assert re.search(r"^spool_backup_failures_total [1-9]", server.get("/metrics").text, re.M)
+
+        # The Health page: the last good backup, the next, how many are kept, the failure and
+        # why; what the notifiers are told, the one that delivered and the one that failed, why.
+        server.wait_for(lambda: delivered.posts("/") and refusing.posts("/"), timeout=20, message="both notifiers tried")
+        browser.open(server.base_url, "/health", ready_testid="health-backup-last")
+        browser.wait(lambda: "answered HTTP 500" in (browser.text("health-notifier-webhook-error") or ""), 10,
+                     "the webhook's failure on the page")
+        last = browser.text("health-backup-last")
+        assert re.fullmatch(r"(\d+ seconds? ago|now) · \d+(\.\d+)? [KM]B in \d+(\.\d+)? m?s", last), last
+        assert browser.text("health-backup-files") == "2"
+        assert browser.query("health-backup-next") is not None
+        assert "full" in browser.text("health-backup-failure") and "BACKUP_DIR" in browser.text("health-backup-failure")
+        assert "backup failed" in browser.text("health-notify-kinds")
+        apprise = browser.text("health-notifier-apprise")
+        assert "1 URL (json)" in apprise and "0 failed" in apprise and "last sent" in apprise, apprise
+        assert browser.query("health-notifier-apprise-error") is None
+        assert f"http://127.0.0.1:{refusing.port}" in browser.text("health-notifier-webhook")
+        assert any("The last backup failed" in w for w in browser.text("health-warnings").split("\n")), browser.text("health-warnings")
+        assert not browser.severe(), browser.severe()
         server.stop()
     finally:
         mount.close()
+        delivered.close()
+        refusing.close()
 
 
 def test_restore_round_trip_brings_back_every_row(spool_factory, site):

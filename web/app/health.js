@@ -77,7 +77,42 @@ export function mount(root) {
           ? h('span', { class: 'error-text' }, 'downloads paused until ', timeEl(rl.paused_until, { absolute: true }))
           : rl.probing ? 'a test download checks the site' : 'not paused', 'health-rate-limit'),
         row('Trips', rl.trips ?? 0),
-        row('Cooldown', rl.cooldown_seconds ? formatSpan(rl.cooldown_seconds) : '—')));
+        row('Cooldown', rl.cooldown_seconds ? formatSpan(rl.cooldown_seconds) : '—')),
+      backupsCard(data.backups || {}),
+      notificationsCard(data.notifications || {}));
+  }
+
+  // A backup of a small library takes a few ms, a large one seconds.
+  const formatSeconds = (s) => (s < 1 ? `${Math.round(s * 1000)} ms` : `${Math.round(s * 10) / 10} s`);
+
+  // When and why something went wrong, in red: a backup's or a notifier's last failure.
+  const failure = (problem, testid) => h('div', { class: 'error-text', dataset: { testid } }, problem.message, ' · ', timeEl(problem.at));
+
+  function backupsCard(b) {
+    const last = b.last;
+    return card('Backups',
+      row('Schedule', b.enabled ? `every ${formatSpan(b.interval_hours * 3600)}, ${b.keep} kept` : 'off (BACKUP_INTERVAL_HOURS=0)', 'health-backup-schedule'),
+      row('Last backup', last
+        ? [timeEl(last.at), ' · ', formatBytes(last.size_bytes),
+          last.duration_seconds != null ? ` in ${formatSeconds(last.duration_seconds)}` : '']
+        : 'none yet', 'health-backup-last'),
+      b.enabled ? row('Next', timeEl(b.next_due_at), 'health-backup-next') : null,
+      row('Kept', b.files ?? 0, 'health-backup-files'),
+      b.last_failure ? row('Last failure', failure(b.last_failure, 'health-backup-failure')) : null,
+      row('Folder', b.directory ? h('code', {}, b.directory) : null));
+  }
+
+  function notificationsCard(n) {
+    const kinds = n.kinds || [];
+    return card('Notifications',
+      row('Tells about', kinds.length ? kinds.map((k) => k.replace(/_/g, ' ')).join(', ') : 'nothing: no notifier is set (APPRISE_URLS, WEBHOOK_URL)', 'health-notify-kinds'),
+      (n.notifiers || []).map((notifier) => row(notifier.name, [
+        h('code', {}, notifier.target),
+        h('div', { class: 'small muted' }, `${notifier.sent} sent, ${notifier.failed} failed`,
+          notifier.dropped ? `, ${notifier.dropped} dropped` : '', notifier.queued ? `, ${notifier.queued} waiting` : '',
+          notifier.last_sent_at ? [' · last sent ', timeEl(notifier.last_sent_at)] : ''),
+        notifier.last_error ? failure(notifier.last_error, `health-notifier-${notifier.name}-error`) : null,
+      ], `health-notifier-${notifier.name}`)));
   }
 
   async function refresh() {

@@ -90,6 +90,7 @@ public final class SpoolApplication: Sendable {
             directory: settings.backupDirectory, intervalSeconds: settings.backupIntervalHours * 3600, keep: settings.backupKeep)
         configuration.notifications = NotificationService.Settings(
             appriseURLs: settings.appriseURLs, appriseExecutable: settings.apprisePath, webhookURL: settings.webhookURL,
+            webhookCAFile: settings.webhookCAFile,
             kinds: settings.notifyOn, timeLimitSeconds: settings.notifyTimeoutSeconds)
         return configuration
     }

@@ -88,6 +88,7 @@ public struct Settings: Sendable {
     public var appriseURLs: String?
     public var apprisePath: String
     public var webhookURL: String?
+    public var webhookCAFile: String?
     /// What notifications are sent about.
     public var notifyOn: Set<NotificationKind>
     public var notifyTimeoutSeconds: Double
@@ -215,7 +216,8 @@ public struct Settings: Sendable {
         .init("BACKUP_DIR", "", .path, "Folder of the automatic backups; empty: backups/ beside the database."),
         .init("APPRISE_URLS", "", .text, "Apprise URLs to notify (tgram://…, ntfy://…, json://…), separated by spaces or commas; needs the apprise CLI (scripts/setup.sh installs it)."),
         .init("APPRISE_PATH", "", .path, "apprise executable; empty: .venv/bin/apprise of the working directory, else apprise on PATH."),
-        .init("WEBHOOK_URL", "", .text, "http:// URL that receives every notification as a JSON POST."),
+        .init("WEBHOOK_URL", "", .text, "http:// or https:// URL that receives every notification as a JSON POST; https:// certificates are verified."),
+        .init("WEBHOOK_CA_FILE", "", .path, "PEM file of the CA(s) an https:// WEBHOOK_URL is verified against instead of the system's (a home server with its own CA)."),
         .init("NOTIFY_ON", "all", .list(NotificationKind.allCases.map(\.rawValue)), "What notifications are sent about, comma-separated."),
         .init("NOTIFY_TIMEOUT_SECONDS", "30", .number(1...600), "Longest one notification may take to send; a slower service is given up on, logged and shown in /api/health."),
     ]
@@ -308,6 +310,7 @@ public struct Settings: Sendable {
             appriseURLs: reader.optional("APPRISE_URLS"),
             apprisePath: reader.optional("APPRISE_PATH") ?? ExecutableLocator.defaultApprise(),
             webhookURL: try reader.webhookURL(),
+            webhookCAFile: reader.optional("WEBHOOK_CA_FILE"),
             notifyOn: Set(try reader.list("NOTIFY_ON").map { NotificationKind(rawValue: $0)! }),
             notifyTimeoutSeconds: try reader.number("NOTIFY_TIMEOUT_SECONDS"))
         // A heartbeat as slow as the lease would let every running job expire into a zombie.
@@ -416,11 +419,16 @@ private struct SettingsReader {
         return values.filter(items.contains)
     }
 
-    /// `WEBHOOK_URL`, when set: an http:// URL.
+    /// `WEBHOOK_URL`, when set: an http:// or https:// URL, with `WEBHOOK_CA_FILE` readable
+    /// and only beside an https:// one.
     func webhookURL() throws(SettingsError) -> String? {
-        guard let url = optional("WEBHOOK_URL") else { return nil }
-        if let problem = NotificationService.problem(webhookURL: url) {
-            throw SettingsError(setting: "WEBHOOK_URL", message: problem)
+        let caFile = optional("WEBHOOK_CA_FILE")
+        guard let url = optional("WEBHOOK_URL") else {
+            if caFile != nil { throw SettingsError(setting: "WEBHOOK_CA_FILE", message: "is set but WEBHOOK_URL is not") }
+            return nil
+        }
+        if let problem = NotificationService.problem(webhookURL: url, caFile: caFile) {
+            throw SettingsError(setting: problem.setting, message: problem.message)
         }
         return url
     }

@@ -41,6 +41,14 @@ struct HealthRoutes: RouteCollection {
             notificationsVersion: domain.notifications.version)
     }
 
+    /// A part of the report that can need the operator: the part is shown under its own key,
+    /// and what needs the operator also joins the report's `warnings` at the top, in the
+    /// order of `report()`'s list.
+    protocol HealthReportSection: Encodable {
+        /// What needs the operator, in plain language (empty when all is well).
+        var warnings: [String] { get }
+    }
+
     struct Report: Encodable {
         struct DatabaseReport: Encodable {
             struct Writer: Encodable {
@@ -102,15 +110,17 @@ struct HealthRoutes: RouteCollection {
         /// The `.m3u8` files for other players; null when `PLAYLIST_FILES=0`.
         let playlists: Playlists?
     }
-    struct Playlists: Encodable {
+    struct Playlists: HealthReportSection {
         let folder: String
         let files: Int
         let written: Int
         let lastPassAt: Date?
         let problem: String?
+
+        var warnings: [String] { problem.map { ["Playlist files are not up to date: \($0)"] } ?? [] }
     }
     /// Scheduled backups: where, how often, the last good one and the last failure.
-    struct Backups: Encodable {
+    struct Backups: HealthReportSection {
         struct Last: Encodable {
             let at: Date
             let path: String?
@@ -142,13 +152,13 @@ struct HealthRoutes: RouteCollection {
         }
 
         /// A failure newer than the last good backup needs the operator.
-        var warning: String? {
-            guard let failure = lastFailure, failure.at > (last?.at ?? .distantPast) else { return nil }
-            return "The last backup failed: \(failure.message)."
+        var warnings: [String] {
+            guard let failure = lastFailure, failure.at > (last?.at ?? .distantPast) else { return [] }
+            return ["The last backup failed: \(failure.message)."]
         }
     }
     /// The notifiers and what they are told; each notifier's counts and last error.
-    struct Notifications: Encodable {
+    struct Notifications: HealthReportSection {
         struct Notifier: Encodable {
             struct LastError: Encodable {
                 let at: Date
@@ -206,10 +216,11 @@ struct HealthRoutes: RouteCollection {
         if let problem { warnings.append(problem) }
         warnings += ytdlp.warnings
         if let remedy = brake.remedy, brake.pausedUntil != nil || brake.probing { warnings.append(remedy) }
-        let playlists = domain.playlists?.status
-        if let problem = playlists?.problem { warnings.append("Playlist files are not up to date: \(problem)") }
-        if let warning = backups.warning { warnings.append(warning) }
-        warnings += notifications.warnings
+        let playlists = domain.playlists.map(\.status).map {
+            Playlists(folder: $0.folder, files: $0.files, written: $0.written, lastPassAt: $0.lastPassAt, problem: $0.problem)
+        }
+        let sections: [(any HealthReportSection)?] = [playlists, backups, notifications]
+        for section in sections.compactMap({ $0 }) { warnings += section.warnings }
         return Report(
             // `error` when writes are refused; everything else that needs the operator is a
             // warning beside an `ok`.
@@ -244,8 +255,6 @@ struct HealthRoutes: RouteCollection {
             notifications: notifications,
             live: .init(clients: socket.clients, clientsDropped: socket.dropped, messagesSent: socket.sent,
                         lastSequence: domain.events.lastSequence),
-            playlists: playlists.map {
-                Playlists(folder: $0.folder, files: $0.files, written: $0.written, lastPassAt: $0.lastPassAt, problem: $0.problem)
-            })
+            playlists: playlists)
     }
 }

@@ -1,23 +1,26 @@
 import Foundation
 import Glibc
 
-/// One HTTP/1.1 POST over a plain socket, bounded by one deadline, for the webhook.
+/// One HTTP/1.1 POST over a plain or TLS socket, bounded by one deadline, for the webhook.
 ///
 /// Why not `URLSession`: on Linux it lives in FoundationNetworking, which links libcurl — a
 /// library the container image does not have, and a binary built with
 /// `--static-swift-stdlib` would then not start there; and its timeouts are per idle period,
 /// not per request, so a server that trickles bytes holds a send for ever. This client does
-/// one thing: non-blocking connect, send, read the status line, close — every step waiting
-/// with `poll` for what is left of one deadline, so a webhook that accepts the connection and
-/// never answers costs exactly `timeLimit`. The name is resolved by the system resolver first
-/// (`getaddrinfo`, outside the deadline: its own timeouts are 5 s × 2 attempts by default);
-/// IP literals resolve at once.
+/// one thing: non-blocking connect, TLS handshake for `https://`, send, read the status line,
+/// close — every step waiting with `poll` for what is left of one deadline, so a webhook that
+/// accepts the connection and never answers (or never finishes its handshake) costs exactly
+/// `timeLimit`. The name is resolved by the system resolver first (`getaddrinfo`, outside the
+/// deadline: its own timeouts are 5 s × 2 attempts by default); IP literals resolve at once.
 ///
-/// Plain `http://` only: a local automation (Home Assistant, n8n, Node-RED) is what a webhook
-/// is for; services on the internet go through apprise, which speaks HTTPS.
+/// `https://` is OpenSSL's (libssl, which the image has for Spool's own HTTPS), with the
+/// peer's chain and name always checked against `TLSClientContext` (`WEBHOOK_CA_FILE`, or the
+/// system's store).
 enum HTTPPost {
-    /// A parsed `http://` URL.
+    /// A parsed `http://` or `https://` URL.
     struct Endpoint: Sendable, Equatable {
+        /// `https://`: TLS, verified.
+        let secure: Bool
         let host: String
         let port: Int
         /// Path and query, as sent in the request line.
@@ -25,17 +28,17 @@ enum HTTPPost {
         /// `Authorization: Basic …` from the URL's user and password, if any.
         let authorization: String?
 
-        /// `http://host:port`: the path and credentials often carry a secret, so neither is
-        /// shown in health or logs.
+        /// `http://host:port` or `https://host:port`: the path and credentials often carry a
+        /// secret, so neither is shown in health or logs.
         var displayName: String {
-            let bracketed = host.contains(":") ? "[\(host)]" : host
-            return "http://\(bracketed):\(port)"
+            "\(secure ? "https" : "http")://\(bracketedHost):\(port)"
         }
 
         var hostHeader: String {
-            let bracketed = host.contains(":") ? "[\(host)]" : host
-            return port == 80 ? bracketed : "\(bracketed):\(port)"
+            port == (secure ? 443 : 80) ? bracketedHost : "\(bracketedHost):\(port)"
         }
+
+        private var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
 
         /// Parses `url`, or says what is wrong with it.
         init(url: String) throws(Failure) {
@@ -43,13 +46,15 @@ enum HTTPPost {
                   let scheme = components.scheme?.lowercased() else {
                 throw Failure("'\(url)' is not a URL")
             }
-            guard scheme == "http" else {
-                throw Failure("must be an http:// URL; for an https:// endpoint use APPRISE_URLS with jsons://host/path (apprise posts JSON over HTTPS)")
+            guard scheme == "http" || scheme == "https" else {
+                throw Failure("must be an http:// or https:// URL, not \(scheme)://")
             }
+            secure = scheme == "https"
             guard let host = components.host, !host.isEmpty else { throw Failure("'\(url)' has no host") }
             self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-            guard (components.port ?? 80) > 0, (components.port ?? 80) < 65_536 else { throw Failure("'\(url)' has an invalid port") }
-            port = components.port ?? 80
+            let port = components.port ?? (secure ? 443 : 80)
+            guard port > 0, port < 65_536 else { throw Failure("'\(url)' has an invalid port") }
+            self.port = port
             let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
             target = path + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
             guard !target.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) else { throw Failure("'\(url)' contains spaces") }
@@ -70,8 +75,9 @@ enum HTTPPost {
         }
     }
 
-    /// POSTs `body` as JSON and returns the HTTP status.
-    static func send(_ body: Data, to endpoint: Endpoint, timeLimit: Double) throws(Failure) -> Int {
+    /// POSTs `body` as JSON and returns the HTTP status. `tls` is what an `https://` endpoint
+    /// is checked against (required for one).
+    static func send(_ body: Data, to endpoint: Endpoint, tls: TLSClientContext? = nil, timeLimit: Double) throws(Failure) -> Int {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0.001, timeLimit) * 1e9)
         let socket = try connect(to: endpoint, deadline: deadline, timeLimit: timeLimit)
         defer { close(socket) }
@@ -80,8 +86,43 @@ enum HTTPPost {
         if let authorization = endpoint.authorization { head += "Authorization: \(authorization)\r\n" }
         var request = Data((head + "\r\n").utf8)
         request.append(body)
-        try write(request, to: socket, deadline: deadline, timeLimit: timeLimit)
-        return try readStatus(from: socket, deadline: deadline, timeLimit: timeLimit)
+        guard endpoint.secure else {
+            let connection = Connection(socket: socket, tls: nil)
+            try connection.write(request, deadline: deadline, timeLimit: timeLimit)
+            return try readStatus(from: connection, deadline: deadline, timeLimit: timeLimit)
+        }
+        guard let tls else { throw Failure("an https:// URL needs a TLS context") }
+        return try withoutSIGPIPE { () throws(Failure) -> Int in
+            let connection = Connection(socket: socket, tls: try TLSSession(context: tls, socket: socket, host: endpoint.host))
+            defer { connection.tls?.close() }
+            try connection.handshake(deadline: deadline, timeLimit: timeLimit)
+            try connection.write(request, deadline: deadline, timeLimit: timeLimit)
+            return try readStatus(from: connection, deadline: deadline, timeLimit: timeLimit)
+        }
+    }
+
+    /// OpenSSL writes with `write(2)`, which raises SIGPIPE when the server has gone (plain
+    /// sends use `MSG_NOSIGNAL`). `spool serve` ignores SIGPIPE (`HTTPServer`), but other
+    /// processes (a command, the tests) need not: the signal is blocked on this thread for the
+    /// exchange, and one it raised is taken back before the mask is restored.
+    private static func withoutSIGPIPE<T>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
+        var pipe = sigset_t()
+        sigemptyset(&pipe)
+        sigaddset(&pipe, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipe, &previous)
+        var pendingBefore = sigset_t()
+        sigpending(&pendingBefore)
+        defer {
+            var pending = sigset_t()
+            sigpending(&pending)
+            if sigismember(&pending, SIGPIPE) == 1 && sigismember(&pendingBefore, SIGPIPE) == 0 {
+                var now = timespec()
+                _ = sigtimedwait(&pipe, nil, &now)
+            }
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
+        return try body()
     }
 
     private static func remainingMilliseconds(_ deadline: UInt64) -> Int32 {
@@ -143,41 +184,82 @@ enum HTTPPost {
         throw Failure("cannot connect: \(String(cString: strerror(lastError)))")
     }
 
-    private static func write(_ data: Data, to socket: Int32, deadline: UInt64, timeLimit: Double) throws(Failure) {
-        var offset = 0
-        while offset < data.count {
-            let sent = data.withUnsafeBytes { bytes in
-                Glibc.send(socket, bytes.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if sent > 0 {
-                offset += sent
-            } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-                guard wait(socket, for: Int32(POLLOUT), deadline: deadline) else {
-                    throw Failure("the request was not taken within \(AppriseNotifier.seconds(timeLimit)) (NOTIFY_TIMEOUT_SECONDS)")
+    /// The socket, and the TLS session over it for `https://`: one `write` and `read` for both,
+    /// each waiting with `poll` for what the session asks (a TLS read may need to write, and
+    /// the other way round, during a renegotiation or a key update).
+    private struct Connection {
+        let socket: Int32
+        let tls: TLSSession?
+
+        func handshake(deadline: UInt64, timeLimit: Double) throws(Failure) {
+            while true {
+                let step = try tls!.handshake()
+                switch step {
+                case .done, .closed: return
+                case .wantRead, .wantWrite:
+                    guard HTTPPost.wait(socket, for: step.pollEvents, deadline: deadline) else {
+                        throw Failure("no TLS handshake within \(AppriseNotifier.seconds(timeLimit)) (NOTIFY_TIMEOUT_SECONDS)")
+                    }
                 }
-            } else {
-                throw Failure("the connection failed while sending: \(String(cString: strerror(errno)))")
             }
+        }
+
+        func write(_ data: Data, deadline: UInt64, timeLimit: Double) throws(Failure) {
+            var offset = 0
+            while offset < data.count {
+                // `withUnsafeBytes` rethrows untyped errors: the step comes out as a Result.
+                let step = try data.withUnsafeBytes { bytes in
+                    Result { () throws(Failure) -> TLSSession.Step in try send(UnsafeRawBufferPointer(rebasing: bytes[offset...])) }
+                }.get()
+                switch step {
+                case .done(let count): offset += count
+                case .closed: throw Failure("the connection failed while sending: the server closed it")
+                case .wantRead, .wantWrite:
+                    guard HTTPPost.wait(socket, for: step.pollEvents, deadline: deadline) else {
+                        throw Failure("the request was not taken within \(AppriseNotifier.seconds(timeLimit)) (NOTIFY_TIMEOUT_SECONDS)")
+                    }
+                }
+            }
+        }
+
+        /// Reads what is there into `buffer`: `.done(count)`, `.closed`, or what to wait for.
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws(Failure) -> TLSSession.Step {
+            if let tls { return try tls.read(into: buffer) }
+            let count = recv(socket, buffer.baseAddress, buffer.count, 0)
+            if count > 0 { return .done(count) }
+            if count == 0 { return .closed }
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return .wantRead }
+            throw Failure("the connection failed while reading the answer: \(String(cString: strerror(errno)))")
+        }
+
+        private func send(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> TLSSession.Step {
+            if let tls { return try tls.write(bytes) }
+            let sent = Glibc.send(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            if sent > 0 { return .done(sent) }
+            if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return .wantWrite }
+            throw Failure("the connection failed while sending: \(String(cString: strerror(errno)))")
         }
     }
 
     /// Reads up to the end of the response's headers and returns its status.
-    private static func readStatus(from socket: Int32, deadline: UInt64, timeLimit: Double) throws(Failure) -> Int {
+    private static func readStatus(from connection: Connection, deadline: UInt64, timeLimit: Double) throws(Failure) -> Int {
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         let headerEnd: [UInt8] = Array("\r\n\r\n".utf8)
-        while received.count < 65_536 {
-            guard wait(socket, for: Int32(POLLIN), deadline: deadline) else {
-                throw Failure("no answer within \(AppriseNotifier.seconds(timeLimit)) (NOTIFY_TIMEOUT_SECONDS)")
-            }
-            let count = recv(socket, &buffer, buffer.count, 0)
-            if count > 0 {
+        reading: while received.count < 65_536 {
+            let step = try buffer.withUnsafeMutableBytes { bytes in
+                Result { () throws(Failure) -> TLSSession.Step in try connection.read(into: bytes) }
+            }.get()
+            switch step {
+            case .done(let count):
                 received += buffer[..<count]
-                if received.count >= 4, received.firstRange(of: headerEnd) != nil { break }
-            } else if count == 0 {
-                break
-            } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
-                throw Failure("the connection failed while reading the answer: \(String(cString: strerror(errno)))")
+                if received.count >= 4, received.firstRange(of: headerEnd) != nil { break reading }
+            case .closed:
+                break reading
+            case .wantRead, .wantWrite:
+                guard wait(connection.socket, for: step.pollEvents, deadline: deadline) else {
+                    throw Failure("no answer within \(AppriseNotifier.seconds(timeLimit)) (NOTIFY_TIMEOUT_SECONDS)")
+                }
             }
         }
         let line = String(decoding: received.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
@@ -186,5 +268,13 @@ enum HTTPPost {
             throw Failure(received.isEmpty ? "the connection closed without an answer" : "the answer is not HTTP: '\(line.prefix(60))'")
         }
         return status
+    }
+}
+
+extension TLSSession.Step {
+    /// What `poll` waits for before the step can go on.
+    fileprivate var pollEvents: Int32 {
+        if case .wantWrite = self { return Int32(POLLOUT) }
+        return Int32(POLLIN)
     }
 }

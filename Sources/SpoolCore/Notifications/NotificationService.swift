@@ -28,6 +28,8 @@ public final class NotificationService: Sendable {
         public var appriseURLs: String?
         public var appriseExecutable: String
         public var webhookURL: String?
+        /// PEM certificates an `https://` webhook is checked against instead of the system's.
+        public var webhookCAFile: String?
         public var kinds: Set<NotificationKind>
         /// Longest one send may take.
         public var timeLimitSeconds: Double
@@ -37,11 +39,12 @@ public final class NotificationService: Sendable {
         public var queueLimit: Int
 
         public init(appriseURLs: String? = nil, appriseExecutable: String = "apprise", webhookURL: String? = nil,
-                    kinds: Set<NotificationKind> = Set(NotificationKind.allCases), timeLimitSeconds: Double = 30,
+                    webhookCAFile: String? = nil, kinds: Set<NotificationKind> = Set(NotificationKind.allCases), timeLimitSeconds: Double = 30,
                     failureBatchSeconds: Double = 5, queueLimit: Int = 50) {
             self.appriseURLs = appriseURLs
             self.appriseExecutable = appriseExecutable
             self.webhookURL = webhookURL
+            self.webhookCAFile = webhookCAFile
             self.kinds = kinds
             self.timeLimitSeconds = timeLimitSeconds
             self.failureBatchSeconds = failureBatchSeconds
@@ -82,7 +85,7 @@ public final class NotificationService: Sendable {
     private let subscription = Mutex<EventHub.Subscription?>(nil)
     private let changes = ChangeCounter()
 
-    /// - Throws: `HTTPPost.Failure` when `webhookURL` is not a usable URL.
+    /// - Throws: `WebhookSettingProblem` when `webhookURL` or `webhookCAFile` is not usable.
     convenience init(settings: Settings, hub: EventHub, logger: Logger) throws {
         var notifiers: [any Notifier] = []
         if let urls = settings.appriseURLs, !urls.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -93,7 +96,7 @@ public final class NotificationService: Sendable {
             }
         }
         if let url = settings.webhookURL, !url.isEmpty {
-            notifiers.append(WebhookNotifier(endpoint: try HTTPPost.Endpoint(url: url)))
+            notifiers.append(try WebhookNotifier(url: url, caFile: settings.webhookCAFile))
         }
         self.init(settings: settings, notifiers: notifiers, hub: hub, logger: logger)
     }
@@ -109,13 +112,14 @@ public final class NotificationService: Sendable {
         }
     }
 
-    /// What is wrong with `url` as `WEBHOOK_URL`, or nil when it is usable.
-    public static func problem(webhookURL url: String) -> String? {
+    /// What is wrong with `url` as `WEBHOOK_URL` with `caFile` as `WEBHOOK_CA_FILE` (the URL
+    /// parsed, the CA file read and loaded as the start will), or nil when both are usable.
+    public static func problem(webhookURL url: String, caFile: String?) -> WebhookSettingProblem? {
         do {
-            _ = try HTTPPost.Endpoint(url: url)
+            _ = try WebhookNotifier(url: url, caFile: caFile)
             return nil
         } catch {
-            return error.description
+            return error
         }
     }
 

@@ -87,18 +87,38 @@ struct AppriseNotifier: Notifier {
 }
 
 /// A JSON POST of every message (`NotificationMessage.json()`) to `WEBHOOK_URL`: for Home
-/// Assistant, n8n, Node-RED or a script of one's own. Plain `http://` only (see `HTTPPost`);
-/// services on the internet go through apprise, which speaks HTTPS (`jsons://` posts JSON).
+/// Assistant, n8n, Node-RED or a script of one's own, over `http://` or verified `https://`
+/// (`WEBHOOK_CA_FILE` for a server with a CA of its own; see `HTTPPost`).
 struct WebhookNotifier: Notifier {
     let endpoint: HTTPPost.Endpoint
+    /// What an `https://` endpoint is checked against; nil for `http://`.
+    let tls: TLSClientContext?
 
     var name: String { "webhook" }
     var target: String { endpoint.displayName }
 
+    /// - Throws: `HTTPPost.Failure` for a URL that is not http(s), or a CA file that cannot be
+    ///   read or holds no certificate; `setting` says which of the two settings is wrong.
+    init(url: String, caFile: String?) throws(WebhookSettingProblem) {
+        do {
+            endpoint = try HTTPPost.Endpoint(url: url)
+        } catch {
+            throw WebhookSettingProblem(setting: "WEBHOOK_URL", message: error.description)
+        }
+        if let caFile, !endpoint.secure {
+            throw WebhookSettingProblem(setting: "WEBHOOK_CA_FILE", message: "('\(caFile)') is set but WEBHOOK_URL is http://; it applies to https:// only")
+        }
+        do {
+            tls = endpoint.secure ? try TLSClientContext(caFile: caFile) : nil
+        } catch {
+            throw WebhookSettingProblem(setting: caFile == nil ? "WEBHOOK_URL" : "WEBHOOK_CA_FILE", message: error.description)
+        }
+    }
+
     func send(_ message: NotificationMessage, timeLimit: Double, cancellation: ProcessCancellation) throws {
         let status: Int
         do {
-            status = try HTTPPost.send(try message.json(), to: endpoint, timeLimit: timeLimit)
+            status = try HTTPPost.send(try message.json(), to: endpoint, tls: tls, timeLimit: timeLimit)
         } catch let error as HTTPPost.Failure {
             throw NotifierError("\(endpoint.displayName): \(error)")
         }
@@ -106,4 +126,11 @@ struct WebhookNotifier: Notifier {
             throw NotifierError("\(endpoint.displayName) answered HTTP \(status)")
         }
     }
+}
+
+/// What is wrong with the webhook's settings, and which setting it is.
+public struct WebhookSettingProblem: Error, CustomStringConvertible {
+    public let setting: String
+    public let message: String
+    public var description: String { "\(setting) \(message)" }
 }
