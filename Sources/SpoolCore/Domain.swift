@@ -30,6 +30,8 @@ public struct DomainConfiguration: Sendable {
     /// Where newer yt-dlp versions are installed (`YTDLP_UPDATE_DIR`).
     public var ytdlpUpdateDirectory: String?
     public var jsRuntimePath: String?
+    /// `DOWNLOAD_NICENESS`: how much lower yt-dlp's CPU priority is than the server's.
+    public var downloadNiceness: Int32 = 10
     /// Downloads a yt-dlp driver serves before it is replaced; 0 runs a process per download.
     public var ytdlpDriverJobs = YtDlpDrivers.defaultRequestsPerProcess
     /// Where the driver script is written (the data folder); nil: no drivers.
@@ -167,7 +169,7 @@ public final class Domain: Sendable {
                                    probeTimeout: configuration.downloadTimeLimitSeconds + 60, logger: logger)
         let installation = YtDlpInstallation(
             executable: configuration.ytdlpExecutable, overlay: configuration.ytdlpUpdateDirectory,
-            runtimePath: configuration.jsRuntimePath)
+            runtimePath: configuration.jsRuntimePath, niceness: configuration.downloadNiceness)
         let drivers = configuration.ytdlpDriverJobs > 0 ? configuration.ytdlpDriverFolder.flatMap {
             YtDlpDrivers(installation: installation, scriptFolder: $0, requestsPerProcess: configuration.ytdlpDriverJobs)
         } : nil

@@ -55,6 +55,13 @@ public struct ProcessSpec: Sendable, Hashable {
     /// the rest of them is dropped, so a stream without newlines cannot grow memory.
     public var lineByteLimit: Int
 
+    /// How much lower than this process's own the child's CPU priority is: a `nice` increment,
+    /// 0 (the same) to 19 (only what nothing else wants). Children it starts inherit it, as
+    /// yt-dlp's ffmpeg does. Background work such as downloads runs lower, so that on a
+    /// two-core home server the requests of someone using the app are not queued behind three
+    /// downloads converting audio (issue 12's soak: 0.53 s for a page of tracks otherwise).
+    public var niceness: Int32 = 0
+
     /// Creates a specification. Only the executable is required; the defaults suit a
     /// well-behaved program that should run without limits.
     public init(

@@ -34,9 +34,13 @@ public struct YtDlpInstallation: Sendable {
     /// Newer yt-dlp versions installed by Spool; used when it holds one.
     public let overlay: String?
     public let runtime: JSRuntime?
+    /// The `nice` increment every yt-dlp runs with (`DOWNLOAD_NICENESS`, see
+    /// `ProcessSpec.niceness`): listings, downloads and their ffmpeg are background work.
+    public let niceness: Int32
 
-    public init(executable: String, overlay: String?, runtimePath: String?) {
+    public init(executable: String, overlay: String?, runtimePath: String?, niceness: Int32 = 0) {
         self.executable = executable
+        self.niceness = niceness
         let python = Self.environmentPython(of: executable)
         self.python = python
         self.overlay = python == nil ? nil : overlay
@@ -89,11 +93,15 @@ public struct YtDlpInstallation: Sendable {
         environment["PYTHONUNBUFFERED"] = "1"
         // A user's PYTHONPATH must not shadow the environment's yt-dlp.
         environment.removeValue(forKey: "PYTHONPATH")
-        guard let python else {
-            return ProcessSpec(executablePath: executable, arguments: arguments, environment: environment)
+        var spec: ProcessSpec
+        if let python {
+            if let overlay = chosen ?? activeOverlay { environment["PYTHONPATH"] = overlay }
+            spec = ProcessSpec(executablePath: python, arguments: ["-m", "yt_dlp"] + arguments, environment: environment)
+        } else {
+            spec = ProcessSpec(executablePath: executable, arguments: arguments, environment: environment)
         }
-        if let overlay = chosen ?? activeOverlay { environment["PYTHONPATH"] = overlay }
-        return ProcessSpec(executablePath: python, arguments: ["-m", "yt_dlp"] + arguments, environment: environment)
+        spec.niceness = niceness
+        return spec
     }
 
     /// `yt-dlp --version` of the installation (with `overlay` when given), or nil when it

@@ -27,6 +27,21 @@ final class ResourceTests: XCTestCase {
         }
     }
 
+    /// Downloads run below the server (`DOWNLOAD_NICENESS`): the child and what it starts later
+    /// (yt-dlp's ffmpeg) are all lowered, relative to this process's own priority.
+    func testNicenessLowersTheChildAndWhatItStarts() throws {
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        var lines: [String] = []
+        let outcome = try ChildProcess.run(shell("nice; sleep 0.05; sh -c nice") { $0.niceness = 7 }) { stream, line in
+            if stream == .stdout { lines.append(line) }
+        }
+        XCTAssertTrue(outcome.isSuccess)
+        XCTAssertEqual(lines, [String(min(own + 7, 19)), String(min(own + 7, 19))])
+        lines = []
+        _ = try ChildProcess.run(shell("nice")) { _, line in lines.append(line) }
+        XCTAssertEqual(lines, [String(own)], "without niceness the child runs as this process does")
+    }
+
     func testKilledRunsLeakNothing() throws {
         let before = openDescriptorCount()
         for _ in 0..<5 {

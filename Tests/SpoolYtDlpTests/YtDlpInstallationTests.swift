@@ -63,6 +63,16 @@ final class YtDlpInstallationTests: XCTestCase {
         XCTAssertEqual(installation.command(["-j"]).executablePath, root + "/bin/yt-dlp")
     }
 
+    /// Every yt-dlp (listings, downloads, drivers, in or out of an environment) carries the
+    /// installation's niceness (`DOWNLOAD_NICENESS`).
+    func testEveryCommandRunsAtTheInstallationsNiceness() throws {
+        let inEnvironment = YtDlpInstallation(executable: try makeEnvironment(version: "2026.11.23"), overlay: nil, runtimePath: nil, niceness: 10)
+        let plain = YtDlpInstallation(executable: "/usr/bin/true", overlay: nil, runtimePath: nil, niceness: 4)
+        XCTAssertEqual(inEnvironment.command(["-j"]).niceness, 10)
+        XCTAssertEqual(plain.command(["--version"]).niceness, 4)
+        XCTAssertEqual(YtDlpInstallation(executable: "/usr/bin/true", overlay: nil, runtimePath: nil).command([]).niceness, 0)
+    }
+
     /// `JS_RUNTIME_PATH` wins over the Deno beside yt-dlp; yt-dlp's name comes from the binary.
     func testTheConfiguredRuntimeIsNamedAsYtDlpNamesIt() throws {
         let executable = try makeEnvironment(version: "2026.11.23")

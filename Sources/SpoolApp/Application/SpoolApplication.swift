@@ -79,6 +79,7 @@ public final class SpoolApplication: Sendable {
         configuration.downloadOptions = YtDlpOptionsFromSettings.make(settings)
         configuration.ytdlpUpdateDirectory = settings.ytdlpUpdateDirectory
         configuration.jsRuntimePath = settings.jsRuntimePath
+        configuration.downloadNiceness = Int32(settings.downloadNiceness)
         configuration.sessionLifetimeDays = settings.sessionDays
         configuration.passwordHasher = settings.passwordHasher
         configuration.ytdlpDriverJobs = settings.ytdlpDriverJobs

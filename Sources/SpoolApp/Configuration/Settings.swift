@@ -40,6 +40,7 @@ public struct Settings: Sendable {
     public var ytdlpUpdateCheckHours: Double
     public var jsRuntimePath: String?
     public var ytdlpDriverJobs: Int
+    public var downloadNiceness: Int
     /// Origins besides the server's own that may open the live feed (comma-separated).
     public var allowedOrigins: [String]
     public var ffmpegPath: String?
@@ -180,6 +181,7 @@ public struct Settings: Sendable {
         .init("YTDLP_UPDATE_CHECK_HOURS", "24", .number(1...8760), "How often the update check runs."),
         .init("YTDLP_UPDATE_INDEX_URL", "", .text, "A Python package index to update from instead of PyPI (tests, mirrors)."),
         .init("YTDLP_DRIVER_JOBS", "100", .integer(0...100_000), "Downloads one long-lived yt-dlp process serves before a fresh one replaces it (about 4x less CPU than a process per download); 0 runs every download in its own yt-dlp process."),
+        .init("DOWNLOAD_NICENESS", "10", .integer(0...19), "How much lower yt-dlp and its ffmpeg run than the server (nice): the app stays quick while downloads convert; 0 runs them alike."),
         .init("JS_RUNTIME_PATH", "", .path, "JavaScript runtime for yt-dlp (Deno); empty: the deno beside yt-dlp, else deno on PATH."),
         .init("FFMPEG_PATH", "", .path, "ffmpeg executable for audio extraction; empty: ffmpeg on PATH."),
         .init("AUDIO_FORMAT", "m4a", .text, "Audio codec downloads are converted to (m4a, opus, mp3, …); none keeps the original media (video)."),
@@ -274,6 +276,7 @@ public struct Settings: Sendable {
             ytdlpUpdateCheckHours: try reader.number("YTDLP_UPDATE_CHECK_HOURS"),
             jsRuntimePath: reader.optional("JS_RUNTIME_PATH"),
             ytdlpDriverJobs: try reader.integer("YTDLP_DRIVER_JOBS"),
+            downloadNiceness: try reader.integer("DOWNLOAD_NICENESS"),
             allowedOrigins: (reader.optional("ALLOWED_ORIGINS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
             ffmpegPath: reader.optional("FFMPEG_PATH") ?? ExecutableSearch.find("ffmpeg"),
             audioFormat: reader.optional("AUDIO_FORMAT").flatMap { $0 == "none" ? nil : $0 },
