@@ -189,7 +189,7 @@ public struct NameTemplate: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
-        nonisolated(unsafe) static let dayFormatter: DateFormatter = {
+        static let dayFormatter: DateFormatter = {
             let formatter = DateFormatter()
             formatter.dateFormat = "yyyy-MM-dd"
             formatter.locale = Locale(identifier: "en_US_POSIX")

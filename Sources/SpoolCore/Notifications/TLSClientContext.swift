@@ -55,7 +55,7 @@ final class TLSClientContext: @unchecked Sendable {
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)
         // "error:0A000086:SSL routines::certificate verify failed" → the words after the last "::"/":".
-        let text = String(cString: buffer)
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return text.components(separatedBy: ":").last.map { $0.isEmpty ? text : $0 } ?? text
     }
 }
