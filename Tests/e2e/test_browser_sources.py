@@ -153,6 +153,11 @@ def test_add_a_source_with_its_preview_and_watch_its_page_live(server, feed, sit
     b.wait(lambda: len(b.find_all('[data-testid^="source-skipped-reason-"]')) == 2, 10, "the skipped entries")
     assert {e.text for e in b.find_all('[data-testid^="source-skipped-reason-"]')} == {reason}
     b.wait(lambda: len(b.find_all('[data-testid=source-tracks] [data-testid^=source-track-play-]')) == EPISODES, 10, "every track listed")
+    # The page's jobs list holds this source's jobs (its sync and every download) and their states.
+    jobs = server.get(f"/api/jobs?source={source_id}&limit=100").json()["jobs"]
+    assert {j["status"] for j in jobs} == {"completed"}, [(j["kind"], j["status"]) for j in jobs]
+    b.wait(lambda: {e.get_attribute("data-job-id") for e in b.find_all('[data-testid=source-jobs] [data-testid^="source-job-"][data-status=completed]')}
+           >= {str(j["id"]) for j in jobs[:5]}, 10, "the source's latest jobs, completed, in its jobs list")
 
     # ---- its tracks play as a queue in the app's player ----
     b.click("source-play")
