@@ -211,7 +211,7 @@ final class ListQueryPlanTests: XCTestCase {
                                     filter.after = PageCursor(key: .number(0), id: (isTrashed ? trashed : midTrack).id)
                                     for query in try library.pageQueries(filter) { queries.append((name + " unplayed", query)) }
                                 }
-                                if let count = library.countQuery(filter) { queries.append((name + " (total)", count)) }
+                                for count in library.countQueries(filter) { queries.append((name + " (total)", count)) }
                             }
                         }
                     }
@@ -224,6 +224,7 @@ final class ListQueryPlanTests: XCTestCase {
         for cursor in [nil, likedCursor] { queries.append(("likes \(cursor == nil ? 1 : 2)", library.likesQuery(of: 1, after: cursor, limit: 100))) }
         for cursor in [nil, trashCursor] { queries.append(("trash \(cursor == nil ? 1 : 2)", try library.trashQuery(for: 1, after: cursor, limit: 100))) }
         for cursor in [nil, playCursor] { queries.append(("history \(cursor == nil ? 1 : 2)", try library.historyQuery(of: 1, after: cursor, limit: 100))) }
+        queries.append(("history's tracks", TrackLibrary.tracksQuery(Array(1...101), for: 1)))
         for cursor in [nil, PageCursor(id: 5)] { queries.append(("sources \(cursor == nil ? 1 : 2)", SourceSnapshot.pageQuery(after: cursor, limit: 100))) }
         for skipped in [false, true] {
             for cursor in [nil, PageCursor(key: .number(skipped ? Date().timeIntervalSince1970 - 86_400 : 40), id: 100)] {

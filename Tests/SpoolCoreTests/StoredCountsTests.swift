@@ -227,11 +227,14 @@ final class StoredCountsTests: XCTestCase {
         XCTAssertEqual(seenUserKeys, Set(StoredCounts.UserCount.allCases.map(\.rawValue)))
         // The library's totals (the counters less or plus each user's) are a count of what the
         // list holds, for each user, in every filter without a search.
+        // A search's total counts the search index's matches less those trashed or hidden.
         for user in [owner, listener] {
+        for text in [nil, "track"] {
         for trashed in [false, true] {
             for sourceId in [nil] + sources {
                 for rating in [nil, -1, 0, 1] {
                     var filter = TrackLibrary.Filter(userId: user.userId)
+                    filter.query = text
                     filter.trashed = trashed
                     filter.sourceId = sourceId
                     filter.rating = rating
@@ -245,9 +248,11 @@ final class StoredCountsTests: XCTestCase {
                         page = try domain.library.tracks(filter)
                         listed += page.items.count
                     }
-                    XCTAssertEqual(total, listed, "user \(user.userId) trashed=\(trashed) source=\(sourceId.map(String.init) ?? "-") rating=\(rating.map(String.init) ?? "-")")
+                    XCTAssertEqual(total, listed, "user \(user.userId) q=\(text ?? "-") trashed=\(trashed) source=\(sourceId.map(String.init) ?? "-") rating=\(rating.map(String.init) ?? "-")")
+                    if text != nil { XCTAssertGreaterThan(listed + (trashed || rating != nil || sourceId != nil ? 1 : 0), 0) }
                 }
             }
+        }
         }
         }
         // A removed user's counters went with them.
