@@ -1,4 +1,4 @@
-// `spool-bench triggers`: what the counters' triggers (StoredCounts) cost the writer. The same
+// `spool-bench triggers`: what the counters' triggers (StoredCounts, each user's too) cost the writer. The same
 // workloads run on a database with the triggers and on one without them (dropped after the
 // migration), alternating, in the same run: a sync's batch of downloads enqueued, the queue
 // claiming and completing them with three workers, downloads' tracks arriving one write each,
@@ -62,7 +62,7 @@ enum TriggerCost {
         try database.migrate()
         try database.write { db in
             if !triggers {
-                for name in StoredCounts.triggerNames { try db.execute(sql: "DROP TRIGGER \(name)") }
+                for name in StoredCounts.triggerNames + StoredCounts.userTriggerNames { try db.execute(sql: "DROP TRIGGER \(name)") }
             }
             for id in 1...20 {
                 try db.execute(sql: "INSERT INTO sources (id, url, added_at) VALUES (?, ?, 0)", arguments: [id, "https://example.com/\(id)"])

@@ -49,6 +49,31 @@ final class MusicLibraryTests: XCTestCase {
         h = nil
     }
 
+    /// `getAlbumList2`'s newest, by-name, random and starred lists order the albums' keys
+    /// (one seek per source) and aggregate only their page: the keys name exactly the albums
+    /// the whole pass finds, for each user, and "newest" follows each one's newest visible track.
+    func testAlbumKeysNameTheAlbumsEachUserSeesByTheirNewestVisibleTrack() throws {
+        let music = h.domain.music
+        func keys(_ user: Principal) throws -> [Int64] {
+            try music.albumKeys(for: user.userId).sorted { $0.newestTrackId > $1.newestTrackId }.map(\.sourceId)
+        }
+        XCTAssertEqual(try keys(ann), [playlistSource, channel], "the playlist got the newest track")
+        // Ann hides the playlist's newest track and the trash takes the other: her playlist
+        // album is gone; Bob still sees its newest track.
+        _ = try h.domain.listening.setHidden(true, tracks[6], by: ann)
+        try h.database.write { db in try db.execute(sql: "UPDATE tracks SET deleted_at = 1 WHERE id = ?", arguments: [self.tracks[5]]) }
+        XCTAssertEqual(try keys(ann), [channel])
+        XCTAssertEqual(try keys(bob), [playlistSource, channel])
+        XCTAssertEqual(try music.albumKeys(for: bob.userId).first { $0.sourceId == playlistSource }?.newestTrackId, tracks[6])
+        // A track whose source was removed is album 0's.
+        try h.database.write { db in try db.execute(sql: "UPDATE tracks SET source_id = NULL WHERE id = ?", arguments: [self.tracks[4]]) }
+        for user in [ann!, bob!] {
+            XCTAssertEqual(Set(try keys(user)), Set(try music.albums(for: user.userId).map(\.sourceId)), user.name)
+            XCTAssertEqual(try music.albums(try keys(user), for: user.userId).map(\.sourceId), try keys(user), "in the order asked")
+        }
+        XCTAssertEqual(try keys(ann).first, 0)
+    }
+
     func testAlbumsCountWhatEachUserSeesHidingIsPersonalAndTheTrashIsEveryones() throws {
         let music = h.domain.music
         XCTAssertEqual(try music.albums(for: ann.userId).map(\.name), ["Aardvark Mix", "The Zebras"], "by name")

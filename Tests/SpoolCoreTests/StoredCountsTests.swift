@@ -44,6 +44,17 @@ final class StoredCountsTests: XCTestCase {
             }
         }
         let owner = Principal(userId: 1, name: "admin", role: .admin)
+        // A second listener, removed and replaced now and then: each user's counters
+        // (`StoredCounts.UserCount`) follow their own rows, and go with the user.
+        func addListener(_ step: Int) throws -> Principal {
+            try database.write { db in
+                var user = User(name: "listener-\(step)", role: .listener, passwordHash: nil)
+                try user.insert(db)
+                return Principal(userId: user.id!, name: user.name, role: .listener)
+            }
+        }
+        var listener = try addListener(0)
+        var seenUserKeys: Set<String> = []
         var videos = 0
         var operations: [String: Int] = [:]
         func claim(as worker: String) throws -> Job? {
@@ -52,14 +63,24 @@ final class StoredCountsTests: XCTestCase {
         func running() throws -> [Job] {
             try database.read { db in try Job.fetchAll(db, sql: "SELECT * FROM jobs WHERE status = 'running'") }
         }
+        /// A shuffled order the dice choose (not SQLite's `random()`), so a run is the same every
+        /// time and the check that every kind of counter was in play cannot fail by chance.
+        func shuffled() -> String { "ORDER BY (id * 7919 + \(dice.roll(1_000_003))) % 1000003" }
         func anyJob(_ statuses: Set<JobStatus>) throws -> Job? {
-            try database.read { db in
-                try Job.fetchOne(db, sql: "SELECT * FROM jobs WHERE status IN \(statuses.sql) ORDER BY random() LIMIT 1")
+            let order = shuffled()
+            return try database.read { db in
+                try Job.fetchOne(db, sql: "SELECT * FROM jobs WHERE status IN \(statuses.sql) \(order) LIMIT 1")
             }
         }
-        func anyTrack(trashed: Bool) throws -> Int64? {
-            try database.read { db in
-                try Int64.fetchOne(db, sql: "SELECT id FROM tracks WHERE deleted_at IS \(trashed ? "NOT" : "") NULL ORDER BY random() LIMIT 1")
+        /// A random track in or out of the trash; `rated`: one someone liked or disliked (the
+        /// trash moves every user's rows of it between counters).
+        func anyTrack(trashed: Bool, rated: Bool = false) throws -> Int64? {
+            let order = shuffled()
+            return try database.read { db in
+                try Int64.fetchOne(db, sql: """
+                    SELECT id FROM tracks WHERE deleted_at IS \(trashed ? "NOT" : "") NULL
+                    \(rated ? "AND id IN (SELECT track_id FROM user_tracks WHERE rating <> 0)" : "") \(order) LIMIT 1
+                    """)
             }
         }
         let worker = queue.runId + "/test"
@@ -114,21 +135,26 @@ final class StoredCountsTests: XCTestCase {
                 _ = try queue.deleteFinished([[.completed], [.cancelled, .failed], JobStatus.terminal][dice.roll(3)],
                                              sourceId: dice.roll(2) == 0 || sources.isEmpty ? nil : sources[dice.roll(sources.count)])
             case 14:
-                // A rating or a hide: each user's own rows, which the library's totals subtract.
-                if let id = try anyTrack(trashed: false) {
+                // A rating or a hide, by either user: each user's own rows and counters.
+                let user = dice.roll(2) == 0 ? owner : listener
+                if dice.roll(12) == 0 {
+                    operation = "remove user"
+                    try domain.accounts.remove(listener.userId)
+                    listener = try addListener(step)
+                } else if let id = try anyTrack(trashed: false) {
                     if dice.roll(3) == 0 {
                         operation = "hide"
-                        _ = try domain.listening.setHidden(dice.roll(2) == 0, id, by: owner)
+                        _ = try domain.listening.setHidden(dice.roll(2) == 0, id, by: user)
                     } else {
                         operation = "rate"
-                        _ = try domain.listening.setRating(dice.roll(3) - 1, of: id, by: owner)
+                        _ = try domain.listening.setRating(dice.roll(3) - 1, of: id, by: user)
                     }
                 } else {
                     operation = "rate"
                 }
             case 15:
                 operation = "trash"
-                if let id = try anyTrack(trashed: false) { _ = try domain.trash.delete(id) }
+                if let id = try anyTrack(trashed: false, rated: dice.roll(3) != 0) { _ = try domain.trash.delete(id) }
             case 16:
                 operation = "restore"
                 if let id = try anyTrack(trashed: true) { _ = try domain.trash.restore(id) }
@@ -164,12 +190,17 @@ final class StoredCountsTests: XCTestCase {
                 sources.append(added)
             }
             operations[operation, default: 0] += 1
-            if step % 100 == 99 { try assertCountersMatchARecount("after step \(step)") }
+            if step % 25 == 24 {
+                try assertCountersMatchARecount("after step \(step)")
+                seenUserKeys.formUnion(try database.read { db in
+                    try String.fetchAll(db, sql: "SELECT DISTINCT key FROM counts WHERE scope LIKE 'user:%' AND n > 0")
+                })
+            }
         }
         try assertCountersMatchARecount("at the end")
         // The workload did reach every path (a seed that skipped one would prove less).
         for name in ["enqueue", "claim", "complete", "fail", "retry", "cancel", "zombies", "clear finished", "rate", "hide",
-                     "trash", "restore", "purge", "entries", "remove source"] {
+                     "remove user", "trash", "restore", "purge", "entries", "remove source"] {
             XCTAssertGreaterThan(operations[name] ?? 0, 0, "the workload never ran \(name)")
         }
         let statuses = try database.read { db in try Set(String.fetchAll(db, sql: "SELECT DISTINCT status FROM jobs")) }
@@ -197,12 +228,18 @@ final class StoredCountsTests: XCTestCase {
             XCTAssertEqual([snapshot.counts.downloaded, snapshot.counts.queued, snapshot.counts.failed, snapshot.counts.skipped],
                            [expected[0], expected[1], expected[2], expected[3]], "source \(source)")
         }
-        // The library's totals (the counters less the owner's hidden and rated rows) are a count
-        // of what the list holds, in every filter without a search.
+        // Each user's counters were in play: every kind of them was checked above.
+        XCTAssertEqual(seenUserKeys, Set(StoredCounts.UserCount.allCases.map(\.rawValue)))
+        // The library's totals (the counters less or plus each user's) are a count of what the
+        // list holds, for each user, in every filter without a search.
+        // A search's total counts the search index's matches less those trashed or hidden.
+        for user in [owner, listener] {
+        for text in [nil, "track"] {
         for trashed in [false, true] {
             for sourceId in [nil] + sources {
                 for rating in [nil, -1, 0, 1] {
-                    var filter = TrackLibrary.Filter(userId: owner.userId)
+                    var filter = TrackLibrary.Filter(userId: user.userId)
+                    filter.query = text
                     filter.trashed = trashed
                     filter.sourceId = sourceId
                     filter.rating = rating
@@ -216,10 +253,18 @@ final class StoredCountsTests: XCTestCase {
                         page = try domain.library.tracks(filter)
                         listed += page.items.count
                     }
-                    XCTAssertEqual(total, listed, "trashed=\(trashed) source=\(sourceId.map(String.init) ?? "-") rating=\(rating.map(String.init) ?? "-")")
+                    XCTAssertEqual(total, listed, "user \(user.userId) q=\(text ?? "-") trashed=\(trashed) source=\(sourceId.map(String.init) ?? "-") rating=\(rating.map(String.init) ?? "-")")
+                    if text != nil { XCTAssertGreaterThan(listed + (trashed || rating != nil || sourceId != nil ? 1 : 0), 0) }
                 }
             }
         }
+        }
+        }
+        // A removed user's counters went with them.
+        let orphans = try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM counts WHERE scope LIKE 'user:%' AND substr(scope, 6) NOT IN (SELECT id FROM users)")
+        }
+        XCTAssertEqual(orphans, 0)
     }
 
     /// The comparison itself can fail: a counter that missed one change is found.

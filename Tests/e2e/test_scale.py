@@ -78,8 +78,11 @@ def test_every_library_list_pages_to_exactly_its_total_in_its_order(seeded):
         ({}, live, ()),
         ({"rating": "1"}, live + " AND ut.rating = 1", ()),
         ({"rating": "0"}, live + " AND coalesce(ut.rating, 0) = 0", ()),
+        # A page of likes or dislikes walks the owner's rated rows (user_tracks_rating, v11).
+        ({"rating": "-1"}, live + " AND ut.rating = -1", ()),
         ({"source": str(source)}, live + " AND t.source_id = ?", (source,)),
         ({"trashed": "true"}, "t.deleted_at IS NOT NULL", ()),
+        ({"trashed": "true", "rating": "1"}, "t.deleted_at IS NOT NULL AND ut.rating = 1", ()),
     ]
     for sort in ("newest", "oldest", "title", "plays"):
         for query, where, args in filters:
@@ -109,6 +112,32 @@ def test_every_library_list_pages_to_exactly_its_total_in_its_order(seeded):
     plays, _ = walk(seeded, "/api/history", "plays")
     assert len(plays) == db_query(seeded, "SELECT count(*) FROM play_events WHERE user_id = 1 AND type = 'play'")[0][0]
     assert [p["played_at"] for p in plays] == sorted((p["played_at"] for p in plays), reverse=True)
+
+
+def test_the_totals_follow_ratings_the_trash_and_a_restore(seeded):
+    """A user's totals are counters the triggers keep (v11: liked, disliked and hidden tracks per
+    source and user): after likes, dislikes, clears, deletions to the trash and a restore through
+    the API, the total of every filter is still a count of the rows."""
+    tracks = seeded.get("/api/tracks?limit=40").json()["tracks"]
+    ids = [t["id"] for t in tracks]
+    for action, chosen in (("like", ids[:12]), ("dislike", ids[10:20]), ("clear", ids[18:22]),
+                           ("delete", ids[:3] + ids[14:16]), ("restore", ids[:1])):
+        reply = seeded.post("/api/tracks/bulk", {"action": action, "ids": chosen})
+        assert reply.status == 200, reply.text
+    live = "t.deleted_at IS NULL AND ut.hidden_at IS NULL"
+    source = next(t["source_id"] for t in tracks if t.get("source_id"))
+    for query, where, args in (
+        ("", live, ()),
+        ("&rating=1", live + " AND ut.rating = 1", ()),
+        ("&rating=-1", live + " AND ut.rating = -1", ()),
+        ("&rating=0", live + " AND coalesce(ut.rating, 0) = 0", ()),
+        (f"&rating=1&source={source}", live + " AND ut.rating = 1 AND t.source_id = ?", (source,)),
+        ("&trashed=true&rating=1", "t.deleted_at IS NOT NULL AND ut.rating = 1", ()),
+        ("&trashed=true&rating=-1", "t.deleted_at IS NOT NULL AND ut.rating = -1", ()),
+        ("&trashed=true&rating=0", "t.deleted_at IS NOT NULL AND coalesce(ut.rating, 0) = 0", ()),
+    ):
+        assert seeded.get("/api/tracks?limit=1" + query).json()["total"] == owner_count(seeded, where, args), query
+    assert seeded.get("/api/playlists/likes?limit=1").json()["total"] == owner_count(seeded, live + " AND ut.rating = 1")
 
 
 def test_sources_and_jobs_page_to_the_counters_totals(seeded):

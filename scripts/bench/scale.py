@@ -255,7 +255,7 @@ def library_page(binary: str, db: Path) -> dict:
     # This folder holds a `websocket.py` that would shadow the package Selenium imports.
     here = Path(__file__).resolve().parent
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
-    sys.path.insert(0, str(REPO / "Tests" / "e2e"))
+    sys.path[:0] = [str(REPO / "Tests" / "e2e"), str(REPO / "Tests" / "Fixtures")]  # as conftest.py sets them
     from browser import Browser  # noqa: E402 (the e2e helper: Chromium, chromedriver)
 
     server = Server(binary, db)

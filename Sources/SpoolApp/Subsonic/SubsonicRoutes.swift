@@ -366,13 +366,30 @@ struct SubsonicRoutes: RouteCollection {
     /// A page of `getAlbumList2`'s (and `getAlbumList`'s) albums, in the list's order.
     private func albumList(_ parameters: AlbumListParameters, _ user: Principal) throws -> ArraySlice<MusicAlbum> {
         try Self.requireFolder(parameters.musicFolderID)
-        var albums = try domain.music.albums(for: user.userId)
-        func byName(_ a: MusicAlbum, _ b: MusicAlbum) -> Bool {
-            SubsonicRepresentation.sortName(a.name).localizedStandardCompare(SubsonicRepresentation.sortName(b.name)) == .orderedAscending
+        func byName(_ a: String, _ b: String) -> Bool {
+            SubsonicRepresentation.sortName(a).localizedStandardCompare(SubsonicRepresentation.sortName(b)) == .orderedAscending
         }
+        // The orders that need no album's totals page the albums' keys and aggregate only the
+        // page (`MusicLibrary.albumKeys`): newest took ~140 ms at 100,000 tracks as one pass
+        // over every track.
+        var keys: [MusicLibrary.AlbumKey]?
         switch parameters.type {
-        case .random: albums.shuffle()
-        case .newest: albums.sort { ($0.newestAt, $0.sourceId) > ($1.newestAt, $1.sourceId) }
+        case .random: keys = try domain.music.albumKeys(for: user.userId).shuffled()
+        case .newest: keys = try domain.music.albumKeys(for: user.userId).sorted { $0.newestTrackId > $1.newestTrackId }
+        case .alphabeticalByName, .alphabeticalByArtist:
+            // An album's artist is its source, whose name is the album's.
+            keys = try domain.music.albumKeys(for: user.userId).sorted { byName($0.name, $1.name) }
+        case .starred:
+            keys = try domain.music.albumKeys(for: user.userId).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! }
+        default: break
+        }
+        if let keys {
+            let page = keys.dropFirst(parameters.offset).prefix(parameters.size).map(\.sourceId)
+            return try domain.music.albums(Array(page), for: user.userId).map(SubsonicRepresentation.album)
+        }
+        // The orders by a total (plays, last play, stars, year) still aggregate every album.
+        var albums = try domain.music.albums(for: user.userId)
+        switch parameters.type {
         case .recent:
             albums = albums.filter { $0.lastPlayedAt != nil }
             albums.sort { $0.lastPlayedAt! > $1.lastPlayedAt! }
@@ -382,12 +399,6 @@ struct SubsonicRoutes: RouteCollection {
         case .highest:
             albums = albums.filter { $0.stars != nil || $0.meanSongStars != nil }
             albums.sort { (Double($0.stars ?? 0), $0.meanSongStars ?? 0) > (Double($1.stars ?? 0), $1.meanSongStars ?? 0) }
-        case .starred:
-            albums = albums.filter { $0.starredAt != nil }
-            albums.sort { $0.starredAt! > $1.starredAt! }
-        case .alphabeticalByName, .alphabeticalByArtist:
-            // An album's artist is its source, whose name is the album's.
-            albums.sort(by: byName)
         case .byYear(let from, let to):
             albums = albums.filter { album in
                 let year = SubsonicRepresentation.year(of: album.newestUpload) ?? 0
@@ -396,6 +407,8 @@ struct SubsonicRoutes: RouteCollection {
             albums.sort { from <= to ? $0.newestUpload < $1.newestUpload : $0.newestUpload > $1.newestUpload }
         case .byGenre:
             albums = []   // no genres in Spool
+        case .random, .newest, .alphabeticalByName, .alphabeticalByArtist, .starred:
+            break   // paged by their keys above
         }
         return albums.dropFirst(parameters.offset).prefix(parameters.size)
     }

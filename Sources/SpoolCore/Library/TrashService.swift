@@ -94,22 +94,34 @@ public struct TrashService: Sendable {
         }
     }
 
+    /// How many tracks one purge transaction deletes. A track goes with its search entry, its
+    /// play events (10 per track in the benchmark's library), every user's state, playlist
+    /// entries and counters: about 2 ms each at 100,000 tracks and 1,000,000 play events on a
+    /// busy 2-core machine, so batches of 500 held the writer for a second; 10 hold it ~20 ms
+    /// (`scripts/bench/scale.py`, docs/benchmarks.md).
+    static let purgeBatchSize = 10
+
     /// Deletes trashed tracks (rows, then files) deleted before `cutoff`, or all of them, at
-    /// most `limit` per call. Tombstones stay, so channel re-syncs still skip the videos.
+    /// most `limit` per call, `purgeBatchSize` per transaction. Tombstones stay, so channel
+    /// re-syncs still skip the videos.
     @discardableResult
     public func purge(deletedBefore cutoff: Date? = nil, limit: Int = 500) throws -> Int {
         let query = Self.purgeQuery(deletedBefore: cutoff, limit: limit)
         let victims = try database.read { db in try Int64.fetchAll(db, sql: query.sql, arguments: query.arguments) }
-        guard !victims.isEmpty else { return 0 }
-        let purged = try locks.withLocks(victims) {
-            try database.write(priority: .background, work: .purgeTrash) { db in try TrackStore.deleteTrashed(victims, db) }
+        var count = 0
+        for start in stride(from: 0, to: victims.count, by: Self.purgeBatchSize) {
+            let batch = Array(victims[start..<min(start + Self.purgeBatchSize, victims.count)])
+            let purged = try locks.withLocks(batch) {
+                try database.write(priority: .background, work: .purgeTrash) { db in try TrackStore.deleteTrashed(batch, db) }
+            }
+            FaultInjection.crashIfRequested(after: "purge_rows")
+            for track in purged {
+                removeTrashFolder(of: track.id!)
+                hub.publish(.trackPurged(trackId: track.id!))
+            }
+            count += purged.count
         }
-        FaultInjection.crashIfRequested(after: "purge_rows")
-        for track in purged {
-            removeTrashFolder(of: track.id!)
-            hub.publish(.trackPurged(trackId: track.id!))
-        }
-        return purged.count
+        return count
     }
 
     /// The oldest trashed tracks, deleted before `cutoff`: a range of `tracks_trash`.

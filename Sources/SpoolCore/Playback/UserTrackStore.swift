@@ -22,11 +22,13 @@ enum UserTrackStore {
     static func setRating(_ value: Int, of trackId: Int64, for userId: Int64, _ db: Database, now: Date = Date()) throws -> Bool {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tracks WHERE id = ?", arguments: [trackId]) == true else { return false }
         try ensureRow(trackId, userId, db)
-        try db.execute(sql: """
+        // Cached: preparing an UPDATE of `rating` or `hidden_at` compiles the counters' triggers
+        // into it (`StoredCounts.userTriggers`), most of such a write's cost when done anew each time.
+        try db.cachedStatement(sql: """
             UPDATE user_tracks SET rating = ?1,
                 liked_at = CASE WHEN ?1 = 1 THEN coalesce(liked_at, ?2) ELSE NULL END
             WHERE user_id = ?3 AND track_id = ?4
-            """, arguments: [value, now.timeIntervalSince1970, userId, trackId])
+            """).execute(arguments: [value, now.timeIntervalSince1970, userId, trackId])
         return true
     }
 
@@ -53,8 +55,8 @@ enum UserTrackStore {
     static func setHidden(_ hidden: Bool, _ trackId: Int64, for userId: Int64, _ db: Database, now: Date = Date()) throws -> Bool {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tracks WHERE id = ?", arguments: [trackId]) == true else { return false }
         try ensureRow(trackId, userId, db)
-        try db.execute(sql: "UPDATE user_tracks SET hidden_at = ? WHERE user_id = ? AND track_id = ?",
-                       arguments: [hidden ? now.timeIntervalSince1970 : nil, userId, trackId])
+        try db.cachedStatement(sql: "UPDATE user_tracks SET hidden_at = ? WHERE user_id = ? AND track_id = ?")
+            .execute(arguments: [hidden ? now.timeIntervalSince1970 : nil, userId, trackId])   // cached: see setRating
         return true
     }
 

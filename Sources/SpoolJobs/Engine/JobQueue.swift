@@ -644,6 +644,12 @@ public final class JobQueue: Sendable {
         }
     }
 
+    /// How many jobs one housekeeping transaction deletes ("Clear finished", pruning). A job
+    /// goes with its timeline, ten indexes and its counters: about 0.4–1.25 ms each at 300,000
+    /// jobs on a busy 2-core machine, so 500 per batch held the writer 200–625 ms, and 25 hold it
+    /// 10–30 ms: a click waits for at most that (`scripts/bench/scale.py`, docs/benchmarks.md).
+    public static let deleteBatchSize = 25
+
     /// Deletes finished jobs (with their timelines) of the given terminal statuses, a batch
     /// at a time at background priority ("Clear finished"). Returns how many went.
     public func deleteFinished(_ statuses: Set<JobStatus>, sourceId: Int64? = nil) throws -> Int {
@@ -652,13 +658,13 @@ public final class JobQueue: Sendable {
         }
         var total = 0
         while true {
-            let batch = Self.clearQuery(statuses, sourceId: sourceId, limit: 500)
+            let batch = Self.clearQuery(statuses, sourceId: sourceId, limit: Self.deleteBatchSize)
             let deleted = try database.write(priority: .background, work: .clearJobs) { db -> Int in
                 try db.execute(sql: "DELETE FROM jobs WHERE id IN (\(batch.sql))", arguments: batch.arguments)
                 return db.changesCount
             }
             total += deleted
-            if deleted < 500 { break }
+            if deleted < Self.deleteBatchSize { break }
         }
         if total > 0 { events(.deleted(JobsDeleted(count: total, statuses: statuses.map(\.rawValue).sorted()))) }
         return total

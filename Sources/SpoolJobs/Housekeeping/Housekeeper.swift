@@ -27,7 +27,7 @@ public final class Housekeeper: Sendable {
     private let last = Mutex<Run?>(nil)
 
     public init(database: SpoolDatabase, retentionSeconds: Double = 30 * 86_400, intervalSeconds: Double = 600,
-                batchSize: Int = 500, logger: Logger = Logger(label: "spool.jobs.housekeeping")) {
+                batchSize: Int = JobQueue.deleteBatchSize, logger: Logger = Logger(label: "spool.jobs.housekeeping")) {
         self.database = database
         self.retentionSeconds = retentionSeconds
         self.intervalSeconds = intervalSeconds
@@ -67,6 +67,12 @@ public final class Housekeeper: Sendable {
             // the TRUNCATE, and the writer with it, for the whole busy timeout.
             let truncate = database.options.checkpoints == .spool
             try database.maintain { db in
+                // `optimize` may run ANALYZE over a whole index; the limit makes it sample about
+                // 400 rows per index (SQLite's own advice for `optimize`), so it costs what a
+                // small library does. Whole, it held the writer up to 380 ms at 100,000 tracks
+                // and 300,000 jobs (docs/benchmarks.md); the plans need the shape of the data,
+                // which the sample gives.
+                try db.execute(sql: "PRAGMA analysis_limit = 400")
                 try db.execute(sql: "PRAGMA optimize")
                 if truncate { _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             }

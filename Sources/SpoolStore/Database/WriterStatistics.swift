@@ -5,11 +5,11 @@ import Synchronization
 /// `/api/health` (`housekeeping.longest_writer_hold_ms`) and `/metrics`. Each works in small
 /// batches, so a click waits behind at most one of them.
 public enum HousekeepingWork: String, CaseIterable, Sendable, Codable, CodingKeyRepresentable {
-    /// Completed jobs past `JOB_RETENTION_DAYS`, 500 per transaction.
+    /// Completed jobs past `JOB_RETENTION_DAYS`, `JobQueue.deleteBatchSize` (25) per transaction.
     case pruneJobs = "prune_jobs"
-    /// "Clear finished" on the jobs page, 500 per transaction.
+    /// "Clear finished" on the jobs page, 25 per transaction.
     case clearJobs = "clear_jobs"
-    /// The trash emptied or swept past `TRASH_RETENTION_DAYS`, in batches.
+    /// The trash emptied or swept past `TRASH_RETENTION_DAYS`, 10 tracks per transaction.
     case purgeTrash = "purge_trash"
     /// A source's retention rules moving a track to the trash (one track per write).
     case retention

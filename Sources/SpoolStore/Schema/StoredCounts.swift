@@ -19,6 +19,7 @@ import GRDB
 /// | `jobs` | a source id, `0` (no source), `-1` (all) | `<kind>:<status>` | jobs |
 /// | `tracks` | a source id, `0` (no source), `-1` (all) | `live` or `trashed` | tracks |
 /// | `skipped` | a source id | empty | entries with a `skip_reason` |
+/// | `user:<user id>` | a source id, `0`, `-1` | a `UserCount` | that user's rows of `user_tracks` (v11) |
 ///
 /// `recount` computes the same rows from scratch; a test compares the two after a random
 /// workload, and `rebuild` replaces the stored rows with it (the migration that introduced them).
@@ -120,8 +121,10 @@ public enum StoredCounts {
     ]
 
     /// Every counter computed from the rows themselves (full scans: for tests, repairs and
-    /// the migration, never for a request).
-    static let recountQuery = """
+    /// the migrations, never for a request).
+    static var recountQuery: String { libraryRecountQuery + "\nUNION ALL\n" + userRecountQuery }
+
+    static let libraryRecountQuery = """
         SELECT 'jobs' AS scope, -1 AS owner, kind || ':' || status AS key, count(*) AS n FROM jobs GROUP BY kind, status
         UNION ALL
         SELECT 'jobs', coalesce(source_id, 0), kind || ':' || status, count(*) FROM jobs GROUP BY coalesce(source_id, 0), kind, status
