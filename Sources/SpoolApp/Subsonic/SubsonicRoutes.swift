@@ -385,7 +385,7 @@ struct SubsonicRoutes: RouteCollection {
         }
         if let keys {
             let page = keys.dropFirst(parameters.offset).prefix(parameters.size).map(\.sourceId)
-            return try domain.music.albums(Array(page), for: user.userId).map(SubsonicRepresentation.album)
+            return try domain.music.albums(Array(page), for: user.userId)[...]
         }
         // The orders by a total (plays, last play, stars, year) still aggregate every album.
         var albums = try domain.music.albums(for: user.userId)
