@@ -13,7 +13,12 @@ status=0
 echo "==> swift test"
 swift test --skip-build || status=1
 
+# Two test files at a time (pytest-xdist, a file's tests stay on one worker with its module
+# fixtures): the black-box tests mostly wait on servers, yt-dlp and Chromium, so two workers
+# on two cores took 353 s against 603 s one at a time. SPOOL_TEST_WORKERS=0 runs them in
+# this process, one after another (for a debugger, or to rule concurrency out).
 echo "==> pytest"
-SPOOL_BIN="$PWD/.build/debug/spool" .venv/bin/pytest -q -p no:cacheprovider --durations=40 Tests/Fixtures Tests/ytdlp_driver Tests/e2e "$@" || status=1
+SPOOL_BIN="$PWD/.build/debug/spool" .venv/bin/pytest -q -p no:cacheprovider --durations=40 \
+  -n "${SPOOL_TEST_WORKERS:-2}" --dist loadfile Tests/Fixtures Tests/ytdlp_driver Tests/e2e "$@" || status=1
 
 exit $status
