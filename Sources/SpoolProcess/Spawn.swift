@@ -225,9 +225,9 @@ enum Spawn {
         switch result {
         case 0:
             // Set from here, not in the child: posix_spawn has no attribute for it. The child
-            // runs at its old priority for the few microseconds in between, before yt-dlp's
-            // Python has even started; what it starts later inherits the new one. A failure
-            // (a child already gone) changes nothing worth reporting.
+            // runs at its old priority for the moment in between, long before yt-dlp's Python
+            // (100 ms to start) runs anything; what it starts later inherits the new one. A
+            // failure (a child already gone) changes nothing worth reporting.
             if spec.niceness > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) + spec.niceness) }
             return pid
         case ENOENT, ENOTDIR:
