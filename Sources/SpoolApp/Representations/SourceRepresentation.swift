@@ -1,5 +1,6 @@
 import Foundation
 import SpoolCore
+import SpoolHTTP
 import SpoolStore
 
 /// A source as the API and the live feed show it, with its counts, rules and last sync.
@@ -79,6 +80,92 @@ struct SourceRepresentation: Encodable, Sendable {
         lastSync = snapshot.lastSync
         filters = snapshot.filters
         retention = snapshot.retention
+    }
+}
+
+extension SourceRepresentation: JSONWritable {
+    /// The keys in the wire's sorted order, `null` written for every absent field as `encode(to:)`
+    /// writes it; the nested rules and summary leave out their absent fields, as their
+    /// synthesized `Encodable` does (`SourceRepresentationJSONTests` compares with `JSONEncoder`). Why: 500
+    /// sources through `JSONEncoder` took 64.7 ms (issue 19, second round).
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("added_at"); w.date(addedAt)
+            w.key("counts")
+            w.object { w in
+                w.key("downloaded"); w.int(counts.downloaded)
+                w.key("failed"); w.int(counts.failed)
+                w.key("queued"); w.int(counts.queued)
+                w.key("skipped"); w.int(counts.skipped)
+                w.key("videos"); w.int(counts.videos)
+            }
+            w.key("filters")
+            if let filters { Self.write(filters, to: &w) } else { w.null() }
+            w.key("id"); w.int(id)
+            w.key("kind"); w.string(kind.rawValue)
+            w.key("last_error"); w.string(lastError)
+            w.key("last_error_class"); w.string(lastErrorClass?.rawValue)
+            w.key("last_error_detail"); w.string(lastErrorDetail)
+            w.key("last_full_sync_at"); w.date(lastFullSyncAt)
+            w.key("last_sync")
+            if let lastSync { Self.write(lastSync, to: &w) } else { w.null() }
+            w.key("last_synced_at"); w.date(lastSyncedAt)
+            w.key("next_sync_at"); w.date(nextSyncAt)
+            w.key("paused"); w.bool(paused)
+            w.key("profile_id"); w.int(profileId)
+            w.key("remote_id"); w.string(remoteId)
+            w.key("retention")
+            if let retention { Self.write(retention, to: &w) } else { w.null() }
+            w.key("state"); w.string(state.rawValue)
+            w.key("sync_interval_hours"); w.double(syncIntervalHours)
+            w.key("title"); w.string(title)
+            w.key("url"); w.string(url)
+        }
+    }
+
+    private static func write(_ filters: SourceFilters, to writer: inout JSONWriter) {
+        writer.object { w in
+            if let value = filters.includeLivestreams { w.key("include_livestreams"); w.bool(value) }
+            if let value = filters.includeShorts { w.key("include_shorts"); w.bool(value) }
+            if let value = filters.maxDuration { w.key("max_duration"); w.double(value) }
+            if let value = filters.maxItems { w.key("max_items"); w.int(value) }
+            if let value = filters.minDuration { w.key("min_duration"); w.double(value) }
+            if let value = filters.titleExclude { w.key("title_exclude"); w.string(value) }
+            if let value = filters.titleInclude { w.key("title_include"); w.string(value) }
+            if let value = filters.uploadedAfter { w.key("uploaded_after"); w.string(value) }
+        }
+    }
+
+    private static func write(_ retention: RetentionRules, to writer: inout JSONWriter) {
+        writer.object { w in
+            if let value = retention.keepNewest { w.key("keep_newest"); w.int(value) }
+            if let value = retention.maxAgeDays { w.key("max_age_days"); w.int(value) }
+            if let value = retention.removeAfterSkips { w.key("remove_after_skips"); w.int(value) }
+            if let value = retention.removeDisliked { w.key("remove_disliked"); w.bool(value) }
+        }
+    }
+
+    private static func write(_ summary: SyncSummary, to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("full"); w.bool(summary.full)
+            w.key("known"); w.int(summary.known)
+            w.key("new"); w.int(summary.new)
+            w.key("read"); w.int(summary.read)
+            w.key("seconds"); w.double(summary.seconds)
+            if let skipped = summary.skipped {
+                // The reasons as they are (no snake_case), in code-point order: `A short` before
+                // `Beyond the newest 250` before `… 9` before `a live stream`, as `JSONEncoder`
+                // sorts a dictionary's keys.
+                w.key("skipped")
+                w.object { w in
+                    for reason in skipped.keys.sorted() {
+                        w.key(reason); w.int(skipped[reason] ?? 0)
+                    }
+                }
+            }
+            w.key("stopped_early"); w.bool(summary.stoppedEarly)
+            w.key("unreadable"); w.int(summary.unreadable)
+        }
     }
 }
 

@@ -183,7 +183,7 @@ struct SourceRoutes: RouteCollection {
     }
 
     /// A page of sources under `sources` (or `channels`, the first API's key).
-    private struct SourcesReply: Encodable {
+    struct SourcesReply: Encodable, JSONWritable {
         let key: String
         let sources: [SourceRepresentation]
         /// How many sources there are in all.
@@ -202,6 +202,17 @@ struct SourceRoutes: RouteCollection {
             try container.encode(sources, forKey: Key(stringValue: key))
             try container.encode(total, forKey: Key(stringValue: "total"))
             try container.encode(nextBefore, forKey: Key(stringValue: "nextBefore"))
+        }
+
+        /// The keys sorted as `JSONEncoder` sorts them: `channels` comes before `next_before`,
+        /// `sources` after it.
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                if key < "next_before" { w.key(key); w.array(sources) }
+                w.key("next_before"); w.string(nextBefore)
+                if key > "next_before" { w.key(key); w.array(sources) }
+                w.key("total"); w.int(total)
+            }
         }
     }
 
