@@ -39,6 +39,10 @@ def token(*parts) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+# The replies whose encoding is compared, JSONWritable against JSONEncoder (JSON_WRITER=0).
+HOT = ["/api/jobs?limit=100", "/api/tracks?limit=100", "/api/sources?limit=500"]
+
+
 class Server:
     """`spool serve` on a database file, on a free port; stopped by its own pid."""
 
@@ -312,14 +316,13 @@ def main():
                 paths = endpoints(db)
                 results[name] = measure(server, paths, args.rounds)
                 if name == "large":
-                    hot = ["/api/jobs?limit=100", "/api/tracks?limit=100"]
-                    encoding["writer"] = encoding_cost(server, hot, args.encoding_requests)
+                    encoding["writer"] = encoding_cost(server, HOT, args.encoding_requests)
                     memory = server.memory()
             finally:
                 server.stop()
         server = Server(args.spool, copy(large, work), JSON_WRITER=0)
         try:
-            encoding["JSONEncoder"] = encoding_cost(server, ["/api/jobs?limit=100", "/api/tracks?limit=100"], args.encoding_requests)
+            encoding["JSONEncoder"] = encoding_cost(server, HOT, args.encoding_requests)
         finally:
             server.stop()
         held = None if args.skip_housekeeping else housekeeping(args.spool, large, work)
