@@ -303,7 +303,7 @@ public final class Domain: Sendable {
 
     /// Stops the scheduler, then the workers (running jobs get the grace period), then writes
     /// the playlists their last changes left pending, then the notifications (a send under way
-    /// is cut short).
+    /// is cut short), and last the sources' count snapshots: nothing reads the database after.
     public func stop() {
         scheduler.stop()
         workers.stop()
@@ -311,6 +311,7 @@ public final class Domain: Sendable {
         drivers?.shutdown()
         syncRounds.stop()
         notifications.stop()
+        snapshots.stop()
     }
 }
 

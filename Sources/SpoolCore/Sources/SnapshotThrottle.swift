@@ -15,6 +15,9 @@ final class SnapshotThrottle: Sendable {
     private let publish: @Sendable (Int64) -> Void
     private let entries = Mutex<[Int64: Entry]>([:])
     private let queue = DispatchQueue(label: "spool.channels.snapshots")
+    /// Set by `stop`: a publish still waiting for its turn reads nothing (the database may
+    /// be closed by then; a read racing the close crashed a test run in SQLite).
+    private let stopped = Mutex(false)
 
     init(interval: Double = 0.25, publish: @escaping @Sendable (Int64) -> Void) {
         self.interval = interval
@@ -38,7 +41,7 @@ final class SnapshotThrottle: Sendable {
         }
         guard let delay = decision else { return }
         if delay == 0 {
-            queue.async { [publish] in publish(sourceId) }
+            queue.async { [self] in if !isStopped { publish(sourceId) } }
             return
         }
         queue.asyncAfter(deadline: .now() + delay) { [self] in
@@ -46,7 +49,16 @@ final class SnapshotThrottle: Sendable {
                 entries[sourceId]?.trailingScheduled = false
                 entries[sourceId]?.lastPublished = Date().timeIntervalSince1970
             }
-            publish(sourceId)
+            if !isStopped { publish(sourceId) }
         }
+    }
+
+    private var isStopped: Bool { stopped.withLock { $0 } }
+
+    /// Publishes nothing more, and returns once a publish under way has finished: after it,
+    /// the database may be closed.
+    func stop() {
+        stopped.withLock { $0 = true }
+        queue.sync {}
     }
 }
