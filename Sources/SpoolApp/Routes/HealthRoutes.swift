@@ -24,11 +24,11 @@ struct HealthRoutes: RouteCollection {
         }
     }
 
-    /// What the report shows from memory, for `HealthReportCache`.
+    /// What the report shows from memory, for `HealthReportCache`. Runs on the event loop
+    /// (the route's immediate answer): nothing here may wait.
     func fingerprint() -> HealthReportCache.Fingerprint {
         let workers = domain.workers.status
         let socket = live.webSocket.statistics
-        let ytdlp = domain.ytdlp.status
         return HealthReportCache.Fingerprint(
             lastEventSequence: domain.events.lastSequence,
             writerVersion: domain.database.writerStatistics.version,
@@ -36,7 +36,7 @@ struct HealthRoutes: RouteCollection {
             busyWorkers: workers.busy, zombiesRecovered: workers.zombiesRecovered,
             brake: domain.brake.current,
             housekeepingRunAt: domain.housekeeper.lastRun?.at,
-            ytdlpUpdating: ytdlp.updating,
+            ytdlpUpdating: domain.ytdlp.isUpdating,
             storageErrors: StorageErrors.shared.snapshot,
             notificationsVersion: domain.notifications.version)
     }

@@ -110,6 +110,10 @@ public final class YtDlpService: Sendable {
     /// Whether new yt-dlp jobs must wait (an update is switching versions).
     var isHolding: Bool { state.withLock { $0.holding } }
 
+    /// Whether an update runs, without waiting for the start's version check as `status`
+    /// does: the health report's fingerprint is read on the event loop.
+    public var isUpdating: Bool { state.withLock { $0.updating } }
+
     /// Starts an update on its own thread unless one runs; false when one was running.
     /// - Parameters:
     ///   - ytdlpRunning: whether some job runs yt-dlp now (the switch waits until none does).
