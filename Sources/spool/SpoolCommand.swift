@@ -41,6 +41,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let settings = try loadSettings()
+        ProcessMemory.limitMallocArenas(settings.mallocArenas)
         let logger = makeLogger(settings)
         do {
             try SpoolApplication(settings: settings, logger: logger).serve()

@@ -44,4 +44,32 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try reopened.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }, ["ok"])
         XCTAssertEqual(try reopened.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sources") }, 3003)
     }
+
+    /// What the writer copies of the WAL itself is the checkpoint's hold, not that of the
+    /// housekeeping batch it happened before: a batch of one small delete showed hundreds of
+    /// milliseconds in `/api/health` when the copy of a large WAL was counted as its own.
+    func testTheWritersOwnCopyIsCountedApartFromTheBatchAroundIt() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        // A threshold never reached: nothing copies the WAL until the test says so.
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path, checkpointPages: 1_000_000))
+        try database.migrate()
+        try database.write { db in
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                INSERT INTO sources (url, title, added_at) SELECT 'https://example.test/' || i, printf('%.500c', 'x'), 0 FROM n
+                """)
+        }
+        XCTAssertGreaterThan(SpoolDatabase.fileSize(atPath: path + "-wal"), 10_000_000)
+        database.walCheckpointer.leaveNextCopyToWriter()
+        try database.write(work: .pruneJobs) { db in
+            try db.execute(sql: "DELETE FROM sources WHERE id = 1")
+        }
+        let holds = database.writerStatistics.snapshot.longestHoldMilliseconds
+        let copy = try XCTUnwrap(holds[.checkpoint], "the writer's copy of the WAL was not measured")
+        let batch = try XCTUnwrap(holds[.pruneJobs])
+        XCTAssertLessThan(batch, copy, "the batch's hold included the writer's copy of the WAL (\(batch) ms, copy \(copy) ms)")
+        XCTAssertEqual(try database.read { try Source.fetchCount($0) }, 19_999)
+        try database.close()
+    }
 }

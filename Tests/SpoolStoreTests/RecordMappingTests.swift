@@ -59,4 +59,42 @@ final class RecordMappingTests: XCTestCase {
         XCTAssertEqual(Set(eventColumns), Set(eventTable), "Job+Row.swift must map every column of job_events")
         XCTAssertEqual(readEvent, event)
     }
+
+    func testSourceWritesEveryColumnAndReadsItBack() throws {
+        let directory = try TemporaryDirectory()
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
+        try database.migrate()
+        var source = Source(url: "https://example.test/@artist", kind: .playlist, profileId: 1,
+                            addedAt: Date(timeIntervalSince1970: 1_700_000_000.25), syncIntervalSeconds: 3_600)
+        source.title = "Artist"
+        source.remoteId = "UC123"
+        source.state = .syncing
+        source.videoCount = 42
+        source.lastSyncedAt = Date(timeIntervalSince1970: 1_700_000_001.5)
+        source.nextSyncAt = Date(timeIntervalSince1970: 1_700_003_600.75)
+        source.lastError = "HTTP 429"
+        source.lastSyncSummary = #"{"read":3}"#
+        source.lastFullSyncAt = Date(timeIntervalSince1970: 1_700_000_002)
+        source.paused = true
+        source.filters = #"{"min_duration":60}"#
+        source.retention = #"{"keep_newest":10}"#
+        source.baselinePending = true
+        source.lastErrorClass = .rate_limited
+        source.lastErrorDetail = "ERROR: [youtube] 429"
+        source.urlKey = "youtube:playlist:PL1"
+        let (read, written, columns) = try database.write { db -> (Source?, [String], [String]) in
+            try source.insert(db)
+            return (try Source.fetchOne(db, key: source.id), Array(try source.databaseDictionary.keys),
+                    try db.columns(in: "sources").map(\.name))
+        }
+        XCTAssertEqual(Set(written), Set(columns), "Source+Row.swift must map every column of sources")
+        XCTAssertEqual(read, source)
+        XCTAssertEqual(columns, Source.columnNames, "Source.columnNames must list the columns of sources in table order")
+        let selections = try database.read { db in
+            try ["SELECT * FROM sources WHERE id = ?", "SELECT \(Source.columnList) FROM sources WHERE id = ?"].map { sql in
+                try Source.fetchOne(db, sql: sql, arguments: [source.id])
+            } + [try Source.filter(Column("id") == source.id).fetchOne(db)]
+        }
+        XCTAssertEqual(selections, [source, source, source])
+    }
 }

@@ -101,7 +101,7 @@ public struct ArtworkService: Sendable {
         _ = LibraryPaths.makeFolders(cacheRoot)
         guard let image else {
             // Remember that there is none, so a list does not run ffmpeg for it again.
-            FileManager.default.createFile(atPath: none, contents: Data())
+            _ = FileManager.default.createFile(atPath: none, contents: Data())
             return nil
         }
         let temporary = cached + ".partial-\(UUID().uuidString.prefix(8))"

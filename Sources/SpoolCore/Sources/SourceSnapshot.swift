@@ -81,7 +81,7 @@ public struct SourceSnapshot: Sendable, Equatable {
     }
 
     static func pageQuery(after cursor: PageCursor?, limit: Int) -> ListQuery {
-        ListQuery("SELECT * FROM sources \(cursor == nil ? "" : "WHERE id < ?") ORDER BY id DESC LIMIT ?",
+        ListQuery("SELECT \(Source.columnList) FROM sources \(cursor == nil ? "" : "WHERE id < ?") ORDER BY id DESC LIMIT ?",
                   (cursor.map { [$0.id] } ?? []) + [limit + 1])
     }
 }

@@ -66,6 +66,7 @@ public final class Housekeeper: Sendable {
             // Not when another program owns checkpoints (Litestream): its read lock would hold
             // the TRUNCATE, and the writer with it, for the whole busy timeout.
             let truncate = database.options.checkpoints == .spool
+            // Two steps, each its own hold: neither waits for the other's work.
             try database.maintain { db in
                 // `optimize` may run ANALYZE over a whole index; the limit makes it sample about
                 // 400 rows per index (SQLite's own advice for `optimize`), so it costs what a
@@ -74,8 +75,8 @@ public final class Housekeeper: Sendable {
                 // which the sample gives.
                 try db.execute(sql: "PRAGMA analysis_limit = 400")
                 try db.execute(sql: "PRAGMA optimize")
-                if truncate { _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             }
+            try database.truncateWAL()
             checkpointed = truncate
         }
         let run = Run(at: started, prunedJobs: pruned, checkpointed: checkpointed, seconds: Date().timeIntervalSince(started))

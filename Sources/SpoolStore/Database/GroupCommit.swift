@@ -195,6 +195,8 @@ final class GroupCommit: @unchecked Sendable {
         condition.unlock()
         var batchError: Error?
         let began = DispatchTime.now().uptimeNanoseconds
+        // The writer's own WAL copying during the batch is the checkpoint's hold, not the batch's.
+        let copyingBefore = checkpointer.writerCopyTime
         if let problem = fileCheck?() {
             batchError = StoreError.databaseFileGone(problem)
         } else { do {
@@ -214,7 +216,7 @@ final class GroupCommit: @unchecked Sendable {
                 }
             }
             statistics.groupDidCommit()
-            let held = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+            let held = Double(DispatchTime.now().uptimeNanoseconds - began - (checkpointer.writerCopyTime - copyingBefore)) / 1e9
             for label in Set(batch.compactMap(\.label)) { statistics.writerWasHeld(by: label, seconds: held) }
         } catch {
             batchError = error

@@ -39,7 +39,7 @@ public final class SpoolDatabase: Sendable {
         self.pool = try DatabasePool(path: options.path, configuration: configuration)
         self.options = options
         self.writerStatistics = statistics
-        self.checkpointer = WALCheckpointer(path: options.path, thresholdPages: options.checkpointPages, logger: logger)
+        self.checkpointer = WALCheckpointer(path: options.path, thresholdPages: options.checkpointPages, statistics: statistics, logger: logger)
         self.groupCommit = GroupCommit(pool: pool, statistics: statistics, checkpointer: checkpointer)
         switch options.checkpoints {
         case .spool:
@@ -65,9 +65,30 @@ public final class SpoolDatabase: Sendable {
     /// every other write in the process waits for it. Do not call `write` from inside it.
     /// `.background` writes yield to interactive ones (see `WritePriority`). `work` names the
     /// housekeeping a write does, whose longest writer hold `/api/health` shows.
+    ///
+    /// A housekeeping batch (`work` set) first waits while the background checkpointer copies
+    /// the WAL (at most a second): bulk deletes paced by the copy leave the writer only a few
+    /// frames to copy itself, where unpaced they left it 100–370 ms of copying at 100,000
+    /// tracks (docs/benchmarks.md).
     @discardableResult
     public func write<T>(priority: WritePriority = .interactive, work: HousekeepingWork? = nil, _ updates: (Database) throws -> T) throws -> T {
-        try groupCommit.write(priority: priority, label: work, updates)
+        if work != nil { checkpointer.waitWhileCopying(timeout: Self.housekeepingCheckpointWait) }
+        return try groupCommit.write(priority: priority, label: work, updates)
+    }
+
+    /// How long a housekeeping batch waits at most for the background checkpoint (a copy of
+    /// the 4 MB threshold takes 10–50 ms here; a slow disk may take longer, and housekeeping
+    /// then goes on without it).
+    static let housekeepingCheckpointWait = 1.0
+
+    /// Copies the whole WAL into the database file and truncates it to zero bytes, for
+    /// housekeeping when the queue is idle. The background checkpointer copies first (up to
+    /// 10 s), off the writer; the `wal_checkpoint(TRUNCATE)` on the writer then copies only
+    /// what was committed since. Not with external checkpoints (see `DatabaseOptions`).
+    public func truncateWAL() throws {
+        guard options.checkpoints == .spool else { return }
+        checkpointer.copyInBackground(timeout: 10)
+        try maintain { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// Runs `work` on the writer connection outside a transaction, for what SQLite refuses to
@@ -82,6 +103,9 @@ public final class SpoolDatabase: Sendable {
     public func maintain<T>(_ work: (Database) throws -> T) throws -> T {
         try groupCommit.maintain(label: .maintenance, work)
     }
+
+    /// The checkpointer, for tests of what the writer copies itself.
+    var walCheckpointer: WALCheckpointer { checkpointer }
 
     /// Background checkpoints run so far (see `WALCheckpointer`).
     public var completedCheckpoints: Int { checkpointer.completedCheckpoints }

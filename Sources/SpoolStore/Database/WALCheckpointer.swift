@@ -19,9 +19,16 @@ import Synchronization
 /// without bound under steady writes. So after each background copy the writer finishes the
 /// job between two transactions (`finishOnWriter`): it copies only the few frames committed
 /// meanwhile, the next transaction restarts the WAL, and `journal_size_limit` truncates it.
+///
+/// What the writer copies itself holds every write behind it, so it is measured apart from the
+/// transactions around it (`HousekeepingWork.checkpoint` in `/api/health`): housekeeping that
+/// deletes thousands of rows in a row once showed holds of 100–370 ms that were this copy, not
+/// its own batches (3–7 ms each). Such bulk writes wait for the background copy instead
+/// (`waitWhileCopying`), so the writer's share stays a few frames.
 final class WALCheckpointer: @unchecked Sendable {
     private let path: String
     private let thresholdPages: Int
+    private let statistics: WriterStatistics
     /// WAL size, in thresholds, beyond which the writer checkpoints itself (32 MB by default).
     static let writerTakeoverFactor = 8
     private let logger: Logger
@@ -40,16 +47,64 @@ final class WALCheckpointer: @unchecked Sendable {
     }
     private let stopped = DispatchSemaphore(value: 0)
     private let completed = Atomic<Int>(0)
+    /// Signalled, with `phase` changed under it, when a background copy ends.
+    private let copyEnded = NSCondition()
+    /// Nanoseconds the writer spent copying frames itself, in all (only the writer adds).
+    private let writerCopyNanoseconds = Atomic<UInt64>(0)
     private var thread: Thread?
 
-    init(path: String, thresholdPages: Int, logger: Logger) {
+    init(path: String, thresholdPages: Int, statistics: WriterStatistics, logger: Logger) {
         self.path = path
         self.thresholdPages = max(1, thresholdPages)
+        self.statistics = statistics
         self.logger = logger
     }
 
     /// Checkpoints run so far (for tests and diagnostics).
     var completedCheckpoints: Int { completed.load(ordering: .relaxed) }
+
+    /// The writer's own copying so far, in nanoseconds: a transaction's hold less what this
+    /// grew by during it is the transaction's own.
+    var writerCopyTime: UInt64 { writerCopyNanoseconds.load(ordering: .relaxed) }
+
+    /// Waits, at most `timeout` seconds, while the background thread copies the WAL; returns
+    /// at once when it does not. Bulk writes call it between batches (`SpoolDatabase.write(work:)`):
+    /// a delete of thousands of rows otherwise outruns the copy, and the writer ends up
+    /// copying what the copy missed (or all of it, past `writerTakeoverFactor`).
+    func waitWhileCopying(timeout: Double) {
+        guard phase.load(ordering: .acquiring) == Phase.copying else { return }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        copyEnded.lock()
+        while phase.load(ordering: .acquiring) == Phase.copying, copyEnded.wait(until: deadline) {}
+        copyEnded.unlock()
+    }
+
+    /// Has the background thread copy the WAL now (when it is not already), and waits for it,
+    /// at most `timeout` seconds: a `wal_checkpoint(TRUNCATE)` on the writer then copies only
+    /// the frames committed since.
+    func copyInBackground(timeout: Double) {
+        guard thread != nil else { return }
+        if phase.compareExchange(expected: Phase.idle, desired: Phase.copying, ordering: .acquiringAndReleasing).exchanged {
+            wake.signal()
+        }
+        waitWhileCopying(timeout: timeout)
+    }
+
+    /// Leaves the whole WAL to the writer's next `finishOnWriter`, as if a background copy had
+    /// just ended and missed every frame (tests: a writer copy of a known size).
+    func leaveNextCopyToWriter() {
+        phase.store(Phase.finishing, ordering: .releasing)
+    }
+
+    /// Runs `copy` on the writer, counting its time as the writer's copying.
+    private func timedOnWriter(_ copy: () -> Int32) -> Int32 {
+        let began = DispatchTime.now().uptimeNanoseconds
+        let result = copy()
+        let spent = DispatchTime.now().uptimeNanoseconds - began
+        writerCopyNanoseconds.add(spent, ordering: .relaxed)
+        statistics.writerWasHeld(by: .checkpoint, seconds: Double(spent) / 1e9)
+        return result
+    }
 
     /// Installs the WAL hook on the writer connection and starts the thread.
     func start(writer db: Database) {
@@ -76,7 +131,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// frames committed since (a few), so the next transaction can restart the WAL.
     func finishOnWriter(_ db: Database) {
         guard phase.load(ordering: .acquiring) == Phase.finishing else { return }
-        if sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK {
+        if timedOnWriter({ sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }) == SQLITE_OK {
             phase.store(Phase.idle, ordering: .releasing)
         }
     }
@@ -91,7 +146,7 @@ final class WALCheckpointer: @unchecked Sendable {
             // The thread is far behind (starved of CPU, a slow disk): copy here, as SQLite's
             // own auto-checkpoint would, rather than let the WAL grow without bound. PASSIVE
             // returns at once if the thread is copying right now.
-            sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            _ = timedOnWriter { sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
         }
     }
 
@@ -115,7 +170,10 @@ final class WALCheckpointer: @unchecked Sendable {
             let started = DispatchTime.now().uptimeNanoseconds
             let result = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copiedPages)
             // Even when it failed, the writer's own checkpoint does the job.
+            copyEnded.lock()
             phase.store(Phase.finishing, ordering: .releasing)
+            copyEnded.broadcast()
+            copyEnded.unlock()
             if result == SQLITE_OK {
                 completed.add(1, ordering: .relaxed)
                 logger.debug("Checkpointed", metadata: [

@@ -13,8 +13,12 @@ public enum HousekeepingWork: String, CaseIterable, Sendable, Codable, CodingKey
     case purgeTrash = "purge_trash"
     /// A source's retention rules moving a track to the trash (one track per write).
     case retention
-    /// `PRAGMA optimize` and `wal_checkpoint(TRUNCATE)` outside a transaction.
+    /// `PRAGMA optimize`, and apart from it `wal_checkpoint(TRUNCATE)`, outside a transaction.
     case maintenance
+    /// WAL frames the writer copies into the database itself, between two transactions or
+    /// when the background checkpointer falls far behind (`WALCheckpointer`); measured apart
+    /// from the transactions around it, so each kind above shows its own batches.
+    case checkpoint
 }
 
 /// Counts what the writer queue does, for `/api/health` and `/metrics`: how many write
