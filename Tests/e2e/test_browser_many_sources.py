@@ -10,10 +10,12 @@ for a sync), against the real `spool serve` in headless Chromium:
 - the Library and the Jobs page read no list of sources on load: the source the URL names is
   read alone (its name shows), the job rows' sources are read by id, and the menu's options
   are read when it takes focus, after which choosing one filters as before;
+- My account's "one feed per source" reads 50 when opened and 50 more on "Show more";
 - axe finds no serious violation on the paged list.
 
 Fails without the paging: the page read all 300 sources (six reads of 50 at most, or one of
-500) up front, and the Library and Jobs pages read `/api/sources?limit=500` on load.
+500) up front, the Library and Jobs pages read `/api/sources?limit=500` on load, and My account
+listed every source's feed at once.
 """
 from __future__ import annotations
 
@@ -204,3 +206,19 @@ def test_the_jobs_page_names_its_sources_without_reading_them_all(server, b):
     b.wait(lambda: "source=300" in b.js("return location.search"), 5, "the choice in the URL")
     b.wait(lambda: "Seeded source 300" in (b.text("jobs-source-counts") or ""), 10, "the chosen source's counts")
     assert b.severe() == []
+
+
+def test_my_accounts_feed_per_source_list_grows_by_fifty(server, b):
+    b.open(server.base_url, "/account", "feeds-create")
+    b.click("feeds-create")
+    b.wait(lambda: b.attr("feeds-likes-url", "value"), 10, "the new key's feed URLs")
+    assert source_reads(b) == [], "My account read the list of sources before its section was opened"
+    b.find_all(".feed-sources summary")[0].click()
+    fields = lambda: b.js("return [...document.querySelectorAll('[data-testid=feeds-sources] input')].map(i => i.dataset.testid)")  # noqa: E731
+    b.wait(lambda: len(fields()) == PAGE, 10, "the first 50 sources' feeds")
+    assert fields()[0] == f"feeds-source-{COUNT}-url" and fields()[-1] == f"feeds-source-{COUNT - PAGE + 1}-url"
+    b.click("feeds-sources-more")
+    b.wait(lambda: len(fields()) == 2 * PAGE, 10, "the next 50")
+    assert len(set(fields())) == 2 * PAGE
+    assert [r.get("limit") for r in source_reads(b)] == [str(PAGE)] * 2
+    assert b.attr(f"feeds-source-{COUNT - 2 * PAGE + 1}-url", "value").endswith(f"/sources/{COUNT - 2 * PAGE + 1}.xml")
