@@ -222,3 +222,32 @@ def test_my_accounts_feed_per_source_list_grows_by_fifty(server, b):
     assert len(set(fields())) == 2 * PAGE
     assert [r.get("limit") for r in source_reads(b)] == [str(PAGE)] * 2
     assert b.attr(f"feeds-source-{COUNT - 2 * PAGE + 1}-url", "value").endswith(f"/sources/{COUNT - 2 * PAGE + 1}.xml")
+
+
+# What a browser logs by itself while the server is down (failed requests, the WebSocket).
+OUTAGE_NOISE = ("ERR_CONNECTION_REFUSED", "WebSocket connection to", "Failed to load resource")
+
+
+def test_a_page_that_failed_during_an_outage_loads_when_spool_is_back(server, b):
+    """Last in the module: it restarts the server."""
+    open_sources(b, server)
+    scroll_to_end(b)
+    b.wait(lambda: len(card_ids(b)) == 2 * PAGE, 10, "the second page")
+    b.js("window.__sameDocument = true")
+    server.stop()
+    b.wait(lambda: b.attr("live-status", "data-state") == "reconnecting", 10, "the page to notice the outage")
+    scroll_to_end(b)
+    b.wait(lambda: not b.js("return document.querySelector('[data-testid=sources-load-more]').hidden"), 5, "Load more")
+    b.wait(lambda: "could not load more sources" in " ".join(n["text"].lower() for n in b.notices("error")), 10,
+           "the failed page reported")
+    assert len(card_ids(b)) == 2 * PAGE
+
+    server.start()
+    # No reload: the socket reconnects, the loaded pages are read again (the reset) and the page
+    # that failed comes by itself.
+    b.wait(lambda: b.attr("live-status", "data-state") == "open", 30, "the live connection back")
+    b.wait(lambda: len(card_ids(b)) == 3 * PAGE, 15, "the failed page, read again")
+    assert card_ids(b) == list(range(COUNT, COUNT - 3 * PAGE, -1))
+    assert b.js("return window.__sameDocument === true"), "the page was reloaded"
+    other = [m for m in b.severe() if not any(noise in m for noise in OUTAGE_NOISE)]
+    assert other == [], other

@@ -49,6 +49,7 @@ export function mount(root) {
   let total = null; // how many sources there are, from the server
   let fetching = null; // the page being read, if any
   let reloading = false; // the first pages are being read again: no page is appended meanwhile
+  let pageFailed = false; // the last read of a further page failed
   let watching = null; // the id of a source just added, whose first listing we report on
   let loadFailed = false;
   let preview = null; // the current preview reply, for the URL in the field
@@ -245,6 +246,13 @@ export function mount(root) {
     card.classList.add('flash');
   }
 
+  /** A card rendered again, with the focus on the same control. */
+  function replaceCard(existing, card) {
+    const focused = existing.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+    existing.replaceWith(card);
+    if (focused) card.querySelector(`[data-testid="${focused}"]`)?.focus({ preventScroll: true });
+  }
+
   /** Where a source's card goes: the list is newest (highest id) first, as the API pages it. */
   function place(card, id) {
     for (const other of list.querySelectorAll(':scope > .source-card')) {
@@ -262,10 +270,7 @@ export function mount(root) {
     sources.set(source.id, source);
     const card = renderSource(source);
     if (existing) {
-      // Keep focus on the same control across the re-render.
-      const focused = existing.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
-      existing.replaceWith(card);
-      if (focused) card.querySelector(`[data-testid="${focused}"]`)?.focus({ preventScroll: true });
+      replaceCard(existing, card);
     } else {
       list.querySelector('.placeholder')?.remove();
       place(card, source.id);
@@ -348,7 +353,7 @@ export function mount(root) {
       try {
         const data = await get('/api/sources', { limit: PAGE, before: nextBefore }, { signal });
         if (signal.aborted) return;
-        loadFailed = false;
+        pageFailed = false;
         total = data.total ?? total;
         for (const source of data.sources || []) {
           edge = edge === null ? source.id : Math.min(edge, source.id);
@@ -359,7 +364,7 @@ export function mount(root) {
         nextBefore = data.next_before ?? null;
       } catch (err) {
         if (err.name === 'AbortError') return;
-        loadFailed = true;
+        pageFailed = true; // retried by the button, or when the live connection is back
         notifyError(err, 'Could not load more sources');
       } finally {
         if (!signal.aborted) {
@@ -379,7 +384,7 @@ export function mount(root) {
   function watchEnd() {
     if (!('IntersectionObserver' in window)) return; // the button remains
     observer?.disconnect();
-    if (nextBefore === null || loadFailed) return;
+    if (nextBefore === null || loadFailed || pageFailed) return;
     observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) fetchPage();
     }, { root: scrollParent(more), rootMargin: `0px 0px ${NEAR_END} 0px` });
@@ -411,6 +416,7 @@ export function mount(root) {
       } while (cursor !== null && items.length < wanted);
       profiles = await profileRead;
       loadFailed = false;
+      pageFailed = false;
       total = count;
       nextBefore = cursor;
       edge = items.length ? items[items.length - 1].id : null;
@@ -440,7 +446,10 @@ export function mount(root) {
       let card = existing;
       if (!existing || !old || JSON.stringify(old) !== JSON.stringify(source)) {
         card = renderSource(source);
-        if (existing) existing.replaceWith(card);
+        if (existing) {
+          if (cursor === existing) cursor = card;
+          replaceCard(existing, card);
+        }
       }
       sources.set(source.id, source);
       if (card === cursor) { cursor = cursor.nextSibling; continue; }
@@ -456,8 +465,8 @@ export function mount(root) {
     // Removed here or in another tab: `remove` ignores ids it no longer shows.
     'source.deleted': (data) => data && data.id !== undefined && remove(data.id),
     reset: load,
-    // Back after an outage: the first page again if it failed, else the page that failed.
-    open: () => { if (loadFailed) { if (sources.size) fetchPage(); else load(); } },
+    // Back after an outage: the first pages again if they failed, else the page that failed.
+    open: () => { if (loadFailed) load(); else if (pageFailed) fetchPage(); },
   });
   load();
 
