@@ -114,8 +114,11 @@ def test_the_sources_page_reads_a_page_at_a_time_as_the_user_scrolls(server, b):
     assert b.js("return document.querySelector('[data-testid=sources-summary]').dataset.total") == str(COUNT)
     assert b.text("sources-summary").startswith(f"{COUNT} sources"), b.text("sources-summary")
     assert b.axe() == []
+    scroll_to_end(b)
+    b.wait(lambda: len(card_ids(b)) == 2 * PAGE, 10, "the second page")
+    b.screenshot("sources-paged-desktop")
 
-    seen = [len(card_ids(b))]
+    seen = [PAGE, len(card_ids(b))]
     for _ in range(COUNT // PAGE + 2):
         scroll_to_end(b)
         b.wait(lambda: len(card_ids(b)) > seen[-1] or len(card_ids(b)) == COUNT, 10, "the next page after scrolling")
