@@ -71,7 +71,7 @@ export function sourceMenu(select, { selected = '', onNames = () => {}, onError 
 
   /** The source with this id: known, or read now (undefined until then). */
   function source(id) {
-    if (id === null || id === undefined || id === '') return undefined;
+    if (!/^\d+$/.test(String(id ?? ''))) return undefined; // no id, or not one (a hand-made URL)
     const key = Number(id);
     if (known.has(key)) return known.get(key);
     if (!asked.has(key) && !filled) {
