@@ -38,7 +38,7 @@ final class SubsonicRouteTests: XCTestCase {
             for index in 0..<3 {
                 let name = "Band/song \(index).m4a"
                 let bytes = (0..<4096).map { UInt8(truncatingIfNeeded: $0 * (index + 3)) }
-                FileManager.default.createFile(atPath: self.directory + "/library/" + name, contents: Data(bytes))
+                _ = FileManager.default.createFile(atPath: self.directory + "/library/" + name, contents: Data(bytes))
                 try db.execute(sql: """
                     INSERT INTO tracks (video_id, source_id, title, duration, file_path, size, mime_type, created_at)
                     VALUES (?, ?, ?, 2, ?, 4096, 'audio/mp4', ?)

@@ -55,7 +55,7 @@ final class ImportIdentityTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         func write(_ name: String, _ bytes: [UInt8]) -> String {
             let path = folder + "/" + name
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             return path
         }
         XCTAssertEqual(ImportContent.sniff(write("downloaded.txt", Array("youtube dQw4w9WgXcQ\ngeneric ep-001\r\n".utf8))),

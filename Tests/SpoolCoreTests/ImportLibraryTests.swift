@@ -70,8 +70,8 @@ final class ImportLibraryTests: XCTestCase {
              "webpage_url": "https://www.youtube.com/watch?v=vid-c"}
             """, to: old + "/c.info.json")
         try write("A description of C.\n", to: old + "/c.description")
-        FileManager.default.createFile(atPath: old + "/c.jpg", contents: Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 0x4A, 0x46]))
-        FileManager.default.createFile(atPath: old + "/junk.bin", contents: Data((0..<4096).map { UInt8(($0 * 7919) % 251) }))
+        _ = FileManager.default.createFile(atPath: old + "/c.jpg", contents: Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 0x4A, 0x46]))
+        _ = FileManager.default.createFile(atPath: old + "/junk.bin", contents: Data((0..<4096).map { UInt8(($0 * 7919) % 251) }))
         try write("Remember to back these up.\n", to: old + "/notes.txt")
         try tone(old + "/.hidden [aaaaaaaaaaa].m4a")
         try FileManager.default.createSymbolicLink(atPath: old + "/link.m4a", withDestinationPath: old + "/c.m4a")

@@ -100,8 +100,8 @@ final class LibraryNamingTests: XCTestCase {
         let root = NSTemporaryDirectory() + "spool-paths-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/library/.partial/7", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root + "/victim.txt", contents: Data("secret".utf8))
-        FileManager.default.createFile(atPath: root + "/library/.partial/7/ok.m4a", contents: Data())
+        _ = FileManager.default.createFile(atPath: root + "/victim.txt", contents: Data("secret".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/library/.partial/7/ok.m4a", contents: Data())
         try FileManager.default.createSymbolicLink(atPath: root + "/library/link.m4a", withDestinationPath: root + "/victim.txt")
         let partial = root + "/library/.partial/7"
         XCTAssertNotNil(LibraryPaths.resolved(partial + "/ok.m4a", inside: partial))
@@ -115,8 +115,8 @@ final class LibraryNamingTests: XCTestCase {
         let root = NSTemporaryDirectory() + "spool-noreplace-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root + "/first", contents: Data("first".utf8))
-        FileManager.default.createFile(atPath: root + "/second", contents: Data("second".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/first", contents: Data("first".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/second", contents: Data("second".utf8))
         try LibraryPaths.moveWithoutReplacing(from: root + "/first", to: root + "/a/name")
         XCTAssertThrowsError(try LibraryPaths.moveWithoutReplacing(from: root + "/second", to: root + "/a/name")) { error in
             XCTAssertTrue((error as? FileMoveError)?.isTaken == true, "\(error)")

@@ -39,7 +39,7 @@ final class LibraryRenamesTests: XCTestCase {
                 for file in [track.filePath, track.thumbnailPath!, track.infoPath!] {
                     try FileManager.default.createDirectory(atPath: library + "/" + (file as NSString).deletingLastPathComponent,
                                                             withIntermediateDirectories: true)
-                    FileManager.default.createFile(atPath: library + "/" + file, contents: Data("\(index) \(file)".utf8))
+                    _ = FileManager.default.createFile(atPath: library + "/" + file, contents: Data("\(index) \(file)".utf8))
                 }
                 return track
             }
@@ -88,7 +88,7 @@ final class LibraryRenamesTests: XCTestCase {
     func testTracksThatRenderToOneNameGetSuffixesAndAStrangersFileIsNeverReplaced() throws {
         try tracks(3, title: { _ in "Same" })
         try FileManager.default.createDirectory(atPath: library + "/Album", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: library + "/Album/Same.m4a", contents: Data("a user's own file".utf8))
+        _ = FileManager.default.createFile(atPath: library + "/Album/Same.m4a", contents: Data("a user's own file".utf8))
         try setTemplate("{album}/{title}.{ext}")
         XCTAssertEqual(try harness.domain.renames.run(profileId: 1, context: nil).moved, 3)
         let names = try rows().map(\.filePath)

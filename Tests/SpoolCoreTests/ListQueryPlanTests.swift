@@ -155,6 +155,8 @@ final class ListQueryPlanTests: XCTestCase {
             let words = line.detail.split(separator: " ")
             let table = String(words[1])
             if line.detail.contains("VIRTUAL TABLE INDEX") {
+                // A JSON array of the query's own arguments (a page's ids) is no table.
+                if query.sql.contains("json_each(?) \(table)") { continue }
                 // FTS5: a MATCH is an index read (the `M` constraint); anything else scans it.
                 if !line.detail.contains(":M") { return "scans the search index without MATCH" }
                 continue
@@ -226,6 +228,7 @@ final class ListQueryPlanTests: XCTestCase {
         for cursor in [nil, playCursor] { queries.append(("history \(cursor == nil ? 1 : 2)", try library.historyQuery(of: 1, after: cursor, limit: 100))) }
         queries.append(("history's tracks", TrackLibrary.tracksQuery(Array(1...101), for: 1)))
         for cursor in [nil, PageCursor(id: 5)] { queries.append(("sources \(cursor == nil ? 1 : 2)", SourceSnapshot.pageQuery(after: cursor, limit: 100))) }
+        queries.append(("sources' counts", StoredCounts.sumsQuery(owners: Array(1...100), SourceCounts.sums)))
         for skipped in [false, true] {
             for cursor in [nil, PageCursor(key: .number(skipped ? Date().timeIntervalSince1970 - 86_400 : 40), id: 100)] {
                 queries.append(("entries skipped=\(skipped) \(cursor == nil ? 1 : 2)",

@@ -422,7 +422,7 @@ final class PlaylistFilesTests: XCTestCase {
             let relative = "Fixture/\(video) [\(video)].m4a"
             let absolute = h.domain.files.paths.absolute(relative)!
             try FileManager.default.createDirectory(atPath: (absolute as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: absolute, contents: Data(video.utf8))
+            _ = FileManager.default.createFile(atPath: absolute, contents: Data(video.utf8))
             tracks.append(try h.database.write { db in
                 var track = Track(videoId: video, sourceId: id, title: video, filePath: relative, size: 3, mimeType: "audio/mp4")
                 try track.insert(db)

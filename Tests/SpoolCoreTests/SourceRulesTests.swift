@@ -208,7 +208,7 @@ final class SourceRulesTests: XCTestCase {
             let relative = "Fixture/t\(index) [t\(index)].m4a"
             let absolute = h.domain.files.paths.absolute(relative)!
             try FileManager.default.createDirectory(atPath: (absolute as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: absolute, contents: Data("t\(index)".utf8))
+            _ = FileManager.default.createFile(atPath: absolute, contents: Data("t\(index)".utf8))
             try h.database.write { db in
                 var track = Track(videoId: "t\(index)", sourceId: source, title: "t\(index)", filePath: relative, size: 2,
                                   mimeType: "audio/mp4", uploadedAt: Date(timeIntervalSince1970: 1_700_000_000 + Double(index) * 86_400))
@@ -341,7 +341,7 @@ final class SourceRulesTests: XCTestCase {
 
     private func directoryFile(_ h: DomainHarness, _ line: String) -> String {
         let path = h.directory + "/single-\(UUID().uuidString).jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data((line + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data((line + "\n").utf8))
         return path
     }
 

@@ -215,7 +215,12 @@ final class StoredCountsTests: XCTestCase {
         }
         for status in JobStatus.allCases { XCTAssertEqual(counts[status], grouped[status] ?? 0, status.rawValue) }
         XCTAssertEqual(try database.status().jobCounts.values.reduce(0, +), grouped.values.reduce(0, +))
-        for source in sources {
+        // Each source's counts, alone and as the list reads them (a page's counts in one
+        // statement), against a count of its rows.
+        let listed = try domain.sources.list(after: nil, limit: 500).items
+        XCTAssertEqual(Set(listed.map { $0.source.id! }), try database.read { Set(try Int64.fetchAll($0, sql: "SELECT id FROM sources")) })
+        for item in listed {
+            let source = item.source.id!
             let snapshot = try domain.sources.snapshot(source)
             let expected = try database.read { db in
                 try Row.fetchOne(db, sql: """
@@ -225,8 +230,11 @@ final class StoredCountsTests: XCTestCase {
                            (SELECT count(*) FROM source_entries WHERE source_id = ?1 AND skip_reason IS NOT NULL)
                     """, arguments: [source])!
             }
+            let counted: [Int] = [expected[0], expected[1], expected[2], expected[3]]
             XCTAssertEqual([snapshot.counts.downloaded, snapshot.counts.queued, snapshot.counts.failed, snapshot.counts.skipped],
-                           [expected[0], expected[1], expected[2], expected[3]], "source \(source)")
+                           counted, "source \(source)")
+            XCTAssertEqual([item.counts.downloaded, item.counts.queued, item.counts.failed, item.counts.skipped],
+                           counted, "source \(source) in the list")
         }
         // Each user's counters were in play: every kind of them was checked above.
         XCTAssertEqual(seenUserKeys, Set(StoredCounts.UserCount.allCases.map(\.rawValue)))

@@ -312,7 +312,7 @@ final class MigrationTests: XCTestCase {
                 SELECT count(*) FROM user_tracks INDEXED BY user_tracks_hidden WHERE user_id = 1 AND hidden_at IS NOT NULL
                 """), 3)
             XCTAssertEqual(try StoredCounts.jobsByStatus(db, owner: 1)[.failed], 5)
-            XCTAssertEqual(try StoredCounts.owners(db, [1])[1]?["skipped/"], 2)
+            XCTAssertEqual(try StoredCounts.sums(db, owners: [1, 2], [StoredCounts.Sum(scope: "skipped", keys: [""])]), [1: [2], 2: [0]])
         }
         try database.write { db in
             try db.execute(sql: "UPDATE jobs SET status = 'pending' WHERE id = 10")

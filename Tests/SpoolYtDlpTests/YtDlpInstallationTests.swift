@@ -18,9 +18,9 @@ final class YtDlpInstallationTests: XCTestCase {
         let files = FileManager.default
         try files.createDirectory(atPath: root + "/venv/bin", withIntermediateDirectories: true)
         try files.createDirectory(atPath: root + "/venv/lib/python3.11/site-packages/yt_dlp-\(version).dist-info", withIntermediateDirectories: true)
-        files.createFile(atPath: root + "/venv/pyvenv.cfg", contents: Data("home = /usr/bin\n".utf8))
+        _ = files.createFile(atPath: root + "/venv/pyvenv.cfg", contents: Data("home = /usr/bin\n".utf8))
         try files.createSymbolicLink(atPath: root + "/venv/bin/python3", withDestinationPath: "/usr/bin/python3")
-        files.createFile(atPath: root + "/venv/bin/yt-dlp", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        _ = files.createFile(atPath: root + "/venv/bin/yt-dlp", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
         return root + "/venv/bin/yt-dlp"
     }
 
@@ -28,7 +28,7 @@ final class YtDlpInstallationTests: XCTestCase {
         let overlay = root + "/overlay"
         try FileManager.default.createDirectory(atPath: overlay + "/yt_dlp", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: overlay + "/yt_dlp-\(version).dist-info", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: overlay + "/yt_dlp/__init__.py", contents: Data())
+        _ = FileManager.default.createFile(atPath: overlay + "/yt_dlp/__init__.py", contents: Data())
         return overlay
     }
 
@@ -56,7 +56,7 @@ final class YtDlpInstallationTests: XCTestCase {
 
     func testAnExecutableOutsideAnEnvironmentRunsAsItIsAndIsNotUpdated() throws {
         try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root + "/bin/yt-dlp", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: root + "/bin/yt-dlp", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
         let installation = YtDlpInstallation(executable: root + "/bin/yt-dlp", overlay: root + "/overlay", runtimePath: nil)
         XCTAssertNil(installation.python)
         XCTAssertNotNil(installation.notUpdatableReason)
@@ -79,7 +79,7 @@ final class YtDlpInstallationTests: XCTestCase {
         for (file, name) in [("deno", "deno"), ("node", "node"), ("qjs", "quickjs"), ("bun", "bun")] {
             let path = root + "/runtimes/\(file)"
             try FileManager.default.createDirectory(atPath: root + "/runtimes", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\necho \(file) 1.2.3\n".utf8), attributes: [.posixPermissions: 0o755])
+            _ = FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\necho \(file) 1.2.3\n".utf8), attributes: [.posixPermissions: 0o755])
             let runtime = try XCTUnwrap(YtDlpInstallation(executable: executable, overlay: nil, runtimePath: path).runtime)
             XCTAssertEqual(runtime.name, name)
             XCTAssertEqual(runtime.path, path)

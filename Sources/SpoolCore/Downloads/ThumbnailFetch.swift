@@ -28,7 +28,7 @@ enum ThumbnailFetch {
         if done.wait(timeout: .now() + 20) == .timedOut { task.cancel() }
         guard let (data, type) = result.value else { return }
         let ext = type?.contains("png") == true ? "png" : type?.contains("webp") == true ? "webp" : "jpg"
-        FileManager.default.createFile(atPath: partial + "/" + stem + "." + ext, contents: data)
+        _ = FileManager.default.createFile(atPath: partial + "/" + stem + "." + ext, contents: data)
     }
 
     private final class Box: @unchecked Sendable {

@@ -24,22 +24,28 @@ public struct SourceCounts: Sendable, Equatable, Codable {
         self.skipped = skipped
     }
 
-    /// The counts of one source, from the counters the triggers keep (`StoredCounts`): a
-    /// few primary-key rows instead of counting its jobs, tracks and entries (the sources list
-    /// did that for every source on every call: 75 ms, 879 ms p99, at 500 sources and 300,000
-    /// jobs).
-    static func read(_ db: Database, sourceId: Int64, videoCount: Int) throws -> SourceCounts {
-        SourceCounts(counters: try StoredCounts.owners(db, [sourceId])[sourceId] ?? [:], videoCount: videoCount)
+    /// What each count sums of a source's counter rows (`StoredCounts`), in `init(sums:)`'s order.
+    static let sums: [StoredCounts.Sum] = [
+        StoredCounts.Sum(scope: "tracks", keys: ["live"]),
+        .jobs(JobKind.download.rawValue, JobStatus.active),
+        .jobs(JobKind.download.rawValue, JobStatus.needsAttention),
+        StoredCounts.Sum(scope: "skipped", keys: [""]),
+    ]
+
+    /// The counts of sources, from the counters the triggers keep (`StoredCounts`): a few
+    /// primary-key seeks per source instead of counting its jobs, tracks and entries (the
+    /// sources list did that for every source on every call: 75 ms, 879 ms p99, at 500 sources
+    /// and 300,000 jobs). `videoCounts` are the sources' `video_count`s.
+    static func read(_ db: Database, videoCounts: [Int64: Int]) throws -> [Int64: SourceCounts] {
+        let sums = try StoredCounts.sums(db, owners: Array(videoCounts.keys), Self.sums)
+        return videoCounts.reduce(into: [:]) { counts, source in
+            counts[source.key] = SourceCounts(sums: sums[source.key] ?? [0, 0, 0, 0], videoCount: source.value)
+        }
     }
 
-    /// The counts from a source's counter rows (`scope/key` → n, see `StoredCounts`).
-    init(counters: [String: Int], videoCount: Int) {
-        func jobs(_ statuses: Set<JobStatus>) -> Int {
-            statuses.reduce(0) { $0 + (counters["jobs/\(JobKind.download.rawValue):\($1.rawValue)"] ?? 0) }
-        }
-        let downloaded = counters["tracks/live"] ?? 0
-        self.init(videos: max(videoCount, downloaded), downloaded: downloaded, queued: jobs(JobStatus.active),
-                  failed: jobs(JobStatus.needsAttention), skipped: counters["skipped/"] ?? 0)
+    private init(sums: [Int], videoCount: Int) {
+        let downloaded = sums[0]
+        self.init(videos: max(videoCount, downloaded), downloaded: downloaded, queued: sums[1], failed: sums[2], skipped: sums[3])
     }
 }
 
@@ -56,14 +62,19 @@ public struct SourceSnapshot: Sendable, Equatable {
     init(source: Source, counts: SourceCounts) {
         self.source = source
         self.counts = counts
-        self.lastSync = source.lastSyncSummary.flatMap(SyncSummary.init(json:))
-        self.filters = SourceFilters.decode(source.filters)
-        self.retention = RetentionRules.decode(source.retention)
+        self.lastSync = Self.decodedSummaries.value(of: source.lastSyncSummary)
+        self.filters = Self.decodedFilters.value(of: source.filters)
+        self.retention = Self.decodedRetention.value(of: source.retention)
     }
+
+    // Twice the 500 sources of a large household: each source has at most one text of each.
+    private static let decodedSummaries = DecodedJSONMemo(capacity: 1_024) { SyncSummary(json: $0) }
+    private static let decodedFilters = DecodedJSONMemo(capacity: 1_024) { SourceFilters.decode($0) }
+    private static let decodedRetention = DecodedJSONMemo(capacity: 1_024) { RetentionRules.decode($0) }
 
     static func read(_ db: Database, id: Int64) throws -> SourceSnapshot? {
         guard let source = try Source.fetchOne(db, key: id) else { return nil }
-        return SourceSnapshot(source: source, counts: try SourceCounts.read(db, sourceId: id, videoCount: source.videoCount))
+        return SourceSnapshot(source: source, counts: try SourceCounts.read(db, videoCounts: [id: source.videoCount])[id]!)
     }
 
     /// One page of sources, newest first, with their counts (one read of the counters for the
@@ -71,10 +82,8 @@ public struct SourceSnapshot: Sendable, Equatable {
     static func page(_ db: Database, after cursor: PageCursor?, limit: Int) throws -> ListPage<SourceSnapshot> {
         let query = pageQuery(after: cursor, limit: limit)
         let sources = try Source.fetchAll(db, sql: query.sql, arguments: query.arguments)
-        let counters = try StoredCounts.owners(db, sources.compactMap(\.id))
-        let snapshots = sources.map { source in
-            SourceSnapshot(source: source, counts: SourceCounts(counters: counters[source.id ?? 0] ?? [:], videoCount: source.videoCount))
-        }
+        let counts = try SourceCounts.read(db, videoCounts: Dictionary(uniqueKeysWithValues: sources.map { ($0.id ?? 0, $0.videoCount) }))
+        let snapshots = sources.map { source in SourceSnapshot(source: source, counts: counts[source.id ?? 0]!) }
         // Sources are few (hundreds): counting them is cheap, unlike tracks or jobs.
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM sources") ?? 0
         return ListPage(snapshots, limit: limit, total: total) { PageCursor(id: $0.source.id ?? 0) }
