@@ -5,9 +5,9 @@ import SpoolStore
 import Synchronization
 
 /// Maintenance that must never compete with downloads, so it runs only when the queue is
-/// idle: prunes old completed jobs in small batches, `PRAGMA optimize`, and
-/// `wal_checkpoint(TRUNCATE)` so the WAL file shrinks back (unless another program owns
-/// checkpoints, `DatabaseOptions.checkpoints`).
+/// idle: prunes old completed jobs in small batches, `PRAGMA optimize`, and a checkpoint of the
+/// whole WAL off the writer, so the next write restarts it and `journal_size_limit` cuts the
+/// file (unless another program owns checkpoints, `DatabaseOptions.checkpoints`).
 public final class Housekeeper: Sendable {
     /// One run, for `/api/health`.
     public struct Run: Sendable, Codable {
@@ -63,10 +63,6 @@ public final class Housekeeper: Sendable {
         }
         var checkpointed = false
         if isIdle() {
-            // Not when another program owns checkpoints (Litestream): its read lock would hold
-            // the TRUNCATE, and the writer with it, for the whole busy timeout.
-            let truncate = database.options.checkpoints == .spool
-            // Two steps, each its own hold: neither waits for the other's work.
             try database.maintain { db in
                 // `optimize` may run ANALYZE over a whole index; the limit makes it sample about
                 // 400 rows per index (SQLite's own advice for `optimize`), so it costs what a
@@ -76,8 +72,9 @@ public final class Housekeeper: Sendable {
                 try db.execute(sql: "PRAGMA analysis_limit = 400")
                 try db.execute(sql: "PRAGMA optimize")
             }
-            try database.truncateWAL()
-            checkpointed = truncate
+            // Off the writer, on the checkpointer's connection. Not when another program owns
+            // checkpoints (Litestream: `checkpointInBackground` does nothing then).
+            checkpointed = database.checkpointInBackground()
         }
         let run = Run(at: started, prunedJobs: pruned, checkpointed: checkpointed, seconds: Date().timeIntervalSince(started))
         last.withLock { $0 = run }

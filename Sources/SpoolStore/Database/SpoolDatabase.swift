@@ -81,14 +81,18 @@ public final class SpoolDatabase: Sendable {
     /// then goes on without it).
     static let housekeepingCheckpointWait = 1.0
 
-    /// Copies the whole WAL into the database file and truncates it to zero bytes, for
-    /// housekeeping when the queue is idle. The background checkpointer copies first (up to
-    /// 10 s), off the writer; the `wal_checkpoint(TRUNCATE)` on the writer then copies only
-    /// what was committed since. Not with external checkpoints (see `DatabaseOptions`).
-    public func truncateWAL() throws {
-        guard options.checkpoints == .spool else { return }
-        checkpointer.copyInBackground(timeout: 10)
-        try maintain { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    /// Copies the whole WAL into the database file on the checkpointer's own connection, off
+    /// the writer, and waits for it (at most `timeout` seconds): housekeeping's idle
+    /// checkpoint. True when every frame was copied; the next write then restarts the WAL and
+    /// `journal_size_limit` cuts the file. Nothing with external checkpoints (Litestream).
+    ///
+    /// Housekeeping ran `wal_checkpoint(TRUNCATE)` on the writer instead, which waits for every
+    /// reader to leave the WAL and syncs the file: 400–900 ms of writer hold at 100,000 tracks
+    /// under load (docs/benchmarks.md). Only `close()` truncates now.
+    @discardableResult
+    public func checkpointInBackground(timeout: Double = 10) -> Bool {
+        guard options.checkpoints == .spool else { return false }
+        return checkpointer.copyInBackground(timeout: timeout)
     }
 
     /// Runs `work` on the writer connection outside a transaction, for what SQLite refuses to

@@ -31,6 +31,8 @@ final class WALCheckpointer: @unchecked Sendable {
     private let statistics: WriterStatistics
     /// WAL size, in thresholds, beyond which the writer checkpoints itself (32 MB by default).
     static let writerTakeoverFactor = 8
+    /// Passes of one background copy at most, each copying what the one before missed.
+    static let passes = 4
     private let logger: Logger
     private let wake = DispatchSemaphore(value: 0)
     /// Where the current cycle is; each step is taken by one thread only.
@@ -51,6 +53,12 @@ final class WALCheckpointer: @unchecked Sendable {
     private let copyEnded = NSCondition()
     /// Nanoseconds the writer spent copying frames itself, in all (only the writer adds).
     private let writerCopyNanoseconds = Atomic<UInt64>(0)
+    /// Whether the last background copy took every frame.
+    private let lastCopyComplete = Atomic<Bool>(false)
+    /// The WAL's frames when the last background copy took them all (-1: it did not).
+    private let framesCopied = Atomic<Int>(-1)
+    /// The WAL's frames after the last commit (the WAL hook's count).
+    private let framesCommitted = Atomic<Int>(0)
     private var thread: Thread?
 
     init(path: String, thresholdPages: Int, statistics: WriterStatistics, logger: Logger) {
@@ -80,19 +88,21 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     /// Has the background thread copy the WAL now (when it is not already), and waits for it,
-    /// at most `timeout` seconds: a `wal_checkpoint(TRUNCATE)` on the writer then copies only
-    /// the frames committed since.
-    func copyInBackground(timeout: Double) {
-        guard thread != nil else { return }
+    /// at most `timeout` seconds. True when that copy took every frame: the next write then
+    /// restarts the WAL, and `journal_size_limit` cuts the file.
+    func copyInBackground(timeout: Double) -> Bool {
+        guard thread != nil else { return false }
         if phase.compareExchange(expected: Phase.idle, desired: Phase.copying, ordering: .acquiringAndReleasing).exchanged {
             wake.signal()
         }
         waitWhileCopying(timeout: timeout)
+        return phase.load(ordering: .acquiring) != Phase.copying && lastCopyComplete.load(ordering: .acquiring)
     }
 
     /// Leaves the whole WAL to the writer's next `finishOnWriter`, as if a background copy had
     /// just ended and missed every frame (tests: a writer copy of a known size).
     func leaveNextCopyToWriter() {
+        framesCopied.store(-1, ordering: .releasing)
         phase.store(Phase.finishing, ordering: .releasing)
     }
 
@@ -131,6 +141,12 @@ final class WALCheckpointer: @unchecked Sendable {
     /// frames committed since (a few), so the next transaction can restart the WAL.
     func finishOnWriter(_ db: Database) {
         guard phase.load(ordering: .acquiring) == Phase.finishing else { return }
+        // Nothing committed since the background copy took every frame: the next transaction
+        // restarts the WAL by itself.
+        if framesCopied.load(ordering: .acquiring) == framesCommitted.load(ordering: .acquiring) {
+            phase.store(Phase.idle, ordering: .releasing)
+            return
+        }
         if timedOnWriter({ sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }) == SQLITE_OK {
             phase.store(Phase.idle, ordering: .releasing)
         }
@@ -139,6 +155,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Called by SQLite on the writer after each commit (the write lock already released):
     /// wakes the thread, and returns at once unless the WAL has grown far past the threshold.
     private func walDidGrow(to pages: Int, writer: OpaquePointer?) {
+        framesCommitted.store(pages, ordering: .releasing)
         guard pages >= thresholdPages else { return }
         if phase.compareExchange(expected: Phase.idle, desired: Phase.copying, ordering: .acquiringAndReleasing).exchanged {
             wake.signal()
@@ -168,9 +185,21 @@ final class WALCheckpointer: @unchecked Sendable {
             var walPages: Int32 = 0
             var copiedPages: Int32 = 0
             let started = DispatchTime.now().uptimeNanoseconds
-            let result = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copiedPages)
-            // Even when it failed, the writer's own checkpoint does the job.
+            var result = SQLITE_OK
+            // A pass copies what was committed before it began; the next few copy what came
+            // meanwhile (fewer each time). Once every frame is copied the next write restarts
+            // the WAL by itself, and the writer copies nothing: its copy costs a sync of the
+            // database file, 100–500 ms on a busy disk, with every write waiting behind it.
+            for _ in 0..<Self.passes {
+                result = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copiedPages)
+                if result != SQLITE_OK || copiedPages >= walPages { break }
+            }
+            let complete = result == SQLITE_OK && copiedPages >= walPages
+            // The writer finishes the job between two transactions: frames committed after the
+            // last pass keep the WAL from restarting. It copies nothing when none were.
             copyEnded.lock()
+            lastCopyComplete.store(complete, ordering: .releasing)
+            framesCopied.store(complete ? Int(walPages) : -1, ordering: .releasing)
             phase.store(Phase.finishing, ordering: .releasing)
             copyEnded.broadcast()
             copyEnded.unlock()
