@@ -107,12 +107,19 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     /// Runs `copy` on the writer, counting its time as the writer's copying.
-    private func timedOnWriter(_ copy: () -> Int32) -> Int32 {
+    private func timedOnWriter(_ writer: OpaquePointer?, why: String) -> Int32 {
         let began = DispatchTime.now().uptimeNanoseconds
-        let result = copy()
+        var walPages: Int32 = 0
+        var copiedPages: Int32 = 0
+        let result = sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copiedPages)
         let spent = DispatchTime.now().uptimeNanoseconds - began
         writerCopyNanoseconds.add(spent, ordering: .relaxed)
         statistics.writerWasHeld(by: .checkpoint, seconds: Double(spent) / 1e9)
+        if spent > 50_000_000 {
+            logger.info("The writer copied WAL frames itself", metadata: [
+                "why": "\(why)", "ms": "\(spent / 1_000_000)", "wal_pages": "\(walPages)", "copied": "\(copiedPages)",
+                "copied_by_thread": "\(framesCopied.load(ordering: .relaxed))"])
+        }
         return result
     }
 
@@ -147,7 +154,7 @@ final class WALCheckpointer: @unchecked Sendable {
             phase.store(Phase.idle, ordering: .releasing)
             return
         }
-        if timedOnWriter({ sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }) == SQLITE_OK {
+        if timedOnWriter(db.sqliteConnection, why: "finishing a background copy") == SQLITE_OK {
             phase.store(Phase.idle, ordering: .releasing)
         }
     }
@@ -163,7 +170,7 @@ final class WALCheckpointer: @unchecked Sendable {
             // The thread is far behind (starved of CPU, a slow disk): copy here, as SQLite's
             // own auto-checkpoint would, rather than let the WAL grow without bound. PASSIVE
             // returns at once if the thread is copying right now.
-            _ = timedOnWriter { sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
+            _ = timedOnWriter(writer, why: "the background copy is far behind")
         }
     }
 
