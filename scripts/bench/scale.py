@@ -146,6 +146,8 @@ def endpoints(db: Path) -> list[tuple[str, str]]:
         deep_job = c.execute("SELECT id FROM jobs ORDER BY id DESC LIMIT 1 OFFSET ?", (int(jobs * 0.9),)).fetchone()[0]
         failed_job = c.execute("SELECT id FROM jobs WHERE status = 'failed' ORDER BY id DESC LIMIT 1").fetchone()[0]
         track = c.execute("SELECT id FROM tracks WHERE deleted_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()[0]
+        sources = c.execute("SELECT count(*) FROM sources").fetchone()[0]
+        deep_source = c.execute("SELECT id FROM sources ORDER BY id DESC LIMIT 1 OFFSET ?", (int(sources * 0.9),)).fetchone()[0]
     return [
         ("overview", "/api/health"),
         ("overview", "/api/history?limit=10"),
@@ -164,7 +166,8 @@ def endpoints(db: Path) -> list[tuple[str, str]]:
         ("library", "/api/tracks?limit=100&q=love"),
         ("library", "/api/trash?limit=100"),
         ("library", "/api/history?limit=100"),
-        ("library", "/api/sources?limit=500"),
+        # The Library and Jobs source menus read every source the first time they are used.
+        ("menus", "/api/sources?limit=500"),
         ("player", "/api/playlists/likes?limit=100"),
         ("player", f"/api/tracks/{track}"),
         ("jobs", "/api/jobs?limit=100"),
@@ -175,7 +178,9 @@ def endpoints(db: Path) -> list[tuple[str, str]]:
         ("jobs", f"/api/jobs?limit=100&before={token(deep_job)}"),
         ("jobs", f"/api/jobs?limit=100&source={big}"),
         ("jobs", f"/api/jobs/{failed_job}"),
-        ("sources", "/api/sources?limit=100"),
+        # The Sources page reads 50 at a time as the user scrolls.
+        ("sources", "/api/sources?limit=50"),
+        ("sources", f"/api/sources?limit=50&before={token(deep_source)}"),
         ("sources", "/api/sources?limit=100"),
         ("source", f"/api/sources/{big}"),
         ("source", f"/api/sources/{big}/entries?limit=100"),
@@ -345,9 +350,9 @@ def main():
     print(f"server memory at the large size: RSS {memory['VmRSS'] / 2**20:.0f} MiB, peak {memory['VmHWM'] / 2**20:.0f} MiB")
     print()
     print("JSON encoding, large size, server CPU per request (client p50):")
-    for path in ["/api/jobs?limit=100", "/api/tracks?limit=100"]:
+    for path in HOT:
         w, f = encoding["writer"][path], encoding["JSONEncoder"][path]
-        print(f"  {path:<24} writer {w[0]:6.2f} ms ({w[1]:.2f})   JSONEncoder {f[0]:6.2f} ms ({f[1]:.2f})   {f[0] / w[0]:.1f}x")
+        print(f"  {path:<25} writer {w[0]:6.2f} ms ({w[1]:.2f})   JSONEncoder {f[0]:6.2f} ms ({f[1]:.2f})   {f[0] / w[0]:.1f}x")
     if held:
         print()
         print(f"housekeeping at the large size (cleared {held['cleared']} jobs, purged {held['purged']} + swept the trash to "
