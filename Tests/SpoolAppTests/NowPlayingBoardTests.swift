@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import SpoolApp
+import SpoolCore
+import SpoolStore
 
 /// `getNowPlaying`'s memory: who is believed (announcing apps over their prefetching streams),
 /// when an entry ends (the track's length and a minute), and the bounds on what a client can
@@ -43,5 +45,31 @@ final class NowPlayingBoardTests: XCTestCase {
         XCTAssertFalse(entries.contains { $0.playerName == "app 0" }, "the player seen longest ago made room")
         board.announce(99, duration: 100, userId: 2, player: String(repeating: "x", count: 500), now: start)
         XCTAssertEqual(board.entries(userId: 2, now: start).first?.playerName.count, NowPlayingBoard.playerNameLength)
+    }
+
+    /// The web app's player shows beside music apps: its `play` event puts the track on the
+    /// board, and pausing, ending or leaving that track takes it off (a pause of another track,
+    /// sent late, does not).
+    func testTheWebPlayersEventsPutItOnTheBoardAndTakeItOff() {
+        let board = NowPlayingBoard()
+        func event(_ type: PlayEventType, _ track: Int64) -> TelemetryIngest.Event {
+            TelemetryIngest.Event(trackId: track, session: "tab-1", type: type, position: 0, value: nil, clientTime: nil)
+        }
+        board.heard([event(.play, 5), event(.seek, 5), event(.volume, 5)], userId: 1, now: start)
+        XCTAssertEqual(board.entries(userId: 1, now: start.addingTimeInterval(1)).map { "\($0.trackId) \($0.playerName)" }, ["5 Spool web"])
+        XCTAssertEqual(board.entries(userId: 2, now: start.addingTimeInterval(1)), [], "each user's own")
+        board.heard([event(.pause, 4)], userId: 1, now: start.addingTimeInterval(2))
+        XCTAssertEqual(board.entries(userId: 1, now: start.addingTimeInterval(3)).map(\.trackId), [5], "a late pause of the track before")
+        for stop in [PlayEventType.pause, .ended, .skip, .delete] {
+            board.heard([event(.play, 5)], userId: 1, now: start.addingTimeInterval(10))
+            board.heard([event(stop, 5)], userId: 1, now: start.addingTimeInterval(11))
+            XCTAssertEqual(board.entries(userId: 1, now: start.addingTimeInterval(12)), [], "\(stop) takes it off")
+        }
+        // A batch in order: the last word counts.
+        board.heard([event(.play, 6), event(.ended, 6), event(.play, 7)], userId: 1, now: start.addingTimeInterval(20))
+        XCTAssertEqual(board.entries(userId: 1, now: start.addingTimeInterval(21)).map(\.trackId), [7])
+        // A music app of the same user is a player of its own.
+        board.announce(8, duration: 100, userId: 1, player: "DSub", now: start.addingTimeInterval(22))
+        XCTAssertEqual(Set(board.entries(userId: 1, now: start.addingTimeInterval(23)).map(\.trackId)), [7, 8])
     }
 }

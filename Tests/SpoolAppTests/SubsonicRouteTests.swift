@@ -231,4 +231,29 @@ final class SubsonicRouteTests: XCTestCase {
         XCTAssertEqual(code(json(call("/rest/deletePlaylist", credentials() + "&f=json&id=pl-likes"))), 50)
         XCTAssertEqual(json(call("/rest/deletePlaylist", credentials() + "&f=json&id=\(id)"))["status"] as? String, "ok")
     }
+
+    /// The web app's player is one of the user's players in `getNowPlaying`: its playback
+    /// events (`POST /api/events`) reach the same board music apps announce to, and only its
+    /// own user sees it.
+    func testTheWebPlayerShowsInGetNowPlaying() throws {
+        let (key, _) = try app.domain.credentials.createKey(for: ann, label: "browser")
+        func events(_ body: String) {
+            var headers = HTTPHeaders()
+            headers.add("Content-Type", "application/json")
+            headers.add("Authorization", "Bearer \(key)")
+            let response = router.respond(to: HTTPRequest(method: .POST, path: "/api/events", rawQuery: "", headers: headers, body: Array(body.utf8)))
+            XCTAssertEqual(response.status, 202, text(response))
+        }
+        func playing(_ user: String = "ann") -> [[String: Any]] {
+            ((json(call("/rest/getNowPlaying", credentials(user) + "&f=json"))["nowPlaying"] as? [String: Any])?["entry"] as? [[String: Any]]) ?? []
+        }
+        events(#"{"events": [{"type": "play", "track_id": \#(tracks[1]), "session": "tab", "position": 0}]}"#)
+        let entries = playing()
+        XCTAssertEqual(entries.map { $0["id"] as? String }, [SubsonicID.song(tracks[1]).description])
+        XCTAssertEqual(entries.first?["playerName"] as? String, "Spool web")
+        XCTAssertEqual(entries.first?["username"] as? String, "ann")
+        XCTAssertTrue(playing("bob").isEmpty, "each user sees their own players")
+        events(#"{"type": "pause", "track_id": \#(tracks[1]), "session": "tab", "position": 1}"#)
+        XCTAssertTrue(playing().isEmpty, "a pause takes it off")
+    }
 }

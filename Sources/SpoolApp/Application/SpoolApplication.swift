@@ -110,6 +110,8 @@ public final class SpoolApplication: Sendable {
         let site = StaticSite(root: settings.webDirectory)
         // One throttle for every door that takes a secret: the web sign-in and Subsonic apps.
         let throttle = LoginThrottle()
+        // What each user plays now, told by music apps and by the web app's player alike.
+        let nowPlaying = NowPlayingBoard()
         let collections: [any RouteCollection] = [
             HealthRoutes(domain: domain, live: live),
             MetricsRoutes(domain: domain, live: live, http: httpMetrics, connections: { [server] in server.connections }),
@@ -117,14 +119,14 @@ public final class SpoolApplication: Sendable {
             JobRoutes(queue: domain.queue, imports: domain.imports),
             LibraryImportRoutes(imports: domain.imports),
             TrackRoutes(library: domain.library, trash: domain.trash, listening: domain.listening, removal: domain.removal),
-            TelemetryRoutes(ingest: domain.telemetry),
+            TelemetryRoutes(ingest: domain.telemetry, nowPlaying: nowPlaying),
             MediaRoutes(library: domain.library, paths: domain.files.paths, artwork: domain.artwork),
             SourceRoutes(sources: domain.sources),
             ProfileRoutes(profiles: domain.profiles, renames: domain.renames),
             YtDlpRoutes(domain: domain),
             UserRoutes(accounts: domain.accounts, credentials: domain.credentials),
             SubsonicRoutes(domain: domain, renderer: SubsonicRenderer(server: SubsonicServerIdentity(serverVersion: SpoolVersion.current)),
-                           throttle: throttle, logger: logger),
+                           nowPlaying: nowPlaying, throttle: throttle, logger: logger),
             SubsonicAccountRoutes(passwords: domain.subsonicPasswords),
             FeedRoutes(podcasts: domain.podcasts, credentials: domain.credentials, artwork: domain.artwork,
                        paths: domain.files.paths, servesHTTPS: settings.tls != nil),

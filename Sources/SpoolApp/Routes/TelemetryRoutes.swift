@@ -13,6 +13,8 @@ struct TelemetryRoutes: RouteCollection {
     static let maximumBatch = 500
 
     let ingest: TelemetryIngest
+    /// The web app's player shows in music apps' "now playing" (`getNowPlaying`) through its events.
+    let nowPlaying: NowPlayingBoard
 
     func register(on routes: inout Routes) {
         // Background: a burst of telemetry must not queue the user's clicks behind it.
@@ -61,6 +63,7 @@ struct TelemetryRoutes: RouteCollection {
                             message: "Invalid \(which): no track with id \(events[index].trackId); nothing in this batch was recorded.")
         }
         try ingest.ingest(events, by: user)
+        nowPlaying.heard(events, userId: user.userId)
         return .json(["accepted": events.count], status: 202)
     }
 

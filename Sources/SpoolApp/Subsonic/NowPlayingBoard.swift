@@ -1,4 +1,5 @@
 import Foundation
+import SpoolCore
 import Synchronization
 
 /// What each user's music apps are playing now, for `getNowPlaying`: told by `scrobble` with
@@ -58,6 +59,36 @@ final class NowPlayingBoard: Sendable {
     /// An app fetched `trackId` with `stream`; counts only for apps that never announce.
     func streamed(_ trackId: Int64, duration: Double?, userId: Int64, player: String?, now: Date = Date()) {
         record(trackId, duration: duration, userId: userId, player: player, now: now, announced: false)
+    }
+
+    /// The web app's player, by the playback events it sends (`POST /api/events`, in order):
+    /// `play` starts or resumes a track; `pause`, `ended`, `skip` and `delete` of the track it
+    /// plays take it off the board. One player for all of a user's browser tabs, as a music
+    /// app is one player whatever it plays on.
+    func heard(_ events: [TelemetryIngest.Event], userId: Int64, now: Date = Date()) {
+        for event in events {
+            switch event.type {
+            case .play:
+                // The events carry a position but no length: remaining time is unknown, so the
+                // entry lasts `unknownDuration`, unless a later event takes it off.
+                record(event.trackId, duration: nil, userId: userId, player: Self.webPlayer, now: now, announced: true)
+            case .pause, .ended, .skip, .delete:
+                stop(event.trackId, userId: userId, player: Self.webPlayer)
+            case .seek, .volume, .like, .dislike, .restore:
+                break
+            }
+        }
+    }
+
+    /// The name the web app's player has among the user's players.
+    static let webPlayer = "Spool web"
+
+    /// `player` no longer plays `trackId` (it paused, ended or moved on).
+    private func stop(_ trackId: Int64, userId: Int64, player: String) {
+        board.withLock { board in
+            guard board.players[userId]?[player]?.current?.trackId == trackId else { return }
+            board.players[userId]?[player]?.current = nil
+        }
     }
 
     /// The user's players that are playing now, the latest started first; expired entries are

@@ -18,8 +18,9 @@ struct SubsonicRoutes: RouteCollection {
     let renderer: SubsonicRenderer
     let authenticator: SubsonicAuthenticator<Principal>
     let media: SubsonicMedia
-    /// What each user's apps play now (`getNowPlaying`), in memory.
-    let nowPlaying = NowPlayingBoard()
+    /// What each user's apps play now (`getNowPlaying`), in memory; the web app's player
+    /// reports to it too (`TelemetryRoutes`).
+    let nowPlaying: NowPlayingBoard
     /// The sign-in throttle `LoginAPI` uses too (one per server).
     let throttle: LoginThrottle
     let logger: Logger
@@ -29,8 +30,9 @@ struct SubsonicRoutes: RouteCollection {
     /// What Spool implements beyond the Subsonic API.
     static let extensions = OpenSubsonicExtension.spoolSupported + [OpenSubsonicExtension(name: "transcodeOffset", versions: [1])]
 
-    init(domain: Domain, renderer: SubsonicRenderer, throttle: LoginThrottle, logger: Logger) {
+    init(domain: Domain, renderer: SubsonicRenderer, nowPlaying: NowPlayingBoard = NowPlayingBoard(), throttle: LoginThrottle, logger: Logger) {
         self.domain = domain
+        self.nowPlaying = nowPlaying
         self.throttle = throttle
         self.renderer = renderer
         self.authenticator = domain.subsonicPasswords.authenticator(credentials: domain.credentials)
