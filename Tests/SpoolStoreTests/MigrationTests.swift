@@ -324,6 +324,65 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(try database.read { try StoredCounts.jobsByStatus($0)[.cancelled] }, 1)
     }
 
+    /// v13 on a populated v12 database: each user's sums per source start equal to a recount
+    /// (plays and stars of what each user may see: not what they hid, nothing in the trash),
+    /// the triggers keep them so from the next play on, and the two indexes serve their reads.
+    func testV13SumsPlaysAndStarsOfWhatEachUserSees() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        do {
+            let old = try SpoolDatabase(options: DatabaseOptions(path: path))
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v4_sync_guard_and_error_causes")
+            try old.pool.write { db in try Self.populate(db) }
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v12_source_url_keys")
+            try old.pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO users (id, name, role, created_at, updated_at) VALUES (2, 'ann', 'listener', 0, 0);
+                    UPDATE tracks SET deleted_at = 1 WHERE id <= 3;
+                    UPDATE tracks SET source_id = NULL WHERE id BETWEEN 40 AND 44;
+                    INSERT INTO user_tracks (user_id, track_id, play_count, last_played_at, stars, hidden_at) VALUES
+                        (1, 1, 7, 100, 5, NULL), (1, 4, 2, 200, 4, NULL), (1, 5, 3, 300, NULL, 9), (1, 6, 1, 400, 2, NULL),
+                        (1, 41, 6, 500, 3, NULL), (2, 4, 10, 600, 1, NULL), (2, 7, 0, NULL, 5, NULL);
+                    """)
+            }
+            try old.close()
+        }
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path))
+        try database.migrate()
+        try assertIntegrity(database)
+        func assertCounted(_ moment: String) throws {
+            let (stored, recounted) = try database.read { db in (try StoredCounts.stored(db), try StoredCounts.recounted(db)) }
+            XCTAssertEqual(stored, recounted, moment)
+        }
+        try assertCounted("after the migration")
+        try database.read { db in
+            // User 1 sees tracks 4 and 6 of source 1 (1 is in the trash, 5 hidden) and 41 of source 0.
+            XCTAssertEqual(try StoredCounts.userSums(db, 1, StoredCounts.UserSum.allCases),
+                           [1: [.plays: 3, .playedSongs: 2, .ratingSum: 6, .ratedSongs: 2],
+                            0: [.plays: 6, .playedSongs: 1, .ratingSum: 3, .ratedSongs: 1]])
+            XCTAssertEqual(try StoredCounts.userSums(db, 2, [.plays, .ratedSongs]), [1: [.plays: 10, .ratedSongs: 2]])
+            // (INDEXED BY fails the statement if the index cannot serve the query.)
+            XCTAssertEqual(try Double.fetchOne(db, sql: """
+                SELECT last_played_at FROM user_tracks INDEXED BY user_tracks_last_played
+                WHERE user_id = 1 AND last_played_at IS NOT NULL ORDER BY last_played_at DESC LIMIT 1
+                """), 500)
+            XCTAssertEqual(try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM tracks INDEXED BY tracks_source_upload WHERE source_id = 1 AND deleted_at IS NULL
+                AND coalesce(uploaded_at, created_at) >= 0
+                """), 47 - 5)
+        }
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE user_tracks SET play_count = play_count + 1, last_played_at = 700 WHERE user_id = 1 AND track_id = 4;
+                UPDATE user_tracks SET hidden_at = NULL WHERE user_id = 1 AND track_id = 5;
+                UPDATE tracks SET deleted_at = NULL WHERE id = 1;
+                DELETE FROM users WHERE id = 2;
+                """)
+        }
+        try assertCounted("after a play, a show, a restore and a removed user")
+        XCTAssertEqual(try database.read { try StoredCounts.userSums($0, 1, [.plays])[1] }, [.plays: 14])
+    }
+
     // MARK: - Helpers
 
     /// Rows as a v1 database holds them, written with SQL of that schema (today's records have
