@@ -12,8 +12,9 @@ import GRDB
 /// A row of `user_tracks` adds its values to its source's four sums while its track is
 /// visible to its user. Every trigger computes the difference a change makes (the old row's
 /// contribution subtracted, the new one's added, grouped by counter) and writes only the
-/// counters it changes: a play adds 1 to `plays` (and, the first time, to `played_songs`), one
-/// counter row write. A hide, a trash, a restore or a track moved to source 0 (its source
+/// counters it changes. A play or a rating of a row that stays visible has its own trigger
+/// (`changeSums`): it adds 1 to `plays` (and, the first time, to `played_songs`), one counter
+/// row write. A hide, a trash, a restore or a track moved to source 0 (its source
 /// removed) moves the row's whole contribution. A purged track's rows are subtracted
 /// `BEFORE DELETE`, for the reason `UserCounts` gives. A row of a user being removed is not
 /// subtracted (its user row is gone; `user_counts_user_delete` removes the user's counters),
@@ -86,6 +87,24 @@ extension StoredCounts {
         "(SELECT \(row).source_id AS source_id, \(row).deleted_at AS deleted_at) t JOIN user_tracks ut ON ut.track_id = \(row).id"
     }
 
+    /// A play or a rating of a row that stays where it is (same user, same track, not hidden):
+    /// the difference of each sum, without grouping the old and the new row's contributions.
+    /// A play pays about 40 µs for it where the general form cost 200 µs (Python's `sqlite3`
+    /// with SQLite 3.40.1, one transaction per play, on a loaded machine: 162 against 118 µs
+    /// without the sums' triggers).
+    private static var changeSums: String {
+        let differences = UserSum.allCases.map { sum in
+            "SELECT '\(sum.rawValue)' AS key, \(sum.value.replacingOccurrences(of: "ut.", with: "new.")) - \(sum.value.replacingOccurrences(of: "ut.", with: "old.")) AS n"
+        }.joined(separator: " UNION ALL ")
+        return """
+            INSERT INTO counts (scope, owner, key, n)
+            SELECT CAST('user:' || new.user_id AS TEXT), CAST(coalesce(t.source_id, 0) AS INTEGER), k.key, k.n
+            FROM tracks t CROSS JOIN (\(differences)) k
+            WHERE t.id = new.track_id AND t.deleted_at IS NULL AND k.n <> 0
+            ON CONFLICT (scope, owner, key) DO UPDATE SET n = n + excluded.n;
+            """
+    }
+
     static var userSumTriggers: String {
         """
         CREATE TRIGGER user_sums_insert AFTER INSERT ON user_tracks BEGIN
@@ -94,11 +113,15 @@ extension StoredCounts {
         CREATE TRIGGER user_sums_delete AFTER DELETE ON user_tracks BEGIN
             \(applySums(adding: nil, removing: summedRow("old")))
         END;
-        CREATE TRIGGER user_sums_update AFTER UPDATE OF user_id, track_id, play_count, last_played_at, stars, hidden_at ON user_tracks
-        WHEN old.user_id <> new.user_id OR old.track_id <> new.track_id OR old.play_count <> new.play_count
-          OR (old.last_played_at IS NULL) <> (new.last_played_at IS NULL) OR old.stars IS NOT new.stars
-          OR (old.hidden_at IS NULL) <> (new.hidden_at IS NULL) BEGIN
+        CREATE TRIGGER user_sums_update AFTER UPDATE OF user_id, track_id, hidden_at ON user_tracks
+        WHEN old.user_id <> new.user_id OR old.track_id <> new.track_id OR (old.hidden_at IS NULL) <> (new.hidden_at IS NULL) BEGIN
             \(applySums(adding: summedRow("new"), removing: summedRow("old")))
+        END;
+        CREATE TRIGGER user_sums_change AFTER UPDATE OF play_count, last_played_at, stars ON user_tracks
+        WHEN old.user_id = new.user_id AND old.track_id = new.track_id AND old.hidden_at IS NULL AND new.hidden_at IS NULL
+          AND (old.play_count <> new.play_count OR (old.last_played_at IS NULL) <> (new.last_played_at IS NULL)
+               OR old.stars IS NOT new.stars) BEGIN
+            \(changeSums)
         END;
         CREATE TRIGGER user_sums_track_update AFTER UPDATE OF source_id, deleted_at ON tracks
         WHEN old.source_id IS NOT new.source_id OR (old.deleted_at IS NULL) <> (new.deleted_at IS NULL) BEGIN
@@ -112,7 +135,7 @@ extension StoredCounts {
 
     /// The names of `userSumTriggers`, for the benchmark that measures the triggers' cost.
     public static let userSumTriggerNames = [
-        "user_sums_insert", "user_sums_delete", "user_sums_update", "user_sums_track_update", "user_sums_track_delete",
+        "user_sums_insert", "user_sums_delete", "user_sums_update", "user_sums_change", "user_sums_track_update", "user_sums_track_delete",
     ]
 
     static var userSumRecountQuery: String {
