@@ -2,7 +2,7 @@
 // music apps sign in with, and the feed keys podcast apps subscribe with. Both secrets are
 // shown once, when they are made (the server keeps the password sealed and a key's digest
 // only), so the page shows what to type into an app right then, with a Copy button each.
-import { del, get, getAll, post } from './api.js';
+import { del, get, pager, post } from './api.js';
 import { Form } from './forms.js';
 import { icon } from './icons.js';
 import { notify, notifyError } from './notices.js';
@@ -159,17 +159,32 @@ export function podcastFeedsCard(onChange) {
       more);
   }
 
-  async function loadSources(container, base) {
+  /**
+   * The feed of each source, 50 at a time: the list is read when its section opens and grows
+   * with "Show more" (500 sources were 500 copy fields at once).
+   */
+  function loadSources(container, base) {
     container.dataset.loaded = 'true';
-    try {
-      const sources = await getAll('/api/sources', 'sources');
-      setChildren(container, sources.length
-        ? sources.map((s) => copyable(s.title || s.url, `${base}/sources/${s.id}.xml`, `feeds-source-${s.id}-url`))
-        : placeholder('No sources yet.'));
-    } catch (error) {
-      delete container.dataset.loaded;
-      notifyError(error, 'The sources could not be loaded');
+    const pages = pager('/api/sources', 'sources', {}, { limit: 50 });
+    const showMore = h('button', {
+      type: 'button', class: 'btn btn-small', dataset: { testid: 'feeds-sources-more' },
+      onclick: (event) => withBusy(event.currentTarget, next),
+    }, 'Show more sources');
+    let shown = 0;
+    async function next() {
+      try {
+        const sources = await pages.next();
+        if (!shown) setChildren(container, sources.length ? [] : placeholder('No sources yet.'));
+        shown += sources.length;
+        showMore.remove();
+        container.append(...sources.map((s) => copyable(s.title || s.url, `${base}/sources/${s.id}.xml`, `feeds-source-${s.id}-url`)));
+        if (!pages.done) container.append(showMore);
+      } catch (error) {
+        if (!shown) delete container.dataset.loaded;
+        notifyError(error, 'The sources could not be loaded');
+      }
     }
+    return next();
   }
 
   return {

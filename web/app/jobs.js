@@ -6,7 +6,7 @@
 // Counts are the server's: every `/api/jobs` reply carries all nine, and every change is
 // followed by a cheap refetch (`limit=1`), never by local arithmetic that could drift.
 // Rows change over the WebSocket (job.status, job.progress), never by polling.
-import { get, post, api, getAll } from './api.js';
+import { get, post, api } from './api.js';
 import { explainJob, explain, problemView } from './errors.js';
 import { icon } from './icons.js';
 import { jobTitle, progressText } from './jobview.js';
@@ -18,6 +18,7 @@ import {
   h, setChildren, setBusy, withBusy, badge, placeholder, timeEl, reconcile,
   formatAbsolute, debounce,
 } from './ui.js';
+import { sourceMenu } from './sourcemenu.js';
 import { windowed } from './windowed.js';
 
 const PAGE = 100;
@@ -41,7 +42,6 @@ export function mount(root) {
   let showAllWaiting = false;
   let finishedLoaded = false;
   let waitingEdge = null; // the last waiting job loaded when more wait (positions beyond it are unknown)
-  const sources = new Map(); // id → Source, for names and the filter's counts
 
   // ---- header: summary, filters ----
   const summary = h('p', { class: 'jobs-summary', dataset: { testid: 'jobs-summary' }, 'aria-live': 'polite' });
@@ -50,6 +50,10 @@ export function mount(root) {
   const sourceSelect = h('select', { id: 'jobs-source', dataset: { testid: 'jobs-source' }, onchange: (e) => setSource(e.target.value) },
     h('option', { value: '' }, 'All sources'));
   const sourceCounts = h('p', { class: 'small muted', dataset: { testid: 'jobs-source-counts' } });
+  // The menu's options are read when it is first used; the names of the sources the rows
+  // mention (and whether they are paused) are read one by one as rows need them.
+  const namesArrived = debounce(() => { renderSourceCounts(); render(); }, 200, 1000);
+  const sources = sourceMenu(sourceSelect, { selected: sourceFilter, onNames: namesArrived });
   const bulkFailed = bulkButton('failed', 'Retry all failed');
   const bulkDead = bulkButton('dead_letter', 'Retry all dead-letter');
 
@@ -190,7 +194,7 @@ export function mount(root) {
   }
 
   function renderSourceCounts() {
-    const source = sources.get(Number(sourceFilter));
+    const source = sources.source(sourceFilter);
     if (!sourceFilter || !source) { sourceCounts.hidden = true; return; }
     const c = source.counts || {};
     sourceCounts.hidden = false;
@@ -225,7 +229,7 @@ export function mount(root) {
     return button;
   }
 
-  const heldBySource = (job) => Boolean(job.source_id && sources.get(job.source_id)?.paused);
+  const heldBySource = (job) => Boolean(job.source_id && sources.source(job.source_id)?.paused);
 
   /** "#3 in line · runs when a worker is free" / "next try in 4 min" / "held: downloads paused until 12:05" / "held: its source is paused". */
   function waitingText(job, position) {
@@ -240,7 +244,7 @@ export function mount(root) {
     return parts.flatMap((p, i) => (i ? [' · ', p] : [p]));
   }
 
-  const sourceName = (job) => (job.source_id && sources.get(job.source_id)?.title) || null;
+  const sourceName = (job) => (job.source_id && sources.source(job.source_id)?.title) || null;
 
   function renderRow(job, { position = null } = {}) {
     const title = jobTitle(job);
@@ -515,22 +519,6 @@ export function mount(root) {
     }
   }, 500, 2000);
 
-  async function loadSources() {
-    try {
-      const all = await getAll('/api/sources', 'sources');
-      sources.clear();
-      for (const s of all) sources.set(s.id, s);
-      setChildren(sourceSelect, h('option', { value: '' }, 'All sources'),
-        [...sources.values()].map((s) => h('option', { value: String(s.id) }, s.title || s.url)));
-      sourceSelect.value = sourceFilter;
-      renderSourceCounts();
-      render();
-    } catch (err) {
-      if (err.name !== 'AbortError') console.warn('source names unavailable', err);
-    }
-  }
-  const loadSourcesSoon = debounce(loadSources, 1000, 3000);
-
   // ---- details dialog: facts in absolute times, the timeline, the log tail ----
   async function openDetails(id) {
     detailsId = id;
@@ -603,23 +591,23 @@ export function mount(root) {
     'jobs.enqueued': () => { reloadWaitingSoon(); refreshCountsSoon(); },
     // Finished jobs cleared (here or in another tab): their rows go, the counts are refetched.
     'jobs.deleted': (data) => { dropFinished((data && data.statuses) || group('finished').statuses); refreshCountsSoon(); },
-    'source.updated': () => loadSourcesSoon(),
+    'source.updated': (source) => sources.remember(source),
+    'source.deleted': (data) => data && sources.forget(data.id),
     'ratelimit.paused': () => setTimeout(render),
     'ratelimit.resumed': () => setTimeout(render),
-    reset: () => { reload(); loadSources(); },
+    reset: () => reload(),
     // Back after an outage: a page that failed to load loads now.
-    open: () => { if (loadFailed) { reload(); loadSources(); } },
+    open: () => { if (loadFailed) reload(); },
   });
 
   renderCounts();
-  loadSources();
   reload();
 
   return () => {
     controller.abort();
     refreshCountsSoon.cancel();
     reloadWaitingSoon.cancel();
-    loadSourcesSoon.cancel();
+    namesArrived.cancel();
     off();
     flatRows.destroy();
     if (details.open) details.close();

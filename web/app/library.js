@@ -8,7 +8,7 @@
 // viewport are in the DOM, and the next page (by cursor) loads as the user scrolls toward the
 // end. The count is the server's (`total`, kept by the database).
 import { isAdmin } from './session.js';
-import { get, del, getAll } from './api.js';
+import { get, del } from './api.js';
 import { icon } from './icons.js';
 import * as live from './live.js';
 import { notify, notifyError } from './notices.js';
@@ -19,6 +19,7 @@ import {
 import {
   h, setChildren, withBusy, debounce, confirmDialog, placeholder, replaceKeepingFocus, formatDuration, timeEl,
 } from './ui.js';
+import { sourceMenu } from './sourcemenu.js';
 import { windowed } from './windowed.js';
 
 const PAGE = 200;
@@ -35,7 +36,6 @@ export function mount(root) {
     rating: params.get('rating') || '',
     sort: params.get('sort') || 'newest',
   };
-  const sources = new Map(); // id → Source, for names
   let nextBefore = null;
   let fetching = null; // the page being loaded, if any
   const historySeen = new Set(); // history: one row per track, at its latest play
@@ -55,6 +55,8 @@ export function mount(root) {
     h('option', { value: 'newest' }, 'Newest'), h('option', { value: 'oldest' }, 'Oldest'),
     h('option', { value: 'title' }, 'Title'), h('option', { value: 'plays' }, 'Most played'));
   sortSelect.value = state.sort;
+  // Its options are read when it is first used, not with the page (sourcemenu.js).
+  const sourceChoice = sourceMenu(sourceSelect, { selected: state.source, onError: (err) => notifyError(err, 'Could not load the list of sources') });
 
   const viewLink = (key, label) => h('a', {
     class: 'segment', href: key === 'library' ? '/library' : `/library?view=${key}`,
@@ -151,7 +153,7 @@ export function mount(root) {
   function describe() {
     if (state.view === 'history') return 'History';
     const parts = [];
-    if (state.source) parts.push(sources.get(Number(state.source))?.title || 'Source');
+    if (state.source) parts.push(sourceChoice.source(state.source)?.title || 'Source');
     if (state.rating === '1') parts.push('Liked');
     if (state.rating === '-1') parts.push('Disliked');
     if (state.q) parts.push(`“${state.q}”`);
@@ -502,22 +504,6 @@ export function mount(root) {
     return fetchPage(false);
   }
 
-  async function loadSources() {
-    try {
-      const all = await getAll('/api/sources', 'sources');
-      setChildren(sourceSelect, h('option', { value: '' }, 'All sources'));
-      for (const source of all) {
-        sources.set(source.id, source);
-        sourceSelect.append(h('option', { value: String(source.id) }, source.title || source.url));
-      }
-      sourceSelect.value = state.source;
-      return true;
-    } catch (err) {
-      notifyError(err, 'Could not load the list of sources');
-      return false;
-    }
-  }
-
   const reloadSoon = debounce(reload, 500);
   const off = live.onMany({
     'track.added': (track) => {
@@ -539,11 +525,10 @@ export function mount(root) {
     'track.purged': (data) => { if (data && tracks.has(data.id)) removeRow(data.id); },
     reset: () => reload(),
     // Back after an outage: a list that failed to load loads now.
-    open: async () => { if (loadFailed) { if (!sources.size) await loadSources(); reload(); } },
+    open: () => { if (loadFailed) reload(); },
   });
 
   renderBulk();
-  loadSources();
   reload();
 
   return () => {

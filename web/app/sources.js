@@ -2,7 +2,15 @@
 // entry count, the first titles), with its profile, filters, retention and "only new from now
 // on"; then every source as a card that follows its sync live ("Downloading 37 of 120"), with
 // counts that link to what they count. The old /channels links lead here (main.js).
-import { api, getAll, post } from './api.js';
+//
+// The cards are read page by page (50 sources, newest first) as the user scrolls towards the
+// end, never the whole list up front: at 500 sources the whole list was a 38 ms read and
+// 15,000 DOM nodes before the first paint. The list is not windowed like the Library's: the
+// cards have different heights in a two-column grid (a sync's progress line, a problem, the
+// skipped counts), they carry live progress and focusable buttons that must keep focus, and
+// with pages loaded on demand the DOM holds only the cards the user scrolled to (50 at first,
+// 500 after scrolling through the issue's largest library: about 30 nodes each).
+import { api, get, post } from './api.js';
 import { problemView, explainSource } from './errors.js';
 import { Form } from './forms.js';
 import { icon } from './icons.js';
@@ -13,7 +21,11 @@ import { filterFields, retentionFields, readFilters, readRetention } from './rul
 import {
   activity, countLinks, playSource, syncSource, confirmRemove, sourceName, sourceHref, kindLabel, formatCount,
 } from './sourceview.js';
-import { h, setChildren, withBusy, timeEl, badge, placeholder, formatAbsolute, formatDuration } from './ui.js';
+import { h, setChildren, withBusy, timeEl, badge, placeholder, formatAbsolute, formatDuration, debounce } from './ui.js';
+import { scrollParent } from './windowed.js';
+
+const PAGE = 50; // sources per read: the first paint, and each page the scroll asks for
+const NEAR_END = '800px'; // the next page is read when the end of the list is this close
 
 /** Client-side check before the server sees the URL: absolute http(s) with a host. */
 export function validateUrl(value) {
@@ -31,7 +43,13 @@ export function validateUrl(value) {
 }
 
 export function mount(root) {
-  const sources = new Map(); // id → Source
+  const sources = new Map(); // id → Source, the ones loaded (as cards)
+  let nextBefore = null; // the cursor of the next page; null once the last page is loaded
+  let edge = null; // the lowest id read so far: older sources come with later pages
+  let total = null; // how many sources there are, from the server
+  let fetching = null; // the page being read, if any
+  let reloading = false; // the first pages are being read again: no page is appended meanwhile
+  let pageFailed = false; // the last read of a further page failed
   let watching = null; // the id of a source just added, whose first listing we report on
   let loadFailed = false;
   let preview = null; // the current preview reply, for the URL in the field
@@ -65,6 +83,14 @@ export function mount(root) {
   }, h('h2', { id: 'add-source-title' }, 'Add a source'), urlField, form.general, previewBox, result);
 
   const list = h('div', { class: 'source-list', dataset: { testid: 'source-list' } }, placeholder('Loading sources…'));
+  const summary = h('p', { class: 'small muted', dataset: { testid: 'sources-summary' }, 'aria-live': 'polite' });
+  const loadMore = h('button', {
+    type: 'button', class: 'btn', hidden: true, dataset: { testid: 'sources-load-more' },
+    onclick: (event) => withBusy(event.currentTarget, () => fetchPage()),
+  }, 'Load more sources');
+  // The sentinel after the last card: when it comes near the viewport, the next page is read.
+  // Its button does the same for whoever reaches it first (a keyboard, a failed read).
+  const more = h('div', { class: 'load-more', dataset: { testid: 'sources-more' } }, loadMore);
   root.append(h('section', { class: 'page page-sources' },
     h('header', { class: 'page-head' }, h('h1', {}, 'Sources'),
       h('div', { class: 'actions' },
@@ -72,7 +98,8 @@ export function mount(root) {
         h('a', { class: 'btn', href: '/jobs' }, icon('download', 18), 'Jobs'))),
     addForm,
     h('h2', { class: 'visually-hidden' }, 'Your sources'),
-    list));
+    h('div', { class: 'list-head' }, summary),
+    list, more));
 
   function clearPreview() {
     preview = null;
@@ -219,28 +246,64 @@ export function mount(root) {
     card.classList.add('flash');
   }
 
+  /** A card rendered again, with the focus on the same control. */
+  function replaceCard(existing, card) {
+    const focused = existing.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+    existing.replaceWith(card);
+    if (focused) card.querySelector(`[data-testid="${focused}"]`)?.focus({ preventScroll: true });
+  }
+
+  /** Where a source's card goes: the list is newest (highest id) first, as the API pages it. */
+  function place(card, id) {
+    for (const other of list.querySelectorAll(':scope > .source-card')) {
+      if (Number(other.dataset.sourceId) < id) { list.insertBefore(card, other); return; }
+    }
+    list.append(card);
+  }
+
+  /** A source loaded, or one a page of the list will bring: older than the loaded ones, while more pages remain. */
+  const inLoadedRange = (id) => nextBefore === null || edge === null || id > edge;
+
   function upsert(source, { highlight = false } = {}) {
-    sources.set(source.id, source);
     const existing = list.querySelector(`[data-source-id="${source.id}"]`);
+    if (!existing && !inLoadedRange(source.id)) return; // its page brings it, in its place
+    sources.set(source.id, source);
     const card = renderSource(source);
     if (existing) {
-      // Keep focus on the same control across the re-render.
-      const focused = existing.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
-      existing.replaceWith(card);
-      if (focused) card.querySelector(`[data-testid="${focused}"]`)?.focus({ preventScroll: true });
+      replaceCard(existing, card);
     } else {
       list.querySelector('.placeholder')?.remove();
-      list.prepend(card);
+      place(card, source.id);
+      refreshTotalSoon();
     }
     if (highlight) focusCard(source.id);
     reportFirstSync(source);
   }
 
   function remove(id) {
-    sources.delete(id);
+    if (sources.delete(id)) refreshTotalSoon();
     list.querySelector(`[data-source-id="${id}"]`)?.remove();
-    if (!sources.size) setChildren(list, placeholder('No sources yet. Add one above.'));
+    if (!sources.size && nextBefore === null) setChildren(list, placeholder('No sources yet. Add one above.'));
   }
+
+  function renderSummary() {
+    summary.dataset.total = total ?? '';
+    summary.dataset.loaded = String(sources.size);
+    summary.textContent = total === null ? '' : `${formatCount(total)} ${total === 1 ? 'source' : 'sources'}`
+      + (nextBefore !== null && sources.size < total ? ` · showing the newest ${formatCount(sources.size)}` : '');
+    loadMore.hidden = nextBefore === null;
+  }
+
+  // Added or removed here or elsewhere: the server's count, not a guess (a deletion in another
+  // tab may be of a source this page never loaded).
+  const refreshTotalSoon = debounce(async () => {
+    try {
+      total = (await get('/api/sources', { limit: 1 }, { signal: controller.signal })).total ?? total;
+      renderSummary();
+    } catch (err) {
+      if (err.name !== 'AbortError') console.warn('the count of sources is unavailable', err);
+    }
+  }, 300);
 
   function renderSource(source) {
     const counts = source.counts || {};
@@ -281,33 +344,118 @@ export function mount(root) {
   }
 
   let controller = new AbortController();
+
+  /** Reads a page and adds its cards (after the loaded ones: the pages come newest first). */
+  async function fetchPage() {
+    if (reloading || fetching || nextBefore === null) return fetching;
+    const { signal } = controller;
+    fetching = (async () => {
+      try {
+        const data = await get('/api/sources', { limit: PAGE, before: nextBefore }, { signal });
+        if (signal.aborted) return;
+        pageFailed = false;
+        total = data.total ?? total;
+        for (const source of data.sources || []) {
+          edge = edge === null ? source.id : Math.min(edge, source.id);
+          if (sources.has(source.id)) continue;
+          sources.set(source.id, source);
+          list.append(renderSource(source));
+        }
+        nextBefore = data.next_before ?? null;
+      } catch (err) {
+        if (err.name === 'AbortError') return;
+        pageFailed = true; // retried by the button, or when the live connection is back
+        notifyError(err, 'Could not load more sources');
+      } finally {
+        if (!signal.aborted) {
+          fetching = null;
+          renderSummary();
+        }
+      }
+    })();
+    await fetching;
+    if (!signal.aborted) watchEnd();
+  }
+
+  // The sentinel is watched against the element that scrolls (the app's `main`), so that the
+  // margin reads the next page before the user reaches the last card. Observing again after
+  // each page reports the sentinel at once if it is still in view (a tall window).
+  let observer = null;
+  function watchEnd() {
+    if (!('IntersectionObserver' in window)) return; // the button remains
+    observer?.disconnect();
+    if (nextBefore === null || loadFailed || pageFailed) return;
+    observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) fetchPage();
+    }, { root: scrollParent(more), rootMargin: `0px 0px ${NEAR_END} 0px` });
+    observer.observe(more);
+  }
+
+  /**
+   * The first page, or after a `reset` (the server restarted, events were missed) as many pages
+   * as were loaded. Cards that did not change stay in place (and keep their focus).
+   */
   async function load() {
     controller.abort();
     controller = new AbortController();
+    const { signal } = controller;
+    fetching = null;
+    reloading = true;
+    observer?.disconnect();
+    const wanted = Math.max(PAGE, sources.size);
     try {
-      const [items, profileList] = await Promise.all([
-        // The API pages every list; the cards of every source are one page here (hundreds of
-        // sources at most), read page by page.
-        getAll('/api/sources', 'sources', {}, { signal: controller.signal }),
-        loadProfiles({ signal: controller.signal }).catch((err) => { if (err.name === 'AbortError') throw err; return profiles; }),
-      ]);
-      profiles = profileList;
+      const profileRead = loadProfiles({ signal }).catch((err) => { if (err.name === 'AbortError') throw err; return profiles; });
+      const items = [];
+      let cursor = null;
+      let count = null;
+      do {
+        const data = await get('/api/sources', { limit: Math.min(500, wanted - items.length), before: cursor }, { signal });
+        items.push(...(data.sources || []));
+        cursor = data.next_before ?? null;
+        count = data.total ?? count;
+      } while (cursor !== null && items.length < wanted);
+      profiles = await profileRead;
       loadFailed = false;
-      const ids = new Set(items.map((s) => s.id));
-      for (const id of [...sources.keys()]) if (!ids.has(id)) remove(id);
-      if (!items.length) { setChildren(list, placeholder('No sources yet. Add one above.')); return; }
-      list.querySelector('.placeholder')?.remove();
-      // The API lists newest first: prepending in reverse keeps that order for new cards.
-      for (const source of items.slice().reverse()) {
-        const old = sources.get(source.id);
-        if (!old || JSON.stringify(old) !== JSON.stringify(source)) upsert(source);
-      }
+      pageFailed = false;
+      total = count;
+      nextBefore = cursor;
+      edge = items.length ? items[items.length - 1].id : null;
+      reconcile(items);
     } catch (err) {
       if (err.name === 'AbortError') return;
       loadFailed = true;
       if (!sources.size) setChildren(list, placeholder('Sources could not be loaded. This page retries by itself when Spool is reachable again.'));
       notifyError(err, 'Could not load the sources');
+    } finally {
+      if (!signal.aborted) reloading = false;
     }
+    renderSummary();
+    watchEnd();
+  }
+
+  /** Shows exactly `items`, in their order, keeping the cards that did not change. */
+  function reconcile(items) {
+    const ids = new Set(items.map((s) => s.id));
+    for (const id of [...sources.keys()]) if (!ids.has(id)) sources.delete(id);
+    if (!items.length) { setChildren(list, placeholder('No sources yet. Add one above.')); return; }
+    list.querySelector('.placeholder')?.remove();
+    let cursor = list.firstChild;
+    for (const source of items) {
+      const existing = list.querySelector(`:scope > [data-source-id="${source.id}"]`);
+      const old = sources.get(source.id);
+      let card = existing;
+      if (!existing || !old || JSON.stringify(old) !== JSON.stringify(source)) {
+        card = renderSource(source);
+        if (existing) {
+          if (cursor === existing) cursor = card;
+          replaceCard(existing, card);
+        }
+      }
+      sources.set(source.id, source);
+      if (card === cursor) { cursor = cursor.nextSibling; continue; }
+      list.insertBefore(card, cursor);
+    }
+    while (cursor) { const next = cursor.nextSibling; cursor.remove(); cursor = next; }
   }
 
   // The server sends `source.updated` (with the counts) as a sync and its downloads progress,
@@ -317,12 +465,15 @@ export function mount(root) {
     // Removed here or in another tab: `remove` ignores ids it no longer shows.
     'source.deleted': (data) => data && data.id !== undefined && remove(data.id),
     reset: load,
-    open: () => { if (loadFailed) load(); },
+    // Back after an outage: the first pages again if they failed, else the page that failed.
+    open: () => { if (loadFailed) load(); else if (pageFailed) fetchPage(); },
   });
   load();
 
   return () => {
     controller.abort();
+    refreshTotalSoon.cancel();
+    observer?.disconnect();
     off();
   };
 }

@@ -14,6 +14,14 @@
 // shows, as a string), `set` keeps the rows whose signature did not change, as `reconcile`
 // does: a replaced row would swallow a click whose press and release straddle the swap.
 
+/** The element that scrolls `element` (the app's `main`), or null for the window. */
+export function scrollParent(element) {
+  for (let node = element.parentElement; node && node !== document.body; node = node.parentElement) {
+    if (/(auto|scroll|overlay)/.test(getComputedStyle(node).overflowY)) return node;
+  }
+  return null;
+}
+
 const OVERSCAN = 20; // rows rendered above and below the viewport
 const NEAR_END = 40; // ask for more when this few loaded rows are left below the viewport
 
@@ -41,17 +49,9 @@ export function windowed(list, { render, key, sign = null, nearEnd = null, estim
     for (let i = from; i < items.length; i++) index.set(key(items[i]), i);
   }
 
-  /** The element that scrolls the list (the app's `main`), or null for the window. */
-  function scroller() {
-    for (let node = list.parentElement; node && node !== document.body; node = node.parentElement) {
-      if (/(auto|scroll|overlay)/.test(getComputedStyle(node).overflowY)) return node;
-    }
-    return null;
-  }
-
   /** The range of items in and near the viewport. */
   function range() {
-    const box = scroller();
+    const box = scrollParent(list);
     const viewTop = box ? box.getBoundingClientRect().top : 0;
     const viewHeight = box ? box.clientHeight : window.innerHeight;
     const top = list.getBoundingClientRect().top - viewTop;
