@@ -185,6 +185,13 @@ public struct MusicLibrary: Sendable {
                     return (id: row["id"], value: (from <= to ? -upload : upload, 0))
                 }
             }
+            // Names decide only ties, and comparing them (ICU collation) is the dear part: only
+            // the albums whose value reaches the page's last are named and sorted by name.
+            ranked.sort { $0.value > $1.value }
+            if ranked.count > limit {
+                let last = ranked[limit - 1].value
+                ranked = Array(ranked.prefix { $0.value >= last })
+            }
             let names = try Self.names(db, of: ranked.map(\.id))
             return ranked.sorted { a, b in
                 if a.value != b.value { return a.value > b.value }
