@@ -62,7 +62,7 @@ enum TriggerCost {
         try database.migrate()
         try database.write { db in
             if !triggers {
-                for name in StoredCounts.triggerNames + StoredCounts.userTriggerNames { try db.execute(sql: "DROP TRIGGER \(name)") }
+                for name in StoredCounts.triggerNames + StoredCounts.userTriggerNames + StoredCounts.userSumTriggerNames { try db.execute(sql: "DROP TRIGGER \(name)") }
             }
             for id in 1...20 {
                 try db.execute(sql: "INSERT INTO sources (id, url, added_at) VALUES (?, ?, 0)", arguments: [id, "https://example.com/\(id)"])

@@ -126,6 +126,26 @@ final class ListQueryPlanTests: XCTestCase {
         }
     }
 
+    /// `getAlbumList2` by last play walks the user's plays newest first, and by year seeks each
+    /// source's newest visible upload, with and without statistics: without their indexes (v13)
+    /// the walk is a sort of all the user's plays and the seek a walk of each source's tracks,
+    /// which the general rule does not see (`user_tracks` is not counted as big, and a
+    /// correlated `LIMIT 1` sort of one source's tracks is no temporary B-tree of the query).
+    func testTheAlbumRankingsWalkTheirIndexes() throws {
+        let database = try database()
+        for analyzed in [false, true] {
+            try setStatistics(of: database, analyzed: analyzed)
+            for (query, index) in [(MusicLibrary.lastPlayedWalkQuery(for: 1), "USING INDEX user_tracks_last_played (user_id=?"),
+                                   (MusicLibrary.newestUploadsQuery(for: 1), "USING INDEX tracks_source_upload (source_id=?")] {
+                let plan = try database.read { db in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
+                }
+                XCTAssert(plan.contains { $0.contains(index) } && !plan.contains { $0.contains("TEMP B-TREE") },
+                          "\(analyzed ? "after ANALYZE" : "no statistics"):\n" + plan.joined(separator: "\n"))
+            }
+        }
+    }
+
     /// Puts the shared database's statistics in the state a check needs, whichever test ran
     /// before: none (a new database) or `ANALYZE`'s (what housekeeping's `PRAGMA optimize`
     /// leads to). Dropping `sqlite_stat1` changes the schema, so every reader reloads it
@@ -229,6 +249,10 @@ final class ListQueryPlanTests: XCTestCase {
         queries.append(("history's tracks", TrackLibrary.tracksQuery(Array(1...101), for: 1)))
         for cursor in [nil, PageCursor(id: 5)] { queries.append(("sources \(cursor == nil ? 1 : 2)", SourceSnapshot.pageQuery(after: cursor, limit: 100))) }
         queries.append(("sources' counts", StoredCounts.sumsQuery(owners: Array(1...100), SourceCounts.sums)))
+        // `getAlbumList2`: the albums' keys and newest uploads (a seek per source), the walk of a user's plays.
+        queries.append(("album keys", MusicLibrary.albumKeysQuery(for: 1)))
+        queries.append(("album newest uploads", MusicLibrary.newestUploadsQuery(for: 1)))
+        queries.append(("albums by last play", MusicLibrary.lastPlayedWalkQuery(for: 1)))
         for skipped in [false, true] {
             for cursor in [nil, PageCursor(key: .number(skipped ? Date().timeIntervalSince1970 - 86_400 : 40), id: 100)] {
                 queries.append(("entries skipped=\(skipped) \(cursor == nil ? 1 : 2)",

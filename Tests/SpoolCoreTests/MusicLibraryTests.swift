@@ -74,6 +74,136 @@ final class MusicLibraryTests: XCTestCase {
         XCTAssertEqual(try keys(ann).first, 0)
     }
 
+    /// `getAlbumList2`'s orders by a total (recent, frequent, highest, byYear) rank the albums
+    /// from the users' sums, a walk of their plays and one seek per source
+    /// (`albumIds(ranked:first:for:)`); they must list the same albums in the same order as the
+    /// whole pass sorted by its totals (`reference`, the route's code before), for every user,
+    /// page length and year range, while plays, stars, album ratings, hides, the trash, restores,
+    /// purges and a removed source change what each user sees. Ties (equal plays, last plays,
+    /// ratings, uploads; equal names) are on purpose.
+    func testAlbumRankingsListWhatTheWholePassSortedByItsTotalsLists() throws {
+        let music = h.domain.music
+        let users: [Principal] = [ann, bob, Principal(userId: 1, name: "admin", role: .admin)]
+        var dice = UInt64(18)
+        func roll(_ sides: Int) -> Int {
+            dice = dice &* 6364136223846793005 &+ 1442695040888963407
+            return Int((dice >> 33) % UInt64(sides))
+        }
+        // Six more sources, two of them with one name (the tie falls to the source id).
+        let added: [Int64] = try h.database.write { db in
+            try ["Echo", "Delta", "Echo", "Bravo", "Foxtrot", "Golf"].enumerated().map { index, title in
+                try db.execute(sql: "INSERT INTO sources (url, title, added_at, kind) VALUES (?, ?, 0, 'channel')",
+                               arguments: ["https://b.test/\(index)", title])
+                return db.lastInsertedRowID
+            }
+        }
+        let sources = [channel, playlistSource] + added
+        let newTracks: [Int64] = try h.database.write { db in
+            try (0..<60).map { index in
+                // Uploads over 2019–2024 on whole days, so albums share newest uploads and years.
+                let uploaded = 1_546_300_800 + Double(roll(6)) * 365 * 86_400 + Double(roll(3)) * 86_400
+                try db.execute(sql: """
+                    INSERT INTO tracks (video_id, source_id, title, duration, file_path, size, mime_type, created_at, uploaded_at)
+                    VALUES (?, ?, ?, 60, ?, 1000, 'audio/mp4', ?, ?)
+                    """, arguments: ["r\(index)", sources[roll(sources.count)], "Ranked \(index)", "r\(index).m4a",
+                                     1_700_000_000 + Double(index), roll(5) == 0 ? nil : uploaded])
+                return db.lastInsertedRowID
+            }
+        }
+        var all = tracks + newTracks
+        var removedSource = false
+        func check(_ moment: String) throws {
+            for user in users {
+                for ranking: MusicLibrary.AlbumRanking in [.lastPlayed, .plays, .stars, .year(from: 2019, to: 2024),
+                                                            .year(from: 2024, to: 2020), .year(from: 2021, to: 2021)] {
+                    let expected = try reference(ranking, user)
+                    for limit in [1, 2, 3, 5, 100] {
+                        XCTAssertEqual(try music.albumIds(ranked: ranking, first: limit, for: user.userId), Array(expected.prefix(limit)),
+                                       "\(moment): \(user.name) \(ranking) first \(limit)")
+                    }
+                }
+            }
+        }
+        try check("before any play")
+        var steps: [String: Int] = [:]
+        for step in 0..<160 {
+            let user = users[roll(users.count)]
+            let track = all[roll(all.count)]
+            // Whole minutes: different tracks played at the same time tie.
+            let now = 1_750_000_000 + Double(step / 3) * 60
+            var operation = ""
+            try h.database.write { db in
+                switch roll(12) {
+                case 0...4:
+                    operation = "play"
+                    try UserTrackStore.applyPlayback(.play, position: nil, to: track, for: user.userId, db, now: now)
+                case 5, 6:
+                    operation = "stars"
+                    _ = try UserTrackStore.setStars(roll(6) == 0 ? nil : 1 + roll(5), of: track, for: user.userId, db)
+                case 7:
+                    operation = "album rating"
+                    let album = roll(4) == 0 ? 0 : sources[roll(sources.count)]
+                    try db.execute(sql: """
+                        INSERT INTO user_annotations (user_id, item, rating) VALUES (?, ?, ?)
+                        ON CONFLICT (user_id, item) DO UPDATE SET rating = excluded.rating
+                        """, arguments: [user.userId, "album:\(album)", roll(4) == 0 ? nil : 1 + roll(5)])
+                case 8:
+                    operation = "hide"
+                    _ = try UserTrackStore.setHidden(roll(3) != 0, track, for: user.userId, db)
+                case 9:
+                    operation = "trash"
+                    try db.execute(sql: "UPDATE tracks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", arguments: [now, track])
+                case 10:
+                    operation = "restore"
+                    try db.execute(sql: "UPDATE tracks SET deleted_at = NULL WHERE id = (SELECT id FROM tracks WHERE deleted_at IS NOT NULL ORDER BY id LIMIT 1)")
+                default:
+                    operation = "purge"
+                    if let purged = try Int64.fetchOne(db, sql: "SELECT id FROM tracks WHERE deleted_at IS NOT NULL ORDER BY id DESC LIMIT 1") {
+                        try db.execute(sql: "DELETE FROM tracks WHERE id = ?", arguments: [purged])
+                        all.removeAll { $0 == purged }
+                    }
+                }
+            }
+            steps[operation, default: 0] += 1
+            if step == 100 {
+                // A source removed: its tracks (and their plays and stars) become album 0's.
+                _ = try h.domain.sources.remove(added[1], deleteFiles: false)
+                removedSource = true
+            }
+            if step % 20 == 19 { try check("after step \(step)") }
+        }
+        XCTAssertTrue(removedSource)
+        for name in ["play", "stars", "album rating", "hide", "trash", "restore", "purge"] {
+            XCTAssertGreaterThan(steps[name] ?? 0, 0, name)
+        }
+        // The rankings were not empty or trivial: several albums in each, for someone.
+        for ranking: MusicLibrary.AlbumRanking in [.lastPlayed, .plays, .stars, .year(from: 2019, to: 2024)] {
+            XCTAssertGreaterThan(try users.map { try reference(ranking, $0).count }.max() ?? 0, 3, "\(ranking)")
+        }
+    }
+
+    /// The whole pass sorted by its totals: what `getAlbumList2` answered before the rankings.
+    private func reference(_ ranking: MusicLibrary.AlbumRanking, _ user: Principal) throws -> [Int64] {
+        var albums = try h.domain.music.albums(for: user.userId)
+        switch ranking {
+        case .lastPlayed:
+            albums = albums.filter { $0.lastPlayedAt != nil }
+            albums.sort { $0.lastPlayedAt! > $1.lastPlayedAt! }
+        case .plays:
+            albums = albums.filter { $0.playCount > 0 }
+            albums.sort { ($0.playCount, $0.sourceId) > ($1.playCount, $1.sourceId) }
+        case .stars:
+            albums = albums.filter { $0.stars != nil || $0.meanSongStars != nil }
+            albums.sort { (Double($0.stars ?? 0), $0.meanSongStars ?? 0) > (Double($1.stars ?? 0), $1.meanSongStars ?? 0) }
+        case .year(let from, let to):
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = TimeZone(identifier: "UTC")!
+            albums = albums.filter { (min(from, to)...max(from, to)).contains(utc.component(.year, from: $0.newestUpload)) }
+            albums.sort { from <= to ? $0.newestUpload < $1.newestUpload : $0.newestUpload > $1.newestUpload }
+        }
+        return albums.map(\.sourceId)
+    }
+
     func testAlbumsCountWhatEachUserSeesHidingIsPersonalAndTheTrashIsEveryones() throws {
         let music = h.domain.music
         XCTAssertEqual(try music.albums(for: ann.userId).map(\.name), ["Aardvark Mix", "The Zebras"], "by name")

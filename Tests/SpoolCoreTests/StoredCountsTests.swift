@@ -34,7 +34,7 @@ final class StoredCountsTests: XCTestCase {
         let domain = harness.domain
         let database = harness.database
         let queue = domain.queue
-        var dice = Dice(state: 19)
+        var dice = Dice(state: 27)
         var sources: [Int64] = try database.write { db in
             try (1...4).map { index in
                 var source = Source(url: "https://fixture.test/channel/\(index)")
@@ -87,7 +87,7 @@ final class StoredCountsTests: XCTestCase {
 
         for step in 0..<600 {
             let operation: String
-            switch dice.roll(20) {
+            switch dice.roll(22) {
             case 0, 1, 2:
                 operation = "enqueue"
                 let source = sources.isEmpty ? nil : sources[dice.roll(sources.count)]
@@ -152,6 +152,19 @@ final class StoredCountsTests: XCTestCase {
                 } else {
                     operation = "rate"
                 }
+            case 19, 20:
+                // A play or stars, by either user: each user's sums (`StoredCounts.UserSum`, v13).
+                operation = dice.roll(2) == 0 ? "play" : "stars"
+                let user = dice.roll(2) == 0 ? owner : listener
+                let stars = dice.roll(6) == 0 ? nil : 1 + dice.roll(5)
+                guard let id = try anyTrack(trashed: false) else { continue }
+                try database.write { db in
+                    if operation == "play" {
+                        try UserTrackStore.applyPlayback(.play, position: nil, to: id, for: user.userId, db, now: Double(step))
+                    } else {
+                        _ = try UserTrackStore.setStars(stars, of: id, for: user.userId, db)
+                    }
+                }
             case 15:
                 operation = "trash"
                 if let id = try anyTrack(trashed: false, rated: dice.roll(3) != 0) { _ = try domain.trash.delete(id) }
@@ -199,7 +212,7 @@ final class StoredCountsTests: XCTestCase {
         }
         try assertCountersMatchARecount("at the end")
         // The workload did reach every path (a seed that skipped one would prove less).
-        for name in ["enqueue", "claim", "complete", "fail", "retry", "cancel", "zombies", "clear finished", "rate", "hide",
+        for name in ["enqueue", "claim", "complete", "fail", "retry", "cancel", "zombies", "clear finished", "rate", "hide", "play", "stars",
                      "remove user", "trash", "restore", "purge", "entries", "remove source"] {
             XCTAssertGreaterThan(operations[name] ?? 0, 0, "the workload never ran \(name)")
         }
@@ -237,7 +250,7 @@ final class StoredCountsTests: XCTestCase {
                            counted, "source \(source) in the list")
         }
         // Each user's counters were in play: every kind of them was checked above.
-        XCTAssertEqual(seenUserKeys, Set(StoredCounts.UserCount.allCases.map(\.rawValue)))
+        XCTAssertEqual(seenUserKeys, Set(StoredCounts.UserCount.allCases.map(\.rawValue) + StoredCounts.UserSum.allCases.map(\.rawValue)))
         // The library's totals (the counters less or plus each user's) are a count of what the
         // list holds, for each user, in every filter without a search.
         // A search's total counts the search index's matches less those trashed or hidden.

@@ -278,29 +278,13 @@ final class MigrationTests: XCTestCase {
     /// used to drop a table's triggers with it (the search index's would have gone too).
     func testV9CountsWhatIsThereAndKeepsCountingThroughARebuild() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.file("tracks.db")
-        do {
-            let old = try SpoolDatabase(options: DatabaseOptions(path: path))
-            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v4_sync_guard_and_error_causes")
-            try old.pool.write { db in try Self.populate(db) }
-            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v8_library_imports")
-            try old.pool.write { db in
-                try db.execute(sql: """
-                    UPDATE tracks SET deleted_at = 1 WHERE id <= 3;
-                    INSERT INTO user_tracks (user_id, track_id, rating, liked_at, hidden_at) VALUES (1, 4, 1, 5, 2), (1, 5, 0, NULL, 2), (1, 6, 0, NULL, 2);
-                    UPDATE jobs SET status = 'failed' WHERE id <= 5;
-                    UPDATE source_entries SET skip_reason = 'Filtered' WHERE video_id IN ('v1', 'v2');
-                    """)
-            }
-            try old.close()
-        }
-        let database = try SpoolDatabase(options: DatabaseOptions(path: path))
-        try database.migrate()
-        try assertIntegrity(database)
-        func assertCounted(_ moment: String) throws {
-            let (stored, recounted) = try database.read { db in (try StoredCounts.stored(db), try StoredCounts.recounted(db)) }
-            XCTAssertEqual(stored, recounted, moment)
-        }
+        let database = try migratedFrom("v8_library_imports", in: directory, changes: """
+            UPDATE tracks SET deleted_at = 1 WHERE id <= 3;
+            INSERT INTO user_tracks (user_id, track_id, rating, liked_at, hidden_at) VALUES (1, 4, 1, 5, 2), (1, 5, 0, NULL, 2), (1, 6, 0, NULL, 2);
+            UPDATE jobs SET status = 'failed' WHERE id <= 5;
+            UPDATE source_entries SET skip_reason = 'Filtered' WHERE video_id IN ('v1', 'v2');
+            """)
+        func assertCounted(_ moment: String) throws { try assertCountersMatchARecount(database, moment) }
         try assertCounted("after the migration")
         try database.read { db in
             XCTAssertEqual(try StoredCounts.tracks(db, trashed: false), 47)
@@ -324,7 +308,73 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(try database.read { try StoredCounts.jobsByStatus($0)[.cancelled] }, 1)
     }
 
+    /// v13 on a populated v12 database: each user's sums per source start equal to a recount
+    /// (plays and stars of what each user may see: not what they hid, nothing in the trash),
+    /// the triggers keep them so from the next play on, and the two indexes serve their reads.
+    func testV13SumsPlaysAndStarsOfWhatEachUserSees() throws {
+        let directory = try TemporaryDirectory()
+        let database = try migratedFrom("v12_source_url_keys", in: directory, changes: """
+            INSERT INTO users (id, name, role, created_at, updated_at) VALUES (2, 'ann', 'listener', 0, 0);
+            UPDATE tracks SET deleted_at = 1 WHERE id <= 3;
+            UPDATE tracks SET source_id = NULL WHERE id BETWEEN 40 AND 44;
+            INSERT INTO user_tracks (user_id, track_id, play_count, last_played_at, stars, hidden_at) VALUES
+                (1, 1, 7, 100, 5, NULL), (1, 4, 2, 200, 4, NULL), (1, 5, 3, 300, NULL, 9), (1, 6, 1, 400, 2, NULL),
+                (1, 41, 6, 500, 3, NULL), (2, 4, 10, 600, 1, NULL), (2, 7, 0, NULL, 5, NULL);
+            """)
+        func assertCounted(_ moment: String) throws { try assertCountersMatchARecount(database, moment) }
+        try assertCounted("after the migration")
+        try database.read { db in
+            // User 1 sees tracks 4 and 6 of source 1 (1 is in the trash, 5 hidden) and 41 of source 0.
+            XCTAssertEqual(try StoredCounts.userSums(db, 1, StoredCounts.UserSum.allCases),
+                           [1: [.plays: 3, .playedSongs: 2, .ratingSum: 6, .ratedSongs: 2],
+                            0: [.plays: 6, .playedSongs: 1, .ratingSum: 3, .ratedSongs: 1]])
+            XCTAssertEqual(try StoredCounts.userSums(db, 2, [.plays, .ratedSongs]), [1: [.plays: 10, .ratedSongs: 2]])
+            // (INDEXED BY fails the statement if the index cannot serve the query.)
+            XCTAssertEqual(try Double.fetchOne(db, sql: """
+                SELECT last_played_at FROM user_tracks INDEXED BY user_tracks_last_played
+                WHERE user_id = 1 AND last_played_at IS NOT NULL ORDER BY last_played_at DESC LIMIT 1
+                """), 500)
+            XCTAssertEqual(try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM tracks INDEXED BY tracks_source_upload WHERE source_id = 1 AND deleted_at IS NULL
+                AND coalesce(uploaded_at, created_at) >= 0
+                """), 47 - 5)
+        }
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE user_tracks SET play_count = play_count + 1, last_played_at = 700 WHERE user_id = 1 AND track_id = 4;
+                UPDATE user_tracks SET hidden_at = NULL WHERE user_id = 1 AND track_id = 5;
+                UPDATE tracks SET deleted_at = NULL WHERE id = 1;
+                DELETE FROM users WHERE id = 2;
+                """)
+        }
+        try assertCounted("after a play, a show, a restore and a removed user")
+        XCTAssertEqual(try database.read { try StoredCounts.userSums($0, 1, [.plays])[1] }, [.plays: 14])
+    }
+
     // MARK: - Helpers
+
+    /// A database as an older Spool left it: v1's rows (`populate`, written at v4), migrated up
+    /// to `version`, then `changes`; then every later migration, checked for integrity.
+    func migratedFrom(_ version: String, in directory: TemporaryDirectory, changes: String) throws -> SpoolDatabase {
+        let path = directory.file("tracks.db")
+        do {
+            let old = try SpoolDatabase(options: DatabaseOptions(path: path))
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: "v4_sync_guard_and_error_causes")
+            try old.pool.write { db in try Self.populate(db) }
+            try SchemaMigrations.migrator.migrate(old.pool, upTo: version)
+            try old.pool.write { db in try db.execute(sql: changes) }
+            try old.close()
+        }
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path))
+        try database.migrate()
+        try assertIntegrity(database)
+        return database
+    }
+
+    func assertCountersMatchARecount(_ database: SpoolDatabase, _ moment: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (stored, recounted) = try database.read { db in (try StoredCounts.stored(db), try StoredCounts.recounted(db)) }
+        XCTAssertEqual(stored, recounted, moment, file: file, line: line)
+    }
 
     /// Rows as a v1 database holds them, written with SQL of that schema (today's records have
     /// columns v1 did not).

@@ -266,6 +266,10 @@ def test_stars_scrobbles_bookmarks_and_the_queue_are_the_web_apps_state(music):
         assert server.get(f"/api/tracks/{a}", headers=ann).json()["play_count"] == 1
         assert server.get("/api/history", headers=music.pat).json()["plays"] == []
         assert conn.get_song(f"tr-{a}").play_count == 1
+        # The album lists by plays, last play and stars follow at once (each user's sums, v13).
+        album = conn.get_song(f"tr-{a}").album_id
+        for ltype in ("frequent", "recent", "highest"):
+            assert [al.id for al in conn.get_album_list2(ltype)] == [album], ltype
 
         # A bookmark is the resume position, both ways.
         assert conn.create_bookmark(f"tr-{b}", 1500) is True

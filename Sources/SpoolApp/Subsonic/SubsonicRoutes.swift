@@ -371,48 +371,33 @@ struct SubsonicRoutes: RouteCollection {
         func byName(_ a: String, _ b: String) -> Bool {
             SubsonicRepresentation.sortName(a).localizedStandardCompare(SubsonicRepresentation.sortName(b)) == .orderedAscending
         }
-        // The orders that need no album's totals page the albums' keys and aggregate only the
-        // page (`MusicLibrary.albumKeys`): newest took ~140 ms at 100,000 tracks as one pass
-        // over every track.
-        var keys: [MusicLibrary.AlbumKey]?
+        // No order aggregates every album (a pass over every track, ~140–170 ms at 100,000
+        // tracks): the orders by name, arrival, chance and star sort the albums' keys (one index
+        // seek per source), those by a total rank them by the user's sums and index walks
+        // (`MusicLibrary.albumIds(ranked:first:for:)`); only the page's albums are aggregated.
+        let page: [Int64]
+        func ranked(_ ranking: MusicLibrary.AlbumRanking) throws -> [Int64] {
+            Array(try domain.music.albumIds(ranked: ranking, first: parameters.offset + parameters.size, for: user.userId)
+                .dropFirst(parameters.offset))
+        }
+        func ordered(_ keys: [MusicLibrary.AlbumKey]) -> [Int64] {
+            keys.dropFirst(parameters.offset).prefix(parameters.size).map(\.sourceId)
+        }
         switch parameters.type {
-        case .random: keys = try domain.music.albumKeys(for: user.userId).shuffled()
-        case .newest: keys = try domain.music.albumKeys(for: user.userId).sorted { $0.newestTrackId > $1.newestTrackId }
+        case .random: page = ordered(try domain.music.albumKeys(for: user.userId).shuffled())
+        case .newest: page = ordered(try domain.music.albumKeys(for: user.userId).sorted { $0.newestTrackId > $1.newestTrackId })
         case .alphabeticalByName, .alphabeticalByArtist:
             // An album's artist is its source, whose name is the album's.
-            keys = try domain.music.albumKeys(for: user.userId).sorted { byName($0.name, $1.name) }
+            page = ordered(try domain.music.albumKeys(for: user.userId).sorted { byName($0.name, $1.name) })
         case .starred:
-            keys = try domain.music.albumKeys(for: user.userId).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! }
-        default: break
+            page = ordered(try domain.music.albumKeys(for: user.userId).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! })
+        case .recent: page = try ranked(.lastPlayed)
+        case .frequent: page = try ranked(.plays)
+        case .highest: page = try ranked(.stars)
+        case .byYear(let from, let to): page = try ranked(.year(from: from, to: to))
+        case .byGenre: page = []   // no genres in Spool
         }
-        if let keys {
-            let page = keys.dropFirst(parameters.offset).prefix(parameters.size).map(\.sourceId)
-            return try domain.music.albums(Array(page), for: user.userId)[...]
-        }
-        // The orders by a total (plays, last play, stars, year) still aggregate every album.
-        var albums = try domain.music.albums(for: user.userId)
-        switch parameters.type {
-        case .recent:
-            albums = albums.filter { $0.lastPlayedAt != nil }
-            albums.sort { $0.lastPlayedAt! > $1.lastPlayedAt! }
-        case .frequent:
-            albums = albums.filter { $0.playCount > 0 }
-            albums.sort { ($0.playCount, $0.sourceId) > ($1.playCount, $1.sourceId) }
-        case .highest:
-            albums = albums.filter { $0.stars != nil || $0.meanSongStars != nil }
-            albums.sort { (Double($0.stars ?? 0), $0.meanSongStars ?? 0) > (Double($1.stars ?? 0), $1.meanSongStars ?? 0) }
-        case .byYear(let from, let to):
-            albums = albums.filter { album in
-                let year = SubsonicRepresentation.year(of: album.newestUpload) ?? 0
-                return (min(from, to)...max(from, to)).contains(year)
-            }
-            albums.sort { from <= to ? $0.newestUpload < $1.newestUpload : $0.newestUpload > $1.newestUpload }
-        case .byGenre:
-            albums = []   // no genres in Spool
-        case .random, .newest, .alphabeticalByName, .alphabeticalByArtist, .starred:
-            break   // paged by their keys above
-        }
-        return albums.dropFirst(parameters.offset).prefix(parameters.size)
+        return try domain.music.albums(page, for: user.userId)[...]
     }
 
     /// What `search3` and `search2` find, in the domain's shapes: sources (artists and albums) and songs.

@@ -22,6 +22,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v10_subsonic", migrate: introduceSubsonic)
         migrator.registerMigration("v11_user_counters_rating_index", migrate: countPerUser)
         migrator.registerMigration("v12_source_url_keys", migrate: keySourcesByURL)
+        migrator.registerMigration("v13_album_play_totals", migrate: sumPlaysAndStarsPerAlbum)
         return migrator
     }
 
@@ -531,7 +532,7 @@ extension SchemaMigrations {
             """)
         try db.execute(sql: StoredCounts.table)
         try db.execute(sql: StoredCounts.triggers)
-        try StoredCounts.rebuild(db)
+        try StoredCounts.rebuild(db, userSums: false)
     }
 
     /// v12 (issue 14, "already added" whatever the spelling): `sources.url_key`, the one key of
@@ -560,6 +561,27 @@ extension SchemaMigrations {
     static func countPerUser(_ db: Database) throws {
         try db.execute(sql: "CREATE INDEX user_tracks_rating ON user_tracks(user_id, rating, track_id)")
         try db.execute(sql: StoredCounts.userTriggers)
+        try StoredCounts.rebuild(db, userSums: false)
+    }
+}
+
+extension SchemaMigrations {
+    /// Issue 19's third schema change: `getAlbumList2` by plays, last play, stars and year
+    /// without a pass over every track (each was a grouped pass over the library, ~140–170 ms at
+    /// 100,000 tracks, docs/benchmarks.md).
+    /// - **Each user's sums per source** (`StoredCounts.userSumTriggers`): plays, played songs,
+    ///   the total and the number of song stars, over the tracks the user may see; `frequent`
+    ///   and `highest` read them (a few rows per source).
+    /// - `user_tracks_last_played` (user, last play): `recent` walks a user's plays newest
+    ///   first and stops after the page's albums.
+    /// - `tracks_source_upload` (source, newest upload) over the live tracks: `byYear` takes
+    ///   each album's newest upload with one seek per source.
+    static func sumPlaysAndStarsPerAlbum(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX user_tracks_last_played ON user_tracks(user_id, last_played_at) WHERE last_played_at IS NOT NULL;
+            CREATE INDEX tracks_source_upload ON tracks(source_id, coalesce(uploaded_at, created_at)) WHERE deleted_at IS NULL;
+            """)
+        try db.execute(sql: StoredCounts.userSumTriggers)
         try StoredCounts.rebuild(db)
     }
 }

@@ -20,6 +20,7 @@ import GRDB
 /// | `tracks` | a source id, `0` (no source), `-1` (all) | `live` or `trashed` | tracks |
 /// | `skipped` | a source id | empty | entries with a `skip_reason` |
 /// | `user:<user id>` | a source id, `0`, `-1` | a `UserCount` | that user's rows of `user_tracks` (v11) |
+/// | `user:<user id>` | a source id, `0` | a `UserSum` | plays and stars of that user's visible rows (v13) |
 ///
 /// `recount` computes the same rows from scratch; a test compares the two after a random
 /// workload, and `rebuild` replaces the stored rows with it (the migration that introduced them).
@@ -122,7 +123,13 @@ public enum StoredCounts {
 
     /// Every counter computed from the rows themselves (full scans: for tests, repairs and
     /// the migrations, never for a request).
-    static var recountQuery: String { libraryRecountQuery + "\nUNION ALL\n" + userRecountQuery }
+    static var recountQuery: String { recountQuery(userSums: true) }
+
+    /// `userSums`: with each user's sums (v13), which the migrations before it cannot count
+    /// (`user_tracks.stars` arrived in v10, after v9's rebuild).
+    static func recountQuery(userSums: Bool) -> String {
+        [libraryRecountQuery, userRecountQuery, userSums ? userSumRecountQuery : nil].compactMap { $0 }.joined(separator: "\nUNION ALL\n")
+    }
 
     static let libraryRecountQuery = """
         SELECT 'jobs' AS scope, -1 AS owner, kind || ':' || status AS key, count(*) AS n FROM jobs GROUP BY kind, status
@@ -148,10 +155,10 @@ public enum StoredCounts {
         try collect(db, sql: "SELECT scope, owner, key, n FROM (\(recountQuery)) WHERE n <> 0")
     }
 
-    /// Replaces every stored counter with a recount.
-    public static func rebuild(_ db: Database) throws {
+    /// Replaces every stored counter with a recount (`userSums`: see `recountQuery(userSums:)`).
+    public static func rebuild(_ db: Database, userSums: Bool = true) throws {
         try db.execute(sql: "DELETE FROM counts")
-        try db.execute(sql: "INSERT INTO counts (scope, owner, key, n) \(recountQuery)")
+        try db.execute(sql: "INSERT INTO counts (scope, owner, key, n) \(recountQuery(userSums: userSums))")
     }
 
     private static func collect(_ db: Database, sql: String) throws -> [Key: Int] {

@@ -18,7 +18,8 @@ import GRDB
 /// user's row of it; a track purged takes them away (`BEFORE DELETE`: SQLite deletes the
 /// `user_tracks` rows of a deleted track by `ON DELETE CASCADE` after the track row is gone, so
 /// their own trigger no longer finds the track and counts nothing). Play counts, positions and
-/// stars change no counter, so a play costs no counter write.
+/// stars change none of these counters; plays and stars are summed per source since v13
+/// (`UserSums.swift`: a play writes one counter row there).
 extension StoredCounts {
     /// What a user's row counts as.
     public enum UserCount: String, CaseIterable, Sendable {
