@@ -54,13 +54,7 @@ final class CheckpointTests: XCTestCase {
         // A threshold never reached: nothing copies the WAL until the test says so.
         let database = try SpoolDatabase(options: DatabaseOptions(path: path, checkpointPages: 1_000_000))
         try database.migrate()
-        try database.write { db in
-            try db.execute(sql: """
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-                INSERT INTO sources (url, title, added_at) SELECT 'https://example.test/' || i, printf('%.500c', 'x'), 0 FROM n
-                """)
-        }
-        XCTAssertGreaterThan(SpoolDatabase.fileSize(atPath: path + "-wal"), 10_000_000)
+        try fillTheWAL(database, path: path)
         database.walCheckpointer.leaveNextCopyToWriter()
         try database.write(work: .pruneJobs) { db in
             try db.execute(sql: "DELETE FROM sources WHERE id = 1")
@@ -82,13 +76,7 @@ final class CheckpointTests: XCTestCase {
         let path = directory.file("tracks.db")
         let database = try SpoolDatabase(options: DatabaseOptions(path: path, journalSizeLimit: 1024 * 1024, checkpointPages: 1_000_000))
         try database.migrate()
-        try database.write { db in
-            try db.execute(sql: """
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-                INSERT INTO sources (url, title, added_at) SELECT 'https://example.test/' || i, printf('%.500c', 'x'), 0 FROM n
-                """)
-        }
-        XCTAssertGreaterThan(SpoolDatabase.fileSize(atPath: path + "-wal"), 10_000_000)
+        try fillTheWAL(database, path: path)
         let transactions = database.writerStatistics.snapshot.transactions
         XCTAssertTrue(database.checkpointInBackground(), "the background copy did not take every frame")
         XCTAssertEqual(database.writerStatistics.snapshot.transactions, transactions, "the checkpoint went through the writer")
@@ -99,5 +87,17 @@ final class CheckpointTests: XCTestCase {
         XCTAssertNil(database.writerStatistics.snapshot.longestHoldMilliseconds[.checkpoint], "the writer copied frames itself")
         XCTAssertEqual(try database.read { try Source.fetchCount($0) }, 20_000)
         try database.close()
+    }
+
+    /// 20,000 sources of 500 bytes in one transaction: a WAL of more than 10 MB, which nothing
+    /// copies while the threshold is out of reach.
+    private func fillTheWAL(_ database: SpoolDatabase, path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                INSERT INTO sources (url, title, added_at) SELECT 'https://example.test/' || i, printf('%.500c', 'x'), 0 FROM n
+                """)
+        }
+        XCTAssertGreaterThan(SpoolDatabase.fileSize(atPath: path + "-wal"), 10_000_000, file: file, line: line)
     }
 }
