@@ -6,7 +6,7 @@ so that the machine's load falls on both alike.
         [--data /tmp/spool-scale-data] [--rounds 40]
 
 Search: p50 / p99 of each endpoint at the small and the large size, beside the library's first
-page (the reference). Trash writes: `POST /api/tracks/bulk` deleting 100 tracks and restoring
+page (the reference), and the server's CPU per request at the large size. Trash writes: `POST /api/tracks/bulk` deleting 100 tracks and restoring
 them, the server's time per track (the bench library has no files: each delete finds its file
 missing, as a trash of already-removed files does). And the trash and restore write as a
 statement in Python's sqlite3 on a copy of the large database: the row write of every column
@@ -25,16 +25,29 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import Server, percentile  # noqa: E402
+from scale import Server, encoding_cost, percentile  # noqa: E402
+
+
+def settle(server: Server, limit: float = 120) -> None:
+    """Waits until the server is idle (under 5 % of a core over 3 s): a fresh server on the
+    seeded library first writes its 500 playlist files and fails the queue's pending jobs
+    (yt-dlp is /bin/false), which would otherwise land in the measurement."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        before = server.cpu_seconds()
+        time.sleep(3)
+        if server.cpu_seconds() - before < 0.15:
+            return
 
 
 def paths(server: Server) -> list[str]:
-    first = server.json("/api/tracks?limit=100&q=love")
+    # "a" has a second page at both sizes (135 matches of 1,000 tracks, 19,538 of 100,000).
+    second = server.json("/api/tracks?limit=100&q=a")["next_before"]
     return ["/api/tracks?limit=100",
             "/api/tracks?limit=100&q=love",
-            f"/api/tracks?limit=100&q=love&before={first['next_before']}",
             "/api/tracks?limit=100&q=love&sort=oldest",
             "/api/tracks?limit=100&q=a",
+            f"/api/tracks?limit=100&q=a&before={second}",
             "/api/tracks?limit=100&q=love&trashed=true",
             "/api/tracks?limit=100&q=love&sort=title"]
 
@@ -46,7 +59,7 @@ def search(servers: dict[str, Server], rounds: int) -> dict[str, dict[str, tuple
     totals = {name: {} for name in servers}
     for path in shown:
         for name, server in servers.items():
-            for _ in range(3):
+            for _ in range(10):
                 totals[name][path] = server.json(path)["total"]
         for index in range(rounds):
             order = list(servers.items()) if index % 2 == 0 else list(reversed(servers.items()))
@@ -116,11 +129,12 @@ def main():
     parser.add_argument("--data", default="/tmp/spool-scale-data")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--trash-rounds", type=int, default=10)
+    parser.add_argument("--cpu-requests", type=int, default=100, help="requests per endpoint for the server's CPU per request")
     parser.add_argument("--writes", type=int, default=2000, help="writes per form in the statements' comparison")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="spool-search-trash-"))
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    results, writes = {}, None
+    results, writes, cpu = {}, None, {}
     try:
         for size in ("small", "large"):
             servers = {}
@@ -128,15 +142,27 @@ def main():
                 for name in ("before", "after"):
                     copy = work / f"{name}-{size}.db"
                     shutil.copyfile(Path(args.data) / f"{size}.db", copy)
-                    servers[name] = Server(getattr(args, name), copy)
+                # Written back before the servers start: 0.6 GB of dirty pages at the large size
+                # otherwise flush during the measurement.
+                os.sync()
+                for name in ("before", "after"):
+                    servers[name] = Server(getattr(args, name), work / f"{name}-{size}.db")
+                for server in servers.values():
+                    settle(server)
                 results[size] = search(servers, args.rounds)
                 if size == "large":
+                    # The server's CPU per request: what the machine's other load does not change.
+                    shown = list(results[size]["before"])
+                    for path in shown:
+                        for name, server in servers.items():
+                            cpu.setdefault(name, {}).update(encoding_cost(server, [path], args.cpu_requests))
                     writes = trash_writes(servers, args.trash_rounds)
             finally:
                 for server in servers.values():
                     server.stop()
         copy = work / "statements.db"
         shutil.copyfile(Path(args.data) / "large.db", copy)
+        os.sync()
         statements = {}
         for _ in range(3):
             for form in ("every column", "two columns"):
@@ -154,6 +180,11 @@ def main():
             l50, l99, total = results["large"][name][path]
             shown = path if len(path) <= 58 else path[:55] + "..."
             print(f"{shown if name == 'before' else '':<58} {name:<7} {s50:7.2f} /{s99:7.2f} {l50:7.2f} /{l99:7.2f} {l50 / s50:10.1f}x {total:13,}")
+    print()
+    print(f"server CPU per request at the large size, ms ({args.cpu_requests} requests each): before / after")
+    for path in large_paths:
+        shown = path if len(path) <= 58 else path[:55] + "..."
+        print(f"  {shown:<58} {cpu['before'][path][0]:7.2f} / {cpu['after'][path][0]:7.2f}")
     print()
     print("POST /api/tracks/bulk, 100 tracks, large size, ms per track: p50 (min-max) of", args.trash_rounds, "calls")
     for action in ("delete", "restore"):
