@@ -19,8 +19,9 @@ import XCTest
 ///   sort), which stops after the page. That is how the first page of an order starts (a rowid
 ///   or index walk from the start); any other scan reads the whole table per page or per row.
 ///
-/// Searches are the one kind allowed to sort: FTS5 lists every match before anything can
-/// order them, so a search costs the matches whatever the plan (the issue measured 9 ms).
+/// Searches by title or plays, or within a source or a rating, are the one kind allowed to sort:
+/// they list every match of FTS5 before ordering them. A search newest or oldest first walks
+/// the search index itself and stops after the page (`testASearchInAnIdOrderWalksTheSearchIndex`).
 ///
 /// The plans are checked twice: as a new database has them (no statistics), and after
 /// `ANALYZE` (what housekeeping's `PRAGMA optimize` leads to), since the planner's choice
@@ -142,6 +143,123 @@ final class ListQueryPlanTests: XCTestCase {
                 }
                 XCTAssert(plan.contains { $0.contains(index) } && !plan.contains { $0.contains("TEMP B-TREE") },
                           "\(analyzed ? "after ANALYZE" : "no statistics"):\n" + plan.joined(separator: "\n"))
+            }
+        }
+    }
+
+    /// A search newest or oldest first, in the library or the trash, all or the unrated, starts
+    /// from the search index in rowid order (FTS5's own order; a later page's cursor is the
+    /// index's rowid range) and stops after the page: no list of every match, no sort. Its total
+    /// is one walk of the matches with a seek each into the trash's and the hidden tracks'
+    /// partial indexes. A page used to list every match first (3,981 for "love" at 100,000
+    /// tracks), and the total counted them three times (docs/benchmarks.md).
+    func testASearchInAnIdOrderWalksTheSearchIndex() throws {
+        let database = try database()
+        let library = TrackLibrary(database: database)
+        func plan(_ query: ListQuery) throws -> [String] {
+            try database.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
+            }
+        }
+        for analyzed in [false, true] {
+            try setStatistics(of: database, analyzed: analyzed)
+            for sort in [TrackLibrary.Sort.newest, .oldest] {
+                for trashed in [false, true] {
+                    for rating in [nil, 0] {
+                        for later in [false, true] {
+                            var filter = TrackLibrary.Filter(userId: 1)
+                            filter.query = "love"
+                            filter.sort = sort
+                            filter.trashed = trashed
+                            filter.rating = rating
+                            if later { filter.after = PageCursor(id: 1_500) }
+                            let queries = try library.pageQueries(filter)
+                            XCTAssertEqual(queries.count, 1)
+                            let lines = try plan(queries[0])
+                            let walk = lines.first ?? ""
+                            let range = later ? (sort == .newest ? "<" : ">") : ""
+                            XCTAssert(walk.hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") && walk.hasSuffix(":M2" + range)
+                                      && !lines.contains { $0.hasPrefix("USE TEMP B-TREE") || $0.contains("SUBQUERY") },
+                                      "\(analyzed ? "after ANALYZE" : "no statistics") sort=\(sort) trashed=\(trashed) "
+                                      + "rating=\(rating.map(String.init) ?? "-") \(later ? "page 2" : "page 1"):\n" + lines.joined(separator: "\n"))
+                        }
+                    }
+                }
+            }
+            for trashed in [false, true] {
+                var filter = TrackLibrary.Filter(userId: 1)
+                filter.query = "love"
+                filter.trashed = trashed
+                let counts = library.countQueries(filter)
+                XCTAssertEqual(counts.count, 1, "one count")
+                let lines = try plan(counts[0])
+                XCTAssert(lines.first?.hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") == true && lines.count == (trashed ? 2 : 3)
+                          && lines.dropFirst().allSatisfy {
+                              $0.hasPrefix("SEARCH ") && ($0.contains(" USING INDEX tracks_trashed ") || $0.contains(" USING INDEX user_tracks_hidden "))
+                          },
+                          "the total, trashed=\(trashed):\n" + lines.joined(separator: "\n"))
+            }
+        }
+    }
+
+    /// The search's pages and total are what the list of its matches gave: every page of a
+    /// search newest and oldest first, in the library and the trash, all and the unrated, 5 at a
+    /// time, against one query over the match list (the form the pages had before), on a library
+    /// where some matches are trashed, some hidden by the user and some both.
+    func testASearchListsAndCountsWhatItsMatchListHolds() throws {
+        let directory = NSTemporaryDirectory() + "spool-search-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory + "/search.db"))
+        defer { try? database.close() }
+        try database.migrate()
+        try LibrarySeed(size: SeedSize(tracks: 1_200, jobs: 0, plays: 500, sources: 4, tombstones: 0)).fill(database)
+        let matches = try database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT rowid FROM tracks_search WHERE tracks_search MATCH ? ORDER BY rowid", arguments: [#""love"*"#])
+        }
+        XCTAssertGreaterThan(matches.count, 20, "the seed's titles match")
+        try database.write { db in
+            for (index, id) in matches.enumerated() {
+                if index % 4 == 1 { _ = try TrackStore.markTrashed(id, trashPath: ".trash/\(id)/x.m4a", db) }
+                if index % 5 == 2 {
+                    try db.execute(sql: """
+                        INSERT INTO user_tracks (user_id, track_id, hidden_at) VALUES (1, ?, 1) ON CONFLICT DO UPDATE SET hidden_at = 1
+                        """, arguments: [id])
+                }
+            }
+        }
+        let library = TrackLibrary(database: database)
+        for sort in [TrackLibrary.Sort.newest, .oldest] {
+            for trashed in [false, true] {
+                for rating in [nil, 0] {
+                    var filter = TrackLibrary.Filter(userId: 1)
+                    filter.query = "love"
+                    filter.sort = sort
+                    filter.trashed = trashed
+                    filter.rating = rating
+                    filter.limit = 5
+                    var listed: [Int64] = []
+                    var totals: Set<Int> = []
+                    repeat {
+                        let page = try library.tracks(filter)
+                        listed += page.items.map(\.id)
+                        totals.insert(page.total ?? -1)
+                        filter.after = page.next
+                    } while filter.after != nil
+                    let expected = try database.read { db in
+                        try Int64.fetchAll(db, sql: """
+                            SELECT tracks.id FROM tracks LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = 1
+                            WHERE \(trashed ? "tracks.deleted_at IS NOT NULL" : "tracks.deleted_at IS NULL AND ut.hidden_at IS NULL")
+                              AND (? IS NULL OR coalesce(ut.rating, 0) = ?)
+                              AND tracks.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)
+                            ORDER BY tracks.id \(sort == .newest ? "DESC" : "ASC")
+                            """, arguments: [rating, rating, #""love"*"#])
+                    }
+                    let name = "sort=\(sort) trashed=\(trashed) rating=\(rating.map(String.init) ?? "-")"
+                    XCTAssertGreaterThan(expected.count, 5, name)
+                    XCTAssertEqual(listed, expected, name)
+                    XCTAssertEqual(totals, [expected.count], name)
+                }
             }
         }
     }
