@@ -96,10 +96,12 @@ public struct TrashService: Sendable {
 
     /// How many tracks one purge transaction deletes. A track goes with its search entry, its
     /// play events (10 per track in the benchmark's library), every user's state, playlist
-    /// entries and counters: about 2 ms each at 100,000 tracks and 1,000,000 play events on a
-    /// busy 2-core machine, so batches of 500 held the writer for a second; 10 hold it ~20 ms
+    /// entries and counters: 0.4–0.8 ms each at 100,000 tracks and 1,000,000 play events (the
+    /// users' rows and their counters' triggers half of it; Python's sqlite3 on a copy of the
+    /// seeded database: 10 tracks p50 7.6 ms, p90 10.8 ms), so batches of 500 held the writer for
+    /// a second and 10 for 8–11 ms; 5 keep a click's wait behind one to a few milliseconds
     /// (`scripts/bench/scale.py`, docs/benchmarks.md).
-    static let purgeBatchSize = 10
+    static let purgeBatchSize = 5
 
     /// Deletes trashed tracks (rows, then files) deleted before `cutoff`, or all of them, at
     /// most `limit` per call, `purgeBatchSize` per transaction. Tombstones stay, so channel

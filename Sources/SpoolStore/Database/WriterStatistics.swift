@@ -9,7 +9,7 @@ public enum HousekeepingWork: String, CaseIterable, Sendable, Codable, CodingKey
     case pruneJobs = "prune_jobs"
     /// "Clear finished" on the jobs page, 25 per transaction.
     case clearJobs = "clear_jobs"
-    /// The trash emptied or swept past `TRASH_RETENTION_DAYS`, 10 tracks per transaction.
+    /// The trash emptied or swept past `TRASH_RETENTION_DAYS`, 5 tracks per transaction.
     case purgeTrash = "purge_trash"
     /// A source's retention rules moving a track to the trash (one track per write).
     case retention
