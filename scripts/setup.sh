@@ -3,28 +3,34 @@
 #   system packages (apt) and a project-local Python environment in .venv holding yt-dlp with
 #   its default extras (yt-dlp-ejs among them), Deno, the JavaScript runtime YouTube needs, and
 #   the apprise CLI that sends notifications (APPRISE_URLS).
-# Usage: scripts/setup.sh [runtime|test]   ("test" adds the browser, mpv and test clients)
+# Usage: scripts/setup.sh [runtime|test] [all|system|python]
+#   "test" adds the browser, mpv and test clients; "system" does only the apt part and "python"
+#   only .venv (scripts/test.sh builds Spool while .venv is filled).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-runtime}"
+part="${2:-all}"
 
-packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev libargon2-dev ffmpeg python3)
-if [ "$profile" = "test" ]; then
-  packages+=(chromium chromium-driver sox mpv)
-fi
-python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
+if [ "$part" != "python" ]; then
+  packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev libargon2-dev ffmpeg python3)
+  if [ "$profile" = "test" ]; then
+    packages+=(chromium chromium-driver sox mpv)
+  fi
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "==> Installing system packages: ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  missing=()
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> Installing system packages: ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
 fi
+[ "$part" = "system" ] && exit 0
 
 if [ ! -x .venv/bin/python ]; then
   echo "==> Creating .venv"
