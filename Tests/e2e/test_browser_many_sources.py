@@ -115,18 +115,22 @@ def test_the_sources_page_reads_a_page_at_a_time_as_the_user_scrolls(server, b):
     assert b.text("sources-summary").startswith(f"{COUNT} sources"), b.text("sources-summary")
     assert b.axe() == []
     scroll_to_end(b)
-    b.wait(lambda: len(card_ids(b)) == 2 * PAGE, 10, "the second page")
+    b.wait(lambda: len(card_ids(b)) >= 2 * PAGE, 10, "the second page")
     b.screenshot("sources-paged-desktop")
 
+    # The DOM holds what the user scrolled to, and at most one page more: under load, the list's
+    # layout can lag the page that just arrived, so the sentinel still sits within its margin
+    # and the next page comes without another scroll (seen in CI: [50, 150, 200]).
     seen = [PAGE, len(card_ids(b))]
     for _ in range(COUNT // PAGE + 2):
+        if seen[-1] == COUNT:
+            break
         scroll_to_end(b)
         b.wait(lambda: len(card_ids(b)) > seen[-1] or len(card_ids(b)) == COUNT, 10, "the next page after scrolling")
         seen.append(len(card_ids(b)))
-        assert len(card_ids(b)) <= PAGE * len(seen), f"the DOM holds more than the pages scrolled to: {seen}"
-        if seen[-1] == COUNT:
-            break
-    assert seen == list(range(PAGE, COUNT + 1, PAGE)), f"one page of 50 per scroll to the end: {seen}"
+        assert len(card_ids(b)) <= PAGE * (len(seen) + 1), f"the DOM holds more than the pages scrolled to and one: {seen}"
+    steps = [after - before for before, after in zip(seen, seen[1:])]
+    assert seen[-1] == COUNT and all(step in (PAGE, 2 * PAGE) for step in steps), f"pages of 50 as the user scrolls: {seen}"
     ids = card_ids(b)
     assert ids == list(range(COUNT, 0, -1)), "every source once, newest first"
     reads = source_reads(b)
@@ -235,7 +239,9 @@ def test_a_page_that_failed_during_an_outage_loads_when_spool_is_back(server, b)
     """Last in the module: it restarts the server."""
     open_sources(b, server)
     scroll_to_end(b)
-    b.wait(lambda: len(card_ids(b)) == 2 * PAGE, 10, "the second page")
+    b.wait(lambda: len(card_ids(b)) >= 2 * PAGE, 10, "the second page")
+    time.sleep(0.5)  # a page that came without a scroll (a slow layout) has arrived by now
+    loaded = len(card_ids(b))
     b.js("window.__sameDocument = true")
     server.stop()
     b.wait(lambda: b.attr("live-status", "data-state") == "reconnecting", 10, "the page to notice the outage")
@@ -243,14 +249,14 @@ def test_a_page_that_failed_during_an_outage_loads_when_spool_is_back(server, b)
     b.wait(lambda: not b.js("return document.querySelector('[data-testid=sources-load-more]').hidden"), 5, "Load more")
     b.wait(lambda: "could not load more sources" in " ".join(n["text"].lower() for n in b.notices("error")), 10,
            "the failed page reported")
-    assert len(card_ids(b)) == 2 * PAGE
+    assert len(card_ids(b)) == loaded
 
     server.start()
     # No reload: the socket reconnects, the loaded pages are read again (the reset) and the page
     # that failed comes by itself.
     b.wait(lambda: b.attr("live-status", "data-state") == "open", 30, "the live connection back")
-    b.wait(lambda: len(card_ids(b)) == 3 * PAGE, 15, "the failed page, read again")
-    assert card_ids(b) == list(range(COUNT, COUNT - 3 * PAGE, -1))
+    b.wait(lambda: len(card_ids(b)) == loaded + PAGE, 15, "the failed page, read again")
+    assert card_ids(b) == list(range(COUNT, COUNT - loaded - PAGE, -1))
     assert b.js("return window.__sameDocument === true"), "the page was reloaded"
     other = [m for m in b.severe() if not any(noise in m for noise in OUTAGE_NOISE)]
     assert other == [], other
