@@ -10,7 +10,7 @@ final class ResourceTests: XCTestCase {
 
     func testFiftyRunsLeakNoDescriptorsAndNoZombies() throws {
         _ = try ChildProcess.run(ProcessSpec(executablePath: "/bin/echo"))  // warm up lazy lookups
-        let before = openDescriptorCount()
+        let before = openDescriptors()
         var pids: [pid_t] = []
         for index in 0..<50 {
             let cancellation = index % 5 == 0 ? ProcessCancellation() : nil
@@ -20,7 +20,7 @@ final class ResourceTests: XCTestCase {
             let outcome = try ChildProcess.run(spec, cancellation: cancellation)
             pids.append(outcome.processID)
         }
-        XCTAssertEqual(openDescriptorCount(), before)
+        XCTAssertEqual(openDescriptors(), before)
         XCTAssertNil(reapStrayZombie())
         for pid in pids {
             XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(pid)"), "pid \(pid) still exists")
@@ -45,7 +45,8 @@ final class ResourceTests: XCTestCase {
     }
 
     func testKilledRunsLeakNothing() throws {
-        let before = openDescriptorCount()
+        _ = try ChildProcess.run(ProcessSpec(executablePath: "/bin/echo"))  // warm up lazy lookups
+        let before = openDescriptors()
         for _ in 0..<5 {
             let outcome = try ChildProcess.run(shell("sleep 1000 & sleep 1000") {
                 $0.timeLimit = .milliseconds(100)
@@ -53,12 +54,13 @@ final class ResourceTests: XCTestCase {
             })
             XCTAssertEqual(outcome.reason, .timedOut)
         }
-        XCTAssertEqual(openDescriptorCount(), before)
+        XCTAssertEqual(openDescriptors(), before)
         XCTAssertNil(reapStrayZombie())
     }
 
     func testMissingExecutableThrowsAndLeaksNothing() throws {
-        let before = openDescriptorCount()
+        _ = try? ChildProcess.run(ProcessSpec(executablePath: "/nonexistent/yt-dlp"))  // warm up lazy lookups
+        let before = openDescriptors()
         let cancellation = ProcessCancellation()
         XCTAssertThrowsError(try ChildProcess.run(
             ProcessSpec(executablePath: "/nonexistent/yt-dlp"), cancellation: cancellation)
@@ -66,7 +68,7 @@ final class ResourceTests: XCTestCase {
             XCTAssertEqual(error as? ChildProcessError, .executableNotFound(path: "/nonexistent/yt-dlp"))
             XCTAssertEqual("\(error)", "Cannot run /nonexistent/yt-dlp: no such file")
         }
-        XCTAssertEqual(openDescriptorCount(), before)
+        XCTAssertEqual(openDescriptors(), before)
         XCTAssertNil(reapStrayZombie())
     }
 
@@ -81,7 +83,7 @@ final class ResourceTests: XCTestCase {
         chmod(plain, 0o644)
         chmod(garbage, 0o755)
 
-        let before = openDescriptorCount()
+        let before = openDescriptors()
         // Without an execute bit, even root gets EACCES.
         XCTAssertThrowsError(try ChildProcess.run(ProcessSpec(executablePath: plain))) { error in
             XCTAssertEqual(error as? ChildProcessError, .notExecutable(path: plain, errno: EACCES))
@@ -92,7 +94,7 @@ final class ResourceTests: XCTestCase {
         XCTAssertThrowsError(try ChildProcess.run(ProcessSpec(executablePath: directory))) { error in
             XCTAssertEqual(error as? ChildProcessError, .notExecutable(path: directory, errno: EACCES))
         }
-        XCTAssertEqual(openDescriptorCount(), before)
+        XCTAssertEqual(openDescriptors(), before)
         XCTAssertNil(reapStrayZombie())
     }
 

@@ -233,7 +233,7 @@ final class SessionTests: XCTestCase {
 
     func testManyRequestsLeakNoDescriptorsAndNoZombies() throws {
         _ = try ProcessSession(try SessionChild.spec(), requestsPerProcess: 1).perform(sessionRequest("echo warm"))
-        let before = openDescriptorCount()
+        let before = openDescriptors()
         var pids = Set<pid_t>()
         do {
             let session = try ProcessSession(try SessionChild.spec(), requestsPerProcess: 3)
@@ -245,7 +245,7 @@ final class SessionTests: XCTestCase {
             }
         }  // The session goes away with a child still running: it is retired.
         XCTAssertGreaterThan(pids.count, 5)
-        XCTAssertEqual(openDescriptorCount(), before)
+        XCTAssertEqual(openDescriptors(), before)
         XCTAssertNil(reapStrayZombie())
         for pid in pids {
             XCTAssertTrue(waitUntilGone(pid), "pid \(pid) still exists")
@@ -262,12 +262,15 @@ final class SessionTests: XCTestCase {
     }
 
     func testAMissingExecutableThrowsAndLeaksNothing() throws {
-        let before = openDescriptorCount()
+        // Warm up lazy lookups with the same failing spawn.
+        _ = try? ProcessSession(ProcessSpec(executablePath: "/nonexistent/driver"), requestsPerProcess: 1)
+            .perform(sessionRequest("pid"))
+        let before = openDescriptors()
         let session = try ProcessSession(ProcessSpec(executablePath: "/nonexistent/driver"), requestsPerProcess: 10)
         XCTAssertThrowsError(try session.perform(sessionRequest("pid"), cancellation: ProcessCancellation())) { error in
             XCTAssertEqual(error as? ChildProcessError, .executableNotFound(path: "/nonexistent/driver"))
         }
-        XCTAssertEqual(openDescriptorCount(), before)
+        XCTAssertEqual(openDescriptors(), before)
         XCTAssertNil(reapStrayZombie())
     }
 

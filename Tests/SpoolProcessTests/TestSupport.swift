@@ -33,9 +33,23 @@ func executableOnPath(_ name: String) -> String? {
     return nil
 }
 
-func openDescriptorCount() -> Int {
-    // The listing itself opens one descriptor; it is counted every time, so it cancels out.
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+/// This process's open descriptors as "number -> target", so a failed comparison names what
+/// leaked. The listing's own descriptor (a link to this very directory) is left out.
+///
+/// Tests that compare two listings warm up first: the first spawn in a fresh process may open
+/// descriptors that live as long as the process (`swift test --parallel` runs each test in a
+/// process of its own, and a missing-executable test saw 23 then 24 there).
+func openDescriptors() -> [String] {
+    let directory = "/proc/self/fd"
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? ["unreadable"]
+    return names.compactMap { name -> (Int, String)? in
+        guard let number = Int(name) else { return nil }
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)")) ?? "?"
+        if target.hasPrefix("/proc/") && target.hasSuffix("/fd") { return nil }
+        return (number, target)
+    }
+    .sorted { $0.0 < $1.0 }
+    .map { "\($0.0) -> \($0.1)" }
 }
 
 /// Whether `pid` no longer runs. A zombie whose parent is not us also counts as gone: in a
