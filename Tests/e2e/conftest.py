@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -59,6 +60,29 @@ class Response:
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
+
+
+def thread_stacks(pid: int) -> str:
+    """Every thread's backtrace (gdb, when installed), else each thread's name and kernel wait."""
+    gdb = shutil.which("gdb")
+    if gdb:
+        try:
+            run = subprocess.run([gdb, "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt 30"],
+                                 capture_output=True, text=True, timeout=60)
+            lines = [l[:200] for l in run.stdout.splitlines() if l.startswith(("Thread ", "#"))]
+            if lines:
+                return "\n".join(lines)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    threads = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        def read(name: str) -> str:
+            try:
+                return (task / name).read_text().strip()
+            except OSError:
+                return "?"
+        threads.append(f"{task.name} {read('comm')}: {read('wchan')}")
+    return "\n".join(threads)
 
 
 class SpoolServer:
@@ -150,6 +174,16 @@ class SpoolServer:
         self.process.send_signal(sig)
         try:
             return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # A stop that hangs is a bug to diagnose, not a stray process to leave behind: say
+            # where each thread stood, then kill it so later tests run on a quiet machine.
+            stacks = thread_stacks(self.process.pid)
+            self.process.kill()
+            self.process.wait()
+            tail = "\n".join(self.log().splitlines()[-40:])
+            raise AssertionError(
+                f"spool did not stop within {timeout} s of {signal.Signals(sig).name}\n"
+                f"--- its threads ---\n{stacks}\n--- the end of its log ---\n{tail}") from None
         finally:
             self._log.close()
 
