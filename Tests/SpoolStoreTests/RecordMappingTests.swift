@@ -28,26 +28,12 @@ final class RecordMappingTests: XCTestCase {
         job.updatedAt = Date(timeIntervalSince1970: 1_700_000_001)
         job.startedAt = Date(timeIntervalSince1970: 1_700_000_002)
         job.finishedAt = Date(timeIntervalSince1970: 1_700_000_003)
-        let (read, written, columns) = try database.write { db -> (Job?, [String], [String]) in
+        try database.write { db in
             var channel = Source(url: "https://example.test/c")
             try channel.insert(db)
             job.sourceId = channel.id
-            try job.insert(db)
-            let written = Array(try job.databaseDictionary.keys)
-            let columns = try db.columns(in: "jobs").map(\.name)
-            return (try Job.fetchOne(db, key: job.id), written, columns)
         }
-        XCTAssertEqual(Set(written), Set(columns), "Job+Row.swift must map every column of jobs")
-        XCTAssertEqual(read, job)
-        // Rows are read by position: the table's order must be `columnNames`' order, and every
-        // way of selecting a job reads the same values.
-        XCTAssertEqual(columns, Job.columnNames, "Job.columnNames must list the columns of jobs in table order")
-        let selections = try database.read { db in
-            try ["SELECT * FROM jobs WHERE id = ?", "SELECT \(Job.columnList) FROM jobs WHERE id = ?"].map { sql in
-                try Job.fetchOne(db, sql: sql, arguments: [job.id])
-            } + [try Job.filter(Column("id") == job.id).fetchOne(db)]
-        }
-        XCTAssertEqual(selections, [job, job, job])
+        try assertWritesEveryColumnAndReadsItBack(&job, in: database)
 
         var event = JobEvent(jobId: job.id!, fromStatus: .running, toStatus: .retrying, attempt: 2, message: "m",
                              errorClass: .rate_limited, exitCode: 1, signal: 9, at: Date(timeIntervalSince1970: 1_700_000_004))
@@ -82,19 +68,50 @@ final class RecordMappingTests: XCTestCase {
         source.lastErrorClass = .rate_limited
         source.lastErrorDetail = "ERROR: [youtube] 429"
         source.urlKey = "youtube:playlist:PL1"
-        let (read, written, columns) = try database.write { db -> (Source?, [String], [String]) in
+        try assertWritesEveryColumnAndReadsItBack(&source, in: database)
+    }
+
+    func testTrackWritesEveryColumnAndReadsItBack() throws {
+        let directory = try TemporaryDirectory()
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
+        try database.migrate()
+        let sourceId = try database.write { db -> Int64? in
+            var source = Source(url: "https://example.test/@artist")
             try source.insert(db)
-            return (try Source.fetchOne(db, key: source.id), Array(try source.databaseDictionary.keys),
-                    try db.columns(in: "sources").map(\.name))
+            return source.id
         }
-        XCTAssertEqual(Set(written), Set(columns), "Source+Row.swift must map every column of sources")
-        XCTAssertEqual(read, source)
-        XCTAssertEqual(columns, Source.columnNames, "Source.columnNames must list the columns of sources in table order")
+        var track = Track(videoId: "v1", sourceId: sourceId, title: "Title", uploader: "Uploader", duration: 123.5,
+                          filePath: "Artist/Title.m4a", size: 4_567, mimeType: "audio/mp4", thumbnailPath: "Artist/Title.jpg",
+                          infoPath: "Artist/Title.info.json", createdAt: Date(timeIntervalSince1970: 1_700_000_000.25),
+                          uploadedAt: Date(timeIntervalSince1970: 1_600_000_000.5))
+        track.deletedAt = Date(timeIntervalSince1970: 1_700_000_100.75)
+        track.trashPath = ".trash/Title.m4a"
+        track.kept = true
+        track.artist = "Artist"
+        track.album = "Album"
+        track.trackNumber = 7
+        try assertWritesEveryColumnAndReadsItBack(&track, in: database)
+    }
+
+    /// Inserts `record`, then checks that every column of its table was written, that the table's
+    /// columns are `columnNames` in order, and that each way of selecting it (`SELECT *`,
+    /// `columnList`, GRDB's own request) reads back the very record.
+    private func assertWritesEveryColumnAndReadsItBack<Record>(
+        _ record: inout Record, in database: SpoolDatabase, file: StaticString = #filePath, line: UInt = #line
+    ) throws where Record: PositionalRecord & MutablePersistableRecord & Equatable & Identifiable, Record.ID == Int64? {
+        let table = Record.databaseTableName
+        let (written, columns) = try database.write { db -> ([String], [String]) in
+            try record.insert(db)
+            return (Array(try record.databaseDictionary.keys), try db.columns(in: table).map(\.name))
+        }
+        XCTAssertNotNil(record.id, file: file, line: line)
+        XCTAssertEqual(Set(written), Set(columns), "every column of \(table) must be mapped", file: file, line: line)
+        XCTAssertEqual(columns, Record.columnNames, "columnNames must list the columns of \(table) in table order", file: file, line: line)
         let selections = try database.read { db in
-            try ["SELECT * FROM sources WHERE id = ?", "SELECT \(Source.columnList) FROM sources WHERE id = ?"].map { sql in
-                try Source.fetchOne(db, sql: sql, arguments: [source.id])
-            } + [try Source.filter(Column("id") == source.id).fetchOne(db)]
+            try ["SELECT * FROM \(table) WHERE id = ?", "SELECT \(Record.qualifiedColumns(table)) FROM \(table) WHERE id = ?"].map { sql in
+                try Record.fetchOne(db, sql: sql, arguments: [record.id])
+            } + [try Record.filter(Column("id") == record.id).fetchOne(db)]
         }
-        XCTAssertEqual(selections, [source, source, source])
+        XCTAssertEqual(selections, [record, record, record], file: file, line: line)
     }
 }

@@ -21,12 +21,20 @@ public struct LibraryTrack: Sendable, Equatable {
         public let entryId: Int64
     }
 
-    /// The columns every library query selects; `LibraryTrack(row:)` reads them.
-    static let selection = """
-        tracks.*, sources.title AS source_title, ut.user_id AS ut_user, ut.rating AS ut_rating, ut.liked_at AS ut_liked_at,
+    /// The columns every library query selects; `LibraryTrack(row:)` reads them by position: the
+    /// track's own (`Track.columnNames`), its source's title, then the user's state. A query may
+    /// add the entry's id and order after them (a source's order).
+    static let selection = Track.qualifiedColumns("tracks") + """
+        , sources.title AS source_title, ut.user_id AS ut_user, ut.rating AS ut_rating, ut.liked_at AS ut_liked_at,
         ut.play_count AS ut_play_count, ut.skip_count AS ut_skip_count, ut.last_position AS ut_last_position,
         ut.last_played_at AS ut_last_played_at, ut.hidden_at AS ut_hidden_at, ut.stars AS ut_stars, ut.position_at AS ut_position_at
         """
+
+    /// Where `selection`'s columns after the track's start: the source's title, then the state
+    /// (`UserTrackState(row:at:)`, 10 columns), then a source order's entry id and order.
+    private static let sourceTitleColumn = Track.columnNames.count
+    private static let stateColumn = sourceTitleColumn + 1
+    private static let entryColumn = stateColumn + UserTrackState.columnCount
 
     /// The FROM clause matching `selection`, with the state of `userId` (nil: no user's state;
     /// 0 never matches a row). The id is an integer, written into the SQL so that the clause
@@ -50,9 +58,10 @@ public struct LibraryTrack: Sendable, Equatable {
     /// read for a user who never touched the track has the empty state, not none).
     init(row: Row, forUser: Bool = true) throws {
         self.track = try Track(row: row)
-        self.sourceTitle = row["source_title"]
-        self.state = forUser ? UserTrackState(row: row) : nil
-        if let entryId = row["entry_id"] as Int64?, let position = row["entry_order"] as Double? {
+        self.sourceTitle = row[Self.sourceTitleColumn]
+        self.state = forUser ? UserTrackState(row: row, at: Self.stateColumn) : nil
+        if row.count > Self.entryColumn + 1, let entryId = row[Self.entryColumn] as Int64?,
+           let position = row[Self.entryColumn + 1] as Double? {
             sourceOrder = SourceOrder(position: position, entryId: entryId)
         }
     }
@@ -92,16 +101,21 @@ public struct UserTrackState: Sendable, Equatable {
 
     public init() {}
 
-    init(row: Row) {
-        guard (row["ut_user"] as Int64?) != nil else { return }
-        rating = row["ut_rating"]
-        likedAt = (row["ut_liked_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-        playCount = row["ut_play_count"]
-        skipCount = row["ut_skip_count"]
-        lastPosition = row["ut_last_position"]
-        lastPlayedAt = (row["ut_last_played_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-        hiddenAt = (row["ut_hidden_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-        stars = row["ut_stars"]
-        positionAt = (row["ut_position_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+    /// The columns of `LibraryTrack.selection` that `init(row:at:)` reads.
+    static let columnCount = 10
+
+    /// Reads the state's columns of `LibraryTrack.selection`, starting at `first` (the user's id,
+    /// null when the user never touched the track: the empty state).
+    init(row: Row, at first: Int) {
+        guard (row[first] as Int64?) != nil else { return }
+        rating = row[first + 1]
+        likedAt = Date(unixSeconds: row[first + 2] as Double?)
+        playCount = row[first + 3]
+        skipCount = row[first + 4]
+        lastPosition = row[first + 5]
+        lastPlayedAt = Date(unixSeconds: row[first + 6] as Double?)
+        hiddenAt = Date(unixSeconds: row[first + 7] as Double?)
+        stars = row[first + 8]
+        positionAt = Date(unixSeconds: row[first + 9] as Double?)
     }
 }

@@ -5,7 +5,7 @@ import GRDB
 // every column up by a name converted from camelCase on each row; these hand-written mappings
 // (same columns, same REAL-seconds dates) made claim + complete several times cheaper.
 
-extension Job {
+extension Job: PositionalRecord {
     /// Every column of `jobs`, in the table's own order (a test holds the two together), so
     /// `SELECT *`, `RETURNING *`, `columnList` and GRDB's requests all give rows that
     /// `init(row:)` reads by position.
@@ -18,9 +18,6 @@ extension Job {
 
     /// `columnNames` for SQL: `SELECT \(Job.columnList) FROM jobs`, `RETURNING \(Job.columnList)`.
     public static let columnList = columnNames.joined(separator: ", ")
-
-    /// GRDB's requests (`fetchOne(db, key:)`, `Job.all()`, …) select exactly `columnNames`.
-    public static var databaseSelection: [any SQLSelectable] { columnNames.map { Column($0) } }
 
     /// Reads a row of `columnNames`, by position: the queue reads and writes job rows thousands
     /// of times a second, and by-name lookups showed in its profile.
@@ -108,17 +105,5 @@ extension JobEvent {
         container["exit_code"] = exitCode
         container["signal"] = signal
         container["at"] = at.timeIntervalSince1970
-    }
-}
-
-extension Date {
-    /// A date stored as REAL Unix seconds (how Spool's schema keeps every date).
-    init(unixSeconds: Double) {
-        self.init(timeIntervalSince1970: unixSeconds)
-    }
-
-    init?(unixSeconds: Double?) {
-        guard let unixSeconds else { return nil }
-        self.init(timeIntervalSince1970: unixSeconds)
     }
 }

@@ -6,7 +6,7 @@ import GRDB
 // CPU at 500 sources (28 % the name conversion alone; perf, docs/benchmarks.md). These
 // hand-written mappings read the same columns, by position, with the same REAL-seconds dates.
 
-extension Source {
+extension Source: PositionalRecord {
     /// Every column of `sources`, in the table's own order (`RecordMappingTests` holds the two
     /// together), so `SELECT *`, `columnList` and GRDB's requests all give rows that
     /// `init(row:)` reads by position.
@@ -19,9 +19,6 @@ extension Source {
 
     /// `columnNames` for SQL: `SELECT \(Source.columnList) FROM sources`.
     public static let columnList = columnNames.joined(separator: ", ")
-
-    /// GRDB's requests (`fetchOne(db, key:)`, `Source.all()`, …) select exactly `columnNames`.
-    public static var databaseSelection: [any SQLSelectable] { columnNames.map { Column($0) } }
 
     /// Reads a row of `columnNames`, by position.
     public init(row: Row) throws {
