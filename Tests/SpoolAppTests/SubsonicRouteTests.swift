@@ -177,6 +177,40 @@ final class SubsonicRouteTests: XCTestCase {
         XCTAssertEqual(code(json(call("/rest/star", credentials() + "&f=json&id=tr-%ZZ"))), 0)
     }
 
+    /// `alphabeticalByName` pages (which order only up to the page's end) are the pages of the
+    /// whole list sorted by name: articles ignored, case and accents folded, numbers by value,
+    /// equal names by arrival.
+    func testAlbumsByNameArePagesOfTheWholeOrder() throws {
+        let titles = ["The Band", "band", "Zebra", "An Apple", "apple 10", "apple 9", "Éclair", "eclair", "A", "The",
+                      "Mötley", "motley", "12 Songs", "2 Songs", "Alpha", "alpha", "Omega", "", "the zoo", "Zoo"]
+        try app.database.write { db in
+            for (index, title) in titles.enumerated() {
+                try db.execute(sql: "INSERT INTO sources (url, title, added_at) VALUES (?, ?, 1)", arguments: ["https://a.test/\(index)", title])
+                try db.execute(sql: """
+                    INSERT INTO tracks (video_id, source_id, title, duration, file_path, size, mime_type, created_at)
+                    VALUES (?, ?, 'Song', 2, ?, 4096, 'audio/mp4', 5)
+                    """, arguments: ["n\(index)", db.lastInsertedRowID, "Band/n\(index).m4a"])
+            }
+        }
+        func names(_ query: String) throws -> [String] {
+            let list = try XCTUnwrap(json(call("/rest/getAlbumList2", credentials() + "&f=json&type=alphabeticalByName" + query))["albumList2"] as? [String: Any])
+            return (list["album"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        }
+        let whole = try names("&size=500")
+        XCTAssertEqual(whole.count, titles.count + 1)
+        // The reference: every name sorted in full, as clients sort it.
+        let expected = whole.enumerated().sorted { a, b in
+            let order = SubsonicRepresentation.sortName(a.element).localizedStandardCompare(SubsonicRepresentation.sortName(b.element))
+            return order == .orderedSame ? a.offset < b.offset : order == .orderedAscending
+        }.map(\.element)
+        XCTAssertEqual(whole, expected)
+        XCTAssertLessThan(try XCTUnwrap(whole.firstIndex(of: "apple 9")), try XCTUnwrap(whole.firstIndex(of: "apple 10")))
+        XCTAssertLessThan(try XCTUnwrap(whole.firstIndex(of: "An Apple")), try XCTUnwrap(whole.firstIndex(of: "The Band")))
+        for (offset, size) in [(0, 1), (0, 7), (3, 4), (7, 7), (18, 10), (21, 5)] {
+            XCTAssertEqual(try names("&offset=\(offset)&size=\(size)"), Array(whole.dropFirst(offset).prefix(size)), "offset \(offset), size \(size)")
+        }
+    }
+
     func testBoundsUnknownIdsAndNeverA500() throws {
         let list = try XCTUnwrap(json(call("/rest/getAlbumList2", credentials() + "&f=json&type=newest&size=100000"))["albumList2"] as? [String: Any])
         XCTAssertEqual((list["album"] as? [[String: Any]])?.count, 1)

@@ -125,7 +125,9 @@ enum SubsonicRepresentation {
     static func indexed(_ albums: [MusicAlbum]) -> [(key: String, albums: [MusicAlbum])] {
         let groups = Dictionary(grouping: albums, by: { indexKey($0.name) })
         return groups.keys.sorted { ($0 == "#" ? "~" : $0) < ($1 == "#" ? "~" : $1) }.map { key in
-            (key, groups[key]!.sorted { sortName($0.name).localizedStandardCompare(sortName($1.name)) == .orderedAscending })
+            // Each name loses its article once, not at every comparison.
+            (key, groups[key]!.map { (album: $0, name: sortName($0.name)) }
+                .sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }.map(\.album))
         }
     }
 

@@ -368,9 +368,6 @@ struct SubsonicRoutes: RouteCollection {
     /// A page of `getAlbumList2`'s (and `getAlbumList`'s) albums, in the list's order.
     private func albumList(_ parameters: AlbumListParameters, _ user: Principal) throws -> ArraySlice<MusicAlbum> {
         try Self.requireFolder(parameters.musicFolderID)
-        func byName(_ a: String, _ b: String) -> Bool {
-            SubsonicRepresentation.sortName(a).localizedStandardCompare(SubsonicRepresentation.sortName(b)) == .orderedAscending
-        }
         // No order aggregates every album (a pass over every track, ~140–170 ms at 100,000
         // tracks): the orders by name, arrival, chance and star sort the albums' keys (one index
         // seek per source), those by a total rank them by the user's sums and index walks
@@ -387,8 +384,12 @@ struct SubsonicRoutes: RouteCollection {
         case .random: page = ordered(try domain.music.albumKeys(for: user.userId).shuffled())
         case .newest: page = ordered(try domain.music.albumKeys(for: user.userId).sorted { $0.newestTrackId > $1.newestTrackId })
         case .alphabeticalByName, .alphabeticalByArtist:
-            // An album's artist is its source, whose name is the album's.
-            page = ordered(try domain.music.albumKeys(for: user.userId).sorted { byName($0.name, $1.name) })
+            // An album's artist is its source, whose name is the album's. Each name loses its
+            // article once, and only the names up to the page's last are put in order (ICU
+            // collation: a full sort of 500 names took 43–57 ms).
+            let named = try domain.music.albumKeys(for: user.userId).map { (id: $0.sourceId, name: SubsonicRepresentation.sortName($0.name)) }
+            page = named.sortedPrefix(parameters.offset + parameters.size) { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+                .dropFirst(parameters.offset).map(\.id)
         case .starred:
             page = ordered(try domain.music.albumKeys(for: user.userId).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! })
         case .recent: page = try ranked(.lastPlayed)
