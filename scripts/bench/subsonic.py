@@ -3,7 +3,8 @@ in 500 sources), each beside the call of Spool's own JSON API that reads the sam
 same run against the same server:
 
   getAlbumList2 (newest, 50 albums)          beside  GET /api/sources?limit=50
-  getAlbumList2 (recent, frequent, highest, byYear; 50 albums)
+  getAlbumList2 (recent, frequent, highest, byYear, alphabeticalByName from the first album and
+                from the 401st; 50 albums)
                                               beside  getArtists (every album's totals: the one
                                                       pass over every track these four orders
                                                       made before issue 19's third round)
@@ -223,7 +224,9 @@ def main():
                    "getArtists (the whole pass)", (lambda: rest("getArtists")), False)
                   for name, params in [("recent", {"type": "recent"}), ("frequent", {"type": "frequent"}),
                                        ("highest", {"type": "highest"}),
-                                       ("byYear", {"type": "byYear", "fromYear": 2000, "toYear": 2100})]],
+                                       ("byYear", {"type": "byYear", "fromYear": 2000, "toYear": 2100}),
+                                       ("byName", {"type": "alphabeticalByName"}),
+                                       ("byName @400", {"type": "alphabeticalByName", "offset": 400})]],
                 ("search3 one word, 50 songs", lambda: rest("search3", query=word(), songCount=50, albumCount=0, artistCount=0), {},
                  "GET /api/tracks?q=<word>&limit=50", lambda: f"/api/tracks?q={word()}&limit=50", False),
                 ("getRandomSongs 50", lambda: rest("getRandomSongs", size=50), {},

@@ -81,6 +81,11 @@ public struct LibraryTrack: Sendable, Equatable {
     static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments = [], userId: Int64?) throws -> [LibraryTrack] {
         try Row.fetchAll(db, sql: sql, arguments: arguments).map { try LibraryTrack(row: $0, forUser: userId != nil) }
     }
+
+    /// Fetches every row of `statement` (a cached one, which must select `selection`).
+    static func fetchAll(_ statement: Statement, arguments: StatementArguments, userId: Int64?) throws -> [LibraryTrack] {
+        try Row.fetchAll(statement, arguments: arguments).map { try LibraryTrack(row: $0, forUser: userId != nil) }
+    }
 }
 
 /// One user's state of a track, as the library shows it.
