@@ -53,8 +53,6 @@ final class WALCheckpointer: @unchecked Sendable {
     private let copyEnded = NSCondition()
     /// Nanoseconds the writer spent copying frames itself, in all (only the writer adds).
     private let writerCopyNanoseconds = Atomic<UInt64>(0)
-    /// Whether the last background copy took every frame.
-    private let lastCopyComplete = Atomic<Bool>(false)
     /// The WAL's frames when the last background copy took them all (-1: it did not).
     private let framesCopied = Atomic<Int>(-1)
     /// The WAL's frames after the last commit (the WAL hook's count).
@@ -96,7 +94,7 @@ final class WALCheckpointer: @unchecked Sendable {
             wake.signal()
         }
         waitWhileCopying(timeout: timeout)
-        return phase.load(ordering: .acquiring) != Phase.copying && lastCopyComplete.load(ordering: .acquiring)
+        return phase.load(ordering: .acquiring) != Phase.copying && framesCopied.load(ordering: .acquiring) >= 0
     }
 
     /// Leaves the whole WAL to the writer's next `finishOnWriter`, as if a background copy had
@@ -205,7 +203,6 @@ final class WALCheckpointer: @unchecked Sendable {
             // The writer finishes the job between two transactions: frames committed after the
             // last pass keep the WAL from restarting. It copies nothing when none were.
             copyEnded.lock()
-            lastCopyComplete.store(complete, ordering: .releasing)
             framesCopied.store(complete ? Int(walPages) : -1, ordering: .releasing)
             phase.store(Phase.finishing, ordering: .releasing)
             copyEnded.broadcast()
