@@ -89,6 +89,24 @@ final class CheckpointTests: XCTestCase {
         try database.close()
     }
 
+    /// Once the checkpointer has stopped (a shutdown), neither a copy asked for nor a housekeeping
+    /// write waits for a copy that will never run; the stop's own checkpoint still empties the WAL.
+    func testAfterTheCheckpointerStopsNothingWaitsForItsCopy() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("tracks.db")
+        let database = try SpoolDatabase(options: DatabaseOptions(path: path, checkpointPages: 1_000_000))
+        try database.migrate()
+        try fillTheWAL(database, path: path)
+        database.walCheckpointer.stop()
+        let began = Date()
+        XCTAssertFalse(database.checkpointInBackground(timeout: 10), "no thread copies any more")
+        try database.write(work: .clearJobs) { db in try db.execute(sql: "UPDATE sources SET title = 'y' WHERE id = 1") }
+        // Either wait would take its whole timeout (10 s, 1 s) if it waited for the stopped thread.
+        XCTAssertLessThan(Date().timeIntervalSince(began), 0.9)
+        try database.close()
+        XCTAssertEqual(SpoolDatabase.fileSize(atPath: path + "-wal"), 0, "the stop truncates the WAL")
+    }
+
     /// 20,000 sources of 500 bytes in one transaction: a WAL of more than 10 MB, which nothing
     /// copies while the threshold is out of reach.
     private func fillTheWAL(_ database: SpoolDatabase, path: String, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -89,7 +89,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// at most `timeout` seconds. True when that copy took every frame: the next write then
     /// restarts the WAL, and `journal_size_limit` cuts the file.
     func copyInBackground(timeout: Double) -> Bool {
-        guard thread != nil else { return false }
+        guard thread != nil, !isStopping.load(ordering: .relaxed) else { return false }
         if phase.compareExchange(expected: Phase.idle, desired: Phase.copying, ordering: .acquiringAndReleasing).exchanged {
             wake.signal()
         }
@@ -173,7 +173,14 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     private func run() {
-        defer { stopped.signal() }
+        defer {
+            // Nobody waits for a copy that will never run (a copy asked for as the thread stopped).
+            copyEnded.lock()
+            phase.store(Phase.idle, ordering: .releasing)
+            copyEnded.broadcast()
+            copyEnded.unlock()
+            stopped.signal()
+        }
         var connection: OpaquePointer?
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK, let connection else {
             logger.error("The checkpointer could not open the database; the WAL will only shrink when idle", metadata: ["path": "\(path)"])
