@@ -147,26 +147,6 @@ final class ListQueryPlanTests: XCTestCase {
         }
     }
 
-    /// An album's totals (a page of `getAlbumList2`, `getAlbum`, `getArtists`) read the tracks'
-    /// side from `tracks_album_totals` alone, with and without statistics: reading each track's
-    /// row made a page of 50 albums 2.5 times dearer (v14).
-    func testAlbumTotalsReadOnlyTheirCoveringIndex() throws {
-        let database = try database()
-        let source = try database.read { db in try Int64.fetchOne(db, sql: "SELECT source_id FROM tracks WHERE source_id IS NOT NULL LIMIT 1")! }
-        for analyzed in [false, true] {
-            try setStatistics(of: database, analyzed: analyzed)
-            for sourceId in [source, 0, nil] {
-                let query = MusicLibrary.albumTotalsQuery(for: 1, sourceId: sourceId)
-                let plan = try database.read { db in
-                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
-                }
-                XCTAssert(plan.contains { $0.contains("USING COVERING INDEX tracks_album_totals") },
-                          "\(analyzed ? "after ANALYZE" : "no statistics"), source \(sourceId.map(String.init) ?? "all"):\n"
-                          + plan.joined(separator: "\n"))
-            }
-        }
-    }
-
     /// A search newest or oldest first, in the library or the trash, all or the unrated, starts
     /// from the search index in rowid order (FTS5's own order; a later page's cursor is the
     /// index's rowid range) and stops after the page: no list of every match, no sort. Its total

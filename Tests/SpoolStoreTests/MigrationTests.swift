@@ -355,24 +355,6 @@ final class MigrationTests: XCTestCase {
 
     /// A database as an older Spool left it: v1's rows (`populate`, written at v4), migrated up
     /// to `version`, then `changes`; then every later migration, checked for integrity.
-    /// v14 on a populated v13 database: the album totals' index holds every live and trashed
-    /// track and serves a source's totals (INDEXED BY fails the statement if it cannot).
-    func testV14IndexesTheAlbumTotals() throws {
-        let directory = try TemporaryDirectory()
-        let database = try migratedFrom("v13_album_play_totals", in: directory, changes: "UPDATE tracks SET deleted_at = 1 WHERE id <= 3")
-        try database.read { db in
-            let totals = try Row.fetchOne(db, sql: """
-                SELECT count(*), total(duration) FROM tracks INDEXED BY tracks_album_totals WHERE source_id = 1 AND deleted_at IS NULL
-                """)!
-            let reference = try Row.fetchOne(db, sql: """
-                SELECT count(*), total(duration) FROM tracks NOT INDEXED WHERE source_id = 1 AND deleted_at IS NULL
-                """)!
-            XCTAssertEqual(totals, reference)
-            XCTAssertGreaterThan(totals[0] as Int, 0)
-        }
-        try database.close()
-    }
-
     func migratedFrom(_ version: String, in directory: TemporaryDirectory, changes: String) throws -> SpoolDatabase {
         let path = directory.file("tracks.db")
         do {

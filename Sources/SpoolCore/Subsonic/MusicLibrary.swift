@@ -292,10 +292,7 @@ public struct MusicLibrary: Sendable {
         title.flatMap { $0.isEmpty ? nil : $0 } ?? (sourceId == 0 ? MusicAlbum.unknownSourceName : "Source \(sourceId)")
     }
 
-    /// The totals of the albums the user can see (of one source when `sourceId` is set; 0: the
-    /// tracks without one), with their names' columns. The tracks' side reads only
-    /// `tracks_album_totals` (v14), which holds every column it totals.
-    static func albumTotalsQuery(for userId: Int64, sourceId: Int64?) -> ListQuery {
+    static func albums(_ db: Database, userId: Int64, sourceId: Int64?) throws -> [MusicAlbum] {
         var condition = visible
         var arguments: StatementArguments = [userId]
         if let sourceId {
@@ -303,7 +300,7 @@ public struct MusicLibrary: Sendable {
             if sourceId != 0 { arguments += [sourceId] }
         }
         arguments += [userId, userId]
-        return ListQuery("""
+        let rows = try Row.fetchAll(db, sql: """
             WITH albums AS (
                 SELECT coalesce(tracks.source_id, 0) AS source_id, count(*) AS songs, total(tracks.duration) AS duration,
                        total(ut.play_count) AS plays, min(tracks.created_at) AS created, max(tracks.created_at) AS newest,
@@ -318,12 +315,7 @@ public struct MusicLibrary: Sendable {
             FROM albums LEFT JOIN sources ON sources.id = albums.source_id
             LEFT JOIN user_annotations al ON al.user_id = ? AND al.item = 'album:' || albums.source_id
             LEFT JOIN user_annotations ar ON ar.user_id = ? AND ar.item = 'artist:' || albums.source_id
-            """, arguments)
-    }
-
-    static func albums(_ db: Database, userId: Int64, sourceId: Int64?) throws -> [MusicAlbum] {
-        let query = albumTotalsQuery(for: userId, sourceId: sourceId)
-        let rows = try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments)
+            """, arguments: arguments)
         return rows.map { row in
             let sourceId: Int64 = row["source_id"]
             return MusicAlbum(

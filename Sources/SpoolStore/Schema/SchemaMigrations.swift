@@ -23,7 +23,6 @@ public enum SchemaMigrations {
         migrator.registerMigration("v11_user_counters_rating_index", migrate: countPerUser)
         migrator.registerMigration("v12_source_url_keys", migrate: keySourcesByURL)
         migrator.registerMigration("v13_album_play_totals", migrate: sumPlaysAndStarsPerAlbum)
-        migrator.registerMigration("v14_album_totals_index", migrate: indexAlbumTotals)
         return migrator
     }
 
@@ -584,16 +583,6 @@ extension SchemaMigrations {
             """)
         try db.execute(sql: StoredCounts.userSumTriggers)
         try StoredCounts.rebuild(db)
-    }
-
-    /// Issue 19's fourth schema change: `tracks_album_totals` holds every column an album's
-    /// totals read from its tracks (songs, duration, first and last arrival, newest upload), so
-    /// a page of `getAlbumList2` totals its 50 albums from the index alone, without reading each
-    /// track's row (titles and paths, ten times the size). 50 albums of 9,075 tracks in all:
-    /// 49 → 20 ms; the whole pass of `getArtists` 567 → 208 ms (Python's sqlite3 on the large
-    /// benchmark database, docs/benchmarks.md).
-    static func indexAlbumTotals(_ db: Database) throws {
-        try db.execute(sql: "CREATE INDEX tracks_album_totals ON tracks(source_id, deleted_at, created_at, uploaded_at, duration)")
     }
 }
 
