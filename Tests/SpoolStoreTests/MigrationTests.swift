@@ -355,6 +355,38 @@ final class MigrationTests: XCTestCase {
 
     /// A database as an older Spool left it: v1's rows (`populate`, written at v4), migrated up
     /// to `version`, then `changes`; then every later migration, checked for integrity.
+    /// A database analyzed before an upgrade has statistics for every index of a non-empty table
+    /// after it (an index without them among analyzed ones can win over the one that gives a
+    /// list its order: v13's did, and a source's library page sorted every track of the source),
+    /// and a database never analyzed stays so.
+    func testAnUpgradeLeavesNoIndexWithoutStatisticsAmongAnalyzedOnes() throws {
+        for analyzed in [true, false] {
+            let directory = try TemporaryDirectory()
+            let database = try migratedFrom("v12_source_url_keys", in: directory, changes: analyzed ? "ANALYZE" : "SELECT 1")
+            try database.migrate()
+            func analyzedIndexes() throws -> Set<String>? {
+                try database.read { db in
+                    guard try db.tableExists("sqlite_stat1") else { return nil }
+                    return Set(try String.fetchAll(db, sql: "SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL"))
+                }
+            }
+            let afterUpgrade = try analyzedIndexes()
+            let hasStatistics = afterUpgrade != nil
+            XCTAssertEqual(hasStatistics, analyzed)
+            if analyzed {
+                // Every index a full ANALYZE gives statistics (a partial index over no row gets none).
+                try database.maintain { db in try db.execute(sql: "ANALYZE") }
+                XCTAssertEqual(try analyzedIndexes(), afterUpgrade, "indexes without statistics among analyzed ones")
+            }
+            if analyzed {
+                XCTAssertNotNil(try database.read { db in
+                    try String.fetchOne(db, sql: "SELECT stat FROM sqlite_stat1 WHERE idx = 'tracks_source_upload'")
+                }, "v13's index is analyzed")
+            }
+            try database.close()
+        }
+    }
+
     func migratedFrom(_ version: String, in directory: TemporaryDirectory, changes: String) throws -> SpoolDatabase {
         let path = directory.file("tracks.db")
         do {

@@ -23,6 +23,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v11_user_counters_rating_index", migrate: countPerUser)
         migrator.registerMigration("v12_source_url_keys", migrate: keySourcesByURL)
         migrator.registerMigration("v13_album_play_totals", migrate: sumPlaysAndStarsPerAlbum)
+        migrator.registerMigration("v14_index_statistics", migrate: analyzeIndexesWithoutStatistics)
         return migrator
     }
 
@@ -583,6 +584,25 @@ extension SchemaMigrations {
             """)
         try db.execute(sql: StoredCounts.userSumTriggers)
         try StoredCounts.rebuild(db)
+    }
+
+    /// Analyzes every index that has no statistics in a database whose other indexes have
+    /// them (nothing in a database without any). A migration that adds an index ends with it.
+    ///
+    /// Among analyzed indexes, the planner takes one without statistics for a good match: v13's
+    /// `tracks_source_upload` (source, newest upload) then won over `tracks_channel` (source,
+    /// id), so a source's library page, newest first, read and sorted all of the source's tracks
+    /// (97 ms where it takes 3 at 100,000 tracks). `PRAGMA optimize` in housekeeping does not
+    /// fix it on its own: it analyzes only what the writer's own queries used.
+    static func analyzeIndexesWithoutStatistics(_ db: Database) throws {
+        guard try db.tableExists("sqlite_stat1") else { return }
+        let unanalyzed = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'index'
+            AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)
+            """)
+        for index in unanalyzed {
+            try db.execute(sql: "ANALYZE \(index.quotedDatabaseIdentifier)")
+        }
     }
 }
 
