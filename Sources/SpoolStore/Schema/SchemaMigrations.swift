@@ -589,11 +589,13 @@ extension SchemaMigrations {
     /// Analyzes every index that has no statistics in a database whose other indexes have
     /// them (nothing in a database without any). A migration that adds an index ends with it.
     ///
-    /// Among analyzed indexes, the planner takes one without statistics for a good match: v13's
-    /// `tracks_source_upload` (source, newest upload) then won over `tracks_channel` (source,
-    /// id), so a source's library page, newest first, read and sorted all of the source's tracks
-    /// (97 ms where it takes 3 at 100,000 tracks). `PRAGMA optimize` in housekeeping does not
-    /// fix it on its own: it analyzes only what the writer's own queries used.
+    /// Among analyzed indexes, the planner takes one without statistics for a good match: with
+    /// v13's `tracks_source_upload` (source, newest upload) unanalyzed, every order of a source's
+    /// library page was planned on it and sorted all of the source's tracks (`ListQueryPlanTests`'
+    /// database), where `tracks_channel` (source, id) and `tracks_source_title` give the order. An
+    /// index of the same shape, tried for album totals, made that page 97 ms where it takes 3 on
+    /// the benchmark's 100,000 tracks. `PRAGMA optimize` in housekeeping does not fix it on its
+    /// own: it analyzes only what the writer's own queries used.
     static func analyzeIndexesWithoutStatistics(_ db: Database) throws {
         guard try db.tableExists("sqlite_stat1") else { return }
         let unanalyzed = try String.fetchAll(db, sql: """
