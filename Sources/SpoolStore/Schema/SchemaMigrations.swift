@@ -595,7 +595,8 @@ extension SchemaMigrations {
     /// database), where `tracks_channel` (source, id) and `tracks_source_title` give the order. An
     /// index of the same shape, tried for album totals, made that page 97 ms where it takes 3 on
     /// the benchmark's 100,000 tracks. `PRAGMA optimize` in housekeeping does not fix it on its
-    /// own: it analyzes only what the writer's own queries used.
+    /// own: it considers only tables the writer connection's own queries used, and the lists
+    /// are read on the readers.
     static func analyzeIndexesWithoutStatistics(_ db: Database) throws {
         guard try db.tableExists("sqlite_stat1") else { return }
         let unanalyzed = try String.fetchAll(db, sql: """
