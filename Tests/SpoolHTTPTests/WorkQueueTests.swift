@@ -48,6 +48,32 @@ final class WorkQueueTests: XCTestCase {
         queue.stop()
     }
 
+    /// What a job captured is released before the queue counts it as done: the server frees
+    /// the event base once `waitUntilIdle` returns, and a connection's guard released later, on
+    /// a queue thread holding the queue's lock, hung a shutdown inside `event_free`.
+    func testAJobsCapturesAreReleasedBeforeTheQueueIsIdle() {
+        final class Released: Sendable { let flag = Atomic<Bool>(false) }
+        final class Capture: Sendable {
+            let released: Released
+            init(_ released: Released) { self.released = released }
+            deinit {
+                usleep(100_000)  // a slow release makes a late one certain to be seen
+                released.flag.store(true, ordering: .releasing)
+            }
+        }
+        for priority in [WorkPriority.interactive, .background] {
+            let queue = WorkQueue(label: "test", width: 2, maximumBacklog: 10, reservedForInteractive: 0)
+            let released = Released()
+            do {
+                let capture = Capture(released)
+                XCTAssertTrue(queue.submit(priority: priority) { _ = capture })
+            }
+            XCTAssertTrue(queue.waitUntilIdle(timeout: 5))
+            XCTAssertTrue(released.flag.load(ordering: .acquiring), "\(priority): the job's captures outlived waitUntilIdle")
+            queue.stop()
+        }
+    }
+
     func testAFullBacklogRefusesWork() {
         let queue = WorkQueue(label: "test", width: 1, maximumBacklog: 2)
         let gate = DispatchSemaphore(value: 0)

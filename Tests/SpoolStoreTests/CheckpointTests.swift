@@ -49,12 +49,7 @@ final class CheckpointTests: XCTestCase {
     /// housekeeping batch it happened before: a batch of one small delete showed hundreds of
     /// milliseconds in `/api/health` when the copy of a large WAL was counted as its own.
     func testTheWritersOwnCopyIsCountedApartFromTheBatchAroundIt() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("tracks.db")
-        // A threshold never reached: nothing copies the WAL until the test says so.
-        let database = try SpoolDatabase(options: DatabaseOptions(path: path, checkpointPages: 1_000_000))
-        try database.migrate()
-        try fillTheWAL(database, path: path)
+        let (_, database) = try databaseWithAFullWAL()
         database.walCheckpointer.leaveNextCopyToWriter()
         try database.write(work: .pruneJobs) { db in
             try db.execute(sql: "DELETE FROM sources WHERE id = 1")
@@ -72,11 +67,7 @@ final class CheckpointTests: XCTestCase {
     /// ms at 100,000 tracks under load), and the next write restarts the WAL, which
     /// `journal_size_limit` cuts.
     func testTheIdleCheckpointCopiesEverythingOffTheWriter() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("tracks.db")
-        let database = try SpoolDatabase(options: DatabaseOptions(path: path, journalSizeLimit: 1024 * 1024, checkpointPages: 1_000_000))
-        try database.migrate()
-        try fillTheWAL(database, path: path)
+        let (path, database) = try databaseWithAFullWAL(journalSizeLimit: 1024 * 1024)
         let transactions = database.writerStatistics.snapshot.transactions
         XCTAssertTrue(database.checkpointInBackground(), "the background copy did not take every frame")
         XCTAssertEqual(database.writerStatistics.snapshot.transactions, transactions, "the checkpoint went through the writer")
@@ -92,11 +83,7 @@ final class CheckpointTests: XCTestCase {
     /// Once the checkpointer has stopped (a shutdown), neither a copy asked for nor a housekeeping
     /// write waits for a copy that will never run; the stop's own checkpoint still empties the WAL.
     func testAfterTheCheckpointerStopsNothingWaitsForItsCopy() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("tracks.db")
-        let database = try SpoolDatabase(options: DatabaseOptions(path: path, checkpointPages: 1_000_000))
-        try database.migrate()
-        try fillTheWAL(database, path: path)
+        let (path, database) = try databaseWithAFullWAL()
         database.walCheckpointer.stop()
         let began = Date()
         XCTAssertFalse(database.checkpointInBackground(timeout: 10), "no thread copies any more")
@@ -105,6 +92,23 @@ final class CheckpointTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(began), 0.9)
         try database.close()
         XCTAssertEqual(SpoolDatabase.fileSize(atPath: path + "-wal"), 0, "the stop truncates the WAL")
+    }
+
+    /// A migrated database whose WAL holds more than 10 MB that nothing copies: its checkpoint
+    /// threshold is never reached, so the WAL is copied only when the test says so. Returns the
+    /// database file's path and the database; the folder lives until the test's teardown.
+    private func databaseWithAFullWAL(
+        journalSizeLimit: Int? = nil, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> (path: String, database: SpoolDatabase) {
+        let directory = try TemporaryDirectory()
+        addTeardownBlock { withExtendedLifetime(directory) {} }
+        let path = directory.file("tracks.db")
+        var options = DatabaseOptions(path: path, checkpointPages: 1_000_000)
+        if let journalSizeLimit { options.journalSizeLimit = journalSizeLimit }
+        let database = try SpoolDatabase(options: options)
+        try database.migrate()
+        try fillTheWAL(database, path: path, file: file, line: line)
+        return (path, database)
     }
 
     /// 20,000 sources of 500 bytes in one transaction: a WAL of more than 10 MB, which nothing

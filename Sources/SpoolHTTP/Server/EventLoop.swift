@@ -103,7 +103,11 @@ private final class BlockBox {
 }
 
 /// A cancellable one-shot timer on the loop (a libevent timer event) with a fixed action.
-/// Loop only: created, scheduled, cancelled and freed on the loop thread.
+/// Loop only: created, scheduled and cancelled on the loop thread. Its last reference may end
+/// on a work-queue thread (a connection's guard captured by a handler's job): `event_free` is
+/// safe there, since libevent locks the base (`evthread_use_pthreads`) and waits for a
+/// callback that runs at that moment; the server frees the base only once every job is gone
+/// (`WorkQueue.run`).
 ///
 /// `EventLoop.schedule(after:)` cannot be taken back; per-connection deadlines are set and
 /// cleared on every request, and a connection that closes must not leave a callback behind

@@ -73,7 +73,7 @@ final class WorkQueue: @unchecked Sendable {
             if let job = interactive.popFirst() {
                 running += 1
                 condition.unlock()
-                job()
+                Self.run(consume job)
                 condition.lock()
                 running -= 1
                 idle.leave()
@@ -81,7 +81,7 @@ final class WorkQueue: @unchecked Sendable {
                 running += 1
                 runningBackground += 1
                 condition.unlock()
-                job()
+                Self.run(consume job)
                 condition.lock()
                 running -= 1
                 runningBackground -= 1
@@ -95,6 +95,16 @@ final class WorkQueue: @unchecked Sendable {
                 condition.wait()
             }
         }
+    }
+
+    /// Runs `job` and lets go of it before returning: what it captured (a connection's guard,
+    /// whose timers are libevent events) is released here, outside the lock and before the job
+    /// counts as done. Released after `idle.leave()`, a job's last reference outlived
+    /// `waitUntilIdle`: the server freed the event base, the release then locked the freed base
+    /// inside `event_free` while holding this queue's lock, and `stop()` waited for that lock
+    /// forever (a `spool serve` that never exited after SIGTERM, CI of 2026-12-07).
+    private static func run(_ job: consuming @escaping @Sendable () -> Void) {
+        job()
     }
 
     /// Requests queued or running.
