@@ -182,7 +182,8 @@ def test_dialogs_and_menus_are_accessible(server, data, shared, shot_on_failure)
 
     b.set_color_scheme(None)
     b.open(server.base_url, "/sources", "source-list")
-    b.find_all('[data-testid^="source-remove-"]')[0].click()
+    # The list is on the page before its first page of sources has been read.
+    b.wait(lambda: b.find_all('[data-testid^="source-remove-"]'), 10, "a source card")[0].click()
     b.find("remove-source-dialog-confirm")
     for scheme in ("light", "dark"):
         b.set_color_scheme(scheme)
