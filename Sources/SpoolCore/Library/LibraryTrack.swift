@@ -79,7 +79,7 @@ public struct LibraryTrack: Sendable, Equatable {
 
     /// Fetches every row of `sql` (which must select `selection` from `source(for: userId)`).
     static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments = [], userId: Int64?) throws -> [LibraryTrack] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map { try LibraryTrack(row: $0, forUser: userId != nil) }
+        try fetchAll(db.makeStatement(sql: sql), arguments: arguments, userId: userId)
     }
 
     /// Fetches every row of `statement` (a cached one, which must select `selection`).

@@ -122,8 +122,18 @@ public final class SpoolDatabase: Sendable {
     /// Applies every migration not yet applied. When the database already holds data and some
     /// migration is pending, an online backup is written beside the file first, so a failed
     /// upgrade can be undone by copying it back. Returns the backup's path, if one was made.
+    ///
+    /// Then, whether or not anything was pending, analyzes the indexes an analyzed database has
+    /// no statistics for (`SchemaMigrations.analyzeIndexesWithoutStatistics`): an index a
+    /// migration added, including one of a database upgraded by an earlier build.
     @discardableResult
     public func migrate(logger: Logger = Logger(label: "spool.store")) throws -> String? {
+        let backupPath = try applyPendingMigrations(logger: logger)
+        try pool.write { db in try SchemaMigrations.analyzeIndexesWithoutStatistics(db) }
+        return backupPath
+    }
+
+    private func applyPendingMigrations(logger: Logger) throws -> String? {
         let migrator = SchemaMigrations.migrator
         let (pending, hasData) = try pool.read { db in
             let applied = try migrator.appliedIdentifiers(db)

@@ -23,7 +23,6 @@ public enum SchemaMigrations {
         migrator.registerMigration("v11_user_counters_rating_index", migrate: countPerUser)
         migrator.registerMigration("v12_source_url_keys", migrate: keySourcesByURL)
         migrator.registerMigration("v13_album_play_totals", migrate: sumPlaysAndStarsPerAlbum)
-        migrator.registerMigration("v14_index_statistics", migrate: analyzeIndexesWithoutStatistics)
         return migrator
     }
 
@@ -587,7 +586,9 @@ extension SchemaMigrations {
     }
 
     /// Analyzes every index that has no statistics in a database whose other indexes have
-    /// them (nothing in a database without any). A migration that adds an index ends with it.
+    /// them (nothing in a database without any). `SpoolDatabase.migrate` runs it at every
+    /// start, after the migrations, so an index any migration adds is analyzed with the rest.
+    /// An index with no row (a partial one) gets no statistics and is analyzed again, at no cost.
     ///
     /// Among analyzed indexes, the planner takes one without statistics for a good match: with
     /// v13's `tracks_source_upload` (source, newest upload) unanalyzed, every order of a source's
