@@ -156,7 +156,13 @@ def test_a_failed_backup_keeps_the_previous_ones_and_says_why(spool_factory, tmp
 
         # The Health page: the last good backup, the next, how many are kept, the failure and
         # why; what the notifiers are told, the one that delivered and the one that failed, why.
-        server.wait_for(lambda: delivered.posts("/") and refusing.posts("/"), timeout=20, message="both notifiers tried")
+        # Wait for what the server recorded, not for the receivers: apprise's POST arrives before
+        # the apprise process exits, and only its exit counts the message as sent.
+        def both_told():
+            notifiers = {n["name"]: n for n in server.get("/api/health").json()["notifications"]["notifiers"]}
+            return notifiers["apprise"]["sent"] >= 1 and notifiers["webhook"].get("last_error")
+        server.wait_for(lambda: delivered.posts("/") and refusing.posts("/") and both_told(), timeout=20,
+                        message="both notifiers tried")
         browser.open(server.base_url, "/health", ready_testid="health-backup-last")
         browser.wait(lambda: "answered HTTP 500" in (browser.text("health-notifier-webhook-error") or ""), 10,
                      "the webhook's failure on the page")

@@ -178,8 +178,12 @@ def test_apprise_and_the_webhook_tell_of_new_tracks_failures_and_pauses(spool_fa
         assert sorted((a["title"], a["message"], a["type"]) for a in apprise) == \
             sorted((h["title"], h["body"], h["level"]) for h in hooks)
 
-        health = server.get("/api/health")
-        notifiers = {n["name"]: n for n in health.json()["notifications"]["notifiers"]}
+        # A message counts as sent once its apprise process has exited, a moment after its POST arrived.
+        def all_counted():
+            health = server.get("/api/health")
+            notifiers = {n["name"]: n for n in health.json()["notifications"]["notifiers"]}
+            return all(n["sent"] + n["failed"] >= len(hooks) for n in notifiers.values()) and (health, notifiers)
+        health, notifiers = server.wait_for(all_counted, timeout=10, message="every message counted")
         assert notifiers["apprise"]["target"] == "1 URL (json)"
         assert notifiers["webhook"]["target"] == f"https://127.0.0.1:{tls_receiver.port}"
         for notifier in notifiers.values():
