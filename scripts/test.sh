@@ -20,11 +20,13 @@ cat "$venv_log"
 rm -f "$venv_log"
 [ "$venv_status" -eq 0 ] || exit 1
 
+echo "==> built in ${SECONDS} s"
 status=0
 # Two test processes at a time (each test class in its own): 122 s against 163 s one after
 # another, on two cores.
 echo "==> swift test"
 swift test --skip-build --parallel --num-workers 2 || status=1
+echo "==> XCTests done at ${SECONDS} s"
 
 # Two test files at a time (pytest-xdist, a file's tests stay on one worker with its module
 # fixtures): the black-box tests mostly wait on servers, yt-dlp and Chromium, so two workers
@@ -33,5 +35,6 @@ swift test --skip-build --parallel --num-workers 2 || status=1
 echo "==> pytest"
 SPOOL_BIN="$PWD/.build/debug/spool" .venv/bin/pytest -q -p no:cacheprovider --durations=40 \
   -n "${SPOOL_TEST_WORKERS:-2}" --dist loadfile Tests/Fixtures Tests/ytdlp_driver Tests/e2e "$@" || status=1
+echo "==> pytest done at ${SECONDS} s"
 
 exit $status

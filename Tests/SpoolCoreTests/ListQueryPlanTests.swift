@@ -21,7 +21,8 @@ import XCTest
 ///
 /// Searches by title or plays, or within a source or a rating, are the one kind allowed to sort:
 /// they list every match of FTS5 before ordering them. A search newest or oldest first walks
-/// the search index itself and stops after the page (`testASearchInAnIdOrderWalksTheSearchIndex`).
+/// the search index itself and stops after the page (`testASearchInAnIdOrderWalksTheSearchIndex`);
+/// one by title that matches many walks the title index (`testASearchByTitleWalksTheTitleIndexWhenItMatchesMany`).
 ///
 /// The plans are checked twice: as a new database has them (no statistics), and after
 /// `ANALYZE` (what housekeeping's `PRAGMA optimize` leads to), since the planner's choice
@@ -150,9 +151,9 @@ final class ListQueryPlanTests: XCTestCase {
     /// A search newest or oldest first, in the library or the trash, all or the unrated, starts
     /// from the search index in rowid order (FTS5's own order; a later page's cursor is the
     /// index's rowid range) and stops after the page: no list of every match, no sort. Its total
-    /// is one walk of the matches with a seek each into the trash's and the hidden tracks'
-    /// partial indexes. A page used to list every match first (3,981 for "love" at 100,000
-    /// tracks), and the total counted them three times (docs/benchmarks.md).
+    /// is one walk of the matches, each looked up in the ids of the trash's and the hidden
+    /// tracks' partial indexes. A page used to list every match first (3,981 for "love" at
+    /// 100,000 tracks), and the total counted them three times (docs/benchmarks.md).
     func testASearchInAnIdOrderWalksTheSearchIndex() throws {
         let database = try database()
         let library = TrackLibrary(database: database)
@@ -191,13 +192,21 @@ final class ListQueryPlanTests: XCTestCase {
                 filter.query = "love"
                 filter.trashed = trashed
                 let counts = library.countQueries(filter)
-                XCTAssertEqual(counts.count, 1, "one count")
-                let lines = try plan(counts[0])
-                XCTAssert(lines.first?.hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") == true && lines.count == (trashed ? 2 : 3)
-                          && lines.dropFirst().allSatisfy {
+                XCTAssertEqual(counts.count, trashed ? 3 : 4, "the matches, the trash's ids, the hidden ones; the seeking count")
+                let matches = try plan(counts[0])
+                XCTAssert(matches.count == 1 && matches[0].hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") && matches[0].hasSuffix(":M2"),
+                          "the matches, trashed=\(trashed):\n" + matches.joined(separator: "\n"))
+                for (count, index) in zip(counts.dropFirst(), ["COVERING INDEX tracks_trash (deleted_at>?)", "INDEX user_tracks_hidden (user_id=?)"].prefix(trashed ? 1 : 2)) {
+                    let lines = try plan(count)
+                    XCTAssert(lines.count == 1 && lines[0].hasPrefix("SEARCH ") && lines[0].hasSuffix(" USING \(index)"),
+                              "the ids of \(index), trashed=\(trashed):\n" + lines.joined(separator: "\n"))
+                }
+                let seeking = try plan(counts.last!)
+                XCTAssert(seeking.first?.hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") == true && seeking.count == (trashed ? 2 : 3)
+                          && seeking.dropFirst().allSatisfy {
                               $0.hasPrefix("SEARCH ") && ($0.contains(" USING INDEX tracks_trashed ") || $0.contains(" USING INDEX user_tracks_hidden "))
                           },
-                          "the total, trashed=\(trashed):\n" + lines.joined(separator: "\n"))
+                          "the seeking count, trashed=\(trashed):\n" + seeking.joined(separator: "\n"))
             }
         }
     }
@@ -229,7 +238,16 @@ final class ListQueryPlanTests: XCTestCase {
             }
         }
         let library = TrackLibrary(database: database)
-        for sort in [TrackLibrary.Sort.newest, .oldest] {
+        let source = try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT source_id FROM tracks WHERE id = ?", arguments: [matches[0]])
+        }
+        // By title, each way of reading a page (sorting the matches, walking the title index),
+        // also within a source.
+        let ways: [(TrackLibrary.Sort, TrackLibrary.TitleSearch?, Int64?)] = [
+            (.newest, nil, nil), (.oldest, nil, nil),
+            (.title, .sortMatches, nil), (.title, .walkTitleIndex, nil), (.title, .walkTitleIndex, source),
+        ]
+        for (sort, titleSearch, sourceId) in ways {
             for trashed in [false, true] {
                 for rating in [nil, 0] {
                     var filter = TrackLibrary.Filter(userId: 1)
@@ -237,28 +255,89 @@ final class ListQueryPlanTests: XCTestCase {
                     filter.sort = sort
                     filter.trashed = trashed
                     filter.rating = rating
+                    filter.sourceId = sourceId
                     filter.limit = 5
                     var listed: [Int64] = []
                     var totals: Set<Int> = []
                     repeat {
-                        let page = try library.tracks(filter)
+                        let page = try library.tracks(filter, titleSearch: titleSearch)
                         listed += page.items.map(\.id)
                         totals.insert(page.total ?? -1)
                         filter.after = page.next
                     } while filter.after != nil
+                    let order = switch sort {
+                    case .newest: "tracks.id DESC"
+                    case .title: "tracks.title COLLATE NOCASE, tracks.id"
+                    default: "tracks.id ASC"
+                    }
                     let expected = try database.read { db in
                         try Int64.fetchAll(db, sql: """
                             SELECT tracks.id FROM tracks LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = 1
                             WHERE \(trashed ? "tracks.deleted_at IS NOT NULL" : "tracks.deleted_at IS NULL AND ut.hidden_at IS NULL")
-                              AND (? IS NULL OR coalesce(ut.rating, 0) = ?)
+                              AND (? IS NULL OR coalesce(ut.rating, 0) = ?) AND (? IS NULL OR tracks.source_id = ?)
                               AND tracks.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)
-                            ORDER BY tracks.id \(sort == .newest ? "DESC" : "ASC")
-                            """, arguments: [rating, rating, #""love"*"#])
+                            ORDER BY \(order)
+                            """, arguments: [rating, rating, sourceId, sourceId, #""love"*"#])
                     }
-                    let name = "sort=\(sort) trashed=\(trashed) rating=\(rating.map(String.init) ?? "-")"
-                    XCTAssertGreaterThan(expected.count, 5, name)
+                    let name = "sort=\(sort) \(titleSearch.map { "\($0)" } ?? "") source=\(sourceId.map(String.init) ?? "-") "
+                        + "trashed=\(trashed) rating=\(rating.map(String.init) ?? "-")"
+                    XCTAssertGreaterThan(expected.count, sourceId == nil ? 5 : 1, name)
                     XCTAssertEqual(listed, expected, name)
                     XCTAssertEqual(totals, [expected.count], name)
+                    // Both ways of a search's total, whichever the page took.
+                    if case .search(let search) = library.total(filter) {
+                        try database.read { db in
+                            XCTAssertEqual(try search.countBySeeking(db), expected.count, name + " by seeking")
+                            XCTAssertEqual(try search.countBySet(db, search.matchedIds(db)), expected.count, name + " by the set")
+                        }
+                    } else {
+                        XCTAssert(sourceId != nil || rating != nil, name + ": a search's total")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A search by title that matches many tracks walks the title index (the library's, the
+    /// trash's, a source's) from the cursor and keeps the matches: no sort of every match.
+    /// Few matches are sorted (the walk would pass the whole index for them); `TitleSearch`
+    /// says where the line is.
+    func testASearchByTitleWalksTheTitleIndexWhenItMatchesMany() throws {
+        let database = try database()
+        let library = TrackLibrary(database: database)
+        XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 3_981, among: 100_000, limit: 100), .walkTitleIndex)
+        XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 1_000, among: 100_000, limit: 100), .sortMatches)
+        XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 26, among: 100_000, limit: 100), .sortMatches)
+        XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 200, among: 1_000, limit: 100), .walkTitleIndex)
+        XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 0, among: 0, limit: 100), .sortMatches)
+        let source = try database.read { db in try Int64.fetchOne(db, sql: "SELECT min(source_id) FROM tracks")! }
+        for analyzed in [false, true] {
+            try setStatistics(of: database, analyzed: analyzed)
+            for trashed in [false, true] {
+                for sourceId in [nil, source] {
+                    for rating in [nil, 0, 1] {
+                        for later in [false, true] {
+                            var filter = TrackLibrary.Filter(userId: 1)
+                            filter.query = "love"
+                            filter.sort = .title
+                            filter.trashed = trashed
+                            filter.sourceId = sourceId
+                            filter.rating = rating
+                            if later { filter.after = PageCursor(key: .text("M"), id: 1_500) }
+                            let queries = try library.pageQueries(filter, titleSearch: .walkTitleIndex)
+                            XCTAssertEqual(queries.count, 1)
+                            let lines = try database.read { db in
+                                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + queries[0].sql, arguments: queries[0].arguments)
+                                    .map { $0["detail"] as String }
+                            }
+                            let index = trashed ? (sourceId == nil ? "tracks_trashed_title" : "tracks_trashed_source_title")
+                                : (sourceId == nil ? "tracks_title" : "tracks_source_title")
+                            XCTAssert((lines.first ?? "").contains("tracks USING INDEX \(index)")
+                                      && !lines.contains { $0.hasPrefix("USE TEMP B-TREE") },
+                                      "\(analyzed ? "after ANALYZE" : "no statistics") trashed=\(trashed) source=\(sourceId.map(String.init) ?? "-") "
+                                      + "rating=\(rating.map(String.init) ?? "-") \(later ? "page 2" : "page 1"):\n" + lines.joined(separator: "\n"))
+                        }
+                    }
                 }
             }
         }

@@ -1,6 +1,6 @@
 """Two builds of Spool side by side: each serves its own copy of the same database, and the
 requests alternate between the two (before, after, before, after, …), so a slow minute of the
-machine falls on both alike. Prints p50 and p99 per path for each, and the reply sizes (which
+machine falls on both alike. Both servers first settle (their start-up work done). Prints p50 and p99 per path for each, and the reply sizes (which
 must be equal when the change is meant to keep the replies as they were).
 
     swift build -c release --product spool      # the "after" build
@@ -50,6 +50,22 @@ class Server:
             raise RuntimeError(f"{path}: {response.status} {body[:200]!r}")
         return (time.perf_counter() - began) * 1000, len(body)
 
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def settle(self, limit: float = 180) -> None:
+        """Waits until the server is idle (under 5 % of a core over 3 s). A fresh server on a
+        seeded library first writes its playlist files and fails the queue's pending jobs
+        (yt-dlp is /bin/false): a core for up to a minute, which made the first paths' figures
+        two to three times their settled ones."""
+        deadline = time.time() + limit
+        while time.time() < deadline:
+            before = self.cpu_seconds()
+            time.sleep(3)
+            if self.cpu_seconds() - before < 0.15:
+                return
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -73,6 +89,8 @@ def main():
     try:
         for name in ("before", "after"):
             servers[name] = Server(getattr(arguments, name), arguments.db, work / name)
+        for server in servers.values():
+            server.settle()
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
         print(f"{'path':64} {'before p50 / p99 ms':>20} {'after p50 / p99 ms':>20} {'after/before':>12}  bytes")
         for path in arguments.paths:

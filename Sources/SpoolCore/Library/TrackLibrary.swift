@@ -92,13 +92,26 @@ public struct TrackLibrary: Sendable {
         if filter.inSourceOrder && filter.sourceId == nil {
             throw DomainError.invalid(field: "sort", "position is a source's order; give the source too (source=ID).")
         }
-        let queries = try pageQueries(filter)
+        return try tracks(filter, titleSearch: nil)
+    }
+
+    /// `tracks(_:)`, with the way a search by title reads its page forced (`titleSearch`; nil:
+    /// `TitleSearch.choice`), so that a test can compare both ways' pages.
+    func tracks(_ filter: Filter, titleSearch forced: TitleSearch?) throws -> Page {
+        let searchesByTitle = filter.sort == .title && filter.query.flatMap(Self.matchExpression) != nil
         let (rows, total) = try database.read { db in
+            // A search by title needs its total first: how many match decides how its page is read.
+            let total = try matching(db, filter)
+            var titleSearch = forced
+            if searchesByTitle, titleSearch == nil {
+                let among = try StoredCounts.tracks(db, owner: filter.sourceId ?? StoredCounts.everyOwner, trashed: filter.trashed)
+                titleSearch = .choice(matches: total, among: among, limit: filter.limit)
+            }
             var rows: [LibraryTrack] = []
-            for query in queries where rows.count <= filter.limit {
+            for query in try pageQueries(filter, titleSearch: titleSearch ?? .sortMatches) where rows.count <= filter.limit {
                 rows += try LibraryTrack.fetchAll(db, sql: query.sql, arguments: query.arguments, userId: filter.userId)
             }
-            return (rows, try matching(db, filter))
+            return (rows, total)
         }
         if filter.inSourceOrder {
             return Page(rows, limit: filter.limit, total: total) {
@@ -187,6 +200,44 @@ public struct TrackLibrary: Sendable {
         return (filter.sort == .newest || filter.sort == .oldest) && !walksRatedRows(filter)
     }
 
+    /// How a page of a search by title is read.
+    ///
+    /// FTS5 lists its matches in rowid order, and no index holds them in title order, so a
+    /// page either sorts every match or walks the title index and keeps the rows that match.
+    /// Sorting costs each match a seek and a sort entry, ~5.7 µs (22.7 ms for "love"'s 3,981
+    /// matches at 100,000 tracks, 39.6 ms for "a"'s 19,538); the walk costs each index entry
+    /// it passes ~0.3 µs (one test against the list of matches) and passes about
+    /// `(limit + 1) × among / matches` of them for a page, at most the whole index (4.0 ms for
+    /// "love", 5.2 ms for "a"; 27.5 ms for "120"'s 26 matches, which sort in 0.4 ms). sqlite3
+    /// on the benchmark's database, each the median of 7.
+    enum TitleSearch: Equatable {
+        /// List the matches, read their rows and sort them (few matches).
+        case sortMatches
+        /// Walk the title index (the library's, the trash's, or a source's) from the cursor and
+        /// keep the rows in the list of matches (many matches).
+        case walkTitleIndex
+
+        /// The cheaper way for `matches` of `among` tracks: the walk once the sort's cost,
+        /// `matches × 5.7 µs`, passes the walk's, `(limit + 1) × among / matches × 0.3 µs`,
+        /// rounded to a ratio of 4 (not 19: the walk's cost grows when the matches cluster in
+        /// one part of the order, the sort's does not). At 100,000 tracks and pages of 100 the
+        /// walk starts at ~1,600 matches, where both take under 10 ms; at 1,000 tracks, at ~160.
+        static func choice(matches: Int, among: Int, limit: Int) -> TitleSearch {
+            Double(matches) * Double(matches) * 4 > Double(limit + 1) * Double(among) ? .walkTitleIndex : .sortMatches
+        }
+    }
+
+    /// The partial title index `filter` walks in `TitleSearch.walkTitleIndex`: the library's or
+    /// the trash's, of a source or of all (each holds `title COLLATE NOCASE, id` after the source).
+    private static func titleIndex(_ filter: Filter) -> String {
+        switch (filter.trashed, filter.sourceId != nil) {
+        case (false, false): "tracks_title"
+        case (false, true): "tracks_source_title"
+        case (true, false): "tracks_trashed_title"
+        case (true, true): "tracks_trashed_source_title"
+        }
+    }
+
     /// The FROM clause of a walk that starts from a user's rows (plays, ratings): `CROSS JOIN`
     /// keeps `user_tracks` the outer loop, since with statistics the planner would start a
     /// trash page from the trash's index and sort it (a sort of the whole trash per page).
@@ -198,7 +249,8 @@ public struct TrackLibrary: Sendable {
     /// The queries of one page of `filter`, run in order until a page is full (what
     /// `tracks(_:)` runs): one, or for plays the walk of the user's played tracks (unless the
     /// cursor is already past them) and then the walk of the others.
-    func pageQueries(_ filter: Filter) throws -> [ListQuery] {
+    /// `titleSearch` is how a search by title reads its page (see `TitleSearch`).
+    func pageQueries(_ filter: Filter, titleSearch: TitleSearch = .sortMatches) throws -> [ListQuery] {
         if filter.inSourceOrder, let sourceId = filter.sourceId { return [try sourceOrderQuery(filter, sourceId: sourceId)] }
         let searched = walksSearchIndex(filter)
         let (conditions, arguments) = conditions(filter, walkingSearch: searched)
@@ -225,7 +277,7 @@ public struct TrackLibrary: Sendable {
                 """, values + [filter.limit + 1])
         }
         // The walk of the ids: the library, the search index's matches (`CROSS JOIN` keeps it
-        // the outer loop), or the user's rows of the filter's rating (the rating condition of
+        // the outer loop), a title index (a search by title with many matches), or the user's rows of the filter's rating (the rating condition of
         // `conditions` is then true of every row; the index range is these). Named, because the
         // planner prefers the primary key (user, track): a walk of every row the user ever
         // played, rated or not.
@@ -233,6 +285,8 @@ public struct TrackLibrary: Sendable {
             ? (Self.fromUserRows(indexedBy: "user_tracks_rating"), ["ut.user_id = ?", "ut.rating = ?"], [filter.userId, filter.rating])
             : searched
             ? ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId), [], [])
+            : filter.sort == .title && titleSearch == .walkTitleIndex && filter.query.flatMap(Self.matchExpression) != nil
+            ? ("tracks INDEXED BY \(Self.titleIndex(filter))" + LibraryTrack.joins(for: filter.userId), [], [])
             : (LibraryTrack.source(for: filter.userId), [], [])
         guard filter.sort == .plays else {
             return [query(from: everyTrack, walk, walkArguments, orderBy: filter.sort.orderBy(id: id))]
@@ -248,10 +302,95 @@ public struct TrackLibrary: Sendable {
         return [played, query(from: everyTrack, walk + [unplayed], walkArguments, orderBy: filter.sort.orderBy(id: id))]
     }
 
+    /// The total of a search without a source or rating: how many of its matches are in the
+    /// trash (a search of the trash), or are neither trashed nor hidden by the user (of the
+    /// library). Two ways, the cheaper for the number of matches:
+    /// - many: a set of the matches' ids (`matches`), in which each trashed and hidden id
+    ///   (`others`: the two small partial indexes, in full) is looked up; ~0.35 µs a match and
+    ///   ~0.3 µs an id of the others. 7–9 ms for "a"'s 19,538 matches at 100,000 tracks (1,976
+    ///   trashed, 490 hidden), 3.5–6 ms of which is FTS5's own walk;
+    /// - few: `seeking`, one SQL walk of the matches with a seek each into those two indexes,
+    ///   ~0.9 µs a match, which costs nothing per trashed or hidden track. It took 20 ms for
+    ///   "a" (and a list of the matches, `IN (SELECT rowid …)`, 13.5 ms before any seek).
+    /// The set is taken once the matches are over half as many as the trashed and hidden ids
+    /// (the stored counters say how many): "120"'s 26 matches took 3.4 ms a page by seeks,
+    /// 4.6 ms by the set (sqlite3 and the server on the benchmark's database).
+    struct SearchTotal {
+        let match: String
+        let trashed: Bool
+        let userId: Int64
+
+        var matches: ListQuery { ListQuery("SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?", [match]) }
+
+        /// The trashed ids, and for the library the user's hidden ones. `tracks_trash`
+        /// (deleted_at), not `tracks_trashed` (id): SQLite 3.40 reads the table row of each
+        /// entry of a partial index to check its WHERE unless the index holds the column.
+        var others: [ListQuery] {
+            let trash = ListQuery("SELECT id FROM tracks INDEXED BY tracks_trash WHERE deleted_at IS NOT NULL")
+            if trashed { return [trash] }
+            return [trash, ListQuery("""
+                SELECT track_id FROM user_tracks INDEXED BY user_tracks_hidden WHERE user_id = ? AND hidden_at IS NOT NULL
+                """, [userId])]
+        }
+
+        /// The count as one walk of the matches with a seek each (a match found in either index
+        /// is left out of the library's count by its `LEFT JOIN … IS NULL`). Named indexes: they
+        /// hold only the few rows looked for.
+        var seeking: ListQuery {
+            if trashed {
+                return ListQuery("""
+                    SELECT count(*) FROM tracks_search CROSS JOIN tracks INDEXED BY tracks_trashed ON tracks.id = tracks_search.rowid
+                    WHERE tracks_search MATCH ? AND tracks.deleted_at IS NOT NULL
+                    """, [match])
+            }
+            return ListQuery("""
+                SELECT count(*) FROM tracks_search
+                LEFT JOIN tracks INDEXED BY tracks_trashed ON tracks.id = tracks_search.rowid AND tracks.deleted_at IS NOT NULL
+                LEFT JOIN user_tracks ut INDEXED BY user_tracks_hidden
+                    ON ut.user_id = ? AND ut.track_id = tracks_search.rowid AND ut.hidden_at IS NOT NULL
+                WHERE tracks_search MATCH ? AND tracks.id IS NULL AND ut.track_id IS NULL
+                """, [userId, match])
+        }
+
+        /// The total, the cheaper way (see `SearchTotal`).
+        func count(_ db: Database) throws -> Int {
+            let matched = try matchedIds(db)
+            var othersCount = try StoredCounts.tracks(db, trashed: true)
+            if !trashed { othersCount += try StoredCounts.user(db, userId, owner: StoredCounts.everyOwner)[.hidden] ?? 0 }
+            return matched.count * 2 < othersCount ? try countBySeeking(db) : try countBySet(db, matched)
+        }
+
+        func matchedIds(_ db: Database) throws -> Set<Int64> {
+            var matched = Set<Int64>()
+            let cursor = try Int64.fetchCursor(db, sql: matches.sql, arguments: matches.arguments)
+            while let id = try cursor.next() { matched.insert(id) }
+            return matched
+        }
+
+        func countBySeeking(_ db: Database) throws -> Int {
+            try Int.fetchOne(db, sql: seeking.sql, arguments: seeking.arguments) ?? 0
+        }
+
+        func countBySet(_ db: Database, _ matched: Set<Int64>) throws -> Int {
+            // A set, not a count: a track can be both trashed and hidden.
+            var found = Set<Int64>()
+            for query in others {
+                let cursor = try Int64.fetchCursor(db, sql: query.sql, arguments: query.arguments)
+                while let id = try cursor.next() {
+                    if matched.contains(id) { found.insert(id) }
+                }
+            }
+            return trashed ? found.count : matched.count - found.count
+        }
+    }
+
     /// How the total of a filter is found.
     enum Total {
         /// A count of the matching rows: a search (no counter knows its matches).
         case counted(ListQuery)
+        /// A search without a source or rating: its matches in the trash, or not in it and not
+        /// hidden by the user (see `SearchTotal`).
+        case search(SearchTotal)
         /// The library's counter of a source (`StoredCounts`, live or trashed) less the user's
         /// counters that the filter leaves out (hidden tracks, rated ones for "unrated").
         case libraryLess(owner: Int64, trashed: Bool, [StoredCounts.UserCount])
@@ -261,29 +400,9 @@ public struct TrackLibrary: Sendable {
 
     func total(_ filter: Filter) -> Total {
         if let match = filter.query.flatMap(Self.matchExpression) {
-            // Without a source or rating, one walk of the search index's matches with a seek
-            // each into two small partial indexes: the trash's (`tracks_trashed`) and the user's
-            // hidden tracks (`user_tracks_hidden`); a match found in either is not counted (the
-            // `LEFT JOIN … IS NULL` of each). 3.2–3.7 ms for "love"'s 3,981 matches at 100,000
-            // tracks against 3.8–6.1 ms for the three counts this was (the index's count less a
-            // count of the trashed matches and one of the hidden ones, each of which listed every
-            // match again), and 11–13 against 19–22 ms for "a"'s 19,538 (sqlite3 on the
-            // benchmark's database, the two alternating; reading every match's track and user
-            // row instead took 17–39 ms). Named indexes: they hold only the few rows looked for.
             switch (filter.sourceId, filter.rating, filter.trashed) {
-            case (nil, nil, true):
-                return .counted(ListQuery("""
-                    SELECT count(*) FROM tracks_search CROSS JOIN tracks INDEXED BY tracks_trashed ON tracks.id = tracks_search.rowid
-                    WHERE tracks_search MATCH ? AND tracks.deleted_at IS NOT NULL
-                    """, [match]))
-            case (nil, nil, false):
-                return .counted(ListQuery("""
-                    SELECT count(*) FROM tracks_search
-                    LEFT JOIN tracks INDEXED BY tracks_trashed ON tracks.id = tracks_search.rowid AND tracks.deleted_at IS NOT NULL
-                    LEFT JOIN user_tracks ut INDEXED BY user_tracks_hidden
-                        ON ut.user_id = ? AND ut.track_id = tracks_search.rowid AND ut.hidden_at IS NOT NULL
-                    WHERE tracks_search MATCH ? AND tracks.id IS NULL AND ut.track_id IS NULL
-                    """, [filter.userId, match]))
+            case (nil, nil, let trashed):
+                return .search(SearchTotal(match: match, trashed: trashed, userId: filter.userId))
             default:
                 let (conditions, arguments) = conditions(filter)
                 return .counted(ListQuery("SELECT count(*) FROM tracks LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = \(filter.userId) "
@@ -309,6 +428,8 @@ public struct TrackLibrary: Sendable {
         switch total(filter) {
         case .counted(let query):
             return try Int.fetchOne(db, sql: query.sql, arguments: query.arguments) ?? 0
+        case .search(let search):
+            return try search.count(db)
         case .user(let owner, let key):
             return try StoredCounts.user(db, filter.userId, owner: owner)[key] ?? 0
         case .libraryLess(let owner, let trashed, let keys):
@@ -319,8 +440,11 @@ public struct TrackLibrary: Sendable {
 
     /// The count queries of `filter`'s total, if it has any (a search; for the plan test).
     func countQueries(_ filter: Filter) -> [ListQuery] {
-        if case .counted(let query) = total(filter) { return [query] }
-        return []
+        switch total(filter) {
+        case .counted(let query): [query]
+        case .search(let search): [search.matches] + search.others + [search.seeking]
+        case .libraryLess, .user: []
+        }
     }
 
     /// One track with `userId`'s state (nil: no one's).
