@@ -10,9 +10,11 @@ headless Chromium (time to the first rows, DOM nodes).
     .venv/bin/python scripts/bench/scale.py [--rounds 50] [--data DIR] [--skip-browser]
 
 The seeded databases are cached in --data (default /tmp/spool-scale-data) and copied before
-each phase that writes, so a second run skips the seeding (~1 min for the large one). Each
-request goes one after another over one keep-alive connection, as a page's requests do;
-latency is measured at the client (http.client on loopback).
+each phase that writes, so a second run skips the seeding (~1 min for the large one). The
+small and the large server run side by side, each first left to settle (its start-up work
+done), and each endpoint's requests alternate between them, so the machine's load falls on
+both sizes alike. Each server's requests go one after another over one keep-alive connection,
+as a page's requests do; latency is measured at the client (http.client on loopback).
 """
 from __future__ import annotations
 
@@ -84,6 +86,19 @@ class Server:
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def settle(self, limit: float = 180) -> None:
+        """Waits until the server is idle (under 5 % of a core over 3 s). A fresh server on a
+        seeded library first writes its playlist files and fails the queue's pending jobs
+        (yt-dlp is /bin/false): up to a minute of a core at the large size, a few seconds at
+        the small one. Measured during it, the first endpoints took two to three times their
+        settled time, and only at the large size."""
+        deadline = time.time() + limit
+        while time.time() < deadline:
+            before = self.cpu_seconds()
+            time.sleep(3)
+            if self.cpu_seconds() - before < 0.15:
+                return
 
     def memory(self) -> dict[str, int]:
         values = {}
@@ -195,20 +210,31 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round((len(ordered) - 1) * p)))]
 
 
-def measure(server: Server, paths: list[tuple[str, str]], rounds: int) -> dict[str, tuple[float, float, int, int | None]]:
-    """path → (p50 ms, p99 ms, bytes, rows). Each endpoint: 3 warm-up calls, then `rounds` timed."""
-    results = {}
-    for _, path in paths:
-        for _ in range(3):
-            status, body = server.get(path)
-            if status != 200:
-                raise RuntimeError(f"GET {path}: {status} {body[:200]!r}")
-        samples = []
+def measure(servers: dict[str, Server], paths: dict[str, list[tuple[str, str]]], rounds: int
+            ) -> dict[str, dict[str, tuple[float, float, int, int | None]]]:
+    """size → path → (p50 ms, p99 ms, bytes, rows). The sizes' servers run side by side and
+    each endpoint's requests alternate between them (its path at each size: other ids and
+    cursors), so a slow minute of the shared machine falls on both sizes alike; 3 warm-up calls
+    each, then `rounds` timed."""
+    results: dict[str, dict] = {name: {} for name in servers}
+    names = list(servers)
+    for index in range(len(paths[names[0]])):
+        samples: dict[str, list[float]] = {name: [] for name in names}
+        bodies: dict[str, bytes] = {}
+        for name in names:
+            path = paths[name][index][1]
+            for _ in range(3):
+                status, bodies[name] = servers[name].get(path)
+                if status != 200:
+                    raise RuntimeError(f"GET {path}: {status} {bodies[name][:200]!r}")
         for _ in range(rounds):
-            started = time.perf_counter()
-            server.get(path)
-            samples.append((time.perf_counter() - started) * 1000)
-        results[path] = (percentile(samples, 0.5), percentile(samples, 0.99), len(body), rows(body))
+            for name in names:
+                started = time.perf_counter()
+                servers[name].get(paths[name][index][1])
+                samples[name].append((time.perf_counter() - started) * 1000)
+        for name in names:
+            body = bodies[name]
+            results[name][paths[name][index][1]] = (percentile(samples[name], 0.5), percentile(samples[name], 0.99), len(body), rows(body))
     return results
 
 
@@ -326,17 +352,19 @@ def main():
     small = seed(args.bench, data, "small", ["--small"])
     large = seed(args.bench, data, "large", [])
 
-    results, memory, encoding = {}, None, {}
+    memory, encoding = None, {}
     try:
-        for name, db in (("small", small), ("large", large)):
-            server = Server(args.spool, copy(db, work))
-            try:
-                paths = endpoints(db)
-                results[name] = measure(server, paths, args.rounds)
-                if name == "large":
-                    encoding["writer"] = encoding_cost(server, HOT, args.encoding_requests)
-                    memory = server.memory()
-            finally:
+        servers: dict[str, Server] = {}
+        try:
+            for name, db in (("small", small), ("large", large)):
+                servers[name] = Server(args.spool, copy(db, work))
+            for server in servers.values():
+                server.settle()
+            results = measure(servers, {"small": endpoints(small), "large": endpoints(large)}, args.rounds)
+            encoding["writer"] = encoding_cost(servers["large"], HOT, args.encoding_requests)
+            memory = servers["large"].memory()
+        finally:
+            for server in servers.values():
                 server.stop()
         server = Server(args.spool, copy(large, work), JSON_WRITER=0)
         try:

@@ -28,18 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale import Server, encoding_cost, percentile  # noqa: E402
 
 
-def settle(server: Server, limit: float = 120) -> None:
-    """Waits until the server is idle (under 5 % of a core over 3 s): a fresh server on the
-    seeded library first writes its 500 playlist files and fails the queue's pending jobs
-    (yt-dlp is /bin/false), which would otherwise land in the measurement."""
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        before = server.cpu_seconds()
-        time.sleep(3)
-        if server.cpu_seconds() - before < 0.15:
-            return
-
-
 def paths(server: Server) -> list[str]:
     # "a" has a second page at both sizes (135 matches of 1,000 tracks, 19,538 of 100,000).
     second = server.json("/api/tracks?limit=100&q=a")["next_before"]
@@ -148,7 +136,7 @@ def main():
                 for name in ("before", "after"):
                     servers[name] = Server(getattr(args, name), work / f"{name}-{size}.db")
                 for server in servers.values():
-                    settle(server)
+                    server.settle()
                 results[size] = search(servers, args.rounds)
                 if size == "large":
                     # The server's CPU per request: what the machine's other load does not change.
