@@ -114,6 +114,26 @@ final class SourceRepresentationJSONTests: XCTestCase {
         }
     }
 
+    /// A page of a source's entries: one with every field set and text that needs escaping,
+    /// one with every optional absent; empty, a last page and one with a next page.
+    func testTheEntriesReplyIsWrittenAsJSONEncoderWritesIt() throws {
+        var full = SourceEntry(sourceId: 4, videoId: "dQw4w9WgXcQ", url: "https://example.com/watch?v=1&t=\"2\"", position: 41,
+                               title: "Tab\tand \"quotes\" – ünïcödé 😀 </script>", duration: 212.125,
+                               uploadedAt: Date(timeIntervalSince1970: 951_782_400), seenAt: Date(timeIntervalSince1970: 1_764_000_000.75),
+                               skipReason: "Title matches 'zebra'\nline two")
+        full.id = 7
+        let bare = SourceEntry(sourceId: 4, videoId: "x", url: nil, position: nil, title: "", duration: nil,
+                               uploadedAt: nil, seenAt: Date(timeIntervalSince1970: -86_400.25), skipReason: nil)
+        let items = [
+            SourceService.EntryPage.Item(entry: full, state: "skipped", trackId: nil),
+            SourceService.EntryPage.Item(entry: bare, state: "downloaded", trackId: 9_007_199_254_740_993),
+            SourceService.EntryPage.Item(entry: bare, state: "listed", trackId: nil),
+        ].map(SourceEntryRepresentation.init)
+        for (page, next) in [([SourceEntryRepresentation](), nil), (items, nil), (items, PageCursor(key: .number(1e12), id: 7).token)] {
+            try assertSameBytes(SourceRoutes.EntriesReply(entries: page, nextBefore: next))
+        }
+    }
+
     /// The reply switches to the writer: the same bytes with it off (the benchmark's reference).
     func testTheRouteReplyIsTheSameWithTheWriterOff() throws {
         let reply = SourceRoutes.SourcesReply(key: "sources", sources: [SourceRepresentation(full(id: 4))], total: 1, nextBefore: nil)

@@ -93,6 +93,22 @@ final class RecordMappingTests: XCTestCase {
         try assertWritesEveryColumnAndReadsItBack(&track, in: database)
     }
 
+    func testSourceEntryWritesEveryColumnAndReadsItBack() throws {
+        let directory = try TemporaryDirectory()
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory.file("tracks.db")))
+        try database.migrate()
+        let sourceId = try database.write { db -> Int64 in
+            var source = Source(url: "https://example.test/@artist")
+            try source.insert(db)
+            return source.id!
+        }
+        var entry = SourceEntry(sourceId: sourceId, videoId: "v1", url: "https://example.test/watch?v=v1", position: 3,
+                                title: "Title", duration: 123.5, uploadedAt: Date(timeIntervalSince1970: 1_600_000_000.5),
+                                seenAt: Date(timeIntervalSince1970: 1_700_000_000.25), skipReason: "A short")
+        entry.lastSeenAt = Date(timeIntervalSince1970: 1_700_000_100.75)
+        try assertWritesEveryColumnAndReadsItBack(&entry, in: database)
+    }
+
     /// Inserts `record`, then checks that every column of its table was written, that the table's
     /// columns are `columnNames` in order, and that each way of selecting it (`SELECT *`,
     /// `columnList`, GRDB's own request) reads back the very record.

@@ -248,6 +248,26 @@ struct SourceEntryRepresentation: Encodable, Sendable {
     }
 }
 
+/// The entries page writes its own JSON, like the other lists: `JSONEncoder` was most of its
+/// cost (9–11 ms p50 for 100 entries at both library sizes, where the SQL takes 1 ms). The
+/// keys in `JSONEncoder`'s sorted order; every optional written, as `null` when absent.
+extension SourceEntryRepresentation: JSONWritable {
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("duration"); w.double(duration)
+            w.key("first_seen_at"); w.date(firstSeenAt)
+            w.key("position"); w.int(position)
+            w.key("skip_reason"); w.string(skipReason)
+            w.key("state"); w.string(state)
+            w.key("title"); w.string(title)
+            w.key("track_id"); w.int(trackId)
+            w.key("uploaded_at"); w.date(uploadedAt)
+            w.key("url"); w.string(url)
+            w.key("video_id"); w.string(videoId)
+        }
+    }
+}
+
 /// A download profile.
 struct ProfileRepresentation: Encodable, Sendable {
     let id: Int64

@@ -169,7 +169,7 @@ struct SourceRoutes: RouteCollection {
         }
     }
 
-    private struct EntriesReply: Encodable {
+    struct EntriesReply: Encodable, JSONWritable {
         let entries: [SourceEntryRepresentation]
         let nextBefore: String?
 
@@ -179,6 +179,13 @@ struct SourceRoutes: RouteCollection {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(entries, forKey: .entries)
             try container.encode(nextBefore, forKey: .nextBefore)
+        }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("entries"); w.array(entries)
+                w.key("next_before"); w.string(nextBefore)
+            }
         }
     }
 
