@@ -54,6 +54,10 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="spool-ab-"))
     servers: dict[str, Server] = {}
     try:
+        # The server key beside the database seals its users' Subsonic passwords (both copies
+        # live in `work`, and a server reads `spool.key` beside its database).
+        if (arguments.db.parent / "spool.key").exists():
+            shutil.copyfile(arguments.db.parent / "spool.key", work / "spool.key")
         for name, db in (("before", arguments.db), ("after", arguments.after_db or arguments.db)):
             servers[name] = Server(getattr(arguments, name), copy(db, work))
         for server in servers.values():

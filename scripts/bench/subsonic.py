@@ -20,7 +20,10 @@ about 1 % of the tracks); 100 tracks have a real 30-second AAC file, the one the
 read. The benchmark's user has listened: a third of the tracks played (1–20 times, within the
 last year), 2 % starred 1–5, 5 % of the albums rated, 0.5 % of the tracks hidden.
 
-    .venv/bin/python scripts/bench/subsonic.py --spool .build/release/spool [--tracks 100000]
+    .venv/bin/python scripts/bench/subsonic.py --spool .build/release/spool [--tracks 100000] [--keep DIR]
+
+With `--keep DIR`, the database stays for `ab.py`: two builds side by side on copies of it,
+e.g. `getAlbumList2` with a token made from `DIR/password` (user `bench`, any salt).
 
 Results go into docs/benchmarks.md.
 """
@@ -179,6 +182,8 @@ def main():
     parser.add_argument("--tracks", type=int, default=100_000)
     parser.add_argument("--sources", type=int, default=500)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--keep", help="copy the benchmark's database here at the end, with the user's Subsonic "
+                        "password beside it (`password`), for `ab.py` and two builds side by side")
     arguments = parser.parse_args()
     binary = os.path.abspath(arguments.spool)
     work = tempfile.mkdtemp(prefix="spool-bench-subsonic-")
@@ -250,6 +255,12 @@ def main():
             raise
         finally:
             server.close()
+        if arguments.keep:
+            os.makedirs(arguments.keep, exist_ok=True)
+            for name in ("tracks.db", "spool.key"):  # the key seals the Subsonic password
+                shutil.copyfile(os.path.join(work, name), os.path.join(arguments.keep, name))
+            with open(os.path.join(arguments.keep, "password"), "w") as f:
+                f.write(password)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

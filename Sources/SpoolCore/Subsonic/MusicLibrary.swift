@@ -292,29 +292,39 @@ public struct MusicLibrary: Sendable {
         title.flatMap { $0.isEmpty ? nil : $0 } ?? (sourceId == 0 ? MusicAlbum.unknownSourceName : "Source \(sourceId)")
     }
 
+    /// The albums of every source (`sourceId` nil: one pass grouped by source), or of one. One
+    /// source's totals walk `tracks_channel` (source, id), in rowid order, with no grouping:
+    /// 50 albums of the benchmark's library (7,588 tracks) took 59 ms in Python's sqlite3 the way
+    /// the whole library is read, 49 without the grouping's sort, and 35 on `tracks_channel`
+    /// instead of the planner's `tracks_source_upload`, whose upload order seeks the table rows
+    /// out of order. (A page of `getAlbumList2` totals its albums one by one.)
     static func albums(_ db: Database, userId: Int64, sourceId: Int64?) throws -> [MusicAlbum] {
         var condition = visible
-        var arguments: StatementArguments = [userId]
+        var (key, from, grouping) = ("coalesce(tracks.source_id, 0)", "tracks", "GROUP BY coalesce(tracks.source_id, 0)")
+        var arguments: StatementArguments = []
         if let sourceId {
+            (key, from, grouping) = ("\(sourceId)", "tracks INDEXED BY tracks_channel", "")
             condition += sourceId == 0 ? " AND tracks.source_id IS NULL" : " AND tracks.source_id = ?"
-            if sourceId != 0 { arguments += [sourceId] }
         }
+        arguments += [userId]
+        if let sourceId, sourceId != 0 { arguments += [sourceId] }
         arguments += [userId, userId]
         let rows = try Row.fetchAll(db, sql: """
             WITH albums AS (
-                SELECT coalesce(tracks.source_id, 0) AS source_id, count(*) AS songs, total(tracks.duration) AS duration,
+                SELECT \(key) AS source_id, count(*) AS songs, total(tracks.duration) AS duration,
                        total(ut.play_count) AS plays, min(tracks.created_at) AS created, max(tracks.created_at) AS newest,
                        max(coalesce(tracks.uploaded_at, tracks.created_at)) AS newest_upload, max(ut.last_played_at) AS last_played,
                        avg(ut.stars) AS mean_stars
-                FROM tracks LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = ?
+                FROM \(from) LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = ?
                 WHERE \(condition)
-                GROUP BY coalesce(tracks.source_id, 0)
+                \(grouping)
             )
             SELECT albums.*, sources.title, sources.kind, al.starred_at AS album_starred, al.rating AS album_rating,
                    ar.starred_at AS artist_starred, ar.rating AS artist_rating
             FROM albums LEFT JOIN sources ON sources.id = albums.source_id
             LEFT JOIN user_annotations al ON al.user_id = ? AND al.item = 'album:' || albums.source_id
             LEFT JOIN user_annotations ar ON ar.user_id = ? AND ar.item = 'artist:' || albums.source_id
+            WHERE albums.songs > 0
             """, arguments: arguments)
         return rows.map { row in
             let sourceId: Int64 = row["source_id"]
