@@ -368,37 +368,20 @@ struct SubsonicRoutes: RouteCollection {
     /// A page of `getAlbumList2`'s (and `getAlbumList`'s) albums, in the list's order.
     private func albumList(_ parameters: AlbumListParameters, _ user: Principal) throws -> ArraySlice<MusicAlbum> {
         try Self.requireFolder(parameters.musicFolderID)
-        // No order aggregates every album (a pass over every track, ~140–170 ms at 100,000
-        // tracks): the orders by name, arrival, chance and star sort the albums' keys (one index
-        // seek per source), those by a total rank them by the user's sums and index walks
-        // (`MusicLibrary.albumIds(ranked:first:for:)`); only the page's albums are aggregated.
-        let page: [Int64]
-        func ranked(_ ranking: MusicLibrary.AlbumRanking) throws -> [Int64] {
-            Array(try domain.music.albumIds(ranked: ranking, first: parameters.offset + parameters.size, for: user.userId)
-                .dropFirst(parameters.offset))
-        }
-        func ordered(_ keys: [MusicLibrary.AlbumKey]) -> [Int64] {
-            keys.dropFirst(parameters.offset).prefix(parameters.size).map(\.sourceId)
-        }
+        let order: MusicLibrary.AlbumOrder
         switch parameters.type {
-        case .random: page = ordered(try domain.music.albumKeys(for: user.userId).shuffled())
-        case .newest: page = ordered(try domain.music.albumKeys(for: user.userId).sorted { $0.newestTrackId > $1.newestTrackId })
-        case .alphabeticalByName, .alphabeticalByArtist:
-            // An album's artist is its source, whose name is the album's. Each name loses its
-            // article once, and only the names up to the page's last are put in order (ICU
-            // collation: a full sort of 500 names took 43–57 ms).
-            let named = try domain.music.albumKeys(for: user.userId).map { (id: $0.sourceId, name: SubsonicRepresentation.sortName($0.name)) }
-            page = named.sortedPrefix(parameters.offset + parameters.size) { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
-                .dropFirst(parameters.offset).map(\.id)
-        case .starred:
-            page = ordered(try domain.music.albumKeys(for: user.userId).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! })
-        case .recent: page = try ranked(.lastPlayed)
-        case .frequent: page = try ranked(.plays)
-        case .highest: page = try ranked(.stars)
-        case .byYear(let from, let to): page = try ranked(.year(from: from, to: to))
-        case .byGenre: page = []   // no genres in Spool
+        case .random: order = .random
+        case .newest: order = .newest
+        // An album's artist is its source, whose name is the album's.
+        case .alphabeticalByName, .alphabeticalByArtist: order = .byName(sortName: SubsonicRepresentation.sortName)
+        case .starred: order = .starred
+        case .recent: order = .ranked(.lastPlayed)
+        case .frequent: order = .ranked(.plays)
+        case .highest: order = .ranked(.stars)
+        case .byYear(let from, let to): order = .ranked(.year(from: from, to: to))
+        case .byGenre: return []   // no genres in Spool
         }
-        return try domain.music.albums(page, for: user.userId)[...]
+        return try domain.music.albumPage(order, offset: parameters.offset, size: parameters.size, for: user.userId)[...]
     }
 
     /// What `search3` and `search2` find, in the domain's shapes: sources (artists and albums) and songs.
