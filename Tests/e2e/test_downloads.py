@@ -148,11 +148,40 @@ def alive(pid: int) -> bool:
     return "State:\tZ" not in status  # a zombie re-parented to an init that never reaps is dead
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc's parent links."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
 def test_cancel_kills_the_whole_process_group_and_leaves_no_partial_files(spool_factory, site):
     server = fault_server(spool_factory, "child", WORKERS="1")
     add_channel(server, site.feed_url)
     job = first_download(server, "running")
-    time.sleep(0.5)
+    # Cancel once the fake yt-dlp has its own child (it prints the pid first): "running" comes
+    # before the fake's Python has started, which took over 0.5 s on a loaded machine.
+    def sleeper_started():
+        for pid in descendants(server.process.pid):
+            try:
+                if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"sleep\0"):
+                    return True
+            except OSError:
+                pass
+        return False
+    server.wait_for(sleeper_started, timeout=20, message="the fake yt-dlp's child")
+    time.sleep(0.2)  # its "child pid" line, printed after the spawn, reaches Spool's reader
     started = time.time()
     assert server.post(f"/api/jobs/{job['id']}/cancel").status == 200
     server.wait_for(lambda: server.get(f"/api/jobs/{job['id']}").json()["status"] == "cancelled", timeout=5)
