@@ -186,11 +186,13 @@ def test_jobs_retry_double_clicks_requeue_once(spool_factory, browser):
     """Double clicks on Retry send one request: each failed job goes back to the queue exactly once,
     the row shows it at once, and no error is shown."""
     server = spool_factory(env={"SPOOL_TEST_JOBS": "1", "WORKERS": "2"})
-    r = server.post("/api/test/jobs", {"jobs": [{"seconds": 0.1, "outcome": "permanent"}] * 3})
+    # Each run takes 3 s: a retried job must not fail again (and come back into the failed list,
+    # re-rendering it) while the next row's Retry is being double-clicked, as 0.1 s runs did.
+    r = server.post("/api/test/jobs", {"jobs": [{"seconds": 3, "outcome": "permanent"}] * 3})
     assert r.status == 202, r.text
     ids = r.json()["ids"]
     server.wait_for(lambda: all(server.get(f"/api/jobs/{i}").json()["status"] == "failed" for i in ids),
-                    20, message="the test jobs to fail")
+                    30, message="the test jobs to fail")
     b = browser
     b.open(server.base_url, "/jobs?status=failed")
     b.install_notice_recorder()
