@@ -48,11 +48,11 @@ extension TrackLibrary {
     /// trash (a search of the trash), or are neither trashed nor hidden by the user (of the
     /// library). Two ways, the cheaper for the number of matches:
     /// - many: a set of the matches' ids (`matches`), in which each trashed and hidden id
-    ///   (`others`: the two small partial indexes, in full) is looked up; ~0.35 µs a match and
-    ///   ~0.3 µs an id of the others. 7–9 ms for "a"'s 19,538 matches at 100,000 tracks (1,976
-    ///   trashed, 490 hidden), 3.5–6 ms of which is FTS5's own walk;
+    ///   (`others`: the two small partial indexes, in full) is looked up. FTS5's own walk of
+    ///   "a"'s 19,538 matches at 100,000 tracks is 3.5–6 ms (1,976 trashed, 490 hidden);
+    ///   through the server, a page of "a" went from 27.5 to 17.9 ms p50 with this way;
     /// - few: `seeking`, one SQL walk of the matches with a seek each into those two indexes,
-    ///   ~0.9 µs a match, which costs nothing per trashed or hidden track. It took 20 ms for
+    ///   ~1 µs a match, which costs nothing per trashed or hidden track. It took 20 ms for
     ///   "a" (and a list of the matches, `IN (SELECT rowid …)`, 13.5 ms before any seek).
     /// The set is taken once the matches are over half as many as the trashed and hidden ids
     /// (the stored counters say how many): "120"'s 26 matches took 3.4 ms a page by seeks,
