@@ -137,8 +137,11 @@ final class ListQueryPlanTests: XCTestCase {
         let database = try database()
         for analyzed in [false, true] {
             try setStatistics(of: database, analyzed: analyzed)
+            // One album's totals (a page of getAlbumList2 totals its albums one by one) walk the
+            // source's tracks in rowid order, without a grouping sort.
             for (query, index) in [(MusicLibrary.lastPlayedWalkQuery(for: 1), "USING INDEX user_tracks_last_played (user_id=?"),
-                                   (MusicLibrary.newestUploadsQuery(for: 1), "USING INDEX tracks_source_upload (source_id=?")] {
+                                   (MusicLibrary.newestUploadsQuery(for: 1), "USING INDEX tracks_source_upload (source_id=?"),
+                                   (MusicLibrary.albumTotalsQuery(for: 1, sourceId: 3), "SEARCH tracks USING INDEX tracks_channel (source_id=?)")] {
                 let plan = try database.read { db in
                     try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
                 }
@@ -450,6 +453,7 @@ final class ListQueryPlanTests: XCTestCase {
         queries.append(("album keys", MusicLibrary.albumKeysQuery(for: 1)))
         queries.append(("album newest uploads", MusicLibrary.newestUploadsQuery(for: 1)))
         queries.append(("albums by last play", MusicLibrary.lastPlayedWalkQuery(for: 1)))
+        queries.append(("one album's totals", MusicLibrary.albumTotalsQuery(for: 1, sourceId: source)))
         for skipped in [false, true] {
             for cursor in [nil, PageCursor(key: .number(skipped ? Date().timeIntervalSince1970 - 86_400 : 40), id: 100)] {
                 queries.append(("entries skipped=\(skipped) \(cursor == nil ? 1 : 2)",

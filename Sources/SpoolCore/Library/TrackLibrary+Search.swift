@@ -95,7 +95,9 @@ extension TrackLibrary {
         }
 
         /// The total, the cheaper way (see `SearchTotal`). A few matches are read twice (the
-        /// set, then the seeking walk): the set is how many there are.
+        /// set, then the seeking walk): the set is how many there are. The statements are the
+        /// connection's cached ones (their text is the same for every search; the match is an
+        /// argument), as the pages' are.
         func count(_ db: Database) throws -> Int {
             let matched = try matchedIds(db)
             var othersCount = try StoredCounts.tracks(db, trashed: true)
@@ -105,20 +107,20 @@ extension TrackLibrary {
 
         func matchedIds(_ db: Database) throws -> Set<Int64> {
             var matched = Set<Int64>()
-            let cursor = try Int64.fetchCursor(db, sql: matches.sql, arguments: matches.arguments)
+            let cursor = try Int64.fetchCursor(db.cachedStatement(sql: matches.sql), arguments: matches.arguments)
             while let id = try cursor.next() { matched.insert(id) }
             return matched
         }
 
         func countBySeeking(_ db: Database) throws -> Int {
-            try Int.fetchOne(db, sql: seeking.sql, arguments: seeking.arguments) ?? 0
+            try Int.fetchOne(db.cachedStatement(sql: seeking.sql), arguments: seeking.arguments) ?? 0
         }
 
         func countBySet(_ db: Database, _ matched: Set<Int64>) throws -> Int {
             // A set, not a count: a track can be both trashed and hidden.
             var found = Set<Int64>()
             for query in others {
-                let cursor = try Int64.fetchCursor(db, sql: query.sql, arguments: query.arguments)
+                let cursor = try Int64.fetchCursor(db.cachedStatement(sql: query.sql), arguments: query.arguments)
                 while let id = try cursor.next() {
                     if matched.contains(id) { found.insert(id) }
                 }

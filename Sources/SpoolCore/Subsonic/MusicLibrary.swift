@@ -292,24 +292,27 @@ public struct MusicLibrary: Sendable {
         title.flatMap { $0.isEmpty ? nil : $0 } ?? (sourceId == 0 ? MusicAlbum.unknownSourceName : "Source \(sourceId)")
     }
 
-    /// The albums of every source (`sourceId` nil: one pass grouped by source), or of one. One
-    /// source's totals walk `tracks_channel` (source, id), in rowid order, with no grouping:
-    /// 50 albums of the benchmark's library (7,588 tracks) took 59 ms in Python's sqlite3 the way
-    /// the whole library is read, 49 without the grouping's sort, and 35 on `tracks_channel`
-    /// instead of the planner's `tracks_source_upload`, whose upload order seeks the table rows
-    /// out of order. (A page of `getAlbumList2` totals its albums one by one.)
-    static func albums(_ db: Database, userId: Int64, sourceId: Int64?) throws -> [MusicAlbum] {
+    /// The totals of the albums the user can see, with their names' columns: of every source
+    /// (`sourceId` nil: one pass grouped by source; 0 stands for the tracks without one), or of
+    /// one. One source's totals walk `tracks_channel` (source, id), in rowid order, with no
+    /// grouping: 50 albums of the benchmark's library (7,588 tracks) took 59 ms in Python's
+    /// sqlite3 the way the whole library is read, 49 without the grouping's sort, and 35 on
+    /// `tracks_channel` instead of the planner's `tracks_source_upload`, whose upload order
+    /// seeks the table rows out of order. The source is an argument, so a page of
+    /// `getAlbumList2`, which totals its albums one by one, prepares the statement once.
+    static func albumTotalsQuery(for userId: Int64, sourceId: Int64?) -> ListQuery {
         var condition = visible
         var (key, from, grouping) = ("coalesce(tracks.source_id, 0)", "tracks", "GROUP BY coalesce(tracks.source_id, 0)")
         var arguments: StatementArguments = []
         if let sourceId {
-            (key, from, grouping) = ("\(sourceId)", "tracks INDEXED BY tracks_channel", "")
+            (key, from, grouping) = ("?", "tracks INDEXED BY tracks_channel", "")
+            arguments += [sourceId]
             condition += sourceId == 0 ? " AND tracks.source_id IS NULL" : " AND tracks.source_id = ?"
         }
         arguments += [userId]
         if let sourceId, sourceId != 0 { arguments += [sourceId] }
         arguments += [userId, userId]
-        let rows = try Row.fetchAll(db, sql: """
+        return ListQuery("""
             WITH albums AS (
                 SELECT \(key) AS source_id, count(*) AS songs, total(tracks.duration) AS duration,
                        total(ut.play_count) AS plays, min(tracks.created_at) AS created, max(tracks.created_at) AS newest,
@@ -325,7 +328,12 @@ public struct MusicLibrary: Sendable {
             LEFT JOIN user_annotations al ON al.user_id = ? AND al.item = 'album:' || albums.source_id
             LEFT JOIN user_annotations ar ON ar.user_id = ? AND ar.item = 'artist:' || albums.source_id
             WHERE albums.songs > 0
-            """, arguments: arguments)
+            """, arguments)
+    }
+
+    static func albums(_ db: Database, userId: Int64, sourceId: Int64?) throws -> [MusicAlbum] {
+        let query = albumTotalsQuery(for: userId, sourceId: sourceId)
+        let rows = try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments)
         return rows.map { row in
             let sourceId: Int64 = row["source_id"]
             return MusicAlbum(
