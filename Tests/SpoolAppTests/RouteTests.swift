@@ -233,6 +233,47 @@ final class SourceRouteTests: XCTestCase {
         XCTAssertTrue(call(.PATCH, "/api/sources/\(id)", json: #"{"filters": null}"#).1["filters"] is NSNull)
     }
 
+    /// The menus' view: the same sources, pages and cursors as the full list, only their names
+    /// (and a paused source says so); an unknown view is a 400 naming `view`.
+    func testTheNamesViewPagesTheSameSourcesAsTheFullList() throws {
+        for index in 1...5 {
+            XCTAssertEqual(call(.POST, "/api/sources", json: #"{"url": "https://a.test/c\#(index)"}"#).0, 202)
+        }
+        let ids = try app.database.read { try Int64.fetchAll($0, sql: "SELECT id FROM sources ORDER BY id DESC") }
+        try app.database.write { try $0.execute(sql: "UPDATE sources SET title = 'Channel ' || id") }
+        XCTAssertEqual(call(.PATCH, "/api/sources/\(ids[1])", json: #"{"paused": true}"#).0, 200)
+        func pages(_ view: String?, key: String = "sources") -> [[[String: Any]]] {
+            var pages: [[[String: Any]]] = []
+            var cursor: String?
+            repeat {
+                var query = ["limit": "2"]
+                if let view { query["view"] = view }
+                if let cursor { query["before"] = cursor }
+                let (status, page) = call(.GET, "/api/\(key)", query: query)
+                XCTAssertEqual(status, 200)
+                XCTAssertEqual(page["total"] as? Int, 5)
+                pages.append(page[key] as? [[String: Any]] ?? [])
+                cursor = page["next_before"] as? String
+            } while cursor != nil && pages.count < 10
+            return pages
+        }
+        let full = pages(nil)
+        let names = pages("names")
+        XCTAssertEqual(names.map(\.count), [2, 2, 1])
+        XCTAssertEqual(names.map { $0.map { $0["id"] as? Int } }, full.map { $0.map { $0["id"] as? Int } })
+        XCTAssertEqual(names.joined().compactMap { $0["id"] as? Int }.map(Int64.init), ids)
+        for (name, source) in zip(names.joined(), full.joined()) {
+            XCTAssertEqual(Set(name.keys), ["id", "kind", "paused", "title", "url"])
+            for key in ["title", "url", "kind"] { XCTAssertEqual(name[key] as? String, source[key] as? String) }
+            XCTAssertEqual(name["paused"] as? Bool, source["paused"] as? Bool)
+        }
+        XCTAssertEqual(names.joined().filter { $0["paused"] as? Bool == true }.compactMap { $0["id"] as? Int }, [Int(ids[1])])
+        XCTAssertEqual(pages("names", key: "channels").joined().count, 5, "the first API's alias has the view too")
+        let (status, reply) = call(.GET, "/api/sources", query: ["view": "titles"])
+        XCTAssertEqual(status, 400)
+        XCTAssertTrue(message(reply).hasPrefix("'view'"), message(reply))
+    }
+
     func testJobListsTakeSeveralStatusesTheDueOrderASourceAndClearFinished() throws {
         try app.database.write { db in
             for (index, status) in ["completed", "completed", "cancelled", "pending", "failed", "retrying", "pending"].enumerated() {

@@ -114,6 +114,21 @@ final class SourceRepresentationJSONTests: XCTestCase {
         }
     }
 
+    /// The names view (`?view=names`): a title that needs escaping, none at all, a paused one;
+    /// under both keys, empty, a last page and one with a next page.
+    func testTheNamesReplyIsWrittenAsJSONEncoderWritesIt() throws {
+        let names = [full(id: 3), partial(id: 2), bare(id: 1)].map { snapshot in
+            SourceNameRepresentation(SourceName(id: snapshot.source.id ?? 0, title: snapshot.source.title, url: snapshot.source.url,
+                                                kind: snapshot.source.kind, paused: snapshot.source.paused))
+        }
+        XCTAssertEqual(names.map(\.name.paused), [true, false, false])
+        for key in ["sources", "channels"] {
+            for (page, next) in [([SourceNameRepresentation](), nil), (names, nil), (names, PageCursor(id: 1).token)] {
+                try assertSameBytes(SourceRoutes.SourcesReply(key: key, sources: page, total: 500, nextBefore: next))
+            }
+        }
+    }
+
     /// A page of a source's entries: one with every field set and text that needs escaping,
     /// one with every optional absent; empty, a last page and one with a next page.
     func testTheEntriesReplyIsWrittenAsJSONEncoderWritesIt() throws {

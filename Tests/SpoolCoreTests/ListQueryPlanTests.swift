@@ -447,7 +447,10 @@ final class ListQueryPlanTests: XCTestCase {
         for cursor in [nil, trashCursor] { queries.append(("trash \(cursor == nil ? 1 : 2)", try library.trashQuery(for: 1, after: cursor, limit: 100))) }
         for cursor in [nil, playCursor] { queries.append(("history \(cursor == nil ? 1 : 2)", try library.historyQuery(of: 1, after: cursor, limit: 100))) }
         queries.append(("history's tracks", TrackLibrary.tracksQuery(Array(1...101), for: 1)))
-        for cursor in [nil, PageCursor(id: 5)] { queries.append(("sources \(cursor == nil ? 1 : 2)", SourceSnapshot.pageQuery(after: cursor, limit: 100))) }
+        for cursor in [nil, PageCursor(id: 5)] {
+            queries.append(("sources \(cursor == nil ? 1 : 2)", SourceSnapshot.pageQuery(after: cursor, limit: 100)))
+            queries.append(("source names \(cursor == nil ? 1 : 2)", SourceName.pageQuery(after: cursor, limit: 500)))
+        }
         queries.append(("sources' counts", StoredCounts.sumsQuery(owners: Array(1...100), SourceCounts.sums)))
         // `getAlbumList2`: the albums' keys and newest uploads (a seek per source), the walk of a user's plays.
         queries.append(("album keys", MusicLibrary.albumKeysQuery(for: 1)))

@@ -32,11 +32,12 @@ from browser import (  # noqa: F401  (fixtures are used by name)
 
 COUNT = 300
 PAGE = 50
+WAITING = 250
 
 
 def seed(server) -> None:
     """300 idle sources (ids 1…300: the highest id is the newest), a failed download job of the
-    oldest and of the newest one."""
+    oldest and of the newest one, and 250 downloads waiting in line."""
     now = time.time()
     db = sqlite3.connect(server.db_path)
     try:
@@ -46,6 +47,10 @@ def seed(server) -> None:
                 " VALUES (?,?,?,?,?,?,'channel')",
                 [(f"https://example.org/seeded/{i:03d}/feed.xml", f"Seeded source {i:03d}", "idle",
                   now - 86400 + i, now - 3600, now + 86400) for i in range(1, COUNT + 1)])
+            # A long waiting line, not due for a week (nothing runs it): order=due is by run_after.
+            db.executemany("INSERT INTO jobs (kind, status, video_id, title, run_after, created_at, updated_at)"
+                           " VALUES ('download', 'pending', ?, ?, ?, ?, ?)",
+                           [(f"wait{i}", f"Waiting {i:03d}", now + 7 * 86400 + i, now, now) for i in range(1, WAITING + 1)])
             for source_id in (1, COUNT):
                 db.execute("INSERT INTO jobs (kind, status, source_id, video_id, title, attempts, max_attempts, run_after,"
                            " last_error, error_class, created_at, updated_at, finished_at)"
@@ -189,7 +194,7 @@ def test_the_library_reads_no_list_of_sources_until_its_menu_is_used(server, b):
 
     select.click()  # focus: the options are read now
     b.wait(lambda: len(select.find_elements(By.TAG_NAME, "option")) == COUNT + 1, 10, "every source in the menu")
-    assert [r.get("limit") for r in source_reads(b)] == ["500"]
+    assert [(r.get("limit"), r.get("view")) for r in source_reads(b)] == [("500", "names")], "the menu reads names only"
     assert Select(select).first_selected_option.text == "Seeded source 007", "the choice survived the fill"
     Select(select).select_by_visible_text("Seeded source 123")
     b.wait(lambda: b.js("return location.search") == "?source=123", 5, "the choice in the URL")
@@ -209,9 +214,46 @@ def test_the_jobs_page_names_its_sources_without_reading_them_all(server, b):
     select = b.find("jobs-source")
     select.send_keys("")  # focus by keyboard
     b.wait(lambda: len(select.find_elements(By.TAG_NAME, "option")) == COUNT + 1, 10, "every source in the menu")
+    assert [r.get("view") for r in source_reads(b)] == ["names"]
     Select(select).select_by_value(str(COUNT))
     b.wait(lambda: "source=300" in b.js("return location.search"), 5, "the choice in the URL")
-    b.wait(lambda: "Seeded source 300" in (b.text("jobs-source-counts") or ""), 10, "the chosen source's counts")
+    b.wait(lambda: "Seeded source 300 (" in (b.text("jobs-source-counts") or ""), 10, "the chosen source's counts")
+    # One the menu knows by name only: its counts come from a read by id.
+    Select(select).select_by_value("123")
+    b.wait(lambda: "source=123" in b.js("return location.search"), 5, "the choice in the URL")
+    b.wait(lambda: "Seeded source 123 (0 downloaded)" in (b.text("jobs-source-counts") or ""), 10, "the counts read by id")
+    assert sorted(set(by_id_reads(b))) == [1, 123, COUNT]
+    assert b.severe() == []
+
+
+def test_the_waiting_line_is_read_a_hundred_at_a_time_up_to_five_hundred(server, b):
+    b.open(server.base_url, "/jobs", "jobs-waiting-list")
+    rows = lambda: b.js("return [...document.querySelectorAll('[data-testid=jobs-waiting-list] [data-testid^=job-row-]')]"  # noqa: E731
+                        ".map(e => e.textContent)")
+    b.wait(lambda: len(rows()) == 10, 10, "the next ten in line")
+    assert "Waiting 001" in rows()[0] and "#1 in line" in rows()[0]
+
+    def line_reads():
+        urls = b.js("return performance.getEntriesByType('resource').map(e => e.name)")
+        queries = [{k: v[0] for k, v in parse_qs(urlparse(u).query).items()} for u in urls if urlparse(u).path == "/api/jobs"]
+        return [(q.get("limit"), "before" in q) for q in queries if q.get("order") == "due"]
+    assert line_reads() == [("100", False)], "the page read more of the line than it shows"
+    assert b.text("jobs-waiting-more") == "Show the first 100 in line"
+    assert b.js("return document.querySelector('[data-testid=jobs-waiting-next]').hidden")
+    b.click("jobs-waiting-more")
+    b.wait(lambda: len(rows()) == 100, 10, "the first 100 in line")
+    b.click("jobs-waiting-next")
+    b.wait(lambda: len(rows()) == 200, 10, "the next 100 in line")
+    assert "Waiting 200" in rows()[199] and "#200 in line" in rows()[199], rows()[199]
+    assert line_reads() == [("100", False), ("100", True)]
+    b.click("jobs-waiting-next")
+    b.wait(lambda: len(rows()) == WAITING, 10, "the whole line")
+    assert "#250 in line" in rows()[-1], rows()[-1]
+    assert b.js("return document.querySelector('[data-testid=jobs-waiting-next]').hidden"), "nothing more waits"
+    assert b.text("jobs-waiting-more") == "Show the next ten only"
+    b.click("jobs-waiting-more")
+    b.wait(lambda: len(rows()) == 10, 5, "back to ten")
+    assert b.text("jobs-waiting-more") == f"Show all {WAITING} waiting"
     assert b.severe() == []
 
 

@@ -181,14 +181,15 @@ def endpoints(db: Path) -> list[tuple[str, str]]:
         ("library", "/api/tracks?limit=100&q=love"),
         ("library", "/api/trash?limit=100"),
         ("library", "/api/history?limit=100"),
-        # The Library and Jobs source menus read every source the first time they are used.
-        ("menus", "/api/sources?limit=500"),
+        # The Library and Jobs source menus read every source's name the first time they are used.
+        ("menus", "/api/sources?limit=500&view=names"),
         ("player", "/api/playlists/likes?limit=100"),
         ("player", f"/api/tracks/{track}"),
         ("jobs", "/api/jobs?limit=100"),
         ("jobs", "/api/jobs?limit=100&status=running"),
         ("jobs", "/api/jobs?limit=100&status=failed,timeout,dead_letter"),
-        ("jobs", "/api/jobs?limit=500&status=pending,retrying&order=due"),
+        # The waiting line, 100 at a time in the order workers claim them.
+        ("jobs", "/api/jobs?limit=100&status=pending,retrying&order=due"),
         ("jobs", "/api/jobs?limit=100&status=completed"),
         ("jobs", f"/api/jobs?limit=100&before={token(deep_job)}"),
         ("jobs", f"/api/jobs?limit=100&source={big}"),

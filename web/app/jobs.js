@@ -22,7 +22,11 @@ import { sourceMenu } from './sourcemenu.js';
 import { windowed } from './windowed.js';
 
 const PAGE = 100;
-const WAITING_PAGE = 500; // the first this many in line (order=due): their positions are exact
+// The waiting line is read in due order (order=due), a page at a time: the loaded jobs'
+// positions are exact. 100 at first (ten show); "Show the next 100 in line" reads on, up to 500.
+// It read 500 at once before: 245 kB and 9.7 ms (p99 41 ms) at 300,000 jobs, for ten rows shown.
+const WAITING_PAGE = 100;
+const WAITING_MAX = 500;
 const WAITING_SHOWN = 10; // the next ten in line; the rest behind "Show all"
 const FINISHED_PAGE = 50;
 const number = new Intl.NumberFormat();
@@ -42,6 +46,8 @@ export function mount(root) {
   let showAllWaiting = false;
   let finishedLoaded = false;
   let waitingEdge = null; // the last waiting job loaded when more wait (positions beyond it are unknown)
+  let waitingCursor = null; // the line's next_before when more wait
+  let waitingWanted = WAITING_PAGE; // how many in line a reload reads again (the pages read so far)
 
   // ---- header: summary, filters ----
   const summary = h('p', { class: 'jobs-summary', dataset: { testid: 'jobs-summary' }, 'aria-live': 'polite' });
@@ -70,7 +76,11 @@ export function mount(root) {
   attention.head.append(h('div', { class: 'actions' }, bulkFailed, bulkDead));
   const waiting = section('waiting', 'Waiting');
   const waitingMore = h('button', { type: 'button', class: 'btn btn-small', hidden: true, dataset: { testid: 'jobs-waiting-more' }, onclick: () => { showAllWaiting = !showAllWaiting; renderSections(); } });
-  waiting.el.append(h('div', { class: 'load-more' }, waitingMore));
+  const waitingNext = h('button', {
+    type: 'button', class: 'btn btn-small', hidden: true, dataset: { testid: 'jobs-waiting-next' },
+    onclick: (e) => withBusy(e.currentTarget, loadMoreWaiting),
+  }, `Show the next ${WAITING_PAGE} in line`);
+  waiting.el.append(h('div', { class: 'load-more' }, waitingMore, waitingNext));
   const brakeNote = h('p', { class: 'small brake-note', hidden: true, dataset: { testid: 'jobs-brake' } });
   waiting.head.after(brakeNote);
   const finishedList = h('ul', { class: 'job-list', dataset: { testid: 'jobs-finished-list' } });
@@ -194,12 +204,13 @@ export function mount(root) {
   }
 
   function renderSourceCounts() {
-    const source = sources.source(sourceFilter);
+    const source = sources.source(sourceFilter, { full: true });
     if (!sourceFilter || !source) { sourceCounts.hidden = true; return; }
-    const c = source.counts || {};
     sourceCounts.hidden = false;
+    // A name from the menu has no counts yet: they show when the source is read by id.
+    const downloaded = source.counts ? ` (${number.format(source.counts.downloaded || 0)} downloaded)` : '';
     setChildren(sourceCounts, 'Only the jobs of ', h('a', { href: `/sources/${source.id}` }, source.title || source.url),
-      ` (${number.format(c.downloaded || 0)} downloaded). `, h('a', { href: '/jobs' }, 'Show every source'), '.');
+      `${downloaded}. `, h('a', { href: '/jobs' }, 'Show every source'), '.');
   }
 
   /** Live events bring every source's jobs; a filtered page keeps its own. */
@@ -307,7 +318,9 @@ export function mount(root) {
     const shown = showAllWaiting ? mine : mine.slice(0, WAITING_SHOWN);
     show(waiting, shown, { positions, empty: 'No downloads are waiting.' });
     waitingMore.hidden = mine.length <= WAITING_SHOWN;
-    waitingMore.textContent = showAllWaiting ? 'Show the next ten only' : `Show all ${number.format(mine.length)} waiting`;
+    waitingMore.textContent = showAllWaiting ? 'Show the next ten only'
+      : waitingEdge ? `Show the first ${number.format(mine.length)} in line` : `Show all ${number.format(mine.length)} waiting`;
+    waitingNext.hidden = !showAllWaiting || !waitingEdge || waitingWanted >= WAITING_MAX;
     const brake = pausedUntilTime();
     brakeNote.hidden = !brake || !line.length;
     if (brake) setChildren(brakeNote, icon('clock', 16), ' The site is rate-limiting Spool: waiting downloads start at ', timeEl(brake, { absolute: true }), '.');
@@ -405,17 +418,31 @@ export function mount(root) {
    * order is an index walk of the jobs that wait (pending, retrying), which the server keeps it
    * to; the section's other jobs (a zombie about to be recovered) come newest first.
    */
-  async function loadWaiting(signal) {
+  async function loadWaiting(signal, { more = false } = {}) {
     const statuses = group('waiting').statuses;
     const due = statuses.filter((s) => (STATUS_SETS.waiting || []).includes(s));
     const others = statuses.filter((s) => !due.includes(s));
+    const line = more ? { limit: WAITING_PAGE, before: waitingCursor } : { limit: waitingWanted };
     const [data] = await Promise.all([
-      fetchStatuses(due, { limit: WAITING_PAGE, order: 'due' }, signal),
-      others.length && sum(others) ? fetchStatuses(others, { limit: PAGE }, signal) : null,
+      fetchStatuses(due, { ...line, order: 'due' }, signal),
+      !more && others.length && sum(others) ? fetchStatuses(others, { limit: PAGE }, signal) : null,
     ]);
     if (!data) return;
     const list = data.jobs || [];
-    waitingEdge = data.next_before !== null && data.next_before !== undefined && list.length ? list[list.length - 1] : null;
+    waitingCursor = data.next_before ?? null;
+    waitingEdge = waitingCursor !== null && list.length ? list[list.length - 1] : null;
+  }
+
+  /** The next page of the waiting line (the "Show the next 100 in line" button). */
+  async function loadMoreWaiting() {
+    if (!waitingCursor) return;
+    try {
+      await loadWaiting(controller.signal, { more: true });
+      waitingWanted = Math.min(WAITING_MAX, waitingWanted + WAITING_PAGE);
+      renderSections();
+    } catch (err) {
+      if (err.name !== 'AbortError') notifyError(err, 'Could not load more waiting jobs');
+    }
   }
 
   async function loadSections() {
@@ -479,6 +506,7 @@ export function mount(root) {
     controller = new AbortController();
     jobs.clear();
     waitingEdge = null;
+    waitingCursor = null;
     nextBefore = null;
     finishedLoaded = false;
     const target = filter ? flatList : running.list;

@@ -9,6 +9,7 @@
 //
 //   const menu = sourceMenu(select, { selected: '12', onNames: render });
 //   menu.source(12)   // the source, or undefined while it is read (onNames runs when it arrives)
+//   menu.source(12, { full: true })   // with its counts (read by id if the menu has its name only)
 //   menu.remember(source); menu.forget(id);   // from the live `source.updated` / `source.deleted`
 import { get, getAll } from './api.js';
 import { h } from './ui.js';
@@ -69,28 +70,35 @@ export function sourceMenu(select, { selected = '', onNames = () => {}, onError 
     }
   }
 
-  /** The source with this id: known, or read now (undefined until then). */
-  function source(id) {
+  /**
+   * The source with this id: known, or read now (undefined until then). The menu knows a
+   * source by name only (no `counts`); `{ full: true }` reads such a one by id, once, and gives
+   * the name meanwhile.
+   */
+  function source(id, { full = false } = {}) {
     if (!/^\d+$/.test(String(id ?? ''))) return undefined; // no id, or not one (a hand-made URL)
     const key = Number(id);
-    if (known.has(key)) return known.get(key);
-    if (!asked.has(key) && !filled) {
+    const have = known.get(key);
+    if (have && (have.counts || !full)) return have;
+    if (!asked.has(key) && (!filled || full)) {
       asked.add(key);
       queue.push(key);
       pump();
     }
-    return undefined;
+    return have;
   }
 
-  /** Every source as an option, read once (page by page, newest first). */
+  /** Every source as an option, read once by name (page by page, newest first). */
   function fill() {
     if (filled) return filled;
     select.setAttribute('aria-busy', 'true');
-    filled = getAll('/api/sources', 'sources').then((all) => {
+    // Names only (`view=names`: id, title, url, kind, paused), a sixth of the full list's bytes;
+    // a source read in full by id (its counts) stays as it is.
+    filled = getAll('/api/sources', 'sources', { view: 'names' }).then((all) => {
       const value = select.value;
       const options = [select.options[0]];
       for (const s of all) {
-        known.set(s.id, s);
+        if (!known.get(s.id)?.counts) known.set(s.id, s);
         options.push(h('option', { value: String(s.id) }, label(s)));
       }
       // A source the URL names but the list no longer has (removed) stays chosen.

@@ -169,6 +169,35 @@ extension SourceRepresentation: JSONWritable {
     }
 }
 
+/// A source in a menu (`GET /api/sources?view=names`): `{"id", "kind", "paused", "title", "url"}`.
+struct SourceNameRepresentation: Encodable, JSONWritable, Sendable {
+    let name: SourceName
+
+    init(_ name: SourceName) { self.name = name }
+
+    private enum CodingKeys: String, CodingKey { case id, kind, paused, title, url }
+
+    /// Every field is written, `null` included, as the full representation writes them.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name.id, forKey: .id)
+        try container.encode(name.kind, forKey: .kind)
+        try container.encode(name.paused, forKey: .paused)
+        try container.encode(name.title, forKey: .title)
+        try container.encode(name.url, forKey: .url)
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("id"); w.int(name.id)
+            w.key("kind"); w.string(name.kind.rawValue)
+            w.key("paused"); w.bool(name.paused)
+            w.key("title"); w.string(name.title)
+            w.key("url"); w.string(name.url)
+        }
+    }
+}
+
 /// `GET /api/sources/{id}`: the source, its profile's name, and what retention removes next.
 struct SourceDetailRepresentation: Encodable, Sendable {
     struct Leaving: Encodable, Sendable {

@@ -17,9 +17,17 @@ struct SourceRoutes: RouteCollection {
         for collection in ["sources", "channels"] {
             let base = "/api/\(collection)"
             routes.get(base, .listener) { request in
-                let page = try sources.list(after: try request.cursor(), limit: try request.pageLimit())
-                return .json(SourcesReply(key: collection, sources: page.items.map(SourceRepresentation.init), total: page.total ?? 0,
-                                          nextBefore: page.next?.token))
+                let (cursor, limit) = (try request.cursor(), try request.pageLimit())
+                switch try request.oneOf("view", ListView.self) ?? .full {
+                case .full:
+                    let page = try sources.list(after: cursor, limit: limit)
+                    return .json(SourcesReply(key: collection, sources: page.items.map(SourceRepresentation.init), total: page.total ?? 0,
+                                              nextBefore: page.next?.token))
+                case .names:
+                    let page = try sources.names(after: cursor, limit: limit)
+                    return .json(SourcesReply(key: collection, sources: page.items.map(SourceNameRepresentation.init), total: page.total ?? 0,
+                                              nextBefore: page.next?.token))
+                }
             }
             routes.post(base, .admin) { request in try add(request) }
             routes.get(base + "/{id}", .listener) { request in
@@ -189,10 +197,14 @@ struct SourceRoutes: RouteCollection {
         }
     }
 
-    /// A page of sources under `sources` (or `channels`, the first API's key).
-    struct SourcesReply: Encodable, JSONWritable {
+    /// What the list shows of each source: everything (`full`, the default) or what a menu
+    /// needs (`names`: `SourceName`).
+    enum ListView: String, CaseIterable { case full, names }
+
+    /// A page of sources under `sources` (or `channels`, the first API's key), in full or by name.
+    struct SourcesReply<Item: Encodable & JSONWritable>: Encodable, JSONWritable {
         let key: String
-        let sources: [SourceRepresentation]
+        let sources: [Item]
         /// How many sources there are in all.
         let total: Int
         let nextBefore: String?

@@ -112,6 +112,11 @@ public final class SourceService: Sendable {
         try database.read { try SourceSnapshot.page($0, after: cursor, limit: limit) }
     }
 
+    /// One page of the sources' names, newest first (`SourceName`): what a menu of sources needs.
+    public func names(after cursor: PageCursor? = nil, limit: Int = 100) throws -> ListPage<SourceName> {
+        try database.read { try SourceName.page($0, after: cursor, limit: limit) }
+    }
+
     public func snapshot(_ id: Int64) throws -> SourceSnapshot {
         guard let snapshot = try database.read({ try SourceSnapshot.read($0, id: id) }) else {
             throw DomainError.notFound("No source with id \(id).")

@@ -84,13 +84,18 @@ public struct SourceSnapshot: Sendable, Equatable {
         let sources = try Source.fetchAll(db, sql: query.sql, arguments: query.arguments)
         let counts = try SourceCounts.read(db, videoCounts: Dictionary(uniqueKeysWithValues: sources.map { ($0.id ?? 0, $0.videoCount) }))
         let snapshots = sources.map { source in SourceSnapshot(source: source, counts: counts[source.id ?? 0]!) }
-        // Sources are few (hundreds): counting them is cheap, unlike tracks or jobs.
-        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM sources") ?? 0
-        return ListPage(snapshots, limit: limit, total: total) { PageCursor(id: $0.source.id ?? 0) }
+        return ListPage(snapshots, limit: limit, total: try count(db)) { PageCursor(id: $0.source.id ?? 0) }
     }
 
-    static func pageQuery(after cursor: PageCursor?, limit: Int) -> ListQuery {
-        ListQuery("SELECT \(Source.columnList) FROM sources \(cursor == nil ? "" : "WHERE id < ?") ORDER BY id DESC LIMIT ?",
+    /// How many sources there are. Sources are few (hundreds): counting them is cheap, unlike
+    /// tracks or jobs.
+    static func count(_ db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM sources")) ?? 0
+    }
+
+    /// A page of sources' `columns`, newest first: the full list's and the names' (`SourceName`).
+    static func pageQuery(columns: String = Source.columnList, after cursor: PageCursor?, limit: Int) -> ListQuery {
+        ListQuery("SELECT \(columns) FROM sources \(cursor == nil ? "" : "WHERE id < ?") ORDER BY id DESC LIMIT ?",
                   (cursor.map { [$0.id] } ?? []) + [limit + 1])
     }
 }
