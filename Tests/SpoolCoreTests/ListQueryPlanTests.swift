@@ -244,11 +244,29 @@ final class ListQueryPlanTests: XCTestCase {
         let source = try database.read { db in
             try Int64.fetchOne(db, sql: "SELECT source_id FROM tracks WHERE id = ?", arguments: [matches[0]])
         }
+        // The way `tracks(_:)` chooses by itself: the walk for this many matches on pages of 5,
+        // the sort on pages of 500, never for another order or without a search.
+        try database.read { db in
+            var filter = TrackLibrary.Filter(userId: 1)
+            filter.query = "love"
+            filter.sort = .title
+            filter.limit = 5
+            XCTAssertEqual(try library.titleSearch(db, filter, total: matches.count), .walkTitleIndex)
+            filter.limit = 500
+            XCTAssertEqual(try library.titleSearch(db, filter, total: matches.count), .sortMatches)
+            filter.limit = 5
+            filter.sort = .newest
+            XCTAssertEqual(try library.titleSearch(db, filter, total: matches.count), .sortMatches)
+            filter.sort = .title
+            filter.query = "   "
+            XCTAssertEqual(try library.titleSearch(db, filter, total: 1_200), .sortMatches, "no words: not a search")
+        }
         // By title, each way of reading a page (sorting the matches, walking the title index),
-        // also within a source.
+        // also within a source, and the way chosen (nil).
         let ways: [(TrackLibrary.Sort, TrackLibrary.TitleSearch?, Int64?)] = [
             (.newest, nil, nil), (.oldest, nil, nil),
             (.title, .sortMatches, nil), (.title, .walkTitleIndex, nil), (.title, .walkTitleIndex, source),
+            (.title, nil, nil), (.title, nil, source),
         ]
         for (sort, titleSearch, sourceId) in ways {
             for trashed in [false, true] {

@@ -78,6 +78,10 @@ public struct TrackLibrary: Sendable {
         public init(userId: Int64) {
             self.userId = userId
         }
+
+        /// The search index's `MATCH` expression of `query`; nil without a query that searches
+        /// (none, or only spaces).
+        var match: String? { query.flatMap(TrackLibrary.matchExpression) }
     }
 
     /// A page of tracks, how many match in all, and where the next page starts (nil on the
@@ -98,17 +102,12 @@ public struct TrackLibrary: Sendable {
     /// `tracks(_:)`, with the way a search by title reads its page forced (`titleSearch`; nil:
     /// `TitleSearch.choice`), so that a test can compare both ways' pages.
     func tracks(_ filter: Filter, titleSearch forced: TitleSearch?) throws -> Page {
-        let searchesByTitle = filter.sort == .title && filter.query.flatMap(Self.matchExpression) != nil
         let (rows, total) = try database.read { db in
             // A search by title needs its total first: how many match decides how its page is read.
             let total = try matching(db, filter)
-            var titleSearch = forced
-            if searchesByTitle, titleSearch == nil {
-                let among = try StoredCounts.tracks(db, owner: filter.sourceId ?? StoredCounts.everyOwner, trashed: filter.trashed)
-                titleSearch = .choice(matches: total, among: among, limit: filter.limit)
-            }
+            let titleSearch = try forced ?? self.titleSearch(db, filter, total: total)
             var rows: [LibraryTrack] = []
-            for query in try pageQueries(filter, titleSearch: titleSearch ?? .sortMatches) where rows.count <= filter.limit {
+            for query in try pageQueries(filter, titleSearch: titleSearch) where rows.count <= filter.limit {
                 rows += try LibraryTrack.fetchAll(db, sql: query.sql, arguments: query.arguments, userId: filter.userId)
             }
             return (rows, total)
@@ -119,6 +118,16 @@ public struct TrackLibrary: Sendable {
             }
         }
         return Page(rows, limit: filter.limit, total: total) { filter.sort.cursor(after: $0) }
+    }
+
+    /// How a page of `filter` with `total` matches is read when it searches by title
+    /// (`TitleSearch.choice` among the tracks it searches: the library's, the trash's or a
+    /// source's, from the stored counters); `.sortMatches` for every other filter, which does not
+    /// look at it.
+    func titleSearch(_ db: Database, _ filter: Filter, total: Int) throws -> TitleSearch {
+        guard filter.sort == .title, filter.match != nil else { return .sortMatches }
+        let among = try StoredCounts.tracks(db, owner: filter.sourceId ?? StoredCounts.everyOwner, trashed: filter.trashed)
+        return .choice(matches: total, among: among, limit: filter.limit)
     }
 
     /// Where entries without a position sort in a source's order: last (as on its entries page).
@@ -158,7 +167,7 @@ public struct TrackLibrary: Sendable {
     private func conditions(_ filter: Filter, walkingSearch: Bool = false) -> ([String], StatementArguments) {
         var conditions = [filter.trashed ? "tracks.deleted_at IS NOT NULL" : "tracks.deleted_at IS NULL AND ut.hidden_at IS NULL"]
         var arguments: StatementArguments = []
-        if let match = filter.query.flatMap(Self.matchExpression) {
+        if let match = filter.match {
             conditions.append(walkingSearch ? "tracks_search MATCH ?" : "tracks.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)")
             arguments += [match]
         }
@@ -196,7 +205,7 @@ public struct TrackLibrary: Sendable {
     /// title or plays, the order is not the index's (rarely asked for with a search); within a
     /// source or a rating, the source's or the user's own index may bound the walk better.
     private func walksSearchIndex(_ filter: Filter) -> Bool {
-        guard filter.query.flatMap(Self.matchExpression) != nil, filter.sourceId == nil, !filter.inSourceOrder else { return false }
+        guard filter.match != nil, filter.sourceId == nil, !filter.inSourceOrder else { return false }
         return (filter.sort == .newest || filter.sort == .oldest) && !walksRatedRows(filter)
     }
 
@@ -247,7 +256,7 @@ public struct TrackLibrary: Sendable {
             ? (Self.fromUserRows(indexedBy: "user_tracks_rating"), ["ut.user_id = ?", "ut.rating = ?"], [filter.userId, filter.rating])
             : searched
             ? ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId), [], [])
-            : filter.sort == .title && titleSearch == .walkTitleIndex && filter.query.flatMap(Self.matchExpression) != nil
+            : filter.sort == .title && titleSearch == .walkTitleIndex && filter.match != nil
             ? ("tracks INDEXED BY \(Self.titleIndex(filter))" + LibraryTrack.joins(for: filter.userId), [], [])
             : (LibraryTrack.source(for: filter.userId), [], [])
         guard filter.sort == .plays else {
@@ -279,7 +288,7 @@ public struct TrackLibrary: Sendable {
     }
 
     func total(_ filter: Filter) -> Total {
-        if let match = filter.query.flatMap(Self.matchExpression) {
+        if let match = filter.match {
             switch (filter.sourceId, filter.rating, filter.trashed) {
             case (nil, nil, let trashed):
                 return .search(SearchTotal(match: match, trashed: trashed, userId: filter.userId))
