@@ -351,6 +351,43 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(try database.read { try StoredCounts.userSums($0, 1, [.plays])[1] }, [.plays: 14])
     }
 
+    /// v14 on a populated v13 database: every search finds what it found before (one- and
+    /// two-letter prefixes, whole words, words of the uploader), the index holds the prefixes
+    /// and agrees with the tracks (FTS5's integrity check), and v2's triggers keep it so.
+    func testV14IndexesSearchPrefixesAndFindsWhatV13Found() throws {
+        let directory = try TemporaryDirectory()
+        let database = try migratedFrom("v13_album_play_totals", in: directory, changes: """
+            UPDATE tracks SET title = 'Lofi beats ' || id, uploader = 'Ann' WHERE id % 3 = 0;
+            UPDATE tracks SET title = 'Love song ' || id, uploader = NULL WHERE id % 3 = 1;
+            """)
+        let queries = [#""l"*"#, #""lo"*"#, #""lov"*"#, #""love"*"#, #""ann"*"#, #""a"*"#, #""song" "1"*"#, #""x"*"#]
+        func found(_ db: Database) throws -> [[Int64]] {
+            try queries.map { try Int64.fetchAll(db, sql: "SELECT rowid FROM tracks_search WHERE tracks_search MATCH ? ORDER BY rowid", arguments: [$0]) }
+        }
+        let before = try database.read(found)
+        XCTAssertGreaterThan(before[0].count, 10, "the changes made matches")
+        try database.migrate()
+        try database.read { db in
+            XCTAssertEqual(try found(db), before)
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'tracks_search'") ?? ""
+            XCTAssertTrue(sql.contains("prefix='1 2'"), sql)
+        }
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO tracks_search(tracks_search) VALUES ('integrity-check')")
+            try db.execute(sql: """
+                UPDATE tracks SET title = 'Zebra crossing' WHERE id = 1;
+                DELETE FROM tracks WHERE id = 3;
+                INSERT INTO tracks (video_id, title, uploader, file_path, size, mime_type, created_at)
+                    VALUES ('new', 'Zanzibar', 'Zoe', 'z.m4a', 1, 'audio/mp4', 0);
+                """)
+            try db.execute(sql: "INSERT INTO tracks_search(tracks_search) VALUES ('integrity-check')")
+            let zebra = try Int64.fetchAll(db, sql: "SELECT rowid FROM tracks_search WHERE tracks_search MATCH '\"z\"*' ORDER BY rowid")
+            let newId = try Int64.fetchOne(db, sql: "SELECT id FROM tracks WHERE video_id = 'new'")
+            XCTAssertEqual(zebra, [1, newId].compactMap { $0 })
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM tracks_search WHERE tracks_search MATCH '\"lo\"*' AND rowid = 3"), 0)
+        }
+    }
+
     // MARK: - Helpers
 
     /// A database as an older Spool left it: v1's rows (`populate`, written at v4), migrated up
