@@ -28,4 +28,33 @@ public enum ProcessMemory {
 
     /// `M_ARENA_MAX` of <malloc.h>.
     private static let mArenaMax: Int32 = -8
+
+    /// How many arenas the C allocator has made (the `<heap nr=…>` elements of glibc's
+    /// `malloc_info`), for `/metrics`; nil where there is no `malloc_info`. At most
+    /// `MALLOC_ARENAS`; with glibc's default, about one per thread that allocated, up to 8 per core.
+    public static func arenaCount() -> Int? {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_info") else { return nil }
+        typealias MallocInfo = @convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32
+        var buffer: UnsafeMutablePointer<CChar>?
+        var size = 0
+        guard let stream = open_memstream(&buffer, &size) else { return nil }
+        let status = unsafeBitCast(symbol, to: MallocInfo.self)(0, stream)
+        fclose(stream)
+        defer { free(buffer) }
+        guard status == 0, let buffer else { return nil }
+        return String(cString: buffer).components(separatedBy: "<heap nr=").count - 1
+        #else
+        return nil
+        #endif
+    }
+
+    /// The process's resident size in bytes (`/proc/self/statm`'s second field, in pages), or
+    /// nil where there is no `/proc`.
+    public static func residentBytes() -> Int? {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = statm.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
 }

@@ -6,7 +6,8 @@ import Synchronization
 
 /// `GET /metrics`: the Prometheus text format — HTTP requests by route and status with a
 /// latency histogram, connections, WebSocket clients and drops, the writer's transactions and
-/// lock waits, jobs per status, workers, the rate-limit brake, backups and notifications.
+/// lock waits, jobs per status, workers, the rate-limit brake, backups and notifications, and
+/// the process's resident memory and allocator arenas.
 struct MetricsRoutes: RouteCollection {
     let domain: Domain
     let live: LiveFeed
@@ -25,6 +26,12 @@ struct MetricsRoutes: RouteCollection {
         text.family("spool_build_info", .gauge, help: "The running version.")
         text.sample("spool_build_info", ["version": SpoolVersion.current], 1)
         text.single("spool_uptime_seconds", .gauge, help: "Seconds since start-up.", Date().timeIntervalSince(domain.startedAt))
+        if let resident = ProcessMemory.residentBytes() {
+            text.single("process_resident_memory_bytes", .gauge, help: "Resident memory size in bytes.", Double(resident))
+        }
+        if let arenas = ProcessMemory.arenaCount() {
+            text.single("spool_malloc_arenas", .gauge, help: "Arenas of the C allocator (at most MALLOC_ARENAS).", Double(arenas))
+        }
 
         http.write(to: &text)
         let connection = connections()

@@ -56,7 +56,9 @@ extension TrackLibrary {
     ///   "a" (and a list of the matches, `IN (SELECT rowid …)`, 13.5 ms before any seek).
     /// The set is taken once the matches are over half as many as the trashed and hidden ids
     /// (the stored counters say how many): "120"'s 26 matches took 3.4 ms a page by seeks,
-    /// 4.6 ms by the set (sqlite3 and the server on the benchmark's database).
+    /// 4.6 ms by the set (sqlite3 and the server on the benchmark's database). No counter holds
+    /// the hidden tracks in the trash, which the set's walk also reads (`others`); the estimate
+    /// leaves them out, and only the choice of the way depends on it, never the count.
     struct SearchTotal {
         let match: String
         let trashed: Bool
