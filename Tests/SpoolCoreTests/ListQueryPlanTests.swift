@@ -138,10 +138,12 @@ final class ListQueryPlanTests: XCTestCase {
         for analyzed in [false, true] {
             try setStatistics(of: database, analyzed: analyzed)
             // One album's totals (a page of getAlbumList2 totals its albums one by one) walk the
-            // source's tracks in rowid order, without a grouping sort.
+            // source's visible tracks in an index that holds every column they read, without a
+            // grouping sort, also of the tracks without a source (`source_id IS NULL`).
             for (query, index) in [(MusicLibrary.lastPlayedWalkQuery(for: 1), "USING INDEX user_tracks_last_played (user_id=?"),
                                    (MusicLibrary.newestUploadsQuery(for: 1), "USING INDEX tracks_source_upload (source_id=?"),
-                                   (MusicLibrary.albumTotalsQuery(for: 1, sourceId: 3), "SEARCH tracks USING INDEX tracks_channel (source_id=?)")] {
+                                   (MusicLibrary.albumTotalsQuery(for: 1, sourceId: 3), "SEARCH tracks USING COVERING INDEX tracks_source_totals (source_id=? AND deleted_at=?)"),
+                                   (MusicLibrary.albumTotalsQuery(for: 1, sourceId: 0), "SEARCH tracks USING COVERING INDEX tracks_source_totals (source_id=? AND deleted_at=?)")] {
                 let plan = try database.read { db in
                     try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
                 }

@@ -24,6 +24,7 @@ public enum SchemaMigrations {
         migrator.registerMigration("v12_source_url_keys", migrate: keySourcesByURL)
         migrator.registerMigration("v13_album_play_totals", migrate: sumPlaysAndStarsPerAlbum)
         migrator.registerMigration("v14_search_prefixes", migrate: indexSearchPrefixes)
+        migrator.registerMigration("v15_album_totals_index", migrate: indexAlbumTotals)
         return migrator
     }
 
@@ -601,6 +602,21 @@ extension SchemaMigrations {
                 title, uploader, content='tracks', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2'
             );
             INSERT INTO tracks_search(rowid, title, uploader) SELECT id, title, coalesce(uploader, '') FROM tracks;
+            """)
+    }
+
+    /// One album's totals (`MusicLibrary.albumTotalsQuery`: a page of `getAlbumList2` totals its
+    /// 50 albums one by one) read every visible track of the source: its count, duration,
+    /// first and last addition and newest upload. On `tracks_channel` (source, id) each is a
+    /// seek into the table's wide rows; this index holds those columns, so the walk stays in
+    /// the index: 50 albums of the benchmark's library (9,961 tracks) 15.1 → 9.0 ms in sqlite3,
+    /// of which 7.2 are the seeks of the user's own rows (plays, stars, hidden), which no index
+    /// of `tracks` can hold. `deleted_at` is a column too, not only the condition: SQLite 3.40
+    /// reads the table row to check a partial index's condition on a column the index lacks.
+    static func indexAlbumTotals(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX tracks_source_totals ON tracks(source_id, deleted_at, duration, created_at, uploaded_at)
+                WHERE deleted_at IS NULL;
             """)
     }
 
