@@ -72,6 +72,19 @@ final class MusicLibraryTests: XCTestCase {
             XCTAssertEqual(try music.albums(try keys(user), for: user.userId).map(\.sourceId), try keys(user), "in the order asked")
         }
         XCTAssertEqual(try keys(ann).first, 0)
+        // The artists (`getArtists`, `getIndexes`) are the same seeks: exactly the whole pass's
+        // artists, with each user's own stars of them.
+        try h.domain.annotations.star([.artist(channel), .album(channel)], by: ann)
+        try h.domain.annotations.rate(.artist(channel), stars: 3, by: ann)
+        for user in [ann!, bob!] {
+            XCTAssertEqual(try music.artists(for: user.userId).sorted { $0.sourceId < $1.sourceId },
+                           try music.albums(for: user.userId).map(\.artist).sorted { $0.sourceId < $1.sourceId }, user.name)
+        }
+        let annsChannel = try XCTUnwrap(try music.artists(for: ann.userId).first { $0.sourceId == channel })
+        XCTAssertNotNil(annsChannel.starredAt)
+        XCTAssertEqual(annsChannel.stars, 3)
+        XCTAssertNil(try music.artists(for: bob.userId).first { $0.sourceId == channel }?.starredAt)
+        XCTAssertNotNil(try music.albumKeys(for: ann.userId).first { $0.sourceId == channel }?.starredAt, "the album's star is its own")
     }
 
     /// `getAlbumList2`'s orders by a total (recent, frequent, highest, byYear) rank the albums

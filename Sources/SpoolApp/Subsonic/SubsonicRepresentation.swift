@@ -89,16 +89,16 @@ enum SubsonicRepresentation {
             releaseDate: ItemDate(year: date.year, month: date.month, day: date.day), releaseTypes: [])
     }
 
-    static func artist(_ album: MusicAlbum) -> ArtistID3 {
-        ArtistID3(id: SubsonicID.artist(album.sourceId).description, name: album.name,
-                  coverArt: SubsonicID.artist(album.sourceId).description, albumCount: 1, starred: album.artistStarredAt,
-                  userRating: album.artistStars, sortName: sortName(album.name), roles: ["artist", "albumartist"])
+    static func artist(_ artist: MusicArtist) -> ArtistID3 {
+        ArtistID3(id: SubsonicID.artist(artist.sourceId).description, name: artist.name,
+                  coverArt: SubsonicID.artist(artist.sourceId).description, albumCount: 1, starred: artist.starredAt,
+                  userRating: artist.stars, sortName: sortName(artist.name), roles: ["artist", "albumartist"])
     }
 
     /// A source as the file-structure views' artist (`getIndexes`, `search2`, `getStarred`).
-    static func indexArtist(_ album: MusicAlbum) -> Artist {
-        Artist(id: SubsonicID.artist(album.sourceId).description, name: album.name, starred: album.artistStarredAt,
-               userRating: album.artistStars, coverArt: SubsonicID.artist(album.sourceId).description)
+    static func indexArtist(_ artist: MusicArtist) -> Artist {
+        Artist(id: SubsonicID.artist(artist.sourceId).description, name: artist.name, starred: artist.starredAt,
+               userRating: artist.stars, coverArt: SubsonicID.artist(artist.sourceId).description)
     }
 
     /// A source's album as a folder of the file-structure views (`getMusicDirectory`,
@@ -122,12 +122,12 @@ enum SubsonicRepresentation {
     }
 
     /// Albums grouped under their index letters, `#` last (Navidrome's order).
-    static func indexed(_ albums: [MusicAlbum]) -> [(key: String, albums: [MusicAlbum])] {
-        let groups = Dictionary(grouping: albums, by: { indexKey($0.name) })
+    static func indexed(_ artists: [MusicArtist]) -> [(key: String, artists: [MusicArtist])] {
+        let groups = Dictionary(grouping: artists, by: { indexKey($0.name) })
         return groups.keys.sorted { ($0 == "#" ? "~" : $0) < ($1 == "#" ? "~" : $1) }.map { key in
             // Each name loses its article once, not at every comparison.
-            (key, groups[key]!.map { (album: $0, name: sortName($0.name)) }
-                .sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }.map(\.album))
+            (key, groups[key]!.map { (artist: $0, name: sortName($0.name)) }
+                .sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }.map(\.artist))
         }
     }
 

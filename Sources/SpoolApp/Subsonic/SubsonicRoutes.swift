@@ -334,25 +334,25 @@ struct SubsonicRoutes: RouteCollection {
         if let since = parameters.ifModifiedSince, SubsonicRepresentation.milliseconds(since) >= lastModified {
             return Indexes(lastModified: lastModified, ignoredArticles: SubsonicRepresentation.ignoredArticles, indexes: [])
         }
-        let groups = SubsonicRepresentation.indexed(try domain.music.albums(for: user.userId))
+        let groups = SubsonicRepresentation.indexed(try domain.music.artists(for: user.userId))
         return Indexes(lastModified: lastModified, ignoredArticles: SubsonicRepresentation.ignoredArticles, indexes: groups.map { group in
-            Indexes.Index(name: group.key, artists: group.albums.map(SubsonicRepresentation.indexArtist))
+            Indexes.Index(name: group.key, artists: group.artists.map(SubsonicRepresentation.indexArtist))
         })
     }
 
     private func artists(_ parameters: IndexesParameters, _ user: Principal) throws -> ArtistsID3 {
         try Self.requireFolder(parameters.musicFolderID)
-        let groups = SubsonicRepresentation.indexed(try domain.music.albums(for: user.userId))
+        let groups = SubsonicRepresentation.indexed(try domain.music.artists(for: user.userId))
         return ArtistsID3(ignoredArticles: SubsonicRepresentation.ignoredArticles,
                           lastModified: SubsonicRepresentation.milliseconds(try domain.music.lastModified()),
-                          indexes: groups.map { ArtistsID3.Index(name: $0.key, artists: $0.albums.map(SubsonicRepresentation.artist)) })
+                          indexes: groups.map { ArtistsID3.Index(name: $0.key, artists: $0.artists.map(SubsonicRepresentation.artist)) })
     }
 
     private func artist(_ text: String, _ user: Principal) throws -> ArtistWithAlbumsID3 {
         guard case .artist(let id)? = SubsonicID(text), let album = try domain.music.album(id, for: user.userId) else {
             throw SubsonicError.notFound("Artist '\(SubsonicID.excerpt(text))'")
         }
-        return ArtistWithAlbumsID3(artist: SubsonicRepresentation.artist(album), albums: [SubsonicRepresentation.album(album)])
+        return ArtistWithAlbumsID3(artist: SubsonicRepresentation.artist(album.artist), albums: [SubsonicRepresentation.album(album)])
     }
 
     private func album(_ text: String, _ user: Principal) throws -> AlbumWithSongsID3 {
@@ -385,24 +385,25 @@ struct SubsonicRoutes: RouteCollection {
     }
 
     /// What `search3` and `search2` find, in the domain's shapes: sources (artists and albums) and songs.
-    private func search(_ parameters: Search3Parameters, _ user: Principal) throws -> (artists: ArraySlice<MusicAlbum>, albums: ArraySlice<MusicAlbum>, songs: [LibraryTrack]) {
+    private func search(_ parameters: Search3Parameters, _ user: Principal) throws -> (artists: [MusicArtist], albums: ArraySlice<MusicAlbum>, songs: [LibraryTrack]) {
         try Self.requireFolder(parameters.musicFolderID)
         let words = parameters.query.split(whereSeparator: \.isWhitespace).map(String.init)
         let albums = try domain.music.albums(
             named: words, first: max(parameters.artistOffset + parameters.artistCount, parameters.albumOffset + parameters.albumCount),
             for: user.userId)
         let songs = try domain.music.searchSongs(parameters.query, offset: parameters.songOffset, limit: parameters.songCount, for: user.userId)
-        return (albums.dropFirst(parameters.artistOffset).prefix(parameters.artistCount),
+        return (albums.dropFirst(parameters.artistOffset).prefix(parameters.artistCount).map(\.artist),
                 albums.dropFirst(parameters.albumOffset).prefix(parameters.albumCount), songs)
     }
 
     /// What `getStarred2` and `getStarred` list: starred sources (as artists and as albums),
-    /// newest star first, and the liked songs.
-    private func starred(_ user: Principal) throws -> (artists: [MusicAlbum], albums: [MusicAlbum], songs: [LibraryTrack]) {
-        let albums = try domain.music.albums(for: user.userId)
-        return (albums.filter { $0.artistStarredAt != nil }.sorted { $0.artistStarredAt! > $1.artistStarredAt! },
-                albums.filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! },
-                try domain.music.likedSongs(for: user.userId))
+    /// newest star first, and the liked songs. Only the starred albums are totalled
+    /// (`albums(_:for:)`); the artists need no totals.
+    private func starred(_ user: Principal) throws -> (artists: [MusicArtist], albums: [MusicAlbum], songs: [LibraryTrack]) {
+        let artists = try domain.music.artists(for: user.userId).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! }
+        let albumIds = try domain.music.albumKeys(for: user.userId).filter { $0.starredAt != nil }
+            .sorted { $0.starredAt! > $1.starredAt! }.map(\.sourceId)
+        return (artists, try domain.music.albums(albumIds, for: user.userId), try domain.music.likedSongs(for: user.userId))
     }
 
     /// `getMusicDirectory`: a source's folder (`ar-`) holds its album's folder; the album's

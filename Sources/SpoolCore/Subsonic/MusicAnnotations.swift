@@ -38,7 +38,7 @@ public struct MusicAnnotations: Sendable {
             case .song(let id):
                 guard try music.song(id, for: user.userId) != nil else { throw DomainError.notFound("Song \(id) not found.") }
             case .album(let id), .artist(let id):
-                if sources == nil { sources = Set(try music.albums(for: user.userId).map(\.sourceId)) }
+                if sources == nil { sources = Set(try music.albumKeys(for: user.userId).map(\.sourceId)) }
                 guard sources!.contains(id) else { throw DomainError.notFound("\(item.annotationKey!.hasPrefix("album") ? "Album" : "Artist") \(id) not found.") }
             }
         }

@@ -33,6 +33,22 @@ public struct MusicAlbum: Sendable, Equatable {
 
     /// The name of source 0.
     public static let unknownSourceName = "Unknown source"
+
+    /// Its source as an artist.
+    public var artist: MusicArtist {
+        MusicArtist(sourceId: sourceId, name: name, starredAt: artistStarredAt, stars: artistStars)
+    }
+}
+
+/// One source as music apps' artist lists show it (`getArtists`, `getIndexes`): a source with
+/// a track the user may see, its name, and the user's star and 1–5 rating of the artist; no
+/// totals (each artist has the one album `MusicAlbum` totals).
+public struct MusicArtist: Sendable, Equatable {
+    /// The source's id; 0 for tracks whose source was removed.
+    public var sourceId: Int64
+    public var name: String
+    public var starredAt: Date?
+    public var stars: Int?
 }
 
 /// The reads behind the Subsonic API: sources as artists and albums, tracks as songs, all for
@@ -106,23 +122,40 @@ public struct MusicLibrary: Sendable {
     /// track instead (~140 ms at 100,000 tracks, docs/benchmarks.md); a list then aggregates
     /// only its page (`albums(_:for:)`).
     public func albumKeys(for userId: Int64) throws -> [AlbumKey] {
+        try visibleSources(for: userId).map(\.key)
+    }
+
+    /// Every artist the user can see a track of, in no order, from the same seeks as
+    /// `albumKeys(for:)`: `getArtists` and `getIndexes` list names and the user's stars, none of
+    /// an album's totals, which `albums(for:)` computed for every track (322 ms p50 for
+    /// `getArtists` at 100,000 tracks, docs/benchmarks.md).
+    public func artists(for userId: Int64) throws -> [MusicArtist] {
+        try visibleSources(for: userId).map(\.artist)
+    }
+
+    private func visibleSources(for userId: Int64) throws -> [(key: AlbumKey, artist: MusicArtist)] {
         try database.read { db in
             let query = Self.albumKeysQuery(for: userId)
             return try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).compactMap { row in
                 guard let newest = row["newest"] as Int64? else { return nil }
                 let sourceId: Int64 = row["id"]
-                return AlbumKey(sourceId: sourceId, name: Self.albumName(sourceId: sourceId, title: row["title"]),
-                                newestTrackId: newest, starredAt: Self.date(row["starred_at"]))
+                let name = Self.albumName(sourceId: sourceId, title: row["title"])
+                return (key: AlbumKey(sourceId: sourceId, name: name, newestTrackId: newest, starredAt: Self.date(row["starred_at"])),
+                        artist: MusicArtist(sourceId: sourceId, name: name, starredAt: Self.date(row["artist_starred"]),
+                                            stars: row["artist_rating"]))
             }
         }
     }
 
-    /// Every source (and source 0) with its newest track the user can see, nil when none.
+    /// Every source (and source 0) with its newest track the user can see (nil when none), and
+    /// the user's annotations of it as an album and as an artist.
     static func albumKeysQuery(for userId: Int64) -> ListQuery {
         ListQuery("""
-            SELECT s.id, s.title, a.starred_at, (\(newestVisible("tracks.id", ofSource: "s.id"))) AS newest
+            SELECT s.id, s.title, a.starred_at, ar.starred_at AS artist_starred, ar.rating AS artist_rating,
+                   (\(newestVisible("tracks.id", ofSource: "s.id"))) AS newest
             FROM (SELECT id, title FROM sources UNION ALL SELECT 0, NULL) s
             LEFT JOIN user_annotations a ON a.user_id = ?1 AND a.item = 'album:' || s.id
+            LEFT JOIN user_annotations ar ON ar.user_id = ?1 AND ar.item = 'artist:' || s.id
             """, [userId])
     }
 
