@@ -5,9 +5,11 @@ same run against the same server:
   getAlbumList2 (newest, 50 albums)          beside  GET /api/sources?limit=50
   getAlbumList2 (recent, frequent, highest, byYear, alphabeticalByName from the first album and
                 from the 401st; 50 albums)
-                                              beside  getArtists (every album's totals: the one
-                                                      pass over every track these four orders
-                                                      made before issue 19's third round)
+                                              beside  getArtists (every artist the user can see:
+                                                      one seek per source since issue 19's eighth
+                                                      round; before, every album's totals, the
+                                                      pass over every track these orders made
+                                                      before its third round)
   search3 (one word, 50 songs)                beside  GET /api/tracks?q=<word>&limit=50
   getRandomSongs (50)                         beside  GET /api/tracks?limit=50
   stream, the file as stored: first byte      beside  GET /media/{id}: first byte
@@ -226,7 +228,7 @@ def main():
                 ("getAlbumList2 newest, 50", lambda: rest("getAlbumList2", type="newest", size=50), {},
                  "GET /api/sources?limit=50", lambda: "/api/sources?limit=50", False),
                 *[(f"getAlbumList2 {name}, 50", (lambda p=params: rest("getAlbumList2", size=50, **p)), {},
-                   "getArtists (the whole pass)", (lambda: rest("getArtists")), False)
+                   "getArtists (every artist)", (lambda: rest("getArtists")), False)
                   for name, params in [("recent", {"type": "recent"}), ("frequent", {"type": "frequent"}),
                                        ("highest", {"type": "highest"}),
                                        ("byYear", {"type": "byYear", "fromYear": 2000, "toYear": 2100}),
