@@ -414,7 +414,8 @@ export function mount(root) {
   }
 
   /**
-   * The waiting jobs in the order workers will claim them, the first WAITING_PAGE of them. Due
+   * The waiting jobs in the order workers will claim them: the first `waitingWanted` of them,
+   * or with `more` the next WAITING_PAGE after the last one loaded. Due
    * order is an index walk of the jobs that wait (pending, retrying), which the server keeps it
    * to; the section's other jobs (a zombie about to be recovered) come newest first.
    */
