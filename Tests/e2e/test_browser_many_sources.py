@@ -9,7 +9,10 @@ for a sync), against the real `spool serve` in headless Chromium:
   total follows;
 - the Library and the Jobs page read no list of sources on load: the source the URL names is
   read alone (its name shows), the job rows' sources are read by id, and the menu's options
-  are read when it takes focus, after which choosing one filters as before;
+  are read by name only (`view=names`) when it takes focus, after which choosing one filters as
+  before (the Jobs page reads a chosen source's counts by id);
+- the Jobs page reads its line of 250 waiting downloads 100 at a time, in the order workers
+  claim them, with exact positions, up to the end of the line;
 - My account's "one feed per source" reads 50 when opened and 50 more on "Show more";
 - axe finds no serious violation on the paged list.
 
