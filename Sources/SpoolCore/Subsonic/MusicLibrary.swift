@@ -127,7 +127,7 @@ public struct MusicLibrary: Sendable {
 
     /// Every artist the user can see a track of, in no order, from the same seeks as
     /// `albumKeys(for:)`: `getArtists` and `getIndexes` list names and the user's stars, none of
-    /// an album's totals, which `albums(for:)` computed for every track (322 ms p50 for
+    /// an album's totals, which `albums(for:)` computed for every track (302 ms p50 for
     /// `getArtists` at 100,000 tracks, docs/benchmarks.md).
     public func artists(for userId: Int64) throws -> [MusicArtist] {
         try visibleSources(for: userId).map(\.artist)
