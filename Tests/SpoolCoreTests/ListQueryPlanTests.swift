@@ -143,7 +143,9 @@ final class ListQueryPlanTests: XCTestCase {
             for (query, index) in [(MusicLibrary.lastPlayedWalkQuery(for: 1), "USING INDEX user_tracks_last_played (user_id=?"),
                                    (MusicLibrary.newestUploadsQuery(for: 1), "USING INDEX tracks_source_upload (source_id=?"),
                                    (MusicLibrary.albumTotalsQuery(for: 1, sourceId: 3), "SEARCH tracks USING COVERING INDEX tracks_source_totals (source_id=? AND deleted_at=?)"),
-                                   (MusicLibrary.albumTotalsQuery(for: 1, sourceId: 0), "SEARCH tracks USING COVERING INDEX tracks_source_totals (source_id=? AND deleted_at=?)")] {
+                                   (MusicLibrary.albumTotalsQuery(for: 1, sourceId: 0), "SEARCH tracks USING COVERING INDEX tracks_source_totals (source_id=? AND deleted_at=?)"),
+                                   // Every album's totals (`getPlaylists`): one walk in source order, grouped without a sort.
+                                   (MusicLibrary.albumTotalsQuery(for: 1, sourceId: nil), "SCAN tracks USING COVERING INDEX tracks_source_totals")] {
                 let plan = try database.read { db in
                     try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
                 }
