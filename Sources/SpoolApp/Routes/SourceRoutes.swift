@@ -18,15 +18,12 @@ struct SourceRoutes: RouteCollection {
             let base = "/api/\(collection)"
             routes.get(base, .listener) { request in
                 let (cursor, limit) = (try request.cursor(), try request.pageLimit())
+                func reply<Row, Item: Encodable & JSONWritable>(_ page: ListPage<Row>, _ item: (Row) -> Item) -> HTTPResponse {
+                    .json(SourcesReply(key: collection, sources: page.items.map(item), total: page.total ?? 0, nextBefore: page.next?.token))
+                }
                 switch try request.oneOf("view", ListView.self) ?? .full {
-                case .full:
-                    let page = try sources.list(after: cursor, limit: limit)
-                    return .json(SourcesReply(key: collection, sources: page.items.map(SourceRepresentation.init), total: page.total ?? 0,
-                                              nextBefore: page.next?.token))
-                case .names:
-                    let page = try sources.names(after: cursor, limit: limit)
-                    return .json(SourcesReply(key: collection, sources: page.items.map(SourceNameRepresentation.init), total: page.total ?? 0,
-                                              nextBefore: page.next?.token))
+                case .full: return reply(try sources.list(after: cursor, limit: limit), SourceRepresentation.init)
+                case .names: return reply(try sources.names(after: cursor, limit: limit), SourceNameRepresentation.init)
                 }
             }
             routes.post(base, .admin) { request in try add(request) }

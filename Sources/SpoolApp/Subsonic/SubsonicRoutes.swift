@@ -400,9 +400,9 @@ struct SubsonicRoutes: RouteCollection {
     /// newest star first, and the liked songs. Only the starred albums are totalled
     /// (`albums(_:for:)`); the artists need no totals.
     private func starred(_ user: Principal) throws -> (artists: [MusicArtist], albums: [MusicAlbum], songs: [LibraryTrack]) {
-        let artists = try domain.music.artists(for: user.userId).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! }
-        let albumIds = try domain.music.albumKeys(for: user.userId).filter { $0.starredAt != nil }
-            .sorted { $0.starredAt! > $1.starredAt! }.map(\.sourceId)
+        let sources = try domain.music.visibleSources(for: user.userId)
+        let artists = sources.map(\.artist).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! }
+        let albumIds = sources.map(\.key).filter { $0.starredAt != nil }.sorted { $0.starredAt! > $1.starredAt! }.map(\.sourceId)
         return (artists, try domain.music.albums(albumIds, for: user.userId), try domain.music.likedSongs(for: user.userId))
     }
 

@@ -133,7 +133,9 @@ public struct MusicLibrary: Sendable {
         try visibleSources(for: userId).map(\.artist)
     }
 
-    private func visibleSources(for userId: Int64) throws -> [(key: AlbumKey, artist: MusicArtist)] {
+    /// Both at once, from one read: each source the user can see a track of, as an album key
+    /// and as an artist (`getStarred2` lists the starred of each).
+    public func visibleSources(for userId: Int64) throws -> [(key: AlbumKey, artist: MusicArtist)] {
         try database.read { db in
             let query = Self.albumKeysQuery(for: userId)
             return try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).compactMap { row in
