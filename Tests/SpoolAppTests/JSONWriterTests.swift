@@ -102,7 +102,8 @@ final class JSONWriterTests: XCTestCase {
         for _ in 0..<300 { try assertSameBytes(track(dice)) }
         for count in [0, 1, 7] {
             let tracks = (0..<count).map { _ in track(dice) }
-            try assertSameBytes(TrackPage(tracks: tracks, total: dice.roll(100_000), nextBefore: dice.maybe(PageCursor(id: 5).token)))
+            try assertSameBytes(TrackPage(tracks: tracks, total: dice.roll(100_000), totalIsExact: dice.roll(2) == 0,
+                                          nextBefore: dice.maybe(PageCursor(id: 5).token)))
             let plays = tracks.map { TrackRoutes.HistoryReply.Play(track: $0, playedAt: dice.date(), position: dice.maybe(dice.double())) }
             try assertSameBytes(TrackRoutes.HistoryReply(plays: plays, nextBefore: dice.maybe("WzEwXQ")))
         }

@@ -158,9 +158,9 @@ final class ListQueryPlanTests: XCTestCase {
     /// A search newest or oldest first, in the library or the trash, all or the unrated, starts
     /// from the search index in rowid order (FTS5's own order; a later page's cursor is the
     /// index's rowid range) and stops after the page: no list of every match, no sort. Its total
-    /// is one walk of the matches, each looked up in the ids of the trash's and the hidden
-    /// tracks' partial indexes. A page used to list every match first (3,981 for "love" at
-    /// 100,000 tracks), and the total counted them three times (docs/benchmarks.md).
+    /// is one walk of the matches (stopped at the cap), each looked up in the trash's and the
+    /// hidden tracks' partial indexes. A page used to list every match first (3,981 for "love"
+    /// at 100,000 tracks), and the total counted them three times (docs/benchmarks.md).
     func testASearchInAnIdOrderWalksTheSearchIndex() throws {
         let database = try database()
         let library = TrackLibrary(database: database)
@@ -199,21 +199,19 @@ final class ListQueryPlanTests: XCTestCase {
                 filter.query = "love"
                 filter.trashed = trashed
                 let counts = library.countQueries(filter)
-                XCTAssertEqual(counts.count, trashed ? 3 : 4, "the matches, the trash's ids, the hidden ones; the seeking count")
-                let matches = try plan(counts[0])
-                XCTAssert(matches.count == 1 && matches[0].hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") && matches[0].hasSuffix(":M2"),
-                          "the matches, trashed=\(trashed):\n" + matches.joined(separator: "\n"))
-                for (count, index) in zip(counts.dropFirst(), ["COVERING INDEX tracks_trash (deleted_at>?)", "INDEX user_tracks_hidden (user_id=?)"].prefix(trashed ? 1 : 2)) {
-                    let lines = try plan(count)
-                    XCTAssert(lines.count == 1 && lines[0].hasPrefix("SEARCH ") && lines[0].hasSuffix(" USING \(index)"),
-                              "the ids of \(index), trashed=\(trashed):\n" + lines.joined(separator: "\n"))
-                }
-                let seeking = try plan(counts.last!)
-                XCTAssert(seeking.first?.hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") == true && seeking.count == (trashed ? 2 : 3)
-                          && seeking.dropFirst().allSatisfy {
-                              $0.hasPrefix("SEARCH ") && ($0.contains(" USING INDEX tracks_trashed ") || $0.contains(" USING INDEX user_tracks_hidden "))
-                          },
-                          "the seeking count, trashed=\(trashed):\n" + seeking.joined(separator: "\n"))
+                XCTAssertEqual(counts.count, 1, "the capped count")
+                let lines = try plan(counts[0])
+                let walk = lines.filter { $0.hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") && $0.hasSuffix(":M2") }
+                let seeks = lines.filter { $0.hasPrefix("SEARCH ") }
+                XCTAssert(walk.count == 1 && seeks.count == (trashed ? 1 : 2)
+                          && seeks.allSatisfy { $0.contains(" USING INDEX tracks_trashed ") || $0.contains(" USING INDEX user_tracks_hidden ") }
+                          && !lines.contains { $0.hasPrefix("USE TEMP B-TREE") },
+                          "the capped count, trashed=\(trashed):\n" + lines.joined(separator: "\n"))
+                XCTAssert(counts[0].sql.hasSuffix("LIMIT \(TrackLibrary.searchTotalCap + 1))"), counts[0].sql)
+                filter.sort = .title
+                let byTitle = library.countQueries(filter)
+                XCTAssertEqual(byTitle.count, 2, "the capped count; the index's count of its matches")
+                XCTAssertEqual(try plan(byTitle[1]).count, 1, "the index's count reads the index alone")
             }
         }
     }
@@ -255,15 +253,19 @@ final class ListQueryPlanTests: XCTestCase {
             filter.query = "love"
             filter.sort = .title
             filter.limit = 5
-            XCTAssertEqual(try library.titleSearch(db, filter, total: matches.count), .walkTitleIndex)
+            XCTAssertEqual(try library.titleSearch(db, filter, total: .init(count: matches.count)), .walkTitleIndex)
+            XCTAssertEqual(try library.titleSearch(db, filter, total: .init(count: 3)), .sortMatches)
+            // A capped total says "more than 3": the search index's count of its matches decides.
+            XCTAssertEqual(try library.titleSearch(db, filter, total: .init(count: 3, isExact: false)), .walkTitleIndex)
             filter.limit = 500
-            XCTAssertEqual(try library.titleSearch(db, filter, total: matches.count), .sortMatches)
+            XCTAssertEqual(try library.titleSearch(db, filter, total: .init(count: matches.count)), .sortMatches)
+            XCTAssertEqual(try library.titleSearch(db, filter, total: .init(count: 3, isExact: false)), .sortMatches)
             filter.limit = 5
             filter.sort = .newest
-            XCTAssertEqual(try library.titleSearch(db, filter, total: matches.count), .sortMatches)
+            XCTAssertEqual(try library.titleSearch(db, filter, total: .init(count: matches.count)), .sortMatches)
             filter.sort = .title
             filter.query = "   "
-            XCTAssertEqual(try library.titleSearch(db, filter, total: 1_200), .sortMatches, "no words: not a search")
+            XCTAssertEqual(try library.titleSearch(db, filter, total: .init(count: 1_200)), .sortMatches, "no words: not a search")
         }
         // By title, each way of reading a page (sorting the matches, walking the title index),
         // also within a source, and the way chosen (nil).
@@ -309,14 +311,14 @@ final class ListQueryPlanTests: XCTestCase {
                     XCTAssertGreaterThan(expected.count, sourceId == nil ? 5 : 1, name)
                     XCTAssertEqual(listed, expected, name)
                     XCTAssertEqual(totals, [expected.count], name)
-                    // Both ways of a search's total, whichever the page took.
-                    if case .search(let search) = library.total(filter) {
-                        try database.read { db in
-                            XCTAssertEqual(try search.countBySeeking(db), expected.count, name + " by seeking")
-                            XCTAssertEqual(try search.countBySet(db, search.matchedIds(db)), expected.count, name + " by the set")
-                        }
-                    } else {
-                        XCTAssert(sourceId != nil || rating != nil, name + ": a search's total")
+                    // The cap: a total of as many matches as the cap is exact; one more says
+                    // "more than the cap". The pages are the same either way.
+                    filter.after = nil
+                    for cap in [expected.count, expected.count - 1] {
+                        let capped = try TrackLibrary(database: database, searchTotalCap: cap).tracks(filter, titleSearch: titleSearch)
+                        XCTAssertEqual(capped.items.map(\.id), Array(expected.prefix(5)), name + " cap \(cap)")
+                        XCTAssertEqual(capped.total, cap, name + " cap \(cap)")
+                        XCTAssertEqual(capped.totalIsExact, cap == expected.count, name + " cap \(cap)")
                     }
                 }
             }

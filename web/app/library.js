@@ -6,7 +6,8 @@
 //
 // Every view is windowed (windowed.js): however many tracks are loaded, only the rows near the
 // viewport are in the DOM, and the next page (by cursor) loads as the user scrolls toward the
-// end. The count is the server's (`total`, kept by the database).
+// end. The count is the server's (`total`, kept by the database); a search's is counted up to
+// 1,000 (`total_is_exact` false past it: "1,000+ tracks").
 import { isAdmin } from './session.js';
 import { get, del } from './api.js';
 import { icon } from './icons.js';
@@ -42,6 +43,7 @@ export function mount(root) {
   let controller = new AbortController();
   let loadFailed = false;
   let total = null; // the server's count of the current list, or null while unknown
+  let totalIsExact = true; // false: the list holds more than `total` (a search past the server's cap)
   let selecting = false;
   const selected = new Set();
 
@@ -421,9 +423,14 @@ export function mount(root) {
     const noun = state.view === 'trash' ? 'in the trash' : state.view === 'history' ? 'recently played' : 'tracks';
     if (!more && state.view === 'history') total = tracks.size; // everything is loaded: the count is exact
     const shown = tracks.size;
-    const count = total === null ? `${number.format(shown)}+` : number.format(Math.max(total, shown));
+    let count;
+    if (total === null) count = `${number.format(shown)}+`;
+    else if (totalIsExact) count = number.format(Math.max(total, shown));
+    // A capped count ("1,000+"), until every row is loaded: the rows are then the count.
+    else count = more ? `${number.format(Math.max(total, shown))}+` : number.format(shown);
     summary.textContent = shown ? `${count} ${noun}${more ? ` · showing ${number.format(shown)}` : ''}` : '';
     summary.dataset.total = total === null ? '' : String(total);
+    summary.dataset.totalIsExact = String(totalIsExact);
     playAll.disabled = !shown;
     selectToggle.disabled = !shown && !selecting;
     if (!rows.length) {
@@ -443,7 +450,7 @@ export function mount(root) {
     try {
       const data = state.view === 'trash' ? await get('/api/trash', { limit: 1 })
         : await get('/api/tracks', { q: state.q, source: state.source, rating: state.rating, sort: state.sort, limit: 1 });
-      if (typeof data.total === 'number') total = data.total;
+      if (typeof data.total === 'number') { total = data.total; totalIsExact = data.total_is_exact !== false; }
       renderSummary();
     } catch (err) {
       if (err.name !== 'AbortError') console.warn('the count could not be refreshed', err);
@@ -480,7 +487,7 @@ export function mount(root) {
       if (signal.aborted) return;
       loadFailed = false;
       nextBefore = data.next_before ?? null;
-      if (typeof data.total === 'number') total = data.total;
+      if (typeof data.total === 'number') { total = data.total; totalIsExact = data.total_is_exact !== false; }
       if (more) rows.append(data.tracks || []); else rows.set(data.tracks || []);
       renderSummary();
     } catch (err) {
@@ -499,6 +506,7 @@ export function mount(root) {
     historySeen.clear();
     nextBefore = null;
     total = null;
+    totalIsExact = true;
     rows.set([]);
     rows.setEmpty(placeholder('Loading…', 'li'));
     return fetchPage(false);

@@ -137,26 +137,32 @@ extension TrackRepresentation: JSONWritable {
 /// (null on the last page).
 struct TrackPage: Encodable {
     let tracks: [TrackRepresentation]
-    /// How many tracks the list holds in all (matching the filters).
+    /// How many tracks the list holds in all (matching the filters); for a search that matches
+    /// more than `TrackLibrary.searchTotalCap`, the cap.
     let total: Int
+    /// False when `total` is the cap of a search's count: the list holds more ("1,000+").
+    let totalIsExact: Bool
     let nextBefore: String?
 
     init(_ page: ListPage<LibraryTrack>) {
-        self.init(tracks: page.items.map(TrackRepresentation.init), total: page.total ?? page.items.count, nextBefore: page.next?.token)
+        self.init(tracks: page.items.map(TrackRepresentation.init), total: page.total ?? page.items.count,
+                  totalIsExact: page.totalIsExact, nextBefore: page.next?.token)
     }
 
-    init(tracks: [TrackRepresentation], total: Int, nextBefore: String?) {
+    init(tracks: [TrackRepresentation], total: Int, totalIsExact: Bool = true, nextBefore: String?) {
         self.tracks = tracks
         self.total = total
+        self.totalIsExact = totalIsExact
         self.nextBefore = nextBefore
     }
 
-    private enum CodingKeys: String, CodingKey { case tracks, total, nextBefore }
+    private enum CodingKeys: String, CodingKey { case tracks, total, totalIsExact, nextBefore }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(tracks, forKey: .tracks)
         try container.encode(total, forKey: .total)
+        try container.encode(totalIsExact, forKey: .totalIsExact)
         try container.encode(nextBefore, forKey: .nextBefore)
     }
 }
@@ -166,6 +172,7 @@ extension TrackPage: JSONWritable {
         writer.object { w in
             w.key("next_before"); w.string(nextBefore)
             w.key("total"); w.int(total)
+            w.key("total_is_exact"); w.bool(totalIsExact)
             w.key("tracks"); w.array(tracks)
         }
     }

@@ -85,22 +85,29 @@ public struct PageCursor: Sendable, Equatable {
 
 /// One page of a list: its items, where the next page starts (nil on the last page), and how
 /// many items the list holds in all when that is known without counting them.
+///
+/// A search's total is counted up to `TrackLibrary.searchTotalCap`: past it, `total` is the
+/// cap and `totalIsExact` is false ("1,000+").
 public struct ListPage<Item: Sendable>: Sendable {
     public let items: [Item]
     public let next: PageCursor?
     public let total: Int?
+    /// False when `total` is a lower bound: the list holds more than `total` items.
+    public let totalIsExact: Bool
 
-    public init(items: [Item], next: PageCursor?, total: Int?) {
+    public init(items: [Item], next: PageCursor?, total: Int?, totalIsExact: Bool = true) {
         self.items = items
         self.next = next
         self.total = total
+        self.totalIsExact = totalIsExact
     }
 
     /// A page from the rows of a query that asked for `limit + 1`: the extra row only says that
     /// another page exists, and the cursor points after the last row shown.
-    init(_ rows: [Item], limit: Int, total: Int?, cursor: (Item) -> PageCursor) {
+    init(_ rows: [Item], limit: Int, total: Int?, totalIsExact: Bool = true, cursor: (Item) -> PageCursor) {
         items = Array(rows.prefix(limit))
         next = rows.count > limit ? items.last.map(cursor) : nil
         self.total = total
+        self.totalIsExact = totalIsExact
     }
 }

@@ -44,90 +44,48 @@ extension TrackLibrary {
         }
     }
 
-    /// The total of a search without a source or rating: how many of its matches are in the
-    /// trash (a search of the trash), or are neither trashed nor hidden by the user (of the
-    /// library). Two ways, the cheaper for the number of matches:
-    /// - many: a set of the matches' ids (`matches`), in which each trashed and hidden id
-    ///   (`others`: the two small partial indexes, in full) is looked up. FTS5's own walk of
-    ///   "a"'s 19,538 matches at 100,000 tracks is 3.5–6 ms (1,976 trashed, 490 hidden);
-    ///   through the server, a page of "a" went from 27.5 to 17.9 ms p50 with this way;
-    /// - few: `seeking`, one SQL walk of the matches with a seek each into those two indexes,
-    ///   ~1 µs a match, which costs nothing per trashed or hidden track. It took 20 ms for
-    ///   "a" (and a list of the matches, `IN (SELECT rowid …)`, 13.5 ms before any seek).
-    /// The set is taken once the matches are over half as many as the trashed and hidden ids
-    /// (the stored counters say how many): "120"'s 26 matches took 3.4 ms a page by seeks,
-    /// 4.6 ms by the set (sqlite3 and the server on the benchmark's database). No counter holds
-    /// the hidden tracks in the trash, which the set's walk also reads (`others`); the estimate
-    /// leaves them out, and only the choice of the way depends on it, never the count.
-    struct SearchTotal {
-        let match: String
-        let trashed: Bool
-        let userId: Int64
+    /// How far a search's total counts: past 1,000 matches a reply says "1,000+"
+    /// (`ListPage.totalIsExact` false), as a search engine says "about" or GitHub "1,000+". An
+    /// exact total reads every match, so it grew with the library: "a" (19,077 visible
+    /// matches at 100,000 tracks) took 5.5 ms of a page's 12.6, "love" (3,981) 6.4 of 10.3.
+    /// Counted up to the cap it reads at most 1,001 matches, ~1 ms at any size (sqlite3 on the
+    /// benchmark's database; docs/benchmarks.md, ninth round). Nobody reads a thousand results
+    /// to learn their number: a search that matches more is refined, not scrolled.
+    public static let searchTotalCap = 1_000
 
-        var matches: ListQuery { ListQuery("SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?", [match]) }
-
-        /// The trashed ids, and for the library the user's hidden ones. `tracks_trash`
-        /// (deleted_at), not `tracks_trashed` (id): SQLite 3.40 reads the table row of each
-        /// entry of a partial index to check its WHERE unless the index holds the column.
-        var others: [ListQuery] {
-            let trash = ListQuery("SELECT id FROM tracks INDEXED BY tracks_trash WHERE deleted_at IS NOT NULL")
-            if trashed { return [trash] }
-            return [trash, ListQuery("""
-                SELECT track_id FROM user_tracks INDEXED BY user_tracks_hidden WHERE user_id = ? AND hidden_at IS NOT NULL
-                """, [userId])]
-        }
-
-        /// The count as one walk of the matches with a seek each (a match found in either index
-        /// is left out of the library's count by its `LEFT JOIN … IS NULL`). Named indexes: they
-        /// hold only the few rows looked for.
-        var seeking: ListQuery {
+    /// The queries that count a search's matches.
+    enum SearchCount {
+        /// The matches of a search without a source or rating that the reply lists, up to
+        /// `upTo` of them: in the trash, or (the library) neither trashed nor hidden by the user.
+        /// One walk of the search index's matches with a seek each into the two small partial
+        /// indexes of the trashed and the hidden tracks (a match found in either is left out of
+        /// the library's count by its `LEFT JOIN … IS NULL`), ~1 µs a match; it stops at `upTo`.
+        /// Named indexes: they hold only the few rows looked for.
+        static func visibleMatches(_ match: String, trashed: Bool, userId: Int64, upTo limit: Int) -> ListQuery {
             if trashed {
-                return ListQuery("""
-                    SELECT count(*) FROM tracks_search CROSS JOIN tracks INDEXED BY tracks_trashed ON tracks.id = tracks_search.rowid
+                return capped("""
+                    SELECT 1 FROM tracks_search CROSS JOIN tracks INDEXED BY tracks_trashed ON tracks.id = tracks_search.rowid
                     WHERE tracks_search MATCH ? AND tracks.deleted_at IS NOT NULL
-                    """, [match])
+                    """, [match], upTo: limit)
             }
-            return ListQuery("""
-                SELECT count(*) FROM tracks_search
+            return capped("""
+                SELECT 1 FROM tracks_search
                 LEFT JOIN tracks INDEXED BY tracks_trashed ON tracks.id = tracks_search.rowid AND tracks.deleted_at IS NOT NULL
                 LEFT JOIN user_tracks ut INDEXED BY user_tracks_hidden
                     ON ut.user_id = ? AND ut.track_id = tracks_search.rowid AND ut.hidden_at IS NOT NULL
                 WHERE tracks_search MATCH ? AND tracks.id IS NULL AND ut.track_id IS NULL
-                """, [userId, match])
+                """, [userId, match], upTo: limit)
         }
 
-        /// The total, the cheaper way (see `SearchTotal`). A few matches are read twice (the
-        /// set, then the seeking walk): the set is how many there are. The statements are the
-        /// connection's cached ones (their text is the same for every search; the match is an
-        /// argument), as the pages' are.
-        func count(_ db: Database) throws -> Int {
-            let matched = try matchedIds(db)
-            var othersCount = try StoredCounts.tracks(db, trashed: true)
-            if !trashed { othersCount += try StoredCounts.user(db, userId, owner: StoredCounts.everyOwner)[.hidden] ?? 0 }
-            return matched.count * 2 < othersCount ? try countBySeeking(db) : try countBySet(db, matched)
+        /// How many rows `rows` (a `SELECT` of the matches) gives, counting no further than `upTo`.
+        static func capped(_ rows: String, _ arguments: StatementArguments, upTo limit: Int) -> ListQuery {
+            ListQuery("SELECT count(*) FROM (\(rows) LIMIT \(limit))", arguments)
         }
 
-        func matchedIds(_ db: Database) throws -> Set<Int64> {
-            var matched = Set<Int64>()
-            let cursor = try Int64.fetchCursor(db.cachedStatement(sql: matches.sql), arguments: matches.arguments)
-            while let id = try cursor.next() { matched.insert(id) }
-            return matched
-        }
-
-        func countBySeeking(_ db: Database) throws -> Int {
-            try Int.fetchOne(db.cachedStatement(sql: seeking.sql), arguments: seeking.arguments) ?? 0
-        }
-
-        func countBySet(_ db: Database, _ matched: Set<Int64>) throws -> Int {
-            // A set, not a count: a track can be both trashed and hidden.
-            var found = Set<Int64>()
-            for query in others {
-                let cursor = try Int64.fetchCursor(db.cachedStatement(sql: query.sql), arguments: query.arguments)
-                while let id = try cursor.next() {
-                    if matched.contains(id) { found.insert(id) }
-                }
-            }
-            return trashed ? found.count : matched.count - found.count
+        /// Every track the search index matches, trashed and hidden ones too: FTS5 reads its
+        /// lists of matches and no table (`TitleSearch`'s estimate once a total is capped).
+        static func indexMatches(_ match: String) -> ListQuery {
+            ListQuery("SELECT count(*) FROM tracks_search WHERE tracks_search MATCH ?", [match])
         }
     }
 }
