@@ -178,6 +178,10 @@ def endpoints(db: Path) -> list[tuple[str, str]]:
         ("library", "/api/tracks?limit=100&rating=-1"),
         ("library", f"/api/tracks?limit=100&source={big}"),
         ("library", f"/api/tracks?limit=100&source={big}&sort=title"),
+        # A search as the user types: one letter matches a fifth of the tracks (a full page at
+        # both sizes; counted up to 1,000), a word a few.
+        ("library", "/api/tracks?limit=100&q=a"),
+        ("library", "/api/tracks?limit=100&q=a&sort=title"),
         ("library", "/api/tracks?limit=100&q=love"),
         ("library", "/api/trash?limit=100"),
         ("library", "/api/history?limit=100"),
