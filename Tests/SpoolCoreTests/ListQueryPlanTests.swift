@@ -209,8 +209,10 @@ final class ListQueryPlanTests: XCTestCase {
                           "the capped count, trashed=\(trashed):\n" + lines.joined(separator: "\n"))
                 XCTAssert(counts[0].sql.hasSuffix("LIMIT \(TrackLibrary.searchTotalCap + 1))"), counts[0].sql)
                 filter.sort = .title
+                XCTAssertEqual(library.countQueries(filter).count, 1, "the capped count, whose estimate the choice of a title walk takes")
+                filter.rating = 0
                 let byTitle = library.countQueries(filter)
-                XCTAssertEqual(byTitle.count, 2, "the capped count; the index's count of its matches")
+                XCTAssertEqual(byTitle.count, 2, "the capped count; the index's count of its matches (no estimate with a rating)")
                 XCTAssertEqual(try plan(byTitle[1]).count, 1, "the index's count reads the index alone")
             }
         }
@@ -267,11 +269,27 @@ final class ListQueryPlanTests: XCTestCase {
             filter.query = "   "
             XCTAssertEqual(try library.titleSearch(db, filter, total: .init(count: 1_200)), .sortMatches, "no words: not a search")
         }
+        // A capped count estimates all the matches from how far into the ids its walk went.
+        try database.read { db in
+            var filter = TrackLibrary.Filter(userId: 1)
+            filter.query = "love"
+            let visible = try TrackLibrary(database: database).matching(db, filter)
+            XCTAssertTrue(visible.isExact)
+            XCTAssertNil(visible.estimate)
+            let capped = try TrackLibrary(database: database, searchTotalCap: 5).matching(db, filter)
+            XCTAssertEqual(capped.count, 5)
+            XCTAssertFalse(capped.isExact)
+            let estimate = try XCTUnwrap(capped.estimate)
+            XCTAssert(estimate > visible.count / 3 && estimate < visible.count * 3, "\(estimate) estimated for \(visible.count)")
+            filter.sourceId = source
+            XCTAssertNil(try TrackLibrary(database: database, searchTotalCap: 1).matching(db, filter).estimate, "not in id order")
+        }
         // By title, each way of reading a page (sorting the matches, walking the title index),
         // also within a source, and the way chosen (nil).
         let ways: [(TrackLibrary.Sort, TrackLibrary.TitleSearch?, Int64?)] = [
             (.newest, nil, nil), (.oldest, nil, nil),
             (.title, .sortMatches, nil), (.title, .walkTitleIndex, nil), (.title, .walkTitleIndex, source),
+            (.title, .walkTitleIndexLookingUpEach, nil), (.title, .walkTitleIndexLookingUpEach, source),
             (.title, nil, nil), (.title, nil, source),
         ]
         for (sort, titleSearch, sourceId) in ways {
@@ -337,13 +355,18 @@ final class ListQueryPlanTests: XCTestCase {
         XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 26, among: 100_000, limit: 100), .sortMatches)
         XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 200, among: 1_000, limit: 100), .walkTitleIndex)
         XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 0, among: 0, limit: 100), .sortMatches)
+        // So dense that the list of matches costs more than a look-up of each row the walk passes.
+        XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 99_312, among: 100_000, limit: 100), .walkTitleIndexLookingUpEach)
+        XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 19_538, among: 100_000, limit: 100), .walkTitleIndex)
+        XCTAssertEqual(TrackLibrary.TitleSearch.choice(matches: 1_000, among: 1_000, limit: 100), .walkTitleIndex)
         let source = try database.read { db in try Int64.fetchOne(db, sql: "SELECT min(source_id) FROM tracks")! }
         for analyzed in [false, true] {
             try setStatistics(of: database, analyzed: analyzed)
             for trashed in [false, true] {
                 for sourceId in [nil, source] {
                     for rating in [nil, 0, 1] {
-                        for later in [false, true] {
+                        for (later, way) in [(false, TrackLibrary.TitleSearch.walkTitleIndex), (true, .walkTitleIndex),
+                                             (false, .walkTitleIndexLookingUpEach), (true, .walkTitleIndexLookingUpEach)] {
                             var filter = TrackLibrary.Filter(userId: 1)
                             filter.query = "love"
                             filter.sort = .title
@@ -351,7 +374,7 @@ final class ListQueryPlanTests: XCTestCase {
                             filter.sourceId = sourceId
                             filter.rating = rating
                             if later { filter.after = PageCursor(key: .text("M"), id: 1_500) }
-                            let queries = try library.pageQueries(filter, titleSearch: .walkTitleIndex)
+                            let queries = try library.pageQueries(filter, titleSearch: way)
                             XCTAssertEqual(queries.count, 1)
                             let lines = try database.read { db in
                                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + queries[0].sql, arguments: queries[0].arguments)
@@ -359,9 +382,12 @@ final class ListQueryPlanTests: XCTestCase {
                             }
                             let index = trashed ? (sourceId == nil ? "tracks_trashed_title" : "tracks_trashed_source_title")
                                 : (sourceId == nil ? "tracks_title" : "tracks_source_title")
+                            // The look-up is FTS5's seek of one id (`:=M` in its plan), no list of every match.
+                            let lookedUp = lines.contains { $0.contains("VIRTUAL TABLE INDEX") && $0.contains(":=M") }
                             XCTAssert((lines.first ?? "").contains("tracks USING INDEX \(index)")
-                                      && !lines.contains { $0.hasPrefix("USE TEMP B-TREE") },
-                                      "\(analyzed ? "after ANALYZE" : "no statistics") trashed=\(trashed) source=\(sourceId.map(String.init) ?? "-") "
+                                      && !lines.contains { $0.hasPrefix("USE TEMP B-TREE") }
+                                      && lookedUp == (way == .walkTitleIndexLookingUpEach),
+                                      "\(way) \(analyzed ? "after ANALYZE" : "no statistics") trashed=\(trashed) source=\(sourceId.map(String.init) ?? "-") "
                                       + "rating=\(rating.map(String.init) ?? "-") \(later ? "page 2" : "page 1"):\n" + lines.joined(separator: "\n"))
                         }
                     }
