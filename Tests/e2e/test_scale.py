@@ -148,8 +148,8 @@ def fts(q: str) -> str:
 
 
 def test_a_search_counts_up_to_a_thousand_and_pages_to_every_match(seeded):
-    """A search's total is counted up to 1,000 matches (an exact count read every match: 5.5 ms of
-    a page at 100,000 tracks for "a"); past that the reply says `total_is_exact: false` and
+    """A search's total is counted up to 1,000 matches (an exact count read every match: a page
+    of one track of "a" took 5.5 ms at 100,000 tracks); past that the reply says `total_is_exact: false` and
     `total: 1000`. The pages still reach every match, in order, in the library and the trash.
     "s" starts a word of nearly every seeded title; the first of a few searches with at most
     1,000 matches at this size gives an exact total."""

@@ -60,8 +60,10 @@ extension TrackLibrary {
 
     /// How far a search's total counts: past 1,000 matches a reply says "1,000+"
     /// (`ListPage.totalIsExact` false), as a search engine says "about" or GitHub "1,000+". An
-    /// exact total reads every match, so it grew with the library: "a" (19,077 visible
-    /// matches at 100,000 tracks) took 5.5 ms of a page's 12.6, "love" (3,981) 6.4 of 10.3.
+    /// exact total reads every match, so it grew with the library: at 100,000 tracks a page
+    /// of one track took 5.5 ms for "a" (19,077 visible matches) and 6.4 ms for "love"
+    /// (3,981), against 1.2 ms for a word that matches nothing; `perf` put the difference in
+    /// the count.
     /// Counted up to the cap it reads at most 1,001 matches, ~1 ms at any size (sqlite3 on the
     /// benchmark's database; docs/benchmarks.md, ninth round). Nobody reads a thousand results
     /// to learn their number: a search that matches more is refined, not scrolled.
