@@ -157,8 +157,8 @@ def test_a_search_counts_up_to_a_thousand_and_pages_to_every_match(seeded):
     matched = " AND t.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)"
     few = next(q for q in ("love", "silver heart", "love fever")
                if 0 < owner_count(seeded, live + matched, (fts(q),)) <= 1000)
-    for q, sort, trashed in (("s", "newest", False), ("s", "title", False), (few, "newest", False),
-                             (few, "title", False), ("s", "newest", True)):
+    for q, sort, trashed in (("s", "newest", False), ("s", "title", False), ("s", "plays", False), (few, "newest", False),
+                             (few, "title", False), (few, "plays", False), ("s", "newest", True)):
         where = ("t.deleted_at IS NOT NULL" if trashed else live) + matched
         expected = owner_count(seeded, where, (fts(q),))
         query = {"q": q.replace(" ", "+"), "sort": sort, **({"trashed": "true"} if trashed else {})}
@@ -173,6 +173,10 @@ def test_a_search_counts_up_to_a_thousand_and_pages_to_every_match(seeded):
         if sort == "title":
             keys = [(t["title"].lower(), t["id"]) for t in tracks]
             assert keys == sorted(keys), label
+        elif sort == "plays":
+            keys = [(-t["play_count"], -t["id"]) for t in tracks]
+            assert keys == sorted(keys), label
+            assert tracks[0]["play_count"] > 0 and tracks[-1]["play_count"] == 0, label
         else:
             assert ids == sorted(ids, reverse=True), label
     # Without a search, the totals are the counters', always exact.

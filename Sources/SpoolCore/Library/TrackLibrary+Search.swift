@@ -1,12 +1,14 @@
 import GRDB
 import SpoolStore
 
-/// How a search of the library reads a page by title, and its total: the two choices that
-/// depend on how many tracks the search matches (issue 19, seventh round in
+/// How a search of the library reads a page by title or by plays, and its total: the choices
+/// that depend on how many tracks the search matches (issue 19, seventh and ninth rounds in
 /// docs/benchmarks.md). A search newest or oldest first walks the search index itself
 /// (`walksSearchIndex` in TrackLibrary.swift).
 extension TrackLibrary {
-    /// How a page of a search by title is read.
+    /// How a page of a search in an order the search index does not hold is read: by title
+    /// (the title index), or by plays (the user's played tracks in `user_tracks_plays`; the
+    /// never-played ones after them walk the search index newest first, `searchByPlaysQueries`).
     ///
     /// FTS5 lists its matches in rowid order, and no index holds them in title order, so a
     /// page either sorts every match or walks the title index and keeps the rows that match.
@@ -16,18 +18,18 @@ extension TrackLibrary {
     /// `(limit + 1) × among / matches` of them for a page, at most the whole index (4.0 ms for
     /// "love", 5.2 ms for "a"; 27.5 ms for "120"'s 26 matches, which sort in 0.4 ms). sqlite3
     /// on the benchmark's database, each the median of 7.
-    enum TitleSearch: Equatable {
+    enum OrderedSearch: Equatable {
         /// List the matches, read their rows and sort them (few matches).
         case sortMatches
-        /// Walk the title index (the library's, the trash's, or a source's) from the cursor and
-        /// keep the rows in the list of matches (many matches).
-        case walkTitleIndex
-        /// Walk the title index and look each row up in the search index (FTS5 seeks the row's
+        /// Walk the order's index (the library's, the trash's, or a source's title index; the
+        /// user's plays) from the cursor and keep the rows in the list of matches (many matches).
+        case walkOrderIndex
+        /// Walk the order's index and look each row up in the search index (FTS5 seeks the row's
         /// id in its lists of matches): for matches so dense that listing them all costs more
         /// than the few rows the walk passes. "s" matches 99,312 of 100,000 tracks: its list
         /// took 31 ms, the walk with a look-up each 3 ms; a look-up costs 5–90 µs (120 ms for
         /// "lo"'s 7,649 matches, whose list took 3 ms). sqlite3 on the benchmark's database.
-        case walkTitleIndexLookingUpEach
+        case walkOrderIndexLookingUpEach
 
         /// The cheaper way for `matches` of `among` tracks: the walk once the sort's cost,
         /// `matches × 5.7 µs`, passes the walk's, `(limit + 1) × among / matches × 0.3 µs`,
@@ -37,17 +39,17 @@ extension TrackLibrary {
         /// The walk looks each row up once the list's cost, `matches × 0.3 µs`, passes the
         /// look-ups' at their dearest, `(limit + 1) × among / matches × 90 µs`: from ~55,000
         /// matches at 100,000 tracks and pages of 100 (never at 1,000 tracks).
-        static func choice(matches: Int, among: Int, limit: Int) -> TitleSearch {
+        static func choice(matches: Int, among: Int, limit: Int) -> OrderedSearch {
             let squared = Double(matches) * Double(matches), walked = Double(limit + 1) * Double(among)
-            if squared > walked * 300 { return .walkTitleIndexLookingUpEach }
-            return squared * 4 > walked ? .walkTitleIndex : .sortMatches
+            if squared > walked * 300 { return .walkOrderIndexLookingUpEach }
+            return squared * 4 > walked ? .walkOrderIndex : .sortMatches
         }
 
-        /// Whether the page walks a title index.
+        /// Whether the page walks the order's index.
         var walks: Bool { self != .sortMatches }
     }
 
-    /// The partial title index `filter` walks in `TitleSearch.walkTitleIndex`: the library's or
+    /// The partial title index `filter` walks in `OrderedSearch.walkOrderIndex`: the library's or
     /// the trash's, of a source or of all (each holds `title COLLATE NOCASE, id` after the source).
     static func titleIndex(_ filter: Filter) -> String {
         switch (filter.trashed, filter.sourceId != nil) {
@@ -103,7 +105,7 @@ extension TrackLibrary {
         }
 
         /// Every track the search index matches, trashed and hidden ones too: FTS5 reads its
-        /// lists of matches and no table (`TitleSearch`'s estimate once a total is capped).
+        /// lists of matches and no table (`OrderedSearch`'s estimate once a total is capped).
         static func indexMatches(_ match: String) -> ListQuery {
             ListQuery("SELECT count(*) FROM tracks_search WHERE tracks_search MATCH ?", [match])
         }
