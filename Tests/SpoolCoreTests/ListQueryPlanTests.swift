@@ -164,11 +164,7 @@ final class ListQueryPlanTests: XCTestCase {
     func testASearchInAnIdOrderWalksTheSearchIndex() throws {
         let database = try database()
         let library = TrackLibrary(database: database)
-        func plan(_ query: ListQuery) throws -> [String] {
-            try database.read { db in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
-            }
-        }
+        func plan(_ query: ListQuery) throws -> [String] { try planLines(of: query, in: database) }
         for analyzed in [false, true] {
             try setStatistics(of: database, analyzed: analyzed)
             for sort in [TrackLibrary.Sort.newest, .oldest] {
@@ -413,11 +409,7 @@ final class ListQueryPlanTests: XCTestCase {
     func testASearchByPlaysWalksTheUsersPlaysWhenItMatchesMany() throws {
         let database = try database()
         let library = TrackLibrary(database: database)
-        func plan(_ query: ListQuery) throws -> [String] {
-            try database.read { db in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
-            }
-        }
+        func plan(_ query: ListQuery) throws -> [String] { try planLines(of: query, in: database) }
         for analyzed in [false, true] {
             try setStatistics(of: database, analyzed: analyzed)
             for way in [TrackLibrary.OrderedSearch.sortMatches, .walkOrderIndex, .walkOrderIndexLookingUpEach] {
@@ -459,6 +451,13 @@ final class ListQueryPlanTests: XCTestCase {
         filter.trashed = false
         filter.query = nil
         XCTAssertFalse(library.walksAnOrderIndex(filter))
+    }
+
+    /// The lines of `EXPLAIN QUERY PLAN` for `query`.
+    private func planLines(of query: ListQuery, in database: SpoolDatabase) throws -> [String] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
+        }
     }
 
     /// Puts the shared database's statistics in the state a check needs, whichever test ran
