@@ -182,6 +182,7 @@ def endpoints(db: Path) -> list[tuple[str, str]]:
         # both sizes; counted up to 1,000), a word a few.
         ("library", "/api/tracks?limit=100&q=a"),
         ("library", "/api/tracks?limit=100&q=a&sort=title"),
+        ("library", "/api/tracks?limit=100&q=a&sort=plays"),
         ("library", "/api/tracks?limit=100&q=love"),
         ("library", "/api/trash?limit=100"),
         ("library", "/api/history?limit=100"),
