@@ -443,6 +443,9 @@ final class ListQueryPlanTests: XCTestCase {
         filter.query = "love"
         filter.sort = .plays
         XCTAssertTrue(library.walksAnOrderIndex(filter))
+        filter.after = PageCursor(key: .text("M"), id: 1_500)
+        XCTAssertThrowsError(try library.pageQueries(filter, orderedSearch: .walkOrderIndex), "a cursor of the title order")
+        filter.after = nil
         filter.rating = 1
         XCTAssertFalse(library.walksAnOrderIndex(filter))
         filter.rating = nil

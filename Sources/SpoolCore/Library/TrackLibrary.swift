@@ -102,11 +102,11 @@ public struct TrackLibrary: Sendable {
         return try tracks(filter, orderedSearch: nil)
     }
 
-    /// `tracks(_:)`, with the way a search by title reads its page forced (`orderedSearch`; nil:
-    /// `OrderedSearch.choice`), so that a test can compare both ways' pages.
+    /// `tracks(_:)`, with the way a search by title or plays reads its page forced
+    /// (`orderedSearch`; nil: `OrderedSearch.choice`), so that a test can compare the ways' pages.
     func tracks(_ filter: Filter, orderedSearch forced: OrderedSearch?) throws -> Page {
         let (rows, total) = try database.read { db in
-            // A search by title needs its total first: how many match decides how its page is read.
+            // A search by title or plays needs its total first: how many match decides how its page is read.
             let total = try matching(db, filter)
             let orderedSearch = try forced ?? self.orderedSearch(db, filter, total: total)
             var rows: [LibraryTrack] = []
@@ -126,8 +126,8 @@ public struct TrackLibrary: Sendable {
     /// How a page of `filter` with `total` matches is read when it searches by title or by plays
     /// (`walksAnOrderIndex`; `OrderedSearch.choice` among the tracks it searches: the library's,
     /// the trash's or a source's, from the stored counters); `.sortMatches` for every other
-    /// filter, which does not look at it. A capped total says only "more than the cap"; the choice then takes its
-    /// estimate (`MatchCount.estimate`), or without one the search index's own count of the
+    /// filter, which does not look at it. A capped total says only "more than the cap"; the
+    /// choice then takes its estimate (`MatchCount.estimate`), or without one the search index's own count of the
     /// matches, which also holds the trashed and hidden ones (`SearchCount.indexMatches`: FTS5
     /// reads its lists and no table, 1.7 ms for "a"'s 19,538 matches at 100,000 tracks, 6–11 ms
     /// for "s"'s 99,312), at most the tracks searched.
@@ -147,6 +147,9 @@ public struct TrackLibrary: Sendable {
         return .choice(matches: matches, among: among, limit: filter.limit)
     }
 
+    /// A cursor of another list or order.
+    static let foreignCursor = DomainError.invalid(field: "before", "This cursor belongs to another sort order; start from the first page.")
+
     /// Where entries without a position sort in a source's order: last (as on its entries page).
     static let unplaced = 1e12
 
@@ -165,7 +168,7 @@ public struct TrackLibrary: Sendable {
         let order = "coalesce(e.position, 1e12)"
         if let cursor = filter.after {
             guard case .number(let position)? = cursor.key else {
-                throw DomainError.invalid(field: "before", "This cursor belongs to another sort order; start from the first page.")
+                throw Self.foreignCursor
             }
             conditions.append("\(order) >= ? AND (\(order) > ? OR e.id > ?)")
             arguments += [position, position, cursor.id]
@@ -189,10 +192,10 @@ public struct TrackLibrary: Sendable {
     }
 
     /// The conditions of `filter` without the cursor, and their arguments. A search keeps its
-    /// matches as `test` says, testing the track id in `id`. The search comes first when it is
-    /// tested on `ut.track_id`: SQLite then tests it on the walked index entry, before it reads
-    /// the user's row and the track for the others (the walk of a user's plays passes ~2,900
-    /// entries for a page of "love" at 100,000 tracks, where ~100 match).
+    /// matches as `test` says, testing the track id in `id`, and comes first: tested on
+    /// `ut.track_id`, SQLite then checks it on the walked index entry before it reads the
+    /// user's row and the track for the others (the walk of a user's plays passes ~2,900
+    /// entries for a page of "love" at 100,000 tracks, where ~100 match: 19.5 → 12.3 ms).
     private func conditions(_ filter: Filter, test: MatchTest = .listOfMatches, id: String = "tracks.id") -> ([String], StatementArguments) {
         var conditions = [filter.trashed ? "tracks.deleted_at IS NOT NULL" : "tracks.deleted_at IS NULL AND ut.hidden_at IS NULL"]
         var arguments: StatementArguments = []
@@ -202,7 +205,7 @@ public struct TrackLibrary: Sendable {
             case .listOfMatches: "\(id) IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)"
             case .lookingUpEach: "EXISTS (SELECT 1 FROM tracks_search WHERE tracks_search MATCH ? AND tracks_search.rowid = \(id))"
             }
-            if id == "tracks.id" { conditions.append(kept) } else { conditions.insert(kept, at: 0) }
+            conditions.insert(kept, at: 0)
             arguments = [match]
         }
         if let sourceId = filter.sourceId {
@@ -259,14 +262,15 @@ public struct TrackLibrary: Sendable {
         if filter.inSourceOrder, let sourceId = filter.sourceId { return [try sourceOrderQuery(filter, sourceId: sourceId)] }
         if filter.sort == .plays, walksAnOrderIndex(filter) { return try searchByPlaysQueries(filter, orderedSearch) }
         let searched = walksSearchIndex(filter)
+        let walksTitles = filter.sort == .title && walksAnOrderIndex(filter) && orderedSearch.walks
         let (conditions, arguments) = conditions(filter, test: searched ? .walkingSearch
-                                                 : orderedSearch == .walkOrderIndexLookingUpEach && filter.sort == .title ? .lookingUpEach : .listOfMatches)
+                                                 : walksTitles && orderedSearch == .walkOrderIndexLookingUpEach ? .lookingUpEach : .listOfMatches)
         let rated = walksRatedRows(filter)
         let id = rated ? "ut.track_id" : searched ? "tracks_search.rowid" : "tracks.id"
         var cursorCondition: (String, StatementArguments)?
         if let cursor = filter.after {
             guard let condition = filter.sort.after(cursor, id: id) else {
-                throw DomainError.invalid(field: "before", "This cursor belongs to another sort order; start from the first page.")
+                throw Self.foreignCursor
             }
             cursorCondition = condition
         }
@@ -292,7 +296,7 @@ public struct TrackLibrary: Sendable {
             ? (Self.fromUserRows(indexedBy: "user_tracks_rating"), ["ut.user_id = ?", "ut.rating = ?"], [filter.userId, filter.rating])
             : searched
             ? ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId), [], [])
-            : filter.sort == .title && orderedSearch.walks && filter.match != nil
+            : walksTitles
             ? ("tracks INDEXED BY \(Self.titleIndex(filter))" + LibraryTrack.joins(for: filter.userId), [], [])
             : (LibraryTrack.source(for: filter.userId), [], [])
         guard filter.sort == .plays else {
@@ -328,27 +332,29 @@ public struct TrackLibrary: Sendable {
     /// as a search newest first does, and skip the played. Every match used to be sorted by its
     /// plays: a page of "a" (19,538 matches at 100,000 tracks) took 45 ms, of "s" 137.
     private func searchByPlaysQueries(_ filter: Filter, _ way: OrderedSearch) throws -> [ListQuery] {
-        var playedFrom: (plays: Double, id: Int64)?
-        var neverPlayedFrom: Int64?
+        // The sort's own cursor condition: within the played tracks, or past them (0 plays).
+        var after: (condition: String, arguments: StatementArguments)?
+        var pastThePlayed = false
         if let cursor = filter.after {
-            guard case .number(let plays)? = cursor.key else {
-                throw DomainError.invalid(field: "before", "This cursor belongs to another sort order; start from the first page.")
+            guard case .number(let plays)? = cursor.key, let condition = filter.sort.after(cursor, id: "tracks_search.rowid") else {
+                throw Self.foreignCursor
             }
-            if plays > 0 { playedFrom = (plays, cursor.id) } else { neverPlayedFrom = cursor.id }
+            after = condition
+            pastThePlayed = plays <= 0
         }
         let joins = LibraryTrack.joins(for: filter.userId)
         var (conditions, arguments) = conditions(filter, test: .walkingSearch)
         conditions.append("coalesce(ut.play_count, 0) = 0")
-        if let neverPlayedFrom {
-            conditions.append("tracks_search.rowid < ?")
-            arguments += [neverPlayedFrom]
+        if pastThePlayed, let after {
+            conditions.append(after.condition)
+            arguments += after.arguments
         }
         let neverPlayed = ListQuery("""
             SELECT \(LibraryTrack.selection) FROM tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid\(joins)
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY tracks_search.rowid DESC LIMIT ?
             """, arguments + [filter.limit + 1])
-        if neverPlayedFrom != nil { return [neverPlayed] }
+        if pastThePlayed { return [neverPlayed] }
 
         let (from, test): (String, MatchTest) = switch way {
         case .sortMatches: ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + joins, .walkingSearch)
@@ -358,9 +364,9 @@ public struct TrackLibrary: Sendable {
         var (played, playedArguments) = self.conditions(filter, test: test, id: way == .sortMatches ? "tracks.id" : "ut.track_id")
         played += ["ut.user_id = ?", "ut.play_count > 0"]
         playedArguments += [filter.userId]
-        if let playedFrom {
-            played.append("ut.play_count <= ? AND (ut.play_count < ? OR ut.track_id < ?)")
-            playedArguments += [playedFrom.plays, playedFrom.plays, playedFrom.id]
+        if let after {
+            played.append(after.condition)
+            playedArguments += after.arguments
         }
         return [ListQuery("""
             SELECT \(LibraryTrack.selection) FROM \(from)
@@ -425,7 +431,7 @@ public struct TrackLibrary: Sendable {
             let found: Int = row?[0] ?? 0
             guard found > searchTotalCap else { return MatchCount(count: found) }
             var estimate: Int?
-            if let lastId: Int64 = row?[1], lastId > 0, let maxId = try Int64.fetchOne(db, sql: "SELECT max(id) FROM tracks") {
+            if let lastId: Int64 = row?[1], lastId > 0, let maxId = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM tracks")) {
                 estimate = Int(Double(found) * Double(maxId) / Double(lastId))
             }
             return MatchCount(count: searchTotalCap, isExact: false, estimate: estimate)
