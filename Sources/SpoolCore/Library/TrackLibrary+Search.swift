@@ -1,28 +1,27 @@
 import GRDB
 import SpoolStore
 
-/// How a search of the library reads a page by title or by plays, and its total: the choices
-/// that depend on how many tracks the search matches (issue 19, seventh and ninth rounds in
-/// docs/benchmarks.md). A search newest or oldest first walks the search index itself
-/// (`walksSearchIndex` in TrackLibrary.swift).
+/// How a search of the library reads a page by title or by plays, or within a source or a
+/// rating, and its total: the choices that depend on how many tracks the search matches (issue
+/// 19, seventh, ninth and tenth rounds in docs/benchmarks.md). A search of the whole library
+/// newest or oldest first walks the search index itself (`walksSearchIndex` in TrackLibrary.swift).
 extension TrackLibrary {
-    /// How a page of a search in an order the search index does not hold is read: by title
-    /// (the title index), or by plays (the user's played tracks in `user_tracks_plays`; the
-    /// never-played ones after them walk the search index newest first, `searchByPlaysQueries`).
+    /// How a page of a search is read when another index than the search index can deliver it:
+    /// by title (the title index), by plays (the user's played tracks in `user_tracks_plays`; the
+    /// never-played ones after them walk the search index newest first, `searchByPlaysQueries`),
+    /// or newest or oldest first within a source or the user's likes or dislikes (the source's
+    /// index, `user_tracks_rating`; `choiceWithin`).
     ///
     /// FTS5 lists its matches in rowid order, and no index holds them in title order, so a
     /// page either sorts every match or walks the title index and keeps the rows that match.
-    /// Sorting costs each match a seek and a sort entry, ~5.7 µs (22.7 ms for "love"'s 3,981
-    /// matches at 100,000 tracks, 39.6 ms for "a"'s 19,538); the walk costs each index entry
-    /// it passes ~0.3 µs (one test against the list of matches) and passes about
-    /// `(limit + 1) × among / matches` of them for a page, at most the whole index (4.0 ms for
-    /// "love", 5.2 ms for "a"; 27.5 ms for "120"'s 26 matches, which sort in 0.4 ms). sqlite3
-    /// on the benchmark's database, each the median of 7.
     enum OrderedSearch: Equatable {
-        /// List the matches, read their rows and sort them (few matches).
-        case sortMatches
+        /// Read the matches first and test the rest of the filter on each: in id order a walk of
+        /// the search index, which stops after the page; in another order a sort of them all
+        /// (few matches).
+        case matchesFirst
         /// Walk the order's index (the library's, the trash's, or a source's title index; the
-        /// user's plays) from the cursor and keep the rows in the list of matches (many matches).
+        /// user's plays; in id order the source's tracks or the user's rated ones) from the
+        /// cursor and keep the rows in the list of matches (many matches).
         case walkOrderIndex
         /// Walk the order's index and look each row up in the search index (FTS5 seeks the row's
         /// id in its lists of matches): for matches so dense that listing them all costs more
@@ -42,11 +41,50 @@ extension TrackLibrary {
         static func choice(matches: Int, among: Int, limit: Int) -> OrderedSearch {
             let squared = Double(matches) * Double(matches), walked = Double(limit + 1) * Double(among)
             if squared > walked * 300 { return .walkOrderIndexLookingUpEach }
-            return squared * 4 > walked ? .walkOrderIndex : .sortMatches
+            return squared * 4 > walked ? .walkOrderIndex : .matchesFirst
+        }
+
+        /// The cheapest way to read `wanted` rows in id order (a page newest or oldest first, or
+        /// a capped count) of a search within a restriction (a source, the user's likes or
+        /// dislikes, or both) of `within` tracks, whose own index walked holds `walked` (the
+        /// source's, or the rated rows without a source), when the search index matches
+        /// `matches` of the `library`'s tracks. A restriction holds about
+        /// `matches × within / library` of them, as many in each part of the ids, so
+        /// - reading the matches passes `wanted × library / within` of them (at most all), each
+        ///   tested by a seek of its track or the user's row: ~1.3 µs where the matches are
+        ///   sparse, ~0.3 where nearly every track matches (the seeks then read the tracks'
+        ///   pages one after another: "s" passed 9,550 matches in 2 ms);
+        /// - walking the restriction passes `wanted × walked / in it` entries (at most all), after
+        ///   a list of every match (~0.15 µs a match): ~0.4 µs each;
+        /// - or looks each up in the search index instead of listing: `lookUpMicros`.
+        /// sqlite3 on the benchmark's database (100,000 tracks; docs/benchmarks.md, tenth
+        /// round): "a" (19,538 matches) within the biggest source (10,480 tracks) reads its
+        /// matches (2.1 ms a page, 6.2 by the list); within a source of 26 tracks it walks the
+        /// source (0.6–2.8 ms, 17 ms by the matches); "s" (99,312) within the 921 dislikes looks
+        /// up each (the list alone costs 15 ms).
+        static func choiceWithin(matches: Int, library: Int, within: Int, walked: Int, wanted: Int, lookUpMicros: Double) -> OrderedSearch {
+            let matches = Double(max(1, matches)), library = Double(max(1, library, Int(matches)))
+            let within = Double(max(1, within)), walked = Double(max(1, walked)), wanted = Double(wanted)
+            let inRestriction = max(1, matches * within / library)
+            let matchesPassed = min(matches, wanted * library / within)
+            let walkPassed = min(walked, wanted * walked / inRestriction)
+            let costs: [(OrderedSearch, Double)] = [(.matchesFirst, matchesPassed * (0.3 + 1.0 * (1 - matches / library))),
+                                                    (.walkOrderIndex, matches * 0.15 + walkPassed * 0.4),
+                                                    (.walkOrderIndexLookingUpEach, walkPassed * lookUpMicros)]
+            return costs.min { $0.1 < $1.1 }!.0
+        }
+
+        /// What one look-up of a row in the search index costs for `match`es of `words` words,
+        /// in µs: ~16 for the statement (FTS5 sets up its cursor per row), ~5 more a word, and a
+        /// last word longer than the prefix index's 2 letters merges the lists of every word it
+        /// begins on each look-up ("love": 130 µs, "night" 190, against 20–26 for "a" or "s";
+        /// sqlite3 on the benchmark's database).
+        static func lookUpMicros(words: [Substring]) -> Double {
+            25 * Double(max(1, words.count)) + ((words.last?.count ?? 0) > 2 ? 175 : 0)
         }
 
         /// Whether the page walks the order's index.
-        var walks: Bool { self != .sortMatches }
+        var walks: Bool { self != .matchesFirst }
     }
 
     /// The partial title index `filter` walks in `OrderedSearch.walkOrderIndex`: the library's or
@@ -104,10 +142,11 @@ extension TrackLibrary {
             ListQuery("SELECT count(*), \(lastId ? "max(id)" : "NULL") FROM (\(rows) LIMIT \(limit))", arguments)
         }
 
-        /// Every track the search index matches, trashed and hidden ones too: FTS5 reads its
-        /// lists of matches and no table (`OrderedSearch`'s estimate once a total is capped).
-        static func indexMatches(_ match: String) -> ListQuery {
-            ListQuery("SELECT count(*) FROM tracks_search WHERE tracks_search MATCH ?", [match])
+        /// The first `upTo` tracks the search index matches, trashed and hidden ones too, and the
+        /// largest id among them: FTS5 reads its lists and no table (0.1–0.3 ms at 100,000 tracks,
+        /// where counting all of "s"'s 99,312 took 3.4 ms; `indexMatches(_:_:)`).
+        static func indexMatches(_ match: String, upTo limit: Int) -> ListQuery {
+            capped("SELECT rowid AS id FROM tracks_search WHERE tracks_search MATCH ? ORDER BY rowid", [match], upTo: limit, lastId: true)
         }
     }
 }

@@ -106,9 +106,11 @@ public struct TrackLibrary: Sendable {
     /// (`orderedSearch`; nil: `OrderedSearch.choice`), so that a test can compare the ways' pages.
     func tracks(_ filter: Filter, orderedSearch forced: OrderedSearch?) throws -> Page {
         let (rows, total) = try database.read { db in
-            // A search by title or plays needs its total first: how many match decides how its page is read.
-            let total = try matching(db, filter)
-            let orderedSearch = try forced ?? self.orderedSearch(db, filter, total: total)
+            // A search by title or plays, or within a source or a rating, needs to know how many
+            // match first: that decides how its page is read (and, within, how it is counted).
+            let indexMatches = try choosesAWay(filter) ? self.indexMatches(db, filter) : nil
+            let total = try matching(db, filter, indexMatches: indexMatches, forced: forced)
+            let orderedSearch = try forced ?? self.orderedSearch(db, filter, total: total, indexMatches: indexMatches)
             var rows: [LibraryTrack] = []
             for query in try pageQueries(filter, orderedSearch: orderedSearch) where rows.count <= filter.limit {
                 rows += try LibraryTrack.fetchAll(db, sql: query.sql, arguments: query.arguments, userId: filter.userId)
@@ -123,28 +125,74 @@ public struct TrackLibrary: Sendable {
         return Page(rows, limit: filter.limit, total: total.count, totalIsExact: total.isExact) { filter.sort.cursor(after: $0) }
     }
 
-    /// How a page of `filter` with `total` matches is read when it searches by title or by plays
-    /// (`walksAnOrderIndex`; `OrderedSearch.choice` among the tracks it searches: the library's,
-    /// the trash's or a source's, from the stored counters); `.sortMatches` for every other
-    /// filter, which does not look at it. A capped total says only "more than the cap"; the
-    /// choice then takes its estimate (`MatchCount.estimate`), or without one the search index's own count of the
-    /// matches, which also holds the trashed and hidden ones (`SearchCount.indexMatches`: FTS5
-    /// reads its lists and no table, 1.7 ms for "a"'s 19,538 matches at 100,000 tracks, 6–11 ms
-    /// for "s"'s 99,312), at most the tracks searched.
-    func orderedSearch(_ db: Database, _ filter: Filter, total: MatchCount) throws -> OrderedSearch {
-        guard walksAnOrderIndex(filter), let match = filter.match else { return .sortMatches }
+    /// How a page of `filter` with `total` matches is read: a search within a source or a rating
+    /// in id order as `OrderedSearch.choiceWithin` says (`searchesWithin`), one by title or plays
+    /// (`walksAnOrderIndex`) as `OrderedSearch.choice` says among the tracks it searches (the
+    /// library's, the trash's or a source's, from the stored counters); `.matchesFirst` for every
+    /// other filter, which does not look at it. A capped total says only "more than the cap"; the
+    /// choice then takes its estimate (`MatchCount.estimate`), or without one the search index's
+    /// own (`indexMatches`, which also holds the trashed and hidden tracks), at most the tracks
+    /// searched.
+    func orderedSearch(_ db: Database, _ filter: Filter, total: MatchCount, indexMatches: Int? = nil) throws -> OrderedSearch {
+        guard choosesAWay(filter) else { return .matchesFirst }
+        let indexMatches = try indexMatches ?? self.indexMatches(db, filter)
+        if searchesWithin(filter) {
+            return try searchWithin(db, filter, wanted: filter.limit + 1, indexMatches: indexMatches)
+        }
         let among = try StoredCounts.tracks(db, owner: filter.sourceId ?? StoredCounts.everyOwner, trashed: filter.trashed)
         var matches = total.count
         if !total.isExact {
-            if let estimate = total.estimate {
-                matches = estimate
-            } else {
-                let query = SearchCount.indexMatches(match)
-                matches = try Int.fetchOne(db.cachedStatement(sql: query.sql), arguments: query.arguments) ?? 0
-            }
-            matches = min(among, max(total.count + 1, matches))
+            matches = min(among, max(total.count + 1, total.estimate ?? indexMatches))
         }
         return .choice(matches: matches, among: among, limit: filter.limit)
+    }
+
+    /// Whether `filter` chooses how it is read (`orderedSearch`): a search by title or plays, or
+    /// within a source or a rating in id order.
+    func choosesAWay(_ filter: Filter) -> Bool {
+        walksAnOrderIndex(filter) || searchesWithin(filter)
+    }
+
+    /// Whether `filter` is a search newest or oldest first within a source or the user's likes
+    /// or dislikes: both its page and its count walk either the search index's matches or the
+    /// restriction's own index (`OrderedSearch.choiceWithin`). A search of the whole library, or
+    /// of the unrated (nearly all of it), walks the search index (`walksSearchIndex`).
+    func searchesWithin(_ filter: Filter) -> Bool {
+        guard filter.match != nil, !filter.inSourceOrder, filter.sort == .newest || filter.sort == .oldest else { return false }
+        return filter.sourceId != nil || (filter.rating ?? 0) != 0
+    }
+
+    /// How a search within a source or a rating (`searchesWithin`) reads `wanted` rows in id
+    /// order: its page (`limit + 1`) or its capped count (`searchTotalCap + 1`). The restriction's
+    /// size is the filter's total without the search (stored counters); a source's index is
+    /// walked (its tracks, rated or not), else the user's rated rows.
+    func searchWithin(_ db: Database, _ filter: Filter, wanted: Int, indexMatches: Int) throws -> OrderedSearch {
+        var restriction = filter
+        restriction.query = nil
+        let within = try matching(db, restriction).count
+        let walked = try filter.sourceId.map { try StoredCounts.tracks(db, owner: $0, trashed: filter.trashed) } ?? within
+        let library = try StoredCounts.tracks(db, trashed: false) + StoredCounts.tracks(db, trashed: true)
+        return .choiceWithin(matches: indexMatches, library: library, within: within, walked: walked, wanted: wanted,
+                             lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? "")))
+    }
+
+    /// How many tracks the search index matches for `filter`'s search, trashed and hidden ones
+    /// too: exact up to the cap, else estimated from how far into the ids the first
+    /// `searchTotalCap + 1` of them went (`SearchCount.indexMatches`); 0 without a search.
+    func indexMatches(_ db: Database, _ filter: Filter) throws -> Int {
+        guard let match = filter.match else { return 0 }
+        let query = SearchCount.indexMatches(match, upTo: searchTotalCap + 1)
+        let row = try Row.fetchOne(db.cachedStatement(sql: query.sql), arguments: query.arguments)
+        let found: Int = row?[0] ?? 0
+        guard found > searchTotalCap else { return found }
+        return try estimatedMatches(db, found: found, lastId: row?[1]) ?? found
+    }
+
+    /// How many match in all when `found` of them were met up to id `lastId`, walking in id
+    /// order: as many in each part of the ids (`found × max(id) / lastId`).
+    private func estimatedMatches(_ db: Database, found: Int, lastId: Int64?) throws -> Int? {
+        guard let lastId, lastId > 0, let maxId = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM tracks")) else { return nil }
+        return Int(Double(found) * Double(maxId) / Double(lastId))
     }
 
     /// A cursor of another list or order.
@@ -241,9 +289,24 @@ public struct TrackLibrary: Sendable {
     /// (sqlite3 on the benchmark's database). Other searches still list their matches first: by
     /// title or plays, the order is not the index's (rarely asked for with a search); within a
     /// source or a rating, the source's or the user's own index may bound the walk better.
-    private func walksSearchIndex(_ filter: Filter) -> Bool {
-        guard filter.match != nil, filter.sourceId == nil, !filter.inSourceOrder else { return false }
-        return (filter.sort == .newest || filter.sort == .oldest) && !walksRatedRows(filter)
+    private func walksSearchIndex(_ filter: Filter, _ way: OrderedSearch) -> Bool {
+        guard filter.match != nil, !filter.inSourceOrder, filter.sort == .newest || filter.sort == .oldest else { return false }
+        return !searchesWithin(filter) || way == .matchesFirst
+    }
+
+    /// The walk of a search within a source or a rating through the restriction's own index in
+    /// id order (`OrderedSearch.walkOrderIndex` and its look-ups): the source's tracks
+    /// (`tracks_channel`: source, id; in the trash `tracks_trashed_source`), or without a
+    /// source the user's rated rows (`user_tracks_rating`, whose conditions it adds). The match
+    /// is tested on `testedId`, the walked entry's id, with a `+` so that the planner cannot
+    /// turn the list of matches into the walk (a seek of each match in the source's index).
+    private func restrictionWalk(_ filter: Filter) -> (from: String, id: String, testedId: String, conditions: [String], arguments: StatementArguments) {
+        if filter.sourceId != nil {
+            let index = filter.trashed ? "tracks_trashed_source" : "tracks_channel"
+            return ("tracks INDEXED BY \(index)" + LibraryTrack.joins(for: filter.userId), "tracks.id", "+tracks.id", [], [])
+        }
+        return (Self.fromUserRows(indexedBy: "user_tracks_rating"), "ut.track_id", "+ut.track_id",
+                ["ut.user_id = ?", "ut.rating = ?"], [filter.userId, filter.rating])
     }
 
     /// The FROM clause of a walk that starts from a user's rows (plays, ratings): `CROSS JOIN`
@@ -257,16 +320,22 @@ public struct TrackLibrary: Sendable {
     /// The queries of one page of `filter`, run in order until a page is full (what
     /// `tracks(_:)` runs): one, or for plays the walk of the user's played tracks (unless the
     /// cursor is already past them) and then the walk of the others.
-    /// `orderedSearch` is how a search by title or plays reads its page (see `OrderedSearch`).
-    func pageQueries(_ filter: Filter, orderedSearch: OrderedSearch = .sortMatches) throws -> [ListQuery] {
+    /// `orderedSearch` is how a search by title or plays, or within a source or a rating, reads
+    /// its page (see `OrderedSearch`).
+    func pageQueries(_ filter: Filter, orderedSearch: OrderedSearch = .matchesFirst) throws -> [ListQuery] {
         if filter.inSourceOrder, let sourceId = filter.sourceId { return [try sourceOrderQuery(filter, sourceId: sourceId)] }
         if filter.sort == .plays, walksAnOrderIndex(filter) { return try searchByPlaysQueries(filter, orderedSearch) }
-        let searched = walksSearchIndex(filter)
+        let searched = walksSearchIndex(filter, orderedSearch)
         let walksTitles = filter.sort == .title && walksAnOrderIndex(filter) && orderedSearch.walks
-        let (conditions, arguments) = conditions(filter, test: searched ? .walkingSearch
-                                                 : walksTitles && orderedSearch == .walkOrderIndexLookingUpEach ? .lookingUpEach : .listOfMatches)
-        let rated = walksRatedRows(filter)
-        let id = rated ? "ut.track_id" : searched ? "tracks_search.rowid" : "tracks.id"
+        // The source's or the user's rated rows: a search within them that walks them, or
+        // (without a source) a page of a rating (`walksRatedRows`).
+        let restriction = !searched && (searchesWithin(filter) || walksRatedRows(filter)) ? restrictionWalk(filter) : nil
+        let lookingUp = (walksTitles || restriction != nil) && orderedSearch == .walkOrderIndexLookingUpEach
+        // (A search by plays within a rating tests `tracks.id`: its walk of the played rows may
+        // start from the list of matches, when they are few.)
+        let (conditions, arguments) = conditions(filter, test: searched ? .walkingSearch : lookingUp ? .lookingUpEach : .listOfMatches,
+                                                 id: searchesWithin(filter) ? restriction?.testedId ?? "tracks.id" : "tracks.id")
+        let id = restriction?.id ?? (searched ? "tracks_search.rowid" : "tracks.id")
         var cursorCondition: (String, StatementArguments)?
         if let cursor = filter.after {
             guard let condition = filter.sort.after(cursor, id: id) else {
@@ -288,17 +357,16 @@ public struct TrackLibrary: Sendable {
                 """, values + [filter.limit + 1])
         }
         // The walk of the ids: the library, the search index's matches (`CROSS JOIN` keeps it
-        // the outer loop), a title index (a search by title with many matches), or the user's
-        // rows of the filter's rating (the rating condition of `conditions` is then true of
-        // every row; the index range is these). Named, because the planner prefers the primary
-        // key (user, track): a walk of every row the user ever played, rated or not.
-        let (everyTrack, walk, walkArguments): (String, [String], StatementArguments) = rated
-            ? (Self.fromUserRows(indexedBy: "user_tracks_rating"), ["ut.user_id = ?", "ut.rating = ?"], [filter.userId, filter.rating])
-            : searched
+        // the outer loop), a title index (a search by title with many matches), or the
+        // restriction's (`restrictionWalk`: the user's rows of the filter's rating, whose
+        // condition in `conditions` is then true of every row; named, because the planner
+        // prefers the primary key (user, track): a walk of every row the user ever played).
+        let (everyTrack, walk, walkArguments): (String, [String], StatementArguments) = restriction.map { ($0.from, $0.conditions, $0.arguments) }
+            ?? (searched
             ? ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId), [], [])
             : walksTitles
             ? ("tracks INDEXED BY \(Self.titleIndex(filter))" + LibraryTrack.joins(for: filter.userId), [], [])
-            : (LibraryTrack.source(for: filter.userId), [], [])
+            : (LibraryTrack.source(for: filter.userId), [], []))
         guard filter.sort == .plays else {
             return [query(from: everyTrack, walk, walkArguments, orderBy: filter.sort.orderBy(id: id))]
         }
@@ -357,11 +425,11 @@ public struct TrackLibrary: Sendable {
         if pastThePlayed { return [neverPlayed] }
 
         let (from, test): (String, MatchTest) = switch way {
-        case .sortMatches: ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + joins, .walkingSearch)
+        case .matchesFirst: ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + joins, .walkingSearch)
         case .walkOrderIndex: (Self.fromUserRows(indexedBy: "user_tracks_plays"), .listOfMatches)
         case .walkOrderIndexLookingUpEach: (Self.fromUserRows(indexedBy: "user_tracks_plays"), .lookingUpEach)
         }
-        var (played, playedArguments) = self.conditions(filter, test: test, id: way == .sortMatches ? "tracks.id" : "ut.track_id")
+        var (played, playedArguments) = self.conditions(filter, test: test, id: way == .matchesFirst ? "tracks.id" : "ut.track_id")
         played += ["ut.user_id = ?", "ut.play_count > 0"]
         playedArguments += [filter.userId]
         if let after {
@@ -387,15 +455,29 @@ public struct TrackLibrary: Sendable {
         case user(owner: Int64, StoredCounts.UserCount)
     }
 
-    func total(_ filter: Filter) -> Total {
+    /// The total of `filter`; a search within a source or a rating counts by `within`
+    /// (`searchWithin`), any other search with a source or rating by walking its matches.
+    func total(_ filter: Filter, within way: OrderedSearch = .matchesFirst) -> Total {
         if let match = filter.match {
             if filter.sourceId == nil, filter.rating == nil {
                 return .searched(SearchCount.visibleMatches(match, trashed: filter.trashed, userId: filter.userId, upTo: searchTotalCap + 1))
             }
-            let (conditions, arguments) = conditions(filter)
-            return .searched(SearchCount.capped(
-                "SELECT 1 FROM tracks LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = \(filter.userId) "
-                    + "WHERE \(conditions.joined(separator: " AND "))", arguments, upTo: searchTotalCap + 1))
+            let query: ListQuery
+            if searchesWithin(filter), way.walks {
+                let walk = restrictionWalk(filter)
+                let (conditions, arguments) = conditions(filter, test: way == .walkOrderIndexLookingUpEach ? .lookingUpEach : .listOfMatches, id: walk.testedId)
+                query = SearchCount.capped("SELECT 1 FROM \(walk.from) WHERE \((conditions + walk.conditions).joined(separator: " AND "))",
+                                           arguments + walk.arguments, upTo: searchTotalCap + 1)
+            } else {
+                // In id order, as the search index lists them: the estimate holds.
+                let (conditions, arguments) = conditions(filter, test: .walkingSearch)
+                query = SearchCount.capped("""
+                    SELECT tracks_search.rowid AS id FROM tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid
+                    LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = \(filter.userId)
+                    WHERE \(conditions.joined(separator: " AND ")) ORDER BY tracks_search.rowid
+                    """, arguments, upTo: searchTotalCap + 1, lastId: true)
+            }
+            return .searched(query)
         }
         let owner = filter.sourceId ?? StoredCounts.everyOwner
         switch (filter.trashed, filter.rating) {
@@ -423,18 +505,21 @@ public struct TrackLibrary: Sendable {
     }
 
     /// How many tracks match `filter` in all (see `Total`): two primary-key seeks without a
-    /// search, and a walk of at most `searchTotalCap + 1` matches with one.
-    func matching(_ db: Database, _ filter: Filter) throws -> MatchCount {
-        switch total(filter) {
+    /// search, and a walk of at most `searchTotalCap + 1` matches with one. A search within a
+    /// source or a rating counts the way `searchWithin` chooses for that many rows (`forced`:
+    /// the way a test gives), from `indexMatches` (nil: read here).
+    func matching(_ db: Database, _ filter: Filter, indexMatches: Int? = nil, forced: OrderedSearch? = nil) throws -> MatchCount {
+        var within = OrderedSearch.matchesFirst
+        if searchesWithin(filter) {
+            within = try forced ?? searchWithin(db, filter, wanted: searchTotalCap + 1,
+                                                indexMatches: indexMatches ?? self.indexMatches(db, filter))
+        }
+        switch total(filter, within: within) {
         case .searched(let query):
             let row = try Row.fetchOne(db.cachedStatement(sql: query.sql), arguments: query.arguments)
             let found: Int = row?[0] ?? 0
             guard found > searchTotalCap else { return MatchCount(count: found) }
-            var estimate: Int?
-            if let lastId: Int64 = row?[1], lastId > 0, let maxId = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM tracks")) {
-                estimate = Int(Double(found) * Double(maxId) / Double(lastId))
-            }
-            return MatchCount(count: searchTotalCap, isExact: false, estimate: estimate)
+            return MatchCount(count: searchTotalCap, isExact: false, estimate: try estimatedMatches(db, found: found, lastId: row?[1]))
         case .user(let owner, let key):
             return MatchCount(count: try StoredCounts.user(db, filter.userId, owner: owner)[key] ?? 0)
         case .libraryLess(let owner, let trashed, let keys):
@@ -444,14 +529,13 @@ public struct TrackLibrary: Sendable {
     }
 
     /// The count queries of `filter`'s total, if it has any (a search; for the plan test): the
-    /// capped count, and for a search by title within a source or rating the search index's own
-    /// count, which decides how a page is read once the total is capped.
-    func countQueries(_ filter: Filter) -> [ListQuery] {
-        switch total(filter) {
+    /// capped count (`within`: the way a search within a source or a rating counts), and for a
+    /// search that chooses how it is read the search index's capped walk of its matches.
+    func countQueries(_ filter: Filter, within: OrderedSearch = .matchesFirst) -> [ListQuery] {
+        switch total(filter, within: within) {
         case .searched(let query):
-            // Within a source or a rating a capped count has no estimate (`MatchCount`).
-            guard filter.sort == .title, filter.sourceId != nil || filter.rating != nil, let match = filter.match else { return [query] }
-            return [query, SearchCount.indexMatches(match)]
+            guard choosesAWay(filter), let match = filter.match else { return [query] }
+            return [query, SearchCount.indexMatches(match, upTo: searchTotalCap + 1)]
         case .libraryLess, .user:
             return []
         }
@@ -595,11 +679,16 @@ public struct TrackLibrary: Sendable {
     /// User text as an FTS5 expression: every word quoted (so `"`, `*`, `-`, `OR`, `NEAR` are
     /// plain text), all words required, the last one as a prefix for search-as-you-type.
     static func matchExpression(_ text: String) -> String? {
-        let words = text.split(whereSeparator: { $0.isWhitespace }).prefix(16)
+        let words = searchWords(text)
         guard !words.isEmpty else { return nil }
         return words.enumerated().map { index, word in
             let quoted = "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             return index == words.count - 1 ? quoted + "*" : quoted
         }.joined(separator: " ")
+    }
+
+    /// The words of a search that count: the first 16.
+    static func searchWords(_ text: String) -> [Substring] {
+        Array(text.split(whereSeparator: { $0.isWhitespace }).prefix(16))
     }
 }
