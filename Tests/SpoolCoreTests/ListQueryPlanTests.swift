@@ -381,15 +381,39 @@ final class ListQueryPlanTests: XCTestCase {
     func testASearchByTitleWalksTheTitleIndexWhenItMatchesMany() throws {
         let database = try database()
         let library = TrackLibrary(database: database)
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(matches: 3_981, among: 100_000, limit: 100), .walkOrderIndex)
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(matches: 1_000, among: 100_000, limit: 100), .matchesFirst)
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(matches: 26, among: 100_000, limit: 100), .matchesFirst)
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(matches: 200, among: 1_000, limit: 100), .walkOrderIndex)
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(matches: 0, among: 0, limit: 100), .matchesFirst)
+        // The benchmark's searches (docs/benchmarks.md): by title in the whole library, where the
+        // filter keeps about every match; "s" and "a" one letter, "lo" two, "love" a word.
+        func byTitle(_ matches: Int, among: Int = 100_000, word: Substring = "a") -> TrackLibrary.OrderedSearch {
+            .choice(indexMatches: matches, matches: matches, among: among, library: among, wanted: 101, inIdOrder: false,
+                    lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: [word]))
+        }
+        XCTAssertEqual(byTitle(3_981, word: "love"), .walkOrderIndex)
+        XCTAssertEqual(byTitle(1_000), .matchesFirst)
+        XCTAssertEqual(byTitle(26, word: "120"), .matchesFirst)
+        XCTAssertEqual(byTitle(200, among: 1_000), .walkOrderIndex)
+        XCTAssertEqual(byTitle(0, among: 0), .matchesFirst)
         // So dense that the list of matches costs more than a look-up of each row the walk passes.
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(matches: 99_312, among: 100_000, limit: 100), .walkOrderIndexLookingUpEach)
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(matches: 19_538, among: 100_000, limit: 100), .walkOrderIndex)
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(matches: 1_000, among: 1_000, limit: 100), .walkOrderIndex)
+        XCTAssertEqual(byTitle(99_312, word: "s"), .walkOrderIndexLookingUpEach)
+        XCTAssertEqual(byTitle(19_538), .walkOrderIndex)
+        XCTAssertEqual(byTitle(7_649, word: "lo"), .walkOrderIndex)
+        XCTAssertEqual(byTitle(1_000, among: 1_000), .walkOrderIndex)
+        // Within a source of 26 tracks that holds 5 of "a"'s matches, by title: its index with a
+        // look-up each (26 cost less than a list of 19,538), not every match of the library sorted.
+        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(indexMatches: 19_538, matches: 5, among: 26, library: 100_000, wanted: 101,
+                                                         inIdOrder: false, lookUpMicros: 25), .walkOrderIndexLookingUpEach)
+        // In id order within a restriction: a page of "a" within the biggest source reads the
+        // matches; within a source of 26 tracks it walks the source and looks each up, as "s"
+        // within the 921 dislikes; the count of "a" within the biggest source walks it with the
+        // list of matches.
+        func within(_ indexMatches: Int, _ restriction: Int, wanted: Int = 101, word: Substring = "a") -> TrackLibrary.OrderedSearch {
+            .choice(indexMatches: indexMatches, matches: indexMatches * restriction / 100_000, among: restriction, library: 100_000,
+                    wanted: wanted, inIdOrder: true, lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: [word]))
+        }
+        XCTAssertEqual(within(19_538, 10_480), .matchesFirst)
+        XCTAssertEqual(within(19_538, 26), .walkOrderIndexLookingUpEach)
+        XCTAssertEqual(within(99_312, 921, word: "s"), .walkOrderIndexLookingUpEach)
+        XCTAssertEqual(within(19_538, 10_480, wanted: 1_001), .walkOrderIndex)
+        XCTAssertEqual(within(26, 10_480, word: "120"), .matchesFirst)
         let source = try database.read { db in try Int64.fetchOne(db, sql: "SELECT min(source_id) FROM tracks")! }
         for analyzed in [false, true] {
             try setStatistics(of: database, analyzed: analyzed)

@@ -10,7 +10,7 @@ extension TrackLibrary {
     /// by title (the title index), by plays (the user's played tracks in `user_tracks_plays`; the
     /// never-played ones after them walk the search index newest first, `searchByPlaysQueries`),
     /// or newest or oldest first within a source or the user's likes or dislikes (the source's
-    /// index, `user_tracks_rating`; `choiceWithin`).
+    /// index, `user_tracks_rating`; `searchWithin`), as `choice` says.
     ///
     /// FTS5 lists its matches in rowid order, and no index holds them in title order, so a
     /// page either sorts every match or walks the title index and keeps the rows that match.
@@ -26,51 +26,44 @@ extension TrackLibrary {
         /// Walk the order's index and look each row up in the search index (FTS5 seeks the row's
         /// id in its lists of matches): for matches so dense that listing them all costs more
         /// than the few rows the walk passes. "s" matches 99,312 of 100,000 tracks: its list
-        /// took 31 ms, the walk with a look-up each 3 ms; a look-up costs 5–90 µs (120 ms for
-        /// "lo"'s 7,649 matches, whose list took 3 ms). sqlite3 on the benchmark's database.
+        /// took 15–31 ms, the walk with a look-up each 3 ms (`lookUpMicros`: 16–190 µs a
+        /// look-up). sqlite3 on the benchmark's database.
         case walkOrderIndexLookingUpEach
 
-        /// The cheaper way for `matches` of `among` tracks: the walk once the sort's cost,
-        /// `matches × 5.7 µs`, passes the walk's, `(limit + 1) × among / matches × 0.3 µs`,
-        /// rounded to a ratio of 4 (not 19: the walk's cost grows when the matches cluster in
-        /// one part of the order, the sort's does not). At 100,000 tracks and pages of 100 the
-        /// walk starts at ~1,600 matches, where both take under 10 ms; at 1,000 tracks, at ~160.
-        /// The walk looks each row up once the list's cost, `matches × 0.3 µs`, passes the
-        /// look-ups' at their dearest, `(limit + 1) × among / matches × 90 µs`: from ~55,000
-        /// matches at 100,000 tracks and pages of 100 (never at 1,000 tracks).
-        static func choice(matches: Int, among: Int, limit: Int) -> OrderedSearch {
-            let squared = Double(matches) * Double(matches), walked = Double(limit + 1) * Double(among)
-            if squared > walked * 300 { return .walkOrderIndexLookingUpEach }
-            return squared * 4 > walked ? .walkOrderIndex : .matchesFirst
-        }
-
-        /// The cheapest way to read `wanted` rows in id order (a page newest or oldest first, or
-        /// a capped count) of a search within a restriction (a source, the user's likes or
-        /// dislikes, or both) of `within` tracks, whose own index walked holds `walked` (the
-        /// source's, or the rated rows without a source), when the search index matches
-        /// `matches` of the `library`'s tracks. A restriction holds about
-        /// `matches × within / library` of them, as many in each part of the ids, so
-        /// - reading the matches passes `wanted × library / within` of them (at most all), each
-        ///   tested by a seek of its track or the user's row: ~1.3 µs where the matches are
-        ///   sparse, ~0.3 where nearly every track matches (the seeks then read the tracks'
-        ///   pages one after another: "s" passed 9,550 matches in 2 ms);
-        /// - walking the restriction passes `wanted × walked / in it` entries (at most all), after
-        ///   a list of every match (~0.15 µs a match): ~0.4 µs each;
-        /// - or looks each up in the search index instead of listing: `lookUpMicros`.
-        /// sqlite3 on the benchmark's database (100,000 tracks; docs/benchmarks.md, tenth
-        /// round): "a" (19,538 matches) within the biggest source (10,480 tracks) reads its
-        /// matches (2.1 ms a page, 6.2 by the list); within a source of 26 tracks it walks the
-        /// source (0.6–2.8 ms, 17 ms by the matches); "s" (99,312) within the 921 dislikes looks
-        /// up each (the list alone costs 15 ms).
-        static func choiceWithin(matches: Int, library: Int, within: Int, walked: Int, wanted: Int, lookUpMicros: Double) -> OrderedSearch {
-            let matches = Double(max(1, matches)), library = Double(max(1, library, Int(matches)))
-            let within = Double(max(1, within)), walked = Double(max(1, walked)), wanted = Double(wanted)
-            let inRestriction = max(1, matches * within / library)
-            let matchesPassed = min(matches, wanted * library / within)
-            let walkPassed = min(walked, wanted * walked / inRestriction)
-            let costs: [(OrderedSearch, Double)] = [(.matchesFirst, matchesPassed * (0.3 + 1.0 * (1 - matches / library))),
-                                                    (.walkOrderIndex, matches * 0.15 + walkPassed * 0.4),
-                                                    (.walkOrderIndexLookingUpEach, walkPassed * lookUpMicros)]
+        /// The cheapest way to read `wanted` rows (a page: `limit + 1`; a capped count:
+        /// `searchTotalCap + 1`) of a search whose index matches `indexMatches` of the
+        /// `library`'s tracks, of which the filter keeps `matches` (exact, or estimated), when the
+        /// order's index walked holds `among` entries (the title index of the library, the
+        /// trash or a source; in id order the restriction's: a source's tracks or the user's
+        /// rated rows). The filter's matches lie about evenly along the walked index, so
+        /// - reading the matches first seeks each one's track or row (~1.3 µs where the matches
+        ///   are sparse, ~0.3 where nearly every track matches: the seeks then read the tracks'
+        ///   pages in turn, "s" passed 9,550 matches in 2 ms); in id order the search index's walk
+        ///   stops after `wanted` kept ones (`wanted × indexMatches / matches` read), in another
+        ///   order every match is read and the kept ones sorted (~4.4 µs each: 22.7 ms for
+        ///   "love"'s 3,981 matches by title);
+        /// - walking the order's index passes `wanted × among / matches` entries (at most all),
+        ///   each tested against the list of every match: ~0.15 µs a match for the list, ~0.4
+        ///   per entry, doubled because the matches may cluster in one part of the order;
+        /// - or it looks each entry up in the search index instead (`lookUpMicros`), no list.
+        /// sqlite3 on the benchmark's database (100,000 tracks; docs/benchmarks.md, seventh, ninth
+        /// and tenth rounds). At 100,000 tracks a search by title walks the title index from
+        /// ~1,500 matches (both under 10 ms there), and looks each entry up from ~50,000
+        /// ("s": its list took 15 ms, the walk with a look-up each 3); "a" (19,538 matches) within
+        /// the biggest source (10,480 tracks) newest first reads its matches (2.1 ms a page, 6.2
+        /// by the list); within a source of 26 tracks it walks the source (0.6–2.8 ms, 17 ms by
+        /// the matches).
+        static func choice(indexMatches: Int, matches: Int, among: Int, library: Int, wanted: Int,
+                           inIdOrder: Bool, lookUpMicros: Double) -> OrderedSearch {
+            let indexMatches = Double(indexMatches), matches = Double(max(1, matches)), wanted = Double(wanted)
+            let among = Double(among), library = Double(max(1, library, Int(indexMatches)))
+            let seek = 0.3 + 1.0 * (1 - indexMatches / library)
+            let matchesFirst = inIdOrder ? min(indexMatches, wanted * indexMatches / matches) * seek
+                : indexMatches * seek + min(matches, indexMatches) * 4.4
+            let walked = min(among, wanted * among / matches)
+            let costs: [(OrderedSearch, Double)] = [(.matchesFirst, matchesFirst),
+                                                    (.walkOrderIndex, indexMatches * 0.15 + walked * 0.8),
+                                                    (.walkOrderIndexLookingUpEach, walked * lookUpMicros)]
             return costs.min { $0.1 < $1.1 }!.0
         }
 

@@ -125,55 +125,69 @@ public struct TrackLibrary: Sendable {
         return Page(rows, limit: filter.limit, total: total.count, totalIsExact: total.isExact) { filter.sort.cursor(after: $0) }
     }
 
-    /// How a page of `filter` with `total` matches is read: a search within a source or a rating
-    /// in id order as `OrderedSearch.choiceWithin` says (`searchesWithin`), one by title or plays
-    /// (`walksAnOrderIndex`) as `OrderedSearch.choice` says among the tracks it searches (the
-    /// library's, the trash's or a source's, from the stored counters); `.matchesFirst` for every
-    /// other filter, which does not look at it. A capped total says only "more than the cap"; the
-    /// choice then takes its estimate (`MatchCount.estimate`), or without one the search index's
-    /// own (`indexMatches`, which also holds the trashed and hidden tracks), at most the tracks
+    /// How a page of `filter` with `total` matches is read, as `OrderedSearch.choice` says: a
+    /// search within a source or a rating in id order (`readsWithinInIdOrder`, `searchWithin`), one by
+    /// title or plays (`walksAnOrderIndex`) among the tracks it searches (the library's, the
+    /// trash's or a source's, from the stored counters); `.matchesFirst` for every other filter,
+    /// which does not look at it. A capped total says only "more than the cap"; the choice then
+    /// takes its estimate (`MatchCount.estimate`), or without one the search index's
+    /// (`indexMatches`, which also holds the trashed and hidden tracks), at most the tracks
     /// searched.
     func orderedSearch(_ db: Database, _ filter: Filter, total: MatchCount, indexMatches: Int? = nil) throws -> OrderedSearch {
         guard choosesAWay(filter) else { return .matchesFirst }
         let indexMatches = try indexMatches ?? self.indexMatches(db, filter)
-        if searchesWithin(filter) {
+        if readsWithinInIdOrder(filter) {
             return try searchWithin(db, filter, wanted: filter.limit + 1, indexMatches: indexMatches)
         }
+        guard walksAnOrderIndex(filter) else { return .matchesFirst }
         let among = try StoredCounts.tracks(db, owner: filter.sourceId ?? StoredCounts.everyOwner, trashed: filter.trashed)
         var matches = total.count
         if !total.isExact {
             matches = min(among, max(total.count + 1, total.estimate ?? indexMatches))
         }
-        return .choice(matches: matches, among: among, limit: filter.limit)
+        return .choice(indexMatches: indexMatches, matches: matches, among: among, library: try librarySize(db), wanted: filter.limit + 1,
+                       inIdOrder: false, lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? "")))
     }
 
-    /// Whether `filter` chooses how it is read (`orderedSearch`): a search by title or plays, or
-    /// within a source or a rating in id order.
+    /// Whether `filter` chooses how it is read or counted (`orderedSearch`, `matching`): a
+    /// search by title or plays, or within a source or a rating.
     func choosesAWay(_ filter: Filter) -> Bool {
         walksAnOrderIndex(filter) || searchesWithin(filter)
     }
 
-    /// Whether `filter` is a search newest or oldest first within a source or the user's likes
-    /// or dislikes: both its page and its count walk either the search index's matches or the
-    /// restriction's own index (`OrderedSearch.choiceWithin`). A search of the whole library, or
-    /// of the unrated (nearly all of it), walks the search index (`walksSearchIndex`).
+    /// Whether `filter` is a search within a source or the user's likes or dislikes: its count
+    /// (in any order) and its page newest or oldest first (`readsWithinInIdOrder`) walk either
+    /// the search index's matches or the restriction's own index (`searchWithin`). A search of
+    /// the whole library, or of the unrated (nearly all of it), walks the search index
+    /// (`walksSearchIndex`, `SearchCount.visibleMatches`).
     func searchesWithin(_ filter: Filter) -> Bool {
-        guard filter.match != nil, !filter.inSourceOrder, filter.sort == .newest || filter.sort == .oldest else { return false }
-        return filter.sourceId != nil || (filter.rating ?? 0) != 0
+        filter.match != nil && (filter.sourceId != nil || (filter.rating ?? 0) != 0)
+    }
+
+    /// Whether a page of `filter` is a search within a source or a rating newest or oldest first.
+    func readsWithinInIdOrder(_ filter: Filter) -> Bool {
+        searchesWithin(filter) && !filter.inSourceOrder && (filter.sort == .newest || filter.sort == .oldest)
     }
 
     /// How a search within a source or a rating (`searchesWithin`) reads `wanted` rows in id
-    /// order: its page (`limit + 1`) or its capped count (`searchTotalCap + 1`). The restriction's
-    /// size is the filter's total without the search (stored counters); a source's index is
-    /// walked (its tracks, rated or not), else the user's rated rows.
+    /// order: its page (`limit + 1`) or its capped count (`searchTotalCap + 1`). The
+    /// restriction's size is the filter's total without the search (stored counters), which
+    /// holds about `indexMatches × size / library` of the matches; its walk passes a source's
+    /// tracks (rated or not), else the user's rated rows.
     func searchWithin(_ db: Database, _ filter: Filter, wanted: Int, indexMatches: Int) throws -> OrderedSearch {
         var restriction = filter
         restriction.query = nil
         let within = try matching(db, restriction).count
         let walked = try filter.sourceId.map { try StoredCounts.tracks(db, owner: $0, trashed: filter.trashed) } ?? within
-        let library = try StoredCounts.tracks(db, trashed: false) + StoredCounts.tracks(db, trashed: true)
-        return .choiceWithin(matches: indexMatches, library: library, within: within, walked: walked, wanted: wanted,
-                             lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? "")))
+        let library = try librarySize(db)
+        return .choice(indexMatches: indexMatches, matches: Int(Double(indexMatches) * Double(within) / Double(max(1, library))),
+                       among: walked, library: library, wanted: wanted, inIdOrder: true,
+                       lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? "")))
+    }
+
+    /// Every track in the search index: the library's and the trash's (stored counters).
+    private func librarySize(_ db: Database) throws -> Int {
+        try StoredCounts.tracks(db, trashed: false) + StoredCounts.tracks(db, trashed: true)
     }
 
     /// How many tracks the search index matches for `filter`'s search, trashed and hidden ones
@@ -291,7 +305,7 @@ public struct TrackLibrary: Sendable {
     /// source or a rating, the source's or the user's own index may bound the walk better.
     private func walksSearchIndex(_ filter: Filter, _ way: OrderedSearch) -> Bool {
         guard filter.match != nil, !filter.inSourceOrder, filter.sort == .newest || filter.sort == .oldest else { return false }
-        return !searchesWithin(filter) || way == .matchesFirst
+        return !readsWithinInIdOrder(filter) || way == .matchesFirst
     }
 
     /// The walk of a search within a source or a rating through the restriction's own index in
@@ -329,12 +343,12 @@ public struct TrackLibrary: Sendable {
         let walksTitles = filter.sort == .title && walksAnOrderIndex(filter) && orderedSearch.walks
         // The source's or the user's rated rows: a search within them that walks them, or
         // (without a source) a page of a rating (`walksRatedRows`).
-        let restriction = !searched && (searchesWithin(filter) || walksRatedRows(filter)) ? restrictionWalk(filter) : nil
+        let restriction = !searched && (readsWithinInIdOrder(filter) || walksRatedRows(filter)) ? restrictionWalk(filter) : nil
         let lookingUp = (walksTitles || restriction != nil) && orderedSearch == .walkOrderIndexLookingUpEach
         // (A search by plays within a rating tests `tracks.id`: its walk of the played rows may
         // start from the list of matches, when they are few.)
         let (conditions, arguments) = conditions(filter, test: searched ? .walkingSearch : lookingUp ? .lookingUpEach : .listOfMatches,
-                                                 id: searchesWithin(filter) ? restriction?.testedId ?? "tracks.id" : "tracks.id")
+                                                 id: readsWithinInIdOrder(filter) ? restriction?.testedId ?? "tracks.id" : "tracks.id")
         let id = restriction?.id ?? (searched ? "tracks_search.rowid" : "tracks.id")
         var cursorCondition: (String, StatementArguments)?
         if let cursor = filter.after {
@@ -456,7 +470,7 @@ public struct TrackLibrary: Sendable {
     }
 
     /// The total of `filter`; a search within a source or a rating counts by `within`
-    /// (`searchWithin`), any other search with a source or rating by walking its matches.
+    /// (`searchWithin`, in any order), a search of the unrated by walking its matches.
     func total(_ filter: Filter, within way: OrderedSearch = .matchesFirst) -> Total {
         if let match = filter.match {
             if filter.sourceId == nil, filter.rating == nil {
