@@ -291,7 +291,7 @@ final class ListQueryPlanTests: XCTestCase {
             // walks the source's index gives none (a title walk's choice then takes the index's).
             filter.sourceId = source
             XCTAssertNotNil(try TrackLibrary(database: database, searchTotalCap: 1).matching(db, filter, forced: .matchesFirst).estimate)
-            XCTAssertNil(try TrackLibrary(database: database, searchTotalCap: 1).matching(db, filter, forced: .walkOrderIndex).estimate, "not in id order")
+            XCTAssertNil(try TrackLibrary(database: database, searchTotalCap: 1).matching(db, filter, forced: .walkRestriction).estimate, "not in id order")
         }
         // By title, each way of reading a page (sorting the matches, walking the title index),
         // also within a source; in id order within a source or a rating, each way (reading the
@@ -299,13 +299,15 @@ final class ListQueryPlanTests: XCTestCase {
         // and the way chosen (nil).
         let ways: [(TrackLibrary.Sort, TrackLibrary.OrderedSearch?, Int64?)] = [
             (.newest, nil, nil), (.oldest, nil, nil), (.newest, nil, source), (.oldest, nil, source),
-            (.newest, .matchesFirst, nil), (.newest, .walkOrderIndex, nil), (.newest, .walkOrderIndexLookingUpEach, nil),
-            (.newest, .matchesFirst, source), (.newest, .walkOrderIndex, source), (.newest, .walkOrderIndexLookingUpEach, source),
-            (.oldest, .walkOrderIndex, source), (.oldest, .walkOrderIndexLookingUpEach, nil),
+            (.newest, .matchesFirst, nil), (.newest, .walkRestriction, nil), (.newest, .walkRestrictionLookingUpEach, nil),
+            (.newest, .matchesFirst, source), (.newest, .walkRestriction, source), (.newest, .walkRestrictionLookingUpEach, source),
+            (.oldest, .walkRestriction, source), (.oldest, .walkRestrictionLookingUpEach, nil),
+            (.title, .walkRestriction, nil), (.title, .walkRestrictionLookingUpEach, nil), (.title, .walkRestriction, source),
             (.title, .matchesFirst, nil), (.title, .walkOrderIndex, nil), (.title, .walkOrderIndex, source),
             (.title, .walkOrderIndexLookingUpEach, nil), (.title, .walkOrderIndexLookingUpEach, source),
             (.plays, .matchesFirst, nil), (.plays, .walkOrderIndex, nil), (.plays, .walkOrderIndexLookingUpEach, nil),
             (.plays, nil, nil), (.plays, nil, source),
+            (.plays, .matchesFirst, source), (.plays, .walkRestriction, source), (.plays, .walkRestrictionLookingUpEach, source),
             (.title, nil, nil), (.title, nil, source),
         ]
         for (sort, orderedSearch, sourceId) in ways {
@@ -384,8 +386,8 @@ final class ListQueryPlanTests: XCTestCase {
         // The benchmark's searches (docs/benchmarks.md): by title in the whole library, where the
         // filter keeps about every match; "s" and "a" one letter, "lo" two, "love" a word.
         func byTitle(_ matches: Int, among: Int = 100_000, word: Substring = "a") -> TrackLibrary.OrderedSearch {
-            .choice(indexMatches: matches, matches: matches, among: among, library: among, wanted: 101, inIdOrder: false,
-                    lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: [word]))
+            .choice(indexMatches: matches, matches: matches, library: among, wanted: 101, inIdOrder: false,
+                    lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: [word]), orderIndex: among)
         }
         XCTAssertEqual(byTitle(3_981, word: "love"), .walkOrderIndex)
         XCTAssertEqual(byTitle(1_000), .matchesFirst)
@@ -399,21 +401,30 @@ final class ListQueryPlanTests: XCTestCase {
         XCTAssertEqual(byTitle(1_000, among: 1_000), .walkOrderIndex)
         // Within a source of 26 tracks that holds 5 of "a"'s matches, by title: its index with a
         // look-up each (26 cost less than a list of 19,538), not every match of the library sorted.
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(indexMatches: 19_538, matches: 5, among: 26, library: 100_000, wanted: 101,
-                                                         inIdOrder: false, lookUpMicros: 25), .walkOrderIndexLookingUpEach)
+        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(indexMatches: 19_538, matches: 5, library: 100_000, wanted: 101,
+                                                         inIdOrder: false, lookUpMicros: 25, orderIndex: 26), .walkOrderIndexLookingUpEach)
+        // By title within the user's 921 dislikes, which hold 161 of "a"'s matches: the dislikes
+        // read and sorted, not the title index of the whole library walked; within 5,030 likes
+        // that hold 4,995 of "s"'s, the title index's walk stops after a page.
+        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(indexMatches: 19_538, matches: 161, library: 100_000, wanted: 101, inIdOrder: false,
+                                                         lookUpMicros: 25, orderIndex: 100_000, restriction: 921), .walkRestriction)
+        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(indexMatches: 99_312, matches: 4_995, library: 100_000, wanted: 101, inIdOrder: false,
+                                                         lookUpMicros: 25, orderIndex: 100_000, restriction: 5_030), .walkOrderIndex)
         // In id order within a restriction: a page of "a" within the biggest source reads the
         // matches; within a source of 26 tracks it walks the source and looks each up, as "s"
         // within the 921 dislikes; the count of "a" within the biggest source walks it with the
         // list of matches.
-        func within(_ indexMatches: Int, _ restriction: Int, wanted: Int = 101, word: Substring = "a") -> TrackLibrary.OrderedSearch {
-            .choice(indexMatches: indexMatches, matches: indexMatches * restriction / 100_000, among: restriction, library: 100_000,
-                    wanted: wanted, inIdOrder: true, lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: [word]))
+        func within(_ indexMatches: Int, _ restriction: Int, wanted: Int? = 101, word: Substring = "a") -> TrackLibrary.OrderedSearch {
+            .choice(indexMatches: indexMatches, matches: indexMatches * restriction / 100_000, library: 100_000, wanted: wanted ?? 101,
+                    inIdOrder: wanted != nil, lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: [word]), restriction: restriction)
         }
         XCTAssertEqual(within(19_538, 10_480), .matchesFirst)
-        XCTAssertEqual(within(19_538, 26), .walkOrderIndexLookingUpEach)
-        XCTAssertEqual(within(99_312, 921, word: "s"), .walkOrderIndexLookingUpEach)
-        XCTAssertEqual(within(19_538, 10_480, wanted: 1_001), .walkOrderIndex)
+        XCTAssertEqual(within(19_538, 26), .walkRestrictionLookingUpEach)
+        XCTAssertEqual(within(99_312, 921, word: "s"), .walkRestrictionLookingUpEach)
+        XCTAssertEqual(within(19_538, 10_480, wanted: 1_001), .walkRestriction)
         XCTAssertEqual(within(26, 10_480, word: "120"), .matchesFirst)
+        // By plays (every match read and sorted): "a" within the biggest source walks it.
+        XCTAssertEqual(within(19_538, 10_480, wanted: nil), .walkRestriction)
         let source = try database.read { db in try Int64.fetchOne(db, sql: "SELECT min(source_id) FROM tracks")! }
         for analyzed in [false, true] {
             try setStatistics(of: database, analyzed: analyzed)
@@ -593,7 +604,7 @@ final class ListQueryPlanTests: XCTestCase {
                                     + "rating=\(rating.map(String.init) ?? "-") q=\(text ?? "-") \(later ? "page 2" : "page 1")"
                                 // A search within a source or a rating: each way of reading it.
                                 let ways: [TrackLibrary.OrderedSearch] = library.searchesWithin(filter)
-                                    ? [.matchesFirst, .walkOrderIndex, .walkOrderIndexLookingUpEach] : [.matchesFirst]
+                                    ? [.matchesFirst, .walkRestriction, .walkRestrictionLookingUpEach] : [.matchesFirst]
                                 for way in ways {
                                     for (index, query) in try library.pageQueries(filter, orderedSearch: way).enumerated() {
                                         queries.append((name + " \(way) #\(index)", query))

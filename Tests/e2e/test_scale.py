@@ -183,6 +183,52 @@ def test_a_search_counts_up_to_a_thousand_and_pages_to_every_match(seeded):
     assert seeded.get("/api/tracks?limit=1").json()["total_is_exact"] is True
 
 
+def test_a_search_within_a_source_or_a_rating_pages_to_every_match(seeded):
+    """A search within a source, the owner's likes or dislikes, or both, reads its rows the way
+    its sizes make cheapest (the search index's matches, or the restriction's own index with the
+    list of matches or a look-up of each: `OrderedSearch.choice`), and counts them so too. Which
+    way is taken depends on the sizes, so the biggest and the smallest source, a one-letter
+    search that matches nearly everything and a word that matches few, in every order: each
+    pages to exactly its matches, in order, and its total is theirs (up to 1,000)."""
+    live = "t.deleted_at IS NULL AND ut.hidden_at IS NULL"
+    matched = " AND t.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)"
+    sizes = db_query(seeded, "SELECT source_id, count(*) FROM tracks WHERE source_id IS NOT NULL AND deleted_at IS NULL "
+                             "GROUP BY source_id ORDER BY count(*) DESC")
+    biggest, smallest = sizes[0][0], sizes[-1][0]
+    few = next(q for q in ("love", "silver heart", "love fever") if 0 < owner_count(seeded, live + matched, (fts(q),)) <= 1000)
+    restrictions = [
+        ({"source": biggest}, " AND t.source_id = ?", (biggest,)),
+        ({"source": smallest}, " AND t.source_id = ?", (smallest,)),
+        ({"rating": 1}, " AND ut.rating = 1", ()),
+        ({"rating": -1}, " AND ut.rating = -1", ()),
+        ({"source": biggest, "rating": 1}, " AND ut.rating = 1 AND t.source_id = ?", (biggest,)),
+    ]
+    for q in ("s", few):
+        for restriction, where, args in restrictions:
+            expected = owner_count(seeded, live + where + matched, args + (fts(q),))
+            assert expected > 0, f"q={q} {restriction}: the seed has matches here"
+            for sort in ("newest", "oldest", "title", "plays"):
+                query = {"q": q.replace(" ", "+"), "sort": sort, **restriction}
+                label = f"q={q} sort={sort} {restriction}: {expected} matches"
+                first = seeded.get("/api/tracks?limit=1&" + "&".join(f"{k}={v}" for k, v in query.items())).json()
+                assert first["total"] == min(expected, 1000) and first["total_is_exact"] is (expected <= 1000), label
+                tracks, _ = walk(seeded, "/api/tracks", "tracks", limit=100, **query)
+                ids = [t["id"] for t in tracks]
+                assert len(ids) == len(set(ids)) == expected, label
+                if "source" in restriction:
+                    assert {t["source_id"] for t in tracks} == {restriction["source"]}, label
+                if "rating" in restriction:
+                    assert {t["rating"] for t in tracks} == {restriction["rating"]}, label
+                if sort == "title":
+                    keys = [(t["title"].lower(), t["id"]) for t in tracks]
+                    assert keys == sorted(keys), label
+                elif sort == "plays":
+                    keys = [(-t["play_count"], -t["id"]) for t in tracks]
+                    assert keys == sorted(keys), label
+                else:
+                    assert ids == sorted(ids, reverse=sort == "newest"), label
+
+
 def test_sources_and_jobs_page_to_the_counters_totals(seeded):
     sources, total = walk(seeded, "/api/sources", "sources", limit=5)
     assert total == len(sources) == len({s["id"] for s in sources}) == db_query(seeded, "SELECT count(*) FROM sources")[0][0]

@@ -6,11 +6,11 @@ import SpoolStore
 /// 19, seventh, ninth and tenth rounds in docs/benchmarks.md). A search of the whole library
 /// newest or oldest first walks the search index itself (`walksSearchIndex` in TrackLibrary.swift).
 extension TrackLibrary {
-    /// How a page of a search is read when another index than the search index can deliver it:
+    /// How a search reads its rows when another index than the search index can deliver them:
     /// by title (the title index), by plays (the user's played tracks in `user_tracks_plays`; the
     /// never-played ones after them walk the search index newest first, `searchByPlaysQueries`),
-    /// or newest or oldest first within a source or the user's likes or dislikes (the source's
-    /// index, `user_tracks_rating`; `searchWithin`), as `choice` says.
+    /// or within a source or the user's likes or dislikes (the source's tracks, the user's rated
+    /// rows; `searchWithin`), as `choice` says.
     ///
     /// FTS5 lists its matches in rowid order, and no index holds them in title order, so a
     /// page either sorts every match or walks the title index and keeps the rows that match.
@@ -20,8 +20,7 @@ extension TrackLibrary {
         /// (few matches).
         case matchesFirst
         /// Walk the order's index (the library's, the trash's, or a source's title index; the
-        /// user's plays; in id order the source's tracks or the user's rated ones) from the
-        /// cursor and keep the rows in the list of matches (many matches).
+        /// user's plays) from the cursor and keep the rows in the list of matches (many matches).
         case walkOrderIndex
         /// Walk the order's index and look each row up in the search index (FTS5 seeks the row's
         /// id in its lists of matches): for matches so dense that listing them all costs more
@@ -29,23 +28,33 @@ extension TrackLibrary {
         /// took 15–31 ms, the walk with a look-up each 3 ms (`lookUpMicros`: 16–190 µs a
         /// look-up). sqlite3 on the benchmark's database.
         case walkOrderIndexLookingUpEach
+        /// Walk the restriction's own index in id order (a source's tracks, the user's rated
+        /// rows) and keep the rows in the list of matches; in another order than the id's, sort
+        /// the kept ones (a restriction holds few).
+        case walkRestriction
+        /// `walkRestriction`, looking each row up in the search index.
+        case walkRestrictionLookingUpEach
 
         /// The cheapest way to read `wanted` rows (a page: `limit + 1`; a capped count:
-        /// `searchTotalCap + 1`) of a search whose index matches `indexMatches` of the
-        /// `library`'s tracks, of which the filter keeps `matches` (exact, or estimated), when the
-        /// order's index walked holds `among` entries (the title index of the library, the
-        /// trash or a source; in id order the restriction's: a source's tracks or the user's
-        /// rated rows). The filter's matches lie about evenly along the walked index, so
+        /// `searchTotalCap + 1`), in id order or (`inIdOrder` false) another, of a search whose index matches
+        /// `indexMatches` of the `library`'s tracks, of which the filter keeps `matches` (exact,
+        /// or estimated). The candidates: reading the matches first; walking the order's index of
+        /// `orderIndex` entries (the title index of the library, the trash or a source; the
+        /// user's plays), if the order has one that the filter's rows lie along; walking the
+        /// `restriction`'s index of that many entries (a source's tracks, the user's rated rows),
+        /// if the search is within one. The kept matches lie about evenly along any of them, so
         /// - reading the matches first seeks each one's track or row (~1.3 µs where the matches
         ///   are sparse, ~0.3 where nearly every track matches: the seeks then read the tracks'
         ///   pages in turn, "s" passed 9,550 matches in 2 ms); in id order the search index's walk
         ///   stops after `wanted` kept ones (`wanted × indexMatches / matches` read), in another
-        ///   order every match is read and the kept ones sorted (~4.4 µs each: 22.7 ms for
-        ///   "love"'s 3,981 matches by title);
-        /// - walking the order's index passes `wanted × among / matches` entries (at most all),
-        ///   each tested against the list of every match: ~0.15 µs a match for the list, ~0.4
-        ///   per entry, doubled because the matches may cluster in one part of the order;
-        /// - or it looks each entry up in the search index instead (`lookUpMicros`), no list.
+        ///   every match is read and the kept ones sorted (~4.4 µs each: 22.7 ms for "love"'s
+        ///   3,981 matches by title);
+        /// - an index walk in the page's order passes `wanted × entries / matches` entries (at
+        ///   most all), each tested against the list of every match: ~0.15 µs a match for the
+        ///   list, ~0.4 per entry, doubled because the matches may cluster in one part of the
+        ///   order; or it looks each entry up in the search index (`lookUpMicros`), no list. A
+        ///   walk of the restriction in another order than the id's reads it all and sorts the
+        ///   kept ones.
         /// sqlite3 on the benchmark's database (100,000 tracks; docs/benchmarks.md, seventh, ninth
         /// and tenth rounds). At 100,000 tracks a search by title walks the title index from
         /// ~1,500 matches (both under 10 ms there), and looks each entry up from ~50,000
@@ -53,17 +62,24 @@ extension TrackLibrary {
         /// the biggest source (10,480 tracks) newest first reads its matches (2.1 ms a page, 6.2
         /// by the list); within a source of 26 tracks it walks the source (0.6–2.8 ms, 17 ms by
         /// the matches).
-        static func choice(indexMatches: Int, matches: Int, among: Int, library: Int, wanted: Int,
-                           inIdOrder: Bool, lookUpMicros: Double) -> OrderedSearch {
+        static func choice(indexMatches: Int, matches: Int, library: Int, wanted: Int, inIdOrder: Bool, lookUpMicros: Double,
+                           orderIndex: Int? = nil, restriction: Int? = nil) -> OrderedSearch {
             let indexMatches = Double(indexMatches), matches = Double(max(1, matches)), wanted = Double(wanted)
-            let among = Double(among), library = Double(max(1, library, Int(indexMatches)))
+            let library = Double(max(1, library, Int(indexMatches)))
             let seek = 0.3 + 1.0 * (1 - indexMatches / library)
-            let matchesFirst = inIdOrder ? min(indexMatches, wanted * indexMatches / matches) * seek
-                : indexMatches * seek + min(matches, indexMatches) * 4.4
-            let walked = min(among, wanted * among / matches)
-            let costs: [(OrderedSearch, Double)] = [(.matchesFirst, matchesFirst),
-                                                    (.walkOrderIndex, indexMatches * 0.15 + walked * 0.8),
-                                                    (.walkOrderIndexLookingUpEach, walked * lookUpMicros)]
+            let sorting = inIdOrder ? 0 : min(matches, indexMatches) * 4.4
+            func inOrder(_ entries: Double) -> Double { min(entries, wanted * entries / matches) }
+            func passed(_ entries: Double) -> Double { inIdOrder ? inOrder(entries) : entries }
+            var costs: [(OrderedSearch, Double)] = [(.matchesFirst, passed(indexMatches) * seek + sorting)]
+            if let orderIndex {
+                let walked = inOrder(Double(orderIndex))
+                costs += [(.walkOrderIndex, indexMatches * 0.15 + walked * 0.8), (.walkOrderIndexLookingUpEach, walked * lookUpMicros)]
+            }
+            if let restriction {
+                let walked = passed(Double(restriction))
+                costs += [(.walkRestriction, indexMatches * 0.15 + walked * 0.8 + sorting),
+                          (.walkRestrictionLookingUpEach, walked * lookUpMicros + sorting)]
+            }
             return costs.min { $0.1 < $1.1 }!.0
         }
 
@@ -77,7 +93,11 @@ extension TrackLibrary {
         }
 
         /// Whether the page walks the order's index.
-        var walks: Bool { self != .matchesFirst }
+        var walksOrderIndex: Bool { self == .walkOrderIndex || self == .walkOrderIndexLookingUpEach }
+        /// Whether the rows are read by a walk of the restriction's index.
+        var walksRestriction: Bool { self == .walkRestriction || self == .walkRestrictionLookingUpEach }
+        /// Whether the walk looks each row up in the search index instead of the list of matches.
+        var looksUpEach: Bool { self == .walkOrderIndexLookingUpEach || self == .walkRestrictionLookingUpEach }
     }
 
     /// The partial title index `filter` walks in `OrderedSearch.walkOrderIndex`: the library's or
