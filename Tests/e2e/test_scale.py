@@ -192,10 +192,14 @@ def test_a_search_within_a_source_or_a_rating_pages_to_every_match(seeded):
     pages to exactly its matches, in order, and its total is theirs (up to 1,000)."""
     live = "t.deleted_at IS NULL AND ut.hidden_at IS NULL"
     matched = " AND t.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)"
-    sizes = db_query(seeded, "SELECT source_id, count(*) FROM tracks WHERE source_id IS NOT NULL AND deleted_at IS NULL "
-                             "GROUP BY source_id ORDER BY count(*) DESC")
-    biggest, smallest = sizes[0][0], sizes[-1][0]
     few = next(q for q in ("love", "silver heart", "love fever") if 0 < owner_count(seeded, live + matched, (fts(q),)) <= 1000)
+    # The smallest source that holds one of the few matches.
+    sizes = db_query(seeded, f"""
+        SELECT t.source_id, count(*) FROM tracks t LEFT JOIN user_tracks ut ON ut.track_id = t.id AND ut.user_id = 1
+        WHERE t.source_id IS NOT NULL AND {live}
+        GROUP BY t.source_id HAVING sum(t.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)) > 0
+        ORDER BY count(*) DESC""", (fts(few),))
+    biggest, smallest = sizes[0][0], sizes[-1][0]
     restrictions = [
         ({"source": biggest}, " AND t.source_id = ?", (biggest,)),
         ({"source": smallest}, " AND t.source_id = ?", (smallest,)),
@@ -206,7 +210,8 @@ def test_a_search_within_a_source_or_a_rating_pages_to_every_match(seeded):
     for q in ("s", few):
         for restriction, where, args in restrictions:
             expected = owner_count(seeded, live + where + matched, args + (fts(q),))
-            assert expected > 0, f"q={q} {restriction}: the seed has matches here"
+            # (A word may match none of a small restriction's tracks at the default size.)
+            assert expected > 0 or q == few, f"q={q} {restriction}: the seed has matches here"
             for sort in ("newest", "oldest", "title", "plays"):
                 query = {"q": q.replace(" ", "+"), "sort": sort, **restriction}
                 label = f"q={q} sort={sort} {restriction}: {expected} matches"
@@ -216,9 +221,9 @@ def test_a_search_within_a_source_or_a_rating_pages_to_every_match(seeded):
                 ids = [t["id"] for t in tracks]
                 assert len(ids) == len(set(ids)) == expected, label
                 if "source" in restriction:
-                    assert {t["source_id"] for t in tracks} == {restriction["source"]}, label
+                    assert {t["source_id"] for t in tracks} <= {restriction["source"]}, label
                 if "rating" in restriction:
-                    assert {t["rating"] for t in tracks} == {restriction["rating"]}, label
+                    assert {t["rating"] for t in tracks} <= {restriction["rating"]}, label
                 if sort == "title":
                     keys = [(t["title"].lower(), t["id"]) for t in tracks]
                     assert keys == sorted(keys), label
