@@ -184,6 +184,14 @@ def endpoints(db: Path) -> list[tuple[str, str]]:
         ("library", "/api/tracks?limit=100&q=a&sort=title"),
         ("library", "/api/tracks?limit=100&q=a&sort=plays"),
         ("library", "/api/tracks?limit=100&q=love"),
+        # A search within the Library's source menu or its rating menu (the biggest source; the
+        # owner's likes), in the orders the page offers.
+        ("library", f"/api/tracks?limit=100&q=a&source={big}"),
+        ("library", f"/api/tracks?limit=100&q=a&source={big}&sort=title"),
+        ("library", f"/api/tracks?limit=100&q=a&source={big}&sort=plays"),
+        ("library", "/api/tracks?limit=100&q=a&rating=1"),
+        ("library", "/api/tracks?limit=100&q=a&rating=1&sort=title"),
+        ("library", "/api/tracks?limit=100&q=a&rating=1&sort=plays"),
         ("library", "/api/trash?limit=100"),
         ("library", "/api/history?limit=100"),
         # The Library and Jobs source menus read every source's name the first time they are used.
