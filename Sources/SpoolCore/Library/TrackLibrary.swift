@@ -109,8 +109,17 @@ public struct TrackLibrary: Sendable {
             // A search by title or plays, or within a source or a rating, needs to know how many
             // match first: that decides how its page is read (and, within, how it is counted).
             let indexMatches = try choosesAWay(filter) ? self.indexMatches(db, filter) : nil
+            var chosen = forced
+            if let indexMatches, sortsWithin(filter) {
+                // Chosen before any count, from the matches the restriction holds as estimated:
+                // reading them all gives the count too.
+                let estimated = MatchCount(count: Int(Double(indexMatches) * Double(try restrictionSize(db, filter)) / Double(max(1, try librarySize(db)))))
+                let way = try forced ?? orderedSearch(db, filter, total: estimated, indexMatches: indexMatches)
+                if !way.walksOrderIndex { return try readSortedWithin(db, filter, way) }
+                chosen = way
+            }
             let total = try matching(db, filter, indexMatches: indexMatches, forced: forced)
-            let orderedSearch = try forced ?? self.orderedSearch(db, filter, total: total, indexMatches: indexMatches)
+            let orderedSearch = try chosen ?? self.orderedSearch(db, filter, total: total, indexMatches: indexMatches)
             var rows: [LibraryTrack] = []
             for query in try pageQueries(filter, orderedSearch: orderedSearch) where rows.count <= filter.limit {
                 rows += try LibraryTrack.fetchAll(db, sql: query.sql, arguments: query.arguments, userId: filter.userId)
@@ -350,13 +359,14 @@ public struct TrackLibrary: Sendable {
     func pageQueries(_ filter: Filter, orderedSearch: OrderedSearch = .matchesFirst) throws -> [ListQuery] {
         if filter.inSourceOrder, let sourceId = filter.sourceId { return [try sourceOrderQuery(filter, sourceId: sourceId)] }
         if filter.sort == .plays, walksAnOrderIndex(filter) { return try searchByPlaysQueries(filter, orderedSearch) }
-        if filter.sort == .plays, searchesWithin(filter) { return try searchWithinByPlaysQueries(filter, orderedSearch) }
+        // A search within a source or a rating by title or plays that does not walk the title
+        // index: the one read of every match it keeps, which `readSortedWithin` pages.
+        if sortsWithin(filter), !orderedSearch.walksOrderIndex { return [try sortedWithinQuery(filter, orderedSearch)] }
         let searched = walksSearchIndex(filter, orderedSearch)
         let walksTitles = filter.sort == .title && walksAnOrderIndex(filter) && orderedSearch.walksOrderIndex
-        // The source's or the user's rated rows: a search within them that walks them (newest or
-        // oldest first, or by title sorted), or (without a source) a page of a rating
-        // (`walksRatedRows`).
-        let restriction = !searched && ((searchesWithin(filter) && orderedSearch.walksRestriction) || walksRatedRows(filter))
+        // The source's or the user's rated rows: a search within them newest or oldest first that
+        // walks them, or (without a source) a page of a rating (`walksRatedRows`).
+        let restriction = !searched && ((readsWithinInIdOrder(filter) && orderedSearch.walksRestriction) || walksRatedRows(filter))
             ? restrictionWalk(filter) : nil
         let lookingUp = (walksTitles || restriction != nil) && orderedSearch.looksUpEach
         let (conditions, arguments) = conditions(filter, test: searched ? .walkingSearch : lookingUp ? .lookingUpEach : .listOfMatches,
@@ -468,34 +478,80 @@ public struct TrackLibrary: Sendable {
             """, playedArguments + [filter.limit + 1]), neverPlayed]
     }
 
-    /// A search by plays within a source or a rating: its matches, read the way `orderedSearch`
-    /// chose for all of them (the search index's matches, or the restriction's index with the
-    /// list of matches or a look-up each), sorted by the user's plays, then newest first (the
-    /// played and the never-played ones in one sort, so the rows are read once: two walks, one
-    /// for each, made a page of "a" within the biggest source's likes 41 ms). A restriction's
-    /// matches are few enough to sort; walking the user's plays would pass every played track
-    /// outside it (a page of "a" within a source of 26 tracks took 45 ms so, 3.3 by the source).
-    private func searchWithinByPlaysQueries(_ filter: Filter, _ way: OrderedSearch) throws -> [ListQuery] {
+    /// What a search within a source or a rating reads `way`: the FROM clause and the conditions
+    /// with their arguments. The search index's matches, or (`walksRestriction`) the
+    /// restriction's walk keeping the rows in the list of matches or looking each up.
+    private func withinRead(_ filter: Filter, _ way: OrderedSearch) -> (from: String, conditions: [String], arguments: StatementArguments) {
+        guard way.walksRestriction else {
+            let (conditions, arguments) = conditions(filter, test: .walkingSearch)
+            return ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId), conditions, arguments)
+        }
         let walk = restrictionWalk(filter)
-        var from = "tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId)
-        var (conditions, arguments) = conditions(filter, test: .walkingSearch)
-        if way.walksRestriction {
-            from = walk.from
-            (conditions, arguments) = self.conditions(filter, test: way.looksUpEach ? .lookingUpEach : .listOfMatches, id: walk.testedId)
-            conditions += walk.conditions
-            arguments += walk.arguments
+        let (conditions, arguments) = conditions(filter, test: way.looksUpEach ? .lookingUpEach : .listOfMatches, id: walk.testedId)
+        return (walk.from, conditions + walk.conditions, arguments + walk.arguments)
+    }
+
+    /// Whether a page of `filter` is a search within a source or a rating by title or plays:
+    /// unless it walks the title index (`OrderedSearch.walksOrderIndex`), it reads every match
+    /// it keeps and sorts them (`sortedWithinQuery`).
+    func sortsWithin(_ filter: Filter) -> Bool {
+        searchesWithin(filter) && !filter.inSourceOrder && (filter.sort == .title || filter.sort == .plays)
+    }
+
+    /// Every match of a search within a source or a rating (`sortsWithin`), read `way` and sorted
+    /// in the page's order (by plays: the user's, then newest first, the played and the
+    /// never-played ones in one sort): the track's id, and whether it comes after the cursor (1
+    /// without one). One read gives both the total and the page (`readSortedWithin`): a count
+    /// and a page each read them all, and by title within the likes "a" took 19.4 ms p50 so at
+    /// 100,000 tracks; by plays a walk of the user's plays would pass every played track outside
+    /// the restriction (a page of "a" within a source of 26 tracks took 45 ms so).
+    func sortedWithinQuery(_ filter: Filter, _ way: OrderedSearch) throws -> ListQuery {
+        let read = withinRead(filter, way)
+        var past = "1"
+        var pastArguments: StatementArguments = []
+        let order: String
+        if filter.sort == .plays {
+            let plays = "coalesce(ut.play_count, 0)"
+            order = "\(plays) DESC, tracks.id DESC"
+            if let cursor = filter.after {
+                guard case .number(let played)? = cursor.key else { throw Self.foreignCursor }
+                (past, pastArguments) = ("\(plays) <= ? AND (\(plays) < ? OR tracks.id < ?)", [played, played, cursor.id])
+            }
+        } else {
+            order = filter.sort.orderBy()
+            if let cursor = filter.after {
+                guard let condition = filter.sort.after(cursor) else { throw Self.foreignCursor }
+                (past, pastArguments) = condition
+            }
         }
-        let plays = "coalesce(ut.play_count, 0)"
-        if let cursor = filter.after {
-            guard case .number(let played)? = cursor.key else { throw Self.foreignCursor }
-            conditions.append("\(plays) <= ? AND (\(plays) < ? OR tracks.id < ?)")
-            arguments += [played, played, cursor.id]
+        return ListQuery("""
+            SELECT tracks.id, \(past) FROM \(read.from)
+            WHERE \(read.conditions.joined(separator: " AND "))
+            ORDER BY \(order)
+            """, pastArguments + read.arguments)
+    }
+
+    /// A page of a search within a source or a rating by title or plays, and its total, from one
+    /// read of its matches (`sortedWithinQuery`): the ids after the cursor, then their rows by id
+    /// (`tracksQuery`). The total is capped as every search's is.
+    private func readSortedWithin(_ db: Database, _ filter: Filter, _ way: OrderedSearch) throws -> ([LibraryTrack], MatchCount) {
+        let query = try sortedWithinQuery(filter, way)
+        var ids: [Int64] = []
+        var start: Int?
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: query.sql), arguments: query.arguments)
+        while let row = try rows.next() {
+            if start == nil, row[1] as Bool { start = ids.count }
+            ids.append(row[0])
         }
-        return [ListQuery("""
-            SELECT \(LibraryTrack.selection) FROM \(from)
-            WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY \(plays) DESC, tracks.id DESC LIMIT ?
-            """, arguments + [filter.limit + 1])]
+        let page = Array(ids[(start ?? ids.count)...].prefix(filter.limit + 1))
+        var tracks: [LibraryTrack] = []
+        if !page.isEmpty {
+            let lookup = Self.tracksQuery(page, for: filter.userId)
+            let byId = Dictionary(uniqueKeysWithValues: try LibraryTrack.fetchAll(db, sql: lookup.sql, arguments: lookup.arguments, userId: filter.userId)
+                .map { ($0.id, $0) })
+            tracks = page.compactMap { byId[$0] }
+        }
+        return (tracks, MatchCount(count: min(ids.count, searchTotalCap), isExact: ids.count <= searchTotalCap))
     }
 
     /// How the total of a filter is found.
@@ -519,10 +575,9 @@ public struct TrackLibrary: Sendable {
             }
             let query: ListQuery
             if searchesWithin(filter), way.walksRestriction {
-                let walk = restrictionWalk(filter)
-                let (conditions, arguments) = conditions(filter, test: way.looksUpEach ? .lookingUpEach : .listOfMatches, id: walk.testedId)
-                query = SearchCount.capped("SELECT 1 FROM \(walk.from) WHERE \((conditions + walk.conditions).joined(separator: " AND "))",
-                                           arguments + walk.arguments, upTo: searchTotalCap + 1)
+                let read = withinRead(filter, way)
+                query = SearchCount.capped("SELECT 1 FROM \(read.from) WHERE \(read.conditions.joined(separator: " AND "))",
+                                           read.arguments, upTo: searchTotalCap + 1)
             } else {
                 // In id order, as the search index lists them: the estimate holds.
                 let (conditions, arguments) = conditions(filter, test: .walkingSearch)
