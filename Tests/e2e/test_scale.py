@@ -68,6 +68,20 @@ def owner_count(server, where: str, args: tuple = ()) -> int:
         WHERE {where}""", args)[0][0]
 
 
+def assert_in_order(tracks: list[dict], sort: str, label: str):
+    """The tracks of a library list are in its sort's order (by title as SQLite's NOCASE
+    compares the seed's ASCII titles; by plays the owner's, then newest first)."""
+    ids = [t["id"] for t in tracks]
+    if sort in ("newest", "oldest"):
+        assert ids == sorted(ids, reverse=sort == "newest"), label
+    elif sort == "title":
+        keys = [(t["title"].lower(), t["id"]) for t in tracks]
+        assert keys == sorted(keys), label
+    else:
+        keys = [(-t["play_count"], -t["id"]) for t in tracks]
+        assert keys == sorted(keys), label
+
+
 def test_every_library_list_pages_to_exactly_its_total_in_its_order(seeded):
     source = db_query(seeded, "SELECT source_id FROM tracks WHERE source_id IS NOT NULL GROUP BY source_id "
                               "ORDER BY count(*) DESC LIMIT 1")[0][0]
@@ -91,16 +105,8 @@ def test_every_library_list_pages_to_exactly_its_total_in_its_order(seeded):
             label = f"sort={sort} {query}"
             assert len(ids) == len(set(ids)), f"{label}: a track came twice"
             assert total == len(ids) == owner_count(seeded, where, args), label
-            if sort == "newest":
-                assert ids == sorted(ids, reverse=True), label
-            elif sort == "oldest":
-                assert ids == sorted(ids), label
-            elif sort == "title":
-                keys = [(t["title"].lower(), t["id"]) for t in tracks]
-                assert keys == sorted(keys), label
-            else:
-                keys = [(-t["play_count"], -t["id"]) for t in tracks]
-                assert keys == sorted(keys), label
+            assert_in_order(tracks, sort, label)
+            if sort == "plays":
                 assert tracks[0]["play_count"] > 0 and tracks[-1]["play_count"] == 0, label
 
     likes, total = walk(seeded, "/api/playlists/likes", "tracks")
@@ -170,15 +176,9 @@ def test_a_search_counts_up_to_a_thousand_and_pages_to_every_match(seeded):
         tracks, _ = walk(seeded, "/api/tracks", "tracks", **query)
         ids = [t["id"] for t in tracks]
         assert len(ids) == len(set(ids)) == expected, label
-        if sort == "title":
-            keys = [(t["title"].lower(), t["id"]) for t in tracks]
-            assert keys == sorted(keys), label
-        elif sort == "plays":
-            keys = [(-t["play_count"], -t["id"]) for t in tracks]
-            assert keys == sorted(keys), label
+        assert_in_order(tracks, sort, label)
+        if sort == "plays":
             assert tracks[0]["play_count"] > 0 and tracks[-1]["play_count"] == 0, label
-        else:
-            assert ids == sorted(ids, reverse=True), label
     # Without a search, the totals are the counters', always exact.
     assert seeded.get("/api/tracks?limit=1").json()["total_is_exact"] is True
 
@@ -224,14 +224,7 @@ def test_a_search_within_a_source_or_a_rating_pages_to_every_match(seeded):
                     assert {t["source_id"] for t in tracks} <= {restriction["source"]}, label
                 if "rating" in restriction:
                     assert {t["rating"] for t in tracks} <= {restriction["rating"]}, label
-                if sort == "title":
-                    keys = [(t["title"].lower(), t["id"]) for t in tracks]
-                    assert keys == sorted(keys), label
-                elif sort == "plays":
-                    keys = [(-t["play_count"], -t["id"]) for t in tracks]
-                    assert keys == sorted(keys), label
-                else:
-                    assert ids == sorted(ids, reverse=sort == "newest"), label
+                assert_in_order(tracks, sort, label)
 
 
 def test_sources_and_jobs_page_to_the_counters_totals(seeded):
