@@ -36,9 +36,9 @@ extension TrackLibrary {
         case walkRestrictionLookingUpEach
 
         /// The cheapest way to read `wanted` rows (a page: `limit + 1`; a capped count:
-        /// `searchTotalCap + 1`), in id order or (`inIdOrder` false) another, of a search whose index matches
-        /// `indexMatches` of the `library`'s tracks, of which the filter keeps `matches` (exact,
-        /// or estimated). The candidates: reading the matches first; walking the order's index of
+        /// `searchTotalCap + 1`), in id order or (`inIdOrder` false) another, of a search whose
+        /// index matches `indexMatches` of the `library`'s tracks, of which the filter keeps
+        /// `matches` (exact, or estimated). The candidates: reading the matches first; walking the order's index of
         /// `orderIndex` entries (the title index of the library, the trash or a source; the
         /// user's plays), if the order has one that the filter's rows lie along; walking the
         /// `restriction`'s index of that many entries (a source's tracks, the user's rated rows),
@@ -83,11 +83,11 @@ extension TrackLibrary {
             return costs.min { $0.1 < $1.1 }!.0
         }
 
-        /// What one look-up of a row in the search index costs for `match`es of `words` words,
-        /// in µs: ~16 for the statement (FTS5 sets up its cursor per row), ~5 more a word, and a
-        /// last word longer than the prefix index's 2 letters merges the lists of every word it
-        /// begins on each look-up ("love": 130 µs, "night" 190, against 20–26 for "a" or "s";
-        /// sqlite3 on the benchmark's database).
+        /// What one look-up of a row in the search index costs, in µs, for a search of `words`:
+        /// ~25 a word (16 of them the statement's: FTS5 sets up a cursor per row), and 175 more
+        /// when the last word is longer than the prefix index's 2 letters, since each look-up
+        /// then merges the lists of every word it begins ("love": 130 µs, "night" 190, against
+        /// 20–26 for "a" or "s"; sqlite3 on the benchmark's database).
         static func lookUpMicros(words: [Substring]) -> Double {
             25 * Double(max(1, words.count)) + ((words.last?.count ?? 0) > 2 ? 175 : 0)
         }

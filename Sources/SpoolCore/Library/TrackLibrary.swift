@@ -102,8 +102,9 @@ public struct TrackLibrary: Sendable {
         return try tracks(filter, orderedSearch: nil)
     }
 
-    /// `tracks(_:)`, with the way a search by title or plays reads its page forced
-    /// (`orderedSearch`; nil: `OrderedSearch.choice`), so that a test can compare the ways' pages.
+    /// `tracks(_:)`, with the way a search reads its page (and, within a source or a rating, its
+    /// count) forced (`orderedSearch`; nil: `OrderedSearch.choice`), so that a test can compare
+    /// the ways' pages and totals.
     func tracks(_ filter: Filter, orderedSearch forced: OrderedSearch?) throws -> Page {
         let (rows, total) = try database.read { db in
             // A search by title or plays, or within a source or a rating, needs to know how many
@@ -147,7 +148,7 @@ public struct TrackLibrary: Sendable {
         guard choosesAWay(filter) else { return .matchesFirst }
         let indexMatches = try indexMatches ?? self.indexMatches(db, filter)
         if readsWithinInIdOrder(filter) || (searchesWithin(filter) && filter.sort == .plays) {
-            // By plays, its played matches are all read and sorted (`searchWithinByPlaysQueries`).
+            // By plays, every match is read and sorted (`readSortedWithin`).
             return try searchWithin(db, filter, wanted: filter.limit + 1, inIdOrder: filter.sort != .plays, indexMatches: indexMatches)
         }
         guard walksAnOrderIndex(filter) else { return .matchesFirst }
@@ -320,9 +321,9 @@ public struct TrackLibrary: Sendable {
     /// found: 0.7 ms for the first 100 of "love"'s 3,981 matches at 100,000 tracks, where
     /// listing every match first (`tracks.id IN (SELECT rowid …)`, a sorted list of them all,
     /// then a seek each in id order) took 1.4–2.7 ms, and 9.8 against 2.4 ms for "a"'s 19,538
-    /// (sqlite3 on the benchmark's database). Other searches still list their matches first: by
-    /// title or plays, the order is not the index's (rarely asked for with a search); within a
-    /// source or a rating, the source's or the user's own index may bound the walk better.
+    /// (sqlite3 on the benchmark's database). By title or plays, the order is not the index's
+    /// (`OrderedSearch`); within a source or a rating, the source's or the user's own index may
+    /// bound the walk better, as `OrderedSearch.choice` decides.
     private func walksSearchIndex(_ filter: Filter, _ way: OrderedSearch) -> Bool {
         guard filter.match != nil, !filter.inSourceOrder, filter.sort == .newest || filter.sort == .oldest else { return false }
         return !readsWithinInIdOrder(filter) || !way.walksRestriction
@@ -355,7 +356,9 @@ public struct TrackLibrary: Sendable {
     /// `tracks(_:)` runs): one, or for plays the walk of the user's played tracks (unless the
     /// cursor is already past them) and then the walk of the others.
     /// `orderedSearch` is how a search by title or plays, or within a source or a rating, reads
-    /// its page (see `OrderedSearch`).
+    /// its page (see `OrderedSearch`). A search within a source or a rating by title or plays
+    /// that does not walk the title index has one query of its matches' ids instead
+    /// (`sortedWithinQuery`, which `tracks(_:)` pages).
     func pageQueries(_ filter: Filter, orderedSearch: OrderedSearch = .matchesFirst) throws -> [ListQuery] {
         if filter.inSourceOrder, let sourceId = filter.sourceId { return [try sourceOrderQuery(filter, sourceId: sourceId)] }
         if filter.sort == .plays, walksAnOrderIndex(filter) { return try searchByPlaysQueries(filter, orderedSearch) }
