@@ -14,7 +14,9 @@ part="${2:-all}"
 if [ "$part" != "python" ]; then
   packages=(pkg-config libevent-dev libsqlite3-dev libssl-dev libargon2-dev ffmpeg python3)
   if [ "$profile" = "test" ]; then
-    packages+=(chromium chromium-driver sox mpv)
+    # gpodder: Debian's gPodder with its CLI `gpo`, a podcast client the feed tests subscribe
+    # with (test_podcasts.py); not on PyPI as a CLI, and a fresh machine lacked it.
+    packages+=(chromium chromium-driver sox mpv gpodder)
   fi
   python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 
