@@ -171,12 +171,7 @@ final class ListQueryPlanTests: XCTestCase {
                 for trashed in [false, true] {
                     for rating in [nil, 0] {
                         for later in [false, true] {
-                            var filter = TrackLibrary.Filter(userId: 1)
-                            filter.query = "love"
-                            filter.sort = sort
-                            filter.trashed = trashed
-                            filter.rating = rating
-                            if later { filter.after = PageCursor(id: 1_500) }
+                            let filter = Self.search(sort, trashed: trashed, rating: rating, after: later ? PageCursor(id: 1_500) : nil)
                             let queries = try library.pageQueries(filter)
                             XCTAssertEqual(queries.count, 1)
                             let lines = try plan(queries[0])
@@ -313,12 +308,7 @@ final class ListQueryPlanTests: XCTestCase {
         for (sort, orderedSearch, sourceId) in ways {
             for trashed in [false, true] {
                 for rating in [nil, 0, 1, -1] {
-                    var filter = TrackLibrary.Filter(userId: 1)
-                    filter.query = "love"
-                    filter.sort = sort
-                    filter.trashed = trashed
-                    filter.rating = rating
-                    filter.sourceId = sourceId
+                    var filter = Self.search(sort, trashed: trashed, sourceId: sourceId, rating: rating)
                     filter.limit = 5
                     var listed: [Int64] = []
                     var totals: Set<Int> = []
@@ -418,19 +408,11 @@ final class ListQueryPlanTests: XCTestCase {
                     for rating in [nil, 0, 1] {
                         for (later, way) in [(false, TrackLibrary.OrderedSearch.walkOrderIndex), (true, .walkOrderIndex),
                                              (false, .walkOrderIndexLookingUpEach), (true, .walkOrderIndexLookingUpEach)] {
-                            var filter = TrackLibrary.Filter(userId: 1)
-                            filter.query = "love"
-                            filter.sort = .title
-                            filter.trashed = trashed
-                            filter.sourceId = sourceId
-                            filter.rating = rating
-                            if later { filter.after = PageCursor(key: .text("M"), id: 1_500) }
+                            let filter = Self.search(.title, trashed: trashed, sourceId: sourceId, rating: rating,
+                                                     after: later ? PageCursor(key: .text("M"), id: 1_500) : nil)
                             let queries = try library.pageQueries(filter, orderedSearch: way)
                             XCTAssertEqual(queries.count, 1)
-                            let lines = try database.read { db in
-                                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + queries[0].sql, arguments: queries[0].arguments)
-                                    .map { $0["detail"] as String }
-                            }
+                            let lines = try planLines(of: queries[0], in: database)
                             let index = trashed ? (sourceId == nil ? "tracks_trashed_title" : "tracks_trashed_source_title")
                                 : (sourceId == nil ? "tracks_title" : "tracks_source_title")
                             // The look-up is FTS5's seek of one id (`:=M` in its plan), no list of every match.
@@ -480,13 +462,8 @@ final class ListQueryPlanTests: XCTestCase {
                 for trashed in [false, true] {
                     for sort in [TrackLibrary.Sort.newest, .oldest] {
                         for later in [false, true] {
-                            var filter = TrackLibrary.Filter(userId: 1)
-                            filter.query = "love"
-                            filter.sort = sort
-                            filter.sourceId = sourceId
-                            filter.rating = rating
-                            filter.trashed = trashed
-                            if later { filter.after = PageCursor(id: 1_500) }
+                            let filter = Self.search(sort, trashed: trashed, sourceId: sourceId, rating: rating,
+                                                     after: later ? PageCursor(id: 1_500) : nil)
                             for way in [TrackLibrary.OrderedSearch.matchesFirst, .walkRestriction, .walkRestrictionLookingUpEach] {
                                 let name = "\(way) \(analyzed ? "after ANALYZE" : "no statistics") source=\(sourceId.map(String.init) ?? "-") "
                                     + "rating=\(rating.map(String.init) ?? "-") trashed=\(trashed) sort=\(sort) \(later ? "page 2" : "page 1")"
@@ -527,11 +504,7 @@ final class ListQueryPlanTests: XCTestCase {
             try setStatistics(of: database, analyzed: analyzed)
             for way in [TrackLibrary.OrderedSearch.matchesFirst, .walkOrderIndex, .walkOrderIndexLookingUpEach] {
                 for cursor in [nil, PageCursor(key: .number(3), id: 1_500), PageCursor(key: .number(0), id: 1_500)] {
-                    var filter = TrackLibrary.Filter(userId: 1)
-                    filter.query = "love"
-                    filter.sort = .plays
-                    filter.after = cursor
-                    let queries = try library.pageQueries(filter, orderedSearch: way)
+                    let queries = try library.pageQueries(Self.search(.plays, after: cursor), orderedSearch: way)
                     let name = "\(way) \(analyzed ? "after ANALYZE" : "no statistics") cursor=\(cursor.map { "\($0.key!)" } ?? "-")"
                     XCTAssertEqual(queries.count, cursor?.key == .number(0) ? 1 : 2, name)
                     let neverPlayed = try plan(queries.last!)
@@ -570,6 +543,19 @@ final class ListQueryPlanTests: XCTestCase {
     }
 
     /// The lines of `EXPLAIN QUERY PLAN` for `query`.
+    /// The owner's search for "love" (a word of the seed's titles) with the other settings given.
+    private static func search(_ sort: TrackLibrary.Sort, trashed: Bool = false, sourceId: Int64? = nil, rating: Int? = nil,
+                               after cursor: PageCursor? = nil) -> TrackLibrary.Filter {
+        var filter = TrackLibrary.Filter(userId: 1)
+        filter.query = "love"
+        filter.sort = sort
+        filter.trashed = trashed
+        filter.sourceId = sourceId
+        filter.rating = rating
+        filter.after = cursor
+        return filter
+    }
+
     private func planLines(of query: ListQuery, in database: SpoolDatabase) throws -> [String] {
         try database.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }

@@ -114,7 +114,7 @@ public struct TrackLibrary: Sendable {
             if let indexMatches, sortsWithin(filter) {
                 // Chosen before any count, from the matches the restriction holds as estimated:
                 // reading them all gives the count too.
-                let estimated = MatchCount(count: Int(Double(indexMatches) * Double(try restrictionSize(db, filter)) / Double(max(1, try librarySize(db)))))
+                let estimated = MatchCount(count: try matchesWithin(db, filter, indexMatches: indexMatches).matches)
                 let way = try forced ?? orderedSearch(db, filter, total: estimated, indexMatches: indexMatches)
                 if !way.walksOrderIndex { return try readSortedWithin(db, filter, way) }
                 chosen = way
@@ -159,7 +159,8 @@ public struct TrackLibrary: Sendable {
         }
         // By title within the user's likes or dislikes: their rated rows, read and sorted, or
         // the title index of the whole library (a source's title index holds only the source's).
-        let rated = filter.sort == .title && filter.sourceId == nil && (filter.rating ?? 0) != 0 ? try restrictionSize(db, filter) : nil
+        let rated = filter.sort == .title && filter.sourceId == nil && (filter.rating ?? 0) != 0
+            ? try matchesWithin(db, filter, indexMatches: indexMatches).within : nil
         return .choice(indexMatches: indexMatches, matches: matches, library: try librarySize(db), wanted: filter.limit + 1,
                        inIdOrder: false, lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? "")),
                        orderIndex: among, restriction: rated)
@@ -191,19 +192,21 @@ public struct TrackLibrary: Sendable {
     /// the search (stored counters), which holds about `indexMatches × size / library` of the
     /// matches; its walk passes a source's tracks (rated or not), else the user's rated rows.
     func searchWithin(_ db: Database, _ filter: Filter, wanted: Int, inIdOrder: Bool = true, indexMatches: Int) throws -> OrderedSearch {
-        let within = try restrictionSize(db, filter)
+        let (within, matches, library) = try matchesWithin(db, filter, indexMatches: indexMatches)
         let walked = try filter.sourceId.map { try StoredCounts.tracks(db, owner: $0, trashed: filter.trashed) } ?? within
-        let library = try librarySize(db)
-        return .choice(indexMatches: indexMatches, matches: Int(Double(indexMatches) * Double(within) / Double(max(1, library))),
-                       library: library, wanted: wanted, inIdOrder: inIdOrder,
+        return .choice(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder,
                        lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? "")), restriction: walked)
     }
 
-    /// How many tracks `filter` keeps without its search (the stored counters).
-    private func restrictionSize(_ db: Database, _ filter: Filter) throws -> Int {
+    /// How many tracks `filter` keeps without its search (`within`, the stored counters), how
+    /// many of the search index's `indexMatches` it holds as estimated (as many in each part of
+    /// the `library`: `indexMatches × within / library`), and the library's size.
+    private func matchesWithin(_ db: Database, _ filter: Filter, indexMatches: Int) throws -> (within: Int, matches: Int, library: Int) {
         var restriction = filter
         restriction.query = nil
-        return try matching(db, restriction).count
+        let within = try matching(db, restriction).count
+        let library = try librarySize(db)
+        return (within, Int(Double(indexMatches) * Double(within) / Double(max(1, library))), library)
     }
 
     /// Every track in the search index: the library's and the trash's (stored counters).
@@ -481,10 +484,11 @@ public struct TrackLibrary: Sendable {
             """, playedArguments + [filter.limit + 1]), neverPlayed]
     }
 
-    /// What a search within a source or a rating reads `way`: the FROM clause and the conditions
-    /// with their arguments. The search index's matches, or (`walksRestriction`) the
-    /// restriction's walk keeping the rows in the list of matches or looking each up.
-    private func withinRead(_ filter: Filter, _ way: OrderedSearch) -> (from: String, conditions: [String], arguments: StatementArguments) {
+    /// What a search with a source or a rating reads `way`: the FROM clause and the conditions
+    /// with their arguments. The search index's matches, or (`walksRestriction`, within a
+    /// source or a rating) the restriction's walk keeping the rows in the list of matches or
+    /// looking each up.
+    private func searchRead(_ filter: Filter, _ way: OrderedSearch) -> (from: String, conditions: [String], arguments: StatementArguments) {
         guard way.walksRestriction else {
             let (conditions, arguments) = conditions(filter, test: .walkingSearch)
             return ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId), conditions, arguments)
@@ -509,7 +513,7 @@ public struct TrackLibrary: Sendable {
     /// 100,000 tracks; by plays a walk of the user's plays would pass every played track outside
     /// the restriction (a page of "a" within a source of 26 tracks took 45 ms so).
     func sortedWithinQuery(_ filter: Filter, _ way: OrderedSearch) throws -> ListQuery {
-        let read = withinRead(filter, way)
+        let read = searchRead(filter, way)
         var past = "1"
         var pastArguments: StatementArguments = []
         let order: String
@@ -576,21 +580,12 @@ public struct TrackLibrary: Sendable {
             if filter.sourceId == nil, filter.rating == nil {
                 return .searched(SearchCount.visibleMatches(match, trashed: filter.trashed, userId: filter.userId, upTo: searchTotalCap + 1))
             }
-            let query: ListQuery
-            if searchesWithin(filter), way.walksRestriction {
-                let read = withinRead(filter, way)
-                query = SearchCount.capped("SELECT 1 FROM \(read.from) WHERE \(read.conditions.joined(separator: " AND "))",
-                                           read.arguments, upTo: searchTotalCap + 1)
-            } else {
-                // In id order, as the search index lists them: the estimate holds.
-                let (conditions, arguments) = conditions(filter, test: .walkingSearch)
-                query = SearchCount.capped("""
-                    SELECT tracks_search.rowid AS id FROM tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid
-                    LEFT JOIN user_tracks ut ON ut.track_id = tracks.id AND ut.user_id = \(filter.userId)
-                    WHERE \(conditions.joined(separator: " AND ")) ORDER BY tracks_search.rowid
-                    """, arguments, upTo: searchTotalCap + 1, lastId: true)
-            }
-            return .searched(query)
+            // The search index's walk lists its matches in id order: the estimate holds.
+            let walksMatches = !(searchesWithin(filter) && way.walksRestriction)
+            let read = searchRead(filter, walksMatches ? .matchesFirst : way)
+            return .searched(SearchCount.capped("""
+                SELECT tracks.id AS id FROM \(read.from) WHERE \(read.conditions.joined(separator: " AND "))\(walksMatches ? " ORDER BY tracks_search.rowid" : "")
+                """, read.arguments, upTo: searchTotalCap + 1, lastId: walksMatches))
         }
         let owner = filter.sourceId ?? StoredCounts.everyOwner
         switch (filter.trashed, filter.rating) {
