@@ -433,7 +433,9 @@ public struct LibrarySeed: Sendable {
         }
         totals.tables.append(("source_entries", counted.0))
         totals.tables.append(("job_events", counted.1))
-        // What housekeeping does on a running server, so the planner sees what it would.
+        // What housekeeping does on a running server, so the planner and the search see what
+        // they would: the search index merged into one segment (`Housekeeper`), statistics.
+        while try database.write(priority: .background, work: .mergeSearchIndex, SearchIndex.mergeStep) {}
         try database.maintain { db in
             try db.execute(sql: "ANALYZE")
             _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")

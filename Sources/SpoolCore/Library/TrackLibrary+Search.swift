@@ -31,9 +31,22 @@ extension TrackLibrary {
         /// Walk the restriction's own index in id order (a source's tracks, the user's rated
         /// rows) and keep the rows in the list of matches; in another order than the id's, sort
         /// the kept ones (a restriction holds few).
-        case walkRestriction
+        case walkRestriction(Restriction)
         /// `walkRestriction`, looking each row up in the search index.
-        case walkRestrictionLookingUpEach
+        case walkRestrictionLookingUpEach(Restriction)
+
+        /// Which index a search within a source or a rating walks (`walkRestriction`). Within a
+        /// source and a rating together, the smaller: the source's tracks test the user's row
+        /// of each for the rating, the user's rated rows test each track for the source, a
+        /// seek each either way. "s" within the likes of the biggest source (10,688 tracks,
+        /// 5,030 likes in all, 554 of them in it) took 59 ms p50 by the source at 100,000
+        /// tracks (docs/benchmarks.md, eleventh round).
+        enum Restriction: Equatable {
+            /// The source's tracks (`tracks_channel`, in the trash `tracks_trashed_source`).
+            case source
+            /// The user's rows of the filter's rating (`user_tracks_rating`).
+            case ratedRows
+        }
 
         /// The cheapest way to read `wanted` rows (a page: `limit + 1`; a capped count:
         /// `searchTotalCap + 1`), in id order or (`inIdOrder` false) another, of a search whose
@@ -42,7 +55,10 @@ extension TrackLibrary {
         /// `orderIndex` entries (the title index of the library, the trash or a source; the
         /// user's plays), if the order has one that the filter's rows lie along; walking the
         /// `restriction`'s index of that many entries (a source's tracks, the user's rated rows),
-        /// if the search is within one. The kept matches lie about evenly along any of them, so
+        /// if the search is within one. A rating filter (`seeksUserRows`) tests the user's row of
+        /// every match read first, a second seek each (the count of "s" within the likes passed
+        /// 20,294 matches in 11.7 ms, 0.58 µs each; within a source, whose test needs only the
+        /// track, 9,182 in 2.5 ms). The kept matches lie about evenly along any of them, so
         /// - reading the matches first seeks each one's track or row (~1.3 µs where the matches
         ///   are sparse, ~0.3 where nearly every track matches: the seeks then read the tracks'
         ///   pages in turn, "s" passed 9,550 matches in 2 ms); in id order the search index's walk
@@ -63,10 +79,11 @@ extension TrackLibrary {
         /// by the list); within a source of 26 tracks it walks the source (0.6–2.8 ms, 17 ms by
         /// the matches).
         static func choice(indexMatches: Int, matches: Int, library: Int, wanted: Int, inIdOrder: Bool, lookUpMicros: Double,
-                           orderIndex: Int? = nil, restriction: Int? = nil) -> OrderedSearch {
+                           seeksUserRows: Bool = false, orderIndex: Int? = nil, restriction: (kind: Restriction, entries: Int)? = nil)
+            -> OrderedSearch {
             let indexMatches = Double(indexMatches), matches = Double(max(1, matches)), wanted = Double(wanted)
             let library = Double(max(1, library, Int(indexMatches)))
-            let seek = 0.3 + 1.0 * (1 - indexMatches / library)
+            let seek = (0.3 + 1.0 * (1 - indexMatches / library)) * (seeksUserRows ? 2 : 1)
             let sorting = inIdOrder ? 0 : min(matches, indexMatches) * 4.4
             func inOrder(_ entries: Double) -> Double { min(entries, wanted * entries / matches) }
             func passed(_ entries: Double) -> Double { inIdOrder ? inOrder(entries) : entries }
@@ -76,28 +93,42 @@ extension TrackLibrary {
                 costs += [(.walkOrderIndex, indexMatches * 0.15 + walked * 0.8), (.walkOrderIndexLookingUpEach, walked * lookUpMicros)]
             }
             if let restriction {
-                let walked = passed(Double(restriction))
-                costs += [(.walkRestriction, indexMatches * 0.15 + walked * 0.8 + sorting),
-                          (.walkRestrictionLookingUpEach, walked * lookUpMicros + sorting)]
+                let walked = passed(Double(restriction.entries))
+                costs += [(.walkRestriction(restriction.kind), indexMatches * 0.15 + walked * 0.8 + sorting),
+                          (.walkRestrictionLookingUpEach(restriction.kind), walked * lookUpMicros + sorting)]
             }
             return costs.min { $0.1 < $1.1 }!.0
         }
 
-        /// What one look-up of a row in the search index costs, in µs, for a search of `words`:
-        /// ~25 a word (16 of them the statement's: FTS5 sets up a cursor per row), and 175 more
-        /// when the last word is longer than the prefix index's 2 letters, since each look-up
-        /// then merges the lists of every word it begins ("love": 130 µs, "night" 190, against
-        /// 20–26 for "a" or "s"; sqlite3 on the benchmark's database).
-        static func lookUpMicros(words: [Substring]) -> Double {
-            25 * Double(max(1, words.count)) + ((words.last?.count ?? 0) > 2 ? 175 : 0)
+        /// What one look-up of a row in the search index costs, in µs, for a search of `words`
+        /// in an index of `segments` (`SearchIndex`): FTS5 sets up a cursor per row and seeks
+        /// each word in every segment, ~5 µs and 2 more a segment for each word (one word: 6–7 µs
+        /// with one segment, 18–23 with 9); and 175 more when the last word is longer than the
+        /// prefix index's 2 letters, since each look-up then merges the lists of every word it
+        /// begins ("love": 116–125 µs, "night" 157–169, whatever the segments). sqlite3 on the
+        /// benchmark's database, docs/benchmarks.md (ninth and eleventh rounds).
+        static func lookUpMicros(words: [Substring], segments: Int) -> Double {
+            (5 + 2 * Double(max(1, segments))) * Double(max(1, words.count)) + ((words.last?.count ?? 0) > 2 ? 175 : 0)
         }
 
         /// Whether the page walks the order's index.
         var walksOrderIndex: Bool { self == .walkOrderIndex || self == .walkOrderIndexLookingUpEach }
+        /// The restriction whose index the rows are read by, if they are.
+        var restriction: Restriction? {
+            switch self {
+            case .walkRestriction(let restriction), .walkRestrictionLookingUpEach(let restriction): restriction
+            case .matchesFirst, .walkOrderIndex, .walkOrderIndexLookingUpEach: nil
+            }
+        }
         /// Whether the rows are read by a walk of the restriction's index.
-        var walksRestriction: Bool { self == .walkRestriction || self == .walkRestrictionLookingUpEach }
+        var walksRestriction: Bool { restriction != nil }
         /// Whether the walk looks each row up in the search index instead of the list of matches.
-        var looksUpEach: Bool { self == .walkOrderIndexLookingUpEach || self == .walkRestrictionLookingUpEach }
+        var looksUpEach: Bool {
+            switch self {
+            case .walkOrderIndexLookingUpEach, .walkRestrictionLookingUpEach: true
+            case .matchesFirst, .walkOrderIndex, .walkRestriction: false
+            }
+        }
     }
 
     /// The partial title index `filter` walks in `OrderedSearch.walkOrderIndex`: the library's or

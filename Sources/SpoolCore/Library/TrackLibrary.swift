@@ -162,8 +162,8 @@ public struct TrackLibrary: Sendable {
         let rated = filter.sort == .title && filter.sourceId == nil && (filter.rating ?? 0) != 0
             ? try matchesWithin(db, filter, indexMatches: indexMatches).within : nil
         return .choice(indexMatches: indexMatches, matches: matches, library: try librarySize(db), wanted: filter.limit + 1,
-                       inIdOrder: false, lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? "")),
-                       orderIndex: among, restriction: rated)
+                       inIdOrder: false, lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil,
+                       orderIndex: among, restriction: rated.map { (.ratedRows, $0) })
     }
 
     /// Whether `filter` chooses how it is read or counted (`orderedSearch`, `matching`): a
@@ -190,12 +190,30 @@ public struct TrackLibrary: Sendable {
     /// page (`limit + 1`) or its capped count (`searchTotalCap + 1`), in id order; or all of
     /// them, to sort (`inIdOrder` false). The restriction's size is the filter's total without
     /// the search (stored counters), which holds about `indexMatches × size / library` of the
-    /// matches; its walk passes a source's tracks (rated or not), else the user's rated rows.
+    /// matches; its walk passes the restriction's index (`restriction(_:_:)`).
     func searchWithin(_ db: Database, _ filter: Filter, wanted: Int, inIdOrder: Bool = true, indexMatches: Int) throws -> OrderedSearch {
-        let (within, matches, library) = try matchesWithin(db, filter, indexMatches: indexMatches)
-        let walked = try filter.sourceId.map { try StoredCounts.tracks(db, owner: $0, trashed: filter.trashed) } ?? within
+        let (_, matches, library) = try matchesWithin(db, filter, indexMatches: indexMatches)
         return .choice(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder,
-                       lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? "")), restriction: walked)
+                       lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil, restriction: try restriction(db, filter))
+    }
+
+    /// Which index a search within a source or a rating walks, if it walks one, and its entries
+    /// (stored counters): a source's tracks (rated or not) or the user's rows of the rating (any
+    /// source's), the fewer (`OrderedSearch.Restriction`).
+    func restriction(_ db: Database, _ filter: Filter) throws -> (kind: OrderedSearch.Restriction, entries: Int) {
+        var ratedRows = filter
+        (ratedRows.sourceId, ratedRows.query) = (nil, nil)
+        let rated = (filter.rating ?? 0) != 0 ? try matching(db, ratedRows).count : nil
+        guard let sourceId = filter.sourceId else { return (.ratedRows, rated ?? 0) }
+        let tracks = try StoredCounts.tracks(db, owner: sourceId, trashed: filter.trashed)
+        if let rated, rated < tracks { return (.ratedRows, rated) }
+        return (.source, tracks)
+    }
+
+    /// What a look-up of one row in the search index costs for `filter`'s search now
+    /// (`OrderedSearch.lookUpMicros`: its words, the index's segments).
+    private func lookUpMicros(_ db: Database, _ filter: Filter) throws -> Double {
+        OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? ""), segments: try SearchIndex.segments(db))
     }
 
     /// How many tracks `filter` keeps without its search (`within`, the stored counters), how
@@ -333,13 +351,15 @@ public struct TrackLibrary: Sendable {
     }
 
     /// The walk of a search within a source or a rating through the restriction's own index in
-    /// id order (`OrderedSearch.walkRestriction` and its look-ups): the source's tracks
-    /// (`tracks_channel`: source, id; in the trash `tracks_trashed_source`), or without a
-    /// source the user's rated rows (`user_tracks_rating`, whose conditions it adds). The match
-    /// is tested on `testedId`, the walked entry's id, with a `+` so that the planner cannot
-    /// turn the list of matches into the walk (a seek of each match in the source's index).
-    private func restrictionWalk(_ filter: Filter) -> (from: String, id: String, testedId: String, conditions: [String], arguments: StatementArguments) {
-        if filter.sourceId != nil {
+    /// id order (`OrderedSearch.walkRestriction` and its look-ups), and of a page of a rating
+    /// (`walksRatedRows`): the source's tracks (`tracks_channel`: source, id; in the trash
+    /// `tracks_trashed_source`), or the user's rated rows (`user_tracks_rating`, whose
+    /// conditions it adds; a source's is among the filter's). The match is tested on
+    /// `testedId`, the walked entry's id, with a `+` so that the planner cannot turn the list of
+    /// matches into the walk (a seek of each match in the source's index).
+    private func restrictionWalk(_ filter: Filter, _ restriction: OrderedSearch.Restriction)
+        -> (from: String, id: String, testedId: String, conditions: [String], arguments: StatementArguments) {
+        if restriction == .source {
             let index = filter.trashed ? "tracks_trashed_source" : "tracks_channel"
             return ("tracks INDEXED BY \(index)" + LibraryTrack.joins(for: filter.userId), "tracks.id", "+tracks.id", [], [])
         }
@@ -372,8 +392,9 @@ public struct TrackLibrary: Sendable {
         let walksTitles = filter.sort == .title && walksAnOrderIndex(filter) && orderedSearch.walksOrderIndex
         // The source's or the user's rated rows: a search within them newest or oldest first that
         // walks them, or (without a source) a page of a rating (`walksRatedRows`).
-        let restriction = !searched && ((readsWithinInIdOrder(filter) && orderedSearch.walksRestriction) || walksRatedRows(filter))
-            ? restrictionWalk(filter) : nil
+        let walked: OrderedSearch.Restriction? = searched ? nil
+            : readsWithinInIdOrder(filter) ? orderedSearch.restriction : walksRatedRows(filter) ? .ratedRows : nil
+        let restriction = walked.map { restrictionWalk(filter, $0) }
         let lookingUp = (walksTitles || restriction != nil) && orderedSearch.looksUpEach
         let (conditions, arguments) = conditions(filter, test: searched ? .walkingSearch : lookingUp ? .lookingUpEach : .listOfMatches,
                                                  id: restriction?.testedId ?? "tracks.id")
@@ -489,11 +510,11 @@ public struct TrackLibrary: Sendable {
     /// source or a rating) the restriction's walk keeping the rows in the list of matches or
     /// looking each up.
     private func searchRead(_ filter: Filter, _ way: OrderedSearch) -> (from: String, conditions: [String], arguments: StatementArguments) {
-        guard way.walksRestriction else {
+        guard let restriction = way.restriction else {
             let (conditions, arguments) = conditions(filter, test: .walkingSearch)
             return ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId), conditions, arguments)
         }
-        let walk = restrictionWalk(filter)
+        let walk = restrictionWalk(filter, restriction)
         let (conditions, arguments) = conditions(filter, test: way.looksUpEach ? .lookingUpEach : .listOfMatches, id: walk.testedId)
         return (walk.from, conditions + walk.conditions, arguments + walk.arguments)
     }

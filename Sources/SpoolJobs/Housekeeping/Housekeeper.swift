@@ -5,7 +5,8 @@ import SpoolStore
 import Synchronization
 
 /// Maintenance that must never compete with downloads, so it runs only when the queue is
-/// idle: prunes old completed jobs in small batches, `PRAGMA optimize`, and a checkpoint of the
+/// idle: prunes old completed jobs in small batches, merges the search index's segments into
+/// one (`SearchIndex`) a few pages at a time, `PRAGMA optimize`, and a checkpoint of the
 /// whole WAL off the writer, so the next write restarts it and `journal_size_limit` cuts the
 /// file (unless another program owns checkpoints, `DatabaseOptions.checkpoints`).
 public final class Housekeeper: Sendable {
@@ -13,6 +14,9 @@ public final class Housekeeper: Sendable {
     public struct Run: Sendable, Codable {
         public let at: Date
         public let prunedJobs: Int
+        /// Transactions that merged the search index (0: it had fewer than
+        /// `SearchIndex.mergeFrom` segments, or the queue was busy).
+        public let searchIndexMergeSteps: Int
         public let checkpointed: Bool
         public let seconds: Double
     }
@@ -61,6 +65,12 @@ public final class Housekeeper: Sendable {
             pruned += deleted
             if deleted < batchSize { break }
         }
+        var mergeSteps = 0
+        if isIdle(), try database.read(SearchIndex.segments) >= SearchIndex.mergeFrom {
+            while isIdle(), try database.write(priority: .background, work: .mergeSearchIndex, SearchIndex.mergeStep) {
+                mergeSteps += 1
+            }
+        }
         var checkpointed = false
         if isIdle() {
             try database.maintain { db in
@@ -76,9 +86,9 @@ public final class Housekeeper: Sendable {
             // checkpoints (Litestream: `checkpointInBackground` does nothing then).
             checkpointed = database.checkpointInBackground()
         }
-        let run = Run(at: started, prunedJobs: pruned, checkpointed: checkpointed, seconds: Date().timeIntervalSince(started))
+        let run = Run(at: started, prunedJobs: pruned, searchIndexMergeSteps: mergeSteps, checkpointed: checkpointed, seconds: Date().timeIntervalSince(started))
         last.withLock { $0 = run }
-        logger.info("Housekeeping done", metadata: ["pruned_jobs": "\(run.prunedJobs)", "seconds": "\(run.seconds)"])
+        logger.info("Housekeeping done", metadata: ["pruned_jobs": "\(run.prunedJobs)", "search_index_merge_steps": "\(run.searchIndexMergeSteps)", "seconds": "\(run.seconds)"])
         return run
     }
 }

@@ -15,6 +15,9 @@ public enum HousekeepingWork: String, CaseIterable, Sendable, Codable, CodingKey
     case retention
     /// `PRAGMA optimize`, and apart from it `wal_checkpoint(TRUNCATE)`, outside a transaction.
     case maintenance
+    /// The search index's segments merged into one (`SearchIndex.mergeStep`), a few pages per
+    /// transaction.
+    case mergeSearchIndex = "merge_search_index"
     /// WAL frames the writer copies into the database itself, between two transactions or
     /// when the background checkpointer falls far behind (`WALCheckpointer`); measured apart
     /// from the transactions around it, so each kind above shows its own batches.
