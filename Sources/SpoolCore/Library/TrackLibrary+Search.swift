@@ -48,6 +48,31 @@ extension TrackLibrary {
             case ratedRows
         }
 
+        /// An index walk as `choice` weighs it: its `entries`, and how many of them a walk that
+        /// looks each up looks up: those that pass the filter's other tests first
+        /// (`TrackLibrary.lookUpId`: within a source, the rated rows in it; along the title
+        /// index, the rated tracks); all by default.
+        struct IndexWalk {
+            var entries: Int
+            var lookedUp: Int
+
+            init(entries: Int, lookedUp: Int? = nil) {
+                (self.entries, self.lookedUp) = (entries, min(entries, lookedUp ?? entries))
+            }
+
+            var lookedUpShare: Double { Double(lookedUp) / Double(max(1, entries)) }
+        }
+
+        /// A restriction's walk (`IndexWalk`) and which restriction it is.
+        struct RestrictionWalk {
+            var kind: Restriction
+            var walk: IndexWalk
+
+            init(_ kind: Restriction, entries: Int, lookedUp: Int? = nil) {
+                (self.kind, self.walk) = (kind, IndexWalk(entries: entries, lookedUp: lookedUp))
+            }
+        }
+
         /// The cheapest way to read `wanted` rows (a page: `limit + 1`; a capped count:
         /// `searchTotalCap + 1`), in id order or (`inIdOrder` false) another, of a search whose
         /// index matches `indexMatches` of the `library`'s tracks, of which the filter keeps
@@ -79,7 +104,7 @@ extension TrackLibrary {
         /// by the list); within a source of 26 tracks it walks the source (0.6–2.8 ms, 17 ms by
         /// the matches).
         static func choice(indexMatches: Int, matches: Int, library: Int, wanted: Int, inIdOrder: Bool, lookUpMicros: Double,
-                           seeksUserRows: Bool = false, orderIndex: Int? = nil, restriction: (kind: Restriction, entries: Int)? = nil)
+                           seeksUserRows: Bool = false, orderIndex: IndexWalk? = nil, restriction: RestrictionWalk? = nil)
             -> OrderedSearch {
             let indexMatches = Double(indexMatches), matches = Double(max(1, matches)), wanted = Double(wanted)
             let library = Double(max(1, library, Int(indexMatches)))
@@ -89,13 +114,14 @@ extension TrackLibrary {
             func passed(_ entries: Double) -> Double { inIdOrder ? inOrder(entries) : entries }
             var costs: [(OrderedSearch, Double)] = [(.matchesFirst, passed(indexMatches) * seek + sorting)]
             if let orderIndex {
-                let walked = inOrder(Double(orderIndex))
-                costs += [(.walkOrderIndex, indexMatches * 0.15 + walked * 0.8), (.walkOrderIndexLookingUpEach, walked * lookUpMicros)]
+                let walked = inOrder(Double(orderIndex.entries))
+                costs += [(.walkOrderIndex, indexMatches * 0.15 + walked * 0.8),
+                          (.walkOrderIndexLookingUpEach, walked * (0.8 + orderIndex.lookedUpShare * lookUpMicros))]
             }
             if let restriction {
-                let walked = passed(Double(restriction.entries))
+                let walked = passed(Double(restriction.walk.entries))
                 costs += [(.walkRestriction(restriction.kind), indexMatches * 0.15 + walked * 0.8 + sorting),
-                          (.walkRestrictionLookingUpEach(restriction.kind), walked * lookUpMicros + sorting)]
+                          (.walkRestrictionLookingUpEach(restriction.kind), walked * (0.8 + restriction.walk.lookedUpShare * lookUpMicros) + sorting)]
             }
             return costs.min { $0.1 < $1.1 }!.0
         }

@@ -541,14 +541,21 @@ public final class JobQueue: Sendable {
 
     // MARK: - Reading
 
-    /// The earliest `run_after` of a waiting job of these kinds, if any.
+    /// The earliest `run_after` of a waiting job of these kinds, if any: the first entry of each
+    /// kind in `jobs_kind_due` (v16), one seek a kind (`nextDueQuery`).
     func nextDueTime(kinds: [String]) throws -> Double? {
-        guard !kinds.isEmpty else { return nil }
-        return try database.read { db in
-            try Double.fetchOne(db, sql: """
-                SELECT min(run_after) FROM jobs WHERE status IN \(JobStatus.waiting.sql) AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(kinds))
+        try database.read { db in
+            try kinds.compactMap { kind in
+                let query = Self.nextDueQuery(kind: kind)
+                return try Double.fetchOne(db.cachedStatement(sql: query.sql), arguments: query.arguments)
+            }.min()
         }
+    }
+
+    /// The earliest `run_after` of a waiting job of `kind`. (One kind a query: with `kind IN`,
+    /// SQLite reads every waiting entry of the kinds for the minimum.)
+    public static func nextDueQuery(kind: String) -> ListQuery {
+        ListQuery("SELECT min(run_after) FROM jobs WHERE kind = ? AND status IN \(JobStatus.waiting.sql)", [kind])
     }
 
     /// Jobs newest first, optionally filtered, with cursor paging on the id.
