@@ -95,7 +95,10 @@ extension TrackLibrary {
         ///   list, ~0.4 per entry, doubled because the matches may cluster in one part of the
         ///   order; or it looks each entry up in the search index (`lookUpMicros`), no list. A
         ///   walk of the restriction in another order than the id's reads it all and sorts the
-        ///   kept ones.
+        ///   kept ones. Within a rating, a walked entry also reads the user's row, scattered
+        ///   along the title index (~3 µs: "s" within the dislikes by title passed 11,050 entries
+        ///   of the title index in 45 ms): every entry that a look-up walk passes (the look-up
+        ///   comes after it, `TrackLibrary.lookUpId`), the listed matches' entries of a list walk.
         /// sqlite3 on the benchmark's database (100,000 tracks; docs/benchmarks.md, seventh, ninth
         /// and tenth rounds). At 100,000 tracks a search by title walks the title index from
         /// ~1,500 matches (both under 10 ms there), and looks each entry up from ~50,000
@@ -110,18 +113,22 @@ extension TrackLibrary {
             let library = Double(max(1, library, Int(indexMatches)))
             let seek = (0.3 + 1.0 * (1 - indexMatches / library)) * (seeksUserRows ? 2 : 1)
             let sorting = inIdOrder ? 0 : min(matches, indexMatches) * 4.4
+            let userRow = seeksUserRows ? 3.0 : 0
+            // One entry of a walk that keeps its rows in the list of matches, or looks each up.
+            let listed = 0.8 + userRow * indexMatches / library
+            func lookedUp(_ walk: IndexWalk) -> Double { 0.8 + userRow + walk.lookedUpShare * lookUpMicros }
             func inOrder(_ entries: Double) -> Double { min(entries, wanted * entries / matches) }
             func passed(_ entries: Double) -> Double { inIdOrder ? inOrder(entries) : entries }
             var costs: [(OrderedSearch, Double)] = [(.matchesFirst, passed(indexMatches) * seek + sorting)]
             if let orderIndex {
                 let walked = inOrder(Double(orderIndex.entries))
-                costs += [(.walkOrderIndex, indexMatches * 0.15 + walked * 0.8),
-                          (.walkOrderIndexLookingUpEach, walked * (0.8 + orderIndex.lookedUpShare * lookUpMicros))]
+                costs += [(.walkOrderIndex, indexMatches * 0.15 + walked * listed),
+                          (.walkOrderIndexLookingUpEach, walked * lookedUp(orderIndex))]
             }
             if let restriction {
                 let walked = passed(Double(restriction.walk.entries))
-                costs += [(.walkRestriction(restriction.kind), indexMatches * 0.15 + walked * 0.8 + sorting),
-                          (.walkRestrictionLookingUpEach(restriction.kind), walked * (0.8 + restriction.walk.lookedUpShare * lookUpMicros) + sorting)]
+                costs += [(.walkRestriction(restriction.kind), indexMatches * 0.15 + walked * listed + sorting),
+                          (.walkRestrictionLookingUpEach(restriction.kind), walked * lookedUp(restriction.walk) + sorting)]
             }
             return costs.min { $0.1 < $1.1 }!.0
         }

@@ -157,15 +157,14 @@ public struct TrackLibrary: Sendable {
         if !total.isExact {
             matches = min(among, max(total.count + 1, total.estimate ?? indexMatches))
         }
-        // By title within the user's likes or dislikes: their rated rows, read and sorted, or
-        // the title index of the whole library (a source's title index holds only the source's).
-        // A walk of the title index within a like or dislike filter looks up only the rated
-        // entries (`lookUpId`).
-        let within = filter.sort == .title && (filter.rating ?? 0) != 0 ? try matchesWithin(db, filter, indexMatches: indexMatches).within : nil
-        let rated = filter.sourceId == nil ? within : nil
+        // By title within a source or the user's likes or dislikes: the restriction's rows, read
+        // and sorted, or the title index (the library's or the source's). A walk of the title
+        // index within a like or dislike filter looks up only the rated entries (`lookUpId`).
+        let within = searchesWithin(filter) ? try matchesWithin(db, filter, indexMatches: indexMatches).within : nil
         return .choice(indexMatches: indexMatches, matches: matches, library: try librarySize(db), wanted: filter.limit + 1,
                        inIdOrder: false, lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil,
-                       orderIndex: .init(entries: among, lookedUp: within), restriction: rated.map { .init(.ratedRows, entries: $0) })
+                       orderIndex: .init(entries: among, lookedUp: (filter.rating ?? 0) != 0 ? within : nil),
+                       restriction: try within.map { try restriction(db, filter, within: $0) })
     }
 
     /// Whether `filter` chooses how it is read or counted (`orderedSearch`, `matching`): a
