@@ -319,6 +319,7 @@ final class ListQueryPlanTests: XCTestCase {
             (.title, .matchesFirst, nil), (.title, .walkOrderIndex, nil), (.title, .walkOrderIndex, source),
             (.title, .walkOrderIndexLookingUpEach, nil), (.title, .walkOrderIndexLookingUpEach, source),
             (.plays, .matchesFirst, nil), (.plays, .walkOrderIndex, nil), (.plays, .walkOrderIndexLookingUpEach, nil),
+            (.plays, .walkOrderIndex, source), (.plays, .walkOrderIndexLookingUpEach, source),
             (.plays, nil, nil), (.plays, nil, source),
             (.plays, .matchesFirst, source), (.plays, .walkRestriction(.source), source), (.plays, .walkRestrictionLookingUpEach(.source), source),
             (.plays, .walkRestriction(.ratedRows), source),
@@ -572,10 +573,14 @@ final class ListQueryPlanTests: XCTestCase {
         func plan(_ query: ListQuery) throws -> [String] { try planLines(of: query, in: database) }
         for analyzed in [false, true] {
             try setStatistics(of: database, analyzed: analyzed)
-            for way in [TrackLibrary.OrderedSearch.matchesFirst, .walkOrderIndex, .walkOrderIndexLookingUpEach] {
+            // In the library, and (walking the plays) within a source or the likes.
+            for (way, sourceId, rating) in [(TrackLibrary.OrderedSearch.matchesFirst, nil, nil), (.walkOrderIndex, nil, nil), (.walkOrderIndexLookingUpEach, nil, nil),
+                                            (.walkOrderIndex, 1, nil), (.walkOrderIndexLookingUpEach, 1, nil), (.walkOrderIndex, nil, 1),
+                                            (.walkOrderIndexLookingUpEach, 1, 1)] as [(TrackLibrary.OrderedSearch, Int64?, Int?)] {
                 for cursor in [nil, PageCursor(key: .number(3), id: 1_500), PageCursor(key: .number(0), id: 1_500)] {
-                    let queries = try library.pageQueries(Self.search(.plays, after: cursor), orderedSearch: way)
-                    let name = "\(way) \(analyzed ? "after ANALYZE" : "no statistics") cursor=\(cursor.map { "\($0.key!)" } ?? "-")"
+                    let queries = try library.pageQueries(Self.search(.plays, sourceId: sourceId, rating: rating, after: cursor), orderedSearch: way)
+                    let name = "\(way) source=\(sourceId.map(String.init) ?? "-") rating=\(rating.map(String.init) ?? "-") "
+                        + "\(analyzed ? "after ANALYZE" : "no statistics") cursor=\(cursor.map { "\($0.key!)" } ?? "-")"
                     XCTAssertEqual(queries.count, cursor?.key == .number(0) ? 1 : 2, name)
                     let neverPlayed = try plan(queries.last!)
                     XCTAssert(neverPlayed.first?.hasPrefix("SCAN tracks_search VIRTUAL TABLE INDEX") == true
@@ -594,7 +599,8 @@ final class ListQueryPlanTests: XCTestCase {
                 }
             }
         }
-        // Only in the library, without a source or rating: the others keep the general form.
+        // In the library, or within a source or the likes or dislikes, outside the trash; the
+        // others (the unrated, the trash) keep the general form.
         var filter = TrackLibrary.Filter(userId: 1)
         filter.query = "love"
         filter.sort = .plays
@@ -603,6 +609,8 @@ final class ListQueryPlanTests: XCTestCase {
         XCTAssertThrowsError(try library.pageQueries(filter, orderedSearch: .walkOrderIndex), "a cursor of the title order")
         filter.after = nil
         filter.rating = 1
+        XCTAssertTrue(library.walksAnOrderIndex(filter))
+        filter.rating = 0
         XCTAssertFalse(library.walksAnOrderIndex(filter))
         filter.rating = nil
         filter.trashed = true
@@ -717,7 +725,9 @@ final class ListQueryPlanTests: XCTestCase {
                                 let restrictions: [TrackLibrary.OrderedSearch.Restriction] = (sourceId == nil ? [] : [.source])
                                     + ((rating ?? 0) != 0 ? [.ratedRows] : [])
                                 let ways: [TrackLibrary.OrderedSearch] = library.searchesWithin(filter)
-                                    ? [.matchesFirst] + restrictions.flatMap { [.walkRestriction($0), .walkRestrictionLookingUpEach($0)] } : [.matchesFirst]
+                                    ? [.matchesFirst] + restrictions.flatMap { [.walkRestriction($0), .walkRestrictionLookingUpEach($0)] }
+                                        + (library.walksAnOrderIndex(filter) ? [.walkOrderIndex, .walkOrderIndexLookingUpEach] : [])
+                                    : [.matchesFirst]
                                 for way in ways {
                                     for (index, query) in try library.pageQueries(filter, orderedSearch: way).enumerated() {
                                         queries.append((name + " \(way) #\(index)", query))

@@ -147,24 +147,41 @@ public struct TrackLibrary: Sendable {
     func orderedSearch(_ db: Database, _ filter: Filter, total: MatchCount, indexMatches: Int? = nil) throws -> OrderedSearch {
         guard choosesAWay(filter) else { return .matchesFirst }
         let indexMatches = try indexMatches ?? self.indexMatches(db, filter)
-        if readsWithinInIdOrder(filter) || (searchesWithin(filter) && filter.sort == .plays) {
-            // By plays, every match is read and sorted (`readSortedWithin`).
-            return try searchWithin(db, filter, wanted: filter.limit + 1, inIdOrder: filter.sort != .plays, indexMatches: indexMatches)
+        if readsWithinInIdOrder(filter) {
+            return try searchWithin(db, filter, wanted: filter.limit + 1, indexMatches: indexMatches)
         }
-        guard walksAnOrderIndex(filter) else { return .matchesFirst }
-        let among = try StoredCounts.tracks(db, owner: filter.sourceId ?? StoredCounts.everyOwner, trashed: filter.trashed)
+        guard walksAnOrderIndex(filter) else {
+            // By plays in the trash within a source or a rating: every match read and sorted.
+            return searchesWithin(filter) ? try searchWithin(db, filter, wanted: filter.limit + 1, inIdOrder: false, indexMatches: indexMatches)
+                : .matchesFirst
+        }
+        // The title index holds the library's, the trash's or a source's tracks; the walk by
+        // plays passes every live track (the user's played ones, then the others newest first).
+        let owner = filter.sort == .title ? filter.sourceId ?? StoredCounts.everyOwner : StoredCounts.everyOwner
+        let among = try StoredCounts.tracks(db, owner: owner, trashed: filter.trashed)
         var matches = total.count
         if !total.isExact {
             matches = min(among, max(total.count + 1, total.estimate ?? indexMatches))
         }
-        // By title within a source or the user's likes or dislikes: the restriction's rows, read
-        // and sorted, or the title index (the library's or the source's). A walk of the title
-        // index within a like or dislike filter looks up only the rated entries (`lookUpId`).
-        let within = searchesWithin(filter) ? try matchesWithin(db, filter, indexMatches: indexMatches).within : nil
-        return .choice(indexMatches: indexMatches, matches: matches, library: try librarySize(db), wanted: filter.limit + 1,
-                       inIdOrder: false, lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil,
-                       orderIndex: .init(entries: among, lookedUp: (filter.rating ?? 0) != 0 ? within : nil),
-                       restriction: try within.map { try restriction(db, filter, within: $0) })
+        // Within a source or the user's likes or dislikes: the restriction's rows, read and
+        // sorted, or the order's index, where a look-up comes after the filter's other tests
+        // (`lookUpId`) and the count is read apart (`matching`, its own way: a sorted read
+        // counts as it reads).
+        let within = searchesWithin(filter) ? try matchesWithin(db, filter, indexMatches: indexMatches) : nil
+        let restricted = try within.map { try restriction(db, filter, within: $0.within) }
+        let (library, lookUp, seeksUserRows) = (try librarySize(db), try lookUpMicros(db, filter), filter.rating != nil)
+        var costs = OrderedSearch.costs(indexMatches: indexMatches, matches: matches, library: library, wanted: filter.limit + 1, inIdOrder: false,
+                                        lookUpMicros: lookUp, seeksUserRows: seeksUserRows,
+                                        orderIndex: .init(entries: among, lookedUp: within?.within,
+                                                          testedRowMicros: filter.sort == .plays && filter.sourceId != nil ? 8 : 0),
+                                        restriction: restricted)
+        if let within {
+            let count = OrderedSearch.costs(indexMatches: indexMatches, matches: within.matches, library: library, wanted: searchTotalCap + 1,
+                                            inIdOrder: true, lookUpMicros: lookUp, seeksUserRows: seeksUserRows, restriction: restricted)
+                .map(\.µs).min() ?? 0
+            costs = costs.map { $0.way.walksOrderIndex ? ($0.way, $0.µs + count) : $0 }
+        }
+        return costs.min { $0.µs < $1.µs }!.way
     }
 
     /// Whether `filter` chooses how it is read or counted (`orderedSearch`, `matching`): a
@@ -408,10 +425,10 @@ public struct TrackLibrary: Sendable {
     /// (`sortedWithinQuery`, which `tracks(_:)` pages).
     func pageQueries(_ filter: Filter, orderedSearch: OrderedSearch = .matchesFirst) throws -> [ListQuery] {
         if filter.inSourceOrder, let sourceId = filter.sourceId { return [try sourceOrderQuery(filter, sourceId: sourceId)] }
-        if filter.sort == .plays, walksAnOrderIndex(filter) { return try searchByPlaysQueries(filter, orderedSearch) }
-        // A search within a source or a rating by title or plays that does not walk the title
+        // A search within a source or a rating by title or plays that does not walk the order's
         // index: the one read of every match it keeps, which `readSortedWithin` pages.
         if sortsWithin(filter), !orderedSearch.walksOrderIndex { return [try sortedWithinQuery(filter, orderedSearch)] }
+        if filter.sort == .plays, walksAnOrderIndex(filter) { return try searchByPlaysQueries(filter, orderedSearch) }
         let searched = walksSearchIndex(filter, orderedSearch)
         let walksTitles = filter.sort == .title && walksAnOrderIndex(filter) && orderedSearch.walksOrderIndex
         // The source's or the user's rated rows: a search within them newest or oldest first that
@@ -469,13 +486,14 @@ public struct TrackLibrary: Sendable {
     }
 
     /// Whether a page of `filter` is a search in an order the search index does not hold, read
-    /// as `OrderedSearch` says: by title, and by plays in the library without a source or
-    /// rating (the others keep the general form, which sorts the matches).
+    /// as `OrderedSearch` says: by title, and by plays outside the trash in the library or
+    /// within a source or the user's likes or dislikes (`searchesWithin`; the others keep the
+    /// general form, which sorts the matches).
     func walksAnOrderIndex(_ filter: Filter) -> Bool {
         guard filter.match != nil, !filter.inSourceOrder else { return false }
         switch filter.sort {
         case .title: return true
-        case .plays: return filter.sourceId == nil && filter.rating == nil && !filter.trashed
+        case .plays: return !filter.trashed && (filter.sourceId == nil && filter.rating == nil || searchesWithin(filter))
         case .newest, .oldest: return false
         }
     }
@@ -511,11 +529,13 @@ public struct TrackLibrary: Sendable {
             """, arguments + [filter.limit + 1])
         if pastThePlayed { return [neverPlayed] }
 
-        // (The library has no restriction to walk: `choice` offers it none.)
+        // (Within a source or a rating this is reached only to walk the user's plays: every
+        // other way is a sorted read, `sortedWithinQuery`.)
         let (from, test): (String, MatchTest) = way.walksOrderIndex
             ? (Self.fromUserRows(indexedBy: "user_tracks_plays"), way.looksUpEach ? .lookingUpEach : .listOfMatches)
             : ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + joins, .walkingSearch)
-        var (played, playedArguments) = self.conditions(filter, test: test, id: way.walksOrderIndex ? "ut.track_id" : "tracks.id")
+        // A look-up of a played row on its track, after the track's tests (`lookUpId`).
+        var (played, playedArguments) = self.conditions(filter, test: test, id: way.walksOrderIndex && !way.looksUpEach ? "ut.track_id" : "tracks.id")
         played += ["ut.user_id = ?", "ut.play_count > 0"]
         playedArguments += [filter.userId]
         if let after {
