@@ -546,6 +546,8 @@ final class ListQueryPlanTests: XCTestCase {
                                     : trashed ? "INDEX tracks_trashed_source (source_id=?" : "INDEX tracks_channel (source_id=?"
                                 var reads = [try library.pageQueries(filter, orderedSearch: way)]
                                 if !later { reads.append(library.countQueries(filter, within: way).prefix(1).map { $0 }) }
+                                // The one read of every match for both (few in the restriction), in the walk's order.
+                                if way.walksRestriction { reads.append([try library.sortedWithinQuery(filter, way)]) }
                                 for queries in reads {
                                     XCTAssertEqual(queries.count, 1, name)
                                     let lines = try planLines(of: queries[0], in: database)

@@ -188,7 +188,8 @@ def test_a_search_within_a_source_or_a_rating_pages_to_every_match(seeded):
     its sizes make cheapest (the search index's matches, or the restriction's own index with the
     list of matches or a look-up of each: `OrderedSearch.choice`), and counts them so too. Which
     way is taken depends on the sizes, so the biggest and the smallest source, a one-letter
-    search that matches nearly everything and a word that matches few, in every order: each
+    search that matches nearly everything ("s"), one that matches a fifth ("a") and a word that
+    matches few, in every order (by plays also the walk of the user's plays): each
     pages to exactly its matches, in order, and its total is theirs (up to 1,000)."""
     live = "t.deleted_at IS NULL AND ut.hidden_at IS NULL"
     matched = " AND t.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?)"
@@ -207,7 +208,7 @@ def test_a_search_within_a_source_or_a_rating_pages_to_every_match(seeded):
         ({"rating": -1}, " AND ut.rating = -1", ()),
         ({"source": biggest, "rating": 1}, " AND ut.rating = 1 AND t.source_id = ?", (biggest,)),
     ]
-    for q in ("s", few):
+    for q in ("s", "a", few):
         for restriction, where, args in restrictions:
             expected = owner_count(seeded, live + where + matched, args + (fts(q),))
             # (A word may match none of a small restriction's tracks at the default size.)

@@ -192,6 +192,11 @@ def endpoints(db: Path) -> list[tuple[str, str]]:
         ("library", "/api/tracks?limit=100&q=a&rating=1"),
         ("library", "/api/tracks?limit=100&q=a&rating=1&sort=title"),
         ("library", "/api/tracks?limit=100&q=a&rating=1&sort=plays"),
+        # Within both, and a letter that matches nearly every track (eleventh round).
+        ("library", f"/api/tracks?limit=100&q=a&source={big}&rating=1"),
+        ("library", f"/api/tracks?limit=100&q=s&source={big}&rating=1&sort=title"),
+        ("library", "/api/tracks?limit=100&q=s&rating=1&sort=plays"),
+        ("library", f"/api/tracks?limit=100&q=s&source={big}&sort=plays"),
         ("library", "/api/trash?limit=100"),
         ("library", "/api/history?limit=100"),
         # The Library and Jobs source menus read every source's name the first time they are used.

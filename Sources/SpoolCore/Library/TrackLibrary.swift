@@ -111,12 +111,17 @@ public struct TrackLibrary: Sendable {
             // match first: that decides how its page is read (and, within, how it is counted).
             let indexMatches = try choosesAWay(filter) ? self.indexMatches(db, filter) : nil
             var chosen = forced
-            if let indexMatches, sortsWithin(filter) {
+            if let indexMatches, sortsWithin(filter) || readsWithinInIdOrder(filter) {
                 // Chosen before any count, from the matches the restriction holds as estimated:
-                // reading them all gives the count too.
-                let estimated = MatchCount(count: try matchesWithin(db, filter, indexMatches: indexMatches).matches)
-                let way = try forced ?? orderedSearch(db, filter, total: estimated, indexMatches: indexMatches)
-                if !way.walksOrderIndex { return try readSortedWithin(db, filter, way) }
+                // reading them all gives the count too. By title or plays, a read that does not
+                // walk the order's index reads them all to sort them; newest or oldest first, a
+                // walk of the restriction that holds no more matches than a total counts reads
+                // them all once for both, where a page and a count each walked it ("a" within
+                // the likes of the biggest source: 61 matches, two walks of 5,030 likes, 17 ms).
+                let estimated = try matchesWithin(db, filter, indexMatches: indexMatches).matches
+                let way = try forced ?? orderedSearch(db, filter, total: MatchCount(count: estimated), indexMatches: indexMatches)
+                let readsAll = sortsWithin(filter) ? !way.walksOrderIndex : way.walksRestriction && estimated <= searchTotalCap
+                if readsAll { return try readSortedWithin(db, filter, way) }
                 chosen = way
             }
             let total = try matching(db, filter, indexMatches: indexMatches, forced: forced)
@@ -553,14 +558,15 @@ public struct TrackLibrary: Sendable {
     /// with their arguments. The search index's matches, or (`walksRestriction`, within a
     /// source or a rating) the restriction's walk keeping the rows in the list of matches or
     /// looking each up.
-    private func searchRead(_ filter: Filter, _ way: OrderedSearch) -> (from: String, conditions: [String], arguments: StatementArguments) {
+    private func searchRead(_ filter: Filter, _ way: OrderedSearch) -> (from: String, id: String, conditions: [String], arguments: StatementArguments) {
         guard let restriction = way.restriction else {
             let (conditions, arguments) = conditions(filter, test: .walkingSearch)
-            return ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId), conditions, arguments)
+            return ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + LibraryTrack.joins(for: filter.userId),
+                    "tracks_search.rowid", conditions, arguments)
         }
         let walk = restrictionWalk(filter, restriction, lookingUp: way.looksUpEach)
         let (conditions, arguments) = conditions(filter, test: way.looksUpEach ? .lookingUpEach : .listOfMatches, id: walk.testedId)
-        return (walk.from, conditions + walk.conditions, arguments + walk.arguments)
+        return (walk.from, walk.id, conditions + walk.conditions, arguments + walk.arguments)
     }
 
     /// Whether a page of `filter` is a search within a source or a rating by title or plays:
@@ -570,13 +576,14 @@ public struct TrackLibrary: Sendable {
         searchesWithin(filter) && !filter.inSourceOrder && (filter.sort == .title || filter.sort == .plays)
     }
 
-    /// Every match of a search within a source or a rating (`sortsWithin`), read `way` and sorted
-    /// in the page's order (by plays: the user's, then newest first, the played and the
-    /// never-played ones in one sort): the track's id, and whether it comes after the cursor (1
-    /// without one). One read gives both the total and the page (`readSortedWithin`): a count
-    /// and a page each read them all, and by title within the likes "a" took 19.4 ms p50 so at
-    /// 100,000 tracks; by plays a walk of the user's plays would pass every played track outside
-    /// the restriction (a page of "a" within a source of 26 tracks took 45 ms so).
+    /// Every match of a search within a source or a rating, read `way` in the page's order: by
+    /// title or plays (`sortsWithin`) sorted (by plays: the user's, then newest first, the played
+    /// and the never-played ones in one sort), newest or oldest first in the walk's own order;
+    /// the track's id, and whether it comes after the cursor (1 without one). One read gives
+    /// both the total and the page (`readSortedWithin`): a count and a page each read them all,
+    /// and by title within the likes "a" took 19.4 ms p50 so at 100,000 tracks; by plays a walk
+    /// of the user's plays would pass every played track outside a small restriction (a page of
+    /// "a" within a source of 26 tracks took 45 ms so).
     func sortedWithinQuery(_ filter: Filter, _ way: OrderedSearch) throws -> ListQuery {
         let read = searchRead(filter, way)
         var past = "1"
@@ -590,9 +597,9 @@ public struct TrackLibrary: Sendable {
                 (past, pastArguments) = ("\(plays) <= ? AND (\(plays) < ? OR tracks.id < ?)", [played, played, cursor.id])
             }
         } else {
-            order = filter.sort.orderBy()
+            order = filter.sort.orderBy(id: read.id)
             if let cursor = filter.after {
-                guard let condition = filter.sort.after(cursor) else { throw Self.foreignCursor }
+                guard let condition = filter.sort.after(cursor, id: read.id) else { throw Self.foreignCursor }
                 (past, pastArguments) = condition
             }
         }
@@ -603,8 +610,8 @@ public struct TrackLibrary: Sendable {
             """, pastArguments + read.arguments)
     }
 
-    /// A page of a search within a source or a rating by title or plays, and its total, from one
-    /// read of its matches (`sortedWithinQuery`): the ids after the cursor, then their rows by id
+    /// A page of a search within a source or a rating, and its total, from one read of its
+    /// matches (`sortedWithinQuery`): the ids after the cursor, then their rows by id
     /// (`tracksQuery`). The total is capped as every search's is.
     private func readSortedWithin(_ db: Database, _ filter: Filter, _ way: OrderedSearch) throws -> ([LibraryTrack], MatchCount) {
         let query = try sortedWithinQuery(filter, way)

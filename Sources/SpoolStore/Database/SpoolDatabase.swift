@@ -35,13 +35,6 @@ public final class SpoolDatabase: Sendable {
             // GRDB sets synchronous=NORMAL on the writer; readers get it too so every connection
             // (and `/api/health`, which reads on a reader) agrees.
             try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = \(journalSizeLimit)")
-            if ProcessInfo.processInfo.environment["SPOOL_EXP_TRACE"] != nil {
-                db.trace(options: .profile) { event in
-                    if case let .profile(statement, duration) = event, duration > 0.0005 {
-                        FileHandle.standardError.write("TRACE \(String(format: "%.2f", duration * 1000)) ms: \(statement.sql.replacingOccurrences(of: "\n", with: " ").prefix(700))\n".data(using: .utf8)!)
-                    }
-                }
-            }
         }
         self.pool = try DatabasePool(path: options.path, configuration: configuration)
         self.options = options
