@@ -106,8 +106,8 @@ extension TrackLibrary {
         ///   along the title index (~3 µs: "s" within the dislikes by title passed 11,050 entries
         ///   of the title index in 45 ms): every entry that a look-up walk passes (the look-up
         ///   comes after it, `TrackLibrary.lookUpId`), the listed matches' entries of a list walk.
-        /// sqlite3 on the benchmark's database (100,000 tracks; docs/benchmarks.md, seventh, ninth
-        /// and tenth rounds). At 100,000 tracks a search by title walks the title index from
+        /// sqlite3 on the benchmark's database (100,000 tracks; docs/benchmarks.md, seventh, ninth,
+        /// tenth and eleventh rounds). At 100,000 tracks a search by title walks the title index from
         /// ~1,500 matches (both under 10 ms there), and looks each entry up from ~50,000
         /// ("s": its list took 15 ms, the walk with a look-up each 3); "a" (19,538 matches) within
         /// the biggest source (10,480 tracks) newest first reads its matches (2.1 ms a page, 6.2

@@ -141,14 +141,15 @@ public struct TrackLibrary: Sendable {
     }
 
     /// How a page of `filter` with `total` matches is read, as `OrderedSearch.choice` says: a
-    /// search within a source or a rating newest or oldest first, or by plays (`searchWithin`:
-    /// the search index's matches or the restriction's index), one by title (any filter) or by
-    /// plays (the library) among the tracks it searches (`walksAnOrderIndex`: the library's, the
-    /// trash's or a source's, from the stored counters; within the user's likes or dislikes also
-    /// their rated rows, sorted); `.matchesFirst` for every other filter, which does not look at
-    /// it. A capped total says only "more than the cap"; the choice then takes its estimate
-    /// (`MatchCount.estimate`), or without one the search index's (`indexMatches`, which also
-    /// holds the trashed and hidden tracks), at most the tracks searched.
+    /// search within a source or a rating newest or oldest first, or by plays in the trash
+    /// (`searchWithin`: the search index's matches or the restriction's index); one by title or
+    /// by plays (`walksAnOrderIndex`) along the order's index (the library's, the trash's or a
+    /// source's title index; the user's plays), and within a source or a rating also by the
+    /// restriction's index, sorted, the order's walk then paying for its count apart;
+    /// `.matchesFirst` for every other filter, which does not look at it. A capped total says
+    /// only "more than the cap"; the choice then takes its estimate (`MatchCount.estimate`), or
+    /// without one the search index's (`indexMatches`, which also holds the trashed and hidden
+    /// tracks), at most the tracks searched.
     func orderedSearch(_ db: Database, _ filter: Filter, total: MatchCount, indexMatches: Int? = nil) throws -> OrderedSearch {
         guard choosesAWay(filter) else { return .matchesFirst }
         let indexMatches = try indexMatches ?? self.indexMatches(db, filter)
@@ -213,7 +214,7 @@ public struct TrackLibrary: Sendable {
     /// page (`limit + 1`) or its capped count (`searchTotalCap + 1`), in id order; or all of
     /// them, to sort (`inIdOrder` false). The restriction's size is the filter's total without
     /// the search (stored counters), which holds about `indexMatches × size / library` of the
-    /// matches; its walk passes the restriction's index (`restriction(_:_:)`).
+    /// matches; its walk passes the restriction's index (`restriction(_:_:within:)`).
     func searchWithin(_ db: Database, _ filter: Filter, wanted: Int, inIdOrder: Bool = true, indexMatches: Int) throws -> OrderedSearch {
         let (within, matches, library) = try matchesWithin(db, filter, indexMatches: indexMatches)
         return .choice(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder,
