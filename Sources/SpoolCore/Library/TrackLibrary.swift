@@ -540,8 +540,11 @@ public struct TrackLibrary: Sendable {
         let (from, test): (String, MatchTest) = way.walksOrderIndex
             ? (Self.fromUserRows(indexedBy: "user_tracks_plays"), way.looksUpEach ? .lookingUpEach : .listOfMatches)
             : ("tracks_search CROSS JOIN tracks ON tracks.id = tracks_search.rowid" + joins, .walkingSearch)
-        // A look-up of a played row on its track, after the track's tests (`lookUpId`).
-        var (played, playedArguments) = self.conditions(filter, test: test, id: way.walksOrderIndex && !way.looksUpEach ? "ut.track_id" : "tracks.id")
+        // The walk reads the user's row, then the track: a look-up within a source comes after
+        // the track's source test (`lookUpId`), else on the user's row before the track's seek
+        // ("a" by plays: 4.2 ms a page so, 4.6 after the seek; sqlite3, 100,000 tracks).
+        let lookedUpId = way.looksUpEach && filter.sourceId != nil ? "tracks.id" : "ut.track_id"
+        var (played, playedArguments) = self.conditions(filter, test: test, id: way.walksOrderIndex ? lookedUpId : "tracks.id")
         played += ["ut.user_id = ?", "ut.play_count > 0"]
         playedArguments += [filter.userId]
         if let after {
