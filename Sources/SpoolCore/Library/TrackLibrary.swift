@@ -615,8 +615,8 @@ public struct TrackLibrary: Sendable {
     }
 
     /// A page of a search within a source or a rating, and its total, from one read of its
-    /// matches (`sortedWithinQuery`): the ids after the cursor, then their rows by id
-    /// (`tracksQuery`). The total is capped as every search's is.
+    /// matches (`sortedWithinQuery`) that stops once both are known: the ids after the cursor,
+    /// then their rows by id (`tracksQuery`). The total is capped as every search's is.
     private func readSortedWithin(_ db: Database, _ filter: Filter, _ way: OrderedSearch) throws -> ([LibraryTrack], MatchCount) {
         let query = try sortedWithinQuery(filter, way)
         var ids: [Int64] = []
@@ -625,6 +625,10 @@ public struct TrackLibrary: Sendable {
         while let row = try rows.next() {
             if start == nil, row[1] as Bool { start = ids.count }
             ids.append(row[0])
+            // The page is full and the total past the cap: the rest changes neither. In id order
+            // SQLite's walk then stops too, so a restriction that holds more matches than
+            // estimated is read no further than a capped count would read it.
+            if let start, ids.count - start > filter.limit, ids.count > searchTotalCap { break }
         }
         let page = Array(ids[(start ?? ids.count)...].prefix(filter.limit + 1))
         var tracks: [LibraryTrack] = []
