@@ -135,6 +135,13 @@ final class MusicLibraryTests: XCTestCase {
                                        "\(moment): \(user.name) \(ranking) first \(limit)")
                     }
                 }
+                // `getPlaylists`: each source's playlist totals what its album totals, and the
+                // likes playlist what its songs add up to, without reading the albums' or the songs' rows.
+                XCTAssertEqual(try music.sourcePlaylists(for: user.userId).sorted { $0.sourceId < $1.sourceId },
+                               try music.albums(for: user.userId).map(MusicLibrary.SourcePlaylist.init).sorted { $0.sourceId < $1.sourceId },
+                               "\(moment): \(user.name)'s source playlists")
+                XCTAssertEqual(try music.likesPlaylist(for: user.userId), MusicLibrary.LikesPlaylist(songs: try music.likedSongs(for: user.userId)),
+                               "\(moment): \(user.name)'s likes playlist")
             }
         }
         try check("before any play")
@@ -178,6 +185,10 @@ final class MusicLibraryTests: XCTestCase {
                 }
             }
             steps[operation, default: 0] += 1
+            // Likes and unlikes beside the dice (their sequence stays the rankings' own).
+            if step % 4 == 1 {
+                try h.database.write { db in _ = try UserTrackStore.setRating(step % 12 == 9 ? 0 : 1, of: track, for: user.userId, db, now: Date(timeIntervalSince1970: now)) }
+            }
             if step == 100 {
                 // A source removed: its tracks (and their plays and stars) become album 0's.
                 _ = try h.domain.sources.remove(added[1], deleteFiles: false)
@@ -189,6 +200,25 @@ final class MusicLibraryTests: XCTestCase {
         for name in ["play", "stars", "album rating", "hide", "trash", "restore", "purge"] {
             XCTAssertGreaterThan(steps[name] ?? 0, 0, name)
         }
+        // The playlists' totals met likes, and sources with a hidden live track (their exact path).
+        XCTAssertGreaterThan(try users.map { try music.likesPlaylist(for: $0.userId).songCount }.max() ?? 0, 3)
+        XCTAssertGreaterThan(try h.database.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(DISTINCT coalesce(tracks.source_id, 0)) FROM user_tracks ut JOIN tracks ON tracks.id = ut.track_id
+                WHERE ut.hidden_at IS NOT NULL AND tracks.deleted_at IS NULL
+                """)!
+        }, 1)
+        // A hidden track that is its source's newest arrival: that source is totalled over its
+        // visible tracks alone, as its album is.
+        let newest = try h.database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM tracks WHERE deleted_at IS NULL AND source_id IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1")!
+        }
+        _ = try h.domain.listening.setHidden(true, newest, by: ann)
+        let endsHidden = try h.database.read { db in
+            try Row.fetchAll(db, sql: MusicLibrary.sourcePlaylistsQuery(for: ann.userId).sql, arguments: [ann.userId]).filter { $0["ends_hidden"] as Bool? ?? false }.count
+        }
+        XCTAssertGreaterThan(endsHidden, 0)
+        try check("after hiding a source's newest track")
         // The rankings were not empty or trivial: several albums in each, for someone.
         for ranking: MusicLibrary.AlbumRanking in [.lastPlayed, .plays, .stars, .year(from: 2019, to: 2024)] {
             XCTAssertGreaterThan(try users.map { try reference(ranking, $0).count }.max() ?? 0, 3, "\(ranking)")

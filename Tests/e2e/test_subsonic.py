@@ -305,6 +305,12 @@ def test_playlists_are_made_changed_and_removed_and_the_generated_ones_are_read_
         assert again.name == "Road trip 2" and [e.id for e in again.entry] == [ids[0], ids[2], ids[1]]
         lists = {p.id: p for p in conn.get_playlists()}
         assert lists["pl-likes"].readonly and lists[f"pl-src-{music.source['id']}"].song_count == 3 and made.id in lists
+        # The generated playlists' totals in the list (read from indexes, not from their songs)
+        # are what each one's own songs add up to (each song's whole seconds rounded apart).
+        for generated in ("pl-likes", f"pl-src-{music.source['id']}"):
+            entries = conn.get_playlist(generated).entry or []
+            assert lists[generated].song_count == len(entries), generated
+            assert abs(lists[generated].duration - sum(e.duration or 0 for e in entries)) <= len(entries) / 2, generated
         with pytest.raises(sonic_errors.DataNotFoundError):
             opensonic(music, "pat").get_playlist(made.id)  # private to ann
         with pytest.raises(sonic_errors.AuthError):

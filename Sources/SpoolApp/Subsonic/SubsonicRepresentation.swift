@@ -144,20 +144,19 @@ enum SubsonicRepresentation {
                  readonly: playlist.ownerId != readerId)
     }
 
-    static func likesPlaylist(songs: [LibraryTrack], owner: String) -> Playlist {
-        let dates = songs.compactMap { $0.state?.likedAt }
-        return Playlist(id: SubsonicID.likes.description, name: "Likes", comment: "The songs you liked, the newest first.",
-                        songCount: songs.count, duration: SubsonicDuration.wholeSeconds(songs.reduce(0) { $0 + ($1.track.duration ?? 0) }),
-                        isPublic: false, owner: owner, created: dates.min() ?? Date(timeIntervalSince1970: 0),
-                        changed: dates.max() ?? Date(timeIntervalSince1970: 0),
-                        coverArt: songs.first.map { SubsonicID.song($0.id).description }, readonly: true)
+    static func likesPlaylist(_ likes: MusicLibrary.LikesPlaylist, owner: String) -> Playlist {
+        Playlist(id: SubsonicID.likes.description, name: "Likes", comment: "The songs you liked, the newest first.",
+                 songCount: likes.songCount, duration: SubsonicDuration.wholeSeconds(likes.duration),
+                 isPublic: false, owner: owner, created: likes.firstLikedAt ?? Date(timeIntervalSince1970: 0),
+                 changed: likes.lastLikedAt ?? Date(timeIntervalSince1970: 0),
+                 coverArt: likes.newestSongId.map { SubsonicID.song($0).description }, readonly: true)
     }
 
-    static func sourcePlaylist(_ album: MusicAlbum, owner: String) -> Playlist {
-        Playlist(id: SubsonicID.sourcePlaylist(album.sourceId).description, name: album.name,
-                 comment: "Every track of this source, as Spool keeps it.", songCount: album.songCount,
-                 duration: SubsonicDuration.wholeSeconds(album.duration), isPublic: false, owner: owner,
-                 created: album.createdAt, changed: album.newestAt, coverArt: SubsonicID.album(album.sourceId).description,
+    static func sourcePlaylist(_ source: MusicLibrary.SourcePlaylist, owner: String) -> Playlist {
+        Playlist(id: SubsonicID.sourcePlaylist(source.sourceId).description, name: source.name,
+                 comment: "Every track of this source, as Spool keeps it.", songCount: source.songCount,
+                 duration: SubsonicDuration.wholeSeconds(source.duration), isPublic: false, owner: owner,
+                 created: source.createdAt, changed: source.newestAt, coverArt: SubsonicID.album(source.sourceId).description,
                  readonly: true)
     }
 

@@ -479,8 +479,8 @@ struct SubsonicRoutes: RouteCollection {
     // MARK: Playlists
 
     private func playlists(_ user: Principal) throws -> [Playlist] {
-        var lists = [SubsonicRepresentation.likesPlaylist(songs: try domain.music.likedSongs(for: user.userId), owner: user.name)]
-        lists += try domain.music.albums(for: user.userId).map { SubsonicRepresentation.sourcePlaylist($0, owner: user.name) }
+        var lists = [SubsonicRepresentation.likesPlaylist(try domain.music.likesPlaylist(for: user.userId), owner: user.name)]
+        lists += try domain.music.sourcePlaylists(for: user.userId).map { SubsonicRepresentation.sourcePlaylist($0, owner: user.name) }
         lists += try domain.userPlaylists.playlists(for: user).map { SubsonicRepresentation.playlist($0, readerId: user.userId) }
         return lists
     }
@@ -489,11 +489,11 @@ struct SubsonicRoutes: RouteCollection {
         switch SubsonicID(text) {
         case .likes?:
             let songs = try domain.music.likedSongs(for: user.userId)
-            return PlaylistWithSongs(playlist: SubsonicRepresentation.likesPlaylist(songs: songs, owner: user.name),
+            return PlaylistWithSongs(playlist: SubsonicRepresentation.likesPlaylist(.init(songs: songs), owner: user.name),
                                      entries: songs.map(SubsonicRepresentation.song))
         case .sourcePlaylist(let id)?:
             guard let album = try domain.music.album(id, for: user.userId) else { break }
-            return PlaylistWithSongs(playlist: SubsonicRepresentation.sourcePlaylist(album, owner: user.name),
+            return PlaylistWithSongs(playlist: SubsonicRepresentation.sourcePlaylist(.init(album), owner: user.name),
                                      entries: try domain.music.songs(ofSource: id, for: user.userId).map(SubsonicRepresentation.song))
         case .playlist(let id)?:
             guard let (playlist, songs) = try domain.userPlaylists.playlist(id, for: user) else { break }
