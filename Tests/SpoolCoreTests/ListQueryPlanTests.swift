@@ -91,6 +91,27 @@ final class ListQueryPlanTests: XCTestCase {
         }
     }
 
+    /// `getPlaylists`' totals: every source's from one walk of `tracks_source_totals` that holds
+    /// every column they read, grouped in its order (no seek of a table row, no sort of the
+    /// library), and the likes' from the user's likes in their index's order.
+    func testThePlaylistsTotalsWalkTheirIndexes() throws {
+        let database = try database()
+        for analyzed in [false, true] {
+            try setStatistics(of: database, analyzed: analyzed)
+            let name = analyzed ? "after ANALYZE" : "no statistics"
+            let sources = try planLines(of: MusicLibrary.sourcePlaylistsQuery(for: 1), in: database)
+            XCTAssert(sources.contains("SCAN tracks USING COVERING INDEX tracks_source_totals")
+                      && sources.contains { $0.hasPrefix("SEARCH ut USING INDEX user_tracks_hidden") }
+                      && !sources.contains { $0.hasPrefix("SCAN tracks") && !$0.contains("tracks_source_totals") },
+                      name + ":\n" + sources.joined(separator: "\n"))
+            // The only sort is the hidden tracks' grouping (~0.5 % of the tracks).
+            XCTAssertEqual(sources.filter { $0.hasPrefix("USE TEMP B-TREE") }, ["USE TEMP B-TREE FOR GROUP BY"], name)
+            let likes = try planLines(of: MusicLibrary.likesPlaylistQuery(for: 1), in: database)
+            XCTAssert(likes.filter { $0.hasPrefix("SEARCH ut USING INDEX user_tracks_likes") }.count == 2
+                      && !likes.contains { $0.hasPrefix("USE TEMP B-TREE") }, name + ":\n" + likes.joined(separator: "\n"))
+        }
+    }
+
     /// The rule can fail: a sort without its index, a count that reads a big table, and a big
     /// table walked inside a join for each row of another, are caught with and without
     /// statistics. (The join matches with `LIKE`: with `=`, the planner without statistics

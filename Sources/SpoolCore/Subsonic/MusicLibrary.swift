@@ -438,17 +438,17 @@ public struct MusicLibrary: Sendable {
     /// The user's likes that `likedSongs(for:)` lists (visible, newest first, at most
     /// `maximumSongsPerList`), totalled.
     static func likesPlaylistQuery(for userId: Int64) -> ListQuery {
-        ListQuery("""
-            WITH liked AS (
-                SELECT tracks.id, tracks.duration, ut.liked_at
-                FROM user_tracks ut INDEXED BY user_tracks_likes CROSS JOIN tracks ON tracks.id = ut.track_id
-                WHERE ut.user_id = ? AND ut.rating = 1 AND \(visible)
-                ORDER BY ut.liked_at DESC, ut.track_id DESC LIMIT ?
-            )
+        // The likes newest first, in their index's order (no sort).
+        let walk = """
+            FROM user_tracks ut INDEXED BY user_tracks_likes CROSS JOIN tracks ON tracks.id = ut.track_id
+            WHERE ut.user_id = ? AND ut.rating = 1 AND \(visible)
+            ORDER BY ut.liked_at DESC, ut.track_id DESC LIMIT ?
+            """
+        return ListQuery("""
             SELECT count(*) AS songs, total(duration) AS duration, min(liked_at) AS first_liked, max(liked_at) AS last_liked,
-                   (SELECT id FROM liked LIMIT 1) AS newest_song
-            FROM liked
-            """, [userId, maximumSongsPerList])
+                   (SELECT tracks.id \(walk)) AS newest_song
+            FROM (SELECT tracks.duration, ut.liked_at \(walk))
+            """, [userId, 1, userId, maximumSongsPerList])
     }
 
     /// What music apps call a source: its title, or a stand-in when it has none.
