@@ -116,8 +116,13 @@ extension TrackLibrary {
         static func choice(indexMatches: Int, matches: Int, library: Int, wanted: Int, inIdOrder: Bool, lookUpMicros: Double,
                            seeksUserRows: Bool = false, orderIndex: IndexWalk? = nil, restriction: RestrictionWalk? = nil)
             -> OrderedSearch {
-            costs(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder, lookUpMicros: lookUpMicros,
-                  seeksUserRows: seeksUserRows, orderIndex: orderIndex, restriction: restriction).min { $0.µs < $1.µs }!.way
+            cheapest(costs(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder,
+                           lookUpMicros: lookUpMicros, seeksUserRows: seeksUserRows, orderIndex: orderIndex, restriction: restriction))
+        }
+
+        /// The way of `costs` that costs least (`costs` always holds `.matchesFirst`).
+        static func cheapest(_ costs: [(way: OrderedSearch, µs: Double)]) -> OrderedSearch {
+            costs.min { $0.µs < $1.µs }?.way ?? .matchesFirst
         }
 
         /// What each way `choice` weighs costs, in µs.

@@ -173,21 +173,18 @@ public struct TrackLibrary: Sendable {
         // sorted, or the order's index, where a look-up comes after the filter's other tests
         // (`lookUpId`) and the count is read apart (`matching`, its own way: a sorted read
         // counts as it reads).
-        let within = searchesWithin(filter) ? try matchesWithin(db, filter, indexMatches: indexMatches) : nil
-        let restricted = try within.map { try restriction(db, filter, within: $0.within) }
-        let (library, lookUp, seeksUserRows) = (try librarySize(db), try lookUpMicros(db, filter), filter.rating != nil)
-        var costs = OrderedSearch.costs(indexMatches: indexMatches, matches: matches, library: library, wanted: filter.limit + 1, inIdOrder: false,
-                                        lookUpMicros: lookUp, seeksUserRows: seeksUserRows,
-                                        orderIndex: .init(entries: among, lookedUp: within?.within,
+        let within = searchesWithin(filter) ? try matchesWithin(db, filter, indexMatches: indexMatches).within : nil
+        var costs = OrderedSearch.costs(indexMatches: indexMatches, matches: matches, library: try librarySize(db), wanted: filter.limit + 1,
+                                        inIdOrder: false, lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil,
+                                        orderIndex: .init(entries: among, lookedUp: within,
                                                           testedRowMicros: filter.sort == .plays && filter.sourceId != nil ? 8 : 0),
-                                        restriction: restricted)
-        if let within {
-            let count = OrderedSearch.costs(indexMatches: indexMatches, matches: within.matches, library: library, wanted: searchTotalCap + 1,
-                                            inIdOrder: true, lookUpMicros: lookUp, seeksUserRows: seeksUserRows, restriction: restricted)
-                .map(\.µs).min() ?? 0
+                                        restriction: try within.map { try restriction(db, filter, within: $0) })
+        if within != nil {
+            // The count's cheapest way (`matching`).
+            let count = try withinCosts(db, filter, wanted: searchTotalCap + 1, indexMatches: indexMatches).map(\.µs).min() ?? 0
             costs = costs.map { $0.way.walksOrderIndex ? ($0.way, $0.µs + count) : $0 }
         }
-        return costs.min { $0.µs < $1.µs }!.way
+        return .cheapest(costs)
     }
 
     /// Whether `filter` chooses how it is read or counted (`orderedSearch`, `matching`): a
@@ -216,10 +213,17 @@ public struct TrackLibrary: Sendable {
     /// the search (stored counters), which holds about `indexMatches × size / library` of the
     /// matches; its walk passes the restriction's index (`restriction(_:_:within:)`).
     func searchWithin(_ db: Database, _ filter: Filter, wanted: Int, inIdOrder: Bool = true, indexMatches: Int) throws -> OrderedSearch {
+        .cheapest(try withinCosts(db, filter, wanted: wanted, inIdOrder: inIdOrder, indexMatches: indexMatches))
+    }
+
+    /// What each way of `searchWithin` costs (`OrderedSearch.costs`): the search index's matches
+    /// first, or the restriction's walk.
+    private func withinCosts(_ db: Database, _ filter: Filter, wanted: Int, inIdOrder: Bool = true,
+                             indexMatches: Int) throws -> [(way: OrderedSearch, µs: Double)] {
         let (within, matches, library) = try matchesWithin(db, filter, indexMatches: indexMatches)
-        return .choice(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder,
-                       lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil,
-                       restriction: try restriction(db, filter, within: within))
+        return OrderedSearch.costs(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder,
+                                   lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil,
+                                   restriction: try restriction(db, filter, within: within))
     }
 
     /// Which index a search within a source or a rating walks, if it walks one (stored
