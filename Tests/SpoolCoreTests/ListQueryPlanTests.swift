@@ -408,6 +408,75 @@ final class ListQueryPlanTests: XCTestCase {
         }
     }
 
+    /// A search that matches nearly every track, within a restriction of more tracks than the
+    /// cap: the tracks the search misses are fewer than the restriction holds beyond the cap, so
+    /// more than the cap match for certain, and the total says so from one count of the search
+    /// index's matches (`surelyPastTheCap`) instead of a capped walk of the restriction. Where
+    /// the misses could leave the cap or fewer, it counts as before; the pages and totals are
+    /// those of a recount either way.
+    func testADenseSearchWithinARestrictionIsPastTheCapWhenItsMissesCannotBringItUnder() throws {
+        let directory = NSTemporaryDirectory() + "spool-dense-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory + "/dense.db"))
+        defer { try? database.close() }
+        try database.migrate()
+        try LibrarySeed(size: SeedSize(tracks: 1_200, jobs: 0, plays: 300, sources: 4, tombstones: 0)).fill(database)
+        // Sixty tracks more that "s" misses; the seed's likes replaced by 300 tracks the search
+        // matches and 30 it misses, some of each hidden or trashed.
+        try database.write { db in
+            try db.execute(sql: "UPDATE tracks SET title = 'Quiet Night', uploader = 'Moon', artist = NULL WHERE id % 20 = 7")
+        }
+        let (hits, misses) = try database.read { db in
+            let every = try Set(Int64.fetchAll(db, sql: "SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?", arguments: [#""s"*"#]))
+            let all = try Int64.fetchAll(db, sql: "SELECT id FROM tracks ORDER BY id")
+            return (all.filter(every.contains), all.filter { !every.contains($0) })
+        }
+        XCTAssertGreaterThan(hits.count, 900, "\"s\" matches most of the seed's tracks")
+        XCTAssertGreaterThan(misses.count, 40, "and misses some")
+        try database.write { db in
+            try db.execute(sql: "UPDATE user_tracks SET rating = 0 WHERE rating = 1")
+            for (index, id) in (Array(hits.prefix(300)) + Array(misses.prefix(30))).enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO user_tracks (user_id, track_id, rating) VALUES (1, ?, 1) ON CONFLICT DO UPDATE SET rating = 1
+                    """, arguments: [id])
+                if index % 17 == 3 { try db.execute(sql: "UPDATE user_tracks SET hidden_at = 1 WHERE user_id = 1 AND track_id = ?", arguments: [id]) }
+                if index % 23 == 5 { _ = try TrackStore.markTrashed(id, trashPath: ".trash/\(id)/x.m4a", db) }
+            }
+        }
+        var filter = TrackLibrary.Filter(userId: 1)
+        (filter.query, filter.rating, filter.limit) = ("s", 1, 5)
+        let (liked, matching, missed) = try database.read { db in
+            let kept = "FROM user_tracks ut JOIN tracks ON tracks.id = ut.track_id WHERE ut.user_id = 1 AND ut.rating = 1 AND ut.hidden_at IS NULL AND tracks.deleted_at IS NULL"
+            return (try Int.fetchOne(db, sql: "SELECT count(*) \(kept)")!,
+                    try Int64.fetchAll(db, sql: "SELECT tracks.id \(kept) AND tracks.id IN (SELECT rowid FROM tracks_search WHERE tracks_search MATCH ?) ORDER BY tracks.id DESC",
+                                       arguments: [#""s"*"#]),
+                    misses.count)
+        }
+        // At least `liked - missed` of the likes match.
+        let certain = liked - missed
+        XCTAssert(certain > 10 && certain < matching.count, "\(certain) certain of \(matching.count)")
+        for cap in [certain - 1, certain, matching.count - 1, matching.count] {
+            let library = TrackLibrary(database: database, searchTotalCap: cap)
+            // Whatever the estimate of the index's matches (here exact, or every track), the
+            // exact count decides.
+            for estimate in [hits.count, hits.count + misses.count] {
+                let past = try database.read { db in try library.surelyPastTheCap(db, filter, indexMatches: estimate) }
+                XCTAssertEqual(past != nil, cap < certain, "cap \(cap), \(estimate) estimated")
+            }
+            let page = try library.tracks(filter)
+            XCTAssertEqual(page.items.map(\.id), Array(matching.prefix(5)), "cap \(cap)")
+            XCTAssertEqual(page.total, min(cap, matching.count), "cap \(cap)")
+            XCTAssertEqual(page.totalIsExact, cap >= matching.count, "cap \(cap)")
+        }
+        // Within fewer tracks than the search misses (the seed's dislikes), never.
+        filter.rating = -1
+        var dislikes = TrackLibrary.Filter(userId: 1)
+        dislikes.rating = -1
+        XCTAssertLessThan(try TrackLibrary(database: database).tracks(dislikes).total ?? .max, missed)
+        XCTAssertNil(try database.read { db in try TrackLibrary(database: database, searchTotalCap: 1).surelyPastTheCap(db, filter, indexMatches: hits.count) })
+    }
+
     /// A search by title that matches many tracks walks the title index (the library's, the
     /// trash's, a source's) from the cursor and keeps the matches: no sort of every match.
     /// Few matches are sorted (the walk would pass the whole index for them); `OrderedSearch`
@@ -643,7 +712,6 @@ final class ListQueryPlanTests: XCTestCase {
         XCTAssertFalse(library.walksAnOrderIndex(filter))
     }
 
-    /// The lines of `EXPLAIN QUERY PLAN` for `query`.
     /// The owner's search for "love" (a word of the seed's titles) with the other settings given.
     private static func search(_ sort: TrackLibrary.Sort, trashed: Bool = false, sourceId: Int64? = nil, rating: Int? = nil,
                                after cursor: PageCursor? = nil) -> TrackLibrary.Filter {
@@ -657,6 +725,7 @@ final class ListQueryPlanTests: XCTestCase {
         return filter
     }
 
+    /// The lines of `EXPLAIN QUERY PLAN` for `query`.
     private func planLines(of query: ListQuery, in database: SpoolDatabase) throws -> [String] {
         try database.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map { $0["detail"] as String }
