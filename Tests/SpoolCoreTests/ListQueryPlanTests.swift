@@ -461,7 +461,11 @@ final class ListQueryPlanTests: XCTestCase {
             // Whatever the estimate of the index's matches (here exact, or every track), the
             // exact count decides.
             for estimate in [hits.count, hits.count + misses.count] {
-                let past = try database.read { db in try library.surelyPastTheCap(db, filter, indexMatches: estimate) }
+                let past = try database.read { db in
+                    var sizes = try XCTUnwrap(library.searchSizes(db, filter))
+                    sizes.indexMatches = estimate
+                    return try library.surelyPastTheCap(db, filter, sizes: sizes)
+                }
                 XCTAssertEqual(past != nil, cap < certain, "cap \(cap), \(estimate) estimated")
             }
             let page = try library.tracks(filter)
@@ -474,7 +478,8 @@ final class ListQueryPlanTests: XCTestCase {
         var dislikes = TrackLibrary.Filter(userId: 1)
         dislikes.rating = -1
         XCTAssertLessThan(try TrackLibrary(database: database).tracks(dislikes).total ?? .max, missed)
-        XCTAssertNil(try database.read { db in try TrackLibrary(database: database, searchTotalCap: 1).surelyPastTheCap(db, filter, indexMatches: hits.count) })
+        let capOfOne = TrackLibrary(database: database, searchTotalCap: 1)
+        XCTAssertNil(try database.read { db in try capOfOne.surelyPastTheCap(db, filter, sizes: XCTUnwrap(capOfOne.searchSizes(db, filter))) })
     }
 
     /// A search by title that matches many tracks walks the title index (the library's, the

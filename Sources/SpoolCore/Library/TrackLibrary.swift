@@ -107,25 +107,26 @@ public struct TrackLibrary: Sendable {
     /// the ways' pages and totals.
     func tracks(_ filter: Filter, orderedSearch forced: OrderedSearch?) throws -> Page {
         let (rows, total) = try database.read { db in
-            // A search by title or plays, or within a source or a rating, needs to know how many
-            // match first: that decides how its page is read (and, within, how it is counted).
-            let indexMatches = try choosesAWay(filter) ? self.indexMatches(db, filter) : nil
+            // A search by title or plays, or within a source or a rating, weighs its sizes first
+            // (`SearchSizes`, read once): they decide how its page is read (and, within, how it
+            // is counted).
+            let sizes = try searchSizes(db, filter)
             var chosen = forced
-            if let indexMatches, sortsWithin(filter) || readsWithinInIdOrder(filter) {
+            if let sizes, sortsWithin(filter) || readsWithinInIdOrder(filter) {
                 // Chosen before any count, from the matches the restriction holds as estimated:
                 // reading them all gives the count too. By title or plays, a read that does not
                 // walk the order's index reads them all to sort them; newest or oldest first, a
                 // walk of the restriction that holds no more matches than a total counts reads
                 // them all once for both, where a page and a count each walked it ("a" within
                 // the likes of the biggest source: 61 matches, two walks of 5,030 likes, 17 ms).
-                let estimated = try matchesWithin(db, filter, indexMatches: indexMatches).matches
-                let way = try forced ?? orderedSearch(db, filter, total: MatchCount(count: estimated), indexMatches: indexMatches)
+                let estimated = sizes.matchesWithin
+                let way = try forced ?? orderedSearch(db, filter, total: MatchCount(count: estimated), sizes: sizes)
                 let readsAll = sortsWithin(filter) ? !way.walksOrderIndex : way.walksRestriction && estimated <= searchTotalCap
                 if readsAll { return try readSortedWithin(db, filter, way) }
                 chosen = way
             }
-            let total = try matching(db, filter, indexMatches: indexMatches, forced: forced)
-            let orderedSearch = try chosen ?? self.orderedSearch(db, filter, total: total, indexMatches: indexMatches)
+            let total = try matching(db, filter, sizes: sizes, forced: forced)
+            let orderedSearch = try chosen ?? self.orderedSearch(db, filter, total: total, sizes: sizes)
             var rows: [LibraryTrack] = []
             for query in try pageQueries(filter, orderedSearch: orderedSearch) where rows.count <= filter.limit {
                 rows += try LibraryTrack.fetchAll(db, sql: query.sql, arguments: query.arguments, userId: filter.userId)
@@ -148,18 +149,16 @@ public struct TrackLibrary: Sendable {
     /// restriction's index, sorted, the order's walk then paying for its count apart;
     /// `.matchesFirst` for every other filter, which does not look at it. A capped total says
     /// only "more than the cap"; the choice then takes its estimate (`MatchCount.estimate`), or
-    /// without one the search index's (`indexMatches`, which also holds the trashed and hidden
-    /// tracks), at most the tracks searched.
-    func orderedSearch(_ db: Database, _ filter: Filter, total: MatchCount, indexMatches: Int? = nil) throws -> OrderedSearch {
-        guard choosesAWay(filter) else { return .matchesFirst }
-        let indexMatches = try indexMatches ?? self.indexMatches(db, filter)
+    /// without one the search index's (`SearchSizes.indexMatches`, which also holds the trashed
+    /// and hidden tracks), at most the tracks searched. `sizes`: nil, read here.
+    func orderedSearch(_ db: Database, _ filter: Filter, total: MatchCount, sizes: SearchSizes? = nil) throws -> OrderedSearch {
+        guard let sizes = try sizes ?? searchSizes(db, filter) else { return .matchesFirst }
         if readsWithinInIdOrder(filter) {
-            return try searchWithin(db, filter, wanted: filter.limit + 1, indexMatches: indexMatches)
+            return searchWithin(filter, wanted: filter.limit + 1, sizes: sizes)
         }
         guard walksAnOrderIndex(filter) else {
             // By plays in the trash within a source or a rating: every match read and sorted.
-            return searchesWithin(filter) ? try searchWithin(db, filter, wanted: filter.limit + 1, inIdOrder: false, indexMatches: indexMatches)
-                : .matchesFirst
+            return searchesWithin(filter) ? searchWithin(filter, wanted: filter.limit + 1, inIdOrder: false, sizes: sizes) : .matchesFirst
         }
         // The title index holds the library's, the trash's or a source's tracks; the walk by
         // plays passes every live track (the user's played ones, then the others newest first).
@@ -167,21 +166,20 @@ public struct TrackLibrary: Sendable {
         let among = try StoredCounts.tracks(db, owner: owner, trashed: filter.trashed)
         var matches = total.count
         if !total.isExact {
-            matches = min(among, max(total.count + 1, total.estimate ?? indexMatches))
+            matches = min(among, max(total.count + 1, total.estimate ?? sizes.indexMatches))
         }
         // Within a source or the user's likes or dislikes: the restriction's rows, read and
         // sorted, or the order's index, where a look-up comes after the filter's other tests
         // (`lookUpId`) and the count is read apart (`matching`, its own way: a sorted read
         // counts as it reads).
-        let within = searchesWithin(filter) ? try matchesWithin(db, filter, indexMatches: indexMatches).within : nil
-        var costs = OrderedSearch.costs(indexMatches: indexMatches, matches: matches, library: try librarySize(db), wanted: filter.limit + 1,
-                                        inIdOrder: false, lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil,
-                                        orderIndex: .init(entries: among, lookedUp: within,
+        var costs = OrderedSearch.costs(indexMatches: sizes.indexMatches, matches: matches, library: sizes.library, wanted: filter.limit + 1,
+                                        inIdOrder: false, lookUpMicros: sizes.lookUpMicros, seeksUserRows: filter.rating != nil,
+                                        orderIndex: .init(entries: among, lookedUp: sizes.within,
                                                           testedRowMicros: filter.sort == .plays && filter.sourceId != nil ? 8 : 0),
-                                        restriction: try within.map { try restriction(db, filter, within: $0) })
-        if within != nil {
+                                        restriction: sizes.restriction)
+        if sizes.within != nil {
             // The count's cheapest way (`matching`).
-            let count = try withinCosts(db, filter, wanted: searchTotalCap + 1, indexMatches: indexMatches).map(\.µs).min() ?? 0
+            let count = withinCosts(filter, wanted: searchTotalCap + 1, sizes: sizes).map(\.µs).min() ?? 0
             costs = costs.map { $0.way.walksOrderIndex ? ($0.way, $0.µs + count) : $0 }
         }
         return .cheapest(costs)
@@ -207,23 +205,62 @@ public struct TrackLibrary: Sendable {
         searchesWithin(filter) && !filter.inSourceOrder && (filter.sort == .newest || filter.sort == .oldest)
     }
 
+    /// What a search that chooses how it is read (`choosesAWay`) weighs, read once per request
+    /// and shared by the choice of its page's way, of its count's, and the test of whether its
+    /// count is past the cap for certain (each read them on its own before: a dozen stored
+    /// counters, the search index's segments and its capped walk of the matches).
+    struct SearchSizes {
+        /// How many tracks the search index matches, trashed and hidden ones too: exact up to
+        /// the cap, else estimated (`indexMatches(_:_:)`).
+        var indexMatches: Int
+        /// Every track in the search index: the library's and the trash's (stored counters).
+        var library: Int
+        /// What one look-up of a row in the search index costs for this search now, in µs
+        /// (`OrderedSearch.lookUpMicros`: its words, the index's segments).
+        var lookUpMicros: Double
+        /// Within a source or a rating (`searchesWithin`): how many tracks the filter keeps
+        /// without its search (stored counters), and which restriction's index a walk takes
+        /// (`restriction(_:_:within:)`); nil otherwise.
+        var within: Int?
+        var restriction: OrderedSearch.RestrictionWalk?
+
+        /// How many of the index's matches the restriction holds as estimated: as many in each
+        /// part of the library (`indexMatches × within / library`).
+        var matchesWithin: Int { Int(Double(indexMatches) * Double(within ?? library) / Double(max(1, library))) }
+    }
+
+    /// The sizes a search of `filter` weighs (`SearchSizes`); nil for a filter that does not
+    /// choose how it is read.
+    func searchSizes(_ db: Database, _ filter: Filter) throws -> SearchSizes? {
+        guard choosesAWay(filter) else { return nil }
+        var sizes = SearchSizes(indexMatches: try indexMatches(db, filter),
+                                library: try StoredCounts.tracks(db, trashed: false) + StoredCounts.tracks(db, trashed: true),
+                                lookUpMicros: OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? ""),
+                                                                         segments: try SearchIndex.segments(db)))
+        if searchesWithin(filter) {
+            var unsearched = filter
+            unsearched.query = nil
+            let within = try matching(db, unsearched).count
+            (sizes.within, sizes.restriction) = (within, try restriction(db, filter, within: within))
+        }
+        return sizes
+    }
+
     /// How a search within a source or a rating (`searchesWithin`) reads `wanted` rows: its
     /// page (`limit + 1`) or its capped count (`searchTotalCap + 1`), in id order; or all of
     /// them, to sort (`inIdOrder` false). The restriction's size is the filter's total without
-    /// the search (stored counters), which holds about `indexMatches × size / library` of the
+    /// the search (`SearchSizes.within`), which holds about `SearchSizes.matchesWithin` of the
     /// matches; its walk passes the restriction's index (`restriction(_:_:within:)`).
-    func searchWithin(_ db: Database, _ filter: Filter, wanted: Int, inIdOrder: Bool = true, indexMatches: Int) throws -> OrderedSearch {
-        .cheapest(try withinCosts(db, filter, wanted: wanted, inIdOrder: inIdOrder, indexMatches: indexMatches))
+    func searchWithin(_ filter: Filter, wanted: Int, inIdOrder: Bool = true, sizes: SearchSizes) -> OrderedSearch {
+        .cheapest(withinCosts(filter, wanted: wanted, inIdOrder: inIdOrder, sizes: sizes))
     }
 
     /// What each way of `searchWithin` costs (`OrderedSearch.costs`): the search index's matches
     /// first, or the restriction's walk.
-    private func withinCosts(_ db: Database, _ filter: Filter, wanted: Int, inIdOrder: Bool = true,
-                             indexMatches: Int) throws -> [(way: OrderedSearch, µs: Double)] {
-        let (within, matches, library) = try matchesWithin(db, filter, indexMatches: indexMatches)
-        return OrderedSearch.costs(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder,
-                                   lookUpMicros: try lookUpMicros(db, filter), seeksUserRows: filter.rating != nil,
-                                   restriction: try restriction(db, filter, within: within))
+    private func withinCosts(_ filter: Filter, wanted: Int, inIdOrder: Bool = true, sizes: SearchSizes) -> [(way: OrderedSearch, µs: Double)] {
+        OrderedSearch.costs(indexMatches: sizes.indexMatches, matches: sizes.matchesWithin, library: sizes.library, wanted: wanted,
+                            inIdOrder: inIdOrder, lookUpMicros: sizes.lookUpMicros, seeksUserRows: filter.rating != nil,
+                            restriction: sizes.restriction)
     }
 
     /// Which index a search within a source or a rating walks, if it walks one (stored
@@ -239,28 +276,6 @@ public struct TrackLibrary: Sendable {
         let tracks = try StoredCounts.tracks(db, owner: sourceId, trashed: filter.trashed)
         if let rated, rated < tracks { return .init(.ratedRows, entries: rated, lookedUp: within) }
         return .init(.source, entries: tracks, lookedUp: rated != nil ? within : nil)
-    }
-
-    /// What a look-up of one row in the search index costs for `filter`'s search now
-    /// (`OrderedSearch.lookUpMicros`: its words, the index's segments).
-    private func lookUpMicros(_ db: Database, _ filter: Filter) throws -> Double {
-        OrderedSearch.lookUpMicros(words: Self.searchWords(filter.query ?? ""), segments: try SearchIndex.segments(db))
-    }
-
-    /// How many tracks `filter` keeps without its search (`within`, the stored counters), how
-    /// many of the search index's `indexMatches` it holds as estimated (as many in each part of
-    /// the `library`: `indexMatches × within / library`), and the library's size.
-    private func matchesWithin(_ db: Database, _ filter: Filter, indexMatches: Int) throws -> (within: Int, matches: Int, library: Int) {
-        var restriction = filter
-        restriction.query = nil
-        let within = try matching(db, restriction).count
-        let library = try librarySize(db)
-        return (within, Int(Double(indexMatches) * Double(within) / Double(max(1, library))), library)
-    }
-
-    /// Every track in the search index: the library's and the trash's (stored counters).
-    private func librarySize(_ db: Database) throws -> Int {
-        try StoredCounts.tracks(db, trashed: false) + StoredCounts.tracks(db, trashed: true)
     }
 
     /// How many tracks the search index matches for `filter`'s search, trashed and hidden ones
@@ -699,13 +714,12 @@ public struct TrackLibrary: Sendable {
     /// How many tracks match `filter` in all (see `Total`): two primary-key seeks without a
     /// search, and a walk of at most `searchTotalCap + 1` matches with one. A search within a
     /// source or a rating counts the way `searchWithin` chooses for that many rows (`forced`:
-    /// the way a test gives), from `indexMatches` (nil: read here).
-    func matching(_ db: Database, _ filter: Filter, indexMatches: Int? = nil, forced: OrderedSearch? = nil) throws -> MatchCount {
+    /// the way a test gives), from its `sizes` (nil: read here).
+    func matching(_ db: Database, _ filter: Filter, sizes: SearchSizes? = nil, forced: OrderedSearch? = nil) throws -> MatchCount {
         var within = OrderedSearch.matchesFirst
-        if searchesWithin(filter) {
-            let indexMatches = try indexMatches ?? self.indexMatches(db, filter)
-            if forced == nil, let past = try surelyPastTheCap(db, filter, indexMatches: indexMatches) { return past }
-            within = try forced ?? searchWithin(db, filter, wanted: searchTotalCap + 1, indexMatches: indexMatches)
+        if searchesWithin(filter), let sizes = try sizes ?? searchSizes(db, filter) {
+            if forced == nil, let past = try surelyPastTheCap(db, filter, sizes: sizes) { return past }
+            within = forced ?? searchWithin(filter, wanted: searchTotalCap + 1, sizes: sizes)
         }
         switch total(filter, within: within) {
         case .searched(let query):
@@ -728,15 +742,15 @@ public struct TrackLibrary: Sendable {
     /// (`SearchCount.everyIndexMatch`, ~0.05 µs a match) says it, where the capped count looks
     /// up or lists 1,001 of the restriction's rows: "s" (99,312 of 100,000 tracks) within the
     /// 5,030 likes counted in 5 ms, not 12 (sqlite3 on the benchmark's database,
-    /// docs/benchmarks.md, twelfth round). Nil when the estimate (`indexMatches`) says it
-    /// cannot hold, when the capped count costs less (`withinCosts`), or when the exact count
-    /// shows it does not hold. The reply's estimate is the matches' share of the restriction.
-    func surelyPastTheCap(_ db: Database, _ filter: Filter, indexMatches: Int) throws -> MatchCount? {
-        guard let match = filter.match else { return nil }
-        let (within, _, library) = try matchesWithin(db, filter, indexMatches: indexMatches)
-        guard within - (library - indexMatches) > searchTotalCap,
-              let capped = try withinCosts(db, filter, wanted: searchTotalCap + 1, indexMatches: indexMatches).map(\.µs).min(),
-              SearchCount.everyIndexMatchMicros(indexMatches) < capped else { return nil }
+    /// docs/benchmarks.md, twelfth round). Nil when the estimate (`SearchSizes.indexMatches`)
+    /// says it cannot hold, when the capped count costs less (`withinCosts`), or when the exact
+    /// count shows it does not hold. The reply's estimate is the matches' share of the restriction.
+    func surelyPastTheCap(_ db: Database, _ filter: Filter, sizes: SearchSizes) throws -> MatchCount? {
+        guard let match = filter.match, let within = sizes.within else { return nil }
+        let library = sizes.library
+        guard within - (library - sizes.indexMatches) > searchTotalCap,
+              let capped = withinCosts(filter, wanted: searchTotalCap + 1, sizes: sizes).map(\.µs).min(),
+              SearchCount.everyIndexMatchMicros(sizes.indexMatches) < capped else { return nil }
         let query = SearchCount.everyIndexMatch(match)
         let every = try Int.fetchOne(db.cachedStatement(sql: query.sql), arguments: query.arguments) ?? 0
         guard within - (library - every) > searchTotalCap else { return nil }
