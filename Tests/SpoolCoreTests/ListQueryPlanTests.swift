@@ -51,6 +51,21 @@ final class ListQueryPlanTests: XCTestCase {
         return database
     }
 
+    /// A database of the test's own (one that writes to its library), seeded with `size`;
+    /// closed and removed when the test ends.
+    private func ownDatabase(seeded size: SeedSize) throws -> SpoolDatabase {
+        let directory = NSTemporaryDirectory() + "spool-plans-own-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let database = try SpoolDatabase(options: DatabaseOptions(path: directory + "/library.db"))
+        addTeardownBlock {
+            try? database.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        try database.migrate()
+        try LibrarySeed(size: size).fill(database)
+        return database
+    }
+
     func testEveryListQueryReadsAnIndexInTheListsOrder() throws {
         let database = try database()
         for analyzed in [false, true] {
@@ -254,13 +269,7 @@ final class ListQueryPlanTests: XCTestCase {
     /// time, against one query over the match list (the form the pages had before), on a library
     /// where some matches are trashed, some hidden by the user and some both.
     func testASearchListsAndCountsWhatItsMatchListHolds() throws {
-        let directory = NSTemporaryDirectory() + "spool-search-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = try SpoolDatabase(options: DatabaseOptions(path: directory + "/search.db"))
-        defer { try? database.close() }
-        try database.migrate()
-        try LibrarySeed(size: SeedSize(tracks: 1_200, jobs: 0, plays: 500, sources: 4, tombstones: 0)).fill(database)
+        let database = try ownDatabase(seeded: SeedSize(tracks: 1_200, jobs: 0, plays: 500, sources: 4, tombstones: 0))
         let matches = try database.read { db in
             try Int64.fetchAll(db, sql: "SELECT rowid FROM tracks_search WHERE tracks_search MATCH ? ORDER BY rowid", arguments: [#""love"*"#])
         }
@@ -415,13 +424,7 @@ final class ListQueryPlanTests: XCTestCase {
     /// the misses could leave the cap or fewer, it counts as before; the pages and totals are
     /// those of a recount either way.
     func testADenseSearchWithinARestrictionIsPastTheCapWhenItsMissesCannotBringItUnder() throws {
-        let directory = NSTemporaryDirectory() + "spool-dense-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = try SpoolDatabase(options: DatabaseOptions(path: directory + "/dense.db"))
-        defer { try? database.close() }
-        try database.migrate()
-        try LibrarySeed(size: SeedSize(tracks: 1_200, jobs: 0, plays: 300, sources: 4, tombstones: 0)).fill(database)
+        let database = try ownDatabase(seeded: SeedSize(tracks: 1_200, jobs: 0, plays: 300, sources: 4, tombstones: 0))
         // Sixty tracks more that "s" misses; the seed's likes replaced by 300 tracks the search
         // matches and 30 it misses, some of each hidden or trashed.
         try database.write { db in
@@ -826,7 +829,7 @@ final class ListQueryPlanTests: XCTestCase {
                                         + (library.walksAnOrderIndex(filter) ? [.walkOrderIndex, .walkOrderIndexLookingUpEach] : [])
                                     : [.matchesFirst]
                                 for way in ways {
-                                    for (index, query) in try library.pageQueries(filter, orderedSearch: way).enumerated() {
+                                    for (index, query) in try library.readQueries(filter, orderedSearch: way).enumerated() {
                                         queries.append((name + " \(way) #\(index)", query))
                                     }
                                     for count in library.countQueries(filter, within: way) { queries.append((name + " \(way) (total)", count)) }

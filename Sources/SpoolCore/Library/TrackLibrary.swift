@@ -441,18 +441,25 @@ public struct TrackLibrary: Sendable {
             + "LEFT JOIN sources ON sources.id = tracks.source_id"
     }
 
-    /// The queries of one page of `filter`, run in order until a page is full (what
-    /// `tracks(_:)` runs): one, or for plays the walk of the user's played tracks (unless the
-    /// cursor is already past them) and then the walk of the others.
-    /// `orderedSearch` is how a search by title or plays, or within a source or a rating, reads
-    /// its page (see `OrderedSearch`). A search within a source or a rating by title or plays
-    /// that does not walk the title index has one query of its matches' ids instead
-    /// (`sortedWithinQuery`, which `tracks(_:)` pages).
+    /// The queries a page of `filter` read `orderedSearch`'s way runs, as `tracks(_:)` runs
+    /// them: for a search within a source or a rating by title or plays that does not walk the
+    /// order's index, the one read of every match it keeps, for the page and the total
+    /// (`sortedWithinQuery`, paged by `readSortedWithin`); for every other filter its page
+    /// queries. (Newest or oldest first, `tracks(_:)` also reads a restriction that holds few
+    /// matches so, as its sizes say; the plan test checks that query on its own.)
+    func readQueries(_ filter: Filter, orderedSearch: OrderedSearch = .matchesFirst) throws -> [ListQuery] {
+        sortsWithin(filter) && !orderedSearch.walksOrderIndex ? [try sortedWithinQuery(filter, orderedSearch)]
+            : try pageQueries(filter, orderedSearch: orderedSearch)
+    }
+
+    /// The queries of one page of `filter`'s rows, run in order until a page is full: one, or
+    /// for plays the walk of the user's played tracks (unless the cursor is already past them)
+    /// and then the walk of the others. `orderedSearch` is how a search by title or plays, or
+    /// within a source or a rating, reads its page (see `OrderedSearch`). (A search within by
+    /// title or plays that does not walk the order's index is read by `readSortedWithin`
+    /// instead, `readQueries`; these queries would sort every match for each page.)
     func pageQueries(_ filter: Filter, orderedSearch: OrderedSearch = .matchesFirst) throws -> [ListQuery] {
         if filter.inSourceOrder, let sourceId = filter.sourceId { return [try sourceOrderQuery(filter, sourceId: sourceId)] }
-        // A search within a source or a rating by title or plays that does not walk the order's
-        // index: the one read of every match it keeps, which `readSortedWithin` pages.
-        if sortsWithin(filter), !orderedSearch.walksOrderIndex { return [try sortedWithinQuery(filter, orderedSearch)] }
         if filter.sort == .plays, walksAnOrderIndex(filter) { return try searchByPlaysQueries(filter, orderedSearch) }
         let searched = walksSearchIndex(filter, orderedSearch)
         let walksTitles = filter.sort == .title && walksAnOrderIndex(filter) && orderedSearch.walksOrderIndex
