@@ -8,23 +8,18 @@ import XCTest
 
 /// Issue 17's "every route declares its role": the route table itself is walked, so a route
 /// added tomorrow is checked too. In process, over a real database.
-final class AccessTests: XCTestCase {
-    private var fixture: InProcessApp!
-    private var app: SpoolApplication { fixture.app }
+final class AccessTests: InProcessAppTestCase {
+    override class var fixtureName: String { "access" }
     private var routes: Routes { fixture.routes }
     private var listenerKey = ""
     private var adminKey = ""
 
     override func setUpWithError() throws {
-        fixture = try InProcessApp("access")
+        try super.setUpWithError()
         let owner = try app.domain.accounts.claimOwner(name: "pat", password: "correct horse")
         let listener = try app.domain.accounts.create(name: "sam", role: .listener, password: "battery staple")
         adminKey = try app.domain.credentials.createKey(for: app.domain.accounts.principal(of: owner), label: "test").0
         listenerKey = try app.domain.credentials.createKey(for: app.domain.accounts.principal(of: listener), label: "test").0
-    }
-
-    override func tearDownWithError() throws {
-        try fixture.close()
     }
 
     /// A request for `entry` with every path parameter set to 1, as `key`'s owner.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SpoolHTTP
+import XCTest
 @testable import SpoolApp
 
 /// The whole application in a temporary folder, driven through its real router without a
@@ -52,5 +53,33 @@ final class InProcessApp {
     /// The `error.message` of a refusal.
     static func message(_ reply: [String: Any]) -> String {
         ((reply["error"] as? [String: Any])?["message"] as? String) ?? ""
+    }
+}
+
+/// A test case with an `InProcessApp` of its own for each test, made before it and closed
+/// after it (`fixtureName` names its folder), with its JSON call and a refusal's message at hand.
+class InProcessAppTestCase: XCTestCase {
+    var fixture: InProcessApp!
+    var app: SpoolApplication { fixture.app }
+    var directory: String { fixture.directory }
+    /// The fixture folder's name (`InProcessApp(_:)`).
+    class var fixtureName: String { "app" }
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        fixture = try InProcessApp(type(of: self).fixtureName)
+    }
+
+    override func tearDownWithError() throws {
+        try fixture.close()
+        try super.tearDownWithError()
+    }
+
+    func call(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], json: String? = nil) -> (Int, [String: Any]) {
+        fixture.call(method, path, query: query, json: json)
+    }
+
+    func message(_ reply: [String: Any]) -> String {
+        InProcessApp.message(reply)
     }
 }

@@ -9,26 +9,7 @@ import XCTest
 
 /// The HTTP face driven in process: the real router of `SpoolApplication` over a real
 /// database in a temporary folder, no socket, no binary.
-final class RouteTests: XCTestCase {
-    private var fixture: InProcessApp!
-    private var app: SpoolApplication { fixture.app }
-    private var directory: String { fixture.directory }
-
-    override func setUpWithError() throws {
-        fixture = try InProcessApp("app")
-    }
-
-    override func tearDownWithError() throws {
-        try fixture.close()
-    }
-
-    private func call(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], json: String? = nil) -> (Int, [String: Any]) {
-        fixture.call(method, path, query: query, json: json)
-    }
-
-    private func message(_ reply: [String: Any]) -> String {
-        InProcessApp.message(reply)
-    }
+final class RouteTests: InProcessAppTestCase {
 
     func testMetaGivesTheServersOwnListsSoTheWebAppKeepsNoCopies() {
         let (status, meta) = call(.GET, "/api/meta")
@@ -141,26 +122,8 @@ final class SettingsDocumentationTests: XCTestCase {
 }
 
 /// Sources, profiles and the calls the web app needs, in process.
-final class SourceRouteTests: XCTestCase {
-    private var fixture: InProcessApp!
-    private var app: SpoolApplication { fixture.app }
-    private var directory: String { fixture.directory }
-
-    override func setUpWithError() throws {
-        fixture = try InProcessApp("sources")
-    }
-
-    override func tearDownWithError() throws {
-        try fixture.close()
-    }
-
-    private func call(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], json: String? = nil) -> (Int, [String: Any]) {
-        fixture.call(method, path, query: query, json: json)
-    }
-
-    private func message(_ reply: [String: Any]) -> String {
-        InProcessApp.message(reply)
-    }
+final class SourceRouteTests: InProcessAppTestCase {
+    override class var fixtureName: String { "sources" }
 
     private func count(_ sql: String) throws -> Int {
         try app.database.read { try Int.fetchOne($0, sql: sql) ?? -1 }

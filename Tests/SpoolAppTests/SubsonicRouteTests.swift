@@ -12,10 +12,8 @@ import XCTest
 /// `/rest/*` driven in process through the app's real router over a real database: both paths,
 /// both methods, the three formats, every way to sign in and to be refused, repeated
 /// parameters from the raw query and from a form body, bounds, and no call that ends in a 500.
-final class SubsonicRouteTests: XCTestCase {
-    private var fixture: InProcessApp!
-    private var app: SpoolApplication { fixture.app }
-    private var directory: String { fixture.directory }
+final class SubsonicRouteTests: InProcessAppTestCase {
+    override class var fixtureName: String { "subsonic" }
     private var router: Router { fixture.routes.router }
     private var password = ""
     private var bobPassword = ""
@@ -23,7 +21,7 @@ final class SubsonicRouteTests: XCTestCase {
     private var ann: Principal!
 
     override func setUpWithError() throws {
-        fixture = try InProcessApp("subsonic")
+        try super.setUpWithError()
         let accounts = app.domain.accounts
         _ = try accounts.claimOwner(name: "pat", password: "owner password")
         ann = accounts.principal(of: try accounts.create(name: "ann", role: .listener, password: "ann password"))
@@ -47,10 +45,6 @@ final class SubsonicRouteTests: XCTestCase {
             }
             return ids
         }
-    }
-
-    override func tearDownWithError() throws {
-        try fixture.close()
     }
 
     private func credentials(_ user: String = "ann", _ secret: String? = nil) -> String {

@@ -19,14 +19,15 @@ public struct DatabaseOptions: Sendable {
 
     /// Who checkpoints the WAL.
     public enum CheckpointOwner: String, Sendable, CaseIterable {
-        /// Spool: the background PASSIVE checkpointer (`WALCheckpointer`), and
-        /// `wal_checkpoint(TRUNCATE)` when idle and at shutdown.
+        /// Spool: the background PASSIVE checkpointer (`WALCheckpointer`, also housekeeping's
+        /// idle copy, off the writer), and `wal_checkpoint(TRUNCATE)` at shutdown.
         case spool
         /// Another program that must be the only one to checkpoint (Litestream, which keeps
         /// a read transaction open and checkpoints after copying the WAL): Spool never
-        /// checkpoints and turns SQLite's auto-checkpoint off. A TRUNCATE against Litestream's
-        /// read lock waited `busyTimeout` (5 s) holding Spool's writer, every idle
-        /// housekeeping run and at every stop (docs/operations.md, "Litestream").
+        /// checkpoints and turns SQLite's auto-checkpoint off. The stop's TRUNCATE against
+        /// Litestream's read lock waits `busyTimeout` (5 s) holding Spool's writer (until
+        /// issue 19's fifth round every idle housekeeping run did too; docs/operations.md,
+        /// "Litestream").
         case external
     }
 
