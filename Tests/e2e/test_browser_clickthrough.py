@@ -188,7 +188,15 @@ def test_original_click_through_while_downloads_run(spool_factory, browser_facto
             # The retried job is queued again, then fails again (it is a 404): with a worker free
             # that takes 70 ms, so the page may never show it pending. The click requeued it, and
             # the row follows the server to the job's new end.
-            server.wait_for(lambda: requeued() > before, 10, message="the retried job back in the queue")
+            try:
+                server.wait_for(lambda: requeued() > before, 10, message="the retried job back in the queue")
+            except AssertionError as error:
+                # Once in five long-mode runs (2026-12-07) a burst requeued nothing: say what
+                # the page and the server showed, for the next time.
+                job = server.get(f"/api/jobs/{missing_id}").json()
+                raise AssertionError(f"{error}; burst {bursts}: the job is {job['status']} (updated {job['updated_at']}), "
+                                     f"its Retry button {'is there' if b.query(f'job-retry-{missing_id}') else 'is gone'}, "
+                                     f"the last notices: {b.recorded_notices()[-5:]}") from error
             server.wait_for(lambda: server.get(f"/api/jobs/{missing_id}").json()["status"] in ("failed", "dead_letter"),
                             120, message="the retried 404 to fail again")
             b.wait(lambda: b.js("return document.querySelector('[data-testid=\"job-row-%d\"]')?.dataset.updated" % missing_id)
