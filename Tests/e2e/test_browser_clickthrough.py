@@ -69,6 +69,25 @@ def media(b: Browser) -> dict:
                     ready: m.readyState, error: m.error && m.error.code} : null;""")
 
 
+def brake_banner_settled(b: Browser, seconds: float = 1.0, timeout: float = 60) -> None:
+    """Waits until the download brake's banner has been hidden for `seconds`. It sits above the
+    page, so it shifts every row by its height when it comes or goes (a pause after the flaky
+    site's 429s, then a resume): a double click aimed at a Retry button as the banner left
+    landed on the row below, and the job was never requeued (once in five long-mode runs on
+    2026-12-07; the server log had "Downloads resumed" in the second of the click)."""
+    deadline = time.time() + timeout
+    since = None
+    while time.time() < deadline:
+        if b.js("return document.querySelector('[data-testid=ratelimit-banner]').hidden"):
+            since = since or time.time()
+            if time.time() - since >= seconds:
+                return
+        else:
+            since = None
+        time.sleep(0.1)
+    raise AssertionError("the download brake's banner kept coming back")
+
+
 def switch(b: Browser, handle: str) -> None:
     b.read_console()  # keep the console entries of the tab being left
     b.driver.switch_to.window(handle)
@@ -178,6 +197,7 @@ def test_original_click_through_while_downloads_run(spool_factory, browser_facto
         requeued = lambda: db_query(server, "SELECT count(*) FROM job_events WHERE job_id = ? AND to_status = 'pending'",
                                     (missing_id,))[0][0]
         for _ in range(3):
+            brake_banner_settled(b)
             retry = b.wait(lambda: b.query(f"job-retry-{missing_id}"), 60, f"a Retry button on job {missing_id}")
             if bursts == 0:
                 assert running_count(server) >= 1, "downloads finished before the retries: slow them down"
@@ -191,8 +211,8 @@ def test_original_click_through_while_downloads_run(spool_factory, browser_facto
             try:
                 server.wait_for(lambda: requeued() > before, 10, message="the retried job back in the queue")
             except AssertionError as error:
-                # Once in five long-mode runs (2026-12-07) a burst requeued nothing: say what
-                # the page and the server showed, for the next time.
+                # Once in five long-mode runs (2026-12-07) a burst requeued nothing (the brake's
+                # banner, `brake_banner_settled`): say what the page and the server showed.
                 job = server.get(f"/api/jobs/{missing_id}").json()
                 raise AssertionError(f"{error}; burst {bursts}: the job is {job['status']} (updated {job['updated_at']}), "
                                      f"its Retry button {'is there' if b.query(f'job-retry-{missing_id}') else 'is gone'}, "
