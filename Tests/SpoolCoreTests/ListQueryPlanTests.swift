@@ -27,6 +27,9 @@ import XCTest
 /// The plans are checked twice: as a new database has them (no statistics), and after
 /// `ANALYZE` (what housekeeping's `PRAGMA optimize` leads to), since the planner's choice
 /// between an index and a sort depends on the statistics.
+/// A way of reading a search, as the cost model names them.
+private typealias Way = TrackLibrary.OrderedSearch
+
 final class ListQueryPlanTests: XCTestCase {
     /// Tables that grow with the library; `sources`, `profiles` and `counts` stay small.
     static let bigTables: Set<String> = ["tracks", "jobs", "job_events", "play_events", "source_entries", "tombstones"]
@@ -496,8 +499,8 @@ final class ListQueryPlanTests: XCTestCase {
         // filter keeps about every match; "s" and "a" one letter, "lo" two, "love" a word.
         // Its search index merged into one segment, as housekeeping keeps it (`SearchIndex`).
         func byTitle(_ matches: Int, among: Int = 100_000, word: Substring = "a") -> TrackLibrary.OrderedSearch {
-            .choice(indexMatches: matches, matches: matches, library: among, wanted: 101, inIdOrder: false,
-                    lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: [word], segments: 1), orderIndex: .init(entries: among))
+            .cheapest(Way.costs(indexMatches: matches, matches: matches, library: among, wanted: 101, inIdOrder: false,
+                                lookUpMicros: Way.lookUpMicros(words: [word], segments: 1), orderIndex: .init(entries: among)))
         }
         XCTAssertEqual(byTitle(3_981, word: "love"), .walkOrderIndex)
         XCTAssertEqual(byTitle(1_000), .matchesFirst)
@@ -511,16 +514,17 @@ final class ListQueryPlanTests: XCTestCase {
         XCTAssertEqual(byTitle(1_000, among: 1_000), .walkOrderIndex)
         // Within a source of 26 tracks that holds 5 of "a"'s matches, by title: its index with a
         // look-up each (26 cost less than a list of 19,538), not every match of the library sorted.
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(indexMatches: 19_538, matches: 5, library: 100_000, wanted: 101,
-                                                         inIdOrder: false, lookUpMicros: 25, orderIndex: .init(entries: 26)), .walkOrderIndexLookingUpEach)
+        XCTAssertEqual(Way.cheapest(Way.costs(indexMatches: 19_538, matches: 5, library: 100_000, wanted: 101,
+                                              inIdOrder: false, lookUpMicros: 25, orderIndex: .init(entries: 26))), .walkOrderIndexLookingUpEach)
         // By title within the user's 921 dislikes, which hold 161 of "a"'s matches: the dislikes
         // read and sorted, not the title index of the whole library walked; within 5,030 likes
         // that hold 4,995 of "s"'s, the title index's walk stops after a page.
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(indexMatches: 19_538, matches: 161, library: 100_000, wanted: 101, inIdOrder: false,
-                                                         lookUpMicros: 25, seeksUserRows: true, orderIndex: .init(entries: 100_000), restriction: .init(.ratedRows, entries: 921)),
+        XCTAssertEqual(Way.cheapest(Way.costs(indexMatches: 19_538, matches: 161, library: 100_000, wanted: 101, inIdOrder: false,
+                                              lookUpMicros: 25, seeksUserRows: true, orderIndex: .init(entries: 100_000), restriction: .init(.ratedRows, entries: 921))),
                        .walkRestriction(.ratedRows))
-        XCTAssertEqual(TrackLibrary.OrderedSearch.choice(indexMatches: 99_312, matches: 4_995, library: 100_000, wanted: 101, inIdOrder: false,
-                                                         lookUpMicros: 25, seeksUserRows: true, orderIndex: .init(entries: 100_000), restriction: .init(.ratedRows, entries: 5_030)), .walkOrderIndex)
+        XCTAssertEqual(Way.cheapest(Way.costs(indexMatches: 99_312, matches: 4_995, library: 100_000, wanted: 101, inIdOrder: false,
+                                              lookUpMicros: 25, seeksUserRows: true, orderIndex: .init(entries: 100_000), restriction: .init(.ratedRows, entries: 5_030))),
+                       .walkOrderIndex)
         // Within a rating each entry the title walk passes reads the user's row (~3 µs), and a
         // look-up comes after it, for the rated entries only: "s" within the 921 dislikes looks
         // each dislike up and sorts them (the title walk would pass 11,050 entries: 45 ms);
@@ -528,9 +532,9 @@ final class ListQueryPlanTests: XCTestCase {
         // biggest source (554 of its 10,688 tracks) walks the user's likes with the list of
         // matches and sorts the 108 kept, instead of the source's title index (9,995 entries).
         func rated(_ indexMatches: Int, _ matches: Int, among: Int = 100_000, rated: Int, within: Int? = nil) -> TrackLibrary.OrderedSearch {
-            .choice(indexMatches: indexMatches, matches: matches, library: 100_000, wanted: 101, inIdOrder: false,
-                    lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: ["s"], segments: 1), seeksUserRows: true,
-                    orderIndex: .init(entries: among, lookedUp: within ?? rated), restriction: .init(.ratedRows, entries: rated, lookedUp: within))
+            .cheapest(Way.costs(indexMatches: indexMatches, matches: matches, library: 100_000, wanted: 101, inIdOrder: false,
+                                lookUpMicros: Way.lookUpMicros(words: ["s"], segments: 1), seeksUserRows: true,
+                                orderIndex: .init(entries: among, lookedUp: within ?? rated), restriction: .init(.ratedRows, entries: rated, lookedUp: within)))
         }
         XCTAssertEqual(rated(99_312, 914, rated: 921), .walkRestrictionLookingUpEach(.ratedRows))
         XCTAssertEqual(rated(99_312, 4_995, rated: 5_030), .walkOrderIndexLookingUpEach)
@@ -577,9 +581,9 @@ final class ListQueryPlanTests: XCTestCase {
         // dislikes; the count of "a" within the biggest source walks it with the list of matches.
         func within(_ indexMatches: Int, _ restriction: Int, _ kind: TrackLibrary.OrderedSearch.Restriction = .source, wanted: Int? = 101,
                     word: Substring = "a", segments: Int = 1) -> TrackLibrary.OrderedSearch {
-            .choice(indexMatches: indexMatches, matches: indexMatches * restriction / 100_000, library: 100_000, wanted: wanted ?? 101,
-                    inIdOrder: wanted != nil, lookUpMicros: TrackLibrary.OrderedSearch.lookUpMicros(words: [word], segments: segments),
-                    seeksUserRows: kind == .ratedRows, restriction: .init(kind, entries: restriction))
+            .cheapest(Way.costs(indexMatches: indexMatches, matches: indexMatches * restriction / 100_000, library: 100_000, wanted: wanted ?? 101,
+                                inIdOrder: wanted != nil, lookUpMicros: Way.lookUpMicros(words: [word], segments: segments),
+                                seeksUserRows: kind == .ratedRows, restriction: .init(kind, entries: restriction)))
         }
         XCTAssertEqual(within(19_538, 10_480), .matchesFirst)
         XCTAssertEqual(within(19_538, 26), .walkRestrictionLookingUpEach(.source))

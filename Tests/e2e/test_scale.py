@@ -186,7 +186,7 @@ def test_a_search_counts_up_to_a_thousand_and_pages_to_every_match(seeded):
 def test_a_search_within_a_source_or_a_rating_pages_to_every_match(seeded):
     """A search within a source, the owner's likes or dislikes, or both, reads its rows the way
     its sizes make cheapest (the search index's matches, or the restriction's own index with the
-    list of matches or a look-up of each: `OrderedSearch.choice`), and counts them so too. Which
+    list of matches or a look-up of each: the cheapest of `OrderedSearch.costs`), and counts them so too. Which
     way is taken depends on the sizes, so the biggest and the smallest source, a one-letter
     search that matches nearly everything ("s"), one that matches a fifth ("a") and a word that
     matches few, in every order (by plays also the walk of the user's plays): each

@@ -10,7 +10,7 @@ extension TrackLibrary {
     /// by title (the title index), by plays (the user's played tracks in `user_tracks_plays`; the
     /// never-played ones after them walk the search index newest first, `searchByPlaysQueries`),
     /// or within a source or the user's likes or dislikes (the source's tracks, the user's rated
-    /// rows; `searchWithin`), as `choice` says.
+    /// rows; `searchWithin`), as the cheapest of `costs` says.
     ///
     /// FTS5 lists its matches in rowid order, and no index holds them in title order, so a
     /// page either sorts every match or walks the title index and keeps the rows that match.
@@ -48,7 +48,7 @@ extension TrackLibrary {
             case ratedRows
         }
 
-        /// An index walk as `choice` weighs it: its `entries`, and how many of them a walk that
+        /// An index walk as `costs` weighs it: its `entries`, and how many of them a walk that
         /// looks each up looks up: those that pass the filter's other tests first
         /// (`TrackLibrary.lookUpId`: within a source, the rated rows in it; along the title
         /// index, the rated tracks); all by default.
@@ -56,12 +56,15 @@ extension TrackLibrary {
             var entries: Int
             var lookedUp: Int
             /// What reading the rows that an entry's other tests need costs, in µs, beyond the
-            /// user's row of a rating filter (`seeksUserRows`): the walk of the user's plays
-            /// within a source reads the user's row and the track, both scattered, for every
-            /// entry it tests (8: "a" within the biggest source by plays passed 7,778 entries
-            /// and tested 1,517 in 25 ms at 100,000 tracks; the source's tracks read and sorted
-            /// took 17).
+            /// user's row of a rating filter (`seeksUserRows`); 0 for a walk whose entries
+            /// hold what the tests read.
             var testedRowMicros: Double
+
+            /// `testedRowMicros` of the walk of the user's plays within a source: it reads the
+            /// user's row and the track, both scattered, for every entry it tests ("a" within
+            /// the biggest source by plays passed 7,778 entries and tested 1,517 in 25 ms at
+            /// 100,000 tracks; the source's tracks read and sorted took 17).
+            static let playsWithinSourceRowMicros = 8.0
 
             init(entries: Int, lookedUp: Int? = nil, testedRowMicros: Double = 0) {
                 (self.entries, self.lookedUp, self.testedRowMicros) = (entries, min(entries, lookedUp ?? entries), testedRowMicros)
@@ -80,7 +83,12 @@ extension TrackLibrary {
             }
         }
 
-        /// The cheapest way to read `wanted` rows (a page: `limit + 1`; a capped count:
+        /// The way of `costs` that costs least (`costs` always holds `.matchesFirst`).
+        static func cheapest(_ costs: [(way: OrderedSearch, µs: Double)]) -> OrderedSearch {
+            costs.min { $0.µs < $1.µs }?.way ?? .matchesFirst
+        }
+
+        /// What each way costs, in µs, to read `wanted` rows (a page: `limit + 1`; a capped count:
         /// `searchTotalCap + 1`), in id order or (`inIdOrder` false) another, of a search whose
         /// index matches `indexMatches` of the `library`'s tracks, of which the filter keeps
         /// `matches` (exact, or estimated). The candidates: reading the matches first; walking the order's index of
@@ -113,19 +121,6 @@ extension TrackLibrary {
         /// the biggest source (10,480 tracks) newest first reads its matches (2.1 ms a page, 6.2
         /// by the list); within a source of 26 tracks it walks the source (0.6–2.8 ms, 17 ms by
         /// the matches).
-        static func choice(indexMatches: Int, matches: Int, library: Int, wanted: Int, inIdOrder: Bool, lookUpMicros: Double,
-                           seeksUserRows: Bool = false, orderIndex: IndexWalk? = nil, restriction: RestrictionWalk? = nil)
-            -> OrderedSearch {
-            cheapest(costs(indexMatches: indexMatches, matches: matches, library: library, wanted: wanted, inIdOrder: inIdOrder,
-                           lookUpMicros: lookUpMicros, seeksUserRows: seeksUserRows, orderIndex: orderIndex, restriction: restriction))
-        }
-
-        /// The way of `costs` that costs least (`costs` always holds `.matchesFirst`).
-        static func cheapest(_ costs: [(way: OrderedSearch, µs: Double)]) -> OrderedSearch {
-            costs.min { $0.µs < $1.µs }?.way ?? .matchesFirst
-        }
-
-        /// What each way `choice` weighs costs, in µs.
         static func costs(indexMatches: Int, matches: Int, library: Int, wanted: Int, inIdOrder: Bool, lookUpMicros: Double,
                           seeksUserRows: Bool = false, orderIndex: IndexWalk? = nil, restriction: RestrictionWalk? = nil)
             -> [(way: OrderedSearch, µs: Double)] {

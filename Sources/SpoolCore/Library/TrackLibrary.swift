@@ -103,7 +103,7 @@ public struct TrackLibrary: Sendable {
     }
 
     /// `tracks(_:)`, with the way a search reads its page (and, within a source or a rating, its
-    /// count) forced (`orderedSearch`; nil: `OrderedSearch.choice`), so that a test can compare
+    /// count) forced (`orderedSearch`; nil: the cheapest of `OrderedSearch.costs`), so that a test can compare
     /// the ways' pages and totals.
     func tracks(_ filter: Filter, orderedSearch forced: OrderedSearch?) throws -> Page {
         let (rows, total) = try database.read { db in
@@ -141,7 +141,7 @@ public struct TrackLibrary: Sendable {
         return Page(rows, limit: filter.limit, total: total.count, totalIsExact: total.isExact) { filter.sort.cursor(after: $0) }
     }
 
-    /// How a page of `filter` with `total` matches is read, as `OrderedSearch.choice` says: a
+    /// How a page of `filter` with `total` matches is read, as the cheapest of `OrderedSearch.costs` says: a
     /// search within a source or a rating newest or oldest first, or by plays in the trash
     /// (`searchWithin`: the search index's matches or the restriction's index); one by title or
     /// by plays (`walksAnOrderIndex`) along the order's index (the library's, the trash's or a
@@ -174,9 +174,10 @@ public struct TrackLibrary: Sendable {
         // counts as it reads).
         var costs = OrderedSearch.costs(indexMatches: sizes.indexMatches, matches: matches, library: sizes.library, wanted: filter.limit + 1,
                                         inIdOrder: false, lookUpMicros: sizes.lookUpMicros, seeksUserRows: filter.rating != nil,
-                                        orderIndex: .init(entries: among, lookedUp: sizes.within,
-                                                          testedRowMicros: filter.sort == .plays && filter.sourceId != nil ? 8 : 0),
-                                        restriction: sizes.restriction)
+                                        orderIndex: .init(entries: among, lookedUp: sizes.within?.tracks,
+                                                          testedRowMicros: filter.sort == .plays && filter.sourceId != nil
+                                                              ? OrderedSearch.IndexWalk.playsWithinSourceRowMicros : 0),
+                                        restriction: sizes.within?.walk)
         if sizes.within != nil {
             // The count's cheapest way (`matching`).
             let count = withinCosts(filter, wanted: searchTotalCap + 1, sizes: sizes).map(\.µs).min() ?? 0
@@ -218,15 +219,21 @@ public struct TrackLibrary: Sendable {
         /// What one look-up of a row in the search index costs for this search now, in µs
         /// (`OrderedSearch.lookUpMicros`: its words, the index's segments).
         var lookUpMicros: Double
-        /// Within a source or a rating (`searchesWithin`): how many tracks the filter keeps
-        /// without its search (stored counters), and which restriction's index a walk takes
-        /// (`restriction(_:_:within:)`); nil otherwise.
-        var within: Int?
-        var restriction: OrderedSearch.RestrictionWalk?
+        /// The restriction of a search within a source or a rating (`searchesWithin`); nil for
+        /// any other search.
+        var within: Within?
+
+        /// A restriction's size and the walk of its index.
+        struct Within {
+            /// How many tracks the filter keeps without its search (stored counters).
+            var tracks: Int
+            /// Which restriction's index a walk takes (`restriction(_:_:within:)`).
+            var walk: OrderedSearch.RestrictionWalk
+        }
 
         /// How many of the index's matches the restriction holds as estimated: as many in each
         /// part of the library (`indexMatches × within / library`).
-        var matchesWithin: Int { Int(Double(indexMatches) * Double(within ?? library) / Double(max(1, library))) }
+        var matchesWithin: Int { Int(Double(indexMatches) * Double(within?.tracks ?? library) / Double(max(1, library))) }
     }
 
     /// The sizes a search of `filter` weighs (`SearchSizes`); nil for a filter that does not
@@ -240,8 +247,8 @@ public struct TrackLibrary: Sendable {
         if searchesWithin(filter) {
             var unsearched = filter
             unsearched.query = nil
-            let within = try matching(db, unsearched).count
-            (sizes.within, sizes.restriction) = (within, try restriction(db, filter, within: within))
+            let tracks = try matching(db, unsearched).count
+            sizes.within = SearchSizes.Within(tracks: tracks, walk: try restriction(db, filter, within: tracks))
         }
         return sizes
     }
@@ -249,7 +256,7 @@ public struct TrackLibrary: Sendable {
     /// How a search within a source or a rating (`searchesWithin`) reads `wanted` rows: its
     /// page (`limit + 1`) or its capped count (`searchTotalCap + 1`), in id order; or all of
     /// them, to sort (`inIdOrder` false). The restriction's size is the filter's total without
-    /// the search (`SearchSizes.within`), which holds about `SearchSizes.matchesWithin` of the
+    /// the search (`SearchSizes.Within.tracks`), which holds about `SearchSizes.matchesWithin` of the
     /// matches; its walk passes the restriction's index (`restriction(_:_:within:)`).
     func searchWithin(_ filter: Filter, wanted: Int, inIdOrder: Bool = true, sizes: SearchSizes) -> OrderedSearch {
         .cheapest(withinCosts(filter, wanted: wanted, inIdOrder: inIdOrder, sizes: sizes))
@@ -260,7 +267,7 @@ public struct TrackLibrary: Sendable {
     private func withinCosts(_ filter: Filter, wanted: Int, inIdOrder: Bool = true, sizes: SearchSizes) -> [(way: OrderedSearch, µs: Double)] {
         OrderedSearch.costs(indexMatches: sizes.indexMatches, matches: sizes.matchesWithin, library: sizes.library, wanted: wanted,
                             inIdOrder: inIdOrder, lookUpMicros: sizes.lookUpMicros, seeksUserRows: filter.rating != nil,
-                            restriction: sizes.restriction)
+                            restriction: sizes.within?.walk)
     }
 
     /// Which index a search within a source or a rating walks, if it walks one (stored
@@ -405,7 +412,7 @@ public struct TrackLibrary: Sendable {
     /// then a seek each in id order) took 1.4–2.7 ms, and 9.8 against 2.4 ms for "a"'s 19,538
     /// (sqlite3 on the benchmark's database). By title or plays, the order is not the index's
     /// (`OrderedSearch`); within a source or a rating, the source's or the user's own index may
-    /// bound the walk better, as `OrderedSearch.choice` decides.
+    /// bound the walk better, as `OrderedSearch.costs` prices them.
     private func walksSearchIndex(_ filter: Filter, _ way: OrderedSearch) -> Bool {
         guard filter.match != nil, !filter.inSourceOrder, filter.sort == .newest || filter.sort == .oldest else { return false }
         return !readsWithinInIdOrder(filter) || !way.walksRestriction
@@ -753,7 +760,7 @@ public struct TrackLibrary: Sendable {
     /// says it cannot hold, when the capped count costs less (`withinCosts`), or when the exact
     /// count shows it does not hold. The reply's estimate is the matches' share of the restriction.
     func surelyPastTheCap(_ db: Database, _ filter: Filter, sizes: SearchSizes) throws -> MatchCount? {
-        guard let match = filter.match, let within = sizes.within else { return nil }
+        guard let match = filter.match, let within = sizes.within?.tracks else { return nil }
         let library = sizes.library
         guard within - (library - sizes.indexMatches) > searchTotalCap,
               let capped = withinCosts(filter, wanted: searchTotalCap + 1, sizes: sizes).map(\.µs).min(),

@@ -448,7 +448,7 @@ public struct MusicLibrary: Sendable {
             SELECT count(*) AS songs, total(duration) AS duration, min(liked_at) AS first_liked, max(liked_at) AS last_liked,
                    (SELECT tracks.id \(walk)) AS newest_song
             FROM (SELECT tracks.duration, ut.liked_at \(walk))
-            """, [userId, 1, userId, maximumSongsPerList])
+            """, [userId, 1] + [userId, maximumSongsPerList])  // the newest one; the listed ones
     }
 
     /// What music apps call a source: its title, or a stand-in when it has none.
